@@ -1,0 +1,60 @@
+import { z } from 'zod';
+
+/** Start-up configuration that failed validation; the message lists every problem at once. */
+export class ConfigurationError extends Error {
+  constructor(
+    readonly service: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`Invalid configuration for ${service}:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigurationError';
+  }
+}
+
+/**
+ * The one config loader: validates the environment against a zod schema of environment
+ * variable names. Call it once at start-up and inject the result; never read process.env
+ * elsewhere.
+ */
+export function loadConfig<Shape extends z.ZodRawShape>(
+  service: string,
+  schema: z.ZodObject<Shape>,
+  environment: Record<string, string | undefined> = process.env,
+): z.infer<z.ZodObject<Shape>> {
+  const result = schema.safeParse(environment);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const variable = issue.path.join('.') || '(environment)';
+    const present = issue.path.length > 0 && environment[String(issue.path[0])] !== undefined;
+    return present ? `${variable}: ${issue.message}` : `${variable}: is required but not set`;
+  });
+  throw new ConfigurationError(service, problems);
+}
+
+/** Schema pieces for environment variables (all arrive as strings). */
+export const env = {
+  port: () => z.coerce.number().int().min(0).max(65_535),
+  /** A URL whose scheme is one of the given ones, e.g. env.url(['postgres', 'esdb']). */
+  url: (schemes: readonly string[]) =>
+    z
+      .string()
+      .url()
+      .refine((value) => schemes.includes(new URL(value).protocol.replace(/:$/, '')), {
+        message: `must be a URL with scheme ${schemes.map((scheme) => `${scheme}://`).join(' or ')}`,
+      }),
+  logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  milliseconds: () => z.coerce.number().int().positive(),
+  boolean: () => z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1'),
+};
+
+/** What every service needs: where it listens, the bus, the event store, logging. */
+export const serviceEnvironment = z.object({
+  HTTP_PORT: env.port(),
+  HTTP_HOST: z.string().default('0.0.0.0'),
+  NATS_URL: env.url(['nats', 'tls']),
+  EVENT_STORE_URL: env.url(['postgres', 'postgresql', 'esdb', 'esdb+discover']),
+  LOG_LEVEL: env.logLevel(),
+  SHUTDOWN_TIMEOUT_MS: env.milliseconds().default(10_000),
+});
+
+export type ServiceEnvironment = z.infer<typeof serviceEnvironment>;

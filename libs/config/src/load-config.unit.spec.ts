@@ -1,0 +1,50 @@
+import { describe, expect, it } from '@jest/globals';
+import { z } from 'zod';
+import { ConfigurationError, env, loadConfig, serviceEnvironment } from './index.js';
+
+const valid = {
+  HTTP_PORT: '8080',
+  NATS_URL: 'nats://127.0.0.1:4222',
+  EVENT_STORE_URL: 'postgres://u:p@localhost:5432/db',
+};
+
+describe('loadConfig', () => {
+  it('parses and coerces a valid environment, applying defaults', () => {
+    const config = loadConfig('gateway', serviceEnvironment, valid);
+    expect(config).toEqual({
+      HTTP_PORT: 8080,
+      HTTP_HOST: '0.0.0.0',
+      NATS_URL: 'nats://127.0.0.1:4222',
+      EVENT_STORE_URL: 'postgres://u:p@localhost:5432/db',
+      LOG_LEVEL: 'info',
+      SHUTDOWN_TIMEOUT_MS: 10_000,
+    });
+  });
+
+  it('lists every problem in one readable message', () => {
+    const attempt = () =>
+      loadConfig('gateway', serviceEnvironment, {
+        HTTP_PORT: 'eighty',
+        EVENT_STORE_URL: 'mysql://x/y',
+        LOG_LEVEL: 'loud',
+      });
+    expect(attempt).toThrow(ConfigurationError);
+    try {
+      attempt();
+    } catch (error) {
+      const problems = (error as ConfigurationError).problems;
+      expect(problems).toHaveLength(4);
+      expect((error as Error).message).toContain('Invalid configuration for gateway:');
+      expect((error as Error).message).toContain('NATS_URL: is required but not set');
+      expect((error as Error).message).toMatch(/HTTP_PORT: .*number/i);
+      expect((error as Error).message).toContain('EVENT_STORE_URL: must be a URL with scheme postgres://');
+      expect((error as Error).message).toMatch(/LOG_LEVEL: /);
+    }
+  });
+
+  it('rejects out-of-range ports and accepts booleans spelled as env vars', () => {
+    const schema = z.object({ PORT: env.port(), FLAG: env.boolean() });
+    expect(loadConfig('x', schema, { PORT: '1', FLAG: '1' })).toEqual({ PORT: 1, FLAG: true });
+    expect(() => loadConfig('x', schema, { PORT: '70000', FLAG: 'yes' })).toThrow(/PORT: [\s\S]*FLAG: /);
+  });
+});

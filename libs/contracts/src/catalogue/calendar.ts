@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { defineEvent } from '../define.js';
+import { personal } from '../personal-data.js';
+import {
+  CalendarEventId,
+  CalendarId,
+  Email,
+  Instant,
+  Invitee,
+  MeetingId,
+  TimeZone,
+  UserId,
+} from '../primitives.js';
+
+const Channel = {
+  userId: UserId,
+  calendarId: CalendarId,
+  channelId: z.string().min(1).max(64),
+  resourceId: z.string().min(1).max(256),
+  expiresAt: Instant,
+};
+
+/** Streams: `calendarWatch-<userId>` (one watched calendar per user: the primary one, for now). */
+export const CalendarWatchStarted = defineEvent({
+  type: 'CalendarWatchStarted',
+  category: 'calendarWatch',
+  schemaVersion: 1,
+  data: z.strictObject(Channel),
+});
+
+export const CalendarWatchRenewed = defineEvent({
+  type: 'CalendarWatchRenewed',
+  category: 'calendarWatch',
+  schemaVersion: 1,
+  data: z.strictObject({ ...Channel, previousChannelId: z.string().min(1).max(64) }),
+});
+
+export const CalendarWatchStopped = defineEvent({
+  type: 'CalendarWatchStopped',
+  category: 'calendarWatch',
+  schemaVersion: 1,
+  data: z.strictObject({
+    userId: UserId,
+    calendarId: CalendarId,
+    channelId: z.string().min(1).max(64),
+    reason: z.enum(['renewed', 'account-disconnected', 'expired']),
+  }),
+});
+
+export const CalendarSyncReset = defineEvent({
+  type: 'CalendarSyncReset',
+  category: 'calendarWatch',
+  schemaVersion: 1,
+  data: z.strictObject({
+    userId: UserId,
+    calendarId: CalendarId,
+    reason: z.enum(['initial', 'sync-token-expired']),
+  }),
+});
+
+/** How a calendar event refers to one of our meetings, read from its conferenceData. */
+export const ConferenceLink = z.strictObject({
+  meetingId: MeetingId,
+  conferenceId: z.string().min(1).max(256),
+});
+
+const EventIdentity = {
+  userId: UserId,
+  calendarId: CalendarId,
+  eventId: CalendarEventId,
+};
+
+/**
+ * Only emitted for calendar events that carry our conference (or that a meeting of ours is
+ * linked to): other events leave no trace. Streams: `calendarEvent-<userId>.<eventId>`.
+ */
+export const CalendarEventChanged = defineEvent({
+  type: 'CalendarEventChanged',
+  category: 'calendarEvent',
+  schemaVersion: 1,
+  data: z.discriminatedUnion('change', [
+    z.strictObject({
+      change: z.enum(['created', 'updated']),
+      ...EventIdentity,
+      iCalUID: z.string().min(1).max(1024),
+      /** Whether the watching user organises the event: only the owner's edits drive the meeting. */
+      organizedByUser: z.boolean(),
+      title: personal(z.string().max(1024)),
+      start: Instant,
+      end: Instant,
+      timeZone: TimeZone,
+      attendees: personal(z.array(Invitee).max(1000)),
+      organizerEmail: personal(Email),
+      conference: ConferenceLink.optional(),
+      updatedAt: Instant,
+    }),
+    z.strictObject({
+      change: z.literal('cancelled'),
+      ...EventIdentity,
+      conference: ConferenceLink.optional(),
+      updatedAt: Instant.optional(),
+    }),
+  ]),
+});

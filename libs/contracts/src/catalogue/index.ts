@@ -1,0 +1,59 @@
+import type { EventContract } from '../define.js';
+import {
+  CalendarEventChanged,
+  CalendarSyncReset,
+  CalendarWatchRenewed,
+  CalendarWatchStarted,
+  CalendarWatchStopped,
+} from './calendar.js';
+import {
+  ConferenceAttached,
+  MeetingCancelled,
+  MeetingDataPurged,
+  MeetingEnded,
+  MeetingRequested,
+  MeetingScheduled,
+  MeetingSchedulingFailed,
+  MeetingUpdated,
+} from './meeting.js';
+import {
+  AccountDisconnected,
+  GoogleAccountConnected,
+  WebexAccountConnected,
+  WebexSiteResolved,
+} from './user.js';
+import { ExchangeGoogleAuthorizationCode, ExchangeWebexAuthorizationCode } from './commands.js';
+
+export * from './user.js';
+export * from './calendar.js';
+export * from './meeting.js';
+export * from './commands.js';
+
+/** Every event contract, current version. */
+export const eventCatalogue = [
+  GoogleAccountConnected,
+  WebexAccountConnected,
+  WebexSiteResolved,
+  AccountDisconnected,
+  CalendarWatchStarted,
+  CalendarWatchRenewed,
+  CalendarWatchStopped,
+  CalendarSyncReset,
+  CalendarEventChanged,
+  MeetingRequested,
+  MeetingScheduled,
+  ConferenceAttached,
+  MeetingUpdated,
+  MeetingCancelled,
+  MeetingSchedulingFailed,
+  MeetingEnded,
+  MeetingDataPurged,
+] as const;
+
+export const commandCatalogue = [ExchangeGoogleAuthorizationCode, ExchangeWebexAuthorizationCode] as const;
+
+export type CatalogueEvent = ReturnType<(typeof eventCatalogue)[number]['parse']>;
+
+export const eventContractsByType: ReadonlyMap<string, EventContract> = new Map(
+  eventCatalogue.map((contract) => [contract.type, contract as EventContract]),
+);

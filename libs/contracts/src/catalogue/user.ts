@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { defineEvent } from '../define.js';
+import { personal } from '../personal-data.js';
+import { Email, TimeZone, UserId, WebexSiteUrl } from '../primitives.js';
+
+const Provider = z.enum(['google', 'webex']);
+
+/** Streams: `user-<userId>`. Tokens never travel in events; their owners keep them encrypted. */
+export const GoogleAccountConnected = defineEvent({
+  type: 'GoogleAccountConnected',
+  category: 'user',
+  schemaVersion: 1,
+  data: z.strictObject({
+    userId: UserId,
+    email: personal(Email),
+    displayName: personal(z.string().min(1).max(256)).optional(),
+    locale: z
+      .string()
+      .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, { message: 'must be a BCP 47 locale such as "en-GB"' }),
+    timeZone: TimeZone,
+    hostedDomain: z.string().min(3).max(253),
+    scopes: z.array(z.string().min(1)).min(1),
+  }),
+});
+
+export const WebexAccountConnected = defineEvent({
+  type: 'WebexAccountConnected',
+  category: 'user',
+  schemaVersion: 1,
+  data: z.strictObject({
+    userId: UserId,
+    webexPersonId: z.string().min(1).max(256),
+    email: personal(Email),
+    displayName: personal(z.string().min(1).max(256)).optional(),
+    scopes: z.array(z.string().min(1)).min(1),
+  }),
+});
+
+export const WebexSiteResolved = defineEvent({
+  type: 'WebexSiteResolved',
+  category: 'user',
+  schemaVersion: 1,
+  data: z.strictObject({
+    userId: UserId,
+    siteUrl: WebexSiteUrl,
+    /** The Directory custom schema wins over the Webex account's default site. */
+    source: z.enum(['directory', 'webex-account']),
+    meetingTemplateId: z.string().min(1).max(256).optional(),
+  }),
+});
+
+export const AccountDisconnected = defineEvent({
+  type: 'AccountDisconnected',
+  category: 'user',
+  schemaVersion: 1,
+  data: z.strictObject({
+    userId: UserId,
+    provider: Provider,
+    reason: z.enum(['user-request', 'reauthorization-required', 'revoked']),
+  }),
+});

@@ -1,0 +1,19 @@
+export { defineEvent, defineCommand, createEvent, streamIdPattern } from './define.js';
+export type { EventContract, CommandContract, EventEnvelope, EventOf, DataOf, EventCause } from './define.js';
+export { personal, personalDataPaths } from './personal-data.js';
+export {
+  ContractViolationError,
+  UnknownEventTypeError,
+  UnsupportedSchemaVersionError,
+  formatPath,
+  toContractIssues,
+} from './errors.js';
+export type { ContractIssue } from './errors.js';
+export * as primitives from './primitives.js';
+export { newUuidV7 } from './primitives.js';
+export type { Invitee } from './primitives.js';
+export * from './catalogue/index.js';
+export { UpcasterRegistry } from './upcasting.js';
+export type { Upcaster } from './upcasting.js';
+export { contractJsonSchemas } from './json-schemas.js';
+export { upcasters, parseEvent } from './parse-event.js';

@@ -1,0 +1,77 @@
+import { z } from 'zod';
+
+const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+function isIanaTimeZone(value: string): boolean {
+  if (!/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(value)) return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** An IANA time zone name such as "Europe/Berlin" (what Calendar and Webex both use). */
+export const TimeZone = z
+  .string()
+  .max(64)
+  .refine(isIanaTimeZone, { message: 'must be an IANA time zone such as "Europe/Berlin"' });
+
+export const Email = z.email().max(254);
+
+/** An ISO 8601 instant with an explicit offset, e.g. "2026-11-26T09:00:00Z". */
+export const Instant = z.iso.datetime({ offset: true });
+
+export const UuidV7 = z.string().regex(UUID_V7, { message: 'must be a UUIDv7' });
+
+/** Our meeting id; also written into the Webex meeting's integrationTags. */
+export const MeetingId = UuidV7;
+
+/** A tenant is one Google Workspace customer, named by its primary domain. */
+export const TenantId = z
+  .string()
+  .min(3)
+  .max(253)
+  .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/, {
+    message: 'must be a lower-case domain name',
+  });
+
+/** Our user id: the Google account's stable subject ("sub" claim). */
+export const UserId = z
+  .string()
+  .regex(/^[0-9A-Za-z_-]{1,64}$/, { message: 'must be a Google account subject id' });
+
+export const CalendarId = z.string().min(1).max(512);
+/** Google event ids are base32hex; instances add a suffix such as "_20261126T090000Z". */
+export const CalendarEventId = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,1024}$/, { message: 'must be a Google Calendar event id' });
+
+/** Webex site URLs are host names such as "acme.webex.com"; the allow-list pattern guards against SSRF. */
+export const WebexSiteUrl = z
+  .string()
+  .max(253)
+  .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.webex\.com$/, {
+    message: 'must be a Webex site such as "acme.webex.com"',
+  });
+
+export const HttpsUrl = z.url({ protocol: /^https$/ }).max(1300);
+
+export const Invitee = z.strictObject({
+  email: Email,
+  displayName: z.string().min(1).max(256).optional(),
+});
+export type Invitee = z.infer<typeof Invitee>;
+
+export function newUuidV7(now: number = Date.now()): string {
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);
+  const timestamp = BigInt(now);
+  for (let index = 0; index < 6; index++)
+    bytes[index] = Number((timestamp >> BigInt(8 * (5 - index))) & 0xffn);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

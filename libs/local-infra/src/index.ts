@@ -1,0 +1,5 @@
+export { freePort, waitForPort } from './ports.js';
+export { startNatsServer, findNatsServerBinary, NatsServerNotInstalledError } from './nats-server.js';
+export type { RunningNatsServer, NatsServerOptions } from './nats-server.js';
+export { startEmbeddedPostgres } from './embedded-postgres.js';
+export type { RunningPostgres, EmbeddedPostgresOptions } from './embedded-postgres.js';

@@ -1,0 +1,4 @@
+import '../../tools/dev/ts-loader.mjs';
+
+const { default: globalTeardown } = await import('./src/global-teardown.ts');
+export default globalTeardown;

@@ -1,0 +1,56 @@
+import { appendFileSync } from 'node:fs';
+import { startEmbeddedPostgres, startNatsServer } from '@scheduler/local-infra';
+
+export interface StartedInfrastructure {
+  readonly description: string;
+  stop(): Promise<void>;
+}
+
+declare global {
+  var __schedulerTestInfrastructure: StartedInfrastructure | undefined;
+}
+
+const recordPid = (pid: number) => {
+  const file = process.env.SCHEDULER_TEST_PIDFILE;
+  if (file) appendFileSync(file, `${pid}\n`);
+};
+
+/**
+ * Starts real infrastructure once per jest run (the int and e2e projects both name this
+ * file; the second call finds it running). TEST_INFRA selects how:
+ *   local (default)  nats-server -js and embedded PostgreSQL, as child processes
+ *   containers       testcontainers: NATS, EventStoreDB, MongoDB, PostgreSQL (needs a container engine)
+ * TEST_NATS_URL / TEST_DATABASE_URL, when set, are used as they are instead of starting one.
+ */
+export default async function globalSetup(): Promise<void> {
+  if (globalThis.__schedulerTestInfrastructure) return;
+  const mode = process.env.TEST_INFRA ?? 'local';
+  if (mode === 'containers') {
+    const { startContainers } = await import('./containers.js');
+    globalThis.__schedulerTestInfrastructure = await startContainers();
+    return;
+  }
+  if (mode !== 'local') {
+    throw new Error(`TEST_INFRA must be "local" or "containers", not "${mode}"`);
+  }
+  const started: Array<{ stop(): Promise<void> }> = [];
+  const parts: string[] = [];
+  if (!process.env.TEST_NATS_URL) {
+    const nats = await startNatsServer({ onSpawn: recordPid });
+    started.push(nats);
+    process.env.TEST_NATS_URL = nats.url;
+    parts.push(`nats-server ${nats.url}`);
+  }
+  if (!process.env.TEST_DATABASE_URL) {
+    const postgres = await startEmbeddedPostgres({ unsafeFast: true, onSpawn: recordPid });
+    started.push(postgres);
+    process.env.TEST_DATABASE_URL = postgres.url;
+    parts.push(`embedded PostgreSQL :${postgres.port}`);
+  }
+  globalThis.__schedulerTestInfrastructure = {
+    description: parts.join(', ') || 'external (TEST_NATS_URL, TEST_DATABASE_URL)',
+    async stop() {
+      await Promise.allSettled(started.map((part) => part.stop()));
+    },
+  };
+}

@@ -1,0 +1,4 @@
+export { testInfrastructure, TestInfrastructureMissingError } from './infrastructure.js';
+export type { TestInfrastructure } from './infrastructure.js';
+export { isolatedSchema, uniqueName, eventually } from './isolation.js';
+export type { IsolatedSchema } from './isolation.js';

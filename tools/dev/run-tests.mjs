@@ -1,0 +1,60 @@
+// Runs jest (ESM mode) and afterwards makes sure no nats-server or postgres started by the
+// tests outlives the run, even when jest itself crashed or was interrupted.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const jestBin = join(dirname(require.resolve('jest/package.json')), 'bin/jest.js');
+const registryDir = mkdtempSync(join(tmpdir(), 'scheduler-test-run-'));
+const pidFile = join(registryDir, 'pids');
+
+const child = spawn(process.execPath, [jestBin, ...process.argv.slice(2)], {
+  stdio: 'inherit',
+  env: {
+    ...process.env,
+    NODE_OPTIONS: [
+      process.env.NODE_OPTIONS,
+      '--experimental-vm-modules',
+      '--disable-warning=ExperimentalWarning',
+    ]
+      .filter(Boolean)
+      .join(' '),
+    SCHEDULER_TEST_PIDFILE: pidFile,
+  },
+});
+
+const forward = (signal) => () => child.kill(signal);
+process.on('SIGINT', forward('SIGINT'));
+process.on('SIGTERM', forward('SIGTERM'));
+
+child.on('exit', (code, signal) => {
+  const leftovers = reapLeftovers();
+  if (leftovers > 0)
+    console.error(`run-tests: stopped ${leftovers} test infrastructure process(es) left running`);
+  rmSync(registryDir, { recursive: true, force: true });
+  process.exit(code ?? (signal ? 1 : 0));
+});
+
+function reapLeftovers() {
+  if (!existsSync(pidFile)) return 0;
+  let stopped = 0;
+  for (const line of readFileSync(pidFile, 'utf8').split('\n')) {
+    const pid = Number(line.trim());
+    if (!pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch {
+      continue;
+    }
+    try {
+      process.kill(pid, 'SIGKILL');
+      stopped++;
+    } catch {
+      // already gone
+    }
+  }
+  return stopped;
+}
