@@ -39,7 +39,7 @@ export const env = {
     z
       .string()
       .url()
-      .refine((value) => schemes.includes(new URL(value).protocol.replace(/:$/, '')), {
+      .refine((value) => URL.canParse(value) && schemes.includes(new URL(value).protocol.replace(/:$/, '')), {
         message: `must be a URL with scheme ${schemes.map((scheme) => `${scheme}://`).join(' or ')}`,
       }),
   logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -42,6 +42,13 @@ describe('loadConfig', () => {
     }
   });
 
+  it('reports an empty or malformed URL as a problem instead of crashing', () => {
+    expect(() => loadConfig('gateway', serviceEnvironment, { ...valid, EVENT_STORE_URL: '' })).toThrow(
+      /EVENT_STORE_URL: /,
+    );
+    expect(() => loadConfig('gateway', serviceEnvironment, { ...valid, NATS_URL: 'not a url' })).toThrow(ConfigurationError);
+  });
+
   it('rejects out-of-range ports and accepts booleans spelled as env vars', () => {
     const schema = z.object({ PORT: env.port(), FLAG: env.boolean() });
     expect(loadConfig('x', schema, { PORT: '1', FLAG: '1' })).toEqual({ PORT: 1, FLAG: true });

@@ -2,3 +2,6 @@ export { testInfrastructure, TestInfrastructureMissingError } from './infrastruc
 export type { TestInfrastructure } from './infrastructure.js';
 export { isolatedSchema, uniqueName, eventually } from './isolation.js';
 export type { IsolatedSchema } from './isolation.js';
+export { startServiceProcess } from './service-process.js';
+export type { ServiceProcess, ServiceName } from './service-process.js';
+export { describeServiceLifecycle } from './service-lifecycle.js';

@@ -1,0 +1,66 @@
+import 'reflect-metadata';
+import { type DynamicModule, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
+import type { z } from 'zod';
+import { ConfigurationError, loadConfig, type ServiceEnvironment } from '@scheduler/config';
+
+export interface ServiceDefinition<Config extends ServiceEnvironment> {
+  readonly service: string;
+  readonly environment: z.ZodObject<z.ZodRawShape> & z.ZodType<Config>;
+  /** Builds the root module from the validated configuration. */
+  readonly module: (config: Config) => Type<unknown> | DynamicModule;
+}
+
+/**
+ * Starts a service: validate configuration (fail fast, every problem listed), build the
+ * Nest app with pino logs, listen, and on SIGTERM/SIGINT shut down gracefully: stop
+ * taking work, drain consumers, finish in-flight work, close connections, exit 0.
+ */
+export async function runService<Config extends ServiceEnvironment>(
+  definition: ServiceDefinition<Config>,
+): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(definition.service, definition.environment, process.env) as Config;
+  } catch (error) {
+    if (error instanceof ConfigurationError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+
+  const app = await NestFactory.create(definition.module(config), { bufferLogs: true, abortOnError: false });
+  const logger = app.get(Logger);
+  app.useLogger(logger);
+  app.flushLogs();
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal} received: shutting down`, definition.service);
+    const deadline = setTimeout(() => {
+      logger.error(
+        `shutdown did not finish within ${config.SHUTDOWN_TIMEOUT_MS} ms; exiting`,
+        definition.service,
+      );
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT_MS);
+    deadline.unref();
+    try {
+      await app.close();
+      logger.log('shutdown complete', definition.service);
+      process.exit(0);
+    } catch (error) {
+      logger.error(`shutdown failed: ${String(error)}`, definition.service);
+      process.exit(1);
+    }
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+
+  await app.listen(config.HTTP_PORT, config.HTTP_HOST);
+  logger.log(`listening on http://${config.HTTP_HOST}:${config.HTTP_PORT}`, definition.service);
+}

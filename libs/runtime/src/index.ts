@@ -1,0 +1,9 @@
+export { runService } from './bootstrap.js';
+export type { ServiceDefinition } from './bootstrap.js';
+export { RuntimeModule } from './runtime.module.js';
+export type { RuntimeOptions } from './runtime.module.js';
+export { ReadinessRegistry } from './health/readiness-registry.js';
+export type { ReadinessProbe } from './health/readiness-registry.js';
+export { MetricsRegistry } from './metrics/metrics.js';
+export { correlationIdOf } from './logging/logging.js';
+export { SERVICE_CONFIG, NATS_CONNECTION, POSTGRES_POOL } from './tokens.js';

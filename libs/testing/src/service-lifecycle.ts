@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { isolatedSchema, type IsolatedSchema } from './isolation.js';
+import { testInfrastructure } from './infrastructure.js';
+import { startServiceProcess, type ServiceName } from './service-process.js';
+
+/**
+ * The lifecycle every service must honour: boot against real NATS and PostgreSQL, report
+ * live and ready, serve metrics, exit 0 on SIGTERM after a graceful shutdown, and refuse
+ * to start on bad configuration with every problem named.
+ */
+export function describeServiceLifecycle(service: ServiceName): void {
+  describe(`${service} process`, () => {
+    let schema: IsolatedSchema;
+    beforeAll(async () => {
+      schema = await isolatedSchema(`boot_${service}`);
+    });
+    afterAll(async () => schema.drop());
+
+    it('boots, reports live and ready, serves /metrics, and exits 0 on SIGTERM', async () => {
+      const process = await startServiceProcess(service, {
+        NATS_URL: testInfrastructure().natsUrl,
+        EVENT_STORE_URL: schema.connectionString,
+      });
+      try {
+        await process.waitUntilReady();
+        const live = await fetch(`${process.baseUrl}/health/live`);
+        expect(live.status).toBe(200);
+        const ready = (await (await fetch(`${process.baseUrl}/health/ready`)).json()) as {
+          status: string;
+          info: object;
+        };
+        expect(ready.status).toBe('ok');
+        expect(Object.keys(ready.info).sort()).toEqual(['nats', 'postgres']);
+        const metrics = await (await fetch(`${process.baseUrl}/metrics`)).text();
+        expect(metrics).toContain(`process_cpu_user_seconds_total{service="${service}"}`);
+      } finally {
+        const exit = await process.stop('SIGTERM');
+        expect(exit).toBe(0);
+      }
+      const messages = process.logs().map((line) => line.message);
+      expect(messages).toContain('SIGTERM received: shutting down');
+      expect(messages).toContain('shutdown complete');
+    });
+
+    it('refuses to start with bad configuration, naming every problem', async () => {
+      const process = await startServiceProcess(service, {
+        NATS_URL: 'http://not-nats',
+        EVENT_STORE_URL: '',
+      });
+      const exit = await new Promise((resolve) => process.child.once('exit', (code) => resolve(code)));
+      expect(exit).toBe(78);
+      expect(process.output()).toContain(`Invalid configuration for ${service}:`);
+      expect(process.output()).toMatch(/NATS_URL: must be a URL with scheme nats:\/\//);
+      expect(process.output()).toMatch(/EVENT_STORE_URL: /);
+    });
+  });
+}

@@ -1,0 +1,3 @@
+import { describeServiceLifecycle } from '@scheduler/testing';
+
+describeServiceLifecycle('webex-bridge');
