@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ContractViolationError, toContractIssues } from './errors.js';
+import { ContractViolationError, contractErrorMap, toContractIssues } from './errors.js';
 import { personalDataPaths } from './personal-data.js';
 import { Instant, TenantId, UuidV7, newUuidV7 } from './primitives.js';
 
@@ -84,7 +84,7 @@ export function defineEvent<const Type extends string, Data extends z.ZodType>(d
     envelope,
     personalDataPaths: personalDataPaths(data),
     parse(value) {
-      const result = envelope.safeParse(value);
+      const result = envelope.safeParse(value, { error: contractErrorMap });
       if (!result.success) throw new ContractViolationError(type, toContractIssues(result.error));
       return result.data;
     },
@@ -167,10 +167,12 @@ export function defineCommand<
   if (!/^[a-z][a-z0-9-]*$/.test(service) || !/^[a-z][a-z0-9-]*$/.test(action)) {
     throw new Error(`${name}: service and action must be kebab-case subject tokens`);
   }
+  if (!Number.isInteger(schemaVersion) || schemaVersion < 1)
+    throw new Error(`${name}: schemaVersion must be a positive integer`);
   const parseWith =
     <Schema extends z.ZodType>(schema: Schema, label: string) =>
     (value: unknown) => {
-      const result = schema.safeParse(value);
+      const result = schema.safeParse(value, { error: contractErrorMap });
       if (!result.success) throw new ContractViolationError(label, toContractIssues(result.error));
       return result.data as z.output<Schema>;
     };

@@ -1,5 +1,14 @@
 import type { z } from 'zod';
 
+/**
+ * Passed to every contract parse: zod's default for an absent field ("expected string, received
+ * undefined") reads like a type error, while the fix is to supply the field.
+ */
+export const contractErrorMap: z.core.$ZodErrorMap = (issue) =>
+  (issue.code === 'invalid_type' || issue.code === 'invalid_value') && issue.input === undefined
+    ? 'is required'
+    : undefined;
+
 export interface ContractIssue {
   /** Where, e.g. "data.invitees[0].email". */
   readonly path: string;

@@ -3,6 +3,7 @@ export type { EventContract, CommandContract, EventEnvelope, EventOf, DataOf, Ev
 export { personal, personalDataPaths } from './personal-data.js';
 export {
   ContractViolationError,
+  contractErrorMap,
   UnknownEventTypeError,
   UnsupportedSchemaVersionError,
   formatPath,
@@ -17,3 +18,13 @@ export { UpcasterRegistry } from './upcasting.js';
 export type { Upcaster } from './upcasting.js';
 export { contractJsonSchemas } from './json-schemas.js';
 export { upcasters, parseEvent } from './parse-event.js';
+export {
+  exampleEventData,
+  exampleEvent,
+  exampleEvents,
+  exampleEventsOf,
+  exampleTenantId,
+  exampleUserId,
+  exampleMeetingId,
+} from './examples.js';
+export type { ExampleEventData, ExampleEventOptions } from './examples.js';

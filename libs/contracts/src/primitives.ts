@@ -2,14 +2,24 @@ import { z } from 'zod';
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
+// Building an Intl.DateTimeFormat costs ~0.3 ms; the set of valid names is small and fixed.
+const knownTimeZones = new Set<string>();
+
 function isIanaTimeZone(value: string): boolean {
-  if (!/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(value)) return false;
+  if (knownTimeZones.has(value)) return true;
+  // Every IANA name segment starts with an upper-case letter ("Etc/GMT+5", "America/Port-au-Prince").
+  if (!/^[A-Z][A-Za-z0-9_+-]*(\/[A-Z][A-Za-z0-9_+-]*)*$/.test(value)) return false;
+  let resolved: string;
   try {
-    new Intl.DateTimeFormat('en-US', { timeZone: value });
-    return true;
+    resolved = new Intl.DateTimeFormat('en-US', { timeZone: value }).resolvedOptions().timeZone;
   } catch {
     return false;
   }
+  // Intl matches names case-insensitively ("EUROPE/BERLIN"), but Calendar and Webex expect the
+  // exact IANA spelling. An alias ("US/Pacific") resolves to another name and is fine as written.
+  const valid = resolved === value || resolved.toLowerCase() !== value.toLowerCase();
+  if (valid) knownTimeZones.add(value);
+  return valid;
 }
 
 /** An IANA time zone name such as "Europe/Berlin" (what Calendar and Webex both use). */
@@ -18,10 +28,17 @@ export const TimeZone = z
   .max(64)
   .refine(isIanaTimeZone, { message: 'must be an IANA time zone such as "Europe/Berlin"' });
 
-export const Email = z.email().max(254);
+// Only the format issue gets our wording: a missing or non-string value keeps its own message.
+const formatMessage = (message: string) => (issue: { code: string }) =>
+  issue.code === 'invalid_format' ? message : undefined;
+
+export const Email = z.email({ error: formatMessage('must be an email address') }).max(254);
 
 /** An ISO 8601 instant with an explicit offset, e.g. "2026-11-26T09:00:00Z". */
-export const Instant = z.iso.datetime({ offset: true });
+export const Instant = z.iso.datetime({
+  offset: true,
+  error: formatMessage('must be an ISO 8601 date-time with an offset, e.g. "2026-11-26T09:00:00Z"'),
+});
 
 export const UuidV7 = z.string().regex(UUID_V7, { message: 'must be a UUIDv7' });
 

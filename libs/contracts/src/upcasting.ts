@@ -22,6 +22,9 @@ export class UpcasterRegistry {
     const key = `${upcaster.type}@${upcaster.fromVersion}`;
     const contract = this.contracts.get(upcaster.type);
     if (!contract) throw new UnknownEventTypeError(upcaster.type);
+    if (!Number.isInteger(upcaster.fromVersion) || upcaster.fromVersion < 1) {
+      throw new Error(`${key}: fromVersion must be a positive integer`);
+    }
     if (upcaster.fromVersion >= contract.schemaVersion) {
       throw new Error(`${key}: an upcaster must start below the current version ${contract.schemaVersion}`);
     }
@@ -32,6 +35,15 @@ export class UpcasterRegistry {
 
   /** Upcasts (when older) and validates an event envelope against the current contract. */
   parse(raw: unknown): EventEnvelope {
+    const { contract, envelope } = this.upcast(raw);
+    return contract.parse(envelope);
+  }
+
+  /**
+   * Upcasts an envelope to the current version without validating its data, for callers that
+   * validate themselves (the crypto-shredding codec validates around redacted fields).
+   */
+  upcast(raw: unknown): { contract: EventContract; envelope: Record<string, unknown> } {
     if (typeof raw !== 'object' || raw === null) {
       throw new ContractViolationError('event', [{ path: '(root)', message: 'must be an object' }]);
     }
@@ -54,8 +66,18 @@ export class UpcasterRegistry {
     for (let from = version; from < contract.schemaVersion; from++) {
       const step = this.steps.get(`${contract.type}@${from}`);
       if (!step) throw new UnsupportedSchemaVersionError(contract.type, version, contract.schemaVersion);
-      data = step.upcast(data);
+      try {
+        data = step.upcast(data);
+      } catch (error) {
+        // Old data the upcaster cannot read is bad input, not a crash: same bytes, same failure.
+        throw new ContractViolationError(contract.type, [
+          {
+            path: 'data',
+            message: `cannot be upcast from schemaVersion ${from}: ${error instanceof Error ? error.message : String(error)}`,
+          },
+        ]);
+      }
     }
-    return contract.parse({ ...candidate, schemaVersion: contract.schemaVersion, data });
+    return { contract, envelope: { ...candidate, schemaVersion: contract.schemaVersion, data } };
   }
 }

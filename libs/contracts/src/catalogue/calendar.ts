@@ -79,21 +79,27 @@ export const CalendarEventChanged = defineEvent({
   category: 'calendarEvent',
   schemaVersion: 1,
   data: z.discriminatedUnion('change', [
-    z.strictObject({
-      change: z.enum(['created', 'updated']),
-      ...EventIdentity,
-      iCalUID: z.string().min(1).max(1024),
-      /** Whether the watching user organises the event: only the owner's edits drive the meeting. */
-      organizedByUser: z.boolean(),
-      title: personal(z.string().max(1024)),
-      start: Instant,
-      end: Instant,
-      timeZone: TimeZone,
-      attendees: personal(z.array(Invitee).max(1000)),
-      organizerEmail: personal(Email),
-      conference: ConferenceLink.optional(),
-      updatedAt: Instant,
-    }),
+    z
+      .strictObject({
+        change: z.enum(['created', 'updated']),
+        ...EventIdentity,
+        iCalUID: z.string().min(1).max(1024),
+        /** Whether the watching user organises the event: only the owner's edits drive the meeting. */
+        organizedByUser: z.boolean(),
+        title: personal(z.string().max(1024)),
+        start: Instant,
+        end: Instant,
+        timeZone: TimeZone,
+        attendees: personal(z.array(Invitee).max(1000)),
+        organizerEmail: personal(Email),
+        conference: ConferenceLink.optional(),
+        updatedAt: Instant,
+      })
+      // Calendar allows zero-length events, so end may equal start, but never precede it.
+      .refine((value) => !(Date.parse(value.end) < Date.parse(value.start)), {
+        message: 'must not be before start',
+        path: ['end'],
+      }),
     z.strictObject({
       change: z.literal('cancelled'),
       ...EventIdentity,

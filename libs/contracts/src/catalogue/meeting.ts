@@ -15,8 +15,9 @@ import {
 
 const TITLE = z.string().min(1).max(128);
 
+// An unparsable start or end already has its own issue; don't add a second, misleading one.
 const endsAfterStart = (value: { start: string; end: string }) =>
-  Date.parse(value.end) > Date.parse(value.start);
+  !(Date.parse(value.end) <= Date.parse(value.start));
 const END_AFTER_START = { message: 'must be after start', path: ['end'] };
 
 /** Streams: `meeting-<meetingId>`; the meeting key encrypts every personal field below. */

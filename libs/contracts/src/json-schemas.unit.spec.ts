@@ -1,0 +1,123 @@
+import { describe, expect, it } from '@jest/globals';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import {
+  commandCatalogue,
+  contractJsonSchemas,
+  eventCatalogue,
+  exampleEvent,
+  exampleEvents,
+  MeetingRequested,
+} from './index.js';
+
+const schemasDirectory = fileURLToPath(new URL('../schemas/', import.meta.url));
+const REGENERATE =
+  'the committed JSON Schemas are stale: run `npm run contracts:schemas` and commit the result';
+
+function committedFiles(directory: string): string[] {
+  return readdirSync(directory, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory()
+      ? committedFiles(join(directory, entry.name))
+      : [relative(schemasDirectory, join(directory, entry.name)).split(sep).join('/')],
+  );
+}
+
+describe('contract JSON Schemas', () => {
+  const generated = contractJsonSchemas();
+
+  it('has one file per event contract and two per command contract', () => {
+    const expected = [
+      ...eventCatalogue.map((contract) => `events/${contract.type}.v${contract.schemaVersion}.json`),
+      ...commandCatalogue.flatMap((contract) => [
+        `commands/${contract.name}.v${contract.schemaVersion}.request.json`,
+        `commands/${contract.name}.v${contract.schemaVersion}.response.json`,
+      ]),
+    ];
+    expect(Object.keys(generated).sort()).toEqual(expected.sort());
+  });
+
+  it('matches the committed files exactly (names and contents)', () => {
+    const committed = committedFiles(schemasDirectory).sort();
+    const missingOrExtra = {
+      notCommitted: Object.keys(generated).filter((name) => !committed.includes(name)),
+      noLongerGenerated: committed.filter((name) => !(name in generated)),
+    };
+    if (missingOrExtra.notCommitted.length || missingOrExtra.noLongerGenerated.length) {
+      throw new Error(`${REGENERATE}\n${JSON.stringify(missingOrExtra, null, 2)}`);
+    }
+    const stale = committed.filter(
+      (name) =>
+        readFileSync(join(schemasDirectory, name), 'utf8') !==
+        JSON.stringify(generated[name], null, 2) + '\n',
+    );
+    if (stale.length) throw new Error(`${REGENERATE}\nstale: ${stale.join(', ')}`);
+  });
+
+  it('carries the subject, stream category and personal-data paths of each event', () => {
+    for (const contract of eventCatalogue) {
+      expect(generated[`events/${contract.type}.v${contract.schemaVersion}.json`]).toMatchObject({
+        $schema: 'https://json-schema.org/draft/2020-12/schema',
+        title: contract.type,
+        'x-subject': contract.subject,
+        'x-stream-category': contract.category,
+        'x-personal-data': contract.personalDataPaths,
+        additionalProperties: false,
+      });
+    }
+  });
+
+  // A second, independent validator: what zod accepts, a JSON Schema consumer accepts too.
+  describe('validated by a JSON Schema validator (ajv)', () => {
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    addFormats.default(ajv);
+    const validatorOf = (type: string) => {
+      const contract = eventCatalogue.find((candidate) => candidate.type === type)!;
+      return ajv.compile(generated[`events/${type}.v${contract.schemaVersion}.json`] as object);
+    };
+
+    it('accepts every example event', () => {
+      for (const event of exampleEvents()) {
+        const validate = validatorOf(event.type);
+        expect({
+          type: event.type,
+          valid: validate(JSON.parse(JSON.stringify(event))),
+          errors: validate.errors,
+        }).toEqual({ type: event.type, valid: true, errors: null });
+      }
+    });
+
+    it('rejects an extra field, a missing field, a bad email and a wrong stream category', () => {
+      const validate = validatorOf('MeetingRequested');
+      const event = exampleEvent(MeetingRequested);
+      const { title: _title, ...withoutTitle } = event.data;
+      const invalid = [
+        { ...event, data: { ...event.data, unexpectedField: 1 } },
+        { ...event, data: withoutTitle },
+        { ...event, data: { ...event.data, invitees: [{ email: 'not-an-email' }] } },
+        { ...event, streamId: 'user-42' },
+        { ...event, id: '3b241101-e2bb-4255-8caf-4136c566a962' },
+      ];
+      for (const candidate of invalid) expect(validate(candidate)).toBe(false);
+    });
+
+    it('accepts a command request and response', () => {
+      for (const contract of commandCatalogue) {
+        const request = ajv.compile(
+          generated[`commands/${contract.name}.v${contract.schemaVersion}.request.json`] as object,
+        );
+        expect(
+          request({
+            tenantId: 'example.com',
+            userId: '108234567890123456789',
+            code: 'code',
+            redirectUri: 'https://scheduler.example.com/callback',
+            correlationId: 'request-1',
+          }),
+        ).toBe(true);
+      }
+    });
+  });
+});
