@@ -3,12 +3,13 @@
 //   int:  *.int.spec.ts, real NATS and PostgreSQL (started once by the global set-up)
 //   e2e:  *.e2e.spec.ts, the whole stack with the emulators
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 const swcConfig = JSON.parse(readFileSync(new URL('./.swcrc', import.meta.url), 'utf8'));
 delete swcConfig.$schema;
 
 const shared = {
-  rootDir: '.',
+  rootDir: fileURLToPath(new URL('.', import.meta.url)),
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { ...swcConfig, swcrc: false }] },
