@@ -31,3 +31,39 @@ export class StreamDeletedError extends Error {
     this.name = 'StreamDeletedError';
   }
 }
+
+/** A stream name the store refuses: nothing was written. */
+export class InvalidStreamIdError extends Error {
+  constructor(
+    readonly streamId: unknown,
+    readonly reason: string,
+  ) {
+    super(`invalid stream name ${JSON.stringify(String(streamId))}: ${reason}`);
+    this.name = 'InvalidStreamIdError';
+  }
+}
+
+/** An append (or delete) the store refuses before touching the database: nothing was written. */
+export class InvalidAppendError extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly reason: string,
+    /** Which event of the batch is at fault, when one is. */
+    readonly eventIndex?: number,
+  ) {
+    super(
+      `stream ${streamId}: ${eventIndex === undefined ? '' : `event #${eventIndex}: `}${reason}; nothing was written`,
+    );
+    this.name = 'InvalidAppendError';
+  }
+}
+
+/** createEventStore was given a URL whose scheme names no adapter. */
+export class UnsupportedEventStoreUrlError extends Error {
+  constructor(readonly scheme: string) {
+    super(
+      `no event store adapter for URL scheme "${scheme}": use postgres://, postgresql:// (PostgreSQL) or esdb:// (EventStoreDB)`,
+    );
+    this.name = 'UnsupportedEventStoreUrlError';
+  }
+}

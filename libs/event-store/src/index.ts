@@ -16,3 +16,7 @@ export type {
 export { comparePositions, positionToString, positionFromString, streamCategory } from './port.js';
 export { WrongExpectedVersionError, StreamNotFoundError, StreamDeletedError } from './errors.js';
 export type { ActualRevision } from './errors.js';
+export { InvalidStreamIdError, InvalidAppendError, UnsupportedEventStoreUrlError } from './errors.js';
+export { PostgresEventStore } from './postgres/postgres-event-store.js';
+export type { PostgresEventStoreOptions } from './postgres/postgres-event-store.js';
+export { createEventStore } from './create-event-store.js';
