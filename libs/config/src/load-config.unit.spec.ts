@@ -46,7 +46,9 @@ describe('loadConfig', () => {
     expect(() => loadConfig('gateway', serviceEnvironment, { ...valid, EVENT_STORE_URL: '' })).toThrow(
       /EVENT_STORE_URL: /,
     );
-    expect(() => loadConfig('gateway', serviceEnvironment, { ...valid, NATS_URL: 'not a url' })).toThrow(ConfigurationError);
+    expect(() => loadConfig('gateway', serviceEnvironment, { ...valid, NATS_URL: 'not a url' })).toThrow(
+      ConfigurationError,
+    );
   });
 
   it('rejects out-of-range ports and accepts booleans spelled as env vars', () => {
