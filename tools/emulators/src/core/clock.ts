@@ -11,7 +11,8 @@ export class EmulatorClock {
   }
 
   advance(milliseconds: number): Date {
-    if (!Number.isFinite(milliseconds) || milliseconds < 0) throw new RangeError('the clock only moves forward');
+    if (!Number.isFinite(milliseconds) || milliseconds < 0)
+      throw new RangeError('the clock only moves forward');
     this.offsetMs += milliseconds;
     return this.now();
   }

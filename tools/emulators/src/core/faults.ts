@@ -51,8 +51,13 @@ export class FaultInjector {
 
   /** Takes the first matching rule (consuming one of its `times`). */
   take(method: string, path: string): FaultRule | undefined {
+    // Clients percent-encode path parameters (a calendar id "a@b" arrives as "a%40b"); a prefix
+    // may be written either way.
+    const decoded = safeDecode(path);
     const index = this.rules.findIndex(
-      (rule) => (rule.method === '*' || rule.method.toUpperCase() === method.toUpperCase()) && path.startsWith(rule.pathPrefix),
+      (rule) =>
+        (rule.method === '*' || rule.method.toUpperCase() === method.toUpperCase()) &&
+        (path.startsWith(rule.pathPrefix) || decoded.startsWith(rule.pathPrefix)),
     );
     if (index === -1) return undefined;
     const rule = this.rules[index]!;
@@ -70,7 +75,8 @@ export class FaultInjector {
       const proceed = () => {
         if (rule.timeout) return; // hold the connection open; the client's timeout fires
         if (rule.status === undefined) return next();
-        if (rule.retryAfterSeconds !== undefined) response.setHeader('Retry-After', String(rule.retryAfterSeconds));
+        if (rule.retryAfterSeconds !== undefined)
+          response.setHeader('Retry-After', String(rule.retryAfterSeconds));
         render(response, {
           status: rule.status,
           ...(rule.retryAfterSeconds !== undefined ? { retryAfterSeconds: rule.retryAfterSeconds } : {}),
@@ -80,5 +86,13 @@ export class FaultInjector {
       if (rule.latencyMs > 0) setTimeout(proceed, rule.latencyMs);
       else proceed();
     };
+  }
+}
+
+function safeDecode(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
   }
 }

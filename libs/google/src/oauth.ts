@@ -1,0 +1,167 @@
+import { OAuth2Client, type Credentials, type TokenPayload } from 'google-auth-library';
+import { z } from 'zod';
+import { translateGoogleError } from './call-runner.js';
+import type { GoogleEndpoints } from './endpoints.js';
+import { GoogleResponseInvalid } from './errors.js';
+
+export interface GoogleOAuthConfig {
+  clientId: string;
+  clientSecret: string;
+  redirectUri: string;
+  endpoints: GoogleEndpoints;
+}
+
+/** What to persist after a code exchange or a refresh. A refresh may or may not rotate the refresh token. */
+export interface GoogleTokens {
+  accessToken: string;
+  /** Epoch milliseconds. */
+  expiresAt: number;
+  refreshToken?: string;
+  idToken?: string;
+  scopes: string[];
+}
+
+/** Called whenever Google issues tokens for an account; persist them (the refresh token encrypted). */
+export type TokensHook = (tokens: GoogleTokens) => void | Promise<void>;
+
+const TokenResponse = z.object({
+  access_token: z.string().min(1),
+  expiry_date: z.number(),
+  refresh_token: z.string().min(1).nullish(),
+  id_token: z.string().min(1).nullish(),
+  scope: z.string().nullish(),
+});
+
+function toTokens(operation: string, credentials: Credentials): GoogleTokens {
+  const parsed = TokenResponse.safeParse(credentials);
+  if (!parsed.success) throw new GoogleResponseInvalid(operation, z.prettifyError(parsed.error));
+  const value = parsed.data;
+  return {
+    accessToken: value.access_token,
+    expiresAt: value.expiry_date,
+    ...(value.refresh_token ? { refreshToken: value.refresh_token } : {}),
+    ...(value.id_token ? { idToken: value.id_token } : {}),
+    scopes: (value.scope ?? '').split(' ').filter(Boolean),
+  };
+}
+
+export interface VerifiedIdentity {
+  subject: string;
+  email: string;
+  hostedDomain: string | undefined;
+  payload: TokenPayload;
+}
+
+/** Makes the client refresh before its next request, e.g. after Google answered 401. */
+export function markAccessTokenStale(client: OAuth2Client): void {
+  // expiry_date 0 would read as "unknown"; 1 is "long expired".
+  client.setCredentials({ ...client.credentials, expiry_date: 1 });
+}
+
+/** A Google ID token failed verification (signature, issuer, audience, expiry or hosted domain). */
+export class IdTokenRejected extends Error {
+  override readonly name = 'IdTokenRejected';
+  constructor(reason: string, options?: { cause?: unknown }) {
+    super(`Google ID token rejected: ${reason}`, options);
+  }
+}
+
+/**
+ * Google OAuth 2.0 through google-auth-library's OAuth2Client with configurable endpoints:
+ * consent URLs, code exchange, per-account clients that refresh and report new tokens, and
+ * ID-token verification.
+ */
+export class GoogleOAuth {
+  private readonly verifier: OAuth2Client;
+
+  constructor(private readonly config: GoogleOAuthConfig) {
+    this.verifier = this.newClient();
+  }
+
+  authorizationUrl(options: { scopes: string[]; state: string; loginHint?: string }): string {
+    return this.newClient().generateAuthUrl({
+      access_type: 'offline',
+      // Without prompt=consent Google sends a refresh token only on the first consent.
+      prompt: 'consent',
+      include_granted_scopes: true,
+      scope: options.scopes,
+      state: options.state,
+      ...(options.loginHint ? { login_hint: options.loginHint } : {}),
+    });
+  }
+
+  async exchangeCode(code: string): Promise<GoogleTokens> {
+    try {
+      const { tokens } = await this.newClient().getToken(code);
+      return toTokens('oauth.exchangeCode', tokens);
+    } catch (error) {
+      throw translateGoogleError('oauth.exchangeCode', error, undefined);
+    }
+  }
+
+  /**
+   * An OAuth2Client acting for one account. It refreshes before the access token expires (and,
+   * through our clients, after a 401) and hands every new set of tokens to `onTokens`.
+   */
+  clientFor(account: {
+    refreshToken: string;
+    accessToken?: string;
+    expiresAt?: number;
+    onTokens: TokensHook;
+    onTokensError?: (error: unknown) => void;
+  }): OAuth2Client {
+    const client = this.newClient();
+    // An access token of unknown age is not used: the first call refreshes instead. (Without an
+    // expiry the library would refresh on any 401 or 403.)
+    const usable = account.accessToken !== undefined && account.expiresAt !== undefined;
+    client.setCredentials({
+      refresh_token: account.refreshToken,
+      ...(usable ? { access_token: account.accessToken, expiry_date: account.expiresAt } : {}),
+    });
+    client.on('tokens', (credentials) => {
+      Promise.resolve()
+        .then(() => account.onTokens(toTokens('oauth.refresh', credentials)))
+        .catch((error: unknown) => account.onTokensError?.(error));
+    });
+    return client;
+  }
+
+  /** Verifies a Google-signed ID token against the certificate endpoint; optionally pins hosted domains. */
+  async verifyIdToken(
+    idToken: string,
+    options: { audience?: string | string[]; allowedDomains?: string[] } = {},
+  ): Promise<VerifiedIdentity> {
+    let payload: TokenPayload | undefined;
+    try {
+      const ticket = await this.verifier.verifyIdToken({
+        idToken,
+        audience: options.audience ?? this.config.clientId,
+      });
+      payload = ticket.getPayload();
+    } catch (error) {
+      throw new IdTokenRejected(error instanceof Error ? error.message : String(error), { cause: error });
+    }
+    if (!payload?.sub || !payload.email) throw new IdTokenRejected('the token carries no subject or email');
+    if (options.allowedDomains && (!payload.hd || !options.allowedDomains.includes(payload.hd)))
+      throw new IdTokenRejected(`hosted domain ${payload.hd ?? '(none)'} is not allowed`);
+    return { subject: payload.sub, email: payload.email, hostedDomain: payload.hd, payload };
+  }
+
+  private newClient(): OAuth2Client {
+    const { endpoints } = this.config;
+    return new OAuth2Client({
+      clientId: this.config.clientId,
+      clientSecret: this.config.clientSecret,
+      redirectUri: this.config.redirectUri,
+      // Not forceRefreshOnFailure: the library would then refresh and retry at once on every
+      // 403 too, rate-limit 403s included. Our clients refresh after a 401 only (GoogleCallRunner).
+      endpoints: {
+        oauth2AuthBaseUrl: endpoints.oauth2AuthBaseUrl,
+        oauth2TokenUrl: endpoints.oauth2TokenUrl,
+        oauth2RevokeUrl: endpoints.oauth2RevokeUrl,
+        oauth2FederatedSignonPemCertsUrl: endpoints.oauth2FederatedSignonPemCertsUrl,
+        oauth2FederatedSignonJwkCertsUrl: endpoints.oauth2FederatedSignonJwkCertsUrl,
+      },
+    });
+  }
+}

@@ -1,0 +1,397 @@
+import { CircuitBreaker, RetryPolicy, TimeoutError, type RetryAttemptInfo } from '@scheduler/resilience';
+import type { z } from 'zod';
+import { WebexApiError, WebexNetworkError, WebexRateLimited, WebexRequestInvalid } from './errors.js';
+import { errorFrom, exchange, parseBody, type Fetch } from './http.js';
+import {
+  Meeting,
+  MeetingList,
+  MeetingListItem,
+  MeetingTemplates,
+  Person,
+  Sites,
+  Webhook,
+  WebhookList,
+  type MeetingTemplate,
+} from './schemas.js';
+import type { WebexTokenProvider } from './tokens.js';
+
+export interface Invitee {
+  email: string;
+  displayName?: string;
+  coHost?: boolean;
+}
+
+/** The fields of CreateMeetingObject we use. `start`/`end` are ISO 8601 with an offset. */
+export interface CreateMeetingRequest {
+  title: string;
+  start: string;
+  end: string;
+  timezone?: string;
+  agenda?: string;
+  password?: string;
+  invitees?: Invitee[];
+  sendEmail?: boolean;
+  siteUrl?: string;
+  templateId?: string;
+  integrationTags?: string[];
+}
+
+/** PATCH sets absolute values, so sending it twice leaves the same meeting: safe to retry. */
+export interface PatchMeetingRequest {
+  title?: string;
+  start?: string;
+  end?: string;
+  timezone?: string;
+  agenda?: string;
+  password?: string;
+  sendEmail?: boolean;
+  integrationTags?: string[];
+}
+
+/** PUT replaces the meeting; Webex requires title, password, start and end. */
+export interface ReplaceMeetingRequest extends PatchMeetingRequest {
+  title: string;
+  password: string;
+  start: string;
+  end: string;
+}
+
+export interface ListMeetingsQuery {
+  integrationTag?: string;
+  /** Webex lists only meetings overlapping [from, to); without them, the next 7 days. */
+  from?: string;
+  to?: string;
+  /** Page size, 1 to 100 (Webex default 10). */
+  max?: number;
+  siteUrl?: string;
+}
+
+export interface CreateWebhookRequest {
+  name: string;
+  targetUrl: string;
+  resource: 'meetings';
+  event: 'created' | 'updated' | 'deleted' | 'started' | 'ended' | 'all';
+  secret?: string;
+  filter?: string;
+}
+
+export interface WebexRetryOptions {
+  /** Attempts per call, including the first. Default 4. */
+  maxAttempts?: number;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  /** Wait this long after a 429/423 without Retry-After. Webex documents 15 s; tests set it lower. */
+  defaultRetryAfterMs?: number;
+  /** A Retry-After longer than this is not waited out; the WebexRateLimited goes to the caller. Default 5 min. */
+  maxRetryAfterMs?: number;
+  random?: () => number;
+  sleep?: (milliseconds: number) => Promise<void>;
+}
+
+export interface WebexClientOptions {
+  /** Default https://webexapis.com/v1 */
+  baseUrl?: string;
+  tokens: WebexTokenProvider;
+  /** Deadline per HTTP attempt. Default 30 s. */
+  timeoutMs?: number;
+  retry?: WebexRetryOptions;
+  /** Share one breaker between the clients of all users: it guards the Webex API, not a user. */
+  circuitBreaker?: CircuitBreaker;
+  fetch?: Fetch;
+  onRetry?: (info: RetryAttemptInfo & { method: string; path: string }) => void;
+}
+
+/** Errors that say nothing about whether Webex applied the request, or that it asked us to come back. */
+export function isRetryableWebexError(error: unknown): boolean {
+  if (error instanceof WebexRateLimited) return true;
+  if (error instanceof WebexApiError) return error.status >= 500;
+  return error instanceof TimeoutError || error instanceof WebexNetworkError;
+}
+
+/** What counts against the API's health: 5xx, timeouts and dead connections; not 4xx, not 429. */
+function isOutage(error: unknown): boolean {
+  if (error instanceof WebexApiError) return error.status >= 500;
+  return error instanceof TimeoutError || error instanceof WebexNetworkError;
+}
+
+export function createWebexCircuitBreaker(
+  options: { failureThreshold?: number; openDurationMs?: number; now?: () => number } = {},
+) {
+  return new CircuitBreaker({
+    name: 'webex',
+    failureThreshold: options.failureThreshold ?? 5,
+    openDurationMs: options.openDurationMs ?? 30_000,
+    isFailure: isOutage,
+    ...(options.now ? { now: options.now } : {}),
+  });
+}
+
+interface CallOptions<T> {
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  schema?: z.ZodType<T>;
+  /** An absolute URL to call instead of baseUrl + path (paging). */
+  url?: URL;
+}
+
+const day = 86_400_000;
+
+/**
+ * Typed client for the Webex Meetings REST API. Idempotent calls retry 429/423/5xx/timeouts
+ * with jittered exponential backoff and Retry-After; creates never retry blindly.
+ */
+export class WebexClient {
+  private readonly baseUrl: string;
+  private readonly fetch: Fetch;
+  private readonly breaker: CircuitBreaker;
+  private readonly retry: RetryPolicy;
+  private readonly defaultRetryAfterMs: number;
+
+  constructor(private readonly options: WebexClientOptions) {
+    this.baseUrl = (options.baseUrl ?? 'https://webexapis.com/v1').replace(/\/+$/, '');
+    this.fetch = options.fetch ?? globalThis.fetch;
+    this.breaker = options.circuitBreaker ?? createWebexCircuitBreaker();
+    this.defaultRetryAfterMs = options.retry?.defaultRetryAfterMs ?? 15_000;
+    const retry = options.retry ?? {};
+    this.retry = new RetryPolicy({
+      maxAttempts: retry.maxAttempts ?? 4,
+      baseDelayMs: retry.baseDelayMs ?? 500,
+      maxDelayMs: retry.maxDelayMs ?? 30_000,
+      maxRetryAfterMs: retry.maxRetryAfterMs ?? 300_000,
+      classify: (error) => ({
+        retryable: isRetryableWebexError(error),
+        ...(error instanceof WebexRateLimited ? { retryAfterMs: error.retryAfterMs } : {}),
+      }),
+      ...(retry.random ? { random: retry.random } : {}),
+      ...(retry.sleep ? { sleep: retry.sleep } : {}),
+      onRetry: (info) => {
+        const failed = info.error as { method?: string; path?: string };
+        this.options.onRetry?.({ ...info, method: failed.method ?? '?', path: failed.path ?? '?' });
+      },
+    });
+  }
+
+  // Meetings
+
+  /**
+   * Creates a meeting carrying `integrationTag` (our meeting id). If an attempt fails in a way
+   * that leaves its fate unknown, the next attempt first looks the tag up and adopts what it
+   * finds, so a meeting is never created twice.
+   */
+  async createMeeting(
+    request: CreateMeetingRequest,
+    options: { integrationTag: string },
+  ): Promise<{ meeting: Meeting; adopted: boolean }> {
+    const integrationTags = [...new Set([...(request.integrationTags ?? []), options.integrationTag])];
+    const issues = [
+      ...(integrationTags.length > 3 ? ['at most 3 integrationTags'] : []),
+      ...integrationTags
+        .filter((tag) => tag.length > 64 || tag.length === 0)
+        .map((tag) => `integrationTag "${tag}" must be 1 to 64 characters`),
+      ...(request.title.length > 128 ? ['title longer than 128 characters'] : []),
+    ];
+    if (issues.length > 0) throw new WebexRequestInvalid(issues);
+    const body = { ...request, integrationTags };
+    const window = lookupWindow(request.start, request.end);
+
+    return this.retry.run(
+      async (attempt) => {
+        if (attempt > 1) {
+          const existing = await this.findByIntegrationTagOnce(options.integrationTag, window);
+          if (existing) return { meeting: await this.getMeeting(existing.id), adopted: true };
+        }
+        const meeting = await this.callOnce('POST', '/meetings', { body, schema: Meeting });
+        return { meeting, adopted: false };
+      },
+      { idempotent: true },
+    );
+  }
+
+  getMeeting(meetingId: string): Promise<Meeting> {
+    return this.call('GET', `/meetings/${encodeURIComponent(meetingId)}`, { schema: Meeting });
+  }
+
+  patchMeeting(meetingId: string, patch: PatchMeetingRequest): Promise<MeetingListItem> {
+    return this.call('PATCH', `/meetings/${encodeURIComponent(meetingId)}`, {
+      body: patch,
+      schema: MeetingListItem,
+    });
+  }
+
+  replaceMeeting(meetingId: string, meeting: ReplaceMeetingRequest): Promise<MeetingListItem> {
+    return this.call('PUT', `/meetings/${encodeURIComponent(meetingId)}`, {
+      body: meeting,
+      schema: MeetingListItem,
+    });
+  }
+
+  /** A 404 means the meeting is already gone, which is what we wanted. */
+  async deleteMeeting(
+    meetingId: string,
+    options: { sendEmail?: boolean } = {},
+  ): Promise<'deleted' | 'alreadyGone'> {
+    try {
+      await this.call('DELETE', `/meetings/${encodeURIComponent(meetingId)}`, {
+        query: { sendEmail: options.sendEmail },
+      });
+      return 'deleted';
+    } catch (error) {
+      if (error instanceof WebexApiError && error.status === 404) return 'alreadyGone';
+      throw error;
+    }
+  }
+
+  /** Every matching meeting series, following the Link rel="next" pages. */
+  async listMeetings(query: ListMeetingsQuery = {}): Promise<MeetingListItem[]> {
+    const items: MeetingListItem[] = [];
+    let page = await this.callWithHeaders(
+      'GET',
+      '/meetings',
+      { query: { ...query }, schema: MeetingList },
+      true,
+    );
+    for (;;) {
+      items.push(...page.data.items);
+      const next = this.nextPage(page.headers.get('link'));
+      if (!next) return items;
+      page = await this.callWithHeaders('GET', next.pathname, { url: next, schema: MeetingList }, true);
+    }
+  }
+
+  /** The meetings carrying our tag. `around` narrows the window; Webex's default is only the next 7 days. */
+  listMeetingsByIntegrationTag(
+    integrationTag: string,
+    around: { from: string; to: string },
+  ): Promise<MeetingListItem[]> {
+    return this.listMeetings({ integrationTag, from: around.from, to: around.to, max: 100 });
+  }
+
+  // The user
+
+  getMe(): Promise<Person> {
+    return this.call('GET', '/people/me', { schema: Person });
+  }
+
+  async listSites(): Promise<Sites['sites']> {
+    return (await this.call('GET', '/meetingPreferences/sites', { schema: Sites })).sites;
+  }
+
+  async listMeetingTemplates(
+    options: { templateType?: 'meeting' | 'webinar'; siteUrl?: string } = {},
+  ): Promise<MeetingTemplate[]> {
+    return (
+      await this.call('GET', '/meetings/templates', {
+        query: { templateType: options.templateType ?? 'meeting', siteUrl: options.siteUrl },
+        schema: MeetingTemplates,
+      })
+    ).items;
+  }
+
+  // Webhooks
+
+  /** Not retried: a lost answer could leave a webhook registered; callers list before retrying. */
+  createWebhook(request: CreateWebhookRequest): Promise<Webhook> {
+    return this.callOnce('POST', '/webhooks', { body: request, schema: Webhook });
+  }
+
+  async listWebhooks(): Promise<Webhook[]> {
+    return (await this.call('GET', '/webhooks', { query: { max: 100 }, schema: WebhookList })).items;
+  }
+
+  async deleteWebhook(webhookId: string): Promise<'deleted' | 'alreadyGone'> {
+    try {
+      await this.call('DELETE', `/webhooks/${encodeURIComponent(webhookId)}`, {});
+      return 'deleted';
+    } catch (error) {
+      if (error instanceof WebexApiError && error.status === 404) return 'alreadyGone';
+      throw error;
+    }
+  }
+
+  // Transport
+
+  private async findByIntegrationTagOnce(integrationTag: string, window: { from: string; to: string }) {
+    const page = await this.callWithHeaders(
+      'GET',
+      '/meetings',
+      { query: { integrationTag, ...window, max: 100 }, schema: MeetingList },
+      false,
+    );
+    return page.data.items.find((item) => item.integrationTags?.includes(integrationTag) ?? true);
+  }
+
+  private nextPage(link: string | null): URL | undefined {
+    const match = link && /<([^>]+)>\s*;\s*rel="?next"?/.exec(link);
+    if (!match) return undefined;
+    const next = new URL(match[1]!, this.baseUrl);
+    // Follow pages on the API's own origin only: a Link header must not send our token elsewhere.
+    if (next.origin !== new URL(this.baseUrl).origin)
+      throw new WebexRequestInvalid([`refusing to follow a next page on ${next.origin}`]);
+    return next;
+  }
+
+  private async call<T>(method: string, path: string, options: CallOptions<T>): Promise<T> {
+    return (await this.callWithHeaders(method, path, options, method !== 'POST')).data;
+  }
+
+  private async callOnce<T>(method: string, path: string, options: CallOptions<T>): Promise<T> {
+    return (await this.callWithHeaders(method, path, options, false)).data;
+  }
+
+  private callWithHeaders<T>(
+    method: string,
+    path: string,
+    options: CallOptions<T>,
+    idempotent: boolean,
+  ): Promise<{ data: T; headers: Headers }> {
+    return this.retry.run(() => this.breaker.execute(() => this.authorizedAttempt(method, path, options)), {
+      idempotent,
+    });
+  }
+
+  /** One attempt; a 401 refreshes the token once and repeats the request. */
+  private async authorizedAttempt<T>(
+    method: string,
+    path: string,
+    options: CallOptions<T>,
+  ): Promise<{ data: T; headers: Headers }> {
+    let token = await this.options.tokens.getAccessToken();
+    let response = await this.send(method, path, options, token);
+    if (response.status === 401) {
+      token = await this.options.tokens.refreshAccessToken(token);
+      response = await this.send(method, path, options, token);
+    }
+    if (!response.ok) throw await errorFrom(response, method, path, this.defaultRetryAfterMs);
+    if (!options.schema) return { data: undefined as T, headers: response.headers };
+    return { data: await parseBody(response, options.schema, method, path), headers: response.headers };
+  }
+
+  private send<T>(method: string, path: string, options: CallOptions<T>, token: string): Promise<Response> {
+    const url = options.url ?? new URL(`${this.baseUrl}${path}`);
+    for (const [name, value] of Object.entries(options.query ?? {}))
+      if (value !== undefined) url.searchParams.set(name, String(value));
+    return exchange(
+      this.fetch,
+      {
+        method,
+        url,
+        headers: {
+          authorization: `Bearer ${token}`,
+          accept: 'application/json',
+          ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+      },
+      this.options.timeoutMs ?? 30_000,
+    );
+  }
+}
+
+/** A window around the requested times wide enough for any offset and Webex's minute rounding. */
+function lookupWindow(start: string, end: string): { from: string; to: string } {
+  const startMs = Date.parse(start);
+  const endMs = Date.parse(end);
+  if (Number.isNaN(startMs) || Number.isNaN(endMs))
+    throw new WebexRequestInvalid(['start and end must be ISO 8601 date-times']);
+  return { from: new Date(startMs - day).toISOString(), to: new Date(endMs + day).toISOString() };
+}

@@ -1,0 +1,153 @@
+import express, { type Router } from 'express';
+import { z } from 'zod';
+import { ControlInputError, parseControl } from '../core/control-routes.js';
+import { endMeeting, renderMeetingSeries, startMeeting, type MeetingEvent } from './meetings.js';
+import { defaultScopes, type OAuthSettings } from './oauth.js';
+import type { StoredMeeting, WebexState } from './state.js';
+import { isIanaTimeZone } from './time-zones.js';
+import type { WebhookDispatcher } from './webhooks.js';
+
+const UserSeed = z.strictObject({
+  email: z.email(),
+  displayName: z.string().min(1).optional(),
+  firstName: z.string().optional(),
+  lastName: z.string().optional(),
+  timezone: z.string().optional(),
+  sites: z.array(z.strictObject({ siteUrl: z.string().min(3), default: z.boolean().optional() })).optional(),
+});
+
+const ClientSeed = z.strictObject({
+  clientId: z.string().min(1),
+  clientSecret: z.string().min(1),
+  redirectUris: z.array(z.url()).default([]),
+});
+
+const TokenIssue = z.strictObject({
+  email: z.email(),
+  clientId: z.string().optional(),
+  scopes: z.array(z.string()).optional(),
+});
+
+const Revoke = z.strictObject({
+  refreshToken: z.string().optional(),
+  email: z.email().optional(),
+  clientId: z.string().optional(),
+});
+
+export interface ControlDependencies {
+  state: WebexState;
+  webhooks: WebhookDispatcher;
+  oauth: OAuthSettings;
+  emit: (event: MeetingEvent, meeting: StoredMeeting) => void;
+}
+
+/**
+ * The Webex half of the control API, mounted at /control/webex (clock, faults and the request
+ * log are the shared /control routes). Documented in tools/emulators/README.md; not part of Webex.
+ */
+export function webexControlRoutes(dependencies: ControlDependencies): Router {
+  const { state, webhooks, oauth, emit } = dependencies;
+  const router = express.Router();
+  const parse = parseControl;
+
+  router.get('/users', (_request, response) => {
+    response.json({ users: [...state.users.values()] });
+  });
+  router.post('/users', (request, response) => {
+    const seed = parse(UserSeed, request.body);
+    if (seed.timezone !== undefined && !isIanaTimeZone(seed.timezone))
+      throw new ControlInputError(`timezone ${seed.timezone} is not an IANA time zone`);
+    response.status(201).json(state.seedUser(seed));
+  });
+  router.post('/clients', (request, response) => {
+    const client = parse(ClientSeed, request.body);
+    state.clients.set(client.clientId, client);
+    response.status(201).json(client);
+  });
+
+  router.post('/tokens', (request, response) => {
+    const input = parse(TokenIssue, request.body);
+    const user = state.userByEmail(input.email);
+    const clientId = input.clientId ?? [...state.clients.keys()][0];
+    if (!user || !clientId) throw new ControlInputError('seed the user and an OAuth client first');
+    const issued = state.issueTokens(
+      clientId,
+      user.id,
+      input.scopes ?? defaultScopes,
+      oauth.accessTokenLifetimeMs,
+      state.newRefreshToken(oauth.refreshTokenLifetimeMs),
+    );
+    const now = state.clock.nowMs();
+    response.status(201).json({
+      access_token: issued.access.token,
+      expires_in: Math.round((issued.access.expiresAtMs - now) / 1000),
+      refresh_token: issued.refresh.token,
+      refresh_token_expires_in: Math.round((issued.refresh.expiresAtMs - now) / 1000),
+      token_type: 'Bearer',
+    });
+  });
+  router.post('/tokens/revoke', (request, response) => {
+    const filter = parse(Revoke, request.body);
+    const user = filter.email ? state.userByEmail(filter.email) : undefined;
+    if (filter.email && !user) throw new ControlInputError(`no Webex user ${filter.email}`);
+    const revoked = state.revokeRefreshTokens({
+      ...(filter.refreshToken ? { refreshToken: filter.refreshToken } : {}),
+      ...(user ? { userId: user.id } : {}),
+      ...(filter.clientId ? { clientId: filter.clientId } : {}),
+    });
+    response.json({ revoked });
+  });
+  router.post('/tokens/expire-access', (request, response) => {
+    const { email } = parse(z.strictObject({ email: z.email().optional() }), request.body);
+    const user = email ? state.userByEmail(email) : undefined;
+    let expired = 0;
+    for (const token of state.tokens.values()) {
+      if (
+        token.kind !== 'access' ||
+        (user && token.userId !== user.id) ||
+        token.expiresAtMs <= state.clock.nowMs()
+      )
+        continue;
+      token.expiresAtMs = state.clock.nowMs();
+      expired++;
+    }
+    response.json({ expired });
+  });
+
+  router.get('/meetings', (request, response) => {
+    const includeDeleted = request.query.includeDeleted === 'true';
+    const items = [...state.meetings.values()]
+      .filter((meeting) => includeDeleted || meeting.deletedAtMs === undefined)
+      .map((meeting) => ({
+        ...renderMeetingSeries(state, meeting, undefined),
+        integrationTags: meeting.integrationTags,
+        invitees: state.invitees.get(meeting.id) ?? [],
+        instanceId: meeting.instanceId ?? null,
+        deleted: meeting.deletedAtMs !== undefined,
+      }));
+    response.json({ meetings: items });
+  });
+  for (const action of ['start', 'end'] as const) {
+    router.post(`/meetings/:meetingId/${action}`, (request, response) => {
+      const meeting = state.meetings.get(request.params.meetingId);
+      if (!meeting || meeting.deletedAtMs !== undefined)
+        return response.status(404).json({ error: `no meeting ${request.params.meetingId}` });
+      if (action === 'start') startMeeting(state, meeting, emit);
+      else endMeeting(state, meeting, emit);
+      response.json({ id: meeting.id, state: meeting.state, instanceId: meeting.instanceId });
+    });
+  }
+
+  router.get('/webhook-deliveries', async (request, response) => {
+    if (request.query.wait === 'true') await webhooks.idle();
+    response.json({ deliveries: webhooks.deliveries });
+  });
+
+  router.post('/reset', (_request, response) => {
+    state.reset();
+    webhooks.deliveries.length = 0;
+    response.status(204).end();
+  });
+
+  return router;
+}

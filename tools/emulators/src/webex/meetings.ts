@@ -1,0 +1,529 @@
+import express, { type Request, type Response, type Router } from 'express';
+import { sendWebexError } from './errors.js';
+import { callerOf, requireScope, type Caller } from './oauth.js';
+import type { Invitee, StoredMeeting, WebexState } from './state.js';
+import { formatInZone, isIanaTimeZone, parseDateTime } from './time-zones.js';
+
+export type MeetingEvent = 'created' | 'updated' | 'deleted' | 'started' | 'ended';
+
+export interface MeetingSettings {
+  /** Webex: 100 creates per user per 24 h, failed requests included. */
+  createsPerDay: number;
+}
+
+const minute = 60_000;
+const day = 24 * 60 * minute;
+export const minimumDurationMs = 10 * minute;
+/** The spec and api-notes say "longer than 23 hours 59 minutes" is refused, so 23:59 is the longest. */
+export const maximumDurationMs = 23 * 60 * minute + 59 * minute;
+
+function floorToMinute(instantMs: number): number {
+  return Math.floor(instantMs / minute) * minute;
+}
+
+/** Renders a meeting series as GET/POST return it (MeetingSeriesObject). */
+export function renderMeetingSeries(
+  state: WebexState,
+  meeting: StoredMeeting,
+  caller: Caller | undefined,
+  timeZone = meeting.timezone,
+) {
+  const host = state.users.get(meeting.hostUserId)!;
+  const siteName = meeting.siteUrl.split('.')[0]!.split('-')[0]!;
+  const tags = caller && caller.clientId === meeting.integrationTagsClientId ? meeting.integrationTags : [];
+  return {
+    id: meeting.id,
+    meetingNumber: meeting.meetingNumber,
+    title: meeting.title,
+    ...(meeting.agenda !== undefined ? { agenda: meeting.agenda } : {}),
+    password: meeting.password,
+    phoneAndVideoSystemPassword: meeting.phoneAndVideoSystemPassword,
+    meetingType: 'meetingSeries' as const,
+    state: meeting.state,
+    timezone: timeZone,
+    start: formatInZone(meeting.startMs, timeZone),
+    end: formatInZone(meeting.endMs, timeZone),
+    hostUserId: host.id,
+    hostDisplayName: host.displayName,
+    hostEmail: host.email,
+    hostKey: meeting.hostKey,
+    siteUrl: meeting.siteUrl,
+    webLink: `https://${meeting.siteUrl}/${siteName}/j.php?MTID=${meeting.webLinkToken}`,
+    sipAddress: `${meeting.meetingNumber}@${meeting.siteUrl}`,
+    dialInIpAddress: '173.243.2.68',
+    enabledAutoRecordMeeting: false,
+    allowAnyUserToBeCoHost: false,
+    enabledJoinBeforeHost: false,
+    enableConnectAudioBeforeHost: false,
+    joinBeforeHostMinutes: 0,
+    excludePassword: false,
+    publicMeeting: false,
+    reminderTime: 10,
+    unlockedMeetingJoinSecurity: 'allowJoin' as const,
+    sessionTypeId: 3,
+    scheduledType: 'meeting' as const,
+    enableAutomaticLock: false,
+    automaticLockMinutes: 0,
+    allowFirstUserToBeCoHost: false,
+    allowAuthenticatedDevices: false,
+    telephony: {
+      accessCode: meeting.meetingNumber,
+      callInNumbers: [
+        { label: 'United States Toll', callInNumber: '+1-408-525-6800', tollType: 'toll' as const },
+        {
+          label: 'United States Toll (Washington D.C.)',
+          callInNumber: '+1-202-600-2533',
+          tollType: 'toll' as const,
+        },
+      ],
+      links: [
+        { rel: 'globalCallinNumbers', href: `/v1/meetings/${meeting.id}/globalCallinNumbers`, method: 'GET' },
+      ],
+    },
+    meetingOptions: {
+      enabledChat: true,
+      enabledVideo: true,
+      enabledNote: true,
+      noteType: 'allowAll' as const,
+      enabledFileTransfer: true,
+      enabledUCFRichMedia: true,
+    },
+    attendeePrivileges: {
+      enabledShareContent: true,
+      enabledSaveDocument: false,
+      enabledPrintDocument: false,
+      enabledAnnotate: false,
+      enabledViewParticipantList: true,
+      enabledViewThumbnails: false,
+      enabledRemoteControl: true,
+      enabledViewAnyDocument: false,
+      enabledViewAnyPage: false,
+      enabledContactOperatorPrivately: false,
+      enabledChatHost: true,
+      enabledChatPresenter: true,
+      enabledChatOtherParticipants: true,
+    },
+    ...(tags.length > 0 ? { integrationTags: [...tags] } : {}),
+    enabledBreakoutSessions: false,
+    enabledAudioWatermark: false,
+    enabledVisualWatermark: false,
+  };
+}
+
+/** List items, and PATCH/PUT answers, are MeetingObjectForListMeeting: the series plus meetingSeriesId. */
+export function renderMeetingListItem(
+  state: WebexState,
+  meeting: StoredMeeting,
+  caller: Caller | undefined,
+  timeZone?: string,
+) {
+  const { id, ...rest } = renderMeetingSeries(state, meeting, caller, timeZone);
+  return { id, meetingSeriesId: meeting.id, ...rest };
+}
+
+interface MeetingFields {
+  title?: string;
+  agenda?: string | null;
+  password?: string;
+  startMs?: number;
+  endMs?: number;
+  timezone?: string;
+  integrationTags?: string[];
+  invitees?: Invitee[];
+  siteUrl?: string;
+  templateId?: string;
+  hostEmail?: string;
+}
+
+type Checked = { ok: true; fields: MeetingFields } | { ok: false; errors: string[] };
+
+const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** Field-level checks shared by POST, PATCH and PUT; time rules run on the merged result. */
+function checkFields(body: Record<string, unknown>, fallbackTimeZone: string): Checked {
+  const errors: string[] = [];
+  const fields: MeetingFields = {};
+  const text = (name: string, maximum: number) => {
+    const value = body[name];
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string') {
+      errors.push(`${name} must be a string.`);
+      return undefined;
+    }
+    if (value.length > maximum) errors.push(`${name} can be a maximum of ${maximum} characters long.`);
+    return value;
+  };
+  const title = text('title', 128);
+  if (title !== undefined) {
+    if (title.trim() === '') errors.push('title cannot be empty.');
+    fields.title = title;
+  }
+  if (body.agenda === null) fields.agenda = null;
+  else {
+    const agenda = text('agenda', 1300);
+    if (agenda !== undefined) fields.agenda = agenda;
+  }
+  const password = text('password', 64);
+  if (password !== undefined) {
+    if (password.length < 4) errors.push('password does not conform to the site password complexity rules.');
+    fields.password = password;
+  }
+  const timezone = text('timezone', 64);
+  if (timezone !== undefined) {
+    if (!isIanaTimeZone(timezone)) errors.push(`timezone ${timezone} is not a valid IANA time zone.`);
+    else fields.timezone = timezone;
+  }
+  const zone = fields.timezone ?? fallbackTimeZone;
+  for (const name of ['start', 'end'] as const) {
+    const raw = text(name, 64);
+    if (raw === undefined) continue;
+    const parsed = parseDateTime(raw, zone);
+    if (parsed === undefined) errors.push(`${name} ${raw} is not a valid ISO 8601 date and time.`);
+    else fields[name === 'start' ? 'startMs' : 'endMs'] = parsed;
+  }
+  if (body.integrationTags !== undefined) {
+    const tags = body.integrationTags;
+    if (!Array.isArray(tags) || tags.some((tag) => typeof tag !== 'string'))
+      errors.push('integrationTags must be an array of strings.');
+    else {
+      if (tags.length > 3) errors.push('The maximum size of integrationTags is 3.');
+      if (tags.some((tag: string) => tag.length > 64))
+        errors.push('Each item of integrationTags can be a maximum of 64 characters long.');
+      fields.integrationTags = tags as string[];
+    }
+  }
+  if (body.invitees !== undefined) {
+    const invitees = body.invitees;
+    if (!Array.isArray(invitees)) errors.push('invitees must be an array.');
+    else {
+      if (invitees.length > 1000) errors.push('The maximum size of invitees is 1000.');
+      const parsed: Invitee[] = [];
+      invitees.forEach((invitee: unknown, index) => {
+        const candidate = (invitee ?? {}) as Record<string, unknown>;
+        if (typeof candidate.email !== 'string' || !emailPattern.test(candidate.email)) {
+          errors.push(`invitees[${index}].email is not a valid email address.`);
+          return;
+        }
+        if (candidate.displayName !== undefined && typeof candidate.displayName !== 'string')
+          errors.push(`invitees[${index}].displayName must be a string.`);
+        parsed.push({
+          email: candidate.email,
+          ...(typeof candidate.displayName === 'string' ? { displayName: candidate.displayName } : {}),
+          ...(typeof candidate.coHost === 'boolean' ? { coHost: candidate.coHost } : {}),
+          ...(typeof candidate.panelist === 'boolean' ? { panelist: candidate.panelist } : {}),
+        });
+      });
+      fields.invitees = parsed;
+    }
+  }
+  const siteUrl = text('siteUrl', 256);
+  if (siteUrl !== undefined) fields.siteUrl = siteUrl;
+  const templateId = text('templateId', 128);
+  if (templateId !== undefined) fields.templateId = templateId;
+  const hostEmail = text('hostEmail', 256);
+  if (hostEmail !== undefined) fields.hostEmail = hostEmail;
+  for (const name of [
+    'sendEmail',
+    'enabledJoinBeforeHost',
+    'publicMeeting',
+    'excludePassword',
+    'enabledAutoRecordMeeting',
+  ]) {
+    if (body[name] !== undefined && typeof body[name] !== 'boolean')
+      errors.push(`${name} must be a boolean.`);
+  }
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, fields };
+}
+
+/**
+ * Webex's time rules: start not before now, end after start, 10 min to 23 h 59 min, both
+ * accurate to the minute (a start inside the current minute moves to the next minute).
+ */
+function checkTimes(
+  startMs: number,
+  endMs: number,
+  nowMs: number,
+): { ok: true; startMs: number; endMs: number } | { ok: false; errors: string[] } {
+  const currentMinute = floorToMinute(nowMs);
+  if (startMs < currentMinute)
+    return { ok: false, errors: ['start cannot be before current date and time.'] };
+  const roundedStart =
+    floorToMinute(startMs) === currentMinute ? currentMinute + minute : floorToMinute(startMs);
+  const roundedEnd = floorToMinute(endMs);
+  if (endMs < nowMs) return { ok: false, errors: ['end cannot be before current date and time.'] };
+  if (roundedEnd <= roundedStart) return { ok: false, errors: ['end cannot be before start.'] };
+  const duration = roundedEnd - roundedStart;
+  if (duration < minimumDurationMs || duration > maximumDurationMs)
+    return {
+      ok: false,
+      errors: [
+        'Duration between start and end cannot be shorter than 10 minutes or longer than 23 hours 59 minutes.',
+      ],
+    };
+  return { ok: true, startMs: roundedStart, endMs: roundedEnd };
+}
+
+function bodyObject(request: Request): Record<string, unknown> | undefined {
+  const body = request.body as unknown;
+  return body && typeof body === 'object' && !Array.isArray(body)
+    ? (body as Record<string, unknown>)
+    : undefined;
+}
+
+function ownMeeting(state: WebexState, request: Request, response: Response): StoredMeeting | undefined {
+  const meeting = state.meetings.get(String(request.params.meetingId));
+  if (!meeting || meeting.deletedAtMs !== undefined || meeting.hostUserId !== callerOf(response).user.id) {
+    sendWebexError(response, 404, 'The requested resource could not be found.');
+    return undefined;
+  }
+  return meeting;
+}
+
+function headerTimeZone(request: Request, response: Response): string | undefined | false {
+  const zone = request.header('timezone');
+  if (zone === undefined) return undefined;
+  if (!isIanaTimeZone(zone)) {
+    sendWebexError(response, 400, `timezone ${zone} is not a valid IANA time zone.`);
+    return false;
+  }
+  return zone;
+}
+
+export function meetingRoutes(
+  state: WebexState,
+  settings: MeetingSettings,
+  emit: (event: MeetingEvent, meeting: StoredMeeting) => void,
+): Router {
+  const router = express.Router();
+  const read = requireScope('meeting:schedules_read');
+  const write = requireScope('meeting:schedules_write');
+
+  router.post('/v1/meetings', write, (request, response) => {
+    const caller = callerOf(response);
+    const now = state.clock.nowMs();
+    const attempts = (state.createAttempts.get(caller.user.id) ?? []).filter((at) => at > now - day);
+    if (attempts.length >= settings.createsPerDay) {
+      const retryAfterSeconds = Math.max(1, Math.ceil((attempts[0]! + day - now) / 1000));
+      response.setHeader('Retry-After', String(retryAfterSeconds));
+      state.createAttempts.set(caller.user.id, attempts);
+      return sendWebexError(
+        response,
+        429,
+        `A user may create ${settings.createsPerDay} meetings in 24 hours.`,
+      );
+    }
+    // Failed requests count against the limit too.
+    attempts.push(now);
+    state.createAttempts.set(caller.user.id, attempts);
+
+    const body = bodyObject(request);
+    if (!body) return sendWebexError(response, 400, 'The request body must be a JSON object.');
+    const checked = checkFields(body, caller.user.timezone);
+    if (!checked.ok) return sendWebexError(response, 400, checked.errors[0]!, checked.errors);
+    const fields = checked.fields;
+    const missing = (['title', 'startMs', 'endMs'] as const).filter((name) => fields[name] === undefined);
+    if (missing.length > 0 && fields.templateId === undefined)
+      return sendWebexError(
+        response,
+        400,
+        'Missing required fields.',
+        missing.map((name) => `${name.replace('Ms', '')} is required.`),
+      );
+    if (fields.hostEmail !== undefined && fields.hostEmail.toLowerCase() !== caller.user.email)
+      return sendWebexError(response, 403, 'hostEmail requires an admin-level scope.');
+    const siteUrl = fields.siteUrl ?? state.defaultSite(caller.user);
+    if (!caller.user.sites.some((site) => site.siteUrl === siteUrl))
+      return sendWebexError(response, 400, `siteUrl ${siteUrl} is not a site of the user.`);
+    if (
+      fields.templateId !== undefined &&
+      !state.templates.some((template) => template.id === fields.templateId && template.siteUrl === siteUrl)
+    )
+      return sendWebexError(
+        response,
+        400,
+        `templateId ${fields.templateId} is not a template of site ${siteUrl}.`,
+      );
+    const times = checkTimes(fields.startMs ?? now + 5 * minute, fields.endMs ?? now + 65 * minute, now);
+    if (!times.ok) return sendWebexError(response, 400, times.errors[0]!, times.errors);
+
+    const identity = state.newMeetingIdentity(siteUrl);
+    const meeting: StoredMeeting = {
+      ...identity,
+      title: fields.title ?? `${caller.user.displayName}'s meeting`,
+      ...(typeof fields.agenda === 'string' ? { agenda: fields.agenda } : {}),
+      password: fields.password ?? identity.password,
+      startMs: times.startMs,
+      endMs: times.endMs,
+      timezone: fields.timezone ?? caller.user.timezone,
+      hostUserId: caller.user.id,
+      integrationTags: fields.integrationTags ?? [],
+      integrationTagsClientId: caller.clientId,
+      ...(fields.templateId !== undefined ? { templateId: fields.templateId } : {}),
+      state: 'active',
+      createdAtMs: now,
+      updatedAtMs: now,
+    };
+    state.meetings.set(meeting.id, meeting);
+    state.invitees.set(meeting.id, fields.invitees ?? []);
+    emit('created', meeting);
+    response.status(200).json(renderMeetingSeries(state, meeting, caller));
+  });
+
+  router.get('/v1/meetings', read, (request, response) => {
+    const caller = callerOf(response);
+    const query = request.query as Record<string, string | undefined>;
+    const zone = headerTimeZone(request, response);
+    if (zone === false) return;
+    const renderZone = zone ?? 'UTC';
+    const max = query.max === undefined ? 10 : Number(query.max);
+    if (!Number.isInteger(max) || max < 1 || max > 100)
+      return sendWebexError(response, 400, 'max must be an integer from 1 to 100.');
+    const now = state.clock.nowMs();
+    const from = query.from === undefined ? undefined : parseDateTime(query.from, renderZone);
+    const to = query.to === undefined ? undefined : parseDateTime(query.to, renderZone);
+    if ((query.from !== undefined && from === undefined) || (query.to !== undefined && to === undefined))
+      return sendWebexError(response, 400, 'from and to must be ISO 8601 dates.');
+    // The documented defaults: a 7-day window starting now. A meeting further out is not listed.
+    const rangeFrom = from ?? (to !== undefined ? to - 7 * day : now);
+    const rangeTo = to ?? rangeFrom + 7 * day;
+    if (rangeFrom > rangeTo) return sendWebexError(response, 400, 'from cannot be after to.');
+    const meetingType = query.meetingType ?? 'meetingSeries';
+    if (!['meetingSeries', 'scheduledMeeting', 'meeting'].includes(meetingType))
+      return sendWebexError(response, 400, `meetingType ${meetingType} is not supported.`);
+    const offset =
+      query.cursor === undefined ? 0 : Number(Buffer.from(query.cursor, 'base64url').toString('utf8'));
+    if (!Number.isInteger(offset) || offset < 0)
+      return sendWebexError(response, 400, 'Invalid pagination cursor.');
+
+    // Our meetings are single-occurrence series; listing scheduled meetings or instances is not emulated.
+    const series = meetingType === 'meetingSeries' ? [...state.meetings.values()] : [];
+    const matching = series
+      .filter((meeting) => meeting.deletedAtMs === undefined && meeting.hostUserId === caller.user.id)
+      .filter((meeting) => meeting.endMs > rangeFrom && meeting.startMs < rangeTo)
+      .filter((meeting) => query.siteUrl === undefined || meeting.siteUrl === query.siteUrl)
+      .filter((meeting) => query.state === undefined || meeting.state === query.state)
+      .filter(
+        (meeting) =>
+          query.integrationTag === undefined ||
+          (meeting.integrationTagsClientId === caller.clientId &&
+            meeting.integrationTags.includes(query.integrationTag)),
+      )
+      .sort((left, right) => left.startMs - right.startMs || left.id.localeCompare(right.id));
+    const page = matching.slice(offset, offset + max);
+    if (offset + max < matching.length) {
+      const next = new URL(request.originalUrl, `${request.protocol}://${request.get('host')}`);
+      next.searchParams.set('cursor', Buffer.from(String(offset + max)).toString('base64url'));
+      response.setHeader('Link', `<${next.toString()}>; rel="next"`);
+    }
+    response.json({
+      items: page.map((meeting) => renderMeetingListItem(state, meeting, caller, renderZone)),
+    });
+  });
+
+  router.get('/v1/meetings/:meetingId', read, (request, response, next) => {
+    if (request.params.meetingId === 'templates') return next();
+    const zone = headerTimeZone(request, response);
+    if (zone === false) return;
+    const meeting = ownMeeting(state, request, response);
+    if (meeting) response.json(renderMeetingSeries(state, meeting, callerOf(response), zone));
+  });
+
+  const update = (mode: 'patch' | 'put') => (request: Request, response: Response) => {
+    const caller = callerOf(response);
+    const meeting = ownMeeting(state, request, response);
+    if (!meeting) return;
+    const body = bodyObject(request);
+    if (!body) return sendWebexError(response, 400, 'The request body must be a JSON object.');
+    if (mode === 'put') {
+      const missing = ['title', 'password', 'start', 'end'].filter((name) => body[name] === undefined);
+      if (missing.length > 0)
+        return sendWebexError(
+          response,
+          400,
+          'Missing required fields.',
+          missing.map((name) => `${name} is required.`),
+        );
+    }
+    if (meeting.state !== 'active')
+      return sendWebexError(response, 400, `A meeting that is ${meeting.state} cannot be updated.`);
+    const checked = checkFields(body, meeting.timezone);
+    if (!checked.ok) return sendWebexError(response, 400, checked.errors[0]!, checked.errors);
+    const fields = checked.fields;
+    if (fields.invitees !== undefined || fields.siteUrl !== undefined || fields.templateId !== undefined)
+      return sendWebexError(response, 400, 'invitees, siteUrl and templateId cannot be updated here.');
+    let startMs = meeting.startMs;
+    let endMs = meeting.endMs;
+    if (fields.startMs !== undefined || fields.endMs !== undefined) {
+      const times = checkTimes(
+        fields.startMs ?? meeting.startMs,
+        fields.endMs ?? meeting.endMs,
+        state.clock.nowMs(),
+      );
+      if (!times.ok) return sendWebexError(response, 400, times.errors[0]!, times.errors);
+      ({ startMs, endMs } = times);
+    }
+    if (fields.title !== undefined) meeting.title = fields.title;
+    if (fields.agenda === null || (mode === 'put' && fields.agenda === undefined)) delete meeting.agenda;
+    else if (fields.agenda !== undefined) meeting.agenda = fields.agenda;
+    if (fields.password !== undefined) meeting.password = fields.password;
+    if (fields.timezone !== undefined) meeting.timezone = fields.timezone;
+    if (fields.integrationTags !== undefined) {
+      meeting.integrationTags = fields.integrationTags;
+      meeting.integrationTagsClientId = caller.clientId;
+    }
+    meeting.startMs = startMs;
+    meeting.endMs = endMs;
+    meeting.updatedAtMs = state.clock.nowMs();
+    emit('updated', meeting);
+    response.json(renderMeetingListItem(state, meeting, caller));
+  };
+  router.patch('/v1/meetings/:meetingId', write, update('patch'));
+  router.put('/v1/meetings/:meetingId', write, update('put'));
+
+  router.delete('/v1/meetings/:meetingId', write, (request, response) => {
+    const sendEmail = request.query.sendEmail;
+    if (sendEmail !== undefined && sendEmail !== 'true' && sendEmail !== 'false')
+      return sendWebexError(response, 400, 'sendEmail must be true or false.');
+    const meeting = ownMeeting(state, request, response);
+    if (!meeting) return;
+    meeting.deletedAtMs = state.clock.nowMs();
+    emit('deleted', meeting);
+    response.status(204).end();
+  });
+
+  return router;
+}
+
+/** Moves meetings whose end has passed on the emulator clock to "expired" and reports them as ended. */
+export function expireEndedMeetings(
+  state: WebexState,
+  emit: (event: MeetingEvent, meeting: StoredMeeting) => void,
+): void {
+  const now = state.clock.nowMs();
+  for (const meeting of state.meetings.values()) {
+    if (meeting.deletedAtMs !== undefined || meeting.state === 'expired' || meeting.endMs > now) continue;
+    endMeeting(state, meeting, emit);
+  }
+}
+
+export function startMeeting(
+  state: WebexState,
+  meeting: StoredMeeting,
+  emit: (event: MeetingEvent, meeting: StoredMeeting) => void,
+): void {
+  if (meeting.state !== 'active') return;
+  meeting.state = 'inProgress';
+  meeting.instanceId = state.newInstanceId(meeting.id);
+  emit('started', meeting);
+}
+
+export function endMeeting(
+  state: WebexState,
+  meeting: StoredMeeting,
+  emit: (event: MeetingEvent, meeting: StoredMeeting) => void,
+): void {
+  if (meeting.state === 'expired') return;
+  meeting.instanceId ??= state.newInstanceId(meeting.id);
+  meeting.state = 'expired';
+  emit('ended', meeting);
+}

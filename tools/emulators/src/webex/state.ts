@@ -1,0 +1,309 @@
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import type { EmulatorClock } from '../core/clock.js';
+import { isIanaTimeZone } from './time-zones.js';
+
+export interface WebexSite {
+  siteUrl: string;
+  default: boolean;
+}
+
+export interface WebexUser {
+  id: string;
+  email: string;
+  displayName: string;
+  firstName: string;
+  lastName: string;
+  timezone: string;
+  sites: WebexSite[];
+  created: string;
+}
+
+export interface WebexUserSeed {
+  email: string;
+  displayName?: string;
+  firstName?: string;
+  lastName?: string;
+  timezone?: string;
+  /** The first site is the default unless one says `default: true`. */
+  sites?: Array<{ siteUrl: string; default?: boolean }>;
+}
+
+export interface WebexOAuthClient {
+  clientId: string;
+  clientSecret: string;
+  /** Empty: any redirect URI is accepted (handy for local development). */
+  redirectUris: string[];
+}
+
+export interface IssuedToken {
+  token: string;
+  kind: 'access' | 'refresh';
+  clientId: string;
+  userId: string;
+  scopes: string[];
+  expiresAtMs: number;
+  revoked: boolean;
+  /** For access tokens: the refresh token they were issued with. */
+  refreshToken?: string;
+}
+
+export interface AuthorizationCode {
+  code: string;
+  clientId: string;
+  userId: string;
+  redirectUri: string;
+  scopes: string[];
+  expiresAtMs: number;
+  used: boolean;
+}
+
+export interface Invitee {
+  email: string;
+  displayName?: string;
+  coHost?: boolean;
+  panelist?: boolean;
+}
+
+/** A meeting series with no recurrence: one occurrence, as our integration creates them. */
+export interface StoredMeeting {
+  id: string;
+  meetingNumber: string;
+  title: string;
+  agenda?: string;
+  password: string;
+  phoneAndVideoSystemPassword: string;
+  hostKey: string;
+  startMs: number;
+  endMs: number;
+  timezone: string;
+  hostUserId: string;
+  siteUrl: string;
+  webLinkToken: string;
+  integrationTags: string[];
+  /** integrationTags are visible to (and filterable by) the OAuth client that set them only. */
+  integrationTagsClientId: string;
+  templateId?: string;
+  state: 'active' | 'inProgress' | 'expired';
+  /** The instance id Webex gives a run of the meeting ("<series>_I_<digits>"), once started. */
+  instanceId?: string;
+  createdAtMs: number;
+  updatedAtMs: number;
+  deletedAtMs?: number;
+}
+
+export interface StoredWebhook {
+  id: string;
+  ownerUserId: string;
+  clientId: string;
+  name: string;
+  targetUrl: string;
+  resource: string;
+  event: string;
+  filter?: string;
+  secret?: string;
+  status: 'active' | 'inactive';
+  created: string;
+}
+
+export interface MeetingTemplate {
+  id: string;
+  name: string;
+  locale: string;
+  siteUrl: string;
+  templateType: 'meeting' | 'webinar';
+  isDefault: boolean;
+  isStandard: boolean;
+}
+
+/** Base64 of "ciscospark://us/<KIND>/<uuid>" without padding, as Webex ids look. */
+export function sparkId(
+  kind: 'PEOPLE' | 'WEBHOOK' | 'ORGANIZATION' | 'APPLICATION',
+  uuid: string = randomUUID(),
+): string {
+  return Buffer.from(`ciscospark://us/${kind}/${uuid}`).toString('base64').replace(/=+$/, '');
+}
+
+function digits(count: number): string {
+  let text = String(randomInt(1, 10));
+  while (text.length < count) text += String(randomInt(0, 10));
+  return text;
+}
+
+function meetingPassword(): string {
+  // Site default complexity: mixed case and digits.
+  const alphabet = 'ABCDEFGHJKMNPQRSTUVWXYZabcdefghjkmnpqrstuvwxyz23456789';
+  let password = '';
+  while (!/[A-Z]/.test(password) || !/[a-z]/.test(password) || !/\d/.test(password)) {
+    password = Array.from({ length: 8 }, () => alphabet[randomInt(0, alphabet.length)]).join('');
+  }
+  return password;
+}
+
+/** Everything the Webex emulator knows. Routes read and change it; the control API inspects it. */
+export class WebexState {
+  readonly users = new Map<string, WebexUser>();
+  readonly clients = new Map<string, WebexOAuthClient>();
+  readonly tokens = new Map<string, IssuedToken>();
+  readonly codes = new Map<string, AuthorizationCode>();
+  readonly meetings = new Map<string, StoredMeeting>();
+  readonly invitees = new Map<string, Invitee[]>();
+  readonly webhooks = new Map<string, StoredWebhook>();
+  readonly templates: MeetingTemplate[] = [];
+  /** Per user: when each POST /meetings attempt arrived (emulator clock), for the 100-per-24h limit. */
+  readonly createAttempts = new Map<string, number[]>();
+  readonly orgId = sparkId('ORGANIZATION');
+
+  constructor(readonly clock: EmulatorClock) {}
+
+  seedUser(seed: WebexUserSeed): WebexUser {
+    if (seed.timezone !== undefined && !isIanaTimeZone(seed.timezone))
+      throw new RangeError(`timezone ${seed.timezone} is not an IANA time zone`);
+    const email = seed.email.trim().toLowerCase();
+    const existing = [...this.users.values()].find((user) => user.email === email);
+    const [localPart = email] = email.split('@');
+    const sites = (
+      seed.sites?.length ? seed.sites : [{ siteUrl: `${localPart.replace(/[^a-z0-9]/g, '')}.webex.com` }]
+    ).map((site, index, all) => ({
+      siteUrl: site.siteUrl,
+      default: site.default ?? (index === 0 && !all.some((other) => other.default)),
+    }));
+    const firstName = seed.firstName ?? seed.displayName?.split(' ')[0] ?? localPart;
+    const lastName = seed.lastName ?? seed.displayName?.split(' ').slice(1).join(' ') ?? '';
+    const user: WebexUser = {
+      id: existing?.id ?? sparkId('PEOPLE'),
+      email,
+      displayName: seed.displayName ?? `${firstName} ${lastName}`.trim(),
+      firstName,
+      lastName,
+      timezone: seed.timezone ?? 'UTC',
+      sites,
+      created: existing?.created ?? this.clock.now().toISOString(),
+    };
+    this.users.set(user.id, user);
+    for (const site of sites) this.ensureTemplates(site.siteUrl);
+    return user;
+  }
+
+  userByEmail(email: string): WebexUser | undefined {
+    const wanted = email.trim().toLowerCase();
+    return [...this.users.values()].find((user) => user.email === wanted);
+  }
+
+  defaultSite(user: WebexUser): string {
+    return (user.sites.find((site) => site.default) ?? user.sites[0])!.siteUrl;
+  }
+
+  private ensureTemplates(siteUrl: string): void {
+    if (this.templates.some((template) => template.siteUrl === siteUrl)) return;
+    const base = randomBytes(12).toString('hex');
+    this.templates.push(
+      {
+        id: `${base}01`,
+        name: 'Meeting template 1',
+        locale: 'en_US',
+        siteUrl,
+        templateType: 'meeting',
+        isDefault: true,
+        isStandard: true,
+      },
+      {
+        id: `${base}02`,
+        name: 'Large meeting',
+        locale: 'en_US',
+        siteUrl,
+        templateType: 'meeting',
+        isDefault: false,
+        isStandard: false,
+      },
+      {
+        id: `${base}03`,
+        name: 'Webinar template',
+        locale: 'en_US',
+        siteUrl,
+        templateType: 'webinar',
+        isDefault: true,
+        isStandard: true,
+      },
+    );
+  }
+
+  issueTokens(
+    clientId: string,
+    userId: string,
+    scopes: string[],
+    accessLifetimeMs: number,
+    refresh: { token: string; expiresAtMs: number },
+  ) {
+    const access: IssuedToken = {
+      token: randomBytes(32).toString('base64url'),
+      kind: 'access',
+      clientId,
+      userId,
+      scopes,
+      expiresAtMs: this.clock.nowMs() + accessLifetimeMs,
+      revoked: false,
+      refreshToken: refresh.token,
+    };
+    this.tokens.set(access.token, access);
+    if (!this.tokens.has(refresh.token)) {
+      this.tokens.set(refresh.token, {
+        token: refresh.token,
+        kind: 'refresh',
+        clientId,
+        userId,
+        scopes,
+        expiresAtMs: refresh.expiresAtMs,
+        revoked: false,
+      });
+    }
+    return { access, refresh: this.tokens.get(refresh.token)! };
+  }
+
+  newRefreshToken(lifetimeMs: number): { token: string; expiresAtMs: number } {
+    return { token: randomBytes(48).toString('base64url'), expiresAtMs: this.clock.nowMs() + lifetimeMs };
+  }
+
+  /** Revokes refresh tokens (and the access tokens issued with them). Returns how many refresh tokens died. */
+  revokeRefreshTokens(filter: { refreshToken?: string; userId?: string; clientId?: string }): number {
+    let revoked = 0;
+    for (const token of this.tokens.values()) {
+      if (token.kind !== 'refresh' || token.revoked) continue;
+      if (filter.refreshToken && token.token !== filter.refreshToken) continue;
+      if (filter.userId && token.userId !== filter.userId) continue;
+      if (filter.clientId && token.clientId !== filter.clientId) continue;
+      token.revoked = true;
+      revoked++;
+      for (const access of this.tokens.values())
+        if (access.refreshToken === token.token) access.revoked = true;
+    }
+    return revoked;
+  }
+
+  newMeetingIdentity(siteUrl: string) {
+    // Series ids end in "0402" (see the Webex docs' examples); the rest is random hex.
+    const id = `${randomBytes(14).toString('hex')}0402`;
+    const meetingNumber = digits(10);
+    return {
+      id,
+      meetingNumber,
+      password: meetingPassword(),
+      phoneAndVideoSystemPassword: digits(8),
+      hostKey: digits(6),
+      webLinkToken: `m${randomBytes(16).toString('hex')}`,
+      siteUrl,
+    };
+  }
+
+  newInstanceId(meetingId: string): string {
+    return `${meetingId}_I_${digits(18)}`;
+  }
+
+  reset(): void {
+    this.tokens.clear();
+    this.codes.clear();
+    this.meetings.clear();
+    this.invitees.clear();
+    this.webhooks.clear();
+    this.createAttempts.clear();
+  }
+}
