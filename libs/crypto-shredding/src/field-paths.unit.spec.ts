@@ -1,0 +1,65 @@
+import { describe, expect, it } from '@jest/globals';
+import { findAll, isAtOrBelow, locate, parseFieldPath } from './field-paths.js';
+
+const paths = (envelope: Record<string, unknown>, path: string) =>
+  locate(envelope, 'data', parseFieldPath(path)).map((location) => [location.path, location.value]);
+
+describe('personal-data field paths', () => {
+  const envelope = {
+    data: {
+      title: 'Budget review',
+      attendees: [{ email: 'a@example.com' }, { email: 'b@example.com', displayName: 'B' }],
+      invitees: [{ email: 'c@example.com' }, { displayName: 'no email' }, 'not an object'],
+      nested: { rows: [[{ secret: 1 }], [{ secret: 2 }, { secret: 3 }]] },
+      nothing: null,
+    },
+  };
+
+  it('finds a scalar field, a whole array, and a field inside array elements', () => {
+    expect(paths(envelope, 'title')).toEqual([['data.title', 'Budget review']]);
+    expect(paths(envelope, 'attendees')).toEqual([['data.attendees', envelope.data.attendees]]);
+    expect(paths(envelope, 'invitees[].email')).toEqual([['data.invitees[0].email', 'c@example.com']]);
+    expect(paths(envelope, 'nested.rows[][].secret').map(([path]) => path)).toEqual([
+      'data.nested.rows[0][0].secret',
+      'data.nested.rows[1][0].secret',
+      'data.nested.rows[1][1].secret',
+    ]);
+  });
+
+  it('skips absent optional fields but keeps null, and handles the whole data ("")', () => {
+    expect(paths(envelope, 'password')).toEqual([]);
+    expect(paths(envelope, 'attendees[].displayName')).toEqual([['data.attendees[1].displayName', 'B']]);
+    expect(paths(envelope, 'nothing')).toEqual([['data.nothing', null]]);
+    expect(paths(envelope, '')).toEqual([['data', envelope.data]]);
+  });
+
+  it('replaces values in place', () => {
+    const copy = structuredClone(envelope);
+    for (const location of locate(copy, 'data', parseFieldPath('attendees[].email'))) location.replace('x');
+    expect(copy.data.attendees.map((attendee) => attendee.email)).toEqual(['x', 'x']);
+  });
+
+  it('finds values by shape anywhere, without descending into a match', () => {
+    const found = findAll(
+      envelope,
+      'data',
+      (value) => typeof value === 'object' && value !== null && 'secret' in value,
+    );
+    expect(found.map((location) => location.path)).toEqual([
+      'data.nested.rows[0][0]',
+      'data.nested.rows[1][0]',
+      'data.nested.rows[1][1]',
+    ]);
+  });
+
+  it('rejects paths it cannot address', () => {
+    expect(() => parseFieldPath('a..b')).toThrow(/unsupported/);
+    expect(() => parseFieldPath('a[0]')).toThrow(/unsupported/);
+  });
+
+  it('tells whether an issue path lies under a redacted path', () => {
+    expect(isAtOrBelow('data.invitees[0].email', 'data.invitees')).toBe(true);
+    expect(isAtOrBelow('data.invitees', 'data.invitees')).toBe(true);
+    expect(isAtOrBelow('data.inviteesCount', 'data.invitees')).toBe(false);
+  });
+});
