@@ -1,0 +1,53 @@
+// The relay as a process of its own, for the fault tests: they SIGKILL it mid-run.
+// Environment: NATS_URL, DATABASE_URL, BUS_PREFIX, RELAY_NAME, optional RELAY_MAX_IN_FLIGHT.
+// Prints one JSON status line every 100 ms: {"published":n,"duplicates":n,"checkpoint":"c/p"}.
+import { connect } from '@nats-io/transport-node';
+import { PostgresEventStore, positionToString } from '@scheduler/event-store';
+import { BusMetrics } from '../metrics.js';
+import { busNames } from '../naming.js';
+import { EventRelay } from '../relay/event-relay.js';
+
+const required = (name: string) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} must be set`);
+  return value;
+};
+
+const relayName = required('RELAY_NAME');
+const connection = await connect({
+  servers: required('NATS_URL'),
+  maxReconnectAttempts: -1,
+  reconnectTimeWait: 250,
+});
+const store = await PostgresEventStore.connect({ connectionString: required('DATABASE_URL') });
+const metrics = new BusMetrics();
+const relay = await EventRelay.start({
+  store,
+  connection,
+  relayName,
+  names: busNames(required('BUS_PREFIX')),
+  maxInFlight: Number(process.env.RELAY_MAX_IN_FLIGHT ?? 256),
+  checkpointIntervalMs: Number(process.env.RELAY_CHECKPOINT_INTERVAL_MS ?? 250),
+  metrics,
+});
+
+const valueOf = async (name: string) =>
+  (await metrics.registry.getSingleMetric(name)!.get()).values[0]?.value ?? 0;
+const report = async () => {
+  const status = {
+    published: await valueOf('scheduler_bus_relay_published_total'),
+    duplicates: await valueOf('scheduler_bus_relay_duplicates_total'),
+    checkpoint: relay.checkpoint ? positionToString(relay.checkpoint) : null,
+  };
+  process.stdout.write(`${JSON.stringify(status)}\n`);
+};
+const timer = setInterval(() => void report(), 100);
+
+process.once('SIGTERM', () => {
+  clearInterval(timer);
+  void relay
+    .stop()
+    .then(report)
+    .then(() => Promise.all([store.close(), connection.drain()]))
+    .then(() => process.exit(0));
+});

@@ -1,0 +1,116 @@
+import { describe, expect, it } from '@jest/globals';
+import { MeetingCancelled, MeetingRequested, createEvent, newUuidV7 } from '@scheduler/contracts';
+import { busNames, deadLetterSubject, durableName, eventSubject, recordedEventSubject } from '../naming.js';
+import { envelopeToEventToAppend, recordedEventToEnvelope } from '../envelope-mapping.js';
+import { ConcurrencyLimit } from './concurrency-limit.js';
+import { consumerFilter, decodeEnvelope } from './jetstream-server.js';
+import { retryDelayMs } from './retry-delay.js';
+
+const encode = (value: unknown) =>
+  new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value));
+
+describe('bus naming', () => {
+  it('derives subjects from contracts, prefixed for isolation', () => {
+    expect(eventSubject(busNames(), MeetingRequested)).toBe('evt.meeting.MeetingRequested');
+    expect(eventSubject(busNames('t1'), MeetingRequested)).toBe('t1.evt.meeting.MeetingRequested');
+    expect(recordedEventSubject(busNames(), { streamId: 'meeting-abc', type: 'MeetingRequested' })).toBe(
+      'evt.meeting.MeetingRequested',
+    );
+    expect(deadLetterSubject(busNames(), 'webex-bridge')).toBe('dlq.webex-bridge');
+    expect(busNames('t1')).toMatchObject({ eventStream: 'T1_EVENTS', deadLetterStream: 'T1_DEAD_LETTERS' });
+  });
+
+  it('rejects names NATS would misread', () => {
+    expect(() => busNames('a.b')).toThrow(/prefix/);
+    expect(() => durableName(busNames(), 'bad group')).toThrow(/handler group/);
+  });
+});
+
+describe('consumer filters', () => {
+  const names = busNames();
+  it('uses the one subject, the category wildcard, or filter_subjects when the server has them', () => {
+    expect(consumerFilter(['evt.meeting.A'], names, false)).toEqual({ filter_subject: 'evt.meeting.A' });
+    expect(consumerFilter(['evt.meeting.A', 'evt.meeting.B'], names, false)).toEqual({
+      filter_subject: 'evt.meeting.*',
+    });
+    expect(consumerFilter(['evt.meeting.A', 'evt.user.B'], names, false)).toEqual({
+      filter_subject: 'evt.>',
+    });
+    expect(consumerFilter(['evt.user.B', 'evt.meeting.A'], names, true)).toEqual({
+      filter_subjects: ['evt.meeting.A', 'evt.user.B'],
+    });
+  });
+});
+
+describe('decodeEnvelope', () => {
+  const meetingId = newUuidV7();
+  const event = createEvent(MeetingCancelled, {
+    streamId: `meeting-${meetingId}`,
+    tenantId: 'acme.example.com',
+    data: { meetingId, reason: 'user-request' },
+  });
+
+  it('returns the validated envelope', () => {
+    expect(decodeEnvelope(MeetingCancelled, encode(event))).toEqual(event);
+  });
+
+  it('rejects bytes that are not JSON, a payload of another type, and invalid data, with the path', () => {
+    expect(() => decodeEnvelope(MeetingCancelled, encode('{"half'))).toThrow(/not UTF-8 JSON/);
+    expect(() => decodeEnvelope(MeetingCancelled, new Uint8Array([0xff, 0xfe]))).toThrow(/not UTF-8 JSON/);
+    expect(() => decodeEnvelope(MeetingRequested, encode(event))).toThrow(/type: must be "MeetingRequested"/);
+    expect(() =>
+      decodeEnvelope(MeetingCancelled, encode({ ...event, data: { meetingId, reason: 'x' } })),
+    ).toThrow(/data\.reason/);
+    expect(() => decodeEnvelope(MeetingCancelled, encode({ ...event, schemaVersion: 9 }))).toThrow(/newer/);
+  });
+});
+
+describe('envelope ↔ event store mapping', () => {
+  it('round-trips through a recorded event', () => {
+    const meetingId = newUuidV7();
+    const envelope = createEvent(MeetingCancelled, {
+      streamId: `meeting-${meetingId}`,
+      tenantId: 'acme.example.com',
+      data: { meetingId, reason: 'user-request' },
+    });
+    const toAppend = envelopeToEventToAppend(envelope);
+    const recorded = {
+      ...toAppend,
+      metadata: toAppend.metadata!,
+      streamId: envelope.streamId,
+      revision: 0n,
+      position: { commit: 1n, prepare: 1n },
+      recordedAt: new Date(),
+    };
+    expect(recordedEventToEnvelope(recorded)).toEqual(envelope);
+  });
+});
+
+describe('retry delay', () => {
+  it('grows exponentially up to the cap, jittered within its upper half', () => {
+    const policy = { initialMs: 100, maxMs: 1_000 };
+    expect(retryDelayMs(policy, 1, () => 0)).toBe(50);
+    expect(retryDelayMs(policy, 1, () => 1)).toBe(100);
+    expect(retryDelayMs(policy, 3, () => 1)).toBe(400);
+    expect(retryDelayMs(policy, 30, () => 1)).toBe(1_000);
+  });
+});
+
+describe('ConcurrencyLimit', () => {
+  it('admits at most the limit and hands slots over in order', async () => {
+    const limit = new ConcurrencyLimit(2);
+    const order: number[] = [];
+    await limit.acquire();
+    await limit.acquire();
+    const third = limit.acquire().then(() => order.push(3));
+    const fourth = limit.acquire().then(() => order.push(4));
+    await Promise.resolve();
+    expect(order).toEqual([]);
+    limit.release();
+    await third;
+    limit.release();
+    await fourth;
+    expect(order).toEqual([3, 4]);
+    expect(() => new ConcurrencyLimit(0)).toThrow();
+  });
+});
