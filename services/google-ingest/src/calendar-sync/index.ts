@@ -1,0 +1,20 @@
+export {
+  CONFERENCE_SOLUTION_TYPE,
+  CONFERENCE_PARAMETER_MEETING_ID,
+  CONFERENCE_PARAMETER_VERSION,
+  CONFERENCE_PARAMETER_VERSION_VALUE,
+  ConferenceDataInvalidError,
+  OurConferenceInput,
+  buildOurConferenceData,
+  readOurConference,
+} from './conference.js';
+export type { ConferenceLink } from './conference.js';
+export { CalendarSyncEngine } from './calendar-sync-engine.js';
+export type {
+  CalendarAccount,
+  CalendarSyncEngineOptions,
+  CalendarSyncResult,
+} from './calendar-sync-engine.js';
+export { calendarEventStreamId, calendarWatchStreamId, eventTimeZone, liveEventData } from './event-mapping.js';
+export { ensureCalendarSyncSchema } from './schema.js';
+export { appendFacts, StreamContentionError } from './stream-append.js';

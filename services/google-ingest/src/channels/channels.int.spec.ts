@@ -1,0 +1,395 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pg from 'pg';
+import { newUuidV7 } from '@scheduler/contracts';
+import { createGoogleEmulator, type GoogleEmulator } from '@scheduler/emulators';
+import { PostgresEventStore, type RecordedEvent } from '@scheduler/event-store';
+import { GoogleCalendarClient, GoogleOAuth, emulatorGoogleEndpoints } from '@scheduler/google';
+import { eventually, isolatedSchema, type IsolatedSchema } from '@scheduler/testing';
+import {
+  type CalendarAccount,
+  CalendarSyncEngine,
+  buildOurConferenceData,
+  calendarEventStreamId,
+  ensureCalendarSyncSchema,
+} from '../calendar-sync/index.js';
+import { ChannelManager, type NotificationResult, ensureChannelSchema } from './index.js';
+
+const clientId = 'scheduler-channels-test.apps.googleusercontent.com';
+const clientSecret = 'channels-test-secret';
+const redirectUri = 'http://127.0.0.1/oauth/google/callback';
+const scopes = ['openid', 'email', 'https://www.googleapis.com/auth/calendar'];
+const ttlSeconds = 3_600;
+
+let emulator: GoogleEmulator;
+let schema: IsolatedSchema;
+let pool: pg.Pool;
+let store: PostgresEventStore;
+let manager: ChannelManager;
+let alice: CalendarAccount;
+let webhook: Server;
+const results: NotificationResult[] = [];
+const syncErrors: unknown[] = [];
+
+async function control(path: string, body?: unknown, method = body === undefined ? 'GET' : 'POST') {
+  const response = await fetch(`${emulator.url}/control${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  if (response.status >= 400)
+    throw new Error(`control ${method} ${path}: ${response.status} ${await response.text()}`);
+  return response.status === 204 ? undefined : ((await response.json()) as Record<string, unknown>);
+}
+
+const calendarPath = () => `/google/calendars/${encodeURIComponent(alice.email)}`;
+
+interface NotificationLogEntry {
+  channelId: string;
+  messageNumber: number;
+  resourceState: string;
+  headers: Record<string, string>;
+  dropped: boolean;
+  delivered: boolean;
+  attempts: unknown[];
+}
+
+const notificationsOf = async (channelId: string) =>
+  (
+    (await control(`/google/notifications?channelId=${channelId}`)) as {
+      notifications: NotificationLogEntry[];
+    }
+  ).notifications;
+
+/** Waits until the emulator delivered (or dropped) every notification so far, then until our syncs are done. */
+async function settle(): Promise<void> {
+  await eventually(async () => {
+    const { notifications } = (await control('/google/notifications')) as {
+      notifications: NotificationLogEntry[];
+    };
+    expect(notifications.filter((entry) => !entry.dropped && entry.attempts.length === 0)).toEqual([]);
+  });
+  await manager.idle();
+}
+
+const calendarEvents = async (eventId: string): Promise<RecordedEvent[]> =>
+  (await store.readAll({ filter: { categories: ['calendarEvent'] } })).filter(
+    (event) => event.streamId === calendarEventStreamId(alice.userId, eventId),
+  );
+const watchEvents = () => store.readAll({ filter: { categories: ['calendarWatch'] } });
+
+async function createOurEvent(summary: string, startIso: string): Promise<string> {
+  const meetingId = newUuidV7();
+  const event = await control(`${calendarPath()}/events`, {
+    summary,
+    start: { dateTime: startIso, timeZone: 'Europe/Berlin' },
+    end: { dateTime: new Date(Date.parse(startIso) + 1_800_000).toISOString(), timeZone: 'Europe/Berlin' },
+    conferenceData: buildOurConferenceData({
+      meetingId,
+      meetingNumber: '2551234567',
+      joinUrl: 'https://acme.webex.com/acme/j.php?MTID=m1',
+      siteUrl: 'acme.webex.com',
+    }),
+  });
+  return event!.id as string;
+}
+
+const changeEvent = (eventId: string, changes: Record<string, unknown>) =>
+  control(`${calendarPath()}/events/${eventId}`, changes, 'PATCH');
+
+/** Posts headers to our webhook like Google would, and returns what the manager made of them. */
+async function notify(headers: Record<string, string>): Promise<NotificationResult> {
+  const before = results.length;
+  const response = await fetch(webhookUrl(), { method: 'POST', headers });
+  expect(response.status).toBe(200);
+  return results[before]!;
+}
+const webhookUrl = () => `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/webhooks/google`;
+
+beforeAll(async () => {
+  schema = await isolatedSchema('calendar_channels');
+  pool = new pg.Pool({ connectionString: schema.connectionString, max: 8 });
+  await ensureCalendarSyncSchema(pool);
+  await ensureChannelSchema(pool);
+  store = await PostgresEventStore.connect({ connectionString: schema.connectionString });
+  emulator = await createGoogleEmulator({ push: { retryBaseDelayMs: 50 } });
+  await emulator.listen();
+  const seeded = emulator.seed({
+    clients: [{ clientId, clientSecret }],
+    users: [{ email: 'alice@demo.example', name: 'Alice', timeZone: 'Europe/Berlin' }],
+  });
+  const oauth = new GoogleOAuth({
+    clientId,
+    clientSecret,
+    redirectUri,
+    endpoints: emulatorGoogleEndpoints(emulator.url),
+  });
+  const { code } = (await control('/google/authorize', {
+    clientId,
+    email: 'alice@demo.example',
+    scopes,
+    redirectUri,
+  })) as { code: string };
+  const tokens = await oauth.exchangeCode(code);
+  const auth = oauth.clientFor({ ...tokens, refreshToken: tokens.refreshToken!, onTokens: () => undefined });
+  alice = {
+    userId: seeded.users[0]!.sub,
+    tenantId: 'demo.example',
+    email: 'alice@demo.example',
+    calendar: new GoogleCalendarClient({
+      auth,
+      rootUrl: emulator.endpoints.rootUrl,
+      resilience: { baseDelayMs: 20 },
+    }),
+  };
+
+  // Our webhook as the gateway will host it: verify, answer 200 whatever the outcome.
+  webhook = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      manager
+        .handleNotification(request.headers as IncomingHttpHeaders)
+        .then((result) => {
+          results.push(result);
+          response.writeHead(200).end();
+        })
+        .catch(() => response.writeHead(500).end());
+    });
+  });
+  await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
+
+  manager = new ChannelManager({
+    pool,
+    eventStore: store,
+    syncer: new CalendarSyncEngine({ pool, eventStore: store, clock: () => emulator.clock.now() }),
+    accounts: async (userId) => (userId === alice.userId ? alice : undefined),
+    webhookAddress: webhookUrl(),
+    clock: () => emulator.clock.now(),
+    channelTtlSeconds: ttlSeconds,
+    renewBeforeMs: 10 * 60_000,
+    overlapMs: 2 * 60_000,
+    onSyncError: (error) => syncErrors.push(error),
+  });
+});
+
+afterAll(async () => {
+  await manager?.idle();
+  await emulator?.close();
+  await new Promise((resolve) => webhook?.close(resolve));
+  await store?.close();
+  await pool?.end();
+  await schema?.drop();
+});
+
+describe('watch channels and push notifications', () => {
+  let channelId: string;
+  let eventId: string;
+
+  it('starts a watch: CalendarWatchStarted, the sync message accepted, the initial sync run; the token is never stored', async () => {
+    eventId = await createOurEvent('Planning', '2027-02-01T09:00:00Z');
+    const channel = await manager.startWatch(alice, alice.email);
+    channelId = channel.channelId;
+    await settle();
+    expect(results).toEqual([
+      { outcome: 'accepted', channelId, resourceState: 'sync', syncScheduled: false },
+    ]);
+    expect((await watchEvents()).map((event) => [event.type, event.data])).toEqual([
+      [
+        'CalendarWatchStarted',
+        {
+          userId: alice.userId,
+          calendarId: alice.email,
+          channelId,
+          resourceId: channel.resourceId,
+          expiresAt: channel.expiresAt.toISOString(),
+        },
+      ],
+      ['CalendarSyncReset', { userId: alice.userId, calendarId: alice.email, reason: 'initial' }],
+    ]);
+    expect((await calendarEvents(eventId)).map((event) => (event.data as { change: string }).change)).toEqual(
+      ['created'],
+    );
+    // Google holds the channel token; we keep only its digest.
+    const [sync] = await notificationsOf(channelId);
+    const token = sync!.headers['X-Goog-Channel-Token']!;
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/); // 256 random bits, base64url
+    const rows = await pool.query('SELECT row_to_json(c)::text AS row FROM calendar_channels c');
+    expect(rows.rows.map((row: { row: string }) => row.row).join()).not.toContain(token);
+    expect(syncErrors).toEqual([]);
+  });
+
+  it('a time change pushed by Google reaches the store as one updated event with the new times', async () => {
+    await changeEvent(eventId, {
+      start: { dateTime: '2027-02-01T11:00:00+01:00', timeZone: 'Europe/Berlin' },
+      end: { dateTime: '2027-02-01T12:00:00+01:00', timeZone: 'Europe/Berlin' },
+    });
+    await settle();
+    const events = await calendarEvents(eventId);
+    expect(events).toHaveLength(2);
+    expect(events[1]!.data).toMatchObject({
+      change: 'updated',
+      start: '2027-02-01T10:00:00.000Z',
+      end: '2027-02-01T11:00:00.000Z',
+    });
+    expect(results.at(-1)).toEqual({
+      outcome: 'accepted',
+      channelId,
+      resourceState: 'exists',
+      syncScheduled: true,
+    });
+  });
+
+  it('a title change pushed by Google: one updated event with the new title', async () => {
+    await changeEvent(eventId, { summary: 'Planning (renamed)' });
+    await settle();
+    const events = await calendarEvents(eventId);
+    expect(events).toHaveLength(3);
+    expect(events[2]!.data).toMatchObject({ change: 'updated', title: 'Planning (renamed)' });
+  });
+
+  it('the same notification delivered 5 times is acted on once; the replays are ignored', async () => {
+    const last = (await notificationsOf(channelId)).at(-1)!;
+    const replays = [];
+    for (let index = 0; index < 5; index++) replays.push(await notify(last.headers));
+    expect(replays).toEqual(Array(5).fill({ outcome: 'ignored', reason: 'replayed' }));
+    await settle();
+    expect(await calendarEvents(eventId)).toHaveLength(3);
+  });
+
+  it('renews a channel before it expires, keeps both live for the overlap, then stops the old one', async () => {
+    const eventsBefore = (await calendarEvents(eventId)).length;
+    expect(await manager.renewDueChannels()).toEqual({ renewed: [], stopped: [], failed: [] });
+    await control('/clock/advance', { seconds: ttlSeconds - 5 * 60 });
+    const renewal = await manager.renewDueChannels();
+    expect(renewal.failed).toEqual([]);
+    expect(renewal.stopped).toEqual([]);
+    expect(renewal.renewed).toEqual([{ previousChannelId: channelId, channelId: expect.any(String) }]);
+    const successor = renewal.renewed[0]!.channelId;
+    await settle();
+
+    // Overlap: Google notifies both channels of a change; both are accepted, one event results.
+    await changeEvent(eventId, { summary: 'Planning (overlap)' });
+    await settle();
+    const accepted = results.slice(-2);
+    expect(new Set(accepted.map((result) => (result as { channelId: string }).channelId))).toEqual(
+      new Set([channelId, successor]),
+    );
+    expect(accepted.every((result) => result.outcome === 'accepted')).toBe(true);
+    expect(await calendarEvents(eventId)).toHaveLength(eventsBefore + 1);
+
+    expect(await manager.renewDueChannels()).toEqual({ renewed: [], stopped: [], failed: [] });
+    await control('/clock/advance', { seconds: 3 * 60 });
+    expect(await manager.renewDueChannels()).toEqual({ renewed: [], stopped: [channelId], failed: [] });
+    const channels = (
+      (await control('/google/channels')) as { channels: Array<{ id: string; stopped: boolean }> }
+    ).channels;
+    expect(channels.find((channel) => channel.id === channelId)!.stopped).toBe(true);
+    expect(channels.find((channel) => channel.id === successor)!.stopped).toBe(false);
+
+    const watch = (await watchEvents()).slice(-2);
+    expect(watch.map((event) => [event.type, event.data])).toEqual([
+      [
+        'CalendarWatchRenewed',
+        expect.objectContaining({
+          channelId: successor,
+          previousChannelId: channelId,
+          calendarId: alice.email,
+        }),
+      ],
+      [
+        'CalendarWatchStopped',
+        { userId: alice.userId, calendarId: alice.email, channelId, reason: 'renewed' },
+      ],
+    ]);
+
+    // The old channel's notifications, should any still arrive, are ignored; the new one carries on.
+    const old = (await notificationsOf(channelId)).at(-1)!;
+    expect(await notify({ ...old.headers, 'X-Goog-Message-Number': String(old.messageNumber + 50) })).toEqual(
+      {
+        outcome: 'ignored',
+        reason: 'stopped',
+      },
+    );
+    await changeEvent(eventId, { summary: 'Planning (after renewal)' });
+    await settle();
+    expect(results.at(-1)).toMatchObject({ outcome: 'accepted', channelId: successor });
+    expect((await calendarEvents(eventId)).at(-1)!.data).toMatchObject({ title: 'Planning (after renewal)' });
+    channelId = successor;
+  });
+
+  it('deleting the event in Google reaches the store as cancelled', async () => {
+    await control(`${calendarPath()}/events/${eventId}`, undefined, 'DELETE');
+    await settle();
+    expect((await calendarEvents(eventId)).at(-1)!.data).toMatchObject({ change: 'cancelled', eventId });
+    expect(syncErrors).toEqual([]);
+  });
+
+  it('one change announced by 5 different notifications at once makes exactly one event', async () => {
+    eventId = await createOurEvent('Review', '2027-02-02T09:00:00Z');
+    await settle();
+    const before = (await calendarEvents(eventId)).length;
+    await control('/google/notifications/drop', { count: 1 });
+    await changeEvent(eventId, { summary: 'Planning (five notifications)' });
+    const last = (await notificationsOf(channelId)).at(-1)!;
+    expect(last.dropped).toBe(true);
+    const outcomes = await Promise.all(
+      [1, 2, 3, 4, 5].map((step) =>
+        notify({ ...last.headers, 'X-Goog-Message-Number': String(last.messageNumber + step) }),
+      ),
+    );
+    expect(outcomes.filter((outcome) => outcome.outcome === 'accepted')).toHaveLength(5);
+    await settle();
+    const titles = (await calendarEvents(eventId)).map((event) => (event.data as { title: string }).title);
+    expect(titles.filter((title) => title === 'Planning (five notifications)')).toHaveLength(1);
+    expect(titles).toHaveLength(before + 1);
+  });
+
+  it('a wrong token, an unknown channel, a foreign resource or malformed headers change nothing; the periodic sync still catches the change', async () => {
+    const before = (await calendarEvents(eventId)).length;
+    await control('/google/notifications/drop', { count: 1 });
+    await changeEvent(eventId, { summary: 'Planning (forged)' });
+    const last = (await notificationsOf(channelId)).at(-1)!;
+    const next = String(last.messageNumber + 100);
+    const token = last.headers['X-Goog-Channel-Token']!;
+    const forgedToken = `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`;
+    expect(
+      await notify({ ...last.headers, 'X-Goog-Message-Number': next, 'X-Goog-Channel-Token': forgedToken }),
+    ).toEqual({
+      outcome: 'ignored',
+      reason: 'wrong-token',
+    });
+    const { 'X-Goog-Channel-Token': _dropped, ...withoutToken } = last.headers;
+    expect(await notify({ ...withoutToken, 'X-Goog-Message-Number': next })).toEqual({
+      outcome: 'ignored',
+      reason: 'wrong-token',
+    });
+    expect(
+      await notify({ ...last.headers, 'X-Goog-Message-Number': next, 'X-Goog-Channel-ID': newUuidV7() }),
+    ).toEqual({ outcome: 'ignored', reason: 'unknown-channel' });
+    expect(
+      await notify({ ...last.headers, 'X-Goog-Message-Number': next, 'X-Goog-Resource-ID': 'someone-else' }),
+    ).toEqual({ outcome: 'ignored', reason: 'wrong-resource' });
+    expect(await notify({ ...last.headers, 'X-Goog-Message-Number': 'many' })).toEqual({
+      outcome: 'ignored',
+      reason: 'malformed',
+    });
+    await settle();
+    expect(await calendarEvents(eventId)).toHaveLength(before);
+    // The ignored notifications did not use up the message number either.
+    expect(await notify({ ...last.headers, 'X-Goog-Message-Number': next })).toMatchObject({
+      outcome: 'accepted',
+    });
+    await settle();
+    expect(await calendarEvents(eventId)).toHaveLength(before + 1);
+
+    // A dropped notification with nothing forged: the periodic sync is the safety net.
+    await control('/google/notifications/drop', { count: 1 });
+    await changeEvent(eventId, { summary: 'Planning (dropped)' });
+    await settle();
+    expect(await calendarEvents(eventId)).toHaveLength(before + 1);
+    expect(await manager.syncWatchedCalendars()).toBe(1);
+    await settle();
+    expect((await calendarEvents(eventId)).at(-1)!.data).toMatchObject({ title: 'Planning (dropped)' });
+  });
+});

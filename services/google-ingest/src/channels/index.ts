@@ -1,0 +1,12 @@
+export { ChannelManager, ensureChannelSchema } from './channel-manager.js';
+export type {
+  CalendarSyncer,
+  ChannelManagerOptions,
+  IgnoredNotificationReason,
+  NotificationResult,
+  RenewalReport,
+  WatchedChannel,
+} from './channel-manager.js';
+export { parsePushNotification } from './notification.js';
+export type { NotificationHeaders, PushNotification } from './notification.js';
+export { SyncCoalescer } from './sync-coalescer.js';

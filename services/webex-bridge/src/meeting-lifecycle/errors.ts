@@ -1,0 +1,54 @@
+/** decide refused a command: the meeting is not in a state where it makes sense. Nothing was written. */
+export class MeetingCommandRejectedError extends Error {
+  constructor(
+    readonly meetingId: string | undefined,
+    readonly command: string,
+    readonly status: string,
+    readonly reason: string,
+  ) {
+    super(`meeting ${meetingId ?? '(none)'} is ${status}: ${command} rejected: ${reason}`);
+    this.name = 'MeetingCommandRejectedError';
+  }
+}
+
+/** The meeting is still being created; the trigger must come back later (transient: nak and redeliver). */
+export class MeetingNotScheduledYetError extends Error {
+  constructor(
+    readonly meetingId: string,
+    readonly triggerId: string,
+  ) {
+    super(`meeting ${meetingId} is not scheduled yet; event ${triggerId} has to wait for it`);
+    this.name = 'MeetingNotScheduledYetError';
+  }
+}
+
+/** Appends kept conflicting with concurrent writers (transient: nak and redeliver). */
+export class MeetingConcurrencyError extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly attempts: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`stream ${streamId}: still conflicting after ${attempts} attempts`, options);
+    this.name = 'MeetingConcurrencyError';
+  }
+}
+
+/** A MeetingRequested arrived whose stream does not hold it: the event did not come from our store. */
+export class MeetingStreamMissingError extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly triggerId: string,
+  ) {
+    super(`stream ${streamId} does not exist, but event ${triggerId} says it does`);
+    this.name = 'MeetingStreamMissingError';
+  }
+}
+
+/** The lifecycle was handed an event type it does not handle. */
+export class UnhandledEventTypeError extends Error {
+  constructor(readonly type: string) {
+    super(`the meeting lifecycle does not handle ${type} events`);
+    this.name = 'UnhandledEventTypeError';
+  }
+}

@@ -1,0 +1,513 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { envelopeToEventToAppend, recordedEventToEnvelope } from '@scheduler/bus';
+import {
+  CalendarEventChanged,
+  ContractViolationError,
+  MeetingRequested,
+  createEvent,
+  newUuidV7,
+  parseEvent,
+  type DataOf,
+  type EventEnvelope,
+} from '@scheduler/contracts';
+import { createWebexEmulator, type WebexEmulator } from '@scheduler/emulators';
+import { PostgresEventStore, StreamNotFoundError } from '@scheduler/event-store';
+import { isolatedSchema, type IsolatedSchema } from '@scheduler/testing';
+import {
+  ReauthorizationRequired,
+  WebexClient,
+  createWebexCircuitBreaker,
+  staticTokenProvider,
+} from '@scheduler/webex';
+import { copyMeetingId } from './desired-state.js';
+import { UnhandledEventTypeError } from './errors.js';
+import { MeetingLifecycle, meetingStreamId } from './meeting-lifecycle.js';
+
+const tenantId = 'example.com';
+const userId = '108234567890123456789';
+const host = 'ada@example.com';
+const calendarId = host;
+
+let emulator: WebexEmulator;
+let schema: IsolatedSchema;
+let store: PostgresEventStore;
+let webex: WebexClient;
+let lifecycle: MeetingLifecycle;
+
+beforeAll(async () => {
+  emulator = createWebexEmulator({
+    users: [
+      { email: host, displayName: 'Ada', timezone: 'Europe/Berlin', sites: [{ siteUrl: 'acme.webex.com' }] },
+    ],
+    sweepIntervalMs: 0,
+  });
+  const { url } = await emulator.listen();
+  const tokens = await fetch(`${url}/control/webex/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: host }),
+  });
+  const { access_token: accessToken } = (await tokens.json()) as { access_token: string };
+  webex = new WebexClient({
+    baseUrl: `${url}/v1`,
+    tokens: staticTokenProvider(accessToken),
+    timeoutMs: 2_000,
+    retry: { baseDelayMs: 20, maxDelayMs: 100, defaultRetryAfterMs: 250 },
+    circuitBreaker: createWebexCircuitBreaker({ failureThreshold: 1_000 }),
+  });
+  schema = await isolatedSchema('meeting_lifecycle');
+  store = await PostgresEventStore.connect({ connectionString: schema.connectionString, poolSize: 4 });
+  lifecycle = new MeetingLifecycle(store, () => webex, emulator.clock);
+});
+
+afterAll(async () => {
+  await store?.close();
+  await schema?.drop();
+  await emulator?.close();
+});
+
+afterEach(() => emulator.faults.clear());
+
+// Helpers
+
+function futureTimes(daysAhead = 3, minutes = 30) {
+  const start = Math.ceil((emulator.clock.nowMs() + daysAhead * 86_400_000) / 3_600_000) * 3_600_000;
+  return { start: new Date(start).toISOString(), end: new Date(start + minutes * 60_000).toISOString() };
+}
+
+/** What the gateway does: append MeetingRequested (the intent) to a new meeting stream. */
+async function requestMeeting(overrides: Partial<DataOf<typeof MeetingRequested>> = {}) {
+  const meetingId = newUuidV7();
+  const eventId = `ev${meetingId.replaceAll('-', '').slice(-12)}`;
+  const request = createEvent(MeetingRequested, {
+    streamId: meetingStreamId(meetingId),
+    tenantId,
+    data: {
+      meetingId,
+      userId,
+      source: 'calendar',
+      calendarId,
+      eventId,
+      title: 'Design review',
+      ...futureTimes(),
+      timeZone: 'America/New_York',
+      invitees: [{ email: 'grace@example.com', displayName: 'Grace' }, { email: 'alan@example.org' }],
+      ...overrides,
+    },
+  });
+  await store.append(request.streamId, [envelopeToEventToAppend(request)], 'no_stream');
+  return request;
+}
+
+/** What google-ingest emits for the event carrying `request`'s conference. */
+function calendarChange(
+  request: EventEnvelope<'MeetingRequested', DataOf<typeof MeetingRequested>>,
+  overrides: Record<string, unknown> = {},
+) {
+  const eventId = (overrides.eventId as string | undefined) ?? request.data.eventId!;
+  const { meetingId, title, start, end, timeZone, invitees } = request.data;
+  return createEvent(CalendarEventChanged, {
+    streamId: `calendarEvent-${userId}.${eventId}`,
+    tenantId,
+    data: {
+      change: 'updated',
+      userId,
+      calendarId,
+      eventId,
+      iCalUID: `${eventId}@google.com`,
+      organizedByUser: true,
+      title,
+      start,
+      end,
+      timeZone,
+      attendees: [{ email: host }, ...invitees],
+      organizerEmail: host,
+      conference: { meetingId, conferenceId: '1' },
+      updatedAt: emulator.clock.now().toISOString(),
+      ...overrides,
+    } as never,
+  });
+}
+
+function cancellation(
+  request: EventEnvelope<'MeetingRequested', DataOf<typeof MeetingRequested>>,
+  eventId?: string,
+) {
+  const id = eventId ?? request.data.eventId!;
+  return createEvent(CalendarEventChanged, {
+    streamId: `calendarEvent-${userId}.${id}`,
+    tenantId,
+    data: {
+      change: 'cancelled',
+      userId,
+      calendarId,
+      eventId: id,
+      conference: { meetingId: request.data.meetingId, conferenceId: '1' },
+    },
+  });
+}
+
+async function streamOf(meetingId: string): Promise<EventEnvelope[]> {
+  const records = await store.readStream(meetingStreamId(meetingId));
+  return records.map((record) => parseEvent(recordedEventToEnvelope(record)));
+}
+
+const typesOf = async (meetingId: string) => (await streamOf(meetingId)).map((event) => event.type);
+
+const liveWebexMeetingsTagged = (tag: string) =>
+  [...emulator.state.meetings.values()].filter(
+    (meeting) => meeting.deletedAtMs === undefined && meeting.integrationTags.includes(tag),
+  );
+
+const requestsTo = (method: string, pathPrefix = '/v1/meetings') =>
+  emulator.requests.list({ method, pathPrefix });
+
+async function scheduledMeeting() {
+  const request = await requestMeeting();
+  await lifecycle.handle(request);
+  const [meeting] = liveWebexMeetingsTagged(request.data.meetingId);
+  return { request, meeting: meeting! };
+}
+
+// Tests
+
+describe('MeetingLifecycle against the Webex emulator and PostgreSQL', () => {
+  it('MeetingRequested creates the Webex meeting it describes and records MeetingScheduled', async () => {
+    const request = await requestMeeting();
+    const postsBefore = requestsTo('POST').length;
+
+    const outcome = await lifecycle.handle(request);
+
+    expect(outcome).toMatchObject({ step: 'create', appended: ['MeetingScheduled'] });
+    const meetings = liveWebexMeetingsTagged(request.data.meetingId);
+    expect(meetings).toHaveLength(1);
+    const meeting = meetings[0]!;
+    expect(meeting.title).toBe('Design review');
+    expect(meeting.startMs).toBe(Date.parse(request.data.start));
+    expect(meeting.endMs).toBe(Date.parse(request.data.end));
+    expect(meeting.timezone).toBe('America/New_York');
+    expect(meeting.integrationTags).toEqual([request.data.meetingId]);
+    expect(emulator.state.invitees.get(meeting.id)).toEqual([
+      { email: 'alan@example.org' },
+      { email: 'grace@example.com', displayName: 'Grace' },
+    ]);
+    const posts = requestsTo('POST').slice(postsBefore);
+    expect(posts).toHaveLength(1);
+    expect(posts[0]!.body).toMatchObject({ sendEmail: false });
+
+    const events = await streamOf(request.data.meetingId);
+    expect(events.map((event) => event.type)).toEqual(['MeetingRequested', 'MeetingScheduled']);
+    expect(events[1]).toMatchObject({
+      causationId: request.id,
+      correlationId: request.correlationId,
+      data: {
+        webexMeetingId: meeting.id,
+        meetingNumber: meeting.meetingNumber,
+        siteUrl: 'acme.webex.com',
+        sipAddress: `${meeting.meetingNumber}@acme.webex.com`,
+        password: meeting.password,
+      },
+    });
+
+    // Redelivered: nothing more happens.
+    expect(await lifecycle.handle(request)).toMatchObject({ step: 'nothing', appended: [] });
+    expect(requestsTo('POST').slice(postsBefore)).toHaveLength(1);
+    expect(await typesOf(request.data.meetingId)).toHaveLength(2);
+  });
+
+  it('adopts the meeting a crashed attempt created (tag found, MeetingScheduled missing): still one meeting', async () => {
+    const request = await requestMeeting();
+    // The crash: Webex created the meeting, the bridge died before appending.
+    const { meeting: orphan } = await webex.createMeeting(
+      {
+        title: request.data.title,
+        start: request.data.start,
+        end: request.data.end,
+        timezone: 'America/New_York',
+      },
+      { integrationTag: request.data.meetingId },
+    );
+    const postsBefore = requestsTo('POST').length;
+
+    const outcome = await lifecycle.handle(request);
+
+    expect(outcome).toMatchObject({ step: 'create', reason: 'adopted', appended: ['MeetingScheduled'] });
+    expect(requestsTo('POST').length).toBe(postsBefore);
+    expect(liveWebexMeetingsTagged(request.data.meetingId).map((meeting) => meeting.id)).toEqual([orphan.id]);
+    expect((await streamOf(request.data.meetingId))[1]!.data).toMatchObject({ webexMeetingId: orphan.id });
+  });
+
+  it('a time change and a subject change each send one PATCH with the whole desired state', async () => {
+    const { request, meeting } = await scheduledMeeting();
+    const moved = futureTimes(4, 45);
+
+    const timeOutcome = await lifecycle.handle(calendarChange(request, moved));
+    const titleOutcome = await lifecycle.handle(
+      calendarChange(request, { ...moved, title: 'Design review (v2)' }),
+    );
+
+    expect(timeOutcome).toMatchObject({ step: 'update', appended: ['MeetingUpdated'] });
+    expect(titleOutcome).toMatchObject({ step: 'update', appended: ['MeetingUpdated'] });
+    const patches = requestsTo('PATCH', `/v1/meetings/${meeting.id}`);
+    expect(patches.map((patch) => patch.body)).toEqual([
+      { title: 'Design review', ...moved, timezone: 'America/New_York', sendEmail: false },
+      { title: 'Design review (v2)', ...moved, timezone: 'America/New_York', sendEmail: false },
+    ]);
+    const stored = emulator.state.meetings.get(meeting.id)!;
+    expect(stored.title).toBe('Design review (v2)');
+    expect(stored.startMs).toBe(Date.parse(moved.start));
+    expect(stored.endMs).toBe(Date.parse(moved.end));
+    const updates = (await streamOf(request.data.meetingId)).slice(2);
+    expect(updates.map((event) => (event.data as { changed: string[] }).changed)).toEqual([
+      ['time'],
+      ['title'],
+    ]);
+  });
+
+  it('the same change notified five times sends exactly one PATCH', async () => {
+    const { request, meeting } = await scheduledMeeting();
+    const changes = Array.from({ length: 5 }, () => calendarChange(request, { title: 'Renamed once' }));
+
+    const outcomes = [];
+    for (const change of changes) outcomes.push(await lifecycle.handle(change));
+    // And a redelivery of one of them.
+    outcomes.push(await lifecycle.handle(changes[0]!));
+
+    expect(outcomes.map((outcome) => outcome.step)).toEqual([
+      'update',
+      'nothing',
+      'nothing',
+      'nothing',
+      'nothing',
+      'nothing',
+    ]);
+    expect(requestsTo('PATCH', `/v1/meetings/${meeting.id}`)).toHaveLength(1);
+    expect(await typesOf(request.data.meetingId)).toEqual([
+      'MeetingRequested',
+      'MeetingScheduled',
+      'MeetingUpdated',
+    ]);
+  });
+
+  it('an invitee-only change is recorded without calling Webex', async () => {
+    const { request, meeting } = await scheduledMeeting();
+    const outcome = await lifecycle.handle(
+      calendarChange(request, { attendees: [{ email: 'new@example.com' }] }),
+    );
+    expect(outcome).toMatchObject({ step: 'update', appended: ['MeetingUpdated'] });
+    expect(requestsTo('PATCH', `/v1/meetings/${meeting.id}`)).toHaveLength(0);
+  });
+
+  it('edits by someone who does not organize the event change nothing', async () => {
+    const { request, meeting } = await scheduledMeeting();
+    const outcome = await lifecycle.handle(
+      calendarChange(request, { title: 'Not mine', organizedByUser: false }),
+    );
+    expect(outcome).toMatchObject({ step: 'nothing', reason: 'not-organizer' });
+    expect(requestsTo('PATCH', `/v1/meetings/${meeting.id}`)).toHaveLength(0);
+  });
+
+  it('a deleted event deletes the Webex meeting and records MeetingCancelled', async () => {
+    const { request, meeting } = await scheduledMeeting();
+
+    const outcome = await lifecycle.handle(cancellation(request));
+
+    expect(outcome).toMatchObject({ step: 'delete', appended: ['MeetingCancelled'] });
+    expect(emulator.state.meetings.get(meeting.id)!.deletedAtMs).toBeDefined();
+    expect(requestsTo('DELETE', `/v1/meetings/${meeting.id}`)[0]!.query).toMatchObject({
+      sendEmail: 'false',
+    });
+    const events = await streamOf(request.data.meetingId);
+    expect(events.at(-1)!.data).toEqual({
+      meetingId: request.data.meetingId,
+      webexMeetingId: meeting.id,
+      reason: 'event-deleted',
+    });
+    // Later changes and redeliveries find a cancelled meeting.
+    expect(await lifecycle.handle(cancellation(request))).toMatchObject({
+      step: 'nothing',
+      reason: 'finished',
+    });
+    expect(await lifecycle.handle(calendarChange(request, { title: 'x' }))).toMatchObject({
+      step: 'nothing',
+    });
+  });
+
+  it('a delete that Webex answers with 404 counts as done', async () => {
+    const { request, meeting } = await scheduledMeeting();
+    await webex.deleteMeeting(meeting.id);
+
+    const outcome = await lifecycle.handle(cancellation(request));
+
+    expect(outcome).toMatchObject({ step: 'delete', appended: ['MeetingCancelled'] });
+    expect(requestsTo('DELETE', `/v1/meetings/${meeting.id}`).map((logged) => logged.status)).toEqual([
+      204, 404,
+    ]);
+  });
+
+  it('a copied event gets its own Webex meeting, requested once however often the copy is seen', async () => {
+    const { request } = await scheduledMeeting();
+    const copyTimes = futureTimes(10);
+    const copyChange = calendarChange(request, { eventId: 'copyevent1', change: 'created', ...copyTimes });
+    const copyId = copyMeetingId(request.data.meetingId, calendarId, 'copyevent1');
+
+    const outcome = await lifecycle.handle(copyChange);
+
+    expect(outcome).toMatchObject({ meetingId: copyId, step: 'copy', appended: ['MeetingRequested'] });
+    const [copyRequest] = await streamOf(copyId);
+    expect(copyRequest).toMatchObject({
+      causationId: copyChange.id,
+      data: {
+        source: 'copy',
+        copiedFromMeetingId: request.data.meetingId,
+        eventId: 'copyevent1',
+        ...copyTimes,
+      },
+    });
+    // The bus delivers the copy's MeetingRequested to the normal create path.
+    expect(await lifecycle.handle(copyRequest!)).toMatchObject({ step: 'create' });
+    const copies = liveWebexMeetingsTagged(copyId);
+    expect(copies).toHaveLength(1);
+    expect(copies[0]!.startMs).toBe(Date.parse(copyTimes.start));
+    expect(liveWebexMeetingsTagged(request.data.meetingId)).toHaveLength(1);
+
+    // Redelivered, and seen again before google-ingest replaced the copy's conference data.
+    expect(await lifecycle.handle(copyChange)).toMatchObject({ step: 'nothing', redirectedTo: copyId });
+    const edited = await lifecycle.handle(
+      calendarChange(request, { eventId: 'copyevent1', ...copyTimes, title: 'Copy, renamed' }),
+    );
+    expect(edited).toMatchObject({ step: 'update', redirectedTo: copyId, appended: ['MeetingUpdated'] });
+    expect(copies[0]!.title).toBe('Copy, renamed');
+    expect(await typesOf(copyId)).toEqual(['MeetingRequested', 'MeetingScheduled', 'MeetingUpdated']);
+
+    // Deleting the copy deletes the copy's meeting only.
+    expect(await lifecycle.handle(cancellation(request, 'copyevent1'))).toMatchObject({
+      step: 'delete',
+      redirectedTo: copyId,
+    });
+    expect(liveWebexMeetingsTagged(copyId)).toHaveLength(0);
+    expect(liveWebexMeetingsTagged(request.data.meetingId)).toHaveLength(1);
+  });
+
+  it('a 429 with Retry-After on create is waited out by the client: one meeting', async () => {
+    const request = await requestMeeting();
+    emulator.faults.add({
+      method: 'POST',
+      pathPrefix: '/v1/meetings',
+      status: 429,
+      retryAfterSeconds: 1,
+      times: 1,
+    });
+    const started = Date.now();
+
+    const outcome = await lifecycle.handle(request);
+
+    expect(outcome).toMatchObject({ step: 'create', appended: ['MeetingScheduled'] });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(liveWebexMeetingsTagged(request.data.meetingId)).toHaveLength(1);
+  });
+
+  it('a permanent 400 records MeetingSchedulingFailed with the Webex trackingId', async () => {
+    const request = await requestMeeting();
+    emulator.faults.add({ method: 'POST', pathPrefix: '/v1/meetings', status: 400, times: 1 });
+
+    const outcome = await lifecycle.handle(request);
+
+    expect(outcome).toMatchObject({ step: 'create', appended: ['MeetingSchedulingFailed'] });
+    const failure = (await streamOf(request.data.meetingId)).at(-1)!;
+    expect(failure.data).toMatchObject({ reason: 'webex-rejected', retryable: false });
+    expect((failure.data as { webexTrackingId?: string }).webexTrackingId).toMatch(/^ROUTER_/);
+    expect(liveWebexMeetingsTagged(request.data.meetingId)).toHaveLength(0);
+    // Redelivered: recorded once.
+    expect(await lifecycle.handle(request)).toMatchObject({ step: 'nothing' });
+    expect(await typesOf(request.data.meetingId)).toEqual(['MeetingRequested', 'MeetingSchedulingFailed']);
+  });
+
+  it('transient Webex failures are thrown for redelivery, and the redelivery succeeds', async () => {
+    const request = await requestMeeting();
+    emulator.faults.add({ pathPrefix: '/v1/meetings', status: 503, times: 20 });
+    await expect(lifecycle.handle(request)).rejects.toThrow(/503/);
+    expect(await typesOf(request.data.meetingId)).toEqual(['MeetingRequested']);
+    emulator.faults.clear();
+    expect(await lifecycle.handle(request)).toMatchObject({ step: 'create' });
+    expect(liveWebexMeetingsTagged(request.data.meetingId)).toHaveLength(1);
+  });
+
+  it('a start in the past fails without calling Webex', async () => {
+    const start = Math.floor(emulator.clock.nowMs() / 60_000) * 60_000 - 3_600_000;
+    const request = await requestMeeting({
+      start: new Date(start).toISOString(),
+      end: new Date(start + 7_200_000).toISOString(),
+    });
+    const postsBefore = requestsTo('POST').length;
+    expect(await lifecycle.handle(request)).toMatchObject({
+      step: 'fail',
+      appended: ['MeetingSchedulingFailed'],
+    });
+    expect(requestsTo('POST').length).toBe(postsBefore);
+  });
+
+  it('a dead Webex authorization records reauthorization-required', async () => {
+    const request = await requestMeeting();
+    const unauthorized = new MeetingLifecycle(
+      store,
+      () => {
+        throw new ReauthorizationRequired('no Webex tokens stored for the user', undefined);
+      },
+      emulator.clock,
+    );
+    await unauthorized.handle(request);
+    expect((await streamOf(request.data.meetingId)).at(-1)!.data).toMatchObject({
+      reason: 'reauthorization-required',
+      retryable: true,
+    });
+  });
+
+  it('overlapping deliveries of one request leave exactly one Webex meeting', async () => {
+    const request = await requestMeeting();
+    // Slow creates, so both deliveries are inside Webex at the same time.
+    emulator.faults.add({ method: 'POST', pathPrefix: '/v1/meetings', latencyMs: 300, times: 2 });
+
+    const outcomes = await Promise.all([lifecycle.handle(request), lifecycle.handle(request)]);
+
+    expect(outcomes.map((outcome) => outcome.appended).flat()).toEqual(['MeetingScheduled']);
+    expect(liveWebexMeetingsTagged(request.data.meetingId)).toHaveLength(1);
+    const scheduled = (await streamOf(request.data.meetingId))[1]!;
+    expect(scheduled.data).toMatchObject({
+      webexMeetingId: liveWebexMeetingsTagged(request.data.meetingId)[0]!.id,
+    });
+  });
+
+  it('refuses malformed events and event types it does not handle, writing nothing', async () => {
+    const request = await requestMeeting();
+    const malformed = { ...request, data: { ...request.data, start: 'tomorrow' } };
+    await expect(lifecycle.handle(malformed)).rejects.toThrow(ContractViolationError);
+    await expect(lifecycle.handle({ ...request, type: 'WebexAccountConnected' })).rejects.toThrow(
+      UnhandledEventTypeError,
+    );
+    expect(await typesOf(request.data.meetingId)).toEqual(['MeetingRequested']);
+    expect(liveWebexMeetingsTagged(request.data.meetingId)).toHaveLength(0);
+  });
+
+  it('a MeetingRequested whose stream does not exist is refused', async () => {
+    const meetingId = newUuidV7();
+    const stray = createEvent(MeetingRequested, {
+      streamId: meetingStreamId(meetingId),
+      tenantId,
+      data: {
+        meetingId,
+        userId,
+        source: 'calendar',
+        calendarId,
+        eventId: 'stray1',
+        title: 't',
+        ...futureTimes(),
+        timeZone: 'UTC',
+        invitees: [],
+      },
+    });
+    await expect(lifecycle.handle(stray)).rejects.toThrow(/does not exist/);
+    await expect(store.readStream(meetingStreamId(meetingId))).rejects.toThrow(StreamNotFoundError);
+    expect(liveWebexMeetingsTagged(meetingId)).toHaveLength(0);
+  });
+});

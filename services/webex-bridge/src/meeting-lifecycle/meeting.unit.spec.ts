@@ -1,0 +1,672 @@
+import { describe, expect, it } from '@jest/globals';
+import {
+  CalendarEventChanged,
+  ConferenceAttached,
+  MeetingCancelled,
+  MeetingDataPurged,
+  MeetingEnded,
+  MeetingRequested,
+  MeetingScheduled,
+  MeetingSchedulingFailed,
+  MeetingUpdated,
+  createEvent,
+  newUuidV7,
+  type DataOf,
+  type EventEnvelope,
+} from '@scheduler/contracts';
+import type { Meeting as WebexMeeting } from '@scheduler/webex';
+import { copyMeetingId, type LiveCalendarChange } from './desired-state.js';
+import { MeetingCommandRejectedError } from './errors.js';
+import {
+  decide,
+  foldMeeting,
+  nextStep,
+  type MeetingCommand,
+  type MeetingEvent,
+  type Trigger,
+} from './meeting.js';
+
+const tenantId = 'example.com';
+const meetingId = '019ac0a0-1c2d-7e3f-8a4b-5c6d7e8f9a0b';
+const streamId = `meeting-${meetingId}`;
+const userId = '108234567890123456789';
+const calendarId = 'ada@example.com';
+const eventId = '7kvu0ab5cd6ef7gh8ij9kl0mn1';
+const webexMeetingId = '0123456789abcdef0123456789ab0402';
+const now = new Date('2026-11-30T08:00:00Z');
+
+const requestedData: DataOf<typeof MeetingRequested> = {
+  meetingId,
+  userId,
+  source: 'calendar',
+  calendarId,
+  eventId,
+  title: 'Design review',
+  start: '2026-12-01T09:00:00Z',
+  end: '2026-12-01T09:30:00Z',
+  timeZone: 'Europe/Berlin',
+  invitees: [{ email: 'grace@example.com', displayName: 'Grace' }, { email: 'alan@example.org' }],
+};
+
+const envelope = (type: string, data: unknown, causationId?: string): EventEnvelope => {
+  const contracts = {
+    MeetingRequested,
+    MeetingScheduled,
+    MeetingUpdated,
+    MeetingCancelled,
+    MeetingSchedulingFailed,
+    ConferenceAttached,
+    MeetingEnded,
+    MeetingDataPurged,
+  } as unknown as Record<string, typeof MeetingRequested>;
+  return createEvent(contracts[type]!, {
+    streamId,
+    tenantId,
+    data: data as never,
+    ...(causationId ? { cause: { id: causationId, correlationId: causationId, traceparent: null } } : {}),
+  });
+};
+
+const requested = (data: Partial<DataOf<typeof MeetingRequested>> = {}) =>
+  envelope('MeetingRequested', { ...requestedData, ...data });
+const scheduled = () =>
+  envelope('MeetingScheduled', {
+    meetingId,
+    webexMeetingId,
+    meetingNumber: '2581234567',
+    siteUrl: 'acme.webex.com',
+    webLink: 'https://acme.webex.com/acme/j.php?MTID=m0123',
+  });
+
+const webexMeeting = (overrides: Partial<WebexMeeting> = {}): WebexMeeting => ({
+  id: webexMeetingId,
+  meetingNumber: '2581234567',
+  title: 'Design review',
+  password: 'Ab3dEf7h',
+  meetingType: 'meetingSeries',
+  state: 'active',
+  timezone: 'Europe/Berlin',
+  start: '2026-12-01T10:00:00+01:00',
+  end: '2026-12-01T10:30:00+01:00',
+  hostEmail: 'ada@example.com',
+  siteUrl: 'acme.webex.com',
+  webLink: 'https://acme.webex.com/acme/j.php?MTID=m0123',
+  sipAddress: '2581234567@acme.webex.com',
+  telephony: {
+    accessCode: '2581234567',
+    callInNumbers: [
+      { label: 'US Toll', callInNumber: '+1-415-527-5035', tollType: 'toll' },
+      { label: 'Odd', callInNumber: '+1-000', tollType: 'premium' },
+    ],
+  },
+  integrationTags: [meetingId],
+  ...overrides,
+});
+
+/** given(events).when(command).then(events), Emmett style. */
+const given = (...events: EventEnvelope[]) => {
+  const state = foldMeeting(events);
+  return {
+    state,
+    when: (command: MeetingCommand) => ({
+      then: (expected: MeetingEvent[]) => expect(decide(command, state)).toEqual(expected),
+      thenRejected: (reason: RegExp) => {
+        expect(() => decide(command, state)).toThrow(MeetingCommandRejectedError);
+        expect(() => decide(command, state)).toThrow(reason);
+      },
+    }),
+    plan: (trigger: Trigger, at = now) => nextStep(state, trigger, at),
+  };
+};
+
+const change = (data: Partial<LiveCalendarChange> = {}): Trigger => ({
+  kind: 'calendarChange',
+  triggerId: newUuidV7(),
+  tenantId,
+  change: CalendarEventChanged.data.parse({
+    change: 'updated',
+    userId,
+    calendarId,
+    eventId,
+    iCalUID: `${eventId}@google.com`,
+    organizedByUser: true,
+    title: 'Design review',
+    start: '2026-12-01T09:00:00Z',
+    end: '2026-12-01T09:30:00Z',
+    timeZone: 'Europe/Berlin',
+    attendees: [
+      { email: 'ada@example.com' },
+      { email: 'alan@example.org' },
+      { email: 'grace@example.com', displayName: 'Grace' },
+    ],
+    organizerEmail: 'ada@example.com',
+    conference: { meetingId, conferenceId: '2581234567' },
+    updatedAt: '2026-11-30T07:00:00Z',
+    ...data,
+  }),
+});
+
+const cancelledChange = (overrides: { eventId?: string; calendarId?: string } = {}): Trigger => ({
+  kind: 'calendarChange',
+  triggerId: newUuidV7(),
+  tenantId,
+  change: {
+    change: 'cancelled',
+    userId,
+    calendarId: overrides.calendarId ?? calendarId,
+    eventId: overrides.eventId ?? eventId,
+    conference: { meetingId, conferenceId: '2581234567' },
+  },
+});
+
+describe('evolve', () => {
+  it('starts a requested meeting from MeetingRequested, normalizing the desired state', () => {
+    const state = foldMeeting([requested({ title: 'x'.repeat(128) })]);
+    expect(state).toMatchObject({
+      status: 'requested',
+      meetingId,
+      tenantId,
+      userId,
+      source: 'calendar',
+      event: { calendarId, eventId },
+    });
+    expect(state.requested?.invitees.map((invitee) => invitee.email)).toEqual([
+      'alan@example.org',
+      'grace@example.com',
+    ]);
+  });
+
+  it('a Gmail request has no calendar event until ConferenceAttached links one', () => {
+    const gmail = requested({ source: 'gmail', eventId: undefined, gmailMessageId: 'm-1' });
+    expect(foldMeeting([gmail]).event).toBeUndefined();
+    const attached = envelope('ConferenceAttached', {
+      meetingId,
+      calendarId,
+      eventId: 'newevent1',
+      conferenceId: '2581234567',
+    });
+    expect(foldMeeting([gmail, attached]).event).toEqual({ calendarId, eventId: 'newevent1' });
+  });
+
+  it('MeetingScheduled applies the request; MeetingUpdated replaces what is applied', () => {
+    const state = foldMeeting([requested(), scheduled()]);
+    expect(state.status).toBe('scheduled');
+    expect(state.webex?.webexMeetingId).toBe(webexMeetingId);
+    expect(state.applied?.title).toBe('Design review');
+    const updated = envelope('MeetingUpdated', {
+      meetingId,
+      webexMeetingId,
+      title: 'Renamed',
+      start: '2026-12-01T10:00:00Z',
+      end: '2026-12-01T10:30:00Z',
+      timeZone: 'Europe/Berlin',
+      invitees: [],
+      changed: ['title', 'time', 'invitees'],
+    });
+    expect(foldMeeting([requested(), scheduled(), updated]).applied).toEqual({
+      title: 'Renamed',
+      start: '2026-12-01T10:00:00Z',
+      end: '2026-12-01T10:30:00Z',
+      timeZone: 'Europe/Berlin',
+      invitees: [],
+    });
+  });
+
+  it('a failure before scheduling fails the meeting; after scheduling the meeting stays scheduled', () => {
+    const failed = envelope('MeetingSchedulingFailed', {
+      meetingId,
+      reason: 'webex-rejected',
+      message: 'no',
+      retryable: false,
+    });
+    expect(foldMeeting([requested(), failed]).status).toBe('failed');
+    const afterScheduled = foldMeeting([requested(), scheduled(), failed]);
+    expect(afterScheduled.status).toBe('scheduled');
+    expect(afterScheduled.lastFailure).toEqual({ reason: 'webex-rejected', retryable: false });
+  });
+
+  it('cancelled, ended and purged are final states', () => {
+    const cancelled = envelope('MeetingCancelled', { meetingId, webexMeetingId, reason: 'event-deleted' });
+    expect(foldMeeting([requested(), scheduled(), cancelled]).status).toBe('cancelled');
+    const ended = envelope('MeetingEnded', {
+      meetingId,
+      endedAt: '2026-12-01T09:30:00Z',
+      source: 'scheduled-end',
+    });
+    expect(foldMeeting([requested(), scheduled(), ended]).status).toBe('ended');
+    const purged = envelope('MeetingDataPurged', {
+      meetingId,
+      purgedAt: '2026-12-01T09:30:00Z',
+      retentionAfterEndSeconds: 0,
+    });
+    expect(foldMeeting([requested(), scheduled(), ended, purged]).status).toBe('purged');
+  });
+
+  it('remembers the causes of its events, so a redelivered trigger can find itself', () => {
+    const cause = newUuidV7();
+    const state = foldMeeting([requested(), envelope('MeetingScheduled', scheduled().data, cause)]);
+    expect(state.handledCauses.has(cause)).toBe(true);
+  });
+
+  it('ignores event types it does not know', () => {
+    const before = foldMeeting([requested()]);
+    const foreign = { ...requested(), type: 'SomethingElse' } as EventEnvelope;
+    expect(foldMeeting([requested(), foreign]).status).toBe(before.status);
+  });
+});
+
+describe('decide', () => {
+  describe('ScheduleFromWebex', () => {
+    it('records what Webex created, dropping call-in numbers of unknown toll types', () =>
+      given(requested())
+        .when({ type: 'ScheduleFromWebex', webexMeeting: webexMeeting() })
+        .then([
+          {
+            type: 'MeetingScheduled',
+            data: {
+              meetingId,
+              webexMeetingId,
+              meetingNumber: '2581234567',
+              siteUrl: 'acme.webex.com',
+              webLink: 'https://acme.webex.com/acme/j.php?MTID=m0123',
+              sipAddress: '2581234567@acme.webex.com',
+              password: 'Ab3dEf7h',
+              telephony: {
+                accessCode: '2581234567',
+                callInNumbers: [{ label: 'US Toll', callInNumber: '+1-415-527-5035', tollType: 'toll' }],
+              },
+            },
+          },
+        ]));
+
+    it('refuses a Webex meeting tagged for another meeting', () =>
+      given(requested())
+        .when({ type: 'ScheduleFromWebex', webexMeeting: webexMeeting({ integrationTags: ['other'] }) })
+        .thenRejected(/integrationTags/));
+
+    it('refuses a Webex meeting without a meeting number', () =>
+      given(requested())
+        .when({ type: 'ScheduleFromWebex', webexMeeting: webexMeeting({ meetingNumber: undefined }) })
+        .thenRejected(/meeting number/));
+
+    it('refuses to schedule twice, or a meeting never requested', () => {
+      given(requested(), scheduled())
+        .when({ type: 'ScheduleFromWebex', webexMeeting: webexMeeting() })
+        .thenRejected(/only a requested meeting/);
+      given()
+        .when({ type: 'ScheduleFromWebex', webexMeeting: webexMeeting() })
+        .thenRejected(/only a requested meeting/);
+    });
+  });
+
+  describe('ApplyDesiredState', () => {
+    const desired = {
+      title: 'Renamed',
+      start: '2026-12-01T09:00:00Z',
+      end: '2026-12-01T09:30:00Z',
+      timeZone: 'Europe/Berlin',
+      invitees: [{ email: 'alan@example.org' }, { email: 'grace@example.com', displayName: 'Grace' }],
+    };
+
+    it('records the whole desired state and what changed', () =>
+      given(requested(), scheduled())
+        .when({ type: 'ApplyDesiredState', desired, webexResult: { id: webexMeetingId } })
+        .then([
+          { type: 'MeetingUpdated', data: { meetingId, webexMeetingId, ...desired, changed: ['title'] } },
+        ]));
+
+    it('records nothing when nothing differs', () =>
+      given(requested(), scheduled())
+        .when({
+          type: 'ApplyDesiredState',
+          desired: { ...desired, title: 'Design review' },
+          webexResult: { id: webexMeetingId },
+        })
+        .then([]));
+
+    it('records an invitee-only change without a Webex answer', () =>
+      given(requested(), scheduled())
+        .when({
+          type: 'ApplyDesiredState',
+          desired: { ...desired, title: 'Design review', invitees: [{ email: 'new@example.com' }] },
+        })
+        .then([
+          {
+            type: 'MeetingUpdated',
+            data: {
+              meetingId,
+              webexMeetingId,
+              ...desired,
+              title: 'Design review',
+              invitees: [{ email: 'new@example.com' }],
+              changed: ['invitees'],
+            },
+          },
+        ]));
+
+    it('refuses a title change Webex did not confirm, or confirmed for another meeting', () => {
+      given(requested(), scheduled())
+        .when({ type: 'ApplyDesiredState', desired })
+        .thenRejected(/needs the Webex answer/);
+      given(requested(), scheduled())
+        .when({ type: 'ApplyDesiredState', desired, webexResult: { id: 'other' } })
+        .thenRejected(/answered for meeting other/);
+    });
+
+    it('refuses to update a meeting that is not scheduled', () =>
+      given(requested())
+        .when({ type: 'ApplyDesiredState', desired, webexResult: { id: webexMeetingId } })
+        .thenRejected(/only a scheduled meeting/));
+  });
+
+  describe('RecordDeleted', () => {
+    it('cancels with the Webex meeting id', () =>
+      given(requested(), scheduled())
+        .when({ type: 'RecordDeleted', reason: 'event-deleted' })
+        .then([{ type: 'MeetingCancelled', data: { meetingId, webexMeetingId, reason: 'event-deleted' } }]));
+
+    it('is idempotent once cancelled', () =>
+      given(
+        requested(),
+        scheduled(),
+        envelope('MeetingCancelled', { meetingId, webexMeetingId, reason: 'event-deleted' }),
+      )
+        .when({ type: 'RecordDeleted', reason: 'event-deleted' })
+        .then([]));
+
+    it('refuses a meeting that does not exist', () =>
+      given()
+        .when({ type: 'RecordDeleted', reason: 'event-deleted' })
+        .thenRejected(/new meeting cannot be cancelled/));
+  });
+
+  describe('RecordFailure', () => {
+    it('records the reason, the tracking id and whether a retry can help', () =>
+      given(requested())
+        .when({
+          type: 'RecordFailure',
+          reason: 'webex-rejected',
+          message: 'm'.repeat(2000),
+          retryable: false,
+          webexTrackingId: 'ROUTER_1',
+        })
+        .then([
+          {
+            type: 'MeetingSchedulingFailed',
+            data: {
+              meetingId,
+              reason: 'webex-rejected',
+              message: 'm'.repeat(1024),
+              retryable: false,
+              webexTrackingId: 'ROUTER_1',
+            },
+          },
+        ]));
+
+    it('refuses to fail a cancelled meeting', () =>
+      given(
+        requested(),
+        scheduled(),
+        envelope('MeetingCancelled', { meetingId, webexMeetingId, reason: 'event-deleted' }),
+      )
+        .when({ type: 'RecordFailure', reason: 'webex-rejected', message: 'x', retryable: false })
+        .thenRejected(/nothing to fail/));
+  });
+
+  describe('RequestCopy', () => {
+    const copy = {
+      ...requestedData,
+      meetingId: copyMeetingId(meetingId, calendarId, 'copy1'),
+      source: 'copy' as const,
+      eventId: 'copy1',
+      copiedFromMeetingId: meetingId,
+    };
+
+    it('starts a new stream with the copy request', () =>
+      given()
+        .when({ type: 'RequestCopy', request: copy })
+        .then([{ type: 'MeetingRequested', data: copy }]));
+
+    it('refuses a second request, or one that is not a copy', () => {
+      given(requested())
+        .when({ type: 'RequestCopy', request: copy })
+        .thenRejected(/already requested/);
+      given()
+        .when({ type: 'RequestCopy', request: { ...copy, source: 'calendar' } })
+        .thenRejected(/source "copy"/);
+    });
+  });
+});
+
+describe('nextStep', () => {
+  const requestedTrigger: Trigger = { kind: 'requested', triggerId: newUuidV7() };
+
+  describe('on MeetingRequested', () => {
+    it('creates a requested meeting from the normalized request', () => {
+      const step = given(requested({ title: 't'.repeat(128) })).plan(requestedTrigger);
+      expect(step).toMatchObject({ kind: 'create', desired: { title: 't'.repeat(128) } });
+    });
+
+    it('fails a meeting that would start in the past, without calling Webex', () =>
+      expect(given(requested()).plan(requestedTrigger, new Date('2026-12-01T09:01:00Z'))).toMatchObject({
+        kind: 'fail',
+        reason: 'webex-rejected',
+      }));
+
+    it('accepts a start inside the current minute (Webex moves it to the next minute)', () =>
+      expect(given(requested()).plan(requestedTrigger, new Date('2026-12-01T09:00:30Z')).kind).toBe(
+        'create',
+      ));
+
+    it('does nothing for scheduled, failed, cancelled or unknown meetings', () => {
+      expect(given(requested(), scheduled()).plan(requestedTrigger)).toEqual({
+        kind: 'nothing',
+        reason: 'already-scheduled',
+      });
+      const failed = envelope('MeetingSchedulingFailed', {
+        meetingId,
+        reason: 'reauthorization-required',
+        message: 'x',
+        retryable: true,
+      });
+      expect(given(requested(), failed).plan(requestedTrigger)).toEqual({
+        kind: 'nothing',
+        reason: 'failed',
+      });
+      expect(given().plan(requestedTrigger)).toEqual({ kind: 'nothing', reason: 'not-requested' });
+    });
+
+    it('does nothing for a trigger that already caused an event here', () => {
+      const failed = envelope(
+        'MeetingSchedulingFailed',
+        { meetingId, reason: 'webex-rejected', message: 'x', retryable: false },
+        requestedTrigger.triggerId,
+      );
+      expect(given(requested(), failed).plan(requestedTrigger)).toEqual({
+        kind: 'nothing',
+        reason: 'already-handled',
+      });
+    });
+  });
+
+  describe('on CalendarEventChanged of the meeting’s own event', () => {
+    const meeting = () => given(requested(), scheduled());
+
+    it('does nothing when the desired state is what Webex holds (attendee order, organizer, case)', () =>
+      expect(meeting().plan(change())).toEqual({ kind: 'nothing', reason: 'unchanged' }));
+
+    it('a subject change updates the whole desired state', () =>
+      expect(meeting().plan(change({ title: 'Renamed' }))).toMatchObject({
+        kind: 'update',
+        changed: ['title'],
+        callWebex: true,
+        webexMeetingId,
+        desired: {
+          title: 'Renamed',
+          start: '2026-12-01T09:00:00Z',
+          end: '2026-12-01T09:30:00Z',
+          timeZone: 'Europe/Berlin',
+        },
+      }));
+
+    it('a time or time-zone change is a time change; the same instant in another offset is not', () => {
+      expect(
+        meeting().plan(change({ start: '2026-12-01T10:00:00Z', end: '2026-12-01T10:30:00Z' })),
+      ).toMatchObject({ kind: 'update', changed: ['time'] });
+      expect(meeting().plan(change({ timeZone: 'Europe/London' }))).toMatchObject({ changed: ['time'] });
+      expect(
+        meeting().plan(change({ start: '2026-12-01T10:00:00+01:00', end: '2026-12-01T10:30:00+01:00' })),
+      ).toEqual({ kind: 'nothing', reason: 'unchanged' });
+    });
+
+    it('an invitee-only change is recorded without calling Webex', () =>
+      expect(meeting().plan(change({ attendees: [{ email: 'new@example.com' }] }))).toMatchObject({
+        kind: 'update',
+        changed: ['invitees'],
+        callWebex: false,
+      }));
+
+    it('a move into the past is refused without calling Webex', () =>
+      expect(
+        meeting().plan(change({ start: '2026-11-29T09:00:00Z', end: '2026-11-29T09:30:00Z' })),
+      ).toMatchObject({ kind: 'fail', reason: 'webex-rejected' }));
+
+    it('an over-long title is truncated, so the same long title twice is one change', () => {
+      const step = meeting().plan(change({ title: 'é'.repeat(300) }));
+      expect(step).toMatchObject({ kind: 'update', desired: { title: `${'é'.repeat(127)}…` } });
+    });
+
+    it('a cancellation deletes the meeting', () =>
+      expect(meeting().plan(cancelledChange())).toEqual({
+        kind: 'delete',
+        webexMeetingId,
+        reason: 'event-deleted',
+      }));
+
+    it('only the organizer’s edits count', () =>
+      expect(meeting().plan(change({ title: 'Theirs', organizedByUser: false }))).toEqual({
+        kind: 'nothing',
+        reason: 'not-organizer',
+      }));
+
+    it('ignores changes from another tenant', () =>
+      expect(meeting().plan({ ...change({ title: 'x' }), tenantId: 'other.example' } as Trigger)).toEqual({
+        kind: 'nothing',
+        reason: 'other-tenant',
+      }));
+
+    it('ignores changes that do not carry this meeting’s conference', () => {
+      expect(meeting().plan(change({ title: 'x', conference: undefined }))).toEqual({
+        kind: 'nothing',
+        reason: 'no-conference',
+      });
+      expect(
+        meeting().plan(
+          change({
+            title: 'x',
+            conference: { meetingId: '019ac0a0-1c2d-7e3f-8a4b-000000000000', conferenceId: '1' },
+          }),
+        ),
+      ).toEqual({ kind: 'nothing', reason: 'no-conference' });
+    });
+
+    it('waits while the meeting is still being created', () =>
+      expect(given(requested()).plan(change({ title: 'x' }))).toEqual({ kind: 'wait' }));
+
+    it('ignores changes to cancelled, ended, failed or unknown meetings', () => {
+      const cancelled = envelope('MeetingCancelled', { meetingId, webexMeetingId, reason: 'event-deleted' });
+      expect(given(requested(), scheduled(), cancelled).plan(change({ title: 'x' }))).toEqual({
+        kind: 'nothing',
+        reason: 'finished',
+      });
+      const failed = envelope('MeetingSchedulingFailed', {
+        meetingId,
+        reason: 'webex-rejected',
+        message: 'x',
+        retryable: false,
+      });
+      expect(given(requested(), failed).plan(change({ title: 'x' }))).toEqual({
+        kind: 'nothing',
+        reason: 'failed',
+      });
+      expect(given().plan(change())).toEqual({ kind: 'nothing', reason: 'unknown-meeting' });
+    });
+
+    it('a Gmail meeting follows its event once ConferenceAttached linked it', () => {
+      const gmail = requested({ source: 'gmail', eventId: undefined, gmailMessageId: 'm-1' });
+      expect(given(gmail, scheduled()).plan(change({ title: 'x' }))).toEqual({
+        kind: 'nothing',
+        reason: 'event-not-linked',
+      });
+      const attached = envelope('ConferenceAttached', { meetingId, calendarId, eventId, conferenceId: '1' });
+      expect(given(gmail, scheduled(), attached).plan(change({ title: 'x' }))).toMatchObject({
+        kind: 'update',
+      });
+    });
+  });
+
+  describe('on CalendarEventChanged of another event carrying the conference', () => {
+    const meeting = () => given(requested(), scheduled());
+
+    it('a copy gets a new meeting request with a deterministic id and the copy’s details', () => {
+      const step = meeting().plan(
+        change({ eventId: 'copy1', start: '2026-12-08T09:00:00Z', end: '2026-12-08T09:30:00Z' }),
+      );
+      expect(step).toEqual({
+        kind: 'copy',
+        request: {
+          meetingId: copyMeetingId(meetingId, calendarId, 'copy1'),
+          userId,
+          source: 'copy',
+          calendarId,
+          eventId: 'copy1',
+          copiedFromMeetingId: meetingId,
+          title: 'Design review',
+          start: '2026-12-08T09:00:00Z',
+          end: '2026-12-08T09:30:00Z',
+          timeZone: 'Europe/Berlin',
+          invitees: [{ email: 'alan@example.org' }, { email: 'grace@example.com', displayName: 'Grace' }],
+        },
+      });
+      expect(() => MeetingRequested.data.parse((step as { request: unknown }).request)).not.toThrow();
+    });
+
+    it('the same copy seen twice plans the same request', () => {
+      const first = meeting().plan(change({ eventId: 'copy1' }));
+      const second = meeting().plan(change({ eventId: 'copy1', title: 'Edited copy' }));
+      expect((first as { request: { meetingId: string } }).request.meetingId).toBe(
+        (second as { request: { meetingId: string } }).request.meetingId,
+      );
+    });
+
+    it('a deleted copy is handled against the copy’s own stream', () =>
+      expect(meeting().plan(cancelledChange({ eventId: 'copy1' }))).toEqual({
+        kind: 'redirect',
+        meetingId: copyMeetingId(meetingId, calendarId, 'copy1'),
+      }));
+
+    it('a change passed on to a copy never copies again', () =>
+      expect(meeting().plan({ ...change({ eventId: 'copy2' }), redirected: true } as Trigger)).toEqual({
+        kind: 'nothing',
+        reason: 'other-calendar',
+      }));
+
+    it('copies in someone else’s calendar that they do not organize are ignored', () =>
+      expect(meeting().plan(change({ eventId: 'copy1', organizedByUser: false }))).toEqual({
+        kind: 'nothing',
+        reason: 'not-organizer',
+      }));
+
+    it('instances of the meeting’s recurring event are not copies', () =>
+      expect(meeting().plan(change({ eventId: `${eventId}_20261208T090000Z` }))).toEqual({
+        kind: 'nothing',
+        reason: 'recurring-instance',
+      }));
+
+    it('the same event id in another calendar is not followed', () =>
+      expect(meeting().plan(change({ calendarId: 'team@example.com', title: 'x' }))).toEqual({
+        kind: 'nothing',
+        reason: 'other-calendar',
+      }));
+  });
+});
