@@ -10,21 +10,26 @@ const require = createRequire(import.meta.url);
 const jestBin = join(dirname(require.resolve('jest/package.json')), 'bin/jest.js');
 const registryDir = mkdtempSync(join(tmpdir(), 'scheduler-test-run-'));
 const pidFile = join(registryDir, 'pids');
+const resultsFile = join(registryDir, 'results.json');
 
-const child = spawn(process.execPath, [jestBin, ...process.argv.slice(2)], {
-  stdio: 'inherit',
-  env: {
-    ...process.env,
-    NODE_OPTIONS: [
-      process.env.NODE_OPTIONS,
-      '--experimental-vm-modules',
-      '--disable-warning=ExperimentalWarning',
-    ]
-      .filter(Boolean)
-      .join(' '),
-    SCHEDULER_TEST_PIDFILE: pidFile,
+const child = spawn(
+  process.execPath,
+  [jestBin, '--json', `--outputFile=${resultsFile}`, ...process.argv.slice(2)],
+  {
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      NODE_OPTIONS: [
+        process.env.NODE_OPTIONS,
+        '--experimental-vm-modules',
+        '--disable-warning=ExperimentalWarning',
+      ]
+        .filter(Boolean)
+        .join(' '),
+      SCHEDULER_TEST_PIDFILE: pidFile,
+    },
   },
-});
+);
 
 const forward = (signal) => () => child.kill(signal);
 process.on('SIGINT', forward('SIGINT'));
@@ -34,9 +39,24 @@ child.on('exit', (code, signal) => {
   const leftovers = reapLeftovers();
   if (leftovers > 0)
     console.error(`run-tests: stopped ${leftovers} test infrastructure process(es) left running`);
+  printTotals();
   rmSync(registryDir, { recursive: true, force: true });
   process.exit(code ?? (signal ? 1 : 0));
 });
+
+// One plain closing line that any CI reader understands, after jest's own summary.
+function printTotals() {
+  if (!existsSync(resultsFile)) return;
+  try {
+    const results = JSON.parse(readFileSync(resultsFile, 'utf8'));
+    const skipped = results.numPendingTests + results.numTodoTests;
+    console.log(
+      `\njest: ${results.numPassedTests} passed, ${results.numFailedTests} failed, ${skipped} skipped`,
+    );
+  } catch {
+    // jest did not finish writing its results; its own output says why
+  }
+}
 
 function reapLeftovers() {
   if (!existsSync(pidFile)) return 0;
