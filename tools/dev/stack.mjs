@@ -33,8 +33,8 @@ mkdirSync(stateDir, { recursive: true });
 const ports = {
   postgres: Number(process.env.STACK_POSTGRES_PORT ?? 55432),
   nats: Number(process.env.STACK_NATS_PORT ?? 54222),
-  google: Number(process.env.GOOGLE_EMULATOR_PORT ?? 7070),
-  webex: Number(process.env.WEBEX_EMULATOR_PORT ?? 7080),
+  google: Number(process.env.GOOGLE_EMULATOR_PORT ?? 4010),
+  webex: Number(process.env.WEBEX_EMULATOR_PORT ?? 4020),
   gateway: Number(process.env.GATEWAY_PORT ?? 3000),
   'google-ingest': Number(process.env.GOOGLE_INGEST_PORT ?? 3001),
   'webex-bridge': Number(process.env.WEBEX_BRIDGE_PORT ?? 3002),
