@@ -3,7 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { OAuth2Client } from 'google-auth-library';
 import { SignJWT, generateKeyPair, decodeProtectedHeader } from 'jose';
-import { createGoogleEmulator, type GoogleEmulator } from '@scheduler/emulators';
+import { createGoogleEmulator, type GoogleEmulator, EmulatorControl } from '@scheduler/emulators';
 import {
   GoogleApiError,
   GoogleCalendarClient,
@@ -52,15 +52,8 @@ const conference = {
 let emulator: GoogleEmulator;
 let oauth: GoogleOAuth;
 
-async function control(path: string, body?: unknown, method = body === undefined ? 'GET' : 'POST') {
-  const response = await fetch(`${emulator.url}/control${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  if (response.status >= 400)
-    throw new Error(`control ${method} ${path}: ${response.status} ${await response.text()}`);
-  return response.status === 204 ? undefined : ((await response.json()) as Record<string, unknown>);
+async function control(path: string, body?: unknown, method?: string) {
+  return new EmulatorControl(emulator.url).request(path, body, method);
 }
 
 const calendarPath = (calendarId: string) => `/google/calendars/${encodeURIComponent(calendarId)}`;

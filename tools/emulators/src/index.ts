@@ -66,3 +66,4 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
   };
 }
 export { seedDemoTenant, demoTenant, demoGoogleClient, demoWebexClient } from './demo.js';
+export { EmulatorControl, EmulatorControlError } from './core/control-client.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { CalendarEventChanged, newUuidV7 } from '@scheduler/contracts';
-import { createGoogleEmulator, type GoogleEmulator } from '@scheduler/emulators';
+import { createGoogleEmulator, type GoogleEmulator, EmulatorControl } from '@scheduler/emulators';
 import { PostgresEventStore, type RecordedEvent } from '@scheduler/event-store';
 import { GoogleCalendarClient, GoogleOAuth, emulatorGoogleEndpoints } from '@scheduler/google';
 import { isolatedSchema, type IsolatedSchema } from '@scheduler/testing';
@@ -26,15 +26,8 @@ let engine: CalendarSyncEngine;
 let alice: CalendarAccount;
 let bobEmail: string;
 
-async function control(path: string, body?: unknown, method = body === undefined ? 'GET' : 'POST') {
-  const response = await fetch(`${emulator.url}/control${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  if (response.status >= 400)
-    throw new Error(`control ${method} ${path}: ${response.status} ${await response.text()}`);
-  return response.status === 204 ? undefined : ((await response.json()) as Record<string, unknown>);
+async function control(path: string, body?: unknown, method?: string) {
+  return new EmulatorControl(emulator.url).request(path, body, method);
 }
 
 async function connect(email: string, userId: string): Promise<CalendarAccount> {

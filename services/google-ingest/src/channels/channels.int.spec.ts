@@ -3,7 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { newUuidV7 } from '@scheduler/contracts';
-import { createGoogleEmulator, type GoogleEmulator } from '@scheduler/emulators';
+import { createGoogleEmulator, type GoogleEmulator, EmulatorControl } from '@scheduler/emulators';
 import { PostgresEventStore, type RecordedEvent } from '@scheduler/event-store';
 import { GoogleCalendarClient, GoogleOAuth, emulatorGoogleEndpoints } from '@scheduler/google';
 import { eventually, isolatedSchema, type IsolatedSchema } from '@scheduler/testing';
@@ -32,15 +32,8 @@ let webhook: Server;
 const results: NotificationResult[] = [];
 const syncErrors: unknown[] = [];
 
-async function control(path: string, body?: unknown, method = body === undefined ? 'GET' : 'POST') {
-  const response = await fetch(`${emulator.url}/control${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  if (response.status >= 400)
-    throw new Error(`control ${method} ${path}: ${response.status} ${await response.text()}`);
-  return response.status === 204 ? undefined : ((await response.json()) as Record<string, unknown>);
+async function control(path: string, body?: unknown, method?: string) {
+  return new EmulatorControl(emulator.url).request(path, body, method);
 }
 
 const calendarPath = () => `/google/calendars/${encodeURIComponent(alice.email)}`;
