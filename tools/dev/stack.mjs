@@ -3,12 +3,19 @@
 // four services, each in its own process, run from their builds in dist/. Ctrl-C stops
 // everything; nothing is left running.
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { startEmbeddedPostgres, startNatsServer } from '@scheduler/local-infra';
-import { seedDemoTenant, startEmulators } from '@scheduler/emulators';
+import {
+  demoGoogleClient,
+  demoTenant,
+  demoWebexClient,
+  seedDemoTenant,
+  startEmulators,
+} from '@scheduler/emulators';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -95,6 +102,15 @@ async function waitUntilReady(name, url, timeoutMs = 60_000) {
   throw new Error(`${name} was not ready within ${timeoutMs} ms: ${last}`);
 }
 
+/** Secrets of the local stack: random on first start, kept in .dev-stack/ (never committed). */
+function developmentSecrets() {
+  const file = join(stateDir, 'secrets.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
+  const secrets = { oauthStateSecret: randomBytes(32).toString('base64url') };
+  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
+}
+
 async function ensureDatabase(adminUrl, name) {
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
@@ -132,9 +148,27 @@ try {
   log(`Webex emu    ${emulators.webexUrl}`);
   log('Demo tenant  demo.example, user alice@demo.example (see tools/emulators/README.md)');
 
+  // One event store for the deployment (the log every service appends its own events to);
+  // each service's private state (read models, tokens, channels) in a database of its own.
+  const eventStoreUrl = await ensureDatabase(postgres.url, 'events');
+  const secrets = developmentSecrets();
+  const serviceEnvironment = {
+    gateway: {
+      READ_MODEL_URL: await ensureDatabase(postgres.url, 'gateway'),
+      PUBLIC_BASE_URL: `http://127.0.0.1:${ports.gateway}`,
+      GOOGLE_CLIENT_ID: demoGoogleClient.clientId,
+      ALLOWED_HOSTED_DOMAINS: demoTenant.domain,
+      OAUTH_STATE_SECRET: secrets.oauthStateSecret,
+      GOOGLE_API_BASE_URL: emulators.googleUrl,
+      WEBEX_CLIENT_ID: demoWebexClient.clientId,
+      WEBEX_AUTHORIZE_URL: `${emulators.webexUrl}/v1/authorize`,
+    },
+    'google-ingest': {},
+    'webex-bridge': {},
+    retention: {},
+  };
+
   for (const service of services) {
-    // Each service owns its own database: services never read each other's data.
-    const database = await ensureDatabase(postgres.url, service.replace(/-/g, '_'));
     const child = spawn(process.execPath, [join(root, `services/${service}/dist/main.js`)], {
       cwd: root,
       stdio: ['ignore', 'inherit', 'inherit'],
@@ -143,9 +177,8 @@ try {
         HTTP_PORT: String(ports[service]),
         HTTP_HOST: '127.0.0.1',
         NATS_URL: nats.url,
-        EVENT_STORE_URL: database,
-        GOOGLE_API_ROOT_URL: emulators.googleUrl,
-        WEBEX_API_BASE_URL: `${emulators.webexUrl}/v1`,
+        EVENT_STORE_URL: eventStoreUrl,
+        ...serviceEnvironment[service],
       },
     });
     children.set(service, child);

@@ -8,7 +8,11 @@ import { startServiceProcess, type ServiceName } from './service-process.js';
  * live and ready, serve metrics, exit 0 on SIGTERM after a graceful shutdown, and refuse
  * to start on bad configuration with every problem named.
  */
-export function describeServiceLifecycle(service: ServiceName): void {
+export function describeServiceLifecycle(
+  service: ServiceName,
+  /** The service's own required settings (valid values), added to the shared ones. */
+  environment: Record<string, string> = {},
+): void {
   describe(`${service} process`, () => {
     let schema: IsolatedSchema;
     beforeAll(async () => {
@@ -18,6 +22,7 @@ export function describeServiceLifecycle(service: ServiceName): void {
 
     it('boots, reports live and ready, serves /metrics, and exits 0 on SIGTERM', async () => {
       const process = await startServiceProcess(service, {
+        ...environment,
         NATS_URL: testInfrastructure().natsUrl,
         EVENT_STORE_URL: schema.connectionString,
       });

@@ -1,0 +1,59 @@
+import {
+  type CanActivate,
+  createParamDecorator,
+  type ExecutionContext,
+  Inject,
+  Injectable,
+} from '@nestjs/common';
+import type { Request } from 'express';
+import { UnauthenticatedError } from '../http/api-errors.js';
+import type { IdentityVerifier, Principal } from './identity-verifier.js';
+
+export const IDENTITY_VERIFIER = Symbol('IDENTITY_VERIFIER');
+
+type AuthenticatedRequest = Request & { principal?: Principal };
+
+// Google ID tokens are ~1 KB; anything far larger is not one and is not worth verifying.
+const MAXIMUM_TOKEN_LENGTH = 8192;
+
+/** The bearer token of a request: undefined when there is no Authorization header at all. */
+export function bearerToken(request: Request): string | undefined {
+  const header = request.headers.authorization;
+  if (header === undefined) return undefined;
+  const match = /^Bearer +([A-Za-z0-9._~+/=-]+)\s*$/i.exec(header);
+  if (!match || match[1]!.length > MAXIMUM_TOKEN_LENGTH) throw new UnauthenticatedError('malformed_header');
+  return match[1]!;
+}
+
+/** Resolves the caller from an optional bearer token: none gives undefined, a bad one throws. */
+export async function optionalPrincipal(
+  verifier: IdentityVerifier,
+  request: Request,
+): Promise<Principal | undefined> {
+  const token = bearerToken(request);
+  return token === undefined ? undefined : verifier.verify(token);
+}
+
+/** Requires `Authorization: Bearer <Google ID token>` and puts the principal on the request. */
+@Injectable()
+export class AuthenticationGuard implements CanActivate {
+  constructor(@Inject(IDENTITY_VERIFIER) private readonly verifier: IdentityVerifier) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const token = bearerToken(request);
+    if (token === undefined) throw new UnauthenticatedError('missing_token');
+    request.principal = await this.verifier.verify(token);
+    return true;
+  }
+}
+
+/** The principal AuthenticationGuard put on the request. */
+export const CurrentPrincipal = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): Principal => {
+    const principal = context.switchToHttp().getRequest<AuthenticatedRequest>().principal;
+    // Only reachable when a handler forgot the guard: fail closed.
+    if (!principal) throw new UnauthenticatedError('missing_token');
+    return principal;
+  },
+);

@@ -1,0 +1,754 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { SignJWT, exportJWK, generateKeyPair } from 'jose';
+import { loadConfig } from '@scheduler/config';
+import {
+  ConferenceAttached,
+  MeetingDataPurged,
+  MeetingEnded,
+  MeetingScheduled,
+  createEvent,
+  newUuidV7,
+} from '@scheduler/contracts';
+import { envelopeToEventToAppend } from '@scheduler/bus';
+import { createGoogleEmulator, type GoogleEmulator } from '@scheduler/emulators';
+import { PostgresEventStore, type RecordedEvent } from '@scheduler/event-store';
+import { GoogleCalendarClient, GoogleOAuth, emulatorGoogleEndpoints } from '@scheduler/google';
+import { eventually, isolatedSchema, testInfrastructure, type IsolatedSchema } from '@scheduler/testing';
+import { GatewayModule } from './app.module.js';
+import { type GatewayConfig, gatewayEnvironment } from './config.js';
+import type { GatewayPorts } from './gateway-api.module.js';
+import {
+  GoogleCalendarEventReader,
+  type GoogleCalendarAccount,
+} from './meetings/google-calendar-event-reader.js';
+import type {
+  AuthorizationCodeHandoff,
+  GoogleAuthorizationCodeExchange,
+  WebexAuthorizationCodeExchange,
+} from './oauth/authorization-code-handoff.js';
+import { OAuthStateSigner } from './oauth/oauth-state.js';
+
+const clientId = 'scheduler-gateway-test.apps.googleusercontent.com';
+const clientSecret = 'gateway-test-secret';
+const stateSecret = 'gateway-test-oauth-state-secret-0123456789';
+const publicBaseUrl = 'https://scheduler.example/addon';
+// What google-ingest would hold: used only to read calendars on the users' behalf.
+const ingestRedirectUri = 'http://127.0.0.1/oauth/google/callback';
+const calendarScopes = ['openid', 'email', 'https://www.googleapis.com/auth/calendar'];
+
+/** The hand-off boundary to google-ingest / webex-bridge (built elsewhere): records what it is given. */
+class RecordingHandoff implements AuthorizationCodeHandoff {
+  readonly google: AuthorizationCodeHandoff['google'];
+  readonly webex: AuthorizationCodeHandoff['webex'];
+  readonly googleCodes: GoogleAuthorizationCodeExchange[] = [];
+  readonly webexCodes: WebexAuthorizationCodeExchange[] = [];
+  failNext = false;
+
+  constructor() {
+    this.google = async (request) => {
+      if (this.takeFailure()) throw new Error('google-ingest refused the code');
+      this.googleCodes.push(request);
+    };
+    this.webex = async (request) => {
+      if (this.takeFailure()) throw new Error('webex-bridge refused the code');
+      this.webexCodes.push(request);
+    };
+  }
+
+  private takeFailure(): boolean {
+    const fail = this.failNext;
+    this.failNext = false;
+    return fail;
+  }
+}
+
+interface TestUser {
+  email: string;
+  sub: string;
+  idToken: string;
+}
+
+let emulator: GoogleEmulator;
+let schema: IsolatedSchema;
+let store: PostgresEventStore;
+let app: INestApplication;
+let baseUrl: string;
+let config: GatewayConfig;
+const handoff = new RecordingHandoff();
+const accounts = new Map<string, GoogleCalendarAccount>();
+let alice: TestUser;
+let bob: TestUser;
+let mallory: TestUser;
+let carol: TestUser;
+
+async function control(path: string, body?: unknown, method = body === undefined ? 'GET' : 'POST') {
+  const response = await fetch(`${emulator.url}/control${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  if (response.status >= 400)
+    throw new Error(`control ${method} ${path}: ${response.status} ${await response.text()}`);
+  return response.status === 204 ? undefined : ((await response.json()) as Record<string, unknown>);
+}
+
+const idTokenFor = async (email: string, audience = clientId) =>
+  ((await control('/google/id-token', { email, audience })) as { idToken: string }).idToken;
+
+/** Connects a user's calendar the way google-ingest does after the OAuth hand-off. */
+async function connectCalendar(user: { email: string; sub: string }): Promise<void> {
+  const oauth = new GoogleOAuth({
+    clientId,
+    clientSecret,
+    redirectUri: ingestRedirectUri,
+    endpoints: emulatorGoogleEndpoints(emulator.url),
+  });
+  const { code } = (await control('/google/authorize', {
+    clientId,
+    email: user.email,
+    scopes: calendarScopes,
+    redirectUri: ingestRedirectUri,
+  })) as { code: string };
+  const tokens = await oauth.exchangeCode(code);
+  const auth = oauth.clientFor({ ...tokens, refreshToken: tokens.refreshToken!, onTokens: () => undefined });
+  accounts.set(user.sub, {
+    email: user.email,
+    calendar: new GoogleCalendarClient({
+      auth,
+      rootUrl: emulator.endpoints.rootUrl,
+      resilience: { baseDelayMs: 20 },
+    }),
+  });
+}
+
+async function createCalendarEvent(
+  owner: string,
+  summary: string,
+  startIso: string,
+  attendees: string[] = [],
+): Promise<string> {
+  const end = new Date(Date.parse(startIso) + 30 * 60_000).toISOString();
+  const created = await control(`/google/calendars/${encodeURIComponent(owner)}/events`, {
+    summary,
+    start: { dateTime: startIso, timeZone: 'Europe/Berlin' },
+    end: { dateTime: end, timeZone: 'Europe/Berlin' },
+    attendees: attendees.map((email) => ({ email })),
+  });
+  return String(created!.id);
+}
+
+interface Answer {
+  status: number;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  headers: Headers;
+}
+
+async function call(
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+): Promise<Answer> {
+  const response = await fetch(`${baseUrl}${path}`, {
+    method,
+    redirect: 'manual',
+    headers: {
+      ...(options.body !== undefined || options.rawBody !== undefined
+        ? { 'content-type': 'application/json' }
+        : {}),
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...options.headers,
+    },
+    ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+    ...(options.rawBody !== undefined ? { body: options.rawBody } : {}),
+  });
+  const json = response.headers.get('content-type')?.startsWith('application/json');
+  return {
+    status: response.status,
+    body: json ? await response.json() : await response.text(),
+    headers: response.headers,
+  };
+}
+
+const meetingEvents = (): Promise<RecordedEvent[]> => store.readAll({ filter: { categories: ['meeting'] } });
+
+/** Appends to a meeting stream as webex-bridge / google-ingest would. */
+async function appendToMeeting(meetingId: string, events: Parameters<typeof envelopeToEventToAppend>[0][]) {
+  const streamId = `meeting-${meetingId}`;
+  const existing = await store.readStream(streamId);
+  return store.append(streamId, events.map(envelopeToEventToAppend), BigInt(existing.length - 1));
+}
+
+beforeAll(async () => {
+  schema = await isolatedSchema('gateway_api');
+  store = await PostgresEventStore.connect({ connectionString: schema.connectionString, poolSize: 4 });
+  emulator = await createGoogleEmulator();
+  await emulator.listen();
+  const seeded = emulator.seed({
+    clients: [{ clientId, clientSecret }],
+    users: [
+      { email: 'alice@demo.example', name: 'Alice', timeZone: 'Europe/Berlin' },
+      { email: 'bob@demo.example', name: 'Bob', timeZone: 'Europe/Berlin' },
+      { email: 'carol@demo.example', name: 'Carol', timeZone: 'Europe/Berlin' },
+      { email: 'mallory@elsewhere.example', name: 'Mallory', timeZone: 'Europe/Berlin' },
+    ],
+  });
+  const user = async (index: number): Promise<TestUser> => {
+    const { email, sub } = seeded.users[index]!;
+    return { email, sub, idToken: await idTokenFor(email) };
+  };
+  [alice, bob, carol, mallory] = await Promise.all([user(0), user(1), user(2), user(3)]);
+  await connectCalendar(alice);
+  await connectCalendar(bob);
+
+  config = loadConfig('gateway', gatewayEnvironment, {
+    HTTP_PORT: '0',
+    NATS_URL: testInfrastructure().natsUrl,
+    EVENT_STORE_URL: schema.connectionString,
+    READ_MODEL_URL: schema.connectionString,
+    LOG_LEVEL: 'silent',
+    PUBLIC_BASE_URL: publicBaseUrl,
+    GOOGLE_CLIENT_ID: clientId,
+    ALLOWED_HOSTED_DOMAINS: 'demo.example, other.example',
+    OAUTH_STATE_SECRET: stateSecret,
+    GOOGLE_API_BASE_URL: emulator.url,
+    WEBEX_CLIENT_ID: 'scheduler-test-webex-client',
+    WEBEX_AUTHORIZE_URL: 'https://webex.example/v1/authorize',
+  });
+  const ports: GatewayPorts = {
+    calendarEventReader: new GoogleCalendarEventReader(async ({ userId }) => accounts.get(userId)),
+    authorizationCodeHandoff: handoff,
+  };
+  const moduleRef = await Test.createTestingModule({
+    imports: [GatewayModule.forRoot(config, ports)],
+  }).compile();
+  app = moduleRef.createNestApplication({ logger: false });
+  await app.listen(0, '127.0.0.1');
+  baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+});
+
+afterAll(async () => {
+  await app?.close();
+  await store?.close();
+  await emulator?.close();
+  await schema?.drop();
+});
+
+describe('authentication', () => {
+  it('refuses a request without a token: 401 unauthenticated, nothing appended', async () => {
+    const before = await meetingEvents();
+    const answer = await call('POST', '/v1/meetings', { body: { calendarId: 'primary', eventId: 'abc' } });
+    expect(answer.status).toBe(401);
+    expect(answer.body).toEqual({
+      error: {
+        code: 'unauthenticated',
+        reason: 'missing_token',
+        message: expect.any(String),
+        correlationId: expect.any(String),
+      },
+    });
+    expect(answer.body.error.correlationId).toBe(answer.headers.get('x-correlation-id'));
+    expect(await meetingEvents()).toEqual(before);
+    expect((await call('GET', `/v1/meetings/${newUuidV7()}`)).status).toBe(401);
+  });
+
+  it('refuses a header that is not a bearer token', async () => {
+    const answer = await call('GET', '/v1/meetings?calendarId=a&eventId=b', {
+      headers: { authorization: `Basic ${Buffer.from('alice:secret').toString('base64')}` },
+    });
+    expect(answer.status).toBe(401);
+    expect(answer.body.error).toMatchObject({ code: 'unauthenticated', reason: 'malformed_header' });
+  });
+
+  it('refuses a token signed with another key under the emulator key id: 401', async () => {
+    const jwks = (await (await fetch(`${emulator.url}/oauth2/v3/certs`)).json()) as {
+      keys: Array<{ kid: string }>;
+    };
+    const { privateKey, publicKey } = await generateKeyPair('RS256');
+    expect(await exportJWK(publicKey)).toHaveProperty('n'); // a real RSA key, just not Google's
+    const now = Math.floor(Date.now() / 1000);
+    const forged = await new SignJWT({
+      email: alice.email,
+      email_verified: true,
+      hd: 'demo.example',
+      azp: clientId,
+    })
+      .setProtectedHeader({ alg: 'RS256', kid: jwks.keys[0]!.kid, typ: 'JWT' })
+      .setIssuer('https://accounts.google.com')
+      .setAudience(clientId)
+      .setSubject(alice.sub)
+      .setIssuedAt(now)
+      .setExpirationTime(now + 600)
+      .sign(privateKey);
+    const answer = await call('GET', '/v1/meetings?calendarId=a&eventId=b', { token: forged });
+    expect(answer.status).toBe(401);
+    expect(answer.body.error).toMatchObject({ code: 'unauthenticated', reason: 'invalid_token' });
+  });
+
+  it('refuses a genuine token issued for another client (wrong audience): 401', async () => {
+    const otherAudience = await idTokenFor(alice.email, 'someone-else.apps.googleusercontent.com');
+    const answer = await call('GET', '/v1/meetings?calendarId=a&eventId=b', { token: otherAudience });
+    expect(answer.status).toBe(401);
+    expect(answer.body.error.reason).toBe('invalid_token');
+  });
+
+  it('refuses a tampered token (payload changed after signing): 401', async () => {
+    const [header, payload, signature] = alice.idToken.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
+    const tampered = Buffer.from(JSON.stringify({ ...claims, sub: bob.sub })).toString('base64url');
+    const answer = await call('GET', '/v1/meetings?calendarId=a&eventId=b', {
+      token: `${header}.${tampered}.${signature}`,
+    });
+    expect(answer.status).toBe(401);
+  });
+
+  it('refuses an authentic account of a domain this deployment does not serve: 403, nothing appended', async () => {
+    const before = await meetingEvents();
+    const answer = await call('POST', '/v1/meetings', {
+      token: mallory.idToken,
+      body: { calendarId: mallory.email, eventId: 'abc' },
+    });
+    expect(answer.status).toBe(403);
+    expect(answer.body.error).toMatchObject({ code: 'hosted_domain_not_allowed' });
+    expect(JSON.stringify(answer.body)).not.toContain('elsewhere.example');
+    expect(await meetingEvents()).toEqual(before);
+  });
+});
+
+describe('adding a meeting and reading it back', () => {
+  let eventId: string;
+  let meetingId: string;
+
+  it('answers 202 with a meeting id and records MeetingRequested with the calendar event details', async () => {
+    eventId = await createCalendarEvent(alice.email, 'Quarterly planning', '2027-03-01T09:00:00Z', [
+      bob.email,
+      'Dora@Partner.example',
+    ]);
+    const answer = await call('POST', '/v1/meetings', {
+      token: alice.idToken,
+      body: { calendarId: alice.email, eventId },
+      headers: { 'x-correlation-id': 'test-correlation-1' },
+    });
+    expect(answer.status).toBe(202);
+    expect(answer.body).toEqual({ meetingId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    meetingId = answer.body.meetingId;
+
+    const stream = await store.readStream(`meeting-${meetingId}`);
+    expect(stream).toHaveLength(1);
+    expect(stream[0]!.type).toBe('MeetingRequested');
+    expect(stream[0]!.data).toEqual({
+      meetingId,
+      userId: alice.sub,
+      source: 'calendar',
+      calendarId: alice.email,
+      eventId,
+      title: 'Quarterly planning',
+      start: '2027-03-01T09:00:00.000Z',
+      end: '2027-03-01T09:30:00.000Z',
+      timeZone: 'Europe/Berlin',
+      invitees: [{ email: bob.email }, { email: 'dora@partner.example' }],
+    });
+    expect(stream[0]!.metadata).toMatchObject({
+      tenantId: 'demo.example',
+      correlationId: 'test-correlation-1',
+    });
+  });
+
+  it('serves the meeting as requested, by id and by calendar event, right after the 202', async () => {
+    const byId = await call('GET', `/v1/meetings/${meetingId}`, { token: alice.idToken });
+    expect(byId.status).toBe(200);
+    expect(byId.body).toMatchObject({
+      meetingId,
+      status: 'requested',
+      calendarId: alice.email,
+      eventId,
+      title: 'Quarterly planning',
+      start: '2027-03-01T09:00:00.000Z',
+      timeZone: 'Europe/Berlin',
+    });
+    expect(byId.body).not.toHaveProperty('userId');
+    const byEvent = await call(
+      'GET',
+      `/v1/meetings?calendarId=${encodeURIComponent(alice.email)}&eventId=${eventId}`,
+      { token: alice.idToken },
+    );
+    expect(byEvent.status).toBe(200);
+    expect(byEvent.body.meetings.map((meeting: { meetingId: string }) => meeting.meetingId)).toEqual([
+      meetingId,
+    ]);
+  });
+
+  it('shows attached with the join link once the bridge scheduled it and ingest attached it', async () => {
+    await appendToMeeting(meetingId, [
+      createEvent(MeetingScheduled, {
+        streamId: `meeting-${meetingId}`,
+        tenantId: 'demo.example',
+        data: {
+          meetingId,
+          webexMeetingId: 'webex-meeting-1',
+          meetingNumber: '25512345678',
+          siteUrl: 'demo.webex.com',
+          webLink: 'https://demo.webex.com/demo/j.php?MTID=m25512345678',
+          sipAddress: '25512345678@demo.webex.com',
+        },
+      }),
+      createEvent(ConferenceAttached, {
+        streamId: `meeting-${meetingId}`,
+        tenantId: 'demo.example',
+        data: { meetingId, calendarId: alice.email, eventId, conferenceId: '25512345678' },
+      }),
+    ]);
+    const meeting = await eventually(async () => {
+      const answer = await call('GET', `/v1/meetings/${meetingId}`, { token: alice.idToken });
+      expect(answer.body.status).toBe('attached');
+      return answer.body;
+    });
+    expect(meeting).toMatchObject({
+      joinLink: 'https://demo.webex.com/demo/j.php?MTID=m25512345678',
+      meetingNumber: '25512345678',
+      sipAddress: '25512345678@demo.webex.com',
+    });
+  });
+
+  it('refuses a second meeting on the same event: 409 naming the existing one, nothing appended', async () => {
+    const before = await meetingEvents();
+    const answer = await call('POST', '/v1/meetings', {
+      token: alice.idToken,
+      body: { calendarId: alice.email, eventId },
+    });
+    expect(answer.status).toBe(409);
+    expect(answer.body.error).toMatchObject({ code: 'meeting_already_exists', meetingId });
+    expect(await meetingEvents()).toEqual(before);
+  });
+
+  it("hides another user's meeting: 404 by id, an empty list by event", async () => {
+    const byId = await call('GET', `/v1/meetings/${meetingId}`, { token: bob.idToken });
+    expect(byId.status).toBe(404);
+    expect(byId.body.error).toMatchObject({ code: 'meeting_not_found', meetingId });
+    const unknown = await call('GET', `/v1/meetings/${newUuidV7()}`, { token: bob.idToken });
+    expect({ ...unknown.body.error, meetingId: undefined, correlationId: undefined }).toEqual({
+      ...byId.body.error,
+      meetingId: undefined,
+      correlationId: undefined,
+    });
+    const byEvent = await call(
+      'GET',
+      `/v1/meetings?calendarId=${encodeURIComponent(alice.email)}&eventId=${eventId}`,
+      { token: bob.idToken },
+    );
+    expect(byEvent).toMatchObject({ status: 200, body: { meetings: [] } });
+  });
+
+  it("refuses to add a meeting to another user's event Bob cannot see: 404, nothing appended", async () => {
+    const privateEvent = await createCalendarEvent(alice.email, 'Alice private', '2027-03-02T09:00:00Z');
+    const before = await meetingEvents();
+    const answer = await call('POST', '/v1/meetings', {
+      token: bob.idToken,
+      body: { calendarId: alice.email, eventId: privateEvent },
+    });
+    expect(answer.status).toBe(404);
+    expect(answer.body.error.code).toBe('calendar_event_not_found');
+    expect(await meetingEvents()).toEqual(before);
+  });
+
+  it('refuses to add a meeting to an event Bob can read but Alice organises: 403, nothing appended', async () => {
+    const shared = await createCalendarEvent(alice.email, 'Alice shared', '2027-03-03T09:00:00Z');
+    await control(`/google/calendars/${encodeURIComponent(alice.email)}/share`, {
+      email: bob.email,
+      role: 'reader',
+    });
+    const before = await meetingEvents();
+    const answer = await call('POST', '/v1/meetings', {
+      token: bob.idToken,
+      body: { calendarId: alice.email, eventId: shared },
+    });
+    expect(answer.status).toBe(403);
+    expect(answer.body.error.code).toBe('not_event_organizer');
+    expect(await meetingEvents()).toEqual(before);
+  });
+
+  it('answers 404 for an event that does not exist and 409 when the Google account is not connected', async () => {
+    const before = await meetingEvents();
+    const missing = await call('POST', '/v1/meetings', {
+      token: alice.idToken,
+      body: { calendarId: alice.email, eventId: 'doesnotexist0123' },
+    });
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.code).toBe('calendar_event_not_found');
+    const notConnected = await call('POST', '/v1/meetings', {
+      token: carol.idToken,
+      body: { calendarId: carol.email, eventId: 'anything0123' },
+    });
+    expect(notConnected.status).toBe(409);
+    expect(notConnected.body.error.code).toBe('google_account_not_connected');
+    expect(await meetingEvents()).toEqual(before);
+  });
+
+  it('takes exactly one of two simultaneous requests for the same event', async () => {
+    const racedEvent = await createCalendarEvent(alice.email, 'Raced', '2027-03-04T09:00:00Z');
+    // A slow Google read keeps both requests past the read-model check before either appends.
+    await control('/faults', {
+      method: 'GET',
+      pathPrefix: `/calendar/v3/calendars/${encodeURIComponent(alice.email)}/events/${racedEvent}`,
+      latencyMs: 300,
+      times: 2,
+    });
+    const request = () =>
+      call('POST', '/v1/meetings', {
+        token: alice.idToken,
+        body: { calendarId: alice.email, eventId: racedEvent },
+      });
+    const answers = await Promise.all([request(), request()]);
+    expect(answers.map((answer) => answer.status).sort()).toEqual([202, 409]);
+    const requested = (await meetingEvents()).filter(
+      (event) => event.type === 'MeetingRequested' && event.data.eventId === racedEvent,
+    );
+    expect(requested).toHaveLength(1);
+  });
+
+  it('redacts the title and join link once the meeting data is purged, and allows a new meeting', async () => {
+    await appendToMeeting(meetingId, [
+      createEvent(MeetingEnded, {
+        streamId: `meeting-${meetingId}`,
+        tenantId: 'demo.example',
+        data: { meetingId, endedAt: '2027-03-01T09:30:00Z', source: 'scheduled-end' },
+      }),
+      createEvent(MeetingDataPurged, {
+        streamId: `meeting-${meetingId}`,
+        tenantId: 'demo.example',
+        data: { meetingId, purgedAt: '2027-03-01T09:30:01Z', retentionAfterEndSeconds: 0 },
+      }),
+    ]);
+    const purged = await eventually(async () => {
+      const answer = await call('GET', `/v1/meetings/${meetingId}`, { token: alice.idToken });
+      expect(answer.body.status).toBe('purged');
+      return answer.body;
+    });
+    for (const field of ['title', 'joinLink', 'meetingNumber', 'sipAddress'])
+      expect(purged).not.toHaveProperty(field);
+    const again = await call('POST', '/v1/meetings', {
+      token: alice.idToken,
+      body: { calendarId: alice.email, eventId },
+    });
+    expect(again.status).toBe(202);
+  });
+});
+
+describe('input validation', () => {
+  it('answers 400 naming every bad field of the body, and appends nothing', async () => {
+    const before = await meetingEvents();
+    const answer = await call('POST', '/v1/meetings', {
+      token: alice.idToken,
+      body: { calendarId: '', eventId: 'not an event id!', colour: 'red' },
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.code).toBe('invalid_request');
+    expect(answer.body.error.fields.map((field: { path: string }) => field.path).sort()).toEqual([
+      'calendarId',
+      'colour',
+      'eventId',
+    ]);
+    expect(await meetingEvents()).toEqual(before);
+  });
+
+  it('names missing fields as required, and refuses a body that is not JSON', async () => {
+    const empty = await call('POST', '/v1/meetings', { token: alice.idToken, body: {} });
+    expect(empty.status).toBe(400);
+    expect(empty.body.error.fields).toEqual([
+      { path: 'calendarId', message: 'is required' },
+      { path: 'eventId', message: 'is required' },
+    ]);
+    const broken = await call('POST', '/v1/meetings', { token: alice.idToken, rawBody: '{"calendarId": ' });
+    expect(broken.status).toBe(400);
+    expect(broken.body.error).toMatchObject({ code: 'invalid_request', fields: [{ path: '(body)' }] });
+    expect(JSON.stringify(broken.body)).not.toMatch(/at .*\.js|SyntaxError/);
+  });
+
+  it('answers 400 for a malformed meeting id or a query without the event, and 404 in our format for unknown routes', async () => {
+    const badId = await call('GET', '/v1/meetings/not-a-uuid', { token: alice.idToken });
+    expect(badId.status).toBe(400);
+    expect(badId.body.error.fields).toEqual([{ path: 'id', message: 'must be a UUIDv7' }]);
+    const noQuery = await call('GET', '/v1/meetings', { token: alice.idToken });
+    expect(noQuery.status).toBe(400);
+    expect(noQuery.body.error.fields.map((field: { path: string }) => field.path)).toEqual([
+      'calendarId',
+      'eventId',
+    ]);
+    const unknown = await call('GET', '/v1/nothing-here', { token: alice.idToken });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.code).toBe('not_found');
+  });
+});
+
+describe('OAuth', () => {
+  it('Google: start redirects to the consent page with a signed state; the callback hands the code to google-ingest', async () => {
+    const start = await fetch(
+      `${baseUrl}/v1/oauth/google/start?returnTo=${encodeURIComponent(`${publicBaseUrl}/settings`)}`,
+      {
+        redirect: 'manual',
+        headers: { authorization: `Bearer ${alice.idToken}` },
+      },
+    );
+    expect(start.status).toBe(302);
+    const consent = new URL(start.headers.get('location')!);
+    expect(`${consent.origin}${consent.pathname}`).toBe(`${emulator.url}/o/oauth2/v2/auth`);
+    expect(consent.searchParams.get('client_id')).toBe(clientId);
+    expect(consent.searchParams.get('access_type')).toBe('offline');
+    expect(consent.searchParams.get('prompt')).toBe('consent');
+    expect(consent.searchParams.get('redirect_uri')).toBe(`${publicBaseUrl}/v1/oauth/google/callback`);
+    expect(consent.searchParams.get('scope')!.split(' ')).toEqual([
+      'openid',
+      'email',
+      'profile',
+      'https://www.googleapis.com/auth/calendar.events',
+      'https://www.googleapis.com/auth/calendar.readonly',
+      'https://www.googleapis.com/auth/admin.directory.user.readonly',
+    ]);
+
+    // The emulator plays Google: consent, then the redirect back with code and state.
+    const granted = await fetch(consent, { redirect: 'manual' });
+    expect(granted.status).toBe(302);
+    const back = new URL(granted.headers.get('location')!);
+    expect(`${back.origin}${back.pathname}`).toBe(`${publicBaseUrl}/v1/oauth/google/callback`);
+
+    const callback = await fetch(`${baseUrl}/v1/oauth/google/callback${back.search}`, { redirect: 'manual' });
+    expect(callback.status).toBe(303);
+    expect(callback.headers.get('location')).toBe(`${publicBaseUrl}/settings?connected=google`);
+    expect(handoff.googleCodes).toHaveLength(1);
+    const [handed] = handoff.googleCodes;
+    expect(handed).toMatchObject({
+      tenantId: 'demo.example',
+      userId: alice.sub,
+      code: back.searchParams.get('code'),
+      redirectUri: `${publicBaseUrl}/v1/oauth/google/callback`,
+    });
+    // The code is real: the owner of Google tokens can redeem it.
+    const ingest = new GoogleOAuth({
+      clientId,
+      clientSecret,
+      redirectUri: handed!.redirectUri,
+      endpoints: emulatorGoogleEndpoints(emulator.url),
+    });
+    expect((await ingest.exchangeCode(handed!.code)).refreshToken).toEqual(expect.any(String));
+  });
+
+  it('Google: an unauthenticated start needs a served domain and a return URL under the public base URL', async () => {
+    const noDomain = await call('GET', '/v1/oauth/google/start');
+    expect(noDomain.status).toBe(400);
+    expect(noDomain.body.error.fields).toEqual([{ path: 'domain', message: expect.any(String) }]);
+    const foreign = await call('GET', '/v1/oauth/google/start?domain=elsewhere.example');
+    expect(foreign.status).toBe(400);
+    const openRedirect = await call(
+      'GET',
+      `/v1/oauth/google/start?domain=demo.example&returnTo=${encodeURIComponent('https://evil.example/addon')}`,
+    );
+    expect(openRedirect.status).toBe(400);
+    expect(openRedirect.body.error.fields).toEqual([{ path: 'returnTo', message: expect.any(String) }]);
+    const ok = await call('GET', '/v1/oauth/google/start?domain=demo.example');
+    expect(ok.status).toBe(302);
+  });
+
+  it('refuses forged, expired, missing and cross-provider states with 400 and never hands off', async () => {
+    const handedBefore = handoff.googleCodes.length + handoff.webexCodes.length;
+    const signer = new OAuthStateSigner(stateSecret);
+    const good = signer.sign({ provider: 'google', tenantId: 'demo.example', userId: alice.sub });
+    const [payload, signature] = good.split('.') as [string, string];
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
+    const tampered = `${Buffer.from(JSON.stringify({ ...claims, userId: bob.sub })).toString('base64url')}.${signature}`;
+    const otherSecret = new OAuthStateSigner('another-secret-that-is-32-bytes-long!!').sign({
+      provider: 'google',
+      tenantId: 'demo.example',
+    });
+    const expired = new OAuthStateSigner(stateSecret, { now: () => Date.now() - 11 * 60_000 }).sign({
+      provider: 'google',
+      tenantId: 'demo.example',
+    });
+    const cases: Array<[string, string, string]> = [
+      ['google', tampered, 'bad_signature'],
+      ['google', otherSecret, 'bad_signature'],
+      ['google', expired, 'expired'],
+      ['google', 'garbage', 'malformed'],
+      ['webex', good, 'wrong_provider'],
+    ];
+    for (const [provider, state, reason] of cases) {
+      const answer = await call(
+        'GET',
+        `/v1/oauth/${provider}/callback?code=some-code&state=${encodeURIComponent(state)}`,
+      );
+      expect([provider, reason, answer.status, answer.body.error.code, answer.body.error.reason]).toEqual([
+        provider,
+        reason,
+        400,
+        'invalid_oauth_state',
+        reason,
+      ]);
+    }
+    const missing = await call('GET', '/v1/oauth/google/callback?code=some-code');
+    expect(missing.body.error).toMatchObject({ code: 'invalid_oauth_state', reason: 'missing' });
+    expect(handoff.googleCodes.length + handoff.webexCodes.length).toBe(handedBefore);
+  });
+
+  it('Webex: start is authenticated and binds the state to the user; the callback hands the code to webex-bridge', async () => {
+    expect((await call('POST', '/v1/oauth/webex/start', { body: {} })).status).toBe(401);
+    const start = await call('POST', '/v1/oauth/webex/start', { token: alice.idToken, body: {} });
+    expect(start.status).toBe(200);
+    const authorize = new URL(start.body.authorizationUrl);
+    expect(`${authorize.origin}${authorize.pathname}`).toBe('https://webex.example/v1/authorize');
+    expect(authorize.searchParams.get('client_id')).toBe('scheduler-test-webex-client');
+    expect(authorize.searchParams.get('redirect_uri')).toBe(`${publicBaseUrl}/v1/oauth/webex/callback`);
+    const state = authorize.searchParams.get('state')!;
+
+    // A Google state is no Webex state, and the Webex state does not open the Google callback.
+    const crossed = await call('GET', `/v1/oauth/google/callback?code=c&state=${encodeURIComponent(state)}`);
+    expect(crossed.body.error.reason).toBe('wrong_provider');
+
+    const denied = await fetch(
+      `${baseUrl}/v1/oauth/webex/callback?error=access_denied&state=${encodeURIComponent(state)}`,
+      {
+        redirect: 'manual',
+      },
+    );
+    expect(denied.status).toBe(303);
+    expect(denied.headers.get('location')).toBe(`${publicBaseUrl}/?provider=webex&error=access_denied`);
+    expect(handoff.webexCodes).toHaveLength(0);
+
+    handoff.failNext = true;
+    const failed = await call(
+      'GET',
+      `/v1/oauth/webex/callback?code=webex-code-1&state=${encodeURIComponent(state)}`,
+    );
+    expect(failed.status).toBe(502);
+    expect(failed.body.error.code).toBe('upstream_failed');
+    expect(JSON.stringify(failed.body)).not.toContain('refused');
+
+    const callback = await fetch(
+      `${baseUrl}/v1/oauth/webex/callback?code=webex-code-1&state=${encodeURIComponent(state)}`,
+      {
+        redirect: 'manual',
+      },
+    );
+    expect(callback.status).toBe(303);
+    expect(callback.headers.get('location')).toBe(`${publicBaseUrl}/?connected=webex`);
+    expect(handoff.webexCodes).toEqual([
+      {
+        tenantId: 'demo.example',
+        userId: alice.sub,
+        code: 'webex-code-1',
+        redirectUri: `${publicBaseUrl}/v1/oauth/webex/callback`,
+        correlationId: expect.any(String),
+      },
+    ]);
+  });
+});
+
+describe('alongside the runtime', () => {
+  it('leaves health answers in their own format and reports the projection in readiness', async () => {
+    const ready = await call('GET', '/health/ready');
+    expect(ready.status).toBe(200);
+    expect(ready.body).toMatchObject({ status: 'ok', info: { 'meetings-projection': { status: 'up' } } });
+    const missing = await call('GET', '/health/nothing');
+    expect(missing.status).toBe(404);
+    expect(missing.body).not.toHaveProperty('error.code');
+  });
+});

@@ -1,0 +1,152 @@
+/**
+ * The one error format of the gateway's API: `{ error: { code, message, ...details } }`.
+ * Messages and details are written for the caller and must never carry tokens, personal data
+ * or internals (stack traces, SQL, upstream bodies).
+ */
+export interface FieldProblem {
+  /** Dot path into the input, e.g. `calendarId` or `attendees.0.email`; `(body)` for the whole body. */
+  readonly path: string;
+  readonly message: string;
+}
+
+export interface ErrorBody {
+  readonly error: {
+    readonly code: string;
+    readonly message: string;
+    readonly [detail: string]: unknown;
+  };
+}
+
+/** An error the API answers as it is: HTTP status, stable machine code, safe message, details. */
+export abstract class ApiError extends Error {
+  abstract readonly status: number;
+  abstract readonly code: string;
+
+  constructor(
+    message: string,
+    readonly details: Readonly<Record<string, unknown>> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+
+  toBody(): ErrorBody {
+    return { error: { code: this.code, message: this.message, ...this.details } };
+  }
+}
+
+/** 400: the body, query or path did not validate; every bad field is named. */
+export class InvalidRequestError extends ApiError {
+  readonly status = 400;
+  readonly code = 'invalid_request';
+  constructor(
+    readonly location: 'body' | 'query' | 'path',
+    readonly fields: readonly FieldProblem[],
+  ) {
+    super(`The request ${location} is invalid: ${fields.map((field) => field.path).join(', ')}`, { fields });
+  }
+}
+
+/** 401: no bearer token, or one that is not a valid Google ID token for us. */
+export class UnauthenticatedError extends ApiError {
+  readonly status = 401;
+  readonly code = 'unauthenticated';
+  constructor(readonly reason: 'missing_token' | 'malformed_header' | 'invalid_token') {
+    super(
+      reason === 'missing_token'
+        ? 'An Authorization: Bearer <Google ID token> header is required'
+        : reason === 'malformed_header'
+          ? 'The Authorization header must be "Bearer <Google ID token>"'
+          : 'The ID token is not valid (signature, issuer, audience or expiry)',
+      { reason },
+    );
+  }
+}
+
+/** 403: an authentic Google account from a Workspace domain this deployment does not serve. */
+export class HostedDomainNotAllowedError extends ApiError {
+  readonly status = 403;
+  readonly code = 'hosted_domain_not_allowed';
+  constructor() {
+    // The domain itself is left out: the caller knows it, and logs should not.
+    super("The account's Google Workspace domain is not allowed to use this service");
+  }
+}
+
+/** 403: the user may read the calendar event but does not organise it, so cannot add a meeting to it. */
+export class NotEventOrganizerError extends ApiError {
+  readonly status = 403;
+  readonly code = 'not_event_organizer';
+  constructor() {
+    super('Only the organiser of the calendar event can add a meeting to it');
+  }
+}
+
+/** 404: no such meeting for this user (another user's meeting is reported the same way). */
+export class MeetingNotFoundError extends ApiError {
+  readonly status = 404;
+  readonly code = 'meeting_not_found';
+  constructor(readonly meetingId: string) {
+    super('No meeting with this id exists for the authenticated user', { meetingId });
+  }
+}
+
+/** 404: the calendar event does not exist or the user cannot see it. */
+export class CalendarEventNotFoundError extends ApiError {
+  readonly status = 404;
+  readonly code = 'calendar_event_not_found';
+  constructor() {
+    super('The calendar event does not exist or is not visible to the authenticated user');
+  }
+}
+
+/** 409: the user already has an active meeting on this calendar event. */
+export class MeetingAlreadyExistsError extends ApiError {
+  readonly status = 409;
+  readonly code = 'meeting_already_exists';
+  constructor(readonly meetingId: string) {
+    super('The calendar event already has an active meeting', { meetingId });
+  }
+}
+
+/** 422: the event exists but cannot carry a meeting as it is (e.g. no start and end time). */
+export class CalendarEventUnsupportedError extends ApiError {
+  readonly status = 422;
+  readonly code = 'calendar_event_unsupported';
+  constructor(readonly fields: readonly FieldProblem[]) {
+    super('The calendar event cannot carry a meeting as it is', { fields });
+  }
+}
+
+export type OAuthStateProblem = 'missing' | 'malformed' | 'bad_signature' | 'expired' | 'wrong_provider';
+
+/** 400: the OAuth `state` is absent, not ours, tampered with, expired, or from the other provider. */
+export class InvalidOAuthStateError extends ApiError {
+  readonly status = 400;
+  readonly code = 'invalid_oauth_state';
+  constructor(readonly problem: OAuthStateProblem) {
+    super('The OAuth state is missing, invalid or expired; start the connection again', { reason: problem });
+  }
+}
+
+/** 502: a service behind the gateway did not accept the hand-off (e.g. google-ingest refused the code). */
+export class UpstreamFailedError extends ApiError {
+  readonly status = 502;
+  readonly code = 'upstream_failed';
+  constructor(
+    readonly operation: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`The gateway could not complete ${operation}; try again`, { operation }, options);
+  }
+}
+
+/** 409: the user has not connected their Google account yet, so their calendar cannot be read. */
+export class GoogleAccountNotConnectedError extends ApiError {
+  readonly status = 409;
+  readonly code = 'google_account_not_connected';
+  constructor() {
+    super('Connect your Google account first (GET /v1/oauth/google/start)');
+  }
+}

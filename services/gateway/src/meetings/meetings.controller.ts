@@ -1,0 +1,66 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
+import type { Request } from 'express';
+import { z } from 'zod';
+import { primitives } from '@scheduler/contracts';
+import { AuthenticationGuard, CurrentPrincipal } from '../authentication/authentication.guard.js';
+import type { Principal } from '../authentication/identity-verifier.js';
+import { MeetingNotFoundError } from '../http/api-errors.js';
+import { requestCorrelationId } from '../http/api-exception.filter.js';
+import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
+import { MeetingRequests } from './meeting-requests.js';
+import type { MeetingView } from './meetings-projection.js';
+import { MeetingsReadModel } from './meetings-read-model.js';
+
+const CalendarEventReference = z.strictObject({
+  calendarId: primitives.CalendarId,
+  eventId: primitives.CalendarEventId,
+});
+
+const MeetingIdPath = z.strictObject({ id: primitives.MeetingId });
+
+/** What a client sees of a meeting: no tenant or user ids (they are the caller's own). */
+function toResource(view: MeetingView) {
+  const { tenantId: _tenantId, userId: _userId, ...resource } = view;
+  return resource;
+}
+
+/** Meetings of the authenticated user: add one to a calendar event, read them back. */
+@Controller('v1/meetings')
+@UseGuards(AuthenticationGuard)
+export class MeetingsController {
+  constructor(
+    private readonly requests: MeetingRequests,
+    private readonly readModel: MeetingsReadModel,
+  ) {}
+
+  @Post()
+  @HttpCode(202)
+  add(
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: Request,
+    @Body(new ZodValidationPipe(CalendarEventReference, 'body'))
+    body: z.output<typeof CalendarEventReference>,
+  ): Promise<{ meetingId: string }> {
+    return this.requests.add(principal, body, requestCorrelationId(request));
+  }
+
+  @Get(':id')
+  async get(
+    @CurrentPrincipal() principal: Principal,
+    @Param(new ZodValidationPipe(MeetingIdPath, 'path')) path: z.output<typeof MeetingIdPath>,
+  ) {
+    const view = await this.readModel.meetingOf(principal, path.id);
+    if (!view) throw new MeetingNotFoundError(path.id);
+    return toResource(view);
+  }
+
+  @Get()
+  async onCalendarEvent(
+    @CurrentPrincipal() principal: Principal,
+    @Query(new ZodValidationPipe(CalendarEventReference, 'query'))
+    query: z.output<typeof CalendarEventReference>,
+  ) {
+    const views = await this.readModel.meetingsOnEvent(principal, query.calendarId, query.eventId);
+    return { meetings: views.map(toResource) };
+  }
+}
