@@ -154,5 +154,6 @@ function assertJsonObject(streamId: string, index: number, field: string, value:
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
   const prototype: unknown = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
+  // Another realm's Object.prototype (structuredClone, vm contexts) counts as plain too.
+  return prototype === null || Object.getPrototypeOf(prototype) === null;
 }
