@@ -139,7 +139,10 @@ export class GoogleOAuth {
       });
       payload = ticket.getPayload();
     } catch (error) {
-      throw new IdTokenRejected(error instanceof Error ? error.message : String(error), { cause: error });
+      // google-auth-library puts the token's payload (email included) into some messages:
+      // keep the reason, drop the payload and the cause, so no log can carry personal data.
+      const message = error instanceof Error ? error.message : String(error);
+      throw new IdTokenRejected(message.replace(/:\s*\{[\s\S]*$/, '').slice(0, 200));
     }
     if (!payload?.sub || !payload.email) throw new IdTokenRejected('the token carries no subject or email');
     if (options.allowedDomains && (!payload.hd || !options.allowedDomains.includes(payload.hd)))
