@@ -15,6 +15,11 @@ export type {
   CalendarSyncEngineOptions,
   CalendarSyncResult,
 } from './calendar-sync-engine.js';
-export { calendarEventStreamId, calendarWatchStreamId, eventTimeZone, liveEventData } from './event-mapping.js';
+export {
+  calendarEventStreamId,
+  calendarWatchStreamId,
+  eventTimeZone,
+  liveEventData,
+} from './event-mapping.js';
 export { ensureCalendarSyncSchema } from './schema.js';
 export { appendFacts, StreamContentionError } from './stream-append.js';

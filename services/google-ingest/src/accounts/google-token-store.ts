@@ -1,0 +1,302 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { type SealedValue, type SecretBox, isSealedValue, userSubject } from '@scheduler/crypto-shredding';
+import {
+  GoogleCalendarClient,
+  GoogleCallRunner,
+  GoogleDirectoryClient,
+  type GoogleEndpoints,
+  type GoogleOAuth,
+  type GoogleResilienceOptions,
+  type GoogleTokens,
+  ReauthorizationRequired,
+} from '@scheduler/google';
+import type { CalendarAccount } from '../calendar-sync/index.js';
+import { GoogleAccountTamperedError } from './errors.js';
+
+/** SecretBox contexts: bound into the associated data, so no sealed value can stand in for another. */
+const REFRESH_TOKEN_CONTEXT = 'google-refresh-token';
+const ACCESS_TOKEN_CONTEXT = 'google-access-token';
+const EMAIL_CONTEXT = 'google-account-email';
+
+export type GoogleAccountStatus = 'connected' | 'reauthorization-required';
+
+/** A connected account with clients acting for it: what the sync engine, the reader and the attacher need. */
+export interface GoogleAccount extends CalendarAccount {
+  readonly directory: GoogleDirectoryClient;
+  readonly scopes: readonly string[];
+}
+
+export interface GoogleTokenStoreOptions {
+  /** google-ingest's private database (table google_accounts). */
+  readonly pool: pg.Pool;
+  /** Seals tokens and the email under user:<userId>: forgetting the user shreds them. */
+  readonly secretBox: SecretBox;
+  readonly oauth: GoogleOAuth;
+  readonly endpoints: Pick<GoogleEndpoints, 'calendarRootUrl' | 'directoryRootUrl'>;
+  /** The Directory custom schema and field holding the Webex site URL (default Webex.SiteUrl). */
+  readonly siteUrlSchema?: string;
+  readonly siteUrlField?: string;
+  readonly resilience?: GoogleResilienceOptions;
+  readonly clock?: () => Date;
+  /** Persisting refreshed tokens failed (the next call refreshes again). Receives ids only. */
+  readonly onTokensError?: (error: unknown, account: { userId: string }) => void;
+}
+
+interface AccountRow {
+  user_id: string;
+  tenant_id: string;
+  grant_id: string;
+  email_sealed: unknown;
+  refresh_token_sealed: unknown;
+  access_token_sealed: unknown;
+  access_token_expires_at: Date | null;
+  scopes: string[];
+  status: GoogleAccountStatus;
+}
+
+export type AccountLookup =
+  | { readonly state: 'connected'; readonly account: GoogleAccount }
+  | { readonly state: 'not-connected' | 'reauthorization-required' | 'forgotten' };
+
+/**
+ * Google OAuth tokens at rest (design §6): refresh token, access token and the account's email
+ * are sealed with SecretBox (AES-256-GCM envelope encryption under a rotatable KEK) in
+ * google_accounts. Every grant (one consent) gets a grant id; refreshed tokens and a dead
+ * refresh token are recorded against the grant that produced them, so a late refresh of an
+ * old grant can never overwrite or disable a newer consent.
+ */
+export class GoogleTokenStore {
+  private readonly pool: pg.Pool;
+  private readonly secretBox: SecretBox;
+  private readonly oauth: GoogleOAuth;
+  private readonly endpoints: GoogleTokenStoreOptions['endpoints'];
+  private readonly siteUrlSchema: string | undefined;
+  private readonly siteUrlField: string | undefined;
+  private readonly clock: () => Date;
+  private readonly onTokensError: NonNullable<GoogleTokenStoreOptions['onTokensError']>;
+  // One breaker per API for all accounts: a Google outage is not per user.
+  private readonly calendarRunner: GoogleCallRunner;
+  private readonly directoryRunner: GoogleCallRunner;
+
+  constructor(options: GoogleTokenStoreOptions) {
+    this.pool = options.pool;
+    this.secretBox = options.secretBox;
+    this.oauth = options.oauth;
+    this.endpoints = options.endpoints;
+    this.siteUrlSchema = options.siteUrlSchema;
+    this.siteUrlField = options.siteUrlField;
+    this.clock = options.clock ?? (() => new Date());
+    this.onTokensError = options.onTokensError ?? (() => undefined);
+    this.calendarRunner = new GoogleCallRunner('google-calendar', options.resilience);
+    this.directoryRunner = new GoogleCallRunner('google-directory', options.resilience);
+  }
+
+  /**
+   * Stores the tokens of a fresh consent, replacing whatever the user had (a reconnect). Without
+   * a refresh token in `tokens` the stored one is kept, unless it is dead or missing: then the
+   * consent is useless and false is returned (nothing changed).
+   */
+  async saveGrant(input: {
+    userId: string;
+    tenantId: string;
+    email: string;
+    tokens: GoogleTokens;
+  }): Promise<boolean> {
+    const { userId, tokens } = input;
+    const subject = userSubject(userId);
+    const sealer = await this.secretBox.sealerFor(subject);
+    if (!sealer) return false;
+    const emailSealed = sealer.seal(input.email, EMAIL_CONTEXT);
+    const accessSealed = sealer.seal(tokens.accessToken, ACCESS_TOKEN_CONTEXT);
+    const now = this.clock();
+    const grantId = randomUUID();
+    if (tokens.refreshToken) {
+      await this.pool.query(
+        `INSERT INTO google_accounts (user_id, tenant_id, grant_id, email_sealed, refresh_token_sealed,
+           access_token_sealed, access_token_expires_at, scopes, status, connected_at, tokens_updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'connected', $9, $9)
+         ON CONFLICT (user_id) DO UPDATE SET tenant_id = EXCLUDED.tenant_id, grant_id = EXCLUDED.grant_id,
+           email_sealed = EXCLUDED.email_sealed, refresh_token_sealed = EXCLUDED.refresh_token_sealed,
+           access_token_sealed = EXCLUDED.access_token_sealed,
+           access_token_expires_at = EXCLUDED.access_token_expires_at, scopes = EXCLUDED.scopes,
+           status = 'connected', connected_at = EXCLUDED.connected_at,
+           tokens_updated_at = EXCLUDED.tokens_updated_at, reauthorization_required_at = NULL`,
+        [
+          userId,
+          input.tenantId,
+          grantId,
+          JSON.stringify(emailSealed),
+          JSON.stringify(sealer.seal(tokens.refreshToken, REFRESH_TOKEN_CONTEXT)),
+          JSON.stringify(accessSealed),
+          new Date(tokens.expiresAt),
+          [...tokens.scopes].sort(),
+          now,
+        ],
+      );
+      return true;
+    }
+    // Google sends a refresh token only with prompt=consent; a live stored one still works.
+    const updated = await this.pool.query(
+      `UPDATE google_accounts SET tenant_id = $2, grant_id = $3, email_sealed = $4, access_token_sealed = $5,
+         access_token_expires_at = $6, scopes = $7, connected_at = $8, tokens_updated_at = $8
+       WHERE user_id = $1 AND status = 'connected'`,
+      [
+        userId,
+        input.tenantId,
+        grantId,
+        JSON.stringify(emailSealed),
+        JSON.stringify(accessSealed),
+        new Date(tokens.expiresAt),
+        [...tokens.scopes].sort(),
+        now,
+      ],
+    );
+    return updated.rowCount === 1;
+  }
+
+  /**
+   * Persists tokens Google issued on a refresh of `grantId` (the onTokens hook). Whatever refresh
+   * token comes back replaces the stored one; without one the stored one stays.
+   */
+  async recordRefreshedTokens(userId: string, grantId: string, tokens: GoogleTokens): Promise<void> {
+    const sealer = await this.secretBox.sealerFor(userSubject(userId));
+    if (!sealer) return;
+    await this.pool.query(
+      `UPDATE google_accounts SET access_token_sealed = $3, access_token_expires_at = $4,
+         refresh_token_sealed = COALESCE($5::jsonb, refresh_token_sealed),
+         scopes = CASE WHEN cardinality($6::text[]) > 0 THEN $6::text[] ELSE scopes END,
+         tokens_updated_at = $7
+       WHERE user_id = $1 AND grant_id = $2`,
+      [
+        userId,
+        grantId,
+        JSON.stringify(sealer.seal(tokens.accessToken, ACCESS_TOKEN_CONTEXT)),
+        new Date(tokens.expiresAt),
+        tokens.refreshToken ? JSON.stringify(sealer.seal(tokens.refreshToken, REFRESH_TOKEN_CONTEXT)) : null,
+        [...tokens.scopes].sort(),
+        this.clock(),
+      ],
+    );
+  }
+
+  /** The grant's refresh token is dead (invalid_grant): the user must consent again. */
+  async markReauthorizationRequired(userId: string, grantId: string): Promise<boolean> {
+    const result = await this.pool.query(
+      `UPDATE google_accounts SET status = 'reauthorization-required', reauthorization_required_at = $3,
+         access_token_sealed = NULL, access_token_expires_at = NULL
+       WHERE user_id = $1 AND grant_id = $2 AND status = 'connected'`,
+      [userId, grantId, this.clock()],
+    );
+    return result.rowCount === 1;
+  }
+
+  async statusOf(userId: string): Promise<GoogleAccountStatus | undefined> {
+    const { rows } = await this.pool.query<{ status: GoogleAccountStatus }>(
+      'SELECT status FROM google_accounts WHERE user_id = $1',
+      [userId],
+    );
+    return rows[0]?.status;
+  }
+
+  /**
+   * Clients acting for the user, or undefined when the user has no usable account (what
+   * ChannelManager's `accounts` and CalendarSyncEngine's `account` expect).
+   */
+  async accountFor(userId: string): Promise<GoogleAccount | undefined> {
+    const lookup = await this.lookup(userId);
+    return lookup.state === 'connected' ? lookup.account : undefined;
+  }
+
+  /** Like accountFor, but says why there is no account. */
+  async lookup(userId: string): Promise<AccountLookup> {
+    const { rows } = await this.pool.query<AccountRow>('SELECT * FROM google_accounts WHERE user_id = $1', [
+      userId,
+    ]);
+    const row = rows[0];
+    if (!row) return { state: 'not-connected' };
+    if (row.status !== 'connected') return { state: 'reauthorization-required' };
+    const refreshToken = await this.open(row, 'refresh_token_sealed', REFRESH_TOKEN_CONTEXT);
+    const email = await this.open(row, 'email_sealed', EMAIL_CONTEXT);
+    if (refreshToken === undefined || email === undefined) return { state: 'forgotten' };
+    const accessToken =
+      row.access_token_sealed === null
+        ? undefined
+        : await this.open(row, 'access_token_sealed', ACCESS_TOKEN_CONTEXT);
+    const grantId = row.grant_id;
+    const auth = this.oauth.clientFor({
+      refreshToken,
+      ...(accessToken !== undefined && row.access_token_expires_at
+        ? { accessToken, expiresAt: row.access_token_expires_at.getTime() }
+        : {}),
+      onTokens: (tokens) => this.recordRefreshedTokens(userId, grantId, tokens),
+      onTokensError: (error) => this.onTokensError(error, { userId }),
+    });
+    const onDeadGrant = () => this.markReauthorizationRequired(userId, grantId);
+    // Errors name the account by its pseudonymous id, never by its email.
+    const calendar = new GoogleCalendarClient({
+      auth,
+      rootUrl: this.endpoints.calendarRootUrl,
+      account: userId,
+      runner: this.calendarRunner,
+    });
+    const directory = new GoogleDirectoryClient({
+      auth,
+      rootUrl: this.endpoints.directoryRootUrl,
+      account: userId,
+      runner: this.directoryRunner,
+      ...(this.siteUrlSchema !== undefined ? { siteUrlSchema: this.siteUrlSchema } : {}),
+      ...(this.siteUrlField !== undefined ? { siteUrlField: this.siteUrlField } : {}),
+    });
+    return {
+      state: 'connected',
+      account: {
+        userId,
+        tenantId: row.tenant_id,
+        email,
+        scopes: row.scopes,
+        calendar: recordingDeadGrants(calendar, onDeadGrant),
+        directory: recordingDeadGrants(directory, onDeadGrant),
+      },
+    };
+  }
+
+  private async open(
+    row: AccountRow,
+    column: 'refresh_token_sealed' | 'access_token_sealed' | 'email_sealed',
+    context: string,
+  ): Promise<string | undefined> {
+    const sealed: unknown = row[column];
+    if (!isSealedValue(sealed) || sealed.subject !== userSubject(row.user_id))
+      throw new GoogleAccountTamperedError(row.user_id, column);
+    const opened = await this.secretBox.open(sealed as SealedValue, context);
+    if (opened.outcome === 'forgotten') return undefined;
+    if (opened.outcome === 'tampered') throw new GoogleAccountTamperedError(row.user_id, column);
+    return opened.plaintext.toString('utf8');
+  }
+}
+
+/**
+ * The client, with every method reporting a dead refresh token before the error reaches the
+ * caller. Google only says so when a call needs a refresh, inside any method, so this is the
+ * one place that sees them all.
+ */
+function recordingDeadGrants<Client extends object>(
+  client: Client,
+  onDeadGrant: () => Promise<unknown>,
+): Client {
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      return async (...parameters: unknown[]) => {
+        try {
+          return await (value as (...values: unknown[]) => Promise<unknown>).apply(target, parameters);
+        } catch (error) {
+          if (error instanceof ReauthorizationRequired) await onDeadGrant();
+          throw error;
+        }
+      };
+    },
+  });
+}

@@ -1,0 +1,23 @@
+import type pg from 'pg';
+
+const statements = [
+  `CREATE TABLE IF NOT EXISTS google_accounts (
+     user_id text PRIMARY KEY,
+     tenant_id text NOT NULL,
+     grant_id uuid NOT NULL,
+     email_sealed jsonb NOT NULL,
+     refresh_token_sealed jsonb NOT NULL,
+     access_token_sealed jsonb,
+     access_token_expires_at timestamptz,
+     scopes text[] NOT NULL,
+     status text NOT NULL CHECK (status IN ('connected', 'reauthorization-required')),
+     connected_at timestamptz NOT NULL,
+     tokens_updated_at timestamptz NOT NULL,
+     reauthorization_required_at timestamptz
+   )`,
+];
+
+/** google-ingest's private account table (in the pool's search_path). */
+export async function ensureGoogleAccountSchema(pool: pg.Pool): Promise<void> {
+  for (const statement of statements) await pool.query(statement);
+}

@@ -1,0 +1,2 @@
+export { ConferenceAttacher, MeetingNotRequestedError, TenantMismatchError } from './conference-attacher.js';
+export type { AttachOutcome, ConferenceAttacherOptions } from './conference-attacher.js';
