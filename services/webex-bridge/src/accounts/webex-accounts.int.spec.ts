@@ -1,0 +1,573 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { envelopeToEventToAppend, recordedEventToEnvelope } from '@scheduler/bus';
+import { ContractViolationError, MeetingRequested, createEvent, newUuidV7 } from '@scheduler/contracts';
+import {
+  KeyEncryptionKeyRing,
+  PersonalDataCodec,
+  PostgresDataKeyStore,
+  SecretBox,
+  SubjectKeys,
+  isSealedValue,
+  type SealedValue,
+} from '@scheduler/crypto-shredding';
+import { createWebexEmulator, developmentClient, type WebexEmulator } from '@scheduler/emulators';
+import { PostgresEventStore, StreamNotFoundError } from '@scheduler/event-store';
+import { isolatedSchema, type IsolatedSchema } from '@scheduler/testing';
+import {
+  ReauthorizationRequired,
+  WebexOAuth,
+  createWebexCircuitBreaker,
+  type WebexOAuthOptions,
+} from '@scheduler/webex';
+import pg from 'pg';
+import { MeetingLifecycle, meetingStreamId, type WebexClientFor } from '../meeting-lifecycle/index.js';
+import { ConnectWebexAccount } from './connect-webex-account.js';
+import {
+  RedirectUriMismatchError,
+  WebexAccountNotConnectedError,
+  WebexSiteNotAllowedError,
+} from './errors.js';
+import { UserStream, userStreamId } from './user-stream.js';
+import { WebexTokenStore } from './webex-token-store.js';
+
+const tenantId = 'example.com';
+const redirectUri = 'https://scheduler.example.com/oauth/webex/callback';
+const day = 86_400_000;
+
+let emulator: WebexEmulator;
+let schema: IsolatedSchema;
+let pool: pg.Pool;
+let eventStore: PostgresEventStore;
+let secretBox: SecretBox;
+let codec: PersonalDataCodec;
+let oauthOptions: WebexOAuthOptions;
+let tokens: WebexTokenStore;
+let accounts: ConnectWebexAccount;
+
+function newTokenStore(userStream: UserStream) {
+  return new WebexTokenStore({
+    pool,
+    secretBox,
+    oauth: oauthOptions,
+    client: {
+      baseUrl: `${emulator.url}/v1`,
+      timeoutMs: 5_000,
+      retry: { baseDelayMs: 20, maxDelayMs: 100, defaultRetryAfterMs: 250 },
+      circuitBreaker: createWebexCircuitBreaker({ failureThreshold: 1_000 }),
+    },
+    userStream,
+    now: () => emulator.clock.nowMs(),
+  });
+}
+
+beforeAll(async () => {
+  emulator = createWebexEmulator({ sweepIntervalMs: 0 });
+  await emulator.listen();
+  schema = await isolatedSchema('webex_accounts');
+  pool = new pg.Pool({ connectionString: schema.connectionString, max: 8 });
+  eventStore = await PostgresEventStore.connect({ connectionString: schema.connectionString, poolSize: 4 });
+  const dataKeys = new PostgresDataKeyStore({ pool });
+  await dataKeys.ensureSchema();
+  const keyEncryptionKeys = KeyEncryptionKeyRing.fromConfig({
+    primary: { id: 'kek-1', key: randomBytes(32).toString('base64') },
+  });
+  secretBox = new SecretBox(new SubjectKeys({ store: dataKeys, keyEncryptionKeys }));
+  codec = new PersonalDataCodec({ secretBox });
+  oauthOptions = {
+    baseUrl: `${emulator.url}/v1`,
+    clientId: developmentClient.clientId,
+    clientSecret: developmentClient.clientSecret,
+    redirectUri,
+    timeoutMs: 5_000,
+    now: () => emulator.clock.nowMs(),
+  };
+  const userStream = new UserStream(eventStore, codec, { now: () => emulator.clock.now() });
+  tokens = newTokenStore(userStream);
+  await tokens.ensureSchema();
+  accounts = new ConnectWebexAccount({
+    tokens,
+    userStream,
+    oauth: oauthOptions,
+    now: () => emulator.clock.nowMs(),
+  });
+});
+
+afterAll(async () => {
+  await eventStore?.close();
+  await pool?.end();
+  await schema?.drop();
+  await emulator?.close();
+});
+
+// Helpers
+
+const newUserId = () => `1${randomBytes(8).readBigUInt64BE().toString().padStart(20, '0')}`;
+
+/** A Webex user of its own per test, so tests never share tokens or sites. */
+function seedWebexUser(sites: { siteUrl: string; default?: boolean }[] = [{ siteUrl: 'acme.webex.com' }]) {
+  const email = `user${randomBytes(5).toString('hex')}@example.com`;
+  const webexUser = emulator.seedUser({
+    email,
+    displayName: 'Ada Lovelace',
+    timezone: 'Europe/Berlin',
+    sites,
+  });
+  return { email, webexUser, userId: newUserId() };
+}
+
+/** What the user's browser does: /authorize redirects back to us with a code. */
+async function authorizationCode(email: string): Promise<string> {
+  const oauth = new WebexOAuth(oauthOptions);
+  const response = await fetch(oauth.authorizationUrl({ state: 'state-1', loginHint: email }), {
+    redirect: 'manual',
+  });
+  expect(response.status).toBe(302);
+  const location = new URL(response.headers.get('location')!);
+  expect(`${location.origin}${location.pathname}`).toBe(redirectUri);
+  return location.searchParams.get('code')!;
+}
+
+async function connect(email: string, userId: string) {
+  const code = await authorizationCode(email);
+  return accounts.handle({ tenantId, userId, code, redirectUri, correlationId: `connect-${userId}` });
+}
+
+async function userEvents(userId: string) {
+  try {
+    return await eventStore.readStream(userStreamId(userId));
+  } catch (error) {
+    if (error instanceof StreamNotFoundError) return [];
+    throw error;
+  }
+}
+
+async function rawAccountRow(userId: string) {
+  const { rows } = await pool.query<{ row: string; sealed_tokens: SealedValue }>(
+    `SELECT row_to_json(a)::text AS row, sealed_tokens FROM webex_accounts a WHERE user_id = $1`,
+    [userId],
+  );
+  return rows[0];
+}
+
+async function storedTokens(userId: string) {
+  const raw = await rawAccountRow(userId);
+  const opened = await secretBox.open(raw!.sealed_tokens, 'webex-oauth-tokens');
+  if (opened.outcome !== 'opened') throw new Error(`stored tokens ${opened.outcome}`);
+  return JSON.parse(opened.plaintext.toString('utf8')) as { accessToken: string; refreshToken: string };
+}
+
+function emulatorTokensOf(webexUserId: string) {
+  return [...emulator.state.tokens.values()].filter((token) => token.userId === webexUserId);
+}
+
+const defaultTemplateOf = (siteUrl: string) =>
+  emulator.state.templates.find(
+    (template) => template.siteUrl === siteUrl && template.templateType === 'meeting' && template.isDefault,
+  )!.id;
+
+const refreshRequests = () =>
+  emulator.requests
+    .list({ method: 'POST', pathPrefix: '/v1/access_token' })
+    .filter((request) => (request.body as { grant_type?: string }).grant_type === 'refresh_token');
+
+async function expectRejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a rejection');
+}
+
+// Specifications
+
+describe('connecting a Webex account', () => {
+  it('exchanges the code, stores the tokens sealed, caches site and template, and states the facts', async () => {
+    const { email, webexUser, userId } = seedWebexUser();
+
+    await expect(connect(email, userId)).resolves.toEqual({ userId, connected: true });
+
+    // Tokens: sealed under the user's subject; neither token appears anywhere in the row.
+    const issued = emulatorTokensOf(webexUser.id);
+    expect(issued.map((token) => token.kind).sort()).toEqual(['access', 'refresh']);
+    const raw = await rawAccountRow(userId);
+    expect(isSealedValue(raw!.sealed_tokens)).toBe(true);
+    expect(raw!.sealed_tokens.subject).toBe(`user:${userId}`);
+    for (const token of issued) expect(raw!.row).not.toContain(token.token);
+    expect(raw!.row).not.toContain(email);
+    const stored = await storedTokens(userId);
+    expect(new Set([stored.accessToken, stored.refreshToken])).toEqual(
+      new Set(issued.map((token) => token.token)),
+    );
+
+    // people/me, site and template cached.
+    const account = await tokens.account(userId);
+    expect(account).toMatchObject({
+      tenantId,
+      webexPersonId: webexUser.id,
+      status: 'connected',
+      site: {
+        siteUrl: 'acme.webex.com',
+        source: 'webex-account',
+        meetingTemplateId: defaultTemplateOf('acme.webex.com'),
+      },
+    });
+    expect(account!.accessTokenExpiresAt.getTime()).toBeGreaterThan(emulator.clock.nowMs() + 13 * day);
+
+    // Events: the email is sealed in the store and opens again through the codec.
+    const recorded = await userEvents(userId);
+    expect(recorded.map((event) => event.type)).toEqual(['WebexAccountConnected', 'WebexSiteResolved']);
+    expect(isSealedValue(recorded[0]!.data.email)).toBe(true);
+    const decoded = await Promise.all(recorded.map((event) => codec.decode(recordedEventToEnvelope(event))));
+    expect(decoded.map(({ event }) => event.data)).toEqual([
+      {
+        userId,
+        webexPersonId: webexUser.id,
+        email,
+        displayName: 'Ada Lovelace',
+        scopes: [
+          'meeting:schedules_read',
+          'meeting:schedules_write',
+          'meeting:preferences_read',
+          'spark:people_read',
+        ],
+      },
+      {
+        userId,
+        siteUrl: 'acme.webex.com',
+        source: 'webex-account',
+        meetingTemplateId: defaultTemplateOf('acme.webex.com'),
+      },
+    ]);
+    expect(decoded.map(({ event }) => event.correlationId)).toEqual([
+      `connect-${userId}`,
+      `connect-${userId}`,
+    ]);
+
+    // The stored tokens work.
+    const webex = await tokens.webexClientFor(userId);
+    await expect(webex.getMe()).resolves.toMatchObject({ id: webexUser.id, emails: [email] });
+  });
+
+  it('is idempotent on reconnect: new tokens are stored, unchanged facts are not appended again', async () => {
+    const { email, userId } = seedWebexUser();
+    await connect(email, userId);
+    const first = await storedTokens(userId);
+
+    await expect(connect(email, userId)).resolves.toEqual({ userId, connected: true });
+
+    expect((await userEvents(userId)).map((event) => event.type)).toEqual([
+      'WebexAccountConnected',
+      'WebexSiteResolved',
+    ]);
+    const second = await storedTokens(userId);
+    expect(second.refreshToken).not.toBe(first.refreshToken);
+    await expect((await tokens.webexClientFor(userId)).getMe()).resolves.toMatchObject({ emails: [email] });
+  });
+
+  it('refuses a redirect URI other than the configured one before calling Webex', async () => {
+    const { userId } = seedWebexUser();
+    emulator.requests.clear();
+    const error = await expectRejection(
+      accounts.handle({
+        tenantId,
+        userId,
+        code: 'some-code',
+        redirectUri: 'https://attacker.example.net/callback',
+        correlationId: 'c-1',
+      }),
+    );
+    expect(error).toBeInstanceOf(RedirectUriMismatchError);
+    expect(emulator.requests.list()).toHaveLength(0);
+  });
+
+  it('refuses a malformed command with a ContractViolationError and changes nothing', async () => {
+    const error = await expectRejection(
+      accounts.handle({ tenantId, userId: 'not a user id!', code: 'x', redirectUri, correlationId: 'c-2' }),
+    );
+    expect(error).toBeInstanceOf(ContractViolationError);
+  });
+
+  it('a code used twice is a ReauthorizationRequired and leaves the stored account alone', async () => {
+    const { email, userId } = seedWebexUser();
+    const code = await authorizationCode(email);
+    await accounts.handle({ tenantId, userId, code, redirectUri, correlationId: 'c-3' });
+    const before = await storedTokens(userId);
+    const error = await expectRejection(
+      accounts.handle({ tenantId, userId, code, redirectUri, correlationId: 'c-3' }),
+    );
+    expect(error).toBeInstanceOf(ReauthorizationRequired);
+    expect(await storedTokens(userId)).toEqual(before);
+  });
+});
+
+describe('the Webex site', () => {
+  const sites = [{ siteUrl: 'acme.webex.com', default: true }, { siteUrl: 'hq.webex.com' }];
+
+  it('a directory site known before the connect wins over the account default', async () => {
+    const { email, userId } = seedWebexUser(sites);
+    await expect(accounts.recordDirectorySite(userId, 'https://HQ.webex.com/')).resolves.toBe('stored');
+    emulator.requests.clear();
+
+    await connect(email, userId);
+
+    expect((await tokens.account(userId))!.site).toMatchObject({
+      siteUrl: 'hq.webex.com',
+      source: 'directory',
+      meetingTemplateId: defaultTemplateOf('hq.webex.com'),
+    });
+    expect(emulator.requests.list({ pathPrefix: '/v1/meetingPreferences/sites' })).toHaveLength(0);
+    const resolved = (await userEvents(userId)).filter((event) => event.type === 'WebexSiteResolved');
+    expect(resolved.map((event) => event.data)).toEqual([
+      {
+        userId,
+        siteUrl: 'hq.webex.com',
+        source: 'directory',
+        meetingTemplateId: defaultTemplateOf('hq.webex.com'),
+      },
+    ]);
+  });
+
+  it('a directory site arriving after the connect overrides the default; a later default lookup never does', async () => {
+    const { email, userId } = seedWebexUser(sites);
+    await connect(email, userId);
+    expect((await tokens.account(userId))!.site).toMatchObject({
+      siteUrl: 'acme.webex.com',
+      source: 'webex-account',
+    });
+
+    await expect(accounts.recordDirectorySite(userId, 'hq.webex.com')).resolves.toBe('resolved');
+    expect((await tokens.account(userId))!.site).toMatchObject({
+      siteUrl: 'hq.webex.com',
+      source: 'directory',
+      meetingTemplateId: defaultTemplateOf('hq.webex.com'),
+    });
+
+    // Our own WebexSiteResolved comes back through the bus: nothing happens, Webex is not asked.
+    emulator.requests.clear();
+    await expect(accounts.recordDirectorySite(userId, 'hq.webex.com')).resolves.toBe('unchanged');
+    expect(emulator.requests.list()).toHaveLength(0);
+
+    // Past the cache TTL the site is read again: still the directory's, and no new fact.
+    emulator.clock.advance(25 * 60 * 60 * 1000);
+    const site = await accounts.siteFor(userId);
+    expect(site).toMatchObject({ siteUrl: 'hq.webex.com', source: 'directory' });
+    expect(site!.cachedAt.getTime()).toBeGreaterThan(emulator.clock.nowMs() - 60_000);
+    expect(emulator.requests.list({ pathPrefix: '/v1/meetings/templates' })).toHaveLength(1);
+
+    // A reconnect resolves from the directory too.
+    await connect(email, userId);
+    const resolved = (await userEvents(userId)).filter((event) => event.type === 'WebexSiteResolved');
+    expect(resolved.map((event) => [event.data.siteUrl, event.data.source])).toEqual([
+      ['acme.webex.com', 'webex-account'],
+      ['hq.webex.com', 'directory'],
+    ]);
+  });
+
+  it('a cached site within the TTL is answered without calling Webex', async () => {
+    const { email, userId } = seedWebexUser();
+    await connect(email, userId);
+    emulator.requests.clear();
+    await expect(accounts.siteFor(userId)).resolves.toMatchObject({ siteUrl: 'acme.webex.com' });
+    expect(emulator.requests.list()).toHaveLength(0);
+    await expect(accounts.siteFor(newUserId())).resolves.toBeUndefined();
+  });
+
+  it('a directory site outside the allow-list is refused with a typed error and not stored', async () => {
+    const { email, userId } = seedWebexUser();
+    await connect(email, userId);
+    emulator.requests.clear();
+    for (const siteUrl of ['evil.example.com', 'http://169.254.169.254/latest', 'acme.webex.com.evil.net']) {
+      const error = await expectRejection(accounts.recordDirectorySite(userId, siteUrl));
+      expect(error).toBeInstanceOf(WebexSiteNotAllowedError);
+      expect(error).toMatchObject({ userId, source: 'directory' });
+    }
+    expect(
+      await expectRejection(accounts.recordDirectorySite('not a user!', 'acme.webex.com')),
+    ).toBeInstanceOf(ContractViolationError);
+    expect(await tokens.directorySite(userId)).toBeUndefined();
+    expect((await tokens.account(userId))!.site).toMatchObject({ siteUrl: 'acme.webex.com' });
+    expect(emulator.requests.list()).toHaveLength(0);
+  });
+
+  it('an account site outside the allow-list fails the connect, stores nothing and is never called', async () => {
+    const { email, userId } = seedWebexUser([{ siteUrl: 'meet.evil.example.net' }]);
+    emulator.requests.clear();
+    const error = await expectRejection(connect(email, userId));
+    expect(error).toBeInstanceOf(WebexSiteNotAllowedError);
+    expect(error).toMatchObject({ userId, source: 'webex-account' });
+    expect(await tokens.account(userId)).toBeUndefined();
+    expect(await userEvents(userId)).toEqual([]);
+    expect(emulator.requests.list({ pathPrefix: '/v1/meetings/templates' })).toHaveLength(0);
+    expect(JSON.stringify(emulator.requests.list())).not.toContain('evil.example.net"');
+  });
+});
+
+describe('tokens over time', () => {
+  it('an expired access token is refreshed once and the rotated refresh token is persisted', async () => {
+    const { email, userId } = seedWebexUser();
+    await connect(email, userId);
+    const before = await storedTokens(userId);
+    emulator.clock.advance(15 * day);
+    emulator.requests.clear();
+
+    const webex = await tokens.webexClientFor(userId);
+    await expect(webex.getMe()).resolves.toMatchObject({ emails: [email] });
+    await expect(webex.listSites()).resolves.toHaveLength(1);
+
+    expect(refreshRequests()).toHaveLength(1);
+    const after = await storedTokens(userId);
+    expect(after.refreshToken).not.toBe(before.refreshToken);
+    expect(after.accessToken).not.toBe(before.accessToken);
+    // The emulator rotates: the old refresh token is dead, the stored one is the live one.
+    const issued = new Map(
+      emulatorTokensOf((await tokens.account(userId))!.webexPersonId).map((t) => [t.token, t]),
+    );
+    expect(issued.get(before.refreshToken)!.revoked).toBe(true);
+    expect(issued.get(after.refreshToken)!.revoked).toBe(false);
+    expect((await tokens.account(userId))!.accessTokenExpiresAt.getTime()).toBeGreaterThan(
+      emulator.clock.nowMs() + 13 * day,
+    );
+  });
+
+  it('concurrent refreshes of one user, in two processes, refresh once and keep the newest token', async () => {
+    const { email, userId } = seedWebexUser();
+    await connect(email, userId);
+    emulator.clock.advance(15 * day);
+    emulator.requests.clear();
+    // A second store with its own in-process state stands for another replica.
+    const otherProcess = newTokenStore(
+      new UserStream(eventStore, codec, { now: () => emulator.clock.now() }),
+    );
+
+    const clients = await Promise.all([
+      tokens.webexClientFor(userId),
+      tokens.webexClientFor(userId),
+      otherProcess.webexClientFor(userId),
+      otherProcess.webexClientFor(userId),
+    ]);
+    const answers = await Promise.all(clients.map((client) => client.getMe()));
+
+    expect(answers.map((person) => person.emails[0])).toEqual([email, email, email, email]);
+    expect(refreshRequests()).toHaveLength(1);
+    expect(refreshRequests()[0]!.status).toBe(200);
+    const stored = await storedTokens(userId);
+    await expect((await otherProcess.webexClientFor(userId)).getMe()).resolves.toBeDefined();
+    const live = emulatorTokensOf((await tokens.account(userId))!.webexPersonId).filter(
+      (token) => token.kind === 'refresh' && !token.revoked,
+    );
+    expect(live.map((token) => token.token)).toEqual([stored.refreshToken]);
+    expect((await userEvents(userId)).map((event) => event.type)).not.toContain('AccountDisconnected');
+  });
+
+  it('a revoked refresh token: ReauthorizationRequired, the account marked, AccountDisconnected once', async () => {
+    const { email, userId } = seedWebexUser();
+    await connect(email, userId);
+    const revoke = await fetch(`${emulator.url}/control/webex/tokens/revoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email }),
+    });
+    expect(revoke.status).toBe(200);
+
+    const clients = await Promise.all([tokens.webexClientFor(userId), tokens.webexClientFor(userId)]);
+    const errors = await Promise.all(clients.map((client) => expectRejection(client.getMe())));
+    for (const error of errors) expect(error).toBeInstanceOf(ReauthorizationRequired);
+
+    expect((await tokens.account(userId))!.status).toBe('reauthorization-required');
+    const next = await expectRejection(tokens.webexClientFor(userId));
+    expect(next).toBeInstanceOf(WebexAccountNotConnectedError);
+    expect(next).toBeInstanceOf(ReauthorizationRequired);
+    expect(next).toMatchObject({ userId, state: 'reauthorization-required' });
+    const disconnects = (await userEvents(userId)).filter((event) => event.type === 'AccountDisconnected');
+    expect(disconnects.map((event) => event.data)).toEqual([
+      { userId, provider: 'webex', reason: 'reauthorization-required' },
+    ]);
+
+    // Reconnecting restores the account and states the connection again (the site is unchanged).
+    await connect(email, userId);
+    expect((await tokens.account(userId))!.status).toBe('connected');
+    expect((await userEvents(userId)).map((event) => event.type)).toEqual([
+      'WebexAccountConnected',
+      'WebexSiteResolved',
+      'AccountDisconnected',
+      'WebexAccountConnected',
+    ]);
+    await expect((await tokens.webexClientFor(userId)).getMe()).resolves.toMatchObject({ emails: [email] });
+  });
+
+  it('webexClientFor an unknown user is a typed error', async () => {
+    const userId = newUserId();
+    const error = await expectRejection(tokens.webexClientFor(userId));
+    expect(error).toBeInstanceOf(WebexAccountNotConnectedError);
+    expect(error).toMatchObject({ userId, state: 'unknown' });
+  });
+
+  it('a sealed token moved onto another user does not open', async () => {
+    const first = seedWebexUser();
+    const second = seedWebexUser();
+    await connect(first.email, first.userId);
+    await connect(second.email, second.userId);
+    await pool.query(
+      `UPDATE webex_accounts SET sealed_tokens = (SELECT sealed_tokens FROM webex_accounts WHERE user_id = $1)
+       WHERE user_id = $2`,
+      [first.userId, second.userId],
+    );
+    const error = await expectRejection(tokens.webexClientFor(second.userId));
+    expect((error as Error).name).toBe('WebexTokensTamperedError');
+  });
+});
+
+describe('the meeting lifecycle on stored accounts', () => {
+  async function requestMeeting(userId: string) {
+    const meetingId = newUuidV7();
+    const start = Math.ceil((emulator.clock.nowMs() + 3 * day) / 3_600_000) * 3_600_000;
+    const request = createEvent(MeetingRequested, {
+      streamId: meetingStreamId(meetingId),
+      tenantId,
+      data: {
+        meetingId,
+        userId,
+        source: 'calendar',
+        calendarId: 'primary',
+        eventId: `ev${meetingId.replaceAll('-', '').slice(-12)}`,
+        title: 'Design review',
+        start: new Date(start).toISOString(),
+        end: new Date(start + 30 * 60_000).toISOString(),
+        timeZone: 'Europe/Berlin',
+        invitees: [],
+      },
+    });
+    await eventStore.append(request.streamId, [envelopeToEventToAppend(request)], 'no_stream');
+    return request;
+  }
+
+  it('creates meetings through webexClientFor, refreshing an expired token on the way', async () => {
+    const { email, userId, webexUser } = seedWebexUser();
+    await connect(email, userId);
+    emulator.clock.advance(15 * day);
+    emulator.requests.clear();
+    const webexClientFor: WebexClientFor = (user) => tokens.webexClientFor(user);
+    const lifecycle = new MeetingLifecycle(eventStore, webexClientFor, emulator.clock);
+
+    const outcome = await lifecycle.handle(await requestMeeting(userId));
+
+    expect(outcome).toMatchObject({ step: 'create', appended: ['MeetingScheduled'] });
+    expect(refreshRequests()).toHaveLength(1);
+    expect(
+      [...emulator.state.meetings.values()].filter((meeting) => meeting.hostUserId === webexUser.id),
+    ).toHaveLength(1);
+  });
+
+  it('a user without a Webex account gets MeetingSchedulingFailed{reauthorization-required}, not endless retries', async () => {
+    const lifecycle = new MeetingLifecycle(eventStore, (user) => tokens.webexClientFor(user), emulator.clock);
+    const request = await requestMeeting(newUserId());
+
+    const outcome = await lifecycle.handle(request);
+
+    expect(outcome.appended).toEqual(['MeetingSchedulingFailed']);
+    const [, failed] = await eventStore.readStream(request.streamId);
+    expect(failed!.data).toMatchObject({ reason: 'reauthorization-required', retryable: true });
+  });
+});
