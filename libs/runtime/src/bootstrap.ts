@@ -1,8 +1,9 @@
 import 'reflect-metadata';
-import { type DynamicModule, type Type } from '@nestjs/common';
+import { type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import type { z } from 'zod';
+import { BusMetrics, JetStreamServer } from '@scheduler/bus';
 import { ConfigurationError, loadConfig, type ServiceEnvironment } from '@scheduler/config';
 
 export interface ServiceDefinition<Config extends ServiceEnvironment> {
@@ -10,6 +11,11 @@ export interface ServiceDefinition<Config extends ServiceEnvironment> {
   readonly environment: z.ZodObject<z.ZodRawShape> & z.ZodType<Config>;
   /** Builds the root module from the validated configuration. */
   readonly module: (config: Config) => Type<unknown> | DynamicModule;
+  /**
+   * Whether the service has @OnEvent/@OnCommand handlers: they are served by the JetStream
+   * transport (durable pull consumers named after the service). Needs EventPlatformModule.
+   */
+  readonly consumesEvents?: boolean;
 }
 
 /**
@@ -31,10 +37,8 @@ export async function runService<Config extends ServiceEnvironment>(
     throw error;
   }
 
-  const app = await NestFactory.create(definition.module(config), { bufferLogs: true, abortOnError: false });
+  const app = await createServiceApp(definition, config);
   const logger = app.get(Logger);
-  app.useLogger(logger);
-  app.flushLogs();
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -61,6 +65,36 @@ export async function runService<Config extends ServiceEnvironment>(
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
 
+  await app.startAllMicroservices();
   await app.listen(config.HTTP_PORT, config.HTTP_HOST);
   logger.log(`listening on http://${config.HTTP_HOST}:${config.HTTP_PORT}`, definition.service);
+}
+
+/**
+ * Builds a service's Nest app from validated configuration: pino logs, and for services
+ * that consume events, the JetStream transport (durable pull consumers named after the
+ * service). Nothing listens or consumes until the caller starts it; tests use this too.
+ */
+export async function createServiceApp<Config extends ServiceEnvironment>(
+  definition: ServiceDefinition<Config>,
+  config: Config,
+): Promise<INestApplication> {
+  const app = await NestFactory.create(definition.module(config), { bufferLogs: true, abortOnError: false });
+  app.useLogger(app.get(Logger));
+  app.flushLogs();
+  if (definition.consumesEvents) {
+    app.connectMicroservice(
+      {
+        strategy: new JetStreamServer({
+          servers: config.NATS_URL,
+          defaultGroup: definition.service,
+          ensureStreams: true,
+          metrics: app.get(BusMetrics),
+          connectionName: `${definition.service}-consumer`,
+        }),
+      },
+      { inheritAppConfig: true },
+    );
+  }
+  return app;
 }

@@ -1,4 +1,4 @@
-export { runService } from './bootstrap.js';
+export { runService, createServiceApp } from './bootstrap.js';
 export type { ServiceDefinition } from './bootstrap.js';
 export { RuntimeModule } from './runtime.module.js';
 export type { RuntimeOptions } from './runtime.module.js';
@@ -7,3 +7,10 @@ export type { ReadinessProbe } from './health/readiness-registry.js';
 export { MetricsRegistry } from './metrics/metrics.js';
 export { correlationIdOf } from './logging/logging.js';
 export { SERVICE_CONFIG, NATS_CONNECTION, POSTGRES_POOL } from './tokens.js';
+export {
+  EventPlatformModule,
+  EVENT_STORE,
+  BUS_CLIENT,
+  RelayLifecycle,
+} from './event-platform/event-platform.module.js';
+export type { EventPlatformOptions } from './event-platform/event-platform.module.js';

@@ -1,0 +1,131 @@
+import {
+  type BeforeApplicationShutdown,
+  type DynamicModule,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { BusMetrics, EventRelay, JetStreamClient, busNames, ensureBusStreams } from '@scheduler/bus';
+import type { EventContract } from '@scheduler/contracts';
+import type { ServiceEnvironment } from '@scheduler/config';
+import { createEventStore, type EventStore } from '@scheduler/event-store';
+import { ReadinessRegistry } from '../health/readiness-registry.js';
+import { MetricsRegistry } from '../metrics/metrics.js';
+import { NATS_CONNECTION, SERVICE_CONFIG } from '../tokens.js';
+
+/** The deployment's event store (the log), as this service's handlers use it. */
+export const EVENT_STORE = Symbol('EVENT_STORE');
+/** Commands (request/reply) to other services, validated by their contracts. */
+export const BUS_CLIENT = Symbol('BUS_CLIENT');
+
+export interface EventPlatformOptions {
+  readonly service: string;
+  /** The events this service appends: its relay publishes exactly these, so each event reaches JetStream once. */
+  readonly produces: readonly EventContract[];
+}
+
+const EVENT_PLATFORM_OPTIONS = Symbol('EVENT_PLATFORM_OPTIONS');
+
+/**
+ * Runs this service's relay: from the event store to JetStream, for the events the service
+ * produces. It gets its own small event-store connection so that relay reads never queue
+ * behind the service's appends (measured: bench/backbone-bus.ts).
+ */
+@Injectable()
+export class RelayLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(RelayLifecycle.name);
+  private relay: EventRelay | undefined;
+  private relayStore: EventStore | undefined;
+
+  constructor(
+    @Inject(EVENT_PLATFORM_OPTIONS) private readonly options: EventPlatformOptions,
+    @Inject(SERVICE_CONFIG) private readonly config: ServiceEnvironment,
+    @Inject(NATS_CONNECTION) private readonly nats: NatsConnection,
+    private readonly metrics: BusMetrics,
+    private readonly readiness: ReadinessRegistry,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const names = busNames();
+    await ensureBusStreams(await jetstreamManager(this.nats), names);
+    if (this.options.produces.length === 0) return;
+    this.relayStore = await createEventStore(this.config.EVENT_STORE_URL);
+    this.relay = await EventRelay.start({
+      store: this.relayStore,
+      connection: this.nats,
+      relayName: this.options.service,
+      names,
+      filter: { types: this.options.produces.map((contract) => contract.type) },
+      metrics: this.metrics,
+      onError: (error) =>
+        this.logger.warn(`relay: ${error instanceof Error ? error.message : String(error)}`),
+    });
+    this.readiness.register('relay', async () => {
+      if (!this.relay?.caughtUp) throw new Error('the relay has not caught up with the event store yet');
+    });
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.relay?.stop();
+    await this.relayStore?.close();
+  }
+}
+
+@Injectable()
+class EventPlatformConnections implements OnApplicationShutdown {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(BUS_CLIENT) private readonly client: JetStreamClient,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([this.client.close(), this.store.close()]);
+  }
+}
+
+/**
+ * The event store, the relay and the command client for one service. Import it after
+ * RuntimeModule (it uses the shared NATS connection, readiness and metrics).
+ */
+@Module({})
+export class EventPlatformModule {
+  static forRoot(options: EventPlatformOptions): DynamicModule {
+    return {
+      module: EventPlatformModule,
+      global: true,
+      providers: [
+        { provide: EVENT_PLATFORM_OPTIONS, useValue: options },
+        {
+          provide: EVENT_STORE,
+          inject: [SERVICE_CONFIG],
+          useFactory: (config: ServiceEnvironment) => createEventStore(config.EVENT_STORE_URL),
+        },
+        {
+          provide: BUS_CLIENT,
+          inject: [SERVICE_CONFIG],
+          useFactory: async (config: ServiceEnvironment) => {
+            const client = new JetStreamClient({
+              servers: config.NATS_URL,
+              connectionName: `${options.service}-client`,
+            });
+            await client.connect();
+            return client;
+          },
+        },
+        {
+          provide: BusMetrics,
+          inject: [MetricsRegistry],
+          useFactory: (metrics: MetricsRegistry) => new BusMetrics(metrics.registry),
+        },
+        RelayLifecycle,
+        EventPlatformConnections,
+      ],
+      exports: [EVENT_STORE, BUS_CLIENT, BusMetrics],
+    };
+  }
+}
