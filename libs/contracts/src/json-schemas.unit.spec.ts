@@ -104,20 +104,38 @@ describe('contract JSON Schemas', () => {
     });
 
     it('accepts a command request and response', () => {
-      for (const contract of commandCatalogue) {
-        const request = ajv.compile(
-          generated[`commands/${contract.name}.v${contract.schemaVersion}.request.json`] as object,
-        );
-        expect(
-          request({
+      const exchange = {
+        request: {
+          tenantId: 'example.com',
+          userId: '108234567890123456789',
+          code: 'code',
+          redirectUri: 'https://scheduler.example.com/callback',
+          correlationId: 'request-1',
+        },
+        response: { userId: '108234567890123456789', connected: true },
+      };
+      const examples: Record<(typeof commandCatalogue)[number]['name'], { request: unknown; response: unknown }> = {
+        ExchangeGoogleAuthorizationCode: exchange,
+        ExchangeWebexAuthorizationCode: exchange,
+        ReadCalendarEvent: {
+          request: {
             tenantId: 'example.com',
             userId: '108234567890123456789',
-            code: 'code',
-            redirectUri: 'https://scheduler.example.com/callback',
-            correlationId: 'request-1',
-          }),
-        ).toBe(true);
+            calendarId: 'ada@example.com',
+            eventId: 'abc123def456',
+          },
+          response: { outcome: 'not-found', reason: 'cancelled' },
+        },
+      };
+      for (const contract of commandCatalogue) {
+        const base = `commands/${contract.name}.v${contract.schemaVersion}`;
+        const request = ajv.compile(generated[`${base}.request.json`] as object);
+        const response = ajv.compile(generated[`${base}.response.json`] as object);
+        expect(request(examples[contract.name].request)).toBe(true);
+        expect(response(examples[contract.name].response)).toBe(true);
+        expect(contract.parseRequest(examples[contract.name].request)).toBeDefined();
       }
     });
+  });
   });
 });

@@ -1,6 +1,16 @@
 import { z } from 'zod';
 import { defineCommand } from '../define.js';
-import { TenantId, UserId } from '../primitives.js';
+import { personal } from '../personal-data.js';
+import {
+  CalendarEventId,
+  CalendarId,
+  Email,
+  Instant,
+  Invitee,
+  TenantId,
+  TimeZone,
+  UserId,
+} from '../primitives.js';
 
 const AuthorizationCodeExchange = z.strictObject({
   tenantId: TenantId,
@@ -33,4 +43,36 @@ export const ExchangeWebexAuthorizationCode = defineCommand({
   schemaVersion: 1,
   request: AuthorizationCodeExchange.extend({ userId: UserId }),
   response: AccountConnection,
+});
+
+const CalendarEventDetails = z.strictObject({
+  title: personal(z.string().max(1024)),
+  start: Instant,
+  end: Instant,
+  timeZone: TimeZone,
+  invitees: personal(z.array(Invitee).max(1000)),
+  organizerEmail: personal(Email),
+  organizedByUser: z.boolean(),
+});
+
+/**
+ * The gateway asks google-ingest (which holds the Google tokens) for the details of the
+ * event a user adds a meeting to. `account-unavailable`: no usable Google connection.
+ */
+export const ReadCalendarEvent = defineCommand({
+  name: 'ReadCalendarEvent',
+  service: 'google-ingest',
+  action: 'read-calendar-event',
+  schemaVersion: 1,
+  request: z.strictObject({
+    tenantId: TenantId,
+    userId: UserId,
+    calendarId: CalendarId,
+    eventId: CalendarEventId,
+  }),
+  response: z.discriminatedUnion('outcome', [
+    z.strictObject({ outcome: z.literal('found'), event: CalendarEventDetails }),
+    z.strictObject({ outcome: z.literal('not-found'), reason: z.enum(['unknown', 'cancelled', 'no-times']) }),
+    z.strictObject({ outcome: z.literal('account-unavailable') }),
+  ]),
 });

@@ -22,7 +22,11 @@ import {
   WebexAccountConnected,
   WebexSiteResolved,
 } from './user.js';
-import { ExchangeGoogleAuthorizationCode, ExchangeWebexAuthorizationCode } from './commands.js';
+import {
+  ExchangeGoogleAuthorizationCode,
+  ExchangeWebexAuthorizationCode,
+  ReadCalendarEvent,
+} from './commands.js';
 
 export * from './user.js';
 export * from './calendar.js';
@@ -50,7 +54,11 @@ export const eventCatalogue = [
   MeetingDataPurged,
 ] as const;
 
-export const commandCatalogue = [ExchangeGoogleAuthorizationCode, ExchangeWebexAuthorizationCode] as const;
+export const commandCatalogue = [
+  ExchangeGoogleAuthorizationCode,
+  ExchangeWebexAuthorizationCode,
+  ReadCalendarEvent,
+] as const;
 
 export type CatalogueEvent = ReturnType<(typeof eventCatalogue)[number]['parse']>;
 
