@@ -114,7 +114,10 @@ describe('contract JSON Schemas', () => {
         },
         response: { userId: '108234567890123456789', connected: true },
       };
-      const examples: Record<(typeof commandCatalogue)[number]['name'], { request: unknown; response: unknown }> = {
+      const examples: Record<
+        (typeof commandCatalogue)[number]['name'],
+        { request: unknown; response: unknown }
+      > = {
         ExchangeGoogleAuthorizationCode: exchange,
         ExchangeWebexAuthorizationCode: exchange,
         ReadCalendarEvent: {
@@ -136,6 +139,5 @@ describe('contract JSON Schemas', () => {
         expect(contract.parseRequest(examples[contract.name].request)).toBeDefined();
       }
     });
-  });
   });
 });
