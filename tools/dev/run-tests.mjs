@@ -51,7 +51,7 @@ function printTotals() {
     const results = JSON.parse(readFileSync(resultsFile, 'utf8'));
     const skipped = results.numPendingTests + results.numTodoTests;
     console.log(
-      `\njest: ${results.numPassedTests} passed, ${results.numFailedTests} failed, ${skipped} skipped`,
+      `\njest: ${results.numPassedTests} passed, ${results.numFailedTests + results.numRuntimeErrorTestSuites} failed, ${skipped} skipped`,
     );
   } catch {
     // jest did not finish writing its results; its own output says why
