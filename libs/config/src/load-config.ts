@@ -55,6 +55,14 @@ export const serviceEnvironment = z.object({
   EVENT_STORE_URL: env.url(['postgres', 'postgresql', 'esdb', 'esdb+discover']),
   LOG_LEVEL: env.logLevel(),
   SHUTDOWN_TIMEOUT_MS: env.milliseconds().default(10_000),
+  /**
+   * Prepended to every JetStream stream and subject name. Empty in production; a test gives
+   * each file its own, so that files sharing one nats-server never see each other's events.
+   */
+  BUS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]*$/, { message: "may only hold letters, digits, '_' and '-'" })
+    .default(''),
 });
 
 export type ServiceEnvironment = z.infer<typeof serviceEnvironment>;

@@ -18,6 +18,7 @@ describe('loadConfig', () => {
       EVENT_STORE_URL: 'postgres://u:p@localhost:5432/db',
       LOG_LEVEL: 'info',
       SHUTDOWN_TIMEOUT_MS: 10_000,
+      BUS_PREFIX: '',
     });
   });
 

@@ -3,7 +3,7 @@ import { type DynamicModule, type INestApplication, type Type } from '@nestjs/co
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import type { z } from 'zod';
-import { BusMetrics, JetStreamServer } from '@scheduler/bus';
+import { BusMetrics, JetStreamServer, busNames } from '@scheduler/bus';
 import { ConfigurationError, loadConfig, type ServiceEnvironment } from '@scheduler/config';
 
 export interface ServiceDefinition<Config extends ServiceEnvironment> {
@@ -87,6 +87,7 @@ export async function createServiceApp<Config extends ServiceEnvironment>(
       {
         strategy: new JetStreamServer({
           servers: config.NATS_URL,
+          names: busNames(config.BUS_PREFIX),
           defaultGroup: definition.service,
           ensureStreams: true,
           metrics: app.get(BusMetrics),

@@ -75,6 +75,7 @@ describe('EventPlatformModule', () => {
       NATS_URL: testInfrastructure().natsUrl,
       EVENT_STORE_URL: schema.connectionString,
       LOG_LEVEL: 'warn',
+      BUS_PREFIX: uniqueName('platform'),
     });
     app = await createServiceApp(
       {

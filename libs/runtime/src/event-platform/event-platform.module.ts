@@ -51,7 +51,7 @@ export class RelayLifecycle implements OnApplicationBootstrap, BeforeApplication
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const names = busNames();
+    const names = busNames(this.config.BUS_PREFIX);
     await ensureBusStreams(await jetstreamManager(this.nats), names);
     if (this.options.produces.length === 0) return;
     this.relayStore = await createEventStore(this.config.EVENT_STORE_URL);
@@ -111,6 +111,7 @@ export class EventPlatformModule {
           useFactory: async (config: ServiceEnvironment) => {
             const client = new JetStreamClient({
               servers: config.NATS_URL,
+              names: busNames(config.BUS_PREFIX),
               connectionName: `${options.service}-client`,
             });
             await client.connect();
