@@ -1,13 +1,15 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { RuntimeModule } from '@scheduler/runtime';
+import { MeetingRequested } from '@scheduler/contracts';
+import { EventPlatformModule, RuntimeModule } from '@scheduler/runtime';
 import type { GatewayConfig } from './config.js';
 import { GatewayApiModule, type GatewayPorts } from './gateway-api.module.js';
 
 /**
  * REST API for the add-on front end: authenticates Google ID tokens, records user intents,
- * answers queries from read models. The /v1 API is mounted once the ports to google-ingest and
- * webex-bridge are given (their NATS adapters are wired by main.ts); without them only health
- * and metrics are served.
+ * answers queries from read models. google-ingest and webex-bridge are reached over NATS
+ * commands unless a test passes other `ports`. Its relay publishes MeetingRequested — every
+ * MeetingRequested in the store, including the copies webex-bridge appends: one relay per
+ * event type.
  */
 @Module({})
 export class GatewayModule {
@@ -16,7 +18,8 @@ export class GatewayModule {
       module: GatewayModule,
       imports: [
         RuntimeModule.forRoot({ service: 'gateway', config }),
-        ...(ports ? [GatewayApiModule.forRoot(config, ports)] : []),
+        EventPlatformModule.forRoot({ service: 'gateway', produces: [MeetingRequested] }),
+        GatewayApiModule.forRoot(config, ports),
       ],
     };
   }

@@ -15,7 +15,13 @@ import { envelopeToEventToAppend } from '@scheduler/bus';
 import { createGoogleEmulator, type GoogleEmulator } from '@scheduler/emulators';
 import { PostgresEventStore, type RecordedEvent } from '@scheduler/event-store';
 import { GoogleCalendarClient, GoogleOAuth, emulatorGoogleEndpoints } from '@scheduler/google';
-import { eventually, isolatedSchema, testInfrastructure, type IsolatedSchema } from '@scheduler/testing';
+import {
+  eventually,
+  isolatedSchema,
+  testInfrastructure,
+  type IsolatedSchema,
+  uniqueName,
+} from '@scheduler/testing';
 import { GatewayModule } from './app.module.js';
 import { type GatewayConfig, gatewayEnvironment } from './config.js';
 import type { GatewayPorts } from './gateway-api.module.js';
@@ -208,6 +214,7 @@ beforeAll(async () => {
     EVENT_STORE_URL: schema.connectionString,
     READ_MODEL_URL: schema.connectionString,
     LOG_LEVEL: 'silent',
+    BUS_PREFIX: uniqueName('gateway_api'),
     PUBLIC_BASE_URL: publicBaseUrl,
     GOOGLE_CLIENT_ID: clientId,
     ALLOWED_HOSTED_DOMAINS: 'demo.example, other.example',

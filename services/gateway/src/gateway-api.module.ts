@@ -18,6 +18,7 @@ import {
 import { OAuthController } from './oauth/oauth.controller.js';
 import { OAuthStateSigner } from './oauth/oauth-state.js';
 import { OAUTH_SETTINGS, type OAuthSettings, callbackUrl } from './oauth/oauth-settings.js';
+import { NatsAuthorizationCodeHandoff, NatsCalendarEventReader } from './service-ports/nats-ports.js';
 
 /**
  * The gateway's boundaries to other services. Both are implemented by the services that own
@@ -45,7 +46,8 @@ class StoreConnections implements OnApplicationShutdown {
 /** The public HTTP API under /v1: authentication, meetings (commands and read model), OAuth redirects. */
 @Module({})
 export class GatewayApiModule {
-  static forRoot(config: GatewayConfig, ports: GatewayPorts): DynamicModule {
+  /** Without `ports`, the other services are reached over NATS (the production wiring). */
+  static forRoot(config: GatewayConfig, ports?: GatewayPorts): DynamicModule {
     const publicBaseUrl = new URL(config.PUBLIC_BASE_URL);
     const endpoints = config.GOOGLE_API_BASE_URL
       ? emulatorGoogleEndpoints(config.GOOGLE_API_BASE_URL)
@@ -80,8 +82,12 @@ export class GatewayApiModule {
         },
         { provide: OAUTH_SETTINGS, useValue: settings },
         { provide: OAuthStateSigner, useValue: new OAuthStateSigner(config.OAUTH_STATE_SECRET) },
-        { provide: CALENDAR_EVENT_READER, useValue: ports.calendarEventReader },
-        { provide: AUTHORIZATION_CODE_HANDOFF, useValue: ports.authorizationCodeHandoff },
+        ports
+          ? { provide: CALENDAR_EVENT_READER, useValue: ports.calendarEventReader }
+          : { provide: CALENDAR_EVENT_READER, useClass: NatsCalendarEventReader },
+        ports
+          ? { provide: AUTHORIZATION_CODE_HANDOFF, useValue: ports.authorizationCodeHandoff }
+          : { provide: AUTHORIZATION_CODE_HANDOFF, useClass: NatsAuthorizationCodeHandoff },
         AuthenticationGuard,
         MeetingsReadModel,
         MeetingRequests,

@@ -1,10 +1,11 @@
 import { describeServiceLifecycle } from '@scheduler/testing';
 
-describeServiceLifecycle('gateway', {
-  READ_MODEL_URL: 'postgres://unused.invalid/read_models',
+describeServiceLifecycle('gateway', (schema) => ({
+  READ_MODEL_URL: schema.connectionString,
+  BUS_PREFIX: 'lifecycle_gateway',
   PUBLIC_BASE_URL: 'https://scheduler.example',
   GOOGLE_CLIENT_ID: 'scheduler-lifecycle.apps.googleusercontent.com',
   ALLOWED_HOSTED_DOMAINS: 'demo.example',
   OAUTH_STATE_SECRET: 'lifecycle-test-secret-of-at-least-32-bytes',
   WEBEX_CLIENT_ID: 'scheduler-lifecycle-webex-client',
-});
+}));
