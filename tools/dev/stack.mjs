@@ -105,8 +105,13 @@ async function waitUntilReady(name, url, timeoutMs = 60_000) {
 /** Secrets of the local stack: random on first start, kept in .dev-stack/ (never committed). */
 function developmentSecrets() {
   const file = join(stateDir, 'secrets.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
-  const secrets = { oauthStateSecret: randomBytes(32).toString('base64url') };
+  const kept = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  // Kept across restarts: a new key-encryption key would make the stored data keys unreadable.
+  const secrets = {
+    oauthStateSecret: randomBytes(32).toString('base64url'),
+    keyEncryptionKey: `dev-1:${randomBytes(32).toString('base64')}`,
+    ...kept,
+  };
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
 }
@@ -152,10 +157,15 @@ try {
   // each service's private state (read models, tokens, channels) in a database of its own.
   const eventStoreUrl = await ensureDatabase(postgres.url, 'events');
   const secrets = developmentSecrets();
+  const gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
+  const shared = {
+    KEY_STORE_URL: await ensureDatabase(postgres.url, 'keys'),
+    KEY_ENCRYPTION_KEY: secrets.keyEncryptionKey,
+  };
   const serviceEnvironment = {
     gateway: {
       READ_MODEL_URL: await ensureDatabase(postgres.url, 'gateway'),
-      PUBLIC_BASE_URL: `http://127.0.0.1:${ports.gateway}`,
+      PUBLIC_BASE_URL: gatewayUrl,
       GOOGLE_CLIENT_ID: demoGoogleClient.clientId,
       ALLOWED_HOSTED_DOMAINS: demoTenant.domain,
       OAUTH_STATE_SECRET: secrets.oauthStateSecret,
@@ -163,8 +173,24 @@ try {
       WEBEX_CLIENT_ID: demoWebexClient.clientId,
       WEBEX_AUTHORIZE_URL: `${emulators.webexUrl}/v1/authorize`,
     },
-    'google-ingest': {},
-    'webex-bridge': {},
+    'google-ingest': {
+      ...shared,
+      DATABASE_URL: await ensureDatabase(postgres.url, 'google_ingest'),
+      GOOGLE_CLIENT_ID: demoGoogleClient.clientId,
+      GOOGLE_CLIENT_SECRET: demoGoogleClient.clientSecret,
+      GOOGLE_REDIRECT_URI: `${gatewayUrl}/v1/oauth/google/callback`,
+      GOOGLE_API_BASE_URL: emulators.googleUrl,
+      ALLOWED_HOSTED_DOMAINS: demoTenant.domain,
+      PUBLIC_WEBHOOK_BASE_URL: `http://127.0.0.1:${ports['google-ingest']}`,
+    },
+    'webex-bridge': {
+      ...shared,
+      DATABASE_URL: await ensureDatabase(postgres.url, 'webex_bridge'),
+      WEBEX_API_BASE_URL: `${emulators.webexUrl}/v1`,
+      WEBEX_CLIENT_ID: demoWebexClient.clientId,
+      WEBEX_CLIENT_SECRET: demoWebexClient.clientSecret,
+      WEBEX_REDIRECT_URI: `${gatewayUrl}/v1/oauth/webex/callback`,
+    },
     retention: {},
   };
 
