@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { startEmbeddedPostgres, startNatsServer } from '@scheduler/local-infra';
+import { localServiceEnvironments, startEmbeddedPostgres, startNatsServer } from '@scheduler/local-infra';
 import {
   demoGoogleClient,
   demoTenant,
@@ -157,42 +157,28 @@ try {
   // each service's private state (read models, tokens, channels) in a database of its own.
   const eventStoreUrl = await ensureDatabase(postgres.url, 'events');
   const secrets = developmentSecrets();
-  const gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
-  const shared = {
-    KEY_STORE_URL: await ensureDatabase(postgres.url, 'keys'),
-    KEY_ENCRYPTION_KEY: secrets.keyEncryptionKey,
-  };
-  const serviceEnvironment = {
-    gateway: {
-      READ_MODEL_URL: await ensureDatabase(postgres.url, 'gateway'),
-      PUBLIC_BASE_URL: gatewayUrl,
-      GOOGLE_CLIENT_ID: demoGoogleClient.clientId,
-      ALLOWED_HOSTED_DOMAINS: demoTenant.domain,
-      OAUTH_STATE_SECRET: secrets.oauthStateSecret,
-      GOOGLE_API_BASE_URL: emulators.googleUrl,
-      WEBEX_CLIENT_ID: demoWebexClient.clientId,
-      WEBEX_AUTHORIZE_URL: `${emulators.webexUrl}/v1/authorize`,
+  const serviceEnvironment = localServiceEnvironments({
+    natsUrl: nats.url,
+    eventStoreUrl,
+    keyStoreUrl: await ensureDatabase(postgres.url, 'keys'),
+    databases: {
+      gateway: await ensureDatabase(postgres.url, 'gateway'),
+      googleIngest: await ensureDatabase(postgres.url, 'google_ingest'),
+      webexBridge: await ensureDatabase(postgres.url, 'webex_bridge'),
     },
-    'google-ingest': {
-      ...shared,
-      DATABASE_URL: await ensureDatabase(postgres.url, 'google_ingest'),
-      GOOGLE_CLIENT_ID: demoGoogleClient.clientId,
-      GOOGLE_CLIENT_SECRET: demoGoogleClient.clientSecret,
-      GOOGLE_REDIRECT_URI: `${gatewayUrl}/v1/oauth/google/callback`,
-      GOOGLE_API_BASE_URL: emulators.googleUrl,
-      ALLOWED_HOSTED_DOMAINS: demoTenant.domain,
-      PUBLIC_WEBHOOK_BASE_URL: `http://127.0.0.1:${ports['google-ingest']}`,
+    googleUrl: emulators.googleUrl,
+    webexUrl: emulators.webexUrl,
+    ports: {
+      gateway: ports.gateway,
+      googleIngest: ports['google-ingest'],
+      webexBridge: ports['webex-bridge'],
+      retention: ports.retention,
     },
-    'webex-bridge': {
-      ...shared,
-      DATABASE_URL: await ensureDatabase(postgres.url, 'webex_bridge'),
-      WEBEX_API_BASE_URL: `${emulators.webexUrl}/v1`,
-      WEBEX_CLIENT_ID: demoWebexClient.clientId,
-      WEBEX_CLIENT_SECRET: demoWebexClient.clientSecret,
-      WEBEX_REDIRECT_URI: `${gatewayUrl}/v1/oauth/webex/callback`,
-    },
-    retention: {},
-  };
+    tenantDomain: demoTenant.domain,
+    google: demoGoogleClient,
+    webex: demoWebexClient,
+    secrets,
+  });
 
   for (const service of services) {
     const child = spawn(process.execPath, [join(root, `services/${service}/dist/main.js`)], {
@@ -200,10 +186,6 @@ try {
       stdio: ['ignore', 'inherit', 'inherit'],
       env: {
         ...process.env,
-        HTTP_PORT: String(ports[service]),
-        HTTP_HOST: '127.0.0.1',
-        NATS_URL: nats.url,
-        EVENT_STORE_URL: eventStoreUrl,
         ...serviceEnvironment[service],
       },
     });

@@ -3,3 +3,5 @@ export { startNatsServer, findNatsServerBinary, NatsServerNotInstalledError } fr
 export type { RunningNatsServer, NatsServerOptions } from './nats-server.js';
 export { startEmbeddedPostgres } from './embedded-postgres.js';
 export type { RunningPostgres, EmbeddedPostgresOptions } from './embedded-postgres.js';
+export { localServiceEnvironments } from './local-deployment.js';
+export type { LocalDeployment, LocalServiceName } from './local-deployment.js';
