@@ -1,3 +1,49 @@
-import { describeServiceLifecycle } from '@scheduler/testing';
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from '@jest/globals';
+import { describeServiceLifecycle, startServiceProcess, testInfrastructure } from '@scheduler/testing';
 
-describeServiceLifecycle('webex-bridge');
+// The bridge's own settings, valid: its private database and the data-key store live in the
+// test's isolated schema (both create their tables at start), a freshly generated key-encryption
+// key, and a Webex integration that is never called during a boot.
+describeServiceLifecycle('webex-bridge', (schema) => ({
+  DATABASE_URL: schema.connectionString,
+  KEY_STORE_URL: schema.connectionString,
+  KEY_ENCRYPTION_KEY: `lifecycle-kek:${randomBytes(32).toString('base64')}`,
+  WEBEX_API_BASE_URL: 'http://127.0.0.1:9/v1',
+  WEBEX_CLIENT_ID: 'scheduler-lifecycle-webex-client',
+  WEBEX_CLIENT_SECRET: 'scheduler-lifecycle-webex-secret',
+  WEBEX_REDIRECT_URI: 'https://scheduler.example/v1/oauth/webex/callback',
+}));
+
+describe('webex-bridge configuration', () => {
+  it('names every problem with its own settings at once, and never echoes key material', async () => {
+    const shortKey = randomBytes(16).toString('base64');
+    const service = await startServiceProcess('webex-bridge', {
+      NATS_URL: testInfrastructure().natsUrl,
+      EVENT_STORE_URL: 'postgres://unused.invalid/events',
+      DATABASE_URL: 'http://not-postgres.invalid/db',
+      KEY_ENCRYPTION_KEY: `kek-1:${shortKey}`,
+      KEY_ENCRYPTION_KEYS_PREVIOUS: `kek-0:${randomBytes(32).toString('base64')}, no-separator`,
+      WEBEX_API_BASE_URL: 'ftp://webexapis.example/v1',
+      WEBEX_CLIENT_SECRET: ' ',
+      WEBEX_REDIRECT_URI: 'not a url',
+      WEBEX_SITE_CACHE_TTL_MS: '-5',
+    });
+    const exit = await new Promise((resolve) => service.child.once('exit', (code) => resolve(code)));
+    expect(exit).toBe(78);
+    const output = service.output();
+    expect(output).toContain('Invalid configuration for webex-bridge:');
+    expect(output).toMatch(/DATABASE_URL: must be a URL with scheme postgres:\/\//);
+    expect(output).toMatch(/KEY_STORE_URL: is required but not set/);
+    expect(output).toMatch(/KEY_ENCRYPTION_KEY: key-encryption key "kek-1": the key must decode to 32 bytes/);
+    expect(output).toMatch(
+      /KEY_ENCRYPTION_KEYS_PREVIOUS: key-encryption key "\(unnamed\)": expected "<id>:<base64 key>"/,
+    );
+    expect(output).toMatch(/WEBEX_API_BASE_URL: must be a URL with scheme https:\/\//);
+    expect(output).toMatch(/WEBEX_CLIENT_ID: is required but not set/);
+    expect(output).toMatch(/WEBEX_CLIENT_SECRET: /);
+    expect(output).toMatch(/WEBEX_REDIRECT_URI: /);
+    expect(output).toMatch(/WEBEX_SITE_CACHE_TTL_MS: /);
+    expect(output).not.toContain(shortKey);
+  });
+});

@@ -6,4 +6,5 @@ await runService({
   service: 'webex-bridge',
   environment: webexBridgeEnvironment,
   module: (config) => WebexBridgeModule.forRoot(config),
+  consumesEvents: true,
 });

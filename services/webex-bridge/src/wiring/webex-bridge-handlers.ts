@@ -1,0 +1,92 @@
+import { Controller, Inject, Logger } from '@nestjs/common';
+import { Payload } from '@nestjs/microservices';
+import { OnCommand, OnEvent } from '@scheduler/bus';
+import {
+  CalendarEventChanged,
+  ContractViolationError,
+  ExchangeWebexAuthorizationCode,
+  MeetingRequested,
+  WebexSiteResolved,
+  type EventOf,
+} from '@scheduler/contracts';
+import { ConnectWebexAccount, WebexSiteNotAllowedError } from '../accounts/index.js';
+import { MeetingLifecycle, type HandleOutcome } from '../meeting-lifecycle/index.js';
+
+/**
+ * The bridge's bus handlers. All of them are in the service's default handler group (one
+ * durable consumer named after the service), deliberately:
+ *
+ * - The transport handles the messages of one event-store stream one after another, within a
+ *   group. CalendarEventChanged for one calendar event shares a stream
+ *   (`calendarEvent-<user>-<event>`), so its changes reach the lifecycle in order, except that a
+ *   nak sends the failed one to the back. Splitting the handlers over groups would not add order
+ *   anywhere and would only multiply consumers.
+ * - MeetingRequested (`meeting-<id>`) and the CalendarEventChanged of the same meeting are on
+ *   different streams, so no group orders them: they can race. The lifecycle reads the meeting
+ *   stream on every delivery and throws MeetingNotScheduledYetError for a change that arrives
+ *   while the meeting is still `requested`; the transport naks it and redelivers it after the
+ *   create was recorded. Appends carry the revision read, so concurrent handling of the two
+ *   cannot overwrite each other (a conflict reloads and replans).
+ * - The service name is the group, so a test that boots the module under a unique service name
+ *   gets a durable consumer of its own on a shared nats-server.
+ *
+ * Whatever a handler throws is treated as transient: the transport naks with a growing delay and
+ * dead-letters after its max deliveries. The one permanent refusal (a directory site outside the
+ * allow-list, or a malformed one) is logged and acknowledged instead, because retrying cannot
+ * change it.
+ */
+@Controller()
+export class WebexBridgeHandlers {
+  private readonly logger = new Logger(WebexBridgeHandlers.name);
+
+  constructor(
+    @Inject(ConnectWebexAccount) private readonly accounts: ConnectWebexAccount,
+    @Inject(MeetingLifecycle) private readonly lifecycle: MeetingLifecycle,
+  ) {}
+
+  /** cmd.webex-bridge.exchange-authorization-code, sent by the gateway's OAuth callback. */
+  @OnCommand(ExchangeWebexAuthorizationCode)
+  exchangeAuthorizationCode(@Payload() request: unknown) {
+    return this.accounts.handle(request);
+  }
+
+  @OnEvent(MeetingRequested)
+  async meetingRequested(@Payload() event: EventOf<typeof MeetingRequested>): Promise<void> {
+    this.logOutcome(event, await this.lifecycle.handle(event));
+  }
+
+  @OnEvent(CalendarEventChanged)
+  async calendarEventChanged(@Payload() event: EventOf<typeof CalendarEventChanged>): Promise<void> {
+    this.logOutcome(event, await this.lifecycle.handle(event));
+  }
+
+  /**
+   * Only the directory's site (google-ingest) is news here. Our own `webex-account` sites are
+   * ignored, and our own `directory` sites coming back through the bus answer `unchanged`
+   * without calling Webex, so nothing loops.
+   */
+  @OnEvent(WebexSiteResolved)
+  async webexSiteResolved(@Payload() event: EventOf<typeof WebexSiteResolved>): Promise<void> {
+    if (event.data.source !== 'directory') return;
+    try {
+      const outcome = await this.accounts.recordDirectorySite(event.data.userId, event.data.siteUrl, event);
+      this.logger.debug(`directory site for user ${event.data.userId}: ${outcome} (event ${event.id})`);
+    } catch (error) {
+      if (error instanceof WebexSiteNotAllowedError || error instanceof ContractViolationError) {
+        this.logger.warn(
+          `directory site refused for user ${event.data.userId} (event ${event.id}): ${error.name}`,
+        );
+        return;
+      }
+      throw error;
+    }
+  }
+
+  private logOutcome(event: { id: string; type: string }, outcome: HandleOutcome): void {
+    // Ids and kinds only: no titles, emails or tokens in logs.
+    this.logger.debug(
+      `${event.type} ${event.id} → meeting ${outcome.meetingId ?? '-'}: ${outcome.step}` +
+        (outcome.appended.length > 0 ? ` (appended ${outcome.appended.join(', ')})` : ''),
+    );
+  }
+}

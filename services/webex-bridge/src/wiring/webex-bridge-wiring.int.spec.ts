@@ -1,0 +1,396 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { INestApplication } from '@nestjs/common';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { firstValueFrom } from 'rxjs';
+import {
+  EventRelay,
+  busNames,
+  envelopeToEventToAppend,
+  recordedEventToEnvelope,
+  type JetStreamClient,
+} from '@scheduler/bus';
+import {
+  CalendarEventChanged,
+  ExchangeWebexAuthorizationCode,
+  MeetingRequested,
+  WebexSiteResolved,
+  createEvent,
+  newUuidV7,
+  parseEvent,
+  type DataOf,
+  type EventEnvelope,
+} from '@scheduler/contracts';
+import { createWebexEmulator, developmentClient, type WebexEmulator } from '@scheduler/emulators';
+import { createEventStore, StreamNotFoundError, type EventStore } from '@scheduler/event-store';
+import {
+  BUS_CLIENT,
+  EVENT_STORE,
+  MetricsRegistry,
+  NATS_CONNECTION,
+  createServiceApp,
+} from '@scheduler/runtime';
+import {
+  eventually,
+  isolatedSchema,
+  testInfrastructure,
+  uniqueName,
+  type IsolatedSchema,
+} from '@scheduler/testing';
+import { WebexOAuth } from '@scheduler/webex';
+import pg from 'pg';
+import { userStreamId } from '../accounts/index.js';
+import { WebexBridgeModule } from '../app.module.js';
+import { webexBridgeEnvironment, type WebexBridgeConfig } from '../config.js';
+import { meetingStreamId } from '../meeting-lifecycle/index.js';
+
+// The wired service in-process, over the real bus: the command over NATS request/reply, events
+// from the event store through relays and JetStream to the @OnEvent handlers.
+//
+// Isolation on the shared nats-server:
+// - BUS_PREFIX gives this file streams and subjects of its own (`<prefix>.evt.…`, including the
+//   command subject), so no other file's events reach our consumer and ours reach no one else's;
+//   the streams are deleted afterwards.
+// - the service still runs under a unique name (durable consumer, relay checkpoint, metrics
+//   label), so nothing is shared even with a prefix collision.
+// - in production MeetingRequested, CalendarEventChanged and WebexSiteResolved are published by
+//   the gateway's and google-ingest's relays (one publishing relay per event type); here a second
+//   relay (unique name, those three types only, same prefix) stands in for them, over the same
+//   event store.
+// - event store, private database and data-key store each get an isolated schema.
+
+const tenantId = 'demo.example';
+const redirectUri = 'https://scheduler.example/v1/oauth/webex/callback';
+const service = uniqueName('webex_bridge').replace(/_/g, '-');
+const names = busNames(uniqueName('webex_bridge_wiring'));
+
+let emulator: WebexEmulator;
+let eventStoreSchema: IsolatedSchema;
+let privateSchema: IsolatedSchema;
+let keyStoreSchema: IsolatedSchema;
+let app: INestApplication;
+let store: EventStore;
+let relayStore: EventStore;
+let upstreamRelay: EventRelay;
+let privateDatabase: pg.Pool;
+
+const newUserId = () => `1${randomBytes(8).readBigUInt64BE().toString().padStart(20, '0')}`;
+
+beforeAll(async () => {
+  emulator = createWebexEmulator({ sweepIntervalMs: 0 });
+  await emulator.listen();
+  [eventStoreSchema, privateSchema, keyStoreSchema] = await Promise.all([
+    isolatedSchema('webex_bridge_events'),
+    isolatedSchema('webex_bridge_private'),
+    isolatedSchema('webex_bridge_keys'),
+  ]);
+  const config: WebexBridgeConfig = webexBridgeEnvironment.parse({
+    HTTP_PORT: '0',
+    NATS_URL: testInfrastructure().natsUrl,
+    EVENT_STORE_URL: eventStoreSchema.connectionString,
+    LOG_LEVEL: 'warn',
+    BUS_PREFIX: names.prefix,
+    DATABASE_URL: privateSchema.connectionString,
+    KEY_STORE_URL: keyStoreSchema.connectionString,
+    KEY_ENCRYPTION_KEY: `test-kek:${randomBytes(32).toString('base64')}`,
+    WEBEX_API_BASE_URL: `${emulator.url}/v1`,
+    WEBEX_CLIENT_ID: developmentClient.clientId,
+    WEBEX_CLIENT_SECRET: developmentClient.clientSecret,
+    WEBEX_REDIRECT_URI: redirectUri,
+  });
+  app = await createServiceApp(
+    {
+      service,
+      environment: webexBridgeEnvironment,
+      module: (validated) => WebexBridgeModule.forRoot(validated, { service }),
+      consumesEvents: true,
+    },
+    config,
+  );
+  await app.startAllMicroservices();
+  await app.init();
+  store = app.get<EventStore>(EVENT_STORE);
+  privateDatabase = new pg.Pool({ connectionString: privateSchema.connectionString, max: 2 });
+  relayStore = await createEventStore(eventStoreSchema.connectionString);
+  upstreamRelay = await EventRelay.start({
+    store: relayStore,
+    connection: app.get<NatsConnection>(NATS_CONNECTION),
+    relayName: `${service}-upstream`,
+    names,
+    filter: { types: [MeetingRequested.type, CalendarEventChanged.type, WebexSiteResolved.type] },
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await upstreamRelay?.stop();
+  await relayStore?.close();
+  await privateDatabase?.end();
+  await app?.close();
+  // The app's connection is closed by now: remove this file's streams over one of our own.
+  const nats = await connect({ servers: testInfrastructure().natsUrl });
+  try {
+    const jsm = await jetstreamManager(nats);
+    for (const stream of [names.eventStream, names.deadLetterStream, names.checkpointStream])
+      expect(await jsm.streams.delete(stream)).toBe(true);
+  } finally {
+    await nats.close();
+  }
+  await Promise.all([eventStoreSchema?.drop(), privateSchema?.drop(), keyStoreSchema?.drop()]);
+  await emulator?.close();
+}, 60_000);
+
+// Helpers
+
+/** What the user's browser does: Webex's /authorize redirects back to the gateway with a code. */
+async function authorizationCode(email: string): Promise<string> {
+  const oauth = new WebexOAuth({
+    baseUrl: `${emulator.url}/v1`,
+    clientId: developmentClient.clientId,
+    clientSecret: developmentClient.clientSecret,
+    redirectUri,
+  });
+  const response = await fetch(oauth.authorizationUrl({ state: 'state-1', loginHint: email }), {
+    redirect: 'manual',
+  });
+  expect(response.status).toBe(302);
+  return new URL(response.headers.get('location')!).searchParams.get('code')!;
+}
+
+async function connectedUser(
+  sites: { siteUrl: string; default?: boolean }[] = [{ siteUrl: 'acme.webex.com' }],
+) {
+  const email = `user${randomBytes(5).toString('hex')}@example.com`;
+  emulator.seedUser({ email, displayName: 'Ada Lovelace', timezone: 'Europe/Berlin', sites });
+  const userId = newUserId();
+  const client = app.get<JetStreamClient>(BUS_CLIENT);
+  const answer = await firstValueFrom(
+    client.send(ExchangeWebexAuthorizationCode, {
+      tenantId,
+      userId,
+      code: await authorizationCode(email),
+      redirectUri,
+      correlationId: `connect-${userId}`,
+    }),
+  );
+  return { email, userId, answer };
+}
+
+async function readTypes(streamId: string): Promise<string[]> {
+  try {
+    return (await store.readStream(streamId)).map((record) => record.type);
+  } catch (error) {
+    if (error instanceof StreamNotFoundError) return [];
+    throw error;
+  }
+}
+
+async function meetingEvents(meetingId: string): Promise<EventEnvelope[]> {
+  return (await store.readStream(meetingStreamId(meetingId))).map((record) =>
+    parseEvent(recordedEventToEnvelope(record)),
+  );
+}
+
+function futureTimes(daysAhead: number, minutes = 30) {
+  const start = Math.ceil((Date.now() + daysAhead * 86_400_000) / 3_600_000) * 3_600_000;
+  return { start: new Date(start).toISOString(), end: new Date(start + minutes * 60_000).toISOString() };
+}
+
+/** What the gateway does: append the intent, unsealed, to a new meeting stream. */
+async function requestMeeting(userId: string, organizerEmail: string) {
+  const meetingId = newUuidV7();
+  const request = createEvent(MeetingRequested, {
+    streamId: meetingStreamId(meetingId),
+    tenantId,
+    data: {
+      meetingId,
+      userId,
+      source: 'calendar',
+      calendarId: organizerEmail,
+      eventId: `ev${meetingId.replaceAll('-', '').slice(-12)}`,
+      title: 'Design review',
+      ...futureTimes(3),
+      timeZone: 'Europe/Berlin',
+      invitees: [{ email: 'grace@example.com', displayName: 'Grace' }],
+    },
+  });
+  await store.append(request.streamId, [envelopeToEventToAppend(request)], 'no_stream');
+  return request;
+}
+
+/** What google-ingest appends for the calendar event that carries the meeting's conference. */
+async function appendCalendarChange(
+  request: EventEnvelope<'MeetingRequested', DataOf<typeof MeetingRequested>>,
+  organizerEmail: string,
+  data: Record<string, unknown>,
+) {
+  const { userId, calendarId, eventId, meetingId } = request.data;
+  const change = createEvent(CalendarEventChanged, {
+    streamId: `calendarEvent-${userId}.${eventId}`,
+    tenantId,
+    data: {
+      userId,
+      calendarId,
+      eventId,
+      conference: { meetingId, conferenceId: '1' },
+      ...(data.change === 'cancelled'
+        ? {}
+        : {
+            iCalUID: `${eventId}@google.com`,
+            organizedByUser: true,
+            title: request.data.title,
+            start: request.data.start,
+            end: request.data.end,
+            timeZone: request.data.timeZone,
+            attendees: [{ email: organizerEmail }, ...request.data.invitees],
+            organizerEmail,
+            updatedAt: new Date().toISOString(),
+          }),
+      ...data,
+    } as never,
+  });
+  await store.append(change.streamId, [envelopeToEventToAppend(change)], 'any');
+  return change;
+}
+
+const liveWebexMeetingsTagged = (tag: string) =>
+  [...emulator.state.meetings.values()].filter(
+    (meeting) => meeting.deletedAtMs === undefined && meeting.integrationTags.includes(tag),
+  );
+
+/** Deliveries our consumer answered with a nak (a handler threw). */
+async function nakCount(): Promise<number> {
+  const metric = await app
+    .get(MetricsRegistry)
+    .registry.getSingleMetric('scheduler_bus_consumer_handled_total')
+    ?.get();
+  return (metric?.values ?? [])
+    .filter((value) => value.labels.outcome === 'nakked' && value.labels.group === service)
+    .reduce((sum, value) => sum + value.value, 0);
+}
+
+const meetingRequests = (method: string, webexMeetingId: string) =>
+  emulator.requests.list({ method, pathPrefix: `/v1/meetings/${webexMeetingId}` });
+
+// Specifications
+
+describe('webex-bridge wired over NATS', () => {
+  it('connects a Webex account through ExchangeWebexAuthorizationCode over request/reply', async () => {
+    const { userId, answer } = await connectedUser();
+    expect(answer).toEqual({ userId, connected: true });
+    expect(await readTypes(userStreamId(userId))).toEqual(['WebexAccountConnected', 'WebexSiteResolved']);
+  });
+
+  it('creates, updates and deletes the Webex meeting from events appended to the store', async () => {
+    const { email, userId } = await connectedUser();
+
+    // MeetingRequested → relay → JetStream → handler → Webex create → MeetingScheduled.
+    const request = await requestMeeting(userId, email);
+    const meetingId = request.data.meetingId;
+    await eventually(async () => {
+      expect((await meetingEvents(meetingId)).map((event) => event.type)).toEqual([
+        'MeetingRequested',
+        'MeetingScheduled',
+      ]);
+    }, 20_000);
+    const [created] = liveWebexMeetingsTagged(meetingId);
+    expect(created).toBeDefined();
+    expect(created!.title).toBe('Design review');
+    const scheduled = (await meetingEvents(meetingId))[1]!;
+    expect(scheduled.causationId).toBe(request.id);
+    expect(scheduled.correlationId).toBe(request.correlationId);
+
+    // A new time in the calendar → one PATCH with the whole desired state → MeetingUpdated.
+    const moved = futureTimes(4, 45);
+    await appendCalendarChange(request, email, { change: 'updated', ...moved });
+    await eventually(async () => {
+      expect((await meetingEvents(meetingId)).map((event) => event.type)).toContain('MeetingUpdated');
+    }, 20_000);
+    expect(meetingRequests('PATCH', created!.id)).toHaveLength(1);
+    expect(emulator.state.meetings.get(created!.id)!.startMs).toBe(Date.parse(moved.start));
+
+    // Cancelled in the calendar → Webex DELETE → MeetingCancelled; the Webex meeting is gone.
+    await appendCalendarChange(request, email, { change: 'cancelled' });
+    await eventually(async () => {
+      expect((await meetingEvents(meetingId)).map((event) => event.type)).toEqual([
+        'MeetingRequested',
+        'MeetingScheduled',
+        'MeetingUpdated',
+        'MeetingCancelled',
+      ]);
+    }, 20_000);
+    expect(liveWebexMeetingsTagged(meetingId)).toEqual([]);
+    expect(meetingRequests('DELETE', created!.id)).toHaveLength(1);
+    expect(meetingRequests('PATCH', created!.id)).toHaveLength(1);
+  }, 90_000);
+
+  it('a change that overtakes the create is redelivered until the meeting exists, then applied once', async () => {
+    const { email, userId } = await connectedUser();
+    const naksBefore = await nakCount();
+    // A slow create, so that the change is sure to arrive while the meeting is still requested.
+    emulator.faults.add({ method: 'POST', pathPrefix: '/v1/meetings', latencyMs: 1_500, times: 1 });
+    const request = await requestMeeting(userId, email);
+    const meetingId = request.data.meetingId;
+    // Different streams (meeting-… and calendarEvent-…): nothing orders these two deliveries.
+    const moved = futureTimes(5, 60);
+    await appendCalendarChange(request, email, { change: 'updated', ...moved });
+
+    await eventually(async () => {
+      expect((await meetingEvents(meetingId)).map((event) => event.type)).toEqual([
+        'MeetingRequested',
+        'MeetingScheduled',
+        'MeetingUpdated',
+      ]);
+    }, 30_000);
+    const [created] = liveWebexMeetingsTagged(meetingId);
+    expect(
+      emulator.requests
+        .list({ method: 'POST', pathPrefix: '/v1/meetings' })
+        .filter((entry) => entry.path === '/v1/meetings' && entry.status < 300)
+        .filter((entry) =>
+          (entry.body as { integrationTags?: string[] }).integrationTags?.includes(meetingId),
+        ),
+    ).toHaveLength(1);
+    expect(meetingRequests('PATCH', created!.id)).toHaveLength(1);
+    expect(emulator.state.meetings.get(created!.id)!.startMs).toBe(Date.parse(moved.start));
+    // The change did overtake the create: MeetingNotScheduledYetError, nak, redelivery.
+    expect(await nakCount()).toBeGreaterThan(naksBefore);
+  }, 60_000);
+
+  it("google-ingest's directory site overrides the account's site, and our own event coming back changes nothing", async () => {
+    const { userId } = await connectedUser([
+      { siteUrl: 'acme.webex.com', default: true },
+      { siteUrl: 'hq.webex.com' },
+    ]);
+    await eventually(async () => expect(await readTypes(userStreamId(userId))).toHaveLength(2), 10_000);
+    const fromDirectory = createEvent(WebexSiteResolved, {
+      streamId: userStreamId(userId),
+      tenantId,
+      data: { userId, siteUrl: 'hq.webex.com', source: 'directory' },
+    });
+    await store.append(fromDirectory.streamId, [envelopeToEventToAppend(fromDirectory)], 'any');
+
+    const cachedSite = async () => {
+      const { rows } = await privateDatabase.query<{ site_url: string; site_source: string }>(
+        'SELECT site_url, site_source FROM webex_accounts WHERE user_id = $1',
+        [userId],
+      );
+      return rows[0];
+    };
+    await eventually(
+      async () => expect(await cachedSite()).toEqual({ site_url: 'hq.webex.com', site_source: 'directory' }),
+      20_000,
+    );
+    const templateReads = () =>
+      emulator.requests
+        .list({ method: 'GET', pathPrefix: '/v1/meetings/templates' })
+        .filter((entry) => JSON.stringify(entry.query).includes('hq.webex.com'));
+    expect(templateReads()).toHaveLength(1);
+    // Whatever the bridge appended for it travels the bus back to the bridge: give it time to
+    // come round, then nothing more must have been read or appended (no loop).
+    const typesAfterResolve = await readTypes(userStreamId(userId));
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(templateReads()).toHaveLength(1);
+    expect(await readTypes(userStreamId(userId))).toEqual(typesAfterResolve);
+  }, 60_000);
+});
