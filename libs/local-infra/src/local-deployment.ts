@@ -71,7 +71,6 @@ export function localServiceEnvironments(
       GOOGLE_CLIENT_SECRET: deployment.google.clientSecret,
       GOOGLE_REDIRECT_URI: `${gatewayUrl}/v1/oauth/google/callback`,
       GOOGLE_API_BASE_URL: deployment.googleUrl,
-      ALLOWED_HOSTED_DOMAINS: deployment.tenantDomain,
       PUBLIC_WEBHOOK_BASE_URL: `http://127.0.0.1:${deployment.ports.googleIngest}`,
     },
     'webex-bridge': {

@@ -6,4 +6,5 @@ await runService({
   service: 'google-ingest',
   environment: googleIngestEnvironment,
   module: (config) => GoogleIngestModule.forRoot(config),
+  consumesEvents: true,
 });
