@@ -1,0 +1,173 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { demoGoogleClient, demoTenant } from '@scheduler/emulators';
+import { eventually, startJourneyStack, type JourneyStack } from '@scheduler/testing';
+
+// The first user journey through the whole system: four service processes, real NATS and
+// PostgreSQL, the Google and Webex emulators. Connect both accounts through the gateway's
+// OAuth redirects, add a Webex meeting to a Calendar event, change the event, delete it.
+const alice = demoTenant.user;
+
+interface MeetingView {
+  meetingId: string;
+  status: string;
+  title?: string;
+  start?: string;
+  joinLink?: string;
+}
+
+interface WebexMeeting {
+  id: string;
+  title: string;
+  start: string;
+  end: string;
+  timezone: string;
+  integrationTags?: string[];
+}
+
+let stack: JourneyStack;
+let idToken: string;
+
+/** Follows redirects by hand (the browser's part), returning the final response. */
+async function browse(url: string, init: RequestInit = {}, hops = 6): Promise<Response> {
+  let response = await fetch(url, { ...init, redirect: 'manual' });
+  for (let hop = 0; hop < hops && response.status >= 300 && response.status < 400; hop++) {
+    const location = response.headers.get('location');
+    if (!location) break;
+    response = await fetch(new URL(location, url), { redirect: 'manual' });
+  }
+  return response;
+}
+
+async function api<T>(path: string, init: { method?: string; body?: unknown; token?: string } = {}) {
+  const response = await fetch(`${stack.gatewayUrl}${path}`, {
+    method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+    headers: {
+      'content-type': 'application/json',
+      ...(init.token !== undefined ? { authorization: `Bearer ${init.token}` } : {}),
+    },
+    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+  });
+  const text = await response.text();
+  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+}
+
+async function webexMeetings(): Promise<WebexMeeting[]> {
+  const answer = await stack.webex.request<{ meetings: WebexMeeting[] }>('/webex/meetings');
+  return answer.meetings;
+}
+
+beforeAll(async () => {
+  stack = await startJourneyStack();
+  idToken = (
+    await stack.google.request<{ idToken: string }>('/google/id-token', {
+      email: alice,
+      audience: demoGoogleClient.clientId,
+    })
+  ).idToken;
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('journey: connect, add a meeting, keep it in sync', () => {
+  it('connects Google through the gateway (google-ingest exchanges the code and watches the calendar)', async () => {
+    const returnTo = encodeURIComponent(`${stack.gatewayUrl}/health/live`);
+    const done = await browse(`${stack.gatewayUrl}/v1/oauth/google/start?returnTo=${returnTo}`);
+    expect(done.status).toBeLessThan(400);
+    await eventually(async () => {
+      const channels = await stack.google.request<{ channels: Array<{ stopped: boolean }> }>(
+        '/google/channels',
+      );
+      expect(channels.channels.filter((channel) => !channel.stopped)).toHaveLength(1);
+    }, 20_000);
+  });
+
+  it('connects Webex through the gateway (webex-bridge exchanges the code)', async () => {
+    const start = await api<{ authorizationUrl: string }>('/v1/oauth/webex/start', {
+      body: { returnTo: `${stack.gatewayUrl}/health/live` },
+      token: idToken,
+    });
+    expect(start.status).toBe(200);
+    const done = await browse(start.body.authorizationUrl);
+    expect(done.status).toBeLessThan(400);
+  });
+
+  let meetingId: string;
+  let calendarEventId: string;
+
+  it('adds a Webex meeting to a Calendar event: 202, then attached with the join link', async () => {
+    const startAt = new Date(Date.now() + 2 * 24 * 3600_000);
+    startAt.setUTCMinutes(0, 0, 0);
+    const event = await stack.google.request<{ id: string }>(
+      `/google/calendars/${encodeURIComponent(alice)}/events`,
+      {
+        summary: 'Quarterly planning',
+        start: { dateTime: startAt.toISOString(), timeZone: 'Europe/Berlin' },
+        end: { dateTime: new Date(startAt.getTime() + 3600_000).toISOString(), timeZone: 'Europe/Berlin' },
+        attendees: [{ email: 'bob@demo.example', displayName: 'Bob' }],
+      },
+    );
+    calendarEventId = event.id;
+    const added = await api<{ meetingId: string }>('/v1/meetings', {
+      body: { calendarId: alice, eventId: event.id },
+      token: idToken,
+    });
+    expect(added.status).toBe(202);
+    meetingId = added.body.meetingId;
+
+    const view = await eventually(async () => {
+      const answer = await api<MeetingView>(`/v1/meetings/${meetingId}`, { token: idToken });
+      expect(answer.body.status).toBe('attached');
+      return answer.body;
+    }, 30_000);
+    expect(view.joinLink).toMatch(/^https:\/\//);
+    const meetings = await webexMeetings();
+    expect(meetings).toHaveLength(1);
+    expect(meetings[0]).toMatchObject({ title: 'Quarterly planning', timezone: 'Europe/Berlin' });
+    expect(meetings[0]!.integrationTags).toContain(meetingId);
+    expect(Date.parse(meetings[0]!.start)).toBe(startAt.getTime());
+  });
+
+  it('a time change in Calendar reaches Webex', async () => {
+    const moved = new Date(Date.now() + 3 * 24 * 3600_000);
+    moved.setUTCMinutes(30, 0, 0);
+    await stack.google.request(
+      `/google/calendars/${encodeURIComponent(alice)}/events/${calendarEventId}`,
+      {
+        start: { dateTime: moved.toISOString(), timeZone: 'Europe/Berlin' },
+        end: { dateTime: new Date(moved.getTime() + 1800_000).toISOString(), timeZone: 'Europe/Berlin' },
+      },
+      'PATCH',
+    );
+    await eventually(async () => {
+      const [meeting] = await webexMeetings();
+      expect(Date.parse(meeting!.start)).toBe(moved.getTime());
+    }, 30_000);
+  });
+
+  it('a subject change in Calendar reaches Webex', async () => {
+    await stack.google.request(
+      `/google/calendars/${encodeURIComponent(alice)}/events/${calendarEventId}`,
+      { summary: 'Quarterly planning (moved)' },
+      'PATCH',
+    );
+    await eventually(async () => {
+      const [meeting] = await webexMeetings();
+      expect(meeting!.title).toBe('Quarterly planning (moved)');
+    }, 30_000);
+  });
+
+  it('deleting the event deletes the Webex meeting', async () => {
+    await stack.google.request(
+      `/google/calendars/${encodeURIComponent(alice)}/events/${calendarEventId}`,
+      undefined,
+      'DELETE',
+    );
+    await eventually(async () => expect(await webexMeetings()).toHaveLength(0), 30_000);
+    await eventually(async () => {
+      const answer = await api<MeetingView>(`/v1/meetings/${meetingId}`, { token: idToken });
+      expect(answer.body.status).toBe('cancelled');
+    }, 30_000);
+  });
+});
