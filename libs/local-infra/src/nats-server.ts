@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { freePort, waitForPort } from './ports.js';
 
 export interface RunningNatsServer {
@@ -17,6 +17,12 @@ export interface NatsServerOptions {
   storeDir?: string;
   /** Called with each child pid so that a supervisor can reap it after a crash. */
   onSpawn?: (pid: number) => void;
+  /**
+   * JetStream's file-store budget, e.g. "1T". Every stream with a max_bytes limit reserves
+   * that much of it up front, so a test run creating many streams needs a large budget even
+   * though it writes little; unset, the server takes 75% of the free disk.
+   */
+  maxFileStore?: string;
 }
 
 export class NatsServerNotInstalledError extends Error {
@@ -43,16 +49,21 @@ export function findNatsServerBinary(): string {
 }
 
 /**
- * Starts `nats-server -js` on loopback. JetStream syncs on every write (`sync_interval:
- * always` equivalent is not a CLI flag in 2.9, so tests accept the default; production
- * settings live in deploy/k8s and docs/architecture.md).
+ * Starts nats-server with JetStream on loopback, from a generated config file. It keeps
+ * JetStream's default fsync interval: Debian's 2.9 has no `sync_interval` option. Production
+ * needs `sync_interval: always` on 2.10 or newer (docs/bus.md).
  */
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<RunningNatsServer> {
   const binary = findNatsServerBinary();
   const port = options.port ?? (await freePort());
   const ownsStore = !options.storeDir;
   const storeDir = options.storeDir ?? mkdtempSync(join(tmpdir(), 'scheduler-nats-'));
-  const child: ChildProcess = spawn(binary, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], {
+  const configFile = join(mkdtempSync(join(tmpdir(), 'scheduler-nats-config-')), 'nats.conf');
+  writeFileSync(
+    configFile,
+    `jetstream {\n  store_dir: ${JSON.stringify(storeDir)}\n${options.maxFileStore ? `  max_file_store: ${options.maxFileStore}\n` : ''}}\n`,
+  );
+  const child: ChildProcess = spawn(binary, ['-c', configFile, '-a', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -85,6 +96,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
         clearTimeout(timer);
       }
       if (ownsStore) rmSync(storeDir, { recursive: true, force: true });
+      rmSync(dirname(configFile), { recursive: true, force: true });
     },
   };
 }

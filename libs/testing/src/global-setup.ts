@@ -36,7 +36,8 @@ export default async function globalSetup(): Promise<void> {
   const started: Array<{ stop(): Promise<void> }> = [];
   const parts: string[] = [];
   if (!process.env.TEST_NATS_URL) {
-    const nats = await startNatsServer({ onSpawn: recordPid });
+    // Many test files each create their own prefixed streams; their reservations need room.
+    const nats = await startNatsServer({ onSpawn: recordPid, maxFileStore: '4T' });
     started.push(nats);
     process.env.TEST_NATS_URL = nats.url;
     parts.push(`nats-server ${nats.url}`);

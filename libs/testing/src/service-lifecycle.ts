@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { isolatedSchema, type IsolatedSchema } from './isolation.js';
+import { isolatedSchema, uniqueName, type IsolatedSchema } from './isolation.js';
 import { testInfrastructure } from './infrastructure.js';
 import { startServiceProcess, type ServiceName } from './service-process.js';
 
@@ -25,6 +25,8 @@ export function describeServiceLifecycle(
 
     it('boots, reports live and ready, serves /metrics, and exits 0 on SIGTERM', async () => {
       const process = await startServiceProcess(service, {
+        // Its own JetStream names, so the booted service never consumes another file's events.
+        BUS_PREFIX: uniqueName(`lifecycle_${service}`),
         ...(typeof environment === 'function' ? environment(schema) : environment),
         NATS_URL: testInfrastructure().natsUrl,
         EVENT_STORE_URL: schema.connectionString,
@@ -42,10 +44,21 @@ export function describeServiceLifecycle(
         expect(Object.keys(ready.info)).toEqual(expect.arrayContaining(['nats', 'postgres']));
         const metrics = await (await fetch(`${process.baseUrl}/metrics`)).text();
         expect(metrics).toContain(`process_cpu_user_seconds_total{service="${service}"}`);
-      } finally {
-        const exit = await process.stop('SIGTERM');
-        expect(exit).toBe(0);
+      } catch (error) {
+        await process.stop('SIGKILL');
+        // The cause is in what the process printed; a failed exit check would hide it.
+        throw new Error(
+          `${service} failed its lifecycle check: ${String(error)}\n${process.output().slice(-4000)}`,
+          {
+            cause: error,
+          },
+        );
       }
+      const exit = await process.stop('SIGTERM');
+      if (exit !== 0)
+        throw new Error(
+          `${service} exited with ${String(exit)} on SIGTERM:\n${process.output().slice(-4000)}`,
+        );
       const messages = process.logs().map((line) => line.message);
       expect(messages).toContain('SIGTERM received: shutting down');
       expect(messages).toContain('shutdown complete');

@@ -2,7 +2,6 @@ import { describeServiceLifecycle } from '@scheduler/testing';
 
 describeServiceLifecycle('gateway', (schema) => ({
   READ_MODEL_URL: schema.connectionString,
-  BUS_PREFIX: 'lifecycle_gateway',
   PUBLIC_BASE_URL: 'https://scheduler.example',
   GOOGLE_CLIENT_ID: 'scheduler-lifecycle.apps.googleusercontent.com',
   ALLOWED_HOSTED_DOMAINS: 'demo.example',
