@@ -170,4 +170,52 @@ describe('journey: connect, add a meeting, keep it in sync', () => {
       expect(answer.body.status).toBe('cancelled');
     }, 30_000);
   });
+
+  it('survives webex-bridge being SIGKILLed while Webex accepts the create: exactly one Webex meeting, journey completes', async () => {
+    // Webex takes 2 s to answer the next create; the bridge is killed while it waits, and
+    // Webex completes the create anyway: the bridge died between the call and its append.
+    await stack.webex.request('/faults', {
+      method: 'POST',
+      pathPrefix: '/v1/meetings',
+      latencyMs: 2_000,
+      times: 1,
+    });
+    const startAt = new Date(Date.now() + 4 * 24 * 3600_000);
+    startAt.setUTCMinutes(0, 0, 0);
+    const event = await stack.google.request<{ id: string }>(
+      `/google/calendars/${encodeURIComponent(alice)}/events`,
+      {
+        summary: 'Crash drill',
+        start: { dateTime: startAt.toISOString(), timeZone: 'Europe/Berlin' },
+        end: { dateTime: new Date(startAt.getTime() + 3600_000).toISOString(), timeZone: 'Europe/Berlin' },
+      },
+    );
+    const added = await api<{ meetingId: string }>('/v1/meetings', {
+      body: { calendarId: alice, eventId: event.id },
+      token: idToken,
+    });
+    expect(added.status).toBe(202);
+    const crashed = added.body.meetingId;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const killing = stack.restart('webex-bridge', 'SIGKILL');
+    // Webex finishes the create the dead bridge asked for.
+    await eventually(async () => {
+      const tagged = (await webexMeetings()).filter((meeting) => meeting.integrationTags?.includes(crashed));
+      expect(tagged).toHaveLength(1);
+    }, 15_000);
+    await killing;
+    // The restarted bridge gets MeetingRequested again (unacked), finds the meeting by its
+    // integration tag and adopts it instead of creating a second one.
+    await eventually(async () => {
+      const answer = await api<MeetingView>(`/v1/meetings/${crashed}`, { token: idToken });
+      expect(answer.body.status).toBe('attached');
+    }, 60_000);
+    const tagged = (await webexMeetings()).filter((meeting) => meeting.integrationTags?.includes(crashed));
+    expect(tagged).toHaveLength(1);
+    const { rows } = await stack.eventStore.query(
+      `SELECT event_type FROM "${stack.eventStoreSchema}".event_store_events WHERE stream_id = $1 ORDER BY global_position`,
+      [`meeting-${crashed}`],
+    );
+    expect(rows.filter((row) => row.event_type === 'MeetingScheduled')).toHaveLength(1);
+  }, 120_000);
 });

@@ -23,7 +23,8 @@ export interface JourneyStack {
   /** Reads the deployment's event store directly (for assertions on the log). */
   readonly eventStore: pg.Pool;
   readonly eventStoreSchema: string;
-  restart(service: ServiceName): Promise<ServiceProcess>;
+  /** Stops the service (SIGTERM, or SIGKILL for a crash) and starts it again. */
+  restart(service: ServiceName, signal?: NodeJS.Signals): Promise<ServiceProcess>;
   stop(): Promise<void>;
 }
 
@@ -103,8 +104,8 @@ export async function startJourneyStack(): Promise<JourneyStack> {
     services,
     eventStore,
     eventStoreSchema: events.schema,
-    restart: async (service) => {
-      await services[service].stop('SIGTERM');
+    restart: async (service, signal = 'SIGTERM') => {
+      await services[service].stop(signal);
       return start(service);
     },
     async stop() {
