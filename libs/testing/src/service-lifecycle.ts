@@ -1,7 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type * as JestGlobals from '@jest/globals';
 import { isolatedSchema, uniqueName, type IsolatedSchema } from './isolation.js';
 import { testInfrastructure } from './infrastructure.js';
 import { startServiceProcess, type ServiceName } from './service-process.js';
+
+// Jest's globals, read when a suite is declared: importing '@jest/globals' would make this
+// package unusable outside jest (benchmarks and tools import @scheduler/testing too).
+const jest = () => globalThis as unknown as typeof JestGlobals;
 
 /**
  * The lifecycle every service must honour: boot against real NATS and PostgreSQL, report
@@ -16,6 +20,7 @@ export function describeServiceLifecycle(
    */
   environment: Record<string, string> | ((schema: IsolatedSchema) => Record<string, string>) = {},
 ): void {
+  const { afterAll, beforeAll, describe, expect, it } = jest();
   describe(`${service} process`, () => {
     let schema: IsolatedSchema;
     beforeAll(async () => {
