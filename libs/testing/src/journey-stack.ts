@@ -25,6 +25,11 @@ export interface JourneyStack {
   readonly eventStoreSchema: string;
   /** Stops the service (SIGTERM, or SIGKILL for a crash) and starts it again. */
   restart(service: ServiceName, signal?: NodeJS.Signals): Promise<ServiceProcess>;
+  /**
+   * Connects the demo user's Google and Webex accounts through the gateway's OAuth redirects
+   * (the emulators consent) and returns a Google ID token for the gateway's API.
+   */
+  connectDemoUser(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -104,6 +109,24 @@ export async function startJourneyStack(): Promise<JourneyStack> {
     services,
     eventStore,
     eventStoreSchema: events.schema,
+    async connectDemoUser() {
+      const gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
+      const google = new EmulatorControl(emulators.googleUrl);
+      const { idToken } = await google.request<{ idToken: string }>('/google/id-token', {
+        email: demoTenant.user,
+        audience: demoGoogleClient.clientId,
+      });
+      const returnTo = `${gatewayUrl}/health/live`;
+      await followRedirects(`${gatewayUrl}/v1/oauth/google/start?returnTo=${encodeURIComponent(returnTo)}`);
+      const start = await fetch(`${gatewayUrl}/v1/oauth/webex/start`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${idToken}` },
+        body: JSON.stringify({ returnTo }),
+      });
+      const { authorizationUrl } = (await start.json()) as { authorizationUrl: string };
+      await followRedirects(authorizationUrl);
+      return idToken;
+    },
     restart: async (service, signal = 'SIGTERM') => {
       await services[service].stop(signal);
       return start(service);
@@ -115,4 +138,14 @@ export async function startJourneyStack(): Promise<JourneyStack> {
       await Promise.allSettled(schemas.map((created) => created.drop()));
     },
   };
+}
+
+/** The browser's part of an OAuth round trip: follow redirects until a page answers. */
+async function followRedirects(url: string): Promise<void> {
+  let response = await fetch(url, { redirect: 'manual' });
+  for (let hop = 0; hop < 6 && response.status >= 300 && response.status < 400; hop++) {
+    response = await fetch(new URL(response.headers.get('location')!, url), { redirect: 'manual' });
+  }
+  if (response.status >= 400)
+    throw new Error(`${url} ended with ${response.status}: ${await response.text()}`);
 }
