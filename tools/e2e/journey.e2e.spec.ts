@@ -25,6 +25,17 @@ interface WebexMeeting {
 }
 
 let stack: JourneyStack;
+
+expect.extend({
+  toBeAtLeastOne(received: number) {
+    return { pass: received >= 1, message: () => `expected at least one log line, found ${received}` };
+  },
+});
+declare module 'expect' {
+  interface AsymmetricMatchers {
+    toBeAtLeastOne(): void;
+  }
+}
 let idToken: string;
 
 /** Follows redirects by hand (the browser's part), returning the final response. */
@@ -127,6 +138,29 @@ describe('journey: connect, add a meeting, keep it in sync', () => {
     expect(meetings[0]).toMatchObject({ title: 'Quarterly planning', timezone: 'Europe/Berlin' });
     expect(meetings[0]!.integrationTags).toContain(meetingId);
     expect(Date.parse(meetings[0]!.start)).toBe(startAt.getTime());
+  });
+
+  it('one correlation id follows the add through the logs of gateway, webex-bridge and google-ingest', async () => {
+    const { rows } = await stack.eventStore.query<{ correlationId: string }>(
+      `SELECT metadata->>'correlationId' AS "correlationId" FROM "${stack.eventStoreSchema}".event_store_events
+        WHERE stream_id = $1 AND event_type = 'MeetingRequested'`,
+      [`meeting-${meetingId}`],
+    );
+    const correlationId = rows[0]!.correlationId;
+    await eventually(() => {
+      const linesPerService = Object.fromEntries(
+        (['gateway', 'webex-bridge', 'google-ingest'] as const).map((service) => [
+          service,
+          stack.services[service].logs().filter((line) => JSON.stringify(line).includes(correlationId))
+            .length,
+        ]),
+      );
+      expect(linesPerService).toEqual({
+        gateway: expect.toBeAtLeastOne(),
+        'webex-bridge': expect.toBeAtLeastOne(),
+        'google-ingest': expect.toBeAtLeastOne(),
+      });
+    }, 10_000);
   });
 
   it('a time change in Calendar reaches Webex', async () => {

@@ -272,6 +272,17 @@ export class JetStreamServer
       await this.runHandler(handler, envelope, new JetStreamContext([message, group.durable]));
       message.ack();
       this.metrics.consumerHandled.inc({ group: group.name, outcome: 'acked' });
+      // Ids only, never data: one line per handled event carries the journey's correlation id.
+      this.logger.log?.({
+        message: 'event handled',
+        consumer: group.durable,
+        eventType: envelope.type,
+        eventId: envelope.id,
+        streamId: envelope.streamId,
+        correlationId: envelope.correlationId,
+        causationId: envelope.causationId,
+        deliveryCount,
+      });
     } catch (error) {
       if (deliveryCount >= this.maxDeliveries) {
         await this.deadLetter(group, message, 'max-deliveries', error);

@@ -27,7 +27,8 @@ export function loggingModule(service: string, level: string) {
         response.setHeader(CORRELATION_HEADER, id);
         return id;
       },
-      customAttributeKeys: { reqId: 'correlationId' },
+      // Every request log line carries the correlation id that the events it causes carry too.
+      customProps: (request) => ({ correlationId: (request as { id?: unknown }).id }),
       autoLogging: {
         ignore: (request) => (request.url ?? '').startsWith('/health') || request.url === '/metrics',
       },
