@@ -62,6 +62,21 @@ async function api<T>(path: string, init: { method?: string; body?: unknown; tok
   return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
 }
 
+/** PATCHes of Webex meetings the emulator has received. */
+async function webexPatches(): Promise<number> {
+  const answer = await stack.webex.request<{ requests: unknown[] }>(
+    '/requests?method=PATCH&pathPrefix=/v1/meetings',
+  );
+  return answer.requests.length;
+}
+
+async function eventCount(): Promise<number> {
+  const { rows } = await stack.eventStore.query<{ count: string }>(
+    `SELECT count(*) AS count FROM "${stack.eventStoreSchema}".event_store_events`,
+  );
+  return Number(rows[0]!.count);
+}
+
 async function webexMeetings(): Promise<WebexMeeting[]> {
   const answer = await stack.webex.request<{ meetings: WebexMeeting[] }>('/webex/meetings');
   return answer.meetings;
@@ -190,6 +205,64 @@ describe('journey: connect, add a meeting, keep it in sync', () => {
       const [meeting] = await webexMeetings();
       expect(meeting!.title).toBe('Quarterly planning (moved)');
     }, 30_000);
+  });
+
+  it('the same change notified 5 more times, and a notification with a wrong channel token, change nothing', async () => {
+    const { notifications } = await stack.google.request<{
+      notifications: Array<{ delivered: boolean; resourceState: string; headers: Record<string, string> }>;
+    }>('/google/notifications');
+    const last = notifications
+      .filter((notification) => notification.delivered && notification.resourceState === 'exists')
+      .at(-1)!;
+    const patchesBefore = await webexPatches();
+    const webhook = `${stack.services['google-ingest'].baseUrl}/webhooks/google/calendar`;
+    const messageNumber = Number(last.headers['X-Goog-Message-Number']);
+    for (let repeat = 1; repeat <= 5; repeat++) {
+      const answer = await fetch(webhook, {
+        method: 'POST',
+        headers: { ...last.headers, 'X-Goog-Message-Number': String(messageNumber + repeat * 7) },
+      });
+      expect(answer.status).toBe(200);
+    }
+    const forged = await fetch(webhook, {
+      method: 'POST',
+      headers: {
+        ...last.headers,
+        'X-Goog-Channel-Token': 'not-the-channel-token',
+        'X-Goog-Message-Number': String(messageNumber + 99),
+      },
+    });
+    expect(forged.status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(await webexPatches()).toBe(patchesBefore);
+  });
+
+  it('refuses what it must, changing nothing: no token 401, forged token 401, unknown meeting 404, bad body 400', async () => {
+    const eventsBefore = await eventCount();
+    const noToken = await api<{ error: { code: string } }>('/v1/meetings', {
+      body: { calendarId: alice, eventId: calendarEventId },
+    });
+    expect(noToken.status).toBe(401);
+    const [header, payload, signature] = idToken.split('.') as [string, string, string];
+    const forgedPayload = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), sub: '999999999999' }),
+    ).toString('base64url');
+    const forged = await api('/v1/meetings', {
+      body: { calendarId: alice, eventId: calendarEventId },
+      token: `${header}.${forgedPayload}.${signature}`,
+    });
+    expect(forged.status).toBe(401);
+    const unknown = await api(`/v1/meetings/01890a5d-ac96-774b-bcce-b302099a8057`, { token: idToken });
+    expect(unknown.status).toBe(404);
+    const invalid = await api<{ error: { fields: Array<{ path: string }> } }>('/v1/meetings', {
+      body: { calendarId: '', eventIdd: 'x' },
+      token: idToken,
+    });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.error.fields.map((field) => field.path)).toEqual(
+      expect.arrayContaining(['calendarId', 'eventId']),
+    );
+    expect(await eventCount()).toBe(eventsBefore);
   });
 
   it('deleting the event deletes the Webex meeting', async () => {
