@@ -140,13 +140,7 @@ export class PostgresEventStore implements EventStore {
       values: [streamId, encodeExpected(expectedRevision), payload],
     });
     const row = result.rows[0]!;
-    if (row.outcome === OUTCOME_TOMBSTONED) throw new StreamDeletedError(streamId);
-    if (row.outcome === OUTCOME_WRONG_EXPECTED_REVISION)
-      throw new WrongExpectedVersionError(
-        streamId,
-        expectedRevision,
-        row.revision === null ? 'no_stream' : BigInt(row.revision),
-      );
+    throwIfRefused(streamId, expectedRevision, row);
     this.announceAppend();
     return {
       nextExpectedRevision: BigInt(row.revision!),
@@ -238,13 +232,7 @@ export class PostgresEventStore implements EventStore {
       values: [streamId, encodeExpected(expectedRevision), tombstone],
     });
     const row = result.rows[0]!;
-    if (row.outcome === OUTCOME_TOMBSTONED) throw new StreamDeletedError(streamId);
-    if (row.outcome === OUTCOME_WRONG_EXPECTED_REVISION)
-      throw new WrongExpectedVersionError(
-        streamId,
-        expectedRevision,
-        row.revision === null ? 'no_stream' : BigInt(row.revision),
-      );
+    throwIfRefused(streamId, expectedRevision, row);
   }
 
   private async readSubscriptionPage(
@@ -439,4 +427,20 @@ function toRecordedEvent(row: EventRow): RecordedEvent {
     metadata: row.metadata,
     recordedAt: row.recorded_at,
   };
+}
+
+/** The append and delete functions answer with an outcome; turn a refusal into its typed error. */
+function throwIfRefused(
+  streamId: string,
+  expectedRevision: ExpectedRevision,
+  row: { outcome: number; revision: string | null },
+): void {
+  if (row.outcome === OUTCOME_TOMBSTONED) throw new StreamDeletedError(streamId);
+  if (row.outcome === OUTCOME_WRONG_EXPECTED_REVISION) {
+    throw new WrongExpectedVersionError(
+      streamId,
+      expectedRevision,
+      row.revision === null ? 'no_stream' : BigInt(row.revision),
+    );
+  }
 }
