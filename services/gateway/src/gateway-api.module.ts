@@ -1,6 +1,5 @@
 import { type DynamicModule, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { createEventStore, type EventStore } from '@scheduler/event-store';
 import { GoogleOAuth, emulatorGoogleEndpoints, productionGoogleEndpoints } from '@scheduler/google';
 import { createReadModelStore, type ProjectionStore } from '@scheduler/read-models';
 import { AuthenticationGuard, IDENTITY_VERIFIER } from './authentication/authentication.guard.js';
@@ -10,7 +9,7 @@ import { ApiExceptionFilter } from './http/api-exception.filter.js';
 import { CALENDAR_EVENT_READER, type CalendarEventReader } from './meetings/calendar-event-reader.js';
 import { MeetingRequests } from './meetings/meeting-requests.js';
 import { MeetingsController } from './meetings/meetings.controller.js';
-import { EVENT_STORE, MeetingsReadModel, READ_MODEL_STORE } from './meetings/meetings-read-model.js';
+import { MeetingsReadModel, READ_MODEL_STORE } from './meetings/meetings-read-model.js';
 import {
   AUTHORIZATION_CODE_HANDOFF,
   type AuthorizationCodeHandoff,
@@ -30,16 +29,16 @@ export interface GatewayPorts {
   readonly authorizationCodeHandoff: AuthorizationCodeHandoff;
 }
 
-/** Closes the stores this module opened, after the projection runner stopped (onModuleDestroy). */
+/**
+ * Closes the read-model store after the projection runner stopped (onModuleDestroy). The
+ * event store is EventPlatformModule's, shared with the relay's owner, and closed there.
+ */
 @Injectable()
 class StoreConnections implements OnApplicationShutdown {
-  constructor(
-    @Inject(EVENT_STORE) private readonly eventStore: EventStore,
-    @Inject(READ_MODEL_STORE) private readonly readModels: ProjectionStore,
-  ) {}
+  constructor(@Inject(READ_MODEL_STORE) private readonly readModels: ProjectionStore) {}
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([this.readModels.close(), this.eventStore.close()]);
+    await this.readModels.close();
   }
 }
 
@@ -70,7 +69,6 @@ export class GatewayApiModule {
       module: GatewayApiModule,
       controllers: [MeetingsController, OAuthController],
       providers: [
-        { provide: EVENT_STORE, useFactory: () => createEventStore(config.EVENT_STORE_URL) },
         { provide: READ_MODEL_STORE, useFactory: () => createReadModelStore(config.READ_MODEL_URL) },
         StoreConnections,
         {

@@ -16,7 +16,8 @@ import {
   type CalendarEventDetails,
   type CalendarEventReader,
 } from './calendar-event-reader.js';
-import { EVENT_STORE, MeetingsReadModel } from './meetings-read-model.js';
+import { EVENT_STORE } from '@scheduler/runtime';
+import { MeetingsReadModel } from './meetings-read-model.js';
 
 export const meetingStreamId = (meetingId: string) => `${MeetingRequested.category}-${meetingId}`;
 

@@ -1,3 +1,4 @@
+import { EVENT_STORE } from '@scheduler/runtime';
 import {
   Inject,
   Injectable,
@@ -12,7 +13,6 @@ import { type DocumentCollection, type ProjectionStore, ProjectionRunner } from 
 import type { Principal } from '../authentication/identity-verifier.js';
 import { activeMeetingStatuses, type MeetingView, meetingsProjection } from './meetings-projection.js';
 
-export const EVENT_STORE = Symbol('EVENT_STORE');
 export const READ_MODEL_STORE = Symbol('READ_MODEL_STORE');
 
 const MAXIMUM_MEETINGS_PER_EVENT = 100;
