@@ -20,7 +20,7 @@ export { BusHeaders } from './wire.js';
 export { BusMetrics } from './metrics.js';
 export { PublishFailedError, NotAContractPatternError, CommandFailedError } from './errors.js';
 export { JetStreamServer, decodeEnvelope } from './transport/jetstream-server.js';
-export type { JetStreamServerOptions } from './transport/jetstream-server.js';
+export type { JetStreamServerOptions, EventOpener } from './transport/jetstream-server.js';
 export { JetStreamClient } from './transport/jetstream-client.js';
 export type { JetStreamClientOptions } from './transport/jetstream-client.js';
 export { JetStreamContext, NatsCommandContext } from './transport/jetstream-context.js';

@@ -10,6 +10,7 @@ export interface LocalDeployment {
     readonly gateway: string;
     readonly googleIngest: string;
     readonly webexBridge: string;
+    readonly retention: string;
   };
   readonly googleUrl: string;
   readonly webexUrl: string;
@@ -52,6 +53,7 @@ export function localServiceEnvironments(
   return {
     gateway: {
       ...common,
+      ...keys,
       HTTP_PORT: String(deployment.ports.gateway),
       READ_MODEL_URL: deployment.databases.gateway,
       PUBLIC_BASE_URL: gatewayUrl,
@@ -85,7 +87,9 @@ export function localServiceEnvironments(
     },
     retention: {
       ...common,
+      ...keys,
       HTTP_PORT: String(deployment.ports.retention),
+      DATABASE_URL: deployment.databases.retention,
     },
   };
 }

@@ -5,6 +5,7 @@ import { Logger } from 'nestjs-pino';
 import type { z } from 'zod';
 import { BusMetrics, JetStreamServer, busNames } from '@scheduler/bus';
 import { ConfigurationError, loadConfig, type ServiceEnvironment } from '@scheduler/config';
+import { PersonalDataCodec } from '@scheduler/crypto-shredding';
 
 export interface ServiceDefinition<Config extends ServiceEnvironment> {
   readonly service: string;
@@ -83,6 +84,7 @@ export async function createServiceApp<Config extends ServiceEnvironment>(
   app.useLogger(app.get(Logger));
   app.flushLogs();
   if (definition.consumesEvents) {
+    const personalData = app.get(PersonalDataCodec);
     app.connectMicroservice(
       {
         strategy: new JetStreamServer({
@@ -92,6 +94,8 @@ export async function createServiceApp<Config extends ServiceEnvironment>(
           ensureStreams: true,
           metrics: app.get(BusMetrics),
           connectionName: `${definition.service}-consumer`,
+          // Handlers see the personal data the producer sealed, or Redacted once it was purged.
+          openEvent: async (raw) => (await personalData.decode(raw)).event,
         }),
       },
       { inheritAppConfig: true },

@@ -11,6 +11,10 @@ export {
   EventPlatformModule,
   EVENT_STORE,
   BUS_CLIENT,
+  DATA_KEY_STORE,
   RelayLifecycle,
 } from './event-platform/event-platform.module.js';
+export { platformEnvironment, checkKeyRing, keyEncryptionKeysOf } from './event-platform/personal-data.js';
+export type { PlatformEnvironment } from './event-platform/personal-data.js';
 export type { EventPlatformOptions } from './event-platform/event-platform.module.js';
+export { PeriodicTask } from './scheduling/periodic-task.js';

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type * as JestGlobals from '@jest/globals';
 import { isolatedSchema, uniqueName, type IsolatedSchema } from './isolation.js';
 import { testInfrastructure } from './infrastructure.js';
@@ -32,6 +33,9 @@ export function describeServiceLifecycle(
       const process = await startServiceProcess(service, {
         // Its own JetStream names, so the booted service never consumes another file's events.
         BUS_PREFIX: uniqueName(`lifecycle_${service}`),
+        // Every service opens the shared data-key store (sealed personal data on the bus).
+        KEY_STORE_URL: schema.connectionString,
+        KEY_ENCRYPTION_KEY: `kek-lifecycle:${randomBytes(32).toString('base64')}`,
         ...(typeof environment === 'function' ? environment(schema) : environment),
         NATS_URL: testInfrastructure().natsUrl,
         EVENT_STORE_URL: schema.connectionString,

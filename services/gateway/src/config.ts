@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { env, serviceEnvironment } from '@scheduler/config';
+import { env } from '@scheduler/config';
 import { primitives } from '@scheduler/contracts';
+import { checkKeyRing, platformEnvironment } from '@scheduler/runtime';
 
 const domainList = z
   .string()
@@ -12,22 +13,24 @@ const domainList = z
   )
   .pipe(z.array(primitives.TenantId).min(1, { message: 'must name at least one domain' }));
 
-export const gatewayEnvironment = serviceEnvironment.extend({
-  /** Where the gateway's read models live: postgres:// locally, mongodb:// in production. */
-  READ_MODEL_URL: env.url(['postgres', 'postgresql', 'mongodb', 'mongodb+srv']),
-  /** The gateway's address as browsers reach it: OAuth callbacks and return URLs are under it. */
-  PUBLIC_BASE_URL: env.url(['https', 'http']),
-  /** Our Google OAuth client id: the audience every ID token must carry. */
-  GOOGLE_CLIENT_ID: z.string().min(1),
-  /** Comma-separated Google Workspace domains (the `hd` claim) this deployment serves. */
-  ALLOWED_HOSTED_DOMAINS: domainList,
-  /** HMAC key of the OAuth state parameter. */
-  OAUTH_STATE_SECRET: z
-    .string()
-    .refine((value) => Buffer.byteLength(value, 'utf8') >= 32, { message: 'must be at least 32 bytes' }),
-  /** Base URL of a Google emulator (tools/emulators); unset: the real Google endpoints. */
-  GOOGLE_API_BASE_URL: env.url(['http', 'https']).optional(),
-  WEBEX_CLIENT_ID: z.string().min(1),
-  WEBEX_AUTHORIZE_URL: env.url(['https', 'http']).default('https://webexapis.com/v1/authorize'),
-});
+export const gatewayEnvironment = platformEnvironment
+  .extend({
+    /** Where the gateway's read models live: postgres:// locally, mongodb:// in production. */
+    READ_MODEL_URL: env.url(['postgres', 'postgresql', 'mongodb', 'mongodb+srv']),
+    /** The gateway's address as browsers reach it: OAuth callbacks and return URLs are under it. */
+    PUBLIC_BASE_URL: env.url(['https', 'http']),
+    /** Our Google OAuth client id: the audience every ID token must carry. */
+    GOOGLE_CLIENT_ID: z.string().min(1),
+    /** Comma-separated Google Workspace domains (the `hd` claim) this deployment serves. */
+    ALLOWED_HOSTED_DOMAINS: domainList,
+    /** HMAC key of the OAuth state parameter. */
+    OAUTH_STATE_SECRET: z
+      .string()
+      .refine((value) => Buffer.byteLength(value, 'utf8') >= 32, { message: 'must be at least 32 bytes' }),
+    /** Base URL of a Google emulator (tools/emulators); unset: the real Google endpoints. */
+    GOOGLE_API_BASE_URL: env.url(['http', 'https']).optional(),
+    WEBEX_CLIENT_ID: z.string().min(1),
+    WEBEX_AUTHORIZE_URL: env.url(['https', 'http']).default('https://webexapis.com/v1/authorize'),
+  })
+  .superRefine(checkKeyRing);
 export type GatewayConfig = z.infer<typeof gatewayEnvironment>;

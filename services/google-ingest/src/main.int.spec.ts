@@ -11,8 +11,6 @@ import {
 // table names do not meet, and the boot test only needs them to be real and reachable.
 describeServiceLifecycle('google-ingest', (schema) => ({
   DATABASE_URL: schema.connectionString,
-  KEY_STORE_URL: schema.connectionString,
-  KEY_ENCRYPTION_KEY: `kek-lifecycle:${randomBytes(32).toString('base64')}`,
   GOOGLE_CLIENT_ID: 'scheduler-lifecycle.apps.googleusercontent.com',
   GOOGLE_CLIENT_SECRET: 'lifecycle-secret',
   GOOGLE_REDIRECT_URI: 'https://scheduler.example/v1/oauth/google/callback',

@@ -2,13 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import { describeServiceLifecycle, startServiceProcess, testInfrastructure } from '@scheduler/testing';
 
-// The bridge's own settings, valid: its private database and the data-key store live in the
-// test's isolated schema (both create their tables at start), a freshly generated key-encryption
-// key, and a Webex integration that is never called during a boot.
+// The bridge's own settings, valid: its private database lives in the
+// test's isolated schema (it creates its tables at start), and a Webex integration that is never
+// called during a boot.
 describeServiceLifecycle('webex-bridge', (schema) => ({
   DATABASE_URL: schema.connectionString,
-  KEY_STORE_URL: schema.connectionString,
-  KEY_ENCRYPTION_KEY: `lifecycle-kek:${randomBytes(32).toString('base64')}`,
   WEBEX_API_BASE_URL: 'http://127.0.0.1:9/v1',
   WEBEX_CLIENT_ID: 'scheduler-lifecycle-webex-client',
   WEBEX_CLIENT_SECRET: 'scheduler-lifecycle-webex-secret',

@@ -18,6 +18,7 @@ import {
 } from '@nestjs/microservices';
 import {
   ContractViolationError,
+  UnknownEventTypeError,
   eventContractsByType,
   parseEvent,
   type CommandContract,
@@ -43,6 +44,13 @@ import { JetStreamContext, NatsCommandContext } from './jetstream-context.js';
 import { handlerFailure, isCommandContract, isEventContract } from './patterns.js';
 import { defaultRetryDelay, retryDelayMs, type RetryDelayPolicy } from './retry-delay.js';
 
+/**
+ * Opens a received catalogue event: the personal-data codec decrypts its sealed fields, upcasts
+ * and validates it. A ContractViolationError or UnknownEventTypeError dead-letters the message;
+ * any other error (the key store is down) is transient and the message is redelivered.
+ */
+export type EventOpener = (raw: unknown) => Promise<EventEnvelope>;
+
 export interface JetStreamServerOptions {
   readonly servers: string | string[];
   readonly names?: BusNames;
@@ -58,6 +66,8 @@ export interface JetStreamServerOptions {
   readonly ensureStreams?: boolean | Partial<EventStreamLimits>;
   readonly metrics?: BusMetrics;
   readonly connectionName?: string;
+  /** Opens catalogue events before validation; without it they are parsed as they are (nothing sealed). */
+  readonly openEvent?: EventOpener;
 }
 
 interface HandlerGroup {
@@ -263,9 +273,14 @@ export class JetStreamServer
     }
     let envelope: EventEnvelope;
     try {
-      envelope = decodeEnvelope(contract, message.data);
+      envelope = await decodeEnvelope(contract, message.data, this.options.openEvent);
     } catch (error) {
-      await this.deadLetter(group, message, 'invalid-payload', error);
+      if (isContractError(error)) {
+        await this.deadLetter(group, message, 'invalid-payload', error);
+      } else {
+        // Could not open it now (the key store is unreachable): the payload itself may be fine.
+        this.retryLater(group, message, deliveryCount, error);
+      }
       return;
     }
     try {
@@ -287,13 +302,17 @@ export class JetStreamServer
       if (deliveryCount >= this.maxDeliveries) {
         await this.deadLetter(group, message, 'max-deliveries', error);
       } else {
-        message.nak(retryDelayMs(this.retryDelay, deliveryCount));
-        this.metrics.consumerHandled.inc({ group: group.name, outcome: 'nakked' });
-        this.logger.warn?.(
-          `${group.durable}: ${message.subject} #${message.info.streamSequence} failed on delivery ${deliveryCount}: ${describeError(error).message}`,
-        );
+        this.retryLater(group, message, deliveryCount, error);
       }
     }
+  }
+
+  private retryLater(group: HandlerGroup, message: JsMsg, deliveryCount: number, error: unknown): void {
+    message.nak(retryDelayMs(this.retryDelay, deliveryCount));
+    this.metrics.consumerHandled.inc({ group: group.name, outcome: 'nakked' });
+    this.logger.warn?.(
+      `${group.durable}: ${message.subject} #${message.info.streamSequence} failed on delivery ${deliveryCount}: ${describeError(error).message}`,
+    );
   }
 
   private async runHandler(handler: MessageHandler, envelope: EventEnvelope, context: JetStreamContext) {
@@ -402,8 +421,19 @@ export class JetStreamServer
   }
 }
 
-/** Validates (and upcasts) a received event with the contract its subject belongs to. */
-export function decodeEnvelope(contract: EventContract, data: Uint8Array): EventEnvelope {
+const isContractError = (error: unknown) =>
+  error instanceof ContractViolationError || error instanceof UnknownEventTypeError;
+
+/**
+ * Validates (and upcasts) a received event with the contract its subject belongs to. Catalogue
+ * events are opened by `open` when given (sealed personal data); other contracts (tests,
+ * extensions) validate as they are.
+ */
+export async function decodeEnvelope(
+  contract: EventContract,
+  data: Uint8Array,
+  open?: EventOpener,
+): Promise<EventEnvelope> {
   let raw: unknown;
   try {
     raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(data));
@@ -420,8 +450,8 @@ export function decodeEnvelope(contract: EventContract, data: Uint8Array): Event
       { path: 'type', message: `must be "${contract.type}" on this subject` },
     ]);
   }
-  // Catalogue events go through the upcasters; other contracts (tests, extensions) validate as they are.
-  return eventContractsByType.get(contract.type) === contract ? parseEvent(raw) : contract.parse(raw);
+  if (eventContractsByType.get(contract.type) !== contract) return contract.parse(raw);
+  return open ? open(raw) : parseEvent(raw);
 }
 
 function supportsMultipleFilters(connection: NatsConnection): boolean {

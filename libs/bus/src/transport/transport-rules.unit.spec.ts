@@ -50,18 +50,37 @@ describe('decodeEnvelope', () => {
     data: { meetingId, reason: 'user-request' },
   });
 
-  it('returns the validated envelope', () => {
-    expect(decodeEnvelope(MeetingCancelled, encode(event))).toEqual(event);
+  it('returns the validated envelope', async () => {
+    await expect(decodeEnvelope(MeetingCancelled, encode(event))).resolves.toEqual(event);
   });
 
-  it('rejects bytes that are not JSON, a payload of another type, and invalid data, with the path', () => {
-    expect(() => decodeEnvelope(MeetingCancelled, encode('{"half'))).toThrow(/not UTF-8 JSON/);
-    expect(() => decodeEnvelope(MeetingCancelled, new Uint8Array([0xff, 0xfe]))).toThrow(/not UTF-8 JSON/);
-    expect(() => decodeEnvelope(MeetingRequested, encode(event))).toThrow(/type: must be "MeetingRequested"/);
-    expect(() =>
+  it('rejects bytes that are not JSON, a payload of another type, and invalid data, with the path', async () => {
+    await expect(decodeEnvelope(MeetingCancelled, encode('{"half'))).rejects.toThrow(/not UTF-8 JSON/);
+    await expect(decodeEnvelope(MeetingCancelled, new Uint8Array([0xff, 0xfe]))).rejects.toThrow(
+      /not UTF-8 JSON/,
+    );
+    await expect(decodeEnvelope(MeetingRequested, encode(event))).rejects.toThrow(
+      /type: must be "MeetingRequested"/,
+    );
+    await expect(
       decodeEnvelope(MeetingCancelled, encode({ ...event, data: { meetingId, reason: 'x' } })),
-    ).toThrow(/data\.reason/);
-    expect(() => decodeEnvelope(MeetingCancelled, encode({ ...event, schemaVersion: 9 }))).toThrow(/newer/);
+    ).rejects.toThrow(/data\.reason/);
+    await expect(decodeEnvelope(MeetingCancelled, encode({ ...event, schemaVersion: 9 }))).rejects.toThrow(
+      /newer/,
+    );
+  });
+
+  it('hands catalogue events to the opener (sealed personal data) after the type check', async () => {
+    const opened: unknown[] = [];
+    const open = async (raw: unknown) => {
+      opened.push(raw);
+      return event;
+    };
+    await expect(decodeEnvelope(MeetingCancelled, encode(event), open)).resolves.toBe(event);
+    expect(opened).toEqual([JSON.parse(JSON.stringify(event))]);
+    // A payload on the wrong subject never reaches the opener.
+    await expect(decodeEnvelope(MeetingRequested, encode(event), open)).rejects.toThrow(/type: must be/);
+    expect(opened).toHaveLength(1);
   });
 });
 

@@ -10,7 +10,8 @@ import {
   exampleEventData,
   type EventOf,
 } from '@scheduler/contracts';
-import { serviceEnvironment, type ServiceEnvironment } from '@scheduler/config';
+import { randomBytes } from 'node:crypto';
+import { PersonalDataCodec, isSealedValue } from '@scheduler/crypto-shredding';
 import type { EventStore } from '@scheduler/event-store';
 import {
   eventually,
@@ -22,6 +23,7 @@ import {
 import { createServiceApp } from '../bootstrap.js';
 import { RuntimeModule } from '../runtime.module.js';
 import { BUS_CLIENT, EVENT_STORE, EventPlatformModule } from './event-platform.module.js';
+import { platformEnvironment, type PlatformEnvironment } from './personal-data.js';
 
 // A service wired the way the real ones are: its event reaches JetStream through its own
 // relay and comes back to its @OnEvent handler; a command is answered by its @OnCommand.
@@ -52,7 +54,7 @@ class ProbeHandlers {
 
 @Module({})
 class ProbeModule {
-  static forRoot(config: ServiceEnvironment): DynamicModule {
+  static forRoot(config: PlatformEnvironment): DynamicModule {
     return {
       module: ProbeModule,
       imports: [
@@ -70,8 +72,10 @@ describe('EventPlatformModule', () => {
 
   beforeAll(async () => {
     schema = await isolatedSchema('event_platform');
-    const config = serviceEnvironment.parse({
+    const config = platformEnvironment.parse({
       HTTP_PORT: '0',
+      KEY_STORE_URL: schema.connectionString,
+      KEY_ENCRYPTION_KEY: `kek-platform:${randomBytes(32).toString('base64')}`,
       NATS_URL: testInfrastructure().natsUrl,
       EVENT_STORE_URL: schema.connectionString,
       LOG_LEVEL: 'warn',
@@ -80,7 +84,7 @@ describe('EventPlatformModule', () => {
     app = await createServiceApp(
       {
         service,
-        environment: serviceEnvironment,
+        environment: platformEnvironment,
         module: (validated) => ProbeModule.forRoot(validated),
         consumesEvents: true,
       },
@@ -107,6 +111,28 @@ describe('EventPlatformModule', () => {
     const handled = received.find((entry) => entry.id === event.id)!;
     expect(handled.data.title).toBe(event.data.title);
     expect(handled.correlationId).toBe(event.correlationId);
+  });
+
+  it('stores personal data sealed, carries it sealed over JetStream, and hands it opened to the handler', async () => {
+    const store = app.get<EventStore>(EVENT_STORE);
+    const codec = app.get(PersonalDataCodec);
+    const data = {
+      ...exampleEventData.MeetingRequested[0]!,
+      meetingId: '01964f4e-7b2a-7c1d-9e3f-5a6b7c8d9e0f',
+    };
+    const event = createEvent(MeetingRequested, {
+      streamId: `meeting-${data.meetingId}`,
+      tenantId: 'demo.example',
+      data,
+    });
+    await store.append(event.streamId, [envelopeToEventToAppend(await codec.encode(event))], 'no_stream');
+    const [stored] = await store.readStream(event.streamId);
+    expect(isSealedValue(stored!.data.title)).toBe(true);
+    expect(JSON.stringify(stored!.data)).not.toContain(event.data.title);
+    await eventually(() => expect(received.map((entry) => entry.id)).toContain(event.id), 15_000);
+    const handled = received.find((entry) => entry.id === event.id)!;
+    expect(handled.data.title).toBe(event.data.title);
+    expect(handled.data.invitees).toEqual(event.data.invitees);
   });
 
   it('answers a command over request/reply, and refuses a request that breaks the contract', async () => {

@@ -13,15 +13,25 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { BusMetrics, EventRelay, JetStreamClient, busNames, ensureBusStreams } from '@scheduler/bus';
 import type { EventContract } from '@scheduler/contracts';
 import type { ServiceEnvironment } from '@scheduler/config';
+import {
+  PersonalDataCodec,
+  SecretBox,
+  SubjectKeys,
+  openDataKeyStore,
+  type DataKeyStore,
+} from '@scheduler/crypto-shredding';
 import { createEventStore, type EventStore } from '@scheduler/event-store';
 import { ReadinessRegistry } from '../health/readiness-registry.js';
 import { MetricsRegistry } from '../metrics/metrics.js';
 import { NATS_CONNECTION, SERVICE_CONFIG } from '../tokens.js';
+import { keyEncryptionKeysOf, type PlatformEnvironment } from './personal-data.js';
 
 /** The deployment's event store (the log), as this service's handlers use it. */
 export const EVENT_STORE = Symbol('EVENT_STORE');
 /** Commands (request/reply) to other services, validated by their contracts. */
 export const BUS_CLIENT = Symbol('BUS_CLIENT');
+/** The deployment's shared data-key store (crypto-shredding): forgetting a subject's key is the purge. */
+export const DATA_KEY_STORE = Symbol('DATA_KEY_STORE');
 
 export interface EventPlatformOptions {
   readonly service: string;
@@ -81,16 +91,23 @@ class EventPlatformConnections implements OnApplicationShutdown {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(BUS_CLIENT) private readonly client: JetStreamClient,
+    @Inject(DATA_KEY_STORE) private readonly dataKeys: DataKeyStore,
   ) {}
 
+  // Runs after the transport drained (Nest closes microservices first): no handler still needs them.
   async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([this.client.close(), this.store.close()]);
+    await Promise.allSettled([this.client.close(), this.store.close(), this.dataKeys.close()]);
   }
 }
 
 /**
- * The event store, the relay and the command client for one service. Import it after
- * RuntimeModule (it uses the shared NATS connection, readiness and metrics).
+ * The event store, the relay, the command client and personal-data sealing for one service.
+ * Import it after RuntimeModule (it uses the shared NATS connection, readiness and metrics);
+ * the service's configuration must extend platformEnvironment.
+ *
+ * PersonalDataCodec seals the personal fields of events before they are appended and opens
+ * them when they are read; the JetStream transport opens received events with it too, so a
+ * handler sees plaintext, or a Redacted marker once the subject was forgotten.
  */
 @Module({})
 export class EventPlatformModule {
@@ -119,6 +136,38 @@ export class EventPlatformModule {
           },
         },
         {
+          provide: DATA_KEY_STORE,
+          inject: [SERVICE_CONFIG],
+          useFactory: async (config: PlatformEnvironment) => {
+            const store = openDataKeyStore(config.KEY_STORE_URL);
+            try {
+              // Idempotent and safe under concurrent starts; a store that is down fails the start.
+              await store.ensureSchema();
+            } catch (error) {
+              await store.close();
+              throw error;
+            }
+            return store;
+          },
+        },
+        {
+          provide: SecretBox,
+          inject: [SERVICE_CONFIG, DATA_KEY_STORE],
+          useFactory: (config: PlatformEnvironment, store: DataKeyStore) =>
+            new SecretBox(new SubjectKeys({ store, keyEncryptionKeys: keyEncryptionKeysOf(config) })),
+        },
+        {
+          provide: PersonalDataCodec,
+          inject: [SecretBox],
+          useFactory: (secretBox: SecretBox) =>
+            new PersonalDataCodec({
+              secretBox,
+              logger: {
+                error: (details, message) => new Logger('PersonalData').error(details, message),
+              },
+            }),
+        },
+        {
           provide: BusMetrics,
           inject: [MetricsRegistry],
           useFactory: (metrics: MetricsRegistry) => new BusMetrics(metrics.registry),
@@ -126,7 +175,7 @@ export class EventPlatformModule {
         RelayLifecycle,
         EventPlatformConnections,
       ],
-      exports: [EVENT_STORE, BUS_CLIENT, BusMetrics],
+      exports: [EVENT_STORE, BUS_CLIENT, BusMetrics, DATA_KEY_STORE, SecretBox, PersonalDataCodec],
     };
   }
 }

@@ -419,8 +419,12 @@ describe('google-ingest wired', () => {
     const reader = await PostgresEventStore.connect({ connectionString: schemas[0]!.connectionString });
     try {
       const recorded = await reader.readStream(calendarEventStreamId(aliceId, eventId));
-      expect(recorded.map((event) => [event.type, (event.data as { title: string }).title])).toEqual([
-        ['CalendarEventChanged', 'Late change'],
+      // Stored sealed under the meeting's key (the app, and with it its codec, is closed by now).
+      expect(recorded.map((event) => [event.type, (event.data as { title: unknown }).title])).toEqual([
+        [
+          'CalendarEventChanged',
+          expect.objectContaining({ $sealed: 'v1', subject: expect.stringMatching(/^meeting:/) }),
+        ],
       ]);
     } finally {
       await reader.close();

@@ -8,12 +8,10 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import type pg from 'pg';
-import type { DataKeyStore } from '@scheduler/crypto-shredding';
-import { ReadinessRegistry, SERVICE_CONFIG } from '@scheduler/runtime';
+import { PeriodicTask, ReadinessRegistry, SERVICE_CONFIG } from '@scheduler/runtime';
 import { ChannelManager } from '../channels/index.js';
 import type { GoogleIngestConfig } from '../config.js';
-import { PeriodicTask } from './periodic-task.js';
-import { DATA_KEY_STORE, PRIVATE_DATABASE } from './tokens.js';
+import { PRIVATE_DATABASE } from './tokens.js';
 
 /**
  * The service's own connections and background work: readiness of the private database, the
@@ -30,7 +28,6 @@ export class GoogleIngestLifecycle
   constructor(
     @Inject(SERVICE_CONFIG) config: GoogleIngestConfig,
     @Inject(PRIVATE_DATABASE) private readonly pool: pg.Pool,
-    @Inject(DATA_KEY_STORE) private readonly keyStore: DataKeyStore,
     private readonly channels: ChannelManager,
     private readonly readiness: ReadinessRegistry,
   ) {
@@ -93,6 +90,6 @@ export class GoogleIngestLifecycle
   /** After the transport drained: a handler may have started a sync (a connect's first sync) meanwhile. */
   async onApplicationShutdown(): Promise<void> {
     await this.channels.idle();
-    await Promise.allSettled([this.pool.end(), this.keyStore.close()]);
+    await this.pool.end().catch(() => undefined);
   }
 }

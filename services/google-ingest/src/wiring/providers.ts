@@ -1,12 +1,6 @@
 import { Logger, type Provider } from '@nestjs/common';
 import pg from 'pg';
-import {
-  PersonalDataCodec,
-  PostgresDataKeyStore,
-  SecretBox,
-  SubjectKeys,
-  type DataKeyStore,
-} from '@scheduler/crypto-shredding';
+import { PersonalDataCodec, SecretBox } from '@scheduler/crypto-shredding';
 import type { EventStore } from '@scheduler/event-store';
 import {
   GoogleOAuth,
@@ -20,8 +14,8 @@ import { CalendarEventReader } from '../calendar-events/index.js';
 import { CalendarSyncEngine, ensureCalendarSyncSchema } from '../calendar-sync/index.js';
 import { ChannelManager, ensureChannelSchema } from '../channels/index.js';
 import { ConferenceAttacher } from '../conference-attachment/index.js';
-import { keyEncryptionKeyRing, type GoogleIngestConfig } from '../config.js';
-import { DATA_KEY_STORE, GOOGLE_ENDPOINTS, PRIVATE_DATABASE } from './tokens.js';
+import type { GoogleIngestConfig } from '../config.js';
+import { GOOGLE_ENDPOINTS, PRIVATE_DATABASE } from './tokens.js';
 
 /** Where Google pushes calendar notifications, under PUBLIC_WEBHOOK_BASE_URL. */
 export const CALENDAR_WEBHOOK_PATH = 'webhooks/google/calendar';
@@ -58,32 +52,6 @@ export const googleIngestProviders: Provider[] = [
       }
       return pool;
     },
-  },
-  {
-    provide: DATA_KEY_STORE,
-    inject: [SERVICE_CONFIG],
-    useFactory: async (config: GoogleIngestConfig) => {
-      const store = new PostgresDataKeyStore({ connectionString: config.KEY_STORE_URL });
-      try {
-        await store.ensureSchema();
-      } catch (error) {
-        await store.close();
-        throw error;
-      }
-      return store;
-    },
-  },
-  {
-    provide: SubjectKeys,
-    inject: [SERVICE_CONFIG, DATA_KEY_STORE],
-    useFactory: (config: GoogleIngestConfig, store: DataKeyStore) =>
-      new SubjectKeys({ store, keyEncryptionKeys: keyEncryptionKeyRing(config) }),
-  },
-  { provide: SecretBox, inject: [SubjectKeys], useFactory: (keys: SubjectKeys) => new SecretBox(keys) },
-  {
-    provide: PersonalDataCodec,
-    inject: [SecretBox],
-    useFactory: (secretBox: SecretBox) => new PersonalDataCodec({ secretBox }),
   },
   {
     provide: GOOGLE_ENDPOINTS,
@@ -132,8 +100,9 @@ export const googleIngestProviders: Provider[] = [
   },
   {
     provide: CalendarSyncEngine,
-    inject: [PRIVATE_DATABASE, EVENT_STORE],
-    useFactory: (pool: pg.Pool, eventStore: EventStore) => new CalendarSyncEngine({ pool, eventStore }),
+    inject: [PRIVATE_DATABASE, EVENT_STORE, PersonalDataCodec],
+    useFactory: (pool: pg.Pool, eventStore: EventStore, personalData: PersonalDataCodec) =>
+      new CalendarSyncEngine({ pool, eventStore, personalData }),
   },
   {
     provide: ChannelManager,

@@ -2,7 +2,5 @@
 
 /** pg.Pool on DATABASE_URL: the service's private database (tokens, channels, sync state). */
 export const PRIVATE_DATABASE = Symbol('PRIVATE_DATABASE');
-/** The deployment's data-key store (KEY_STORE_URL). */
-export const DATA_KEY_STORE = Symbol('DATA_KEY_STORE');
 /** Google's endpoints: the emulator's when GOOGLE_API_BASE_URL is set, the real ones otherwise. */
 export const GOOGLE_ENDPOINTS = Symbol('GOOGLE_ENDPOINTS');
