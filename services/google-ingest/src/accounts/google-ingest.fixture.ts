@@ -64,6 +64,25 @@ export interface GoogleIngestFixture {
   close(): Promise<void>;
 }
 
+/**
+ * Sealing whose data keys live in the test's schema under a fresh key-encryption key, as the
+ * platform builds it in production (EventPlatformModule).
+ */
+export async function testPersonalData(
+  pool: pg.Pool,
+): Promise<{ codec: PersonalDataCodec; secretBox: SecretBox; keys: SubjectKeys }> {
+  const dataKeys = new PostgresDataKeyStore({ pool });
+  await dataKeys.ensureSchema();
+  const keys = new SubjectKeys({
+    store: dataKeys,
+    keyEncryptionKeys: KeyEncryptionKeyRing.fromConfig({
+      primary: { id: 'kek-test', key: randomBytes(32).toString('base64') },
+    }),
+  });
+  const secretBox = new SecretBox(keys);
+  return { codec: new PersonalDataCodec({ secretBox }), secretBox, keys };
+}
+
 export async function startGoogleIngestFixture(
   name: string,
   users: Array<{ email: string; name?: string; timeZone?: string; siteUrl?: string }>,
@@ -73,8 +92,7 @@ export async function startGoogleIngestFixture(
   await ensureCalendarSyncSchema(pool);
   await ensureChannelSchema(pool);
   await ensureGoogleAccountSchema(pool);
-  const dataKeys = new PostgresDataKeyStore({ pool });
-  await dataKeys.ensureSchema();
+  const { codec, secretBox, keys } = await testPersonalData(pool);
   const store = await PostgresEventStore.connect({ connectionString: schema.connectionString });
   const emulator = await createGoogleEmulator({ push: { retryBaseDelayMs: 50 } });
   await emulator.listen();
@@ -89,14 +107,6 @@ export async function startGoogleIngestFixture(
   });
   const endpoints = emulatorGoogleEndpoints(emulator.url);
   const oauth = new GoogleOAuth({ clientId, clientSecret, redirectUri, endpoints });
-  const keys = new SubjectKeys({
-    store: dataKeys,
-    keyEncryptionKeys: KeyEncryptionKeyRing.fromConfig({
-      primary: { id: 'kek-test', key: randomBytes(32).toString('base64') },
-    }),
-  });
-  const secretBox = new SecretBox(keys);
-  const codec = new PersonalDataCodec({ secretBox });
   const clock = () => emulator.clock.now();
   const tokenErrors: unknown[] = [];
   const tokens = new GoogleTokenStore({
@@ -108,7 +118,7 @@ export async function startGoogleIngestFixture(
     clock,
     onTokensError: (error) => tokenErrors.push(error),
   });
-  const engine = new CalendarSyncEngine({ pool, eventStore: store, clock });
+  const engine = new CalendarSyncEngine({ pool, eventStore: store, personalData: codec, clock });
   const webhook: Server = createServer();
   await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
   const channels = new ChannelManager({

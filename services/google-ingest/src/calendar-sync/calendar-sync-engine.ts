@@ -8,7 +8,8 @@ import {
   type EventOf,
   newUuidV7,
 } from '@scheduler/contracts';
-import { envelopeToEventToAppend } from '@scheduler/bus';
+import { envelopeToEventToAppend, recordedEventToEnvelope } from '@scheduler/bus';
+import type { PersonalDataCodec } from '@scheduler/crypto-shredding';
 import { type EventStore, type ExpectedRevision, WrongExpectedVersionError } from '@scheduler/event-store';
 import {
   type CalendarEvent,
@@ -43,6 +44,8 @@ export interface CalendarSyncEngineOptions {
   /** The service's private database (sync state and linked events). */
   readonly pool: pg.Pool;
   readonly eventStore: EventStore;
+  /** Seals the personal fields of CalendarEventChanged (title, attendees) before they are stored. */
+  readonly personalData: PersonalDataCodec;
   readonly clock?: () => Date;
   /** events.list page size (Google's default is 250, its maximum 2500). */
   readonly pageSize?: number;
@@ -98,10 +101,12 @@ const LOCK_NAMESPACE = 'google-ingest/calendar-sync';
 export class CalendarSyncEngine {
   private readonly pool: pg.Pool;
   private readonly eventStore: EventStore;
+  private readonly personalData: PersonalDataCodec;
   private readonly clock: () => Date;
   private readonly pageSize: number | undefined;
 
   constructor(options: CalendarSyncEngineOptions) {
+    this.personalData = options.personalData;
     this.pool = options.pool;
     this.eventStore = options.eventStore;
     this.clock = options.clock ?? (() => new Date());
@@ -306,27 +311,28 @@ export class CalendarSyncEngine {
       return;
     }
     const expected: ExpectedRevision = row ? BigInt(row.stream_revision) : 'no_stream';
+    const sealed = envelopeToEventToAppend(await this.personalData.encode(envelope));
     let revision: bigint;
     try {
-      revision = (await this.eventStore.append(streamId, [envelopeToEventToAppend(envelope)], expected))
-        .nextExpectedRevision;
+      revision = (await this.eventStore.append(streamId, [sealed], expected)).nextExpectedRevision;
       run.result.emitted[data.change] += 1;
     } catch (error) {
       if (!(error instanceof WrongExpectedVersionError)) throw error;
       const last = await lastEventOf(this.eventStore, streamId);
+      // Opened to compare: a forgotten (purged) value stays redacted, fails the parse, and is
+      // simply emitted again, sealed as forgotten.
       const lastData =
-        last?.type === CalendarEventChanged.type ? CalendarEventChanged.data.safeParse(last.data) : undefined;
+        last?.type === CalendarEventChanged.type
+          ? CalendarEventChanged.data.safeParse(
+              (await this.personalData.decode(recordedEventToEnvelope(last))).event.data,
+            )
+          : undefined;
       if (last && lastData?.success && stateDigest(lastData.data, salt) === digest) {
         revision = last.revision;
         run.result.unchanged += 1;
       } else {
-        revision = (
-          await this.eventStore.append(
-            streamId,
-            [envelopeToEventToAppend(envelope)],
-            last ? last.revision : 'no_stream',
-          )
-        ).nextExpectedRevision;
+        revision = (await this.eventStore.append(streamId, [sealed], last ? last.revision : 'no_stream'))
+          .nextExpectedRevision;
         run.result.emitted[data.change] += 1;
       }
     }

@@ -2,8 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { CalendarEventChanged, newUuidV7 } from '@scheduler/contracts';
 import { createGoogleEmulator, type GoogleEmulator, EmulatorControl } from '@scheduler/emulators';
+import { recordedEventToEnvelope } from '@scheduler/bus';
+import type { PersonalDataCodec } from '@scheduler/crypto-shredding';
 import { PostgresEventStore, type RecordedEvent } from '@scheduler/event-store';
 import { GoogleCalendarClient, GoogleOAuth, emulatorGoogleEndpoints } from '@scheduler/google';
+import { testPersonalData } from '../accounts/google-ingest.fixture.js';
 import { isolatedSchema, type IsolatedSchema } from '@scheduler/testing';
 import {
   type CalendarAccount,
@@ -22,6 +25,7 @@ let emulator: GoogleEmulator;
 let schema: IsolatedSchema;
 let pool: pg.Pool;
 let store: PostgresEventStore;
+let personalData: PersonalDataCodec;
 let engine: CalendarSyncEngine;
 let alice: CalendarAccount;
 let bobEmail: string;
@@ -85,12 +89,22 @@ const conferenceFor = (meetingId: string, meetingNumber = '2551234567') =>
 const changeEvent = (eventId: string, changes: Record<string, unknown>) =>
   control(`${calendarPath(alice.email)}/events/${eventId}`, changes, 'PATCH');
 
-const calendarEvents = async (eventId?: string): Promise<RecordedEvent[]> => {
+/** As stored: personal fields sealed. */
+const storedCalendarEvents = async (eventId?: string): Promise<RecordedEvent[]> => {
   const events = await store.readAll({ filter: { categories: ['calendarEvent'] } });
   return eventId
     ? events.filter((event) => event.streamId === calendarEventStreamId(alice.userId, eventId))
     : events;
 };
+
+/** Opened, as a consumer sees them. */
+const calendarEvents = async (eventId?: string): Promise<RecordedEvent[]> =>
+  Promise.all(
+    (await storedCalendarEvents(eventId)).map(async (event) => ({
+      ...event,
+      data: (await personalData.decode(recordedEventToEnvelope(event))).event.data as RecordedEvent['data'],
+    })),
+  );
 
 const watchEvents = () => store.readAll({ filter: { categories: ['calendarWatch'] } });
 
@@ -112,7 +126,8 @@ beforeAll(async () => {
   pool = new pg.Pool({ connectionString: schema.connectionString, max: 8 });
   await ensureCalendarSyncSchema(pool);
   store = await PostgresEventStore.connect({ connectionString: schema.connectionString });
-  engine = new CalendarSyncEngine({ pool, eventStore: store, pageSize: 3 });
+  ({ codec: personalData } = await testPersonalData(pool));
+  engine = new CalendarSyncEngine({ pool, eventStore: store, personalData, pageSize: 3 });
   emulator = await createGoogleEmulator({ push: { retryBaseDelayMs: 50 } });
   await emulator.listen();
   const seeded = emulator.seed({
@@ -182,6 +197,12 @@ describe('calendar sync', () => {
     );
     expect(everything).not.toContain(plain.id);
     expect(everything).not.toContain('Dentist');
+    // Ours is there, but its personal fields are sealed under the meeting's key.
+    expect(everything).toContain(linkedId);
+    expect(everything).not.toContain('Planning');
+    expect(everything).not.toContain(bobEmail);
+    const [stored] = await storedCalendarEvents(linkedId);
+    expect((stored!.data as { title: unknown }).title).toMatchObject({ subject: `meeting:${meetingId}` });
     const state = await privateState();
     expect(state).not.toContain(plain.id);
     expect(state).toContain(linkedId);
@@ -233,7 +254,10 @@ describe('calendar sync', () => {
 
   it('five concurrent syncs of one change (five replicas) emit exactly once', async () => {
     await changeEvent(linkedId, { summary: 'Planning (five times)' });
-    const engines = Array.from({ length: 5 }, () => new CalendarSyncEngine({ pool, eventStore: store }));
+    const engines = Array.from(
+      { length: 5 },
+      () => new CalendarSyncEngine({ pool, eventStore: store, personalData }),
+    );
     // Slow listings keep all five in flight at once (an idle connection each, so none starts late).
     await Promise.all(Array.from({ length: 5 }, () => pool.connect())).then((clients) =>
       clients.forEach((client) => client.release()),

@@ -4,8 +4,11 @@ import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { newUuidV7 } from '@scheduler/contracts';
 import { createGoogleEmulator, type GoogleEmulator, EmulatorControl } from '@scheduler/emulators';
+import { recordedEventToEnvelope } from '@scheduler/bus';
+import type { PersonalDataCodec } from '@scheduler/crypto-shredding';
 import { PostgresEventStore, type RecordedEvent } from '@scheduler/event-store';
 import { GoogleCalendarClient, GoogleOAuth, emulatorGoogleEndpoints } from '@scheduler/google';
+import { testPersonalData } from '../accounts/google-ingest.fixture.js';
 import { eventually, isolatedSchema, type IsolatedSchema } from '@scheduler/testing';
 import {
   type CalendarAccount,
@@ -26,6 +29,7 @@ let emulator: GoogleEmulator;
 let schema: IsolatedSchema;
 let pool: pg.Pool;
 let store: PostgresEventStore;
+let personalData: PersonalDataCodec;
 let manager: ChannelManager;
 let alice: CalendarAccount;
 let webhook: Server;
@@ -66,9 +70,15 @@ async function settle(): Promise<void> {
   await manager.idle();
 }
 
+/** Opened, as a consumer sees them (the store holds their personal fields sealed). */
 const calendarEvents = async (eventId: string): Promise<RecordedEvent[]> =>
-  (await store.readAll({ filter: { categories: ['calendarEvent'] } })).filter(
-    (event) => event.streamId === calendarEventStreamId(alice.userId, eventId),
+  Promise.all(
+    (await store.readAll({ filter: { categories: ['calendarEvent'] } }))
+      .filter((event) => event.streamId === calendarEventStreamId(alice.userId, eventId))
+      .map(async (event) => ({
+        ...event,
+        data: (await personalData.decode(recordedEventToEnvelope(event))).event.data as RecordedEvent['data'],
+      })),
   );
 const watchEvents = () => store.readAll({ filter: { categories: ['calendarWatch'] } });
 
@@ -106,6 +116,7 @@ beforeAll(async () => {
   await ensureCalendarSyncSchema(pool);
   await ensureChannelSchema(pool);
   store = await PostgresEventStore.connect({ connectionString: schema.connectionString });
+  ({ codec: personalData } = await testPersonalData(pool));
   emulator = await createGoogleEmulator({ push: { retryBaseDelayMs: 50 } });
   await emulator.listen();
   const seeded = emulator.seed({
@@ -155,7 +166,12 @@ beforeAll(async () => {
   manager = new ChannelManager({
     pool,
     eventStore: store,
-    syncer: new CalendarSyncEngine({ pool, eventStore: store, clock: () => emulator.clock.now() }),
+    syncer: new CalendarSyncEngine({
+      pool,
+      eventStore: store,
+      personalData,
+      clock: () => emulator.clock.now(),
+    }),
     accounts: async (userId) => (userId === alice.userId ? alice : undefined),
     webhookAddress: webhookUrl(),
     clock: () => emulator.clock.now(),
