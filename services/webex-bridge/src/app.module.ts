@@ -14,26 +14,18 @@ import {
   MeetingUpdated,
   WebexAccountConnected,
 } from '@scheduler/contracts';
-import {
-  PersonalDataCodec,
-  SecretBox,
-  SubjectKeys,
-  openDataKeyStore,
-  type DataKeyStore,
-} from '@scheduler/crypto-shredding';
+import { PersonalDataCodec, SecretBox } from '@scheduler/crypto-shredding';
 import type { EventStore } from '@scheduler/event-store';
 import { EVENT_STORE, EventPlatformModule, ReadinessRegistry, RuntimeModule } from '@scheduler/runtime';
 import { createWebexCircuitBreaker, type WebexOAuthOptions } from '@scheduler/webex';
 import pg from 'pg';
 import { ConnectWebexAccount, UserStream, WebexTokenStore } from './accounts/index.js';
-import { keyEncryptionKeysOf, type WebexBridgeConfig } from './config.js';
+import type { WebexBridgeConfig } from './config.js';
 import { MeetingLifecycle } from './meeting-lifecycle/index.js';
 import { WebexBridgeHandlers } from './wiring/webex-bridge-handlers.js';
 
 /** The bridge's private database (Webex tokens, site cache); never the event store's pool. */
 export const WEBEX_BRIDGE_DATABASE = Symbol('WEBEX_BRIDGE_DATABASE');
-/** The shared data-key store (crypto-shredding) that seals tokens and personal data. */
-export const DATA_KEY_STORE = Symbol('DATA_KEY_STORE');
 export const WEBEX_OAUTH_OPTIONS = Symbol('WEBEX_OAUTH_OPTIONS');
 
 export interface WebexBridgeModuleOptions {
@@ -65,15 +57,13 @@ export const webexBridgeProduces = [
 class WebexBridgeResources implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(WEBEX_BRIDGE_DATABASE) private readonly database: pg.Pool,
-    @Inject(DATA_KEY_STORE) private readonly dataKeys: DataKeyStore,
     @Inject(WebexTokenStore) private readonly tokens: WebexTokenStore,
     private readonly readiness: ReadinessRegistry,
   ) {}
 
   async onModuleInit(): Promise<void> {
-    // Both idempotent (CREATE … IF NOT EXISTS); a database that is down fails the start.
+    // Idempotent (CREATE … IF NOT EXISTS); a database that is down fails the start.
     await this.tokens.ensureSchema();
-    await this.dataKeys.ensureSchema();
     this.readiness.register('database', async () => {
       await this.database.query('SELECT 1');
     });
@@ -82,7 +72,7 @@ class WebexBridgeResources implements OnModuleInit, OnApplicationShutdown {
   // onApplicationShutdown runs after the consumers drained (Nest closes the transport before it),
   // so no handler is left holding these connections.
   async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([this.database.end(), this.dataKeys.close()]);
+    await this.database.end().catch(() => undefined);
   }
 }
 
@@ -112,18 +102,6 @@ export class WebexBridgeModule {
             pool.on('error', () => undefined);
             return pool;
           },
-        },
-        { provide: DATA_KEY_STORE, useFactory: () => openDataKeyStore(config.KEY_STORE_URL) },
-        {
-          provide: SecretBox,
-          inject: [DATA_KEY_STORE],
-          useFactory: (store: DataKeyStore) =>
-            new SecretBox(new SubjectKeys({ store, keyEncryptionKeys: keyEncryptionKeysOf(config) })),
-        },
-        {
-          provide: PersonalDataCodec,
-          inject: [SecretBox],
-          useFactory: (secretBox: SecretBox) => new PersonalDataCodec({ secretBox }),
         },
         {
           provide: WEBEX_OAUTH_OPTIONS,
@@ -170,9 +148,9 @@ export class WebexBridgeModule {
         },
         {
           provide: MeetingLifecycle,
-          inject: [EVENT_STORE, WebexTokenStore],
-          useFactory: (eventStore: EventStore, tokens: WebexTokenStore) =>
-            new MeetingLifecycle(eventStore, (userId) => tokens.webexClientFor(userId)),
+          inject: [EVENT_STORE, PersonalDataCodec, WebexTokenStore],
+          useFactory: (eventStore: EventStore, codec: PersonalDataCodec, tokens: WebexTokenStore) =>
+            new MeetingLifecycle(eventStore, codec, (userId) => tokens.webexClientFor(userId)),
         },
         WebexBridgeResources,
       ],

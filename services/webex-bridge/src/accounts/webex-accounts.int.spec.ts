@@ -549,7 +549,7 @@ describe('the meeting lifecycle on stored accounts', () => {
     emulator.clock.advance(15 * day);
     emulator.requests.clear();
     const webexClientFor: WebexClientFor = (user) => tokens.webexClientFor(user);
-    const lifecycle = new MeetingLifecycle(eventStore, webexClientFor, emulator.clock);
+    const lifecycle = new MeetingLifecycle(eventStore, codec, webexClientFor, emulator.clock);
 
     const outcome = await lifecycle.handle(await requestMeeting(userId));
 
@@ -561,7 +561,12 @@ describe('the meeting lifecycle on stored accounts', () => {
   });
 
   it('a user without a Webex account gets MeetingSchedulingFailed{reauthorization-required}, not endless retries', async () => {
-    const lifecycle = new MeetingLifecycle(eventStore, (user) => tokens.webexClientFor(user), emulator.clock);
+    const lifecycle = new MeetingLifecycle(
+      eventStore,
+      codec,
+      (user) => tokens.webexClientFor(user),
+      emulator.clock,
+    );
     const request = await requestMeeting(newUserId());
 
     const outcome = await lifecycle.handle(request);

@@ -1,7 +1,15 @@
-export { MeetingLifecycle, meetingStreamId } from './meeting-lifecycle.js';
+export { MeetingLifecycle, meetingStreamId, sourceUpdatedAtMetadata } from './meeting-lifecycle.js';
 export type { Clock, HandleOutcome, MeetingLifecycleOptions, WebexClientFor } from './meeting-lifecycle.js';
 export { decide, evolve, foldMeeting, initialMeetingState, nextStep } from './meeting.js';
-export type { MeetingCommand, MeetingEvent, MeetingState, MeetingStatus, Step, Trigger } from './meeting.js';
+export type {
+  MeetingCommand,
+  MeetingEvent,
+  MeetingState,
+  MeetingStatus,
+  NothingReason,
+  Step,
+  Trigger,
+} from './meeting.js';
 export {
   changedAspects,
   clampDuration,

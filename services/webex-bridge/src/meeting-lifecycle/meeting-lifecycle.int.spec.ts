@@ -1,15 +1,27 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { envelopeToEventToAppend, recordedEventToEnvelope } from '@scheduler/bus';
 import {
   CalendarEventChanged,
   ContractViolationError,
+  MeetingDataPurged,
+  MeetingEnded,
   MeetingRequested,
   createEvent,
   newUuidV7,
-  parseEvent,
   type DataOf,
   type EventEnvelope,
 } from '@scheduler/contracts';
+import {
+  KeyEncryptionKeyRing,
+  PersonalDataCodec,
+  PostgresDataKeyStore,
+  REDACTED_FORGOTTEN,
+  SecretBox,
+  SubjectKeys,
+  isSealedValue,
+  meetingSubject,
+} from '@scheduler/crypto-shredding';
 import { createWebexEmulator, type WebexEmulator } from '@scheduler/emulators';
 import { PostgresEventStore, StreamNotFoundError } from '@scheduler/event-store';
 import { isolatedSchema, type IsolatedSchema } from '@scheduler/testing';
@@ -19,9 +31,10 @@ import {
   createWebexCircuitBreaker,
   staticTokenProvider,
 } from '@scheduler/webex';
+import pg from 'pg';
 import { copyMeetingId } from './desired-state.js';
 import { UnhandledEventTypeError } from './errors.js';
-import { MeetingLifecycle, meetingStreamId } from './meeting-lifecycle.js';
+import { MeetingLifecycle, meetingStreamId, sourceUpdatedAtMetadata } from './meeting-lifecycle.js';
 
 const tenantId = 'example.com';
 const userId = '108234567890123456789';
@@ -31,6 +44,9 @@ const calendarId = host;
 let emulator: WebexEmulator;
 let schema: IsolatedSchema;
 let store: PostgresEventStore;
+let keyPool: pg.Pool;
+let subjectKeys: SubjectKeys;
+let codec: PersonalDataCodec;
 let webex: WebexClient;
 let lifecycle: MeetingLifecycle;
 
@@ -57,11 +73,23 @@ beforeAll(async () => {
   });
   schema = await isolatedSchema('meeting_lifecycle');
   store = await PostgresEventStore.connect({ connectionString: schema.connectionString, poolSize: 4 });
-  lifecycle = new MeetingLifecycle(store, () => webex, emulator.clock);
+  // The data-key store beside the events, in the same isolated schema.
+  keyPool = new pg.Pool({ connectionString: schema.connectionString, max: 4 });
+  const dataKeys = new PostgresDataKeyStore({ pool: keyPool });
+  await dataKeys.ensureSchema();
+  subjectKeys = new SubjectKeys({
+    store: dataKeys,
+    keyEncryptionKeys: KeyEncryptionKeyRing.fromConfig({
+      primary: { id: 'kek-1', key: randomBytes(32).toString('base64') },
+    }),
+  });
+  codec = new PersonalDataCodec({ secretBox: new SecretBox(subjectKeys) });
+  lifecycle = new MeetingLifecycle(store, codec, () => webex, emulator.clock);
 });
 
 afterAll(async () => {
   await store?.close();
+  await keyPool?.end();
   await schema?.drop();
   await emulator?.close();
 });
@@ -75,7 +103,10 @@ function futureTimes(daysAhead = 3, minutes = 30) {
   return { start: new Date(start).toISOString(), end: new Date(start + minutes * 60_000).toISOString() };
 }
 
-/** What the gateway does: append MeetingRequested (the intent) to a new meeting stream. */
+/**
+ * What the gateway does: append MeetingRequested (the intent, sealed) to a new meeting stream.
+ * Returns it opened, as the transport delivers it.
+ */
 async function requestMeeting(overrides: Partial<DataOf<typeof MeetingRequested>> = {}) {
   const meetingId = newUuidV7();
   const eventId = `ev${meetingId.replaceAll('-', '').slice(-12)}`;
@@ -95,7 +126,8 @@ async function requestMeeting(overrides: Partial<DataOf<typeof MeetingRequested>
       ...overrides,
     },
   });
-  await store.append(request.streamId, [envelopeToEventToAppend(request)], 'no_stream');
+  const sealed = await codec.encode(request);
+  await store.append(request.streamId, [envelopeToEventToAppend(sealed)], 'no_stream');
   return request;
 }
 
@@ -147,9 +179,32 @@ function cancellation(
   });
 }
 
+/** The stream as the lifecycle reads it: opened by the codec. */
 async function streamOf(meetingId: string): Promise<EventEnvelope[]> {
   const records = await store.readStream(meetingStreamId(meetingId));
-  return records.map((record) => parseEvent(recordedEventToEnvelope(record)));
+  const events: EventEnvelope[] = [];
+  for (const record of records) events.push((await codec.decode(recordedEventToEnvelope(record))).event);
+  return events;
+}
+
+/** What retention does at the end of a meeting's life: MeetingEnded, MeetingDataPurged, forget the key. */
+async function purge(meetingId: string) {
+  const streamId = meetingStreamId(meetingId);
+  const endedAt = emulator.clock.now().toISOString();
+  const events = [
+    createEvent(MeetingEnded, {
+      streamId,
+      tenantId,
+      data: { meetingId, endedAt, source: 'scheduled-end' },
+    }),
+    createEvent(MeetingDataPurged, {
+      streamId,
+      tenantId,
+      data: { meetingId, purgedAt: endedAt, retentionAfterEndSeconds: 0 },
+    }),
+  ];
+  await store.append(streamId, events.map(envelopeToEventToAppend), 'stream_exists');
+  await subjectKeys.forget(meetingSubject(meetingId));
 }
 
 const typesOf = async (meetingId: string) => (await streamOf(meetingId)).map((event) => event.type);
@@ -451,6 +506,7 @@ describe('MeetingLifecycle against the Webex emulator and PostgreSQL', () => {
     const request = await requestMeeting();
     const unauthorized = new MeetingLifecycle(
       store,
+      codec,
       () => {
         throw new ReauthorizationRequired('no Webex tokens stored for the user', undefined);
       },
@@ -509,5 +565,122 @@ describe('MeetingLifecycle against the Webex emulator and PostgreSQL', () => {
     await expect(lifecycle.handle(stray)).rejects.toThrow(/does not exist/);
     await expect(store.readStream(meetingStreamId(meetingId))).rejects.toThrow(StreamNotFoundError);
     expect(liveWebexMeetingsTagged(meetingId)).toHaveLength(0);
+  });
+
+  it('stores titles, invitees and the Webex password sealed: no plaintext in the event store', async () => {
+    const { request } = await scheduledMeeting();
+    await lifecycle.handle(calendarChange(request, { title: 'Secret renamed' }));
+    const copyChange = calendarChange(request, {
+      eventId: 'sealedcopy1',
+      change: 'created',
+      title: 'Secret copy',
+      ...futureTimes(12),
+    });
+    await lifecycle.handle(copyChange);
+    const copyId = copyMeetingId(request.data.meetingId, calendarId, 'sealedcopy1');
+
+    const raw = [
+      ...(await store.readStream(meetingStreamId(request.data.meetingId))),
+      ...(await store.readStream(meetingStreamId(copyId))),
+    ];
+    expect(raw.map((record) => record.type)).toEqual([
+      'MeetingRequested',
+      'MeetingScheduled',
+      'MeetingUpdated',
+      'MeetingRequested',
+    ]);
+    const [, scheduled, updated, copyRequest] = raw;
+    for (const record of [updated!, copyRequest!]) {
+      expect(isSealedValue(record.data.title)).toBe(true);
+      expect(isSealedValue(record.data.invitees)).toBe(true);
+    }
+    expect(isSealedValue(scheduled!.data.password)).toBe(true);
+    const stored = JSON.stringify(raw.map((record) => record.data));
+    for (const plaintext of ['Design review', 'Secret renamed', 'Secret copy', 'grace@example.com', 'Grace'])
+      expect(stored).not.toContain(plaintext);
+    // Sealed under the meeting's own key (the copy under the copy's), so each purge forgets its own.
+    expect((updated!.data.title as { subject: string }).subject).toBe(meetingSubject(request.data.meetingId));
+    expect((copyRequest!.data.title as { subject: string }).subject).toBe(meetingSubject(copyId));
+    // Opened again on reading.
+    expect((await streamOf(copyId))[0]!.data).toMatchObject({ title: 'Secret copy' });
+  });
+
+  it('a purged meeting (ended, purged, key forgotten) folds without throwing and reaches Webex no more', async () => {
+    const { request, meeting } = await scheduledMeeting();
+    await lifecycle.handle(calendarChange(request, { title: 'Renamed before the end' }));
+    // A change as google-ingest stores it (sealed under the meeting's key), delivered after the purge.
+    const lateChange = await codec.encode(calendarChange(request, { title: 'After the end' }));
+    await purge(request.data.meetingId);
+    const webexCallsBefore = emulator.requests.list({ pathPrefix: '/v1/meetings' }).length;
+
+    const events = await streamOf(request.data.meetingId);
+    expect(events.map((event) => event.type)).toEqual([
+      'MeetingRequested',
+      'MeetingScheduled',
+      'MeetingUpdated',
+      'MeetingEnded',
+      'MeetingDataPurged',
+    ]);
+    expect(events[0]!.data).toMatchObject({ title: REDACTED_FORGOTTEN, invitees: REDACTED_FORGOTTEN });
+    expect(events[2]!.data).toMatchObject({ title: REDACTED_FORGOTTEN });
+
+    // The request already caused MeetingScheduled; every change finds the meeting finished.
+    expect(await lifecycle.handle(request)).toMatchObject({ step: 'nothing', reason: 'already-handled' });
+    for (const trigger of [lateChange, cancellation(request), calendarChange(request, { title: 'x' })])
+      expect(await lifecycle.handle(trigger)).toMatchObject({
+        step: 'nothing',
+        reason: 'finished',
+        appended: [],
+      });
+    expect(emulator.requests.list({ pathPrefix: '/v1/meetings' })).toHaveLength(webexCallsBefore);
+    expect(liveWebexMeetingsTagged(request.data.meetingId).map((live) => live.id)).toEqual([meeting.id]);
+    expect(await typesOf(request.data.meetingId)).toHaveLength(5);
+  });
+
+  it('a request whose key is gone before it was scheduled is not created', async () => {
+    const request = await requestMeeting();
+    await subjectKeys.forget(meetingSubject(request.data.meetingId));
+    const postsBefore = requestsTo('POST').length;
+
+    expect(await lifecycle.handle(request)).toMatchObject({
+      step: 'nothing',
+      reason: 'personal-data-forgotten',
+    });
+    expect(await lifecycle.handle(calendarChange(request, { title: 'x' }))).toMatchObject({
+      step: 'nothing',
+      reason: 'personal-data-forgotten',
+    });
+    expect(requestsTo('POST').length).toBe(postsBefore);
+    expect(liveWebexMeetingsTagged(request.data.meetingId)).toHaveLength(0);
+  });
+
+  it('an older change redelivered after a newer one was applied does not roll the meeting back', async () => {
+    const { request, meeting } = await scheduledMeeting();
+    const older = calendarChange(request, {
+      title: 'Older title',
+      updatedAt: new Date(emulator.clock.nowMs() - 60_000).toISOString(),
+    });
+    const newer = calendarChange(request, {
+      title: 'Newer title',
+      updatedAt: emulator.clock.now().toISOString(),
+    });
+    // The older change fails transiently: the transport naks it to the back of the queue.
+    emulator.faults.add({
+      method: 'PATCH',
+      pathPrefix: `/v1/meetings/${meeting.id}`,
+      status: 503,
+      times: 20,
+    });
+    await expect(lifecycle.handle(older)).rejects.toThrow(/503/);
+    emulator.faults.clear();
+
+    expect(await lifecycle.handle(newer)).toMatchObject({ step: 'update', appended: ['MeetingUpdated'] });
+    expect(await lifecycle.handle(older)).toMatchObject({ step: 'nothing', reason: 'stale', appended: [] });
+
+    expect(emulator.state.meetings.get(meeting.id)!.title).toBe('Newer title');
+    const patches = requestsTo('PATCH', `/v1/meetings/${meeting.id}`).filter((patch) => patch.status < 300);
+    expect(patches.map((patch) => (patch.body as { title: string }).title)).toEqual(['Newer title']);
+    const records = await store.readStream(meetingStreamId(request.data.meetingId));
+    expect(records.at(-1)!.metadata[sourceUpdatedAtMetadata]).toBe(newer.data.updatedAt);
   });
 });

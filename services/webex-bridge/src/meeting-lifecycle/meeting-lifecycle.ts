@@ -7,11 +7,11 @@ import {
   MeetingSchedulingFailed,
   MeetingUpdated,
   createEvent,
-  parseEvent,
   type EventCause,
   type EventEnvelope,
   type EventOf,
 } from '@scheduler/contracts';
+import type { PersonalDataCodec } from '@scheduler/crypto-shredding';
 import {
   StreamDeletedError,
   StreamNotFoundError,
@@ -74,6 +74,13 @@ const contracts = {
 const day = 86_400_000;
 export const meetingStreamId = (meetingId: string) => `meeting-${meetingId}`;
 
+/**
+ * Stored metadata of the events a calendar change caused: the change's Google `updated` time.
+ * Read back on load, it tells a redelivered older change from a newer one (docs/meeting-lifecycle.md,
+ * "Ordering"). Not part of the envelope: the bus never carries it.
+ */
+export const sourceUpdatedAtMetadata = 'sourceUpdatedAt';
+
 interface Loaded {
   readonly state: MeetingState;
   readonly revision: ExpectedRevision;
@@ -89,6 +96,8 @@ export class MeetingLifecycle {
 
   constructor(
     private readonly eventStore: EventStore,
+    /** Seals personal fields before every append and opens them on every load (design §6). */
+    private readonly codec: PersonalDataCodec,
     private readonly webexClientFor: WebexClientFor,
     private readonly clock: Clock = { now: () => new Date() },
     options: MeetingLifecycleOptions = {},
@@ -100,11 +109,17 @@ export class MeetingLifecycle {
    * Handles MeetingRequested and CalendarEventChanged. Returns when the outcome is recorded;
    * throws for transient trouble (Webex 5xx/429/timeouts, a meeting still being created,
    * persistent conflicts), which the transport answers with a delayed redelivery.
+   *
+   * The event may be opened (as the transport delivers it) or still sealed (as stored): the
+   * codec opens and validates either. Personal values that were forgotten arrive as Redacted
+   * markers; nextStep never lets them reach Webex.
    */
   async handle(event: EventEnvelope): Promise<HandleOutcome> {
-    if (MeetingRequested.is(event)) return this.handleRequested(MeetingRequested.parse(event));
-    if (CalendarEventChanged.is(event)) return this.handleCalendarChange(CalendarEventChanged.parse(event));
-    throw new UnhandledEventTypeError(event.type);
+    if (!MeetingRequested.is(event) && !CalendarEventChanged.is(event))
+      throw new UnhandledEventTypeError(event.type);
+    const { event: opened } = await this.codec.decode(event);
+    if (MeetingRequested.is(opened)) return this.handleRequested(opened);
+    return this.handleCalendarChange(opened as EventOf<typeof CalendarEventChanged>);
   }
 
   private async handleRequested(request: EventOf<typeof MeetingRequested>): Promise<HandleOutcome> {
@@ -156,7 +171,7 @@ export class MeetingLifecycle {
     const streamId = meetingStreamId(meetingId);
     const record = async (command: MeetingCommand, kind: Step['kind'] = step.kind) => {
       const events = decide(command, state);
-      await this.append(streamId, events, revision, state.tenantId!, cause);
+      await this.append(streamId, events, revision, state.tenantId!, cause, sourceUpdatedAtOf(cause));
       return { meetingId, step: kind, appended: events.map((event) => event.type) };
     };
     const recordFailure = (error: unknown) => {
@@ -234,7 +249,14 @@ export class MeetingLifecycle {
         const copyStreamId = meetingStreamId(step.request.meetingId);
         const events = decide({ type: 'RequestCopy', request: step.request }, initialMeetingState);
         try {
-          await this.append(copyStreamId, events, 'no_stream', state.tenantId!, cause);
+          await this.append(
+            copyStreamId,
+            events,
+            'no_stream',
+            state.tenantId!,
+            cause,
+            sourceUpdatedAtOf(cause),
+          );
         } catch (error) {
           // Requested before (a redelivery, or an earlier change of the copy): the change now
           // concerns the copy itself.
@@ -295,10 +317,9 @@ export class MeetingLifecycle {
 
   private async load(meetingId: string): Promise<Loaded> {
     const streamId = meetingStreamId(meetingId);
+    let records;
     try {
-      const records = await this.eventStore.readStream(streamId);
-      const events = records.map((record) => parseEvent(recordedEventToEnvelope(record)));
-      return { state: foldMeeting(events), revision: records.at(-1)!.revision };
+      records = await this.eventStore.readStream(streamId);
     } catch (error) {
       if (error instanceof StreamNotFoundError) return { state: initialMeetingState, revision: 'no_stream' };
       // Tombstoned by retention: nothing may happen to it any more.
@@ -306,6 +327,18 @@ export class MeetingLifecycle {
         return { state: { ...initialMeetingState, status: 'purged' }, revision: 'any' };
       throw error;
     }
+    const stored = records.map(recordedEventToEnvelope);
+    // One key lookup for the whole stream (all of it is sealed under the meeting's key).
+    await this.codec.prefetchKeys(stored);
+    const events: EventEnvelope[] = [];
+    // A forgotten key (the purge) opens as Redacted markers and never throws: the fold notes it.
+    for (const envelope of stored) events.push((await this.codec.decode(envelope)).event);
+    const sourceTimes = new Map<string, string>();
+    for (const record of records) {
+      const updatedAt = record.metadata[sourceUpdatedAtMetadata];
+      if (typeof updatedAt === 'string') sourceTimes.set(record.id, updatedAt);
+    }
+    return { state: foldMeeting(events, sourceTimes), revision: records.at(-1)!.revision };
   }
 
   private async append(
@@ -314,6 +347,7 @@ export class MeetingLifecycle {
     expectedRevision: ExpectedRevision,
     tenantId: string,
     cause: EventCause,
+    sourceUpdatedAt: string | undefined,
   ): Promise<void> {
     if (events.length === 0) return;
     const occurredAt = this.clock.now();
@@ -326,7 +360,15 @@ export class MeetingLifecycle {
         occurredAt,
       }),
     );
-    await this.eventStore.append(streamId, envelopes.map(envelopeToEventToAppend), expectedRevision);
+    // Personal fields (title, invitees, the Webex password) are stored sealed under the
+    // meeting's key, so the purge can forget them.
+    const sealed = await Promise.all(envelopes.map((envelope) => this.codec.encode(envelope)));
+    const toAppend = sealed.map((envelope) => {
+      const appended = envelopeToEventToAppend(envelope);
+      if (sourceUpdatedAt === undefined) return appended;
+      return { ...appended, metadata: { ...appended.metadata, [sourceUpdatedAtMetadata]: sourceUpdatedAt } };
+    });
+    await this.eventStore.append(streamId, toAppend, expectedRevision);
   }
 
   private async retryingConflicts<Result>(streamId: string, attempt: () => Promise<Result>): Promise<Result> {
@@ -340,6 +382,11 @@ export class MeetingLifecycle {
       }
     }
   }
+}
+
+/** The Google `updated` time of a calendar change; other causes have none. */
+function sourceUpdatedAtOf(cause: EventEnvelope): string | undefined {
+  return CalendarEventChanged.is(cause) ? cause.data.updatedAt : undefined;
 }
 
 function webexTimesAndTitle(desired: DesiredState) {

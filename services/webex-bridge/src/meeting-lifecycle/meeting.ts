@@ -11,6 +11,7 @@ import {
   type EventEnvelope,
   type CalendarEventChanged,
 } from '@scheduler/contracts';
+import { isRedacted } from '@scheduler/crypto-shredding';
 import type { Meeting as WebexMeeting } from '@scheduler/webex';
 import {
   changedAspects,
@@ -54,6 +55,17 @@ export interface MeetingState {
   readonly applied?: DesiredState;
   readonly webex?: WebexMeetingReference;
   readonly lastFailure?: { readonly reason: FailureReason; readonly retryable: boolean };
+  /**
+   * Some personal value in the stream could not be opened (its key was forgotten by the purge,
+   * or it did not authenticate): `requested`/`applied` may be missing, so nothing may be sent
+   * to Webex that depends on them.
+   */
+  readonly personalDataForgotten?: boolean;
+  /**
+   * The newest Google `updated` time of the calendar changes this stream applied (recorded with
+   * the events they caused, see sourceTimes in foldMeeting). An older change is stale.
+   */
+  readonly sourceUpdatedAt?: string;
   /** Ids of the events that caused events in this stream: a redelivered trigger finds itself here. */
   readonly handledCauses: ReadonlySet<string>;
 }
@@ -75,13 +87,30 @@ export type MeetingEvent =
 
 // evolve
 
-export function evolve(state: MeetingState, event: EventEnvelope): MeetingState {
+/** The later of two instants (ISO 8601); an unparsable one never wins. */
+function newerInstant(current: string | undefined, candidate: string | undefined): string | undefined {
+  if (candidate === undefined || Number.isNaN(Date.parse(candidate))) return current;
+  if (current === undefined || Date.parse(candidate) > Date.parse(current)) return candidate;
+  return current;
+}
+
+/** Personal fields come back as Redacted markers once their key is forgotten (or tampered with). */
+const anyRedacted = (...values: unknown[]) => values.some(isRedacted);
+
+/**
+ * `sourceUpdatedAt` is the Google `updated` time of the calendar change that caused `event`,
+ * when there was one: the lifecycle stores it in the event's metadata (the contracts have no
+ * field for it).
+ */
+export function evolve(state: MeetingState, event: EventEnvelope, sourceUpdatedAt?: string): MeetingState {
   const handledCauses = event.causationId
     ? new Set([...state.handledCauses, event.causationId])
     : state.handledCauses;
-  const next = { ...state, handledCauses };
+  const newest = newerInstant(state.sourceUpdatedAt, sourceUpdatedAt);
+  const next: MeetingState = { ...state, handledCauses, ...(newest ? { sourceUpdatedAt: newest } : {}) };
   if (MeetingRequested.is(event)) {
     const data = event.data;
+    const forgotten = anyRedacted(data.title, data.invitees);
     return {
       ...next,
       status: 'requested',
@@ -90,7 +119,7 @@ export function evolve(state: MeetingState, event: EventEnvelope): MeetingState 
       userId: data.userId,
       source: data.source,
       ...(data.eventId ? { event: { calendarId: data.calendarId, eventId: data.eventId } } : {}),
-      requested: normalizeDesiredState(data),
+      ...(forgotten ? { personalDataForgotten: true } : { requested: normalizeDesiredState(data) }),
     };
   }
   if (MeetingScheduled.is(event)) {
@@ -106,6 +135,7 @@ export function evolve(state: MeetingState, event: EventEnvelope): MeetingState 
     return { ...next, event: { calendarId: event.data.calendarId, eventId: event.data.eventId } };
   if (MeetingUpdated.is(event)) {
     const { title, start, end, timeZone, invitees } = event.data;
+    if (anyRedacted(title, invitees)) return { ...next, personalDataForgotten: true };
     return { ...next, applied: { title, start, end, timeZone, invitees } };
   }
   if (MeetingCancelled.is(event)) return { ...next, status: 'cancelled' };
@@ -119,8 +149,18 @@ export function evolve(state: MeetingState, event: EventEnvelope): MeetingState 
   return next;
 }
 
-export function foldMeeting(events: readonly EventEnvelope[]): MeetingState {
-  return events.reduce(evolve, initialMeetingState);
+/**
+ * Folds a stream. `sourceTimes` maps event ids to the Google `updated` time of the calendar
+ * change that caused them (from the stored metadata; see evolve).
+ */
+export function foldMeeting(
+  events: readonly EventEnvelope[],
+  sourceTimes: ReadonlyMap<string, string> = new Map(),
+): MeetingState {
+  return events.reduce(
+    (state, event) => evolve(state, event, sourceTimes.get(event.id)),
+    initialMeetingState,
+  );
 }
 
 // decide
@@ -269,7 +309,11 @@ export type NothingReason =
   | 'event-not-linked'
   | 'other-calendar'
   | 'recurring-instance'
-  | 'unchanged';
+  | 'unchanged'
+  /** Older (Google `updated`) than a change this meeting already applied. */
+  | 'stale'
+  /** The personal data the step needs was forgotten (purged) or did not authenticate. */
+  | 'personal-data-forgotten';
 
 export type Step =
   | { readonly kind: 'create'; readonly desired: DesiredState }
@@ -299,14 +343,25 @@ const pastStartMessage = 'the meeting would start in the past; Webex only schedu
 const finished = (status: MeetingStatus) =>
   status === 'cancelled' || status === 'ended' || status === 'purged';
 
+/** A live change whose personal values were forgotten: its title and attendees are markers. */
+const changeForgotten = (change: CalendarChange) =>
+  change.change !== 'cancelled' && anyRedacted(change.title, change.attendees, change.organizerEmail);
+
+const olderThan = (updatedAt: string | undefined, newest: string | undefined) =>
+  updatedAt !== undefined && newest !== undefined && Date.parse(updatedAt) < Date.parse(newest);
+
 export function nextStep(state: MeetingState, trigger: Trigger, now: Date): Step {
   if (state.handledCauses.has(trigger.triggerId)) return { kind: 'nothing', reason: 'already-handled' };
+  // Ended and purged meetings are gone for good (their personal data may be forgotten): no
+  // trigger of any kind reaches Webex for them.
+  if (finished(state.status)) return { kind: 'nothing', reason: 'finished' };
   if (trigger.kind === 'requested') {
     switch (state.status) {
       case 'requested':
-        if (startsInThePast(state.requested!, now))
+        if (!state.requested) return { kind: 'nothing', reason: 'personal-data-forgotten' };
+        if (startsInThePast(state.requested, now))
           return { kind: 'fail', reason: 'webex-rejected', message: pastStartMessage };
-        return { kind: 'create', desired: state.requested! };
+        return { kind: 'create', desired: state.requested };
       case 'new':
         return { kind: 'nothing', reason: 'not-requested' };
       case 'scheduled':
@@ -321,21 +376,29 @@ export function nextStep(state: MeetingState, trigger: Trigger, now: Date): Step
   const { change } = trigger;
   if (state.status === 'new') return { kind: 'nothing', reason: 'unknown-meeting' };
   if (state.tenantId !== trigger.tenantId) return { kind: 'nothing', reason: 'other-tenant' };
-  if (finished(state.status)) return { kind: 'nothing', reason: 'finished' };
   if (state.status === 'failed') return { kind: 'nothing', reason: 'failed' };
   // A redirected change still names the original's conference; any other must name this meeting.
   if (!change.conference || (!trigger.redirected && change.conference.meetingId !== state.meetingId))
     return { kind: 'nothing', reason: 'no-conference' };
+  // Waiting would never end: the create itself cannot happen without the request's details.
+  if (state.status === 'requested' && state.personalDataForgotten)
+    return { kind: 'nothing', reason: 'personal-data-forgotten' };
   if (state.status === 'requested') return { kind: 'wait' };
   if (!state.event) return { kind: 'nothing', reason: 'event-not-linked' };
 
   const ownEvent = state.event.calendarId === change.calendarId && state.event.eventId === change.eventId;
   if (ownEvent) {
+    // Redelivered after a newer change was applied (a nak sends a change to the back): applying
+    // it would roll the meeting back.
+    if (olderThan(change.updatedAt, state.sourceUpdatedAt)) return { kind: 'nothing', reason: 'stale' };
+    // Deleting needs ids only, so it works even once the personal data is gone.
     if (change.change === 'cancelled')
       return { kind: 'delete', webexMeetingId: state.webex?.webexMeetingId, reason: 'event-deleted' };
+    if (state.personalDataForgotten || !state.applied || changeForgotten(change))
+      return { kind: 'nothing', reason: 'personal-data-forgotten' };
     if (!change.organizedByUser) return { kind: 'nothing', reason: 'not-organizer' };
     const desired = desiredStateFromChange(change);
-    const changed = changedAspects(state.applied!, desired);
+    const changed = changedAspects(state.applied, desired);
     if (changed.length === 0) return { kind: 'nothing', reason: 'unchanged' };
     const callWebex = changed.some((aspect) => aspect !== 'invitees');
     if (callWebex && changed.includes('time') && startsInThePast(desired, now))
@@ -351,6 +414,7 @@ export function nextStep(state: MeetingState, trigger: Trigger, now: Date): Step
 
   const copyId = copyMeetingId(state.meetingId!, change.calendarId, change.eventId);
   if (change.change === 'cancelled') return { kind: 'redirect', meetingId: copyId };
+  if (changeForgotten(change)) return { kind: 'nothing', reason: 'personal-data-forgotten' };
   if (!change.organizedByUser) return { kind: 'nothing', reason: 'not-organizer' };
   const desired = desiredStateFromChange(change);
   return {

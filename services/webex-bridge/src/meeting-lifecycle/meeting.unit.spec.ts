@@ -14,6 +14,7 @@ import {
   type DataOf,
   type EventEnvelope,
 } from '@scheduler/contracts';
+import { REDACTED_FORGOTTEN, REDACTED_TAMPERED } from '@scheduler/crypto-shredding';
 import type { Meeting as WebexMeeting } from '@scheduler/webex';
 import { copyMeetingId, type LiveCalendarChange } from './desired-state.js';
 import { MeetingCommandRejectedError } from './errors.js';
@@ -22,6 +23,7 @@ import {
   foldMeeting,
   nextStep,
   type MeetingCommand,
+  type MeetingState,
   type MeetingEvent,
   type Trigger,
 } from './meeting.js';
@@ -104,8 +106,11 @@ const webexMeeting = (overrides: Partial<WebexMeeting> = {}): WebexMeeting => ({
 });
 
 /** given(events).when(command).then(events), Emmett style. */
-const given = (...events: EventEnvelope[]) => {
-  const state = foldMeeting(events);
+const given = (...events: EventEnvelope[]) => givenSourced(new Map(), ...events);
+
+/** given(), with the Google `updated` times stored beside the events (by event id). */
+const givenSourced = (sourceTimes: ReadonlyMap<string, string>, ...events: EventEnvelope[]) => {
+  const state = foldMeeting(events, sourceTimes);
   return {
     state,
     when: (command: MeetingCommand) => ({
@@ -669,4 +674,213 @@ describe('nextStep', () => {
         reason: 'other-calendar',
       }));
   });
+});
+
+// Personal data forgotten (crypto-shredding): the codec opens forgotten values as Redacted
+// markers, which no contract accepts, so these envelopes are built around validation, as the
+// codec's decode returns them.
+
+const redactedRequest = (marker = REDACTED_FORGOTTEN): EventEnvelope => {
+  const event = requested();
+  return { ...event, data: { ...requestedData, title: marker, invitees: marker } };
+};
+
+const updatedEvent = (data: Record<string, unknown> = {}, causationId?: string) =>
+  envelope(
+    'MeetingUpdated',
+    {
+      meetingId,
+      webexMeetingId,
+      title: 'Renamed',
+      start: '2026-12-01T09:00:00Z',
+      end: '2026-12-01T09:30:00Z',
+      timeZone: 'Europe/Berlin',
+      invitees: [{ email: 'alan@example.org' }, { email: 'grace@example.com', displayName: 'Grace' }],
+      changed: ['title'],
+      ...data,
+    },
+    causationId,
+  );
+
+const redactedUpdate = (): EventEnvelope => {
+  const event = updatedEvent();
+  return {
+    ...event,
+    data: { ...(event.data as object), title: REDACTED_FORGOTTEN, invitees: REDACTED_FORGOTTEN },
+  };
+};
+
+const redactedChange = (overrides: Partial<LiveCalendarChange> = {}): Trigger => {
+  const trigger = change(overrides) as Extract<Trigger, { kind: 'calendarChange' }>;
+  return {
+    ...trigger,
+    change: {
+      ...trigger.change,
+      title: REDACTED_FORGOTTEN,
+      attendees: REDACTED_FORGOTTEN,
+      organizerEmail: REDACTED_FORGOTTEN,
+    } as unknown as LiveCalendarChange,
+  };
+};
+
+const ended = () =>
+  envelope('MeetingEnded', { meetingId, endedAt: '2026-12-01T09:30:00Z', source: 'scheduled-end' });
+const purged = () =>
+  envelope('MeetingDataPurged', { meetingId, purgedAt: '2026-12-02T09:30:00Z', retentionAfterEndSeconds: 0 });
+
+describe('a meeting whose personal data was forgotten', () => {
+  it('folds a redacted MeetingRequested without throwing and without a desired state', () => {
+    const state = foldMeeting([redactedRequest()]);
+    expect(state).toMatchObject({ status: 'requested', meetingId, userId, personalDataForgotten: true });
+    expect(state.requested).toBeUndefined();
+  });
+
+  it('folds a redacted MeetingUpdated, marking what Webex holds as unknown', () => {
+    const state = foldMeeting([requested(), scheduled(), redactedUpdate()]);
+    expect(state).toMatchObject({ status: 'scheduled', personalDataForgotten: true });
+  });
+
+  it('a purged stream (retention: ended, purged, key forgotten) folds to purged', () => {
+    const state = foldMeeting([redactedRequest(), scheduled(), redactedUpdate(), ended(), purged()]);
+    expect(state.status).toBe('purged');
+  });
+
+  const allTriggers = (): [string, Trigger][] => [
+    ['MeetingRequested', { kind: 'requested', triggerId: newUuidV7() }],
+    ['a change of its event', change({ title: 'Renamed again' })],
+    ['a redacted change of its event', redactedChange()],
+    ['a cancellation of its event', cancelledChange()],
+    ['a copy', change({ eventId: 'copy1' })],
+    ['a redacted copy', redactedChange({ eventId: 'copy1' })],
+    ['a cancelled copy', cancelledChange({ eventId: 'copy1' })],
+    ['a change passed on to a copy', { ...change({ eventId: 'copy1' }), redirected: true } as Trigger],
+  ];
+
+  describe.each([
+    ['ended', () => given(redactedRequest(), scheduled(), ended())],
+    ['purged', () => given(redactedRequest(), scheduled(), redactedUpdate(), ended(), purged())],
+    ['purged with its data intact', () => given(requested(), scheduled(), ended(), purged())],
+  ])('when %s', (_status, meeting) => {
+    it.each(allTriggers())('%s does nothing', (_name, trigger) =>
+      expect(meeting().plan(trigger)).toEqual({ kind: 'nothing', reason: 'finished' }),
+    );
+  });
+
+  it('a tombstoned stream (status purged, nothing else known) does nothing for any trigger', () => {
+    const tombstoned: MeetingState = { status: 'purged', handledCauses: new Set() };
+    for (const [, trigger] of allTriggers())
+      expect(nextStep(tombstoned, trigger, now)).toEqual({ kind: 'nothing', reason: 'finished' });
+  });
+
+  it('a redacted request is not created, and changes do not wait for a create that cannot come', () => {
+    const meeting = given(redactedRequest());
+    expect(meeting.plan({ kind: 'requested', triggerId: newUuidV7() })).toEqual({
+      kind: 'nothing',
+      reason: 'personal-data-forgotten',
+    });
+    expect(meeting.plan(change({ title: 'x' }))).toEqual({
+      kind: 'nothing',
+      reason: 'personal-data-forgotten',
+    });
+  });
+
+  it('a scheduled meeting with unreadable data (tampered) is not updated, but can still be deleted', () => {
+    const meeting = given(redactedRequest(REDACTED_TAMPERED), scheduled());
+    expect(meeting.plan(change({ title: 'x' }))).toEqual({
+      kind: 'nothing',
+      reason: 'personal-data-forgotten',
+    });
+    expect(meeting.plan(cancelledChange())).toEqual({
+      kind: 'delete',
+      webexMeetingId,
+      reason: 'event-deleted',
+    });
+  });
+
+  it('a redacted change never reaches Webex, for the meeting’s own event or a copy', () => {
+    const meeting = given(requested(), scheduled());
+    expect(meeting.plan(redactedChange())).toEqual({ kind: 'nothing', reason: 'personal-data-forgotten' });
+    expect(meeting.plan(redactedChange({ eventId: 'copy1' }))).toEqual({
+      kind: 'nothing',
+      reason: 'personal-data-forgotten',
+    });
+  });
+
+  it('no step planned from any redacted state or trigger carries a Redacted marker', () => {
+    const states = [
+      given(redactedRequest()),
+      given(redactedRequest(), scheduled()),
+      given(requested(), scheduled(), redactedUpdate()),
+      given(redactedRequest(REDACTED_TAMPERED), scheduled()),
+      given(requested(), scheduled()),
+    ];
+    for (const meeting of states)
+      for (const [, trigger] of allTriggers()) {
+        const step = meeting.plan(trigger);
+        expect(JSON.stringify(step)).not.toContain('$redacted');
+      }
+  });
+});
+
+describe('ordering by Google’s `updated` time', () => {
+  const t1 = '2026-11-30T07:00:00Z';
+  const t2 = '2026-11-30T07:05:00Z';
+  const t3 = '2026-11-30T07:10:00Z';
+
+  /** The meeting after a change updated at `appliedAt` renamed it to "Renamed". */
+  const afterChangeAt = (appliedAt: string) => {
+    const update = updatedEvent({}, newUuidV7());
+    return givenSourced(new Map([[update.id, appliedAt]]), requested(), scheduled(), update);
+  };
+
+  it('the fold keeps the newest source time of the events in the stream', () => {
+    const first = updatedEvent({}, newUuidV7());
+    const second = updatedEvent({ title: 'Again' }, newUuidV7());
+    const sourced = (a: string, b: string) =>
+      foldMeeting(
+        [requested(), scheduled(), first, second],
+        new Map([
+          [first.id, a],
+          [second.id, b],
+        ]),
+      );
+    expect(sourced(t1, t2).sourceUpdatedAt).toBe(t2);
+    // Out of order in the stream (cannot happen through nextStep, but the fold must not go back).
+    expect(sourced(t2, t1).sourceUpdatedAt).toBe(t2);
+    expect(sourced(t1, 'not a time').sourceUpdatedAt).toBe(t1);
+    expect(foldMeeting([requested(), scheduled()]).sourceUpdatedAt).toBeUndefined();
+  });
+
+  it('an older change redelivered after a newer one was applied is stale', () =>
+    expect(afterChangeAt(t2).plan(change({ title: 'Design review', updatedAt: t1 }))).toEqual({
+      kind: 'nothing',
+      reason: 'stale',
+    }));
+
+  it('a newer change still applies, and one of the same time is planned as usual', () => {
+    expect(afterChangeAt(t2).plan(change({ title: 'Newest', updatedAt: t3 }))).toMatchObject({
+      kind: 'update',
+      desired: { title: 'Newest' },
+    });
+    expect(afterChangeAt(t2).plan(change({ title: 'Renamed', updatedAt: t2 }))).toEqual({
+      kind: 'nothing',
+      reason: 'unchanged',
+    });
+  });
+
+  it('an older cancellation does not delete a meeting a newer change updated; one without a time does', () => {
+    const olderCancellation = cancelledChange() as Extract<Trigger, { kind: 'calendarChange' }>;
+    expect(
+      afterChangeAt(t2).plan({
+        ...olderCancellation,
+        change: { ...olderCancellation.change, updatedAt: t1 },
+      }),
+    ).toEqual({ kind: 'nothing', reason: 'stale' });
+    expect(afterChangeAt(t2).plan(cancelledChange())).toMatchObject({ kind: 'delete' });
+  });
+
+  it('a meeting no change was applied to yet takes any change', () =>
+    expect(given(requested(), scheduled()).plan(change({ title: 'x', updatedAt: t1 }))).toMatchObject({
+      kind: 'update',
+    }));
 });

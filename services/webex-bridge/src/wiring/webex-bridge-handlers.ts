@@ -11,6 +11,7 @@ import {
 } from '@scheduler/contracts';
 import { ConnectWebexAccount, WebexSiteNotAllowedError } from '../accounts/index.js';
 import { MeetingLifecycle, type HandleOutcome } from '../meeting-lifecycle/index.js';
+import { asTransportFailure } from './expected-wait.js';
 
 /**
  * The bridge's bus handlers. All of them are in the service's default handler group (one
@@ -33,7 +34,8 @@ import { MeetingLifecycle, type HandleOutcome } from '../meeting-lifecycle/index
  * Whatever a handler throws is treated as transient: the transport naks with a growing delay and
  * dead-letters after its max deliveries. The one permanent refusal (a directory site outside the
  * allow-list, or a malformed one) is logged and acknowledged instead, because retrying cannot
- * change it.
+ * change it. The expected wait (MeetingNotScheduledYetError) is rethrown as ExpectedWait, which
+ * Nest does not log at error level (expected-wait.ts).
  */
 @Controller()
 export class WebexBridgeHandlers {
@@ -52,12 +54,12 @@ export class WebexBridgeHandlers {
 
   @OnEvent(MeetingRequested)
   async meetingRequested(@Payload() event: EventOf<typeof MeetingRequested>): Promise<void> {
-    this.logOutcome(event, await this.lifecycle.handle(event));
+    await this.handleMeetingTrigger(event);
   }
 
   @OnEvent(CalendarEventChanged)
   async calendarEventChanged(@Payload() event: EventOf<typeof CalendarEventChanged>): Promise<void> {
-    this.logOutcome(event, await this.lifecycle.handle(event));
+    await this.handleMeetingTrigger(event);
   }
 
   /**
@@ -80,6 +82,18 @@ export class WebexBridgeHandlers {
       }
       throw error;
     }
+  }
+
+  private async handleMeetingTrigger(
+    event: EventOf<typeof MeetingRequested> | EventOf<typeof CalendarEventChanged>,
+  ): Promise<void> {
+    let outcome: HandleOutcome;
+    try {
+      outcome = await this.lifecycle.handle(event);
+    } catch (error) {
+      throw asTransportFailure(error);
+    }
+    this.logOutcome(event, outcome);
   }
 
   private logOutcome(event: { id: string; type: string }, outcome: HandleOutcome): void {

@@ -18,10 +18,10 @@ import {
   WebexSiteResolved,
   createEvent,
   newUuidV7,
-  parseEvent,
   type DataOf,
   type EventEnvelope,
 } from '@scheduler/contracts';
+import { PersonalDataCodec, isSealedValue } from '@scheduler/crypto-shredding';
 import { createWebexEmulator, developmentClient, type WebexEmulator } from '@scheduler/emulators';
 import { createEventStore, StreamNotFoundError, type EventStore } from '@scheduler/event-store';
 import {
@@ -71,6 +71,7 @@ let privateSchema: IsolatedSchema;
 let keyStoreSchema: IsolatedSchema;
 let app: INestApplication;
 let store: EventStore;
+let codec: PersonalDataCodec;
 let relayStore: EventStore;
 let upstreamRelay: EventRelay;
 let privateDatabase: pg.Pool;
@@ -111,6 +112,7 @@ beforeAll(async () => {
   await app.startAllMicroservices();
   await app.init();
   store = app.get<EventStore>(EVENT_STORE);
+  codec = app.get(PersonalDataCodec);
   privateDatabase = new pg.Pool({ connectionString: privateSchema.connectionString, max: 2 });
   relayStore = await createEventStore(eventStoreSchema.connectionString);
   upstreamRelay = await EventRelay.start({
@@ -185,10 +187,12 @@ async function readTypes(streamId: string): Promise<string[]> {
   }
 }
 
+/** The meeting's stream, opened by the service's own codec. */
 async function meetingEvents(meetingId: string): Promise<EventEnvelope[]> {
-  return (await store.readStream(meetingStreamId(meetingId))).map((record) =>
-    parseEvent(recordedEventToEnvelope(record)),
-  );
+  const events: EventEnvelope[] = [];
+  for (const record of await store.readStream(meetingStreamId(meetingId)))
+    events.push((await codec.decode(recordedEventToEnvelope(record))).event);
+  return events;
 }
 
 function futureTimes(daysAhead: number, minutes = 30) {
@@ -196,7 +200,7 @@ function futureTimes(daysAhead: number, minutes = 30) {
   return { start: new Date(start).toISOString(), end: new Date(start + minutes * 60_000).toISOString() };
 }
 
-/** What the gateway does: append the intent, unsealed, to a new meeting stream. */
+/** What the gateway does: append the intent, sealed, to a new meeting stream. */
 async function requestMeeting(userId: string, organizerEmail: string) {
   const meetingId = newUuidV7();
   const request = createEvent(MeetingRequested, {
@@ -214,11 +218,11 @@ async function requestMeeting(userId: string, organizerEmail: string) {
       invitees: [{ email: 'grace@example.com', displayName: 'Grace' }],
     },
   });
-  await store.append(request.streamId, [envelopeToEventToAppend(request)], 'no_stream');
+  await store.append(request.streamId, [envelopeToEventToAppend(await codec.encode(request))], 'no_stream');
   return request;
 }
 
-/** What google-ingest appends for the calendar event that carries the meeting's conference. */
+/** What google-ingest appends (sealed) for the calendar event that carries the meeting's conference. */
 async function appendCalendarChange(
   request: EventEnvelope<'MeetingRequested', DataOf<typeof MeetingRequested>>,
   organizerEmail: string,
@@ -249,7 +253,7 @@ async function appendCalendarChange(
       ...data,
     } as never,
   });
-  await store.append(change.streamId, [envelopeToEventToAppend(change)], 'any');
+  await store.append(change.streamId, [envelopeToEventToAppend(await codec.encode(change))], 'any');
   return change;
 }
 
@@ -308,6 +312,20 @@ describe('webex-bridge wired over NATS', () => {
     }, 20_000);
     expect(meetingRequests('PATCH', created!.id)).toHaveLength(1);
     expect(emulator.state.meetings.get(created!.id)!.startMs).toBe(Date.parse(moved.start));
+
+    // What the store holds is sealed: no title, invitee or Webex password in plaintext.
+    const raw = await store.readStream(meetingStreamId(meetingId));
+    const [storedRequest, storedScheduled, storedUpdate] = raw;
+    expect([storedRequest!.type, storedUpdate!.type]).toEqual(['MeetingRequested', 'MeetingUpdated']);
+    for (const record of [storedRequest!, storedUpdate!]) {
+      expect(isSealedValue(record.data.title)).toBe(true);
+      expect(isSealedValue(record.data.invitees)).toBe(true);
+    }
+    expect(isSealedValue(storedScheduled!.data.password)).toBe(true);
+    const storedText = JSON.stringify(raw.map((record) => record.data));
+    expect(storedText).not.toContain('Design review');
+    expect(storedText).not.toContain('grace@example.com');
+    expect((await meetingEvents(meetingId))[2]!.data).toMatchObject({ title: 'Design review' });
 
     // Cancelled in the calendar → Webex DELETE → MeetingCancelled; the Webex meeting is gone.
     await appendCalendarChange(request, email, { change: 'cancelled' });
