@@ -38,4 +38,8 @@ export type {
   AppliedBatch,
 } from './projections/projection-backend.js';
 export { ProjectionRunner, ProjectionStoppedError } from './projections/projection-runner.js';
-export type { ProjectionRunnerOptions, RebuildReport } from './projections/projection-runner.js';
+export type {
+  ProjectionRunnerOptions,
+  RebuildReport,
+  EventPageOpener,
+} from './projections/projection-runner.js';

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
@@ -11,9 +12,11 @@ import {
   createEvent,
   newUuidV7,
 } from '@scheduler/contracts';
-import { envelopeToEventToAppend } from '@scheduler/bus';
+import { envelopeToEventToAppend, recordedEventToEnvelope } from '@scheduler/bus';
+import { PersonalDataCodec, SecretBox, isRedacted, meetingSubject } from '@scheduler/crypto-shredding';
 import { createGoogleEmulator, type GoogleEmulator } from '@scheduler/emulators';
 import { PostgresEventStore, type RecordedEvent } from '@scheduler/event-store';
+import { PostgresReadModelStore, ProjectionRunner } from '@scheduler/read-models';
 import { GoogleCalendarClient, GoogleOAuth, emulatorGoogleEndpoints } from '@scheduler/google';
 import {
   eventually,
@@ -25,6 +28,9 @@ import {
 import { GatewayModule } from './app.module.js';
 import { type GatewayConfig, gatewayEnvironment } from './config.js';
 import type { GatewayPorts } from './gateway-api.module.js';
+import { claimIdOf, meetingClaimsCollection } from './meetings/meeting-claims.js';
+import { meetingsProjection, type MeetingView } from './meetings/meetings-projection.js';
+import { sealedEventOpener } from './meetings/sealed-events.js';
 import {
   GoogleCalendarEventReader,
   type GoogleCalendarAccount,
@@ -78,9 +84,12 @@ interface TestUser {
 
 let emulator: GoogleEmulator;
 let schema: IsolatedSchema;
+let keySchema: IsolatedSchema;
 let store: PostgresEventStore;
 let app: INestApplication;
 let baseUrl: string;
+let codec: PersonalDataCodec;
+let ports: GatewayPorts;
 let config: GatewayConfig;
 const handoff = new RecordingHandoff();
 const accounts = new Map<string, GoogleCalendarAccount>();
@@ -154,9 +163,16 @@ interface Answer {
 async function call(
   method: string,
   path: string,
-  options: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+  options: {
+    token?: string;
+    body?: unknown;
+    rawBody?: string;
+    headers?: Record<string, string>;
+    /** Another gateway replica. */
+    baseUrl?: string;
+  } = {},
 ): Promise<Answer> {
-  const response = await fetch(`${baseUrl}${path}`, {
+  const response = await fetch(`${options.baseUrl ?? baseUrl}${path}`, {
     method,
     redirect: 'manual',
     headers: {
@@ -179,15 +195,22 @@ async function call(
 
 const meetingEvents = (): Promise<RecordedEvent[]> => store.readAll({ filter: { categories: ['meeting'] } });
 
-/** Appends to a meeting stream as webex-bridge / google-ingest would. */
+/** Appends to a meeting stream as webex-bridge / google-ingest would: personal fields sealed. */
 async function appendToMeeting(meetingId: string, events: Parameters<typeof envelopeToEventToAppend>[0][]) {
   const streamId = `meeting-${meetingId}`;
   const existing = await store.readStream(streamId);
-  return store.append(streamId, events.map(envelopeToEventToAppend), BigInt(existing.length - 1));
+  const sealed = await Promise.all(events.map((event) => codec.encode(event)));
+  return store.append(streamId, sealed.map(envelopeToEventToAppend), BigInt(existing.length - 1));
 }
+
+const requestedOn = async (calendarEventId: string) =>
+  (await meetingEvents()).filter(
+    (event) => event.type === 'MeetingRequested' && event.data.eventId === calendarEventId,
+  );
 
 beforeAll(async () => {
   schema = await isolatedSchema('gateway_api');
+  keySchema = await isolatedSchema('gateway_api_keys');
   store = await PostgresEventStore.connect({ connectionString: schema.connectionString, poolSize: 4 });
   emulator = await createGoogleEmulator();
   await emulator.listen();
@@ -213,6 +236,8 @@ beforeAll(async () => {
     NATS_URL: testInfrastructure().natsUrl,
     EVENT_STORE_URL: schema.connectionString,
     READ_MODEL_URL: schema.connectionString,
+    KEY_STORE_URL: keySchema.connectionString,
+    KEY_ENCRYPTION_KEY: `gateway-test:${randomBytes(32).toString('base64')}`,
     LOG_LEVEL: 'silent',
     BUS_PREFIX: uniqueName('gateway_api'),
     PUBLIC_BASE_URL: publicBaseUrl,
@@ -223,7 +248,7 @@ beforeAll(async () => {
     WEBEX_CLIENT_ID: 'scheduler-test-webex-client',
     WEBEX_AUTHORIZE_URL: 'https://webex.example/v1/authorize',
   });
-  const ports: GatewayPorts = {
+  ports = {
     calendarEventReader: new GoogleCalendarEventReader(async ({ userId }) => accounts.get(userId)),
     authorizationCodeHandoff: handoff,
   };
@@ -233,6 +258,7 @@ beforeAll(async () => {
   app = moduleRef.createNestApplication({ logger: false });
   await app.listen(0, '127.0.0.1');
   baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  codec = app.get(PersonalDataCodec);
 });
 
 afterAll(async () => {
@@ -240,6 +266,7 @@ afterAll(async () => {
   await store?.close();
   await emulator?.close();
   await schema?.drop();
+  await keySchema?.drop();
 });
 
 describe('authentication', () => {
@@ -327,7 +354,7 @@ describe('adding a meeting and reading it back', () => {
   let eventId: string;
   let meetingId: string;
 
-  it('answers 202 with a meeting id and records MeetingRequested with the calendar event details', async () => {
+  it('answers 202 with a meeting id and records MeetingRequested with the calendar event details, title and invitees sealed', async () => {
     eventId = await createCalendarEvent(alice.email, 'Quarterly planning', '2027-03-01T09:00:00Z', [
       bob.email,
       'Dora@Partner.example',
@@ -344,16 +371,27 @@ describe('adding a meeting and reading it back', () => {
     const stream = await store.readStream(`meeting-${meetingId}`);
     expect(stream).toHaveLength(1);
     expect(stream[0]!.type).toBe('MeetingRequested');
+    const sealed = { $sealed: 'v1', subject: `meeting:${meetingId}`, keyId: expect.any(String) };
     expect(stream[0]!.data).toEqual({
       meetingId,
       userId: alice.sub,
       source: 'calendar',
       calendarId: alice.email,
       eventId,
-      title: 'Quarterly planning',
+      title: expect.objectContaining(sealed),
       start: '2027-03-01T09:00:00.000Z',
       end: '2027-03-01T09:30:00.000Z',
       timeZone: 'Europe/Berlin',
+      invitees: expect.objectContaining(sealed),
+    });
+    // The stored columns (data and metadata jsonb, as read) hold no plaintext of the personal fields.
+    const storedRow = JSON.stringify({ data: stream[0]!.data, metadata: stream[0]!.metadata });
+    expect(storedRow).toContain('"$sealed"');
+    for (const plaintext of ['Quarterly planning', 'Quarterly', bob.email, 'dora@partner.example', 'partner'])
+      expect(storedRow).not.toContain(plaintext);
+    const { event: opened } = await codec.decode(recordedEventToEnvelope(stream[0]!));
+    expect(opened.data).toMatchObject({
+      title: 'Quarterly planning',
       invitees: [{ email: bob.email }, { email: 'dora@partner.example' }],
     });
     expect(stream[0]!.metadata).toMatchObject({
@@ -508,10 +546,7 @@ describe('adding a meeting and reading it back', () => {
       });
     const answers = await Promise.all([request(), request()]);
     expect(answers.map((answer) => answer.status).sort()).toEqual([202, 409]);
-    const requested = (await meetingEvents()).filter(
-      (event) => event.type === 'MeetingRequested' && event.data.eventId === racedEvent,
-    );
-    expect(requested).toHaveLength(1);
+    expect(await requestedOn(racedEvent)).toHaveLength(1);
   });
 
   it('redacts the title and join link once the meeting data is purged, and allows a new meeting', async () => {
@@ -539,6 +574,162 @@ describe('adding a meeting and reading it back', () => {
       body: { calendarId: alice.email, eventId },
     });
     expect(again.status).toBe(202);
+    expect(again.body.meetingId).not.toBe(meetingId);
+  });
+});
+
+describe('one active meeting per calendar event across gateway replicas', () => {
+  let replica: INestApplication;
+  let replicaUrl: string;
+  let readModels: PostgresReadModelStore;
+
+  beforeAll(async () => {
+    // A second gateway process: its own module, pools and projection runner, the same stores.
+    const moduleRef = await Test.createTestingModule({
+      imports: [GatewayModule.forRoot(config, ports)],
+    }).compile();
+    replica = moduleRef.createNestApplication({ logger: false });
+    await replica.listen(0, '127.0.0.1');
+    replicaUrl = (await replica.getUrl()).replace('[::1]', '127.0.0.1');
+    readModels = await PostgresReadModelStore.connect({ connectionString: schema.connectionString });
+  });
+  afterAll(async () => {
+    await replica?.close();
+    await readModels?.close();
+  });
+
+  const add = (eventId: string, replicaBaseUrl?: string) =>
+    call('POST', '/v1/meetings', {
+      token: alice.idToken,
+      body: { calendarId: alice.email, eventId },
+      ...(replicaBaseUrl ? { baseUrl: replicaBaseUrl } : {}),
+    });
+
+  it('appends exactly one MeetingRequested when two replicas race; the other answers 409 naming it', async () => {
+    for (let round = 0; round < 3; round++) {
+      const raced = await createCalendarEvent(alice.email, `Replicated ${round}`, '2027-04-01T09:00:00Z');
+      // A slow Google read keeps both requests past every check before either claims.
+      await control('/faults', {
+        method: 'GET',
+        pathPrefix: `/calendar/v3/calendars/${encodeURIComponent(alice.email)}/events/${raced}`,
+        latencyMs: 300,
+        times: 2,
+      });
+      const answers = await Promise.all([add(raced), add(raced, replicaUrl)]);
+      expect(answers.map((answer) => answer.status).sort()).toEqual([202, 409]);
+      const accepted = answers.find((answer) => answer.status === 202)!;
+      const refused = answers.find((answer) => answer.status === 409)!;
+      expect(refused.body.error).toMatchObject({
+        code: 'meeting_already_exists',
+        meetingId: accepted.body.meetingId,
+      });
+      const requested = await requestedOn(raced);
+      expect(requested.map((event) => event.data.meetingId)).toEqual([accepted.body.meetingId]);
+      // Each replica serves it, with the title opened from the sealed event.
+      for (const replicaBaseUrl of [baseUrl, replicaUrl]) {
+        const shown = await eventually(async () => {
+          const answer = await call('GET', `/v1/meetings/${accepted.body.meetingId}`, {
+            token: alice.idToken,
+            baseUrl: replicaBaseUrl,
+          });
+          expect(answer.status).toBe(200);
+          return answer.body;
+        });
+        expect(shown).toMatchObject({ status: 'requested', title: `Replicated ${round}` });
+      }
+      // A later request on either replica is refused too.
+      expect((await add(raced, replicaUrl)).status).toBe(409);
+    }
+  });
+
+  it('completes a claim whose MeetingRequested was never appended (a crash between claim and append)', async () => {
+    const eventId = await createCalendarEvent(alice.email, 'Crashed before append', '2027-04-02T09:00:00Z');
+    const claimedMeetingId = newUuidV7();
+    const claims = await readModels.collection(meetingClaimsCollection);
+    const claimId = claimIdOf({
+      tenantId: 'demo.example',
+      userId: alice.sub,
+      calendarId: alice.email,
+      eventId,
+    });
+    await claims.upsert(
+      claimId,
+      { meetingId: claimedMeetingId, state: 'claimed', claimedAt: new Date().toISOString() },
+      { expectedVersion: 'absent' },
+    );
+    // The claim names no calendar, event or user: only a digest and the meeting id.
+    expect(JSON.stringify(await claims.get(claimId))).not.toMatch(/alice|demo\.example/);
+
+    const retried = await add(eventId, replicaUrl);
+    expect(retried).toMatchObject({ status: 202, body: { meetingId: claimedMeetingId } });
+    expect((await requestedOn(eventId)).map((event) => event.streamId)).toEqual([
+      `meeting-${claimedMeetingId}`,
+    ]);
+    expect((await claims.get(claimId))?.document).toMatchObject({
+      meetingId: claimedMeetingId,
+      state: 'requested',
+    });
+    expect((await add(eventId)).body.error).toMatchObject({ meetingId: claimedMeetingId });
+  });
+});
+
+describe('sealed personal data in the meetings read model', () => {
+  it('opens titles on a rebuild, and shows none for a meeting whose key was forgotten', async () => {
+    const kept = await call('POST', '/v1/meetings', {
+      token: bob.idToken,
+      body: {
+        calendarId: bob.email,
+        eventId: await createCalendarEvent(bob.email, 'Offsite', '2027-05-01T09:00:00Z'),
+      },
+    });
+    const forgotten = await call('POST', '/v1/meetings', {
+      token: bob.idToken,
+      body: {
+        calendarId: bob.email,
+        eventId: await createCalendarEvent(bob.email, 'Board review', '2027-05-02T09:00:00Z'),
+      },
+    });
+    expect([kept.status, forgotten.status]).toEqual([202, 202]);
+    await app.get(SecretBox).keys.forget(meetingSubject(forgotten.body.meetingId));
+
+    const rebuildSchema = await isolatedSchema('gateway_rebuild');
+    const readModels = await PostgresReadModelStore.connect({
+      connectionString: rebuildSchema.connectionString,
+    });
+    try {
+      const runner = new ProjectionRunner<MeetingView>({
+        eventStore: store,
+        store: readModels,
+        projection: meetingsProjection,
+        open: sealedEventOpener({ codec }),
+      });
+      const report = await runner.rebuild();
+      expect(report.events).toBe((await meetingEvents()).length);
+      const meetings = await readModels.collection(meetingsProjection.collection);
+      expect((await meetings.get(kept.body.meetingId))?.document).toMatchObject({
+        status: 'requested',
+        title: 'Offsite',
+      });
+      const redacted = (await meetings.get(forgotten.body.meetingId))?.document;
+      expect(redacted).toMatchObject({ status: 'requested', start: '2027-05-02T09:00:00.000Z' });
+      expect(redacted).not.toHaveProperty('title');
+      // The codec itself marks the value; the projection never takes the marker for a title.
+      const [stored] = await store.readStream(`meeting-${forgotten.body.meetingId}`);
+      const decoded = await codec.decode(recordedEventToEnvelope(stored!));
+      expect(decoded.redacted).toEqual(expect.arrayContaining(['data.title', 'data.invitees']));
+      expect(isRedacted((decoded.event.data as { title?: unknown }).title)).toBe(true);
+    } finally {
+      await readModels.close();
+      await rebuildSchema.drop();
+    }
+  });
+
+  it('passes a page with nothing sealed through untouched', async () => {
+    const unsealed = (await meetingEvents()).filter((event) => event.type === 'MeetingScheduled');
+    expect(unsealed.length).toBeGreaterThan(0);
+    expect(JSON.stringify(unsealed.map((event) => event.data))).not.toContain('$sealed');
+    const open = sealedEventOpener({ codec });
+    expect(await open(unsealed)).toBe(unsealed);
   });
 });
 

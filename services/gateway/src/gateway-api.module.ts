@@ -7,6 +7,7 @@ import { GoogleIdentityVerifier } from './authentication/identity-verifier.js';
 import type { GatewayConfig } from './config.js';
 import { ApiExceptionFilter } from './http/api-exception.filter.js';
 import { CALENDAR_EVENT_READER, type CalendarEventReader } from './meetings/calendar-event-reader.js';
+import { MeetingClaims } from './meetings/meeting-claims.js';
 import { MeetingRequests } from './meetings/meeting-requests.js';
 import { MeetingsController } from './meetings/meetings.controller.js';
 import { MeetingsReadModel, READ_MODEL_STORE } from './meetings/meetings-read-model.js';
@@ -88,6 +89,7 @@ export class GatewayApiModule {
           : { provide: AUTHORIZATION_CODE_HANDOFF, useClass: NatsAuthorizationCodeHandoff },
         AuthenticationGuard,
         MeetingsReadModel,
+        MeetingClaims,
         MeetingRequests,
         { provide: APP_FILTER, useClass: ApiExceptionFilter },
       ],

@@ -297,6 +297,89 @@ export function describeProjectionRunnerConformance(adapter: ProjectionBackendUn
       }
     });
 
+    it('opens each page through the open hook before projecting, live, on rebuild and after a failed open', async () => {
+      const category = newCategory();
+      const projection = summaryProjection(category, uniqueName('opened'));
+      // Stands in for sealed personal data: the stored title is an object only the hook can read.
+      const seal = (title: string) => ({ $test: Buffer.from(title).toString('base64') });
+      const calls: number[] = [];
+      let failNext = false;
+      const failures: unknown[] = [];
+      const open = async (events: readonly RecordedEvent[]) => {
+        calls.push(events.length);
+        if (failNext) {
+          failNext = false;
+          throw new Error('key store unreachable');
+        }
+        return events.map((event) => {
+          const title = (event.data as { title?: { $test?: string } }).title;
+          if (typeof title?.$test !== 'string') return event;
+          return { ...event, data: { ...event.data, title: Buffer.from(title.$test, 'base64').toString() } };
+        });
+      };
+      for (let index = 0; index < 25; index++) {
+        await append(category, `m${index}`, 'MeetingRequested', { title: seal(`Secret ${index}`) });
+      }
+      const runner = new ProjectionRunner<Summary>({
+        eventStore,
+        store,
+        projection,
+        batchSize: 10,
+        rebuildBatchSize: 15,
+        retryDelayMs: 50,
+        open,
+        onError: (error) => failures.push(error),
+      });
+      runners.push(runner);
+      failNext = true;
+      await runner.start();
+      const last = await append(category, 'm3', 'MeetingScheduled', {
+        joinLink: 'https://example.webex.com/j/3',
+      });
+      await runner.waitForPosition(last.position);
+      // The first open failed; the runner retried from the checkpoint and lost nothing.
+      expect(failures).toEqual([expect.objectContaining({ message: 'key store unreachable' })]);
+      const summaries = await store.collection(projection.collection);
+      const titles = async () =>
+        (await summaries.find({ limit: 100 })).map((stored) => stored.document.title).sort();
+      const expected = Array.from({ length: 25 }, (_, index) => `Secret ${index}`).sort();
+      expect(await titles()).toEqual(expected);
+      expect((await summaries.get('m3'))?.document).toMatchObject({ title: 'Secret 3', status: 'scheduled' });
+      // Called per batch, never per event, and never with more than a batch.
+      expect(Math.max(...calls)).toBeLessThanOrEqual(10);
+      expect(calls.reduce((sum, count) => sum + count, 0)).toBeGreaterThanOrEqual(26);
+
+      calls.length = 0;
+      const report = await runner.rebuild();
+      expect(report.events).toBe(26);
+      // Three pages of 10, 10 and 6 events.
+      expect(calls).toEqual([10, 10, 6]);
+      expect(await titles()).toEqual(expected);
+      await runner.stop();
+    });
+
+    it('refuses an open hook that drops events, without writing anything', async () => {
+      const category = newCategory();
+      const projection = summaryProjection(category, uniqueName('dropped'));
+      await requestMeetings(category, 3);
+      const failures: unknown[] = [];
+      const runner = new ProjectionRunner<Summary>({
+        eventStore,
+        store,
+        projection,
+        retryDelayMs: 50,
+        open: async (events) => events.slice(1),
+        onError: (error) => failures.push(error),
+      });
+      runners.push(runner);
+      await runner.start();
+      await eventually(() => expect(failures.length).toBeGreaterThan(0));
+      await runner.stop();
+      expect(String((failures[0] as Error).message)).toMatch(/open hook returned \d+ events for \d+/);
+      expect(await store.readCheckpoint(projection, 'live')).toBeUndefined();
+      await expect(runner.rebuild()).rejects.toThrow(/open hook returned/);
+    });
+
     describe('rebuild', () => {
       it('rebuilds from position 0 into a new generation while queries are served, then swaps it in', async () => {
         const category = newCategory();

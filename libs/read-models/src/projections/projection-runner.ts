@@ -19,7 +19,17 @@ export interface ProjectionRunnerOptions<TDocument extends JsonDocument> {
   /** Called with every failure; transient ones are retried after `retryDelayMs`. */
   readonly onError?: (error: unknown) => void;
   readonly retryDelayMs?: number;
+  /**
+   * Turns stored events into what `project` sees, one page or live batch at a time, e.g. opens
+   * sealed personal data. Runs for live batches, rebuild pages and the swap's catch-up alike.
+   * Must return one event per event, in order, with the same position. A failure is retried
+   * like a store failure, so it must not throw for an event that can never be opened.
+   */
+  readonly open?: EventPageOpener;
 }
+
+/** See ProjectionRunnerOptions.open. */
+export type EventPageOpener = (events: readonly RecordedEvent[]) => Promise<readonly RecordedEvent[]>;
 
 export interface RebuildReport {
   readonly projection: string;
@@ -220,12 +230,30 @@ export class ProjectionRunner<TDocument extends JsonDocument> {
     };
   }
 
-  private readPage(after: Position | undefined): Promise<RecordedEvent[]> {
-    return this.options.eventStore.readAll({
+  private async readPage(after: Position | undefined): Promise<readonly RecordedEvent[]> {
+    const page = await this.options.eventStore.readAll({
       ...(after ? { after } : {}),
       maxCount: this.batchSize,
       ...(this.projection.filter ? { filter: this.projection.filter } : {}),
     });
+    return this.open(page);
+  }
+
+  private async open(events: readonly RecordedEvent[]): Promise<readonly RecordedEvent[]> {
+    const { open } = this.options;
+    if (!open || events.length === 0) return events;
+    const opened = await open(events);
+    // Paging and checkpoints go by the events' positions, so the hook may change content only.
+    if (
+      opened.length !== events.length ||
+      comparePositions(opened.at(-1)!.position, events.at(-1)!.position) !== 0
+    ) {
+      throw new Error(
+        `projection ${this.projection.name}: the open hook returned ${opened.length} events for ` +
+          `${events.length}, or changed their positions`,
+      );
+    }
+    return opened;
   }
 
   /** Live batches and the swap never interleave within this process. */
@@ -287,10 +315,11 @@ export class ProjectionRunner<TDocument extends JsonDocument> {
     let through: Position | undefined;
     const flush = async () => {
       if (through === undefined) return;
-      const events = pending;
       const position = through;
+      const read = pending;
       pending = [];
       through = undefined;
+      const events = await this.open(read);
       const applied = await this.exclusive(() => store.applyBatch(this.projection, 'live', events, position));
       this.advance(applied.checkpoint);
     };

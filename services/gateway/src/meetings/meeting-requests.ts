@@ -1,6 +1,19 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { ContractViolationError, MeetingRequested, createEvent, newUuidV7 } from '@scheduler/contracts';
-import type { EventStore } from '@scheduler/event-store';
+import {
+  ContractViolationError,
+  MeetingRequested,
+  createEvent,
+  newUuidV7,
+  type EventEnvelope,
+} from '@scheduler/contracts';
+import { PersonalDataCodec } from '@scheduler/crypto-shredding';
+import {
+  StreamDeletedError,
+  StreamNotFoundError,
+  WrongExpectedVersionError,
+  type EventStore,
+  type RecordedEvent,
+} from '@scheduler/event-store';
 import { envelopeToEventToAppend } from '@scheduler/bus';
 import type { Principal } from '../authentication/identity-verifier.js';
 import {
@@ -17,6 +30,8 @@ import {
   type CalendarEventReader,
 } from './calendar-event-reader.js';
 import { EVENT_STORE } from '@scheduler/runtime';
+import { type ClaimedCalendarEvent, MeetingClaims, type StoredMeetingClaim } from './meeting-claims.js';
+import { activeMeetingStatuses, type MeetingView, projectMeeting } from './meetings-projection.js';
 import { MeetingsReadModel } from './meetings-read-model.js';
 
 export const meetingStreamId = (meetingId: string) => `${MeetingRequested.category}-${meetingId}`;
@@ -24,21 +39,33 @@ export const meetingStreamId = (meetingId: string) => `${MeetingRequested.catego
 const MAXIMUM_TITLE_LENGTH = 128;
 // How long a 202 waits for its own event to reach the read model, so the caller's next GET sees it.
 const READ_YOUR_WRITES_TIMEOUT_MS = 3000;
+// Claim writes lost to other requests before giving up; each loss means another request moved on.
+const MAXIMUM_CLAIM_ATTEMPTS = 5;
+
+/** What a claim's meeting is, judged from its stream (the read model may lag behind). */
+type ClaimedMeeting = 'active' | 'finished' | 'not-appended';
 
 /**
- * Adds a Webex meeting to a calendar event: records the user's intent as MeetingRequested. The
- * bridge creates the Webex meeting from that event; the gateway never calls Webex.
+ * Adds a Webex meeting to a calendar event: records the user's intent as MeetingRequested, with
+ * its personal fields sealed. The bridge creates the Webex meeting from that event; the gateway
+ * never calls Webex.
+ *
+ * One calendar event has at most one active meeting, across every gateway replica: a claim
+ * document (MeetingClaims) names the meeting that holds the event, and is written
+ * insert-if-absent before its MeetingRequested is appended with `no_stream`. A claim whose
+ * stream is missing (the claimer crashed, or is still appending) is completed by whoever comes
+ * next with the same meeting id, so at most one MeetingRequested lands; a claim whose meeting
+ * finished (cancelled, failed, ended, purged) is replaced.
  */
 @Injectable()
 export class MeetingRequests {
   private readonly logger = new Logger('MeetingRequests');
-  // Two requests for the same event from one user are serialised here, so the read-model check
-  // sees the first one's meeting (the read model is caught up before the first one answers).
-  private readonly inFlight = new Map<string, Promise<unknown>>();
 
   constructor(
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
     private readonly readModel: MeetingsReadModel,
+    private readonly claims: MeetingClaims,
+    @Inject(PersonalDataCodec) private readonly codec: PersonalDataCodec,
     @Inject(CALENDAR_EVENT_READER) private readonly calendarEvents: CalendarEventReader,
   ) {}
 
@@ -47,44 +74,117 @@ export class MeetingRequests {
     target: { calendarId: string; eventId: string },
     correlationId: string,
   ): Promise<{ meetingId: string }> {
-    const key = JSON.stringify([principal.tenantId, principal.userId, target.calendarId, target.eventId]);
-    const previous = this.inFlight.get(key) ?? Promise.resolve();
-    const current = previous.catch(() => undefined).then(() => this.addNow(principal, target, correlationId));
-    this.inFlight.set(key, current);
-    try {
-      return await current;
-    } finally {
-      if (this.inFlight.get(key) === current) this.inFlight.delete(key);
-    }
-  }
-
-  private async addNow(
-    principal: Principal,
-    target: { calendarId: string; eventId: string },
-    correlationId: string,
-  ): Promise<{ meetingId: string }> {
+    const calendarEvent: ClaimedCalendarEvent = {
+      tenantId: principal.tenantId,
+      userId: principal.userId,
+      calendarId: target.calendarId,
+      eventId: target.eventId,
+    };
+    // Cheap refusals before Google is asked; the read model also knows meetings older than claims.
     const existing = await this.readModel.activeMeetingOnEvent(principal, target.calendarId, target.eventId);
     if (existing) throw new MeetingAlreadyExistsError(existing.meetingId);
+    const claimed = await this.claims.current(calendarEvent);
+    if (claimed && (await this.meetingOf(claimed)) === 'active')
+      throw new MeetingAlreadyExistsError(claimed.document.meetingId);
 
+    const details = await this.readCalendarEvent(calendarEvent);
+    const candidate = newUuidV7();
+    // Validated before anything is claimed: an unsupported event leaves no claim behind.
+    let requested = this.requestedEvent(candidate, principal, target, details, correlationId);
+
+    const claim = await this.claimFor(calendarEvent, candidate);
+    const meetingId = claim.document.meetingId;
+    if (meetingId !== candidate)
+      requested = this.requestedEvent(meetingId, principal, target, details, correlationId);
+    const sealed = await this.codec.encode(requested);
+    let appended;
+    try {
+      appended = await this.eventStore.append(
+        requested.streamId,
+        [envelopeToEventToAppend(sealed)],
+        'no_stream',
+      );
+    } catch (error) {
+      // Another request completed the same claim first: there is exactly one meeting, and it is not ours.
+      if (error instanceof WrongExpectedVersionError) throw new MeetingAlreadyExistsError(meetingId);
+      throw error;
+    }
+    await this.claims.confirm(calendarEvent, claim);
+    if (!(await this.readModel.caughtUpTo(appended.position, READ_YOUR_WRITES_TIMEOUT_MS)))
+      this.logger.warn({
+        message: 'meetings read model is behind; answering 202 anyway',
+        meetingId,
+        correlationId,
+      });
+    return { meetingId };
+  }
+
+  /**
+   * The claim this request appends for: a new one, one that replaced a finished meeting's, or
+   * one whose MeetingRequested is missing (completed under its own meeting id).
+   */
+  private async claimFor(
+    calendarEvent: ClaimedCalendarEvent,
+    candidate: string,
+  ): Promise<StoredMeetingClaim> {
+    for (let attempt = 0; attempt < MAXIMUM_CLAIM_ATTEMPTS; attempt++) {
+      const current = await this.claims.current(calendarEvent);
+      if (current) {
+        const meeting = await this.meetingOf(current);
+        if (meeting === 'active') throw new MeetingAlreadyExistsError(current.document.meetingId);
+        if (meeting === 'not-appended') return current;
+      }
+      const claim = await this.claims.claim(calendarEvent, candidate, current);
+      if (claim) return claim;
+    }
+    throw new Error(
+      `could not claim the calendar event within ${MAXIMUM_CLAIM_ATTEMPTS} attempts: other requests kept changing the claim`,
+    );
+  }
+
+  private async meetingOf(claim: StoredMeetingClaim): Promise<ClaimedMeeting> {
+    let events: RecordedEvent[];
+    try {
+      events = await this.eventStore.readStream(meetingStreamId(claim.document.meetingId));
+    } catch (error) {
+      // A confirmed claim's stream can only be gone because it was deleted: that meeting is over.
+      if (error instanceof StreamNotFoundError)
+        return claim.document.state === 'claimed' ? 'not-appended' : 'finished';
+      if (error instanceof StreamDeletedError) return 'finished';
+      throw error;
+    }
+    // The status needs no personal data, so the stored (sealed) events are folded as they are.
+    let view: MeetingView | undefined;
+    for (const event of events) {
+      const result = projectMeeting(view, event);
+      if (result === 'delete') view = undefined;
+      else if (result !== undefined) view = result;
+    }
+    return view && activeMeetingStatuses.includes(view.status) ? 'active' : 'finished';
+  }
+
+  private async readCalendarEvent(calendarEvent: ClaimedCalendarEvent): Promise<CalendarEventDetails> {
     let details: CalendarEventDetails | undefined;
     try {
-      details = await this.calendarEvents.read({
-        tenantId: principal.tenantId,
-        userId: principal.userId,
-        calendarId: target.calendarId,
-        eventId: target.eventId,
-      });
+      details = await this.calendarEvents.read(calendarEvent);
     } catch (error) {
       if (error instanceof CalendarAccountNotConnectedError) throw new GoogleAccountNotConnectedError();
       throw error;
     }
     if (!details) throw new CalendarEventNotFoundError();
     if (!details.organizedByUser) throw new NotEventOrganizerError();
+    return details;
+  }
 
-    const meetingId = newUuidV7();
-    let requested;
+  private requestedEvent(
+    meetingId: string,
+    principal: Principal,
+    target: { calendarId: string; eventId: string },
+    details: CalendarEventDetails,
+    correlationId: string,
+  ): EventEnvelope {
     try {
-      requested = createEvent(MeetingRequested, {
+      return createEvent(MeetingRequested, {
         streamId: meetingStreamId(meetingId),
         tenantId: principal.tenantId,
         correlationId,
@@ -109,17 +209,5 @@ export class MeetingRequests {
         );
       throw error;
     }
-    const appended = await this.eventStore.append(
-      requested.streamId,
-      [envelopeToEventToAppend(requested)],
-      'no_stream',
-    );
-    if (!(await this.readModel.caughtUpTo(appended.position, READ_YOUR_WRITES_TIMEOUT_MS)))
-      this.logger.warn({
-        message: 'meetings read model is behind; answering 202 anyway',
-        meetingId,
-        correlationId,
-      });
-    return { meetingId };
   }
 }

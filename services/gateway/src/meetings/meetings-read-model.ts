@@ -8,10 +8,12 @@ import {
   Optional,
 } from '@nestjs/common';
 import { ReadinessRegistry } from '@scheduler/runtime';
+import { PersonalDataCodec } from '@scheduler/crypto-shredding';
 import type { EventStore, Position } from '@scheduler/event-store';
 import { type DocumentCollection, type ProjectionStore, ProjectionRunner } from '@scheduler/read-models';
 import type { Principal } from '../authentication/identity-verifier.js';
 import { activeMeetingStatuses, type MeetingView, meetingsProjection } from './meetings-projection.js';
+import { sealedEventOpener } from './sealed-events.js';
 
 export const READ_MODEL_STORE = Symbol('READ_MODEL_STORE');
 
@@ -31,6 +33,7 @@ export class MeetingsReadModel implements OnModuleInit, OnModuleDestroy {
   constructor(
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
     @Inject(READ_MODEL_STORE) private readonly store: ProjectionStore,
+    @Inject(PersonalDataCodec) private readonly codec: PersonalDataCodec,
     @Optional() @Inject(ReadinessRegistry) private readonly readiness?: ReadinessRegistry,
   ) {}
 
@@ -41,6 +44,17 @@ export class MeetingsReadModel implements OnModuleInit, OnModuleDestroy {
       store: this.store,
       projection: meetingsProjection,
       retryDelayMs: 1000,
+      // Titles are stored sealed; the projection sees them opened (or redacted, once forgotten).
+      open: sealedEventOpener({
+        codec: this.codec,
+        onUnreadable: (event, error) =>
+          this.logger.warn({
+            message: 'meeting event is invalid; projected as stored',
+            eventId: event.id,
+            eventType: event.type,
+            errorName: error.name,
+          }),
+      }),
       // Names and positions only: the error's message may quote document content.
       onError: (error) =>
         this.logger.warn({
