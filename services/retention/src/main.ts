@@ -6,4 +6,5 @@ await runService({
   service: 'retention',
   environment: retentionEnvironment,
   module: (config) => RetentionModule.forRoot(config),
+  consumesEvents: true,
 });

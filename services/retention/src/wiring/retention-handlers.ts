@@ -1,0 +1,63 @@
+import { Controller, Inject, Logger } from '@nestjs/common';
+import { Payload } from '@nestjs/microservices';
+import { OnEvent } from '@scheduler/bus';
+import {
+  MeetingCancelled,
+  MeetingRequested,
+  MeetingUpdated,
+  type EventEnvelope,
+  type EventOf,
+} from '@scheduler/contracts';
+import type { TimerChange } from '../timers/meeting-timer.js';
+import { RetentionTimers } from './retention-timers.js';
+
+const changeSource = (event: EventEnvelope<string, { meetingId: string }>) => ({
+  meetingId: event.data.meetingId,
+  tenantId: event.tenantId,
+  streamId: event.streamId,
+  cause: { id: event.id, correlationId: event.correlationId, traceparent: event.traceparent },
+  occurredAt: new Date(event.occurredAt),
+});
+
+/**
+ * The meeting events that set retention's timers. They only read ids and times, never the
+ * personal fields (which may already be Redacted markers when an old event is redelivered).
+ *
+ * MeetingSchedulingFailed is deliberately not handled: a refused update leaves an existing
+ * Webex meeting in place, and even a meeting that was never created keeps its requested end,
+ * so its data is purged by the ordinary timer (end + policy) rather than guessed at earlier.
+ *
+ * Whatever a handler throws (the database is down) is transient: the transport naks and
+ * redelivers. Every handler is idempotent (see applyTimerChange).
+ */
+@Controller()
+export class RetentionHandlers {
+  private readonly logger = new Logger(RetentionHandlers.name);
+
+  constructor(@Inject(RetentionTimers) private readonly timers: RetentionTimers) {}
+
+  @OnEvent(MeetingRequested)
+  async meetingRequested(@Payload() event: EventOf<typeof MeetingRequested>): Promise<void> {
+    await this.record(event, { ...changeSource(event), kind: 'end', endsAt: new Date(event.data.end) });
+  }
+
+  @OnEvent(MeetingUpdated)
+  async meetingUpdated(@Payload() event: EventOf<typeof MeetingUpdated>): Promise<void> {
+    await this.record(event, { ...changeSource(event), kind: 'end', endsAt: new Date(event.data.end) });
+  }
+
+  @OnEvent(MeetingCancelled)
+  async meetingCancelled(@Payload() event: EventOf<typeof MeetingCancelled>): Promise<void> {
+    await this.record(event, { ...changeSource(event), kind: 'cancel' });
+  }
+
+  private async record(event: EventEnvelope, change: TimerChange): Promise<void> {
+    const outcome = await this.timers.record(event.type, change);
+    this.logger.debug(
+      `${event.type} ${event.id} → meeting ${change.meetingId}: ` +
+        (outcome.kind === 'armed'
+          ? `${outcome.timer.state}, purge at ${outcome.timer.purgeAt.toISOString()}`
+          : `unchanged (${outcome.reason})`),
+    );
+  }
+}

@@ -1,0 +1,468 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { INestApplication } from '@nestjs/common';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import {
+  EventRelay,
+  busNames,
+  envelopeToEventToAppend,
+  eventSubject,
+  recordedEventToEnvelope,
+} from '@scheduler/bus';
+import {
+  MeetingCancelled,
+  MeetingDataPurged,
+  MeetingEnded,
+  MeetingRequested,
+  MeetingUpdated,
+  createEvent,
+  exampleUserId,
+  newUuidV7,
+  type EventEnvelope,
+  type EventOf,
+} from '@scheduler/contracts';
+import {
+  PersonalDataCodec,
+  REDACTED_FORGOTTEN,
+  meetingSubject,
+  type DataKeyStore,
+} from '@scheduler/crypto-shredding';
+import { createEventStore, StreamNotFoundError, type EventStore } from '@scheduler/event-store';
+import { DATA_KEY_STORE, EVENT_STORE, MetricsRegistry, createServiceApp } from '@scheduler/runtime';
+import {
+  eventually,
+  isolatedSchema,
+  testInfrastructure,
+  uniqueName,
+  type IsolatedSchema,
+} from '@scheduler/testing';
+import pg from 'pg';
+import { RetentionModule } from '../app.module.js';
+import { retentionEnvironment, type RetentionConfig } from '../config.js';
+import type { Clock } from '../timers/meeting-retention.js';
+import { RetentionHandlers } from './retention-handlers.js';
+
+// The wired service in-process over the real bus: meeting events appended to the event store
+// travel through a relay and JetStream to retention's handlers; its timer loop appends
+// MeetingEnded and MeetingDataPurged and forgets the meeting key in the shared data-key store.
+//
+// Isolation on the shared nats-server: BUS_PREFIX gives this file streams and subjects of its
+// own (deleted afterwards), and the service runs under a unique name (durable consumer, relay
+// checkpoint). In production MeetingRequested is published by the gateway's relay and
+// MeetingUpdated/MeetingCancelled by webex-bridge's; here a second relay stands in for them.
+//
+// Time: the first test waits for a real end two seconds ahead; the others move the service's
+// clock forward instead of waiting for ends hours away.
+
+const defaultTenant = 'demo.example';
+const slowTenant = 'slow.example';
+const slowTenantSeconds = 600;
+const service = uniqueName('retention').replace(/_/g, '-');
+const names = busNames(uniqueName('retention_wiring'));
+
+/** The real time, moved forward by what the test skipped. */
+class TestClock implements Clock {
+  private offsetMs = 0;
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+  advance(milliseconds: number): void {
+    this.offsetMs += milliseconds;
+  }
+}
+
+const clock = new TestClock();
+let eventStoreSchema: IsolatedSchema;
+let privateSchema: IsolatedSchema;
+let keyStoreSchema: IsolatedSchema;
+let app: INestApplication;
+let store: EventStore;
+let codec: PersonalDataCodec;
+let dataKeys: DataKeyStore;
+let relayStore: EventStore;
+let upstreamRelay: EventRelay;
+let privateDatabase: pg.Pool;
+let relayConnection: NatsConnection;
+let config: RetentionConfig;
+
+/** Boots the service (again, for a restart): same name, so the same consumer and relay checkpoint. */
+async function startApp(): Promise<void> {
+  app = await createServiceApp(
+    {
+      service,
+      environment: retentionEnvironment,
+      module: (validated) => RetentionModule.forRoot(validated, { service, clock }),
+      consumesEvents: true,
+    },
+    config,
+  );
+  await app.startAllMicroservices();
+  await app.init();
+  store = app.get<EventStore>(EVENT_STORE);
+  codec = app.get(PersonalDataCodec);
+  dataKeys = app.get<DataKeyStore>(DATA_KEY_STORE);
+}
+
+beforeAll(async () => {
+  [eventStoreSchema, privateSchema, keyStoreSchema] = await Promise.all([
+    isolatedSchema('retention_events'),
+    isolatedSchema('retention_private'),
+    isolatedSchema('retention_keys'),
+  ]);
+  config = retentionEnvironment.parse({
+    HTTP_PORT: '0',
+    NATS_URL: testInfrastructure().natsUrl,
+    EVENT_STORE_URL: eventStoreSchema.connectionString,
+    LOG_LEVEL: 'warn',
+    BUS_PREFIX: names.prefix,
+    DATABASE_URL: privateSchema.connectionString,
+    KEY_STORE_URL: keyStoreSchema.connectionString,
+    KEY_ENCRYPTION_KEY: `test-kek:${randomBytes(32).toString('base64')}`,
+    RETENTION_POLICIES: `${slowTenant}=${slowTenantSeconds}`,
+    RETENTION_TIMER_INTERVAL_MS: '100',
+  });
+  await startApp();
+  privateDatabase = new pg.Pool({ connectionString: privateSchema.connectionString, max: 2 });
+  relayStore = await createEventStore(eventStoreSchema.connectionString);
+  // Its own connection: it keeps publishing while the service restarts.
+  relayConnection = await connect({ servers: testInfrastructure().natsUrl });
+  upstreamRelay = await EventRelay.start({
+    store: relayStore,
+    connection: relayConnection,
+    relayName: `${service}-upstream`,
+    names,
+    filter: { types: [MeetingRequested.type, MeetingUpdated.type, MeetingCancelled.type] },
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await upstreamRelay?.stop();
+  await relayConnection?.close();
+  await relayStore?.close();
+  await privateDatabase?.end();
+  await app?.close();
+  // The app's connection is closed by now: remove this file's streams over one of our own.
+  const nats = await connect({ servers: testInfrastructure().natsUrl });
+  try {
+    const jsm = await jetstreamManager(nats);
+    for (const stream of [names.eventStream, names.deadLetterStream, names.checkpointStream])
+      await jsm.streams.delete(stream).catch(() => undefined);
+  } finally {
+    await nats.close();
+  }
+  await Promise.all([eventStoreSchema?.drop(), privateSchema?.drop(), keyStoreSchema?.drop()]);
+}, 60_000);
+
+// Helpers
+
+const meetingStreamId = (meetingId: string) => `meeting-${meetingId}`;
+
+/** Appends as producers do: personal fields sealed under the meeting's key. */
+async function append(event: EventEnvelope): Promise<void> {
+  await store.append(event.streamId, [envelopeToEventToAppend(await codec.encode(event))], 'any');
+}
+
+/** What the gateway appends: a meeting ending at `end` (it started half an hour earlier). */
+async function requestMeeting(end: Date, tenantId = defaultTenant) {
+  const meetingId = newUuidV7();
+  const request = createEvent(MeetingRequested, {
+    streamId: meetingStreamId(meetingId),
+    tenantId,
+    correlationId: `journey-${meetingId}`,
+    data: {
+      meetingId,
+      userId: exampleUserId,
+      source: 'calendar',
+      calendarId: 'ada@demo.example',
+      title: 'Design review',
+      start: new Date(end.getTime() - 30 * 60_000).toISOString(),
+      end: end.toISOString(),
+      timeZone: 'Europe/Berlin',
+      invitees: [{ email: 'grace@demo.example', displayName: 'Grace' }],
+    },
+  });
+  await append(request);
+  return request;
+}
+
+/** What webex-bridge appends when the calendar moved the meeting. */
+function meetingUpdate(request: EventOf<typeof MeetingRequested>, end: Date, occurredAt = new Date()) {
+  return createEvent(MeetingUpdated, {
+    streamId: request.streamId,
+    tenantId: request.tenantId,
+    cause: request,
+    occurredAt,
+    data: {
+      meetingId: request.data.meetingId,
+      webexMeetingId: 'webex-meeting-1',
+      title: 'Design review (moved)',
+      start: new Date(end.getTime() - 30 * 60_000).toISOString(),
+      end: end.toISOString(),
+      timeZone: 'Europe/Berlin',
+      invitees: [{ email: 'grace@demo.example' }],
+      changed: ['time'],
+    },
+  });
+}
+
+async function streamTypes(meetingId: string): Promise<string[]> {
+  try {
+    return (await store.readStream(meetingStreamId(meetingId))).map((record) => record.type);
+  } catch (error) {
+    if (error instanceof StreamNotFoundError) return [];
+    throw error;
+  }
+}
+
+/** The meeting's events as a consumer reads them: opened with the key, or redacted without it. */
+async function decodedEvents(meetingId: string) {
+  const recorded = await store.readStream(meetingStreamId(meetingId));
+  return Promise.all(recorded.map((record) => codec.decode(recordedEventToEnvelope(record))));
+}
+
+interface TimerRow {
+  state: string;
+  ends_at: Date;
+  purge_at: Date;
+  due_at: Date | null;
+  correlation_id: string;
+}
+
+async function timerRow(meetingId: string): Promise<TimerRow | undefined> {
+  const { rows } = await privateDatabase.query<TimerRow>(
+    'SELECT state, ends_at, purge_at, due_at, correlation_id FROM retention_meeting_timers WHERE meeting_id = $1',
+    [meetingId],
+  );
+  return rows[0];
+}
+
+/** Long enough for several loop passes (every 100 ms) on a busy machine. */
+const severalPasses = () => new Promise((resolve) => setTimeout(resolve, 1_500));
+
+async function counter(name: string, labels: Record<string, string> = {}): Promise<number> {
+  const metric = await app.get(MetricsRegistry).registry.getSingleMetric(name)?.get();
+  return (metric?.values ?? [])
+    .filter((value) => Object.entries(labels).every(([key, expected]) => value.labels[key] === expected))
+    .reduce((sum, value) => sum + value.value, 0);
+}
+
+// Specifications
+
+describe('retention wired over NATS', () => {
+  let purgedMeeting: EventOf<typeof MeetingRequested>;
+
+  it('ends a meeting at its scheduled end, forgets its key and records both, in the journey', async () => {
+    const purgesBefore = await counter('scheduler_retention_meetings_purged_total', { outcome: 'appended' });
+    // What other services will see: retention's relay publishes both events to JetStream.
+    const published: string[] = [];
+    const subscriptions = [MeetingEnded, MeetingDataPurged].map((contract) =>
+      relayConnection.subscribe(eventSubject(names, contract), {
+        callback: (_error, message) => {
+          published.push(message.headers?.get('Nats-Msg-Id') ?? '?');
+        },
+      }),
+    );
+    const end = new Date(clock.now().getTime() + 2_000);
+    const request = await requestMeeting(end);
+    const meetingId = request.data.meetingId;
+    purgedMeeting = request;
+
+    // Before the end the title opens for anyone holding the keys.
+    const [before] = await decodedEvents(meetingId);
+    expect((before!.event.data as { title: unknown }).title).toBe('Design review');
+    await eventually(async () => expect((await timerRow(meetingId))?.state).toBe('scheduled'), 10_000);
+
+    await eventually(async () => {
+      expect(await streamTypes(meetingId)).toEqual(['MeetingRequested', 'MeetingEnded', 'MeetingDataPurged']);
+    }, 20_000);
+    const [requested, ended, purged] = await decodedEvents(meetingId);
+    expect(ended!.event).toMatchObject({
+      tenantId: defaultTenant,
+      correlationId: request.correlationId,
+      causationId: request.id,
+      data: { meetingId, endedAt: end.toISOString(), source: 'scheduled-end' },
+    });
+    expect(Date.parse(ended!.event.occurredAt)).toBeGreaterThanOrEqual(end.getTime());
+    expect(purged!.event).toMatchObject({
+      correlationId: request.correlationId,
+      causationId: request.id,
+      data: { meetingId, retentionAfterEndSeconds: 0 },
+    });
+
+    // The purge is the key's destruction: the stored request can no longer be opened.
+    expect(await dataKeys.get(meetingSubject(meetingId))).toMatchObject({ state: 'forgotten' });
+    expect(requested!.redacted).toEqual(expect.arrayContaining(['data.title', 'data.invitees']));
+    expect(requested!.event.data).toMatchObject({
+      meetingId,
+      title: REDACTED_FORGOTTEN,
+      invitees: REDACTED_FORGOTTEN,
+      end: end.toISOString(),
+    });
+    expect(await timerRow(meetingId)).toMatchObject({
+      state: 'purged',
+      due_at: null,
+      correlation_id: request.correlationId,
+    });
+    expect(await counter('scheduler_retention_meetings_purged_total', { outcome: 'appended' })).toBe(
+      purgesBefore + 1,
+    );
+    await eventually(() => expect(published).toEqual([ended!.event.id, purged!.event.id]), 10_000);
+    for (const subscription of subscriptions) subscription.unsubscribe();
+  }, 40_000);
+
+  it('a redelivered request does not re-arm a purged meeting, and a lost timer update appends nothing twice', async () => {
+    const meetingId = purgedMeeting.data.meetingId;
+    const handlers = app.get(RetentionHandlers);
+    // Redelivery, as the transport would hand it over (the title is redacted by now).
+    const [redelivered] = await decodedEvents(meetingId);
+    await handlers.meetingRequested(redelivered!.event as EventOf<typeof MeetingRequested>);
+    expect((await timerRow(meetingId))?.state).toBe('purged');
+
+    const alreadyRecordedBefore = await counter('scheduler_retention_meetings_purged_total', {
+      outcome: 'already-recorded',
+    });
+    // A crash after the appends but before the row's update: the row is due again from the start.
+    await privateDatabase.query(
+      `UPDATE retention_meeting_timers SET state = 'scheduled', due_at = ends_at WHERE meeting_id = $1`,
+      [meetingId],
+    );
+    await eventually(async () => expect((await timerRow(meetingId))?.state).toBe('purged'), 10_000);
+    expect(await streamTypes(meetingId)).toEqual(['MeetingRequested', 'MeetingEnded', 'MeetingDataPurged']);
+    // The loop did run the steps again, and found them recorded.
+    expect(await counter('scheduler_retention_meetings_purged_total', { outcome: 'already-recorded' })).toBe(
+      alreadyRecordedBefore + 1,
+    );
+  }, 20_000);
+
+  it('a MeetingUpdated moving the end later re-arms the timer; an older one arriving late changes nothing', async () => {
+    const hour = 3_600_000;
+    const requestedEnd = new Date(clock.now().getTime() + hour);
+    const request = await requestMeeting(requestedEnd);
+    const meetingId = request.data.meetingId;
+    await eventually(async () => expect((await timerRow(meetingId))?.ends_at).toEqual(requestedEnd), 10_000);
+
+    const movedEnd = new Date(requestedEnd.getTime() + hour);
+    const staleUpdate = meetingUpdate(request, new Date(requestedEnd.getTime() - hour / 2));
+    const update = meetingUpdate(request, movedEnd, new Date(Date.parse(staleUpdate.occurredAt) + 1));
+    await append(update);
+    await eventually(async () => expect((await timerRow(meetingId))?.ends_at).toEqual(movedEnd), 10_000);
+    // The older update, delivered after the newer one (a nak sent it to the back).
+    await app.get(RetentionHandlers).meetingUpdated(staleUpdate);
+    expect(await timerRow(meetingId)).toMatchObject({ state: 'scheduled', ends_at: movedEnd });
+
+    // The first end passes: nothing happens.
+    clock.advance(hour + 60_000);
+    await severalPasses();
+    expect(await streamTypes(meetingId)).toEqual(['MeetingRequested', 'MeetingUpdated']);
+
+    // The moved end passes: it ends then, and is purged right after (the default policy).
+    clock.advance(hour);
+    await eventually(async () => {
+      expect(await streamTypes(meetingId)).toEqual([
+        'MeetingRequested',
+        'MeetingUpdated',
+        'MeetingEnded',
+        'MeetingDataPurged',
+      ]);
+    }, 20_000);
+    const events = await decodedEvents(meetingId);
+    expect(events[2]!.event).toMatchObject({
+      causationId: update.id,
+      correlationId: request.correlationId,
+      data: { endedAt: movedEnd.toISOString() },
+    });
+    expect((events[1]!.event.data as { title: unknown }).title).toEqual(REDACTED_FORGOTTEN);
+  }, 40_000);
+
+  it('a cancelled meeting is purged from its cancellation on, without ever ending', async () => {
+    const request = await requestMeeting(new Date(clock.now().getTime() + 24 * 3_600_000));
+    const meetingId = request.data.meetingId;
+    await eventually(async () => expect((await timerRow(meetingId))?.state).toBe('scheduled'), 10_000);
+    const cancellation = createEvent(MeetingCancelled, {
+      streamId: request.streamId,
+      tenantId: request.tenantId,
+      cause: request,
+      data: { meetingId, reason: 'event-deleted' },
+    });
+    await append(cancellation);
+    await eventually(async () => {
+      expect(await streamTypes(meetingId)).toEqual([
+        'MeetingRequested',
+        'MeetingCancelled',
+        'MeetingDataPurged',
+      ]);
+    }, 20_000);
+    const [requested, , purged] = await decodedEvents(meetingId);
+    expect(purged!.event).toMatchObject({
+      causationId: cancellation.id,
+      correlationId: request.correlationId,
+    });
+    expect((requested!.event.data as { title: unknown }).title).toEqual(REDACTED_FORGOTTEN);
+    expect((await timerRow(meetingId))?.state).toBe('purged');
+  }, 30_000);
+
+  it("a tenant's own policy keeps the data that long after the end", async () => {
+    const end = new Date(clock.now().getTime() + 1_000);
+    const request = await requestMeeting(end, slowTenant);
+    const meetingId = request.data.meetingId;
+    await eventually(async () => {
+      expect(await streamTypes(meetingId)).toEqual(['MeetingRequested', 'MeetingEnded']);
+    }, 20_000);
+    expect(await timerRow(meetingId)).toMatchObject({
+      state: 'ended',
+      purge_at: new Date(end.getTime() + slowTenantSeconds * 1000),
+    });
+    await severalPasses();
+    expect(await streamTypes(meetingId)).toEqual(['MeetingRequested', 'MeetingEnded']);
+    const [stillOpen] = await decodedEvents(meetingId);
+    expect((stillOpen!.event.data as { title: unknown }).title).toBe('Design review');
+
+    clock.advance(slowTenantSeconds * 1000);
+    await eventually(async () => {
+      expect(await streamTypes(meetingId)).toEqual(['MeetingRequested', 'MeetingEnded', 'MeetingDataPurged']);
+    }, 20_000);
+    const [requested, , purged] = await decodedEvents(meetingId);
+    expect(purged!.event.data).toMatchObject({ retentionAfterEndSeconds: slowTenantSeconds });
+    expect((requested!.event.data as { title: unknown }).title).toEqual(REDACTED_FORGOTTEN);
+  }, 40_000);
+
+  it('a meeting whose stream was tombstoned still has its key forgotten, with nothing appended', async () => {
+    const endedBefore = await counter('scheduler_retention_meetings_ended_total', { outcome: 'stream-gone' });
+    const request = await requestMeeting(new Date(clock.now().getTime() + 3_600_000));
+    const meetingId = request.data.meetingId;
+    await eventually(async () => expect((await timerRow(meetingId))?.state).toBe('scheduled'), 10_000);
+    await store.tombstoneStream(request.streamId, 'any');
+
+    clock.advance(3_600_000 + 60_000);
+    await eventually(async () => expect((await timerRow(meetingId))?.state).toBe('purged'), 10_000);
+    expect(await dataKeys.get(meetingSubject(meetingId))).toMatchObject({ state: 'forgotten' });
+    expect(await counter('scheduler_retention_meetings_ended_total', { outcome: 'stream-gone' })).toBe(
+      endedBefore + 1,
+    );
+  }, 20_000);
+
+  it('timers survive a restart: a meeting armed before it ends after it, and nothing is appended twice', async () => {
+    const pending = await requestMeeting(new Date(clock.now().getTime() + 3_600_000));
+    await eventually(
+      async () => expect((await timerRow(pending.data.meetingId))?.state).toBe('scheduled'),
+      10_000,
+    );
+    const before = await streamTypes(purgedMeeting.data.meetingId);
+
+    await app.close();
+    await startApp();
+
+    clock.advance(3_600_000 + 60_000);
+    await eventually(async () => {
+      expect(await streamTypes(pending.data.meetingId)).toEqual([
+        'MeetingRequested',
+        'MeetingEnded',
+        'MeetingDataPurged',
+      ]);
+    }, 20_000);
+    await severalPasses();
+    expect(await streamTypes(purgedMeeting.data.meetingId)).toEqual(before);
+    expect(await timerRow(purgedMeeting.data.meetingId)).toMatchObject({ state: 'purged', due_at: null });
+  }, 40_000);
+});
