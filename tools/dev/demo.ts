@@ -112,6 +112,13 @@ await until('Webex to have the new title', async () =>
 step('delete the event');
 await google.request(eventPath, undefined, 'DELETE');
 await until('the Webex meeting to be gone', async () => ((await webexMeeting(meetingId)) ? undefined : true));
+// A cancelled meeting never takes place: under the default policy (nothing kept after the end)
+// retention destroys its key at once, and the read model keeps only ids and times.
+const purged = await until('retention to purge its personal data', async () => {
+  const view = await api<{ status: string; title?: string }>(`/v1/meetings/${meetingId}`, idToken);
+  return view.body.status === 'purged' ? view.body : undefined;
+});
+console.log(`  meeting ${meetingId}: ${purged.status}, title ${purged.title ?? '(gone)'}`);
 
 step(`timeline of meeting-${meetingId}, read from its event stream`);
 const store = await PostgresEventStore.connect({ connectionString: eventStoreUrl });

@@ -165,6 +165,7 @@ try {
       gateway: await ensureDatabase(postgres.url, 'gateway'),
       googleIngest: await ensureDatabase(postgres.url, 'google_ingest'),
       webexBridge: await ensureDatabase(postgres.url, 'webex_bridge'),
+      retention: await ensureDatabase(postgres.url, 'retention'),
     },
     googleUrl: emulators.googleUrl,
     webexUrl: emulators.webexUrl,

@@ -155,7 +155,25 @@ describe('journey: connect, add a meeting, keep it in sync', () => {
     expect(Date.parse(meetings[0]!.start)).toBe(startAt.getTime());
   });
 
-  it('one correlation id follows the add through the logs of gateway, webex-bridge and google-ingest', async () => {
+  it('stores the personal data of the journey sealed: no title or invitee in clear in the event store', async () => {
+    const { rows } = await stack.eventStore.query<{ type: string; data: string }>(
+      `SELECT event_type AS type, data::text AS data FROM "${stack.eventStoreSchema}".event_store_events`,
+    );
+    const types = new Set(rows.map((row) => row.type));
+    // The journey so far wrote the meeting's request, its calendar event and its Webex meeting.
+    expect([...types]).toEqual(expect.arrayContaining(['MeetingRequested', 'MeetingScheduled']));
+    for (const row of rows) {
+      expect(row.data).not.toContain('Quarterly planning');
+      expect(row.data).not.toContain('bob@demo.example');
+    }
+    const requested = rows.find((row) => row.type === 'MeetingRequested')!;
+    expect(JSON.parse(requested.data).title).toMatchObject({
+      $sealed: 'v1',
+      subject: `meeting:${meetingId}`,
+    });
+  });
+
+  it('one correlation id follows the add through the logs of all four services', async () => {
     const { rows } = await stack.eventStore.query<{ correlationId: string }>(
       `SELECT metadata->>'correlationId' AS "correlationId" FROM "${stack.eventStoreSchema}".event_store_events
         WHERE stream_id = $1 AND event_type = 'MeetingRequested'`,
@@ -164,7 +182,7 @@ describe('journey: connect, add a meeting, keep it in sync', () => {
     const correlationId = rows[0]!.correlationId;
     await eventually(() => {
       const linesPerService = Object.fromEntries(
-        (['gateway', 'webex-bridge', 'google-ingest'] as const).map((service) => [
+        (['gateway', 'webex-bridge', 'google-ingest', 'retention'] as const).map((service) => [
           service,
           stack.services[service].logs().filter((line) => JSON.stringify(line).includes(correlationId))
             .length,
@@ -174,6 +192,7 @@ describe('journey: connect, add a meeting, keep it in sync', () => {
         gateway: expect.toBeAtLeastOne(),
         'webex-bridge': expect.toBeAtLeastOne(),
         'google-ingest': expect.toBeAtLeastOne(),
+        retention: expect.toBeAtLeastOne(),
       });
     }, 10_000);
   });
@@ -259,17 +278,37 @@ describe('journey: connect, add a meeting, keep it in sync', () => {
     expect(await eventCount()).toBe(eventsBefore);
   });
 
-  it('deleting the event deletes the Webex meeting', async () => {
+  it('deleting the event deletes the Webex meeting, and retention then purges its personal data', async () => {
     await stack.google.request(
       `/google/calendars/${encodeURIComponent(alice)}/events/${calendarEventId}`,
       undefined,
       'DELETE',
     );
     await eventually(async () => expect(await webexMeetings()).toHaveLength(0), 30_000);
-    await eventually(async () => {
+    // The demo tenant's policy keeps nothing after the end: a cancelled meeting never takes
+    // place, so its data goes at once. The read model keeps ids and times, no title.
+    const view = await eventually(async () => {
       const answer = await api<MeetingView>(`/v1/meetings/${meetingId}`, { token: idToken });
-      expect(answer.body.status).toBe('cancelled');
+      expect(answer.body.status).toBe('purged');
+      return answer.body;
     }, 30_000);
+    expect(view.title).toBeUndefined();
+    const { rows: stream } = await stack.eventStore.query<{ type: string; correlationId: string }>(
+      `SELECT event_type AS type, metadata->>'correlationId' AS "correlationId"
+         FROM "${stack.eventStoreSchema}".event_store_events WHERE stream_id = $1 ORDER BY global_position`,
+      [`meeting-${meetingId}`],
+    );
+    expect(stream.map((event) => event.type)).toEqual(
+      expect.arrayContaining(['MeetingRequested', 'MeetingCancelled', 'MeetingDataPurged']),
+    );
+    expect(stream.map((event) => event.type)).not.toContain('MeetingEnded');
+    // The purge is the key's destruction: the sealed title in the log can never be opened again.
+    const { rows: keys } = await stack.eventStore.query<{ forgotten: boolean; material: boolean }>(
+      `SELECT forgotten_at IS NOT NULL AS forgotten, wrapped_key IS NOT NULL AS material
+         FROM "${stack.keyStoreSchema}".data_keys WHERE subject = $1`,
+      [`meeting:${meetingId}`],
+    );
+    expect(keys).toEqual([{ forgotten: true, material: false }]);
   });
 
   it('survives webex-bridge being SIGKILLed while Webex accepts the create: exactly one Webex meeting, journey completes', async () => {

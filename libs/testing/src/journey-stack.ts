@@ -23,6 +23,8 @@ export interface JourneyStack {
   /** Reads the deployment's event store directly (for assertions on the log). */
   readonly eventStore: pg.Pool;
   readonly eventStoreSchema: string;
+  /** The shared data-key store's schema, in the same database (the `eventStore` pool reaches it qualified). */
+  readonly keyStoreSchema: string;
   /** Stops the service (SIGTERM, or SIGKILL for a crash) and starts it again. */
   restart(service: ServiceName, signal?: NodeJS.Signals): Promise<ServiceProcess>;
   /**
@@ -49,12 +51,13 @@ export async function startJourneyStack(): Promise<JourneyStack> {
     schemas.push(created);
     return created;
   };
-  const [events, keys, gateway, googleIngest, webexBridge] = await Promise.all([
+  const [events, keys, gateway, googleIngest, webexBridge, retention] = await Promise.all([
     schema('journey_events'),
     schema('journey_keys'),
     schema('journey_gateway'),
     schema('journey_google_ingest'),
     schema('journey_webex_bridge'),
+    schema('journey_retention'),
   ]);
   const emulators = await startEmulators();
   seedDemoTenant(emulators);
@@ -72,6 +75,7 @@ export async function startJourneyStack(): Promise<JourneyStack> {
       gateway: gateway.connectionString,
       googleIngest: googleIngest.connectionString,
       webexBridge: webexBridge.connectionString,
+      retention: retention.connectionString,
     },
     googleUrl: emulators.googleUrl,
     webexUrl: emulators.webexUrl,
@@ -109,6 +113,7 @@ export async function startJourneyStack(): Promise<JourneyStack> {
     services,
     eventStore,
     eventStoreSchema: events.schema,
+    keyStoreSchema: keys.schema,
     async connectDemoUser() {
       const gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
       const google = new EmulatorControl(emulators.googleUrl);
