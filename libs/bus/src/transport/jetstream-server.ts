@@ -25,6 +25,7 @@ import {
   type EventContract,
   type EventEnvelope,
 } from '@scheduler/contracts';
+import { IntrinsicException } from '@nestjs/common';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { NotAContractPatternError } from '../errors.js';
 import { BusMetrics } from '../metrics.js';
@@ -308,11 +309,17 @@ export class JetStreamServer
   }
 
   private retryLater(group: HandlerGroup, message: JsMsg, deliveryCount: number, error: unknown): void {
-    message.nak(retryDelayMs(this.retryDelay, deliveryCount));
+    const delayMs = retryDelayMs(this.retryDelay, deliveryCount);
+    message.nak(delayMs);
     this.metrics.consumerHandled.inc({ group: group.name, outcome: 'nakked' });
-    this.logger.warn?.(
-      `${group.durable}: ${message.subject} #${message.info.streamSequence} failed on delivery ${deliveryCount}: ${describeError(error).message}`,
-    );
+    const where = `${group.durable}: ${message.subject} #${message.info.streamSequence}`;
+    // A handler signals an expected, transient wait with an IntrinsicException (Nest's own
+    // "not an error" marker): it is worth a debug line, not a warning on every redelivery.
+    if (error instanceof IntrinsicException)
+      this.logger.debug?.(
+        `${where} waits (delivery ${deliveryCount}, again in ${delayMs} ms): ${error.message}`,
+      );
+    else this.logger.warn?.(`${where} failed on delivery ${deliveryCount}: ${describeError(error).message}`);
   }
 
   private async runHandler(handler: MessageHandler, envelope: EventEnvelope, context: JetStreamContext) {
