@@ -35,26 +35,48 @@ const forward = (signal) => () => child.kill(signal);
 process.on('SIGINT', forward('SIGINT'));
 process.on('SIGTERM', forward('SIGTERM'));
 
+// jest writes its results when the run is over, then waits for every open handle to close:
+// a test that leaks a connection would hang the run (and CI) forever. Give it a grace period,
+// then stop it and let the results decide the exit code.
+const EXIT_GRACE_MS = 20_000;
+let stoppedAfterResults = false;
+const watchdog = setInterval(() => {
+  if (!existsSync(resultsFile)) return;
+  clearInterval(watchdog);
+  setTimeout(() => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    stoppedAfterResults = true;
+    console.error(
+      `run-tests: jest did not exit ${EXIT_GRACE_MS / 1000} s after the run finished (a test left a handle open); stopping it`,
+    );
+    child.kill('SIGKILL');
+  }, EXIT_GRACE_MS).unref();
+}, 1_000);
+watchdog.unref();
+
 child.on('exit', (code, signal) => {
+  clearInterval(watchdog);
   const leftovers = reapLeftovers();
   if (leftovers > 0)
     console.error(`run-tests: stopped ${leftovers} test infrastructure process(es) left running`);
-  printTotals();
+  const totals = printTotals();
   rmSync(registryDir, { recursive: true, force: true });
+  if (stoppedAfterResults) process.exit(totals?.failed === 0 ? 0 : 1);
   process.exit(code ?? (signal ? 1 : 0));
 });
 
 // One plain closing line that any CI reader understands, after jest's own summary.
 function printTotals() {
-  if (!existsSync(resultsFile)) return;
+  if (!existsSync(resultsFile)) return undefined;
   try {
     const results = JSON.parse(readFileSync(resultsFile, 'utf8'));
     const skipped = results.numPendingTests + results.numTodoTests;
-    console.log(
-      `\njest: ${results.numPassedTests} passed, ${results.numFailedTests + results.numRuntimeErrorTestSuites} failed, ${skipped} skipped`,
-    );
+    const failed = results.numFailedTests + results.numRuntimeErrorTestSuites;
+    console.log(`\njest: ${results.numPassedTests} passed, ${failed} failed, ${skipped} skipped`);
+    return { failed: results.success === false && failed === 0 ? 1 : failed };
   } catch {
     // jest did not finish writing its results; its own output says why
+    return undefined;
   }
 }
 
