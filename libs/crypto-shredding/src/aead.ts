@@ -39,11 +39,15 @@ export function aeadDecrypt(
   decipher.setAAD(associatedData);
   decipher.setAuthTag(ciphertext.subarray(ciphertext.length - TAG_BYTES));
   const body = decipher.update(ciphertext.subarray(0, ciphertext.length - TAG_BYTES));
+  let tail: Buffer;
   try {
-    return Buffer.concat([body, decipher.final()]);
+    // final() checks the tag; nothing is returned before it passed.
+    tail = decipher.final();
   } catch {
     return undefined;
   }
+  // GCM is a stream mode: final() yields no bytes, so the copy of a concat is usually saved.
+  return tail.length === 0 ? body : Buffer.concat([body, tail]);
 }
 
 /** Associated data from parts; NUL-separated so ("a", "bc") and ("ab", "c") never collide. */

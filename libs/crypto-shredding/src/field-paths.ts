@@ -101,3 +101,61 @@ export function findAll(
 export function isAtOrBelow(path: ConcretePath, ancestor: ConcretePath): boolean {
   return path === ancestor || path.startsWith(`${ancestor}.`) || path.startsWith(`${ancestor}[`);
 }
+
+const UNCHANGED = Symbol('unchanged');
+const MATCHED = Symbol('matched');
+
+/**
+ * findAll without touching `parent`: returns `parent` itself when nothing matches, else a copy
+ * in which only the containers on the way to a match are copied (shallowly), with locations
+ * whose replace() writes into that copy. Branches without a match stay shared with `parent`,
+ * so opening a few fields of a large event costs a few small copies, not a deep clone.
+ */
+export function findAllInCopy<Parent extends object>(
+  parent: Parent,
+  key: string,
+  matches: (value: unknown) => boolean,
+): { copy: Parent; found: FieldLocation[] } {
+  const found: FieldLocation[] = [];
+  const slot = (container: Record<string | number, unknown>, slotKey: string | number, path: string) => {
+    found.push({
+      path,
+      value: container[slotKey],
+      replace: (replacement) => {
+        container[slotKey] = replacement;
+      },
+    });
+  };
+  const visit = (value: unknown, path: string): unknown => {
+    if (matches(value)) return MATCHED;
+    if (typeof value !== 'object' || value === null) return UNCHANGED;
+    if (Array.isArray(value)) {
+      let copy: unknown[] | undefined;
+      for (let index = 0; index < value.length; index++) {
+        const elementPath = `${path}[${index}]`;
+        const result = visit(value[index], elementPath);
+        if (result === UNCHANGED) continue;
+        copy ??= value.slice();
+        if (result === MATCHED) slot(copy as unknown as Record<number, unknown>, index, elementPath);
+        else copy[index] = result;
+      }
+      return copy ?? UNCHANGED;
+    }
+    let copy: Record<string, unknown> | undefined;
+    for (const name of Object.keys(value)) {
+      const fieldPath = `${path}.${name}`;
+      const result = visit((value as Record<string, unknown>)[name], fieldPath);
+      if (result === UNCHANGED) continue;
+      copy ??= { ...(value as Record<string, unknown>) };
+      if (result === MATCHED) slot(copy, name, fieldPath);
+      else copy[name] = result;
+    }
+    return copy ?? UNCHANGED;
+  };
+  const result = visit((parent as Record<string, unknown>)[key], key);
+  if (result === UNCHANGED) return { copy: parent, found };
+  const copy = { ...parent } as Record<string, unknown>;
+  if (result === MATCHED) slot(copy, key, key);
+  else copy[key] = result;
+  return { copy: copy as Parent, found };
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { findAll, isAtOrBelow, locate, parseFieldPath } from './field-paths.js';
+import { findAll, findAllInCopy, isAtOrBelow, locate, parseFieldPath } from './field-paths.js';
 
 const paths = (envelope: Record<string, unknown>, path: string) =>
   locate(envelope, 'data', parseFieldPath(path)).map((location) => [location.path, location.value]);
@@ -61,5 +61,48 @@ describe('personal-data field paths', () => {
     expect(isAtOrBelow('data.invitees[0].email', 'data.invitees')).toBe(true);
     expect(isAtOrBelow('data.invitees', 'data.invitees')).toBe(true);
     expect(isAtOrBelow('data.inviteesCount', 'data.invitees')).toBe(false);
+  });
+});
+
+describe('findAllInCopy', () => {
+  const isSecret = (value: unknown) => typeof value === 'object' && value !== null && 'secret' in value;
+
+  it('finds what findAll finds, and replaces in a copy that shares every branch without a match', () => {
+    const event = {
+      id: 'e1',
+      data: {
+        title: 'kept',
+        rows: [[{ secret: 1 }], [{ plain: 2 }]],
+        other: { deep: { list: [1, 2] } },
+        owner: { secret: 3 },
+      },
+    };
+    const before = structuredClone(event);
+    const { copy, found } = findAllInCopy(event, 'data', isSecret);
+    expect(found.map((location) => [location.path, location.value])).toEqual(
+      findAll(event, 'data', isSecret).map((location) => [location.path, location.value]),
+    );
+    for (const location of found) location.replace('opened');
+    expect(event).toEqual(before);
+    expect(copy).toEqual({
+      id: 'e1',
+      data: { ...before.data, rows: [['opened'], [{ plain: 2 }]], owner: 'opened' },
+    });
+    expect(copy).not.toBe(event);
+    expect(copy.data.rows).not.toBe(event.data.rows);
+    expect(copy.data.rows[1]).toBe(event.data.rows[1]);
+    expect(copy.data.other).toBe(event.data.other);
+  });
+
+  it('returns the parent itself when nothing matches, and handles a match at the root key', () => {
+    const event = { data: { plain: [1, { two: 2 }] } };
+    expect(findAllInCopy(event, 'data', isSecret)).toEqual({ copy: event, found: [] });
+    expect(findAllInCopy(event, 'data', isSecret).copy).toBe(event);
+    const sealedRoot = { data: { secret: 1 } };
+    const { copy, found } = findAllInCopy(sealedRoot, 'data', isSecret);
+    expect(found.map((location) => location.path)).toEqual(['data']);
+    found[0]!.replace('opened');
+    expect(copy).toEqual({ data: 'opened' });
+    expect(sealedRoot).toEqual({ data: { secret: 1 } });
   });
 });

@@ -19,6 +19,7 @@ export {
 export type {
   Redacted,
   DecodedEvent,
+  OpenedEvent,
   SealedEventEnvelope,
   IntegrityLogger,
   PersonalDataCodecOptions,

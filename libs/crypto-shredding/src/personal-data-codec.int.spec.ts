@@ -567,6 +567,130 @@ describe('PersonalDataCodec with the PostgreSQL key store', () => {
     expect(calls.getMany).toBe(1);
   });
 
+  describe('open (projections: no upcasting, no validation, no deep copy)', () => {
+    it('opens every catalogue event to what decode yields, copying only what it replaces', async () => {
+      const { codec } = codecWith();
+      for (const [name, event] of Object.entries(examples(newUserId(), newMeetingId()))) {
+        const stored = JSON.parse(JSON.stringify(await codec.encode(event))) as EventEnvelope;
+        const before = structuredClone(stored);
+        const opened = await codec.open(stored);
+        const decoded = await codec.decode(stored);
+        expect({ name, event: opened.event, redacted: opened.redacted, tampered: opened.tampered }).toEqual({
+          name,
+          event: decoded.event,
+          redacted: [],
+          tampered: [],
+        });
+        expect({ name, stored }).toEqual({ name, stored: before });
+        expect(opened.event).not.toBe(stored);
+        expect(opened.event.data).not.toBe(stored.data);
+      }
+      // What holds no sealed value is shared, not copied.
+      const calendar = (await codec.encode(examples(newUserId(), newMeetingId()).CalendarEventChanged)) as {
+        data: { conference: object };
+      };
+      expect(((await codec.open(calendar)).event as typeof calendar).data.conference).toBe(
+        calendar.data.conference,
+      );
+      const meetingId = newMeetingId();
+      const ended = createEvent(MeetingEnded, {
+        streamId: `meeting-${meetingId}`,
+        tenantId,
+        data: { meetingId, endedAt: '2026-12-01T10:30:00Z', source: 'scheduled-end' },
+      });
+      expect((await codec.open(ended)).event).toBe(ended);
+    });
+
+    it('opens a store record (id and data) and keeps its other fields as they are', async () => {
+      const { codec } = codecWith();
+      const event = examples(newUserId(), newMeetingId()).MeetingRequested;
+      const sealed = await codec.encode(event);
+      const recorded = {
+        id: sealed.id,
+        streamId: sealed.streamId,
+        type: sealed.type,
+        revision: 0n,
+        data: sealed.data,
+        metadata: { schemaVersion: 1, tenantId },
+      };
+      const opened = await codec.open(recorded);
+      expect(opened.event).toEqual({ ...recorded, data: event.data });
+      expect(opened.event.metadata).toBe(recorded.metadata);
+      // The id is bound in: the same data under another event id does not open.
+      const moved = await codec.open({ ...recorded, id: '019ac0a0-0000-7000-8000-000000000002' });
+      expect(moved.tampered).toEqual(['data.title', 'data.invitees']);
+    });
+
+    it('redacts forgotten and tampered values exactly as decode does, logs tampering, never throws', async () => {
+      const logged: Record<string, unknown>[] = [];
+      const { codec, keys } = codecWith(ring, { logger: { error: (details) => logged.push(details) } });
+      const meetingId = newMeetingId();
+      const events = examples(newUserId(), meetingId);
+      const requested = await codec.encode(events.MeetingRequested);
+      const calendar = await codec.encode(events.CalendarEventChanged);
+      const data = calendar.data as Record<string, SealedValue>;
+      const flipped = Buffer.from(data.title!.ciphertext, 'base64url');
+      flipped[3]! ^= 1;
+      const altered = {
+        ...calendar,
+        data: { ...data, title: { ...data.title!, ciphertext: flipped.toString('base64url') } },
+      };
+      const alteredResult = await codec.open(altered);
+      expect(alteredResult.tampered).toEqual(['data.title']);
+      expect(alteredResult.redacted).toEqual(['data.title']);
+      expect(alteredResult.event.data).toEqual({
+        ...events.CalendarEventChanged.data,
+        title: REDACTED_TAMPERED,
+      });
+      expect(logged).toEqual([expect.objectContaining({ eventId: calendar.id, path: 'data.title' })]);
+      expect((await codec.decode(altered)).event.data).toEqual(alteredResult.event.data);
+
+      await keys.forget(`meeting:${meetingId}`);
+      for (const reader of [codec, codecWith().codec]) {
+        const opened = await reader.open(requested);
+        expect(opened.redacted).toEqual(['data.title', 'data.invitees']);
+        expect(opened.tampered).toEqual([]);
+        expect(opened.event.data).toEqual({
+          ...events.MeetingRequested.data,
+          title: REDACTED_FORGOTTEN,
+          invitees: REDACTED_FORGOTTEN,
+        });
+        expect(opened.event.data).toEqual((await reader.decode(requested)).event.data);
+      }
+      // Markers stored after the purge are reported as redacted too.
+      const late = await codec.encode(events.MeetingUpdated);
+      expect((await codec.open(late)).redacted).toEqual(['data.title', 'data.invitees']);
+    });
+
+    it('does not validate: an event invalid beyond its sealed fields opens, where decode rejects it', async () => {
+      const { codec } = codecWith();
+      const sealed = await codec.encode(examples(newUserId(), newMeetingId()).MeetingRequested);
+      const invalid = { ...sealed, tenantId: 'NOT A DOMAIN' };
+      await expect(codec.decode(invalid)).rejects.toThrow(ContractViolationError);
+      const opened = await codec.open(invalid);
+      expect((opened.event.data as { title: unknown }).title).toBe('Budget review with Grace');
+      await expect(codec.open(null as unknown as object)).rejects.toThrow(ContractViolationError);
+    });
+  });
+
+  it('decode returns an event that shares nothing with the stored one, redacted or not', async () => {
+    const { codec, keys } = codecWith();
+    const meetingId = newMeetingId();
+    const stored = await codec.encode(examples(newUserId(), meetingId).CalendarEventChanged);
+    const before = structuredClone(stored);
+    const mutate = (event: EventEnvelope) => {
+      const data = event.data as { conference: { conferenceId: string }; attendees: unknown };
+      data.conference.conferenceId = 'changed';
+      data.attendees = 'changed';
+    };
+    mutate((await codec.decode(stored)).event);
+    await keys.forget(`meeting:${meetingId}`);
+    const redacted = await codec.decode(stored);
+    expect(redacted.redacted.length).toBeGreaterThan(0);
+    mutate(redacted.event);
+    expect(stored).toEqual(before);
+  });
+
   it('serves token stores too: seals secrets under the user, bound to their context', async () => {
     const { keys } = codecWith();
     const box = new SecretBox(keys);

@@ -8,7 +8,14 @@ import {
   type UpcasterRegistry,
 } from '@scheduler/contracts';
 import { UnsealableEventError } from './errors.js';
-import { findAll, isAtOrBelow, locate, parseFieldPath, type ConcretePath } from './field-paths.js';
+import {
+  findAll,
+  findAllInCopy,
+  isAtOrBelow,
+  locate,
+  parseFieldPath,
+  type ConcretePath,
+} from './field-paths.js';
 import { isSealedValue, type SecretBox, type SealedValue } from './secret-box.js';
 import { subjectOf as defaultSubjectOf, type Subject } from './subjects.js';
 
@@ -47,6 +54,19 @@ export interface DecodedEvent {
   readonly tampered: readonly ConcretePath[];
 }
 
+/** What open() yields: the stored event with its sealed values opened, neither upcast nor validated. */
+export interface OpenedEvent<Stored extends object = SealedEventEnvelope> {
+  /**
+   * `stored` with every sealed value replaced by its plaintext, or by a Redacted marker where
+   * it was forgotten or tampered with. Shares its unopened parts with `stored`: read-only.
+   */
+  readonly event: Stored;
+  /** Where values are redacted (including markers already stored), e.g. "data.title". */
+  readonly redacted: readonly ConcretePath[];
+  /** The subset of `redacted` whose ciphertext did not authenticate (also logged as an error). */
+  readonly tampered: readonly ConcretePath[];
+}
+
 /** Pino-compatible: `logger.error({ ...details }, message)`. */
 export interface IntegrityLogger {
   error(details: Record<string, unknown>, message: string): void;
@@ -63,6 +83,8 @@ export interface PersonalDataCodecOptions {
   /** Receives tampering reports (ids and paths only, never values). */
   readonly logger?: IntegrityLogger;
 }
+
+const isSealedOrRedacted = (value: unknown) => isSealedValue(value) || isRedacted(value);
 
 /** The associated data binds a sealed value to its event and its exact place in it. */
 const contextOf = (event: { id: string }, path: ConcretePath) => `event:${event.id}:${path}`;
@@ -119,22 +141,40 @@ export class PersonalDataCodec {
   }
 
   /**
-   * Opens every sealed value, upcasts and validates. Never throws because a key was forgotten
-   * or a value was tampered with: those become Redacted markers, so a replay never stops. It
-   * does throw ContractViolationError / UnknownEventTypeError for events that are invalid
-   * beyond their redacted fields (as parseEvent would), and the key-encryption-key and store
-   * errors of SecretBox.open (misconfiguration must not pass for a purge).
+   * Opens every sealed value, upcasts and validates: open() followed by the contract. Never
+   * throws because a key was forgotten or a value was tampered with: those become Redacted
+   * markers, so a replay never stops. It does throw ContractViolationError /
+   * UnknownEventTypeError for events that are invalid beyond their redacted fields (as
+   * parseEvent would), and the key-encryption-key and store errors of SecretBox.open
+   * (misconfiguration must not pass for a purge). The result shares nothing with `stored`.
    */
   async decode(stored: unknown): Promise<DecodedEvent> {
+    const { event, redacted, tampered } = await this.open(stored as object);
+    if (redacted.length === 0) return { event: this.upcasters.parse(event), redacted, tampered };
+    return { event: this.validateAround(event as Record<string, unknown>, redacted), redacted, tampered };
+  }
+
+  /**
+   * Opens every sealed value exactly as decode() does (same redaction, tamper detection and
+   * integrity log), for consumers that need no validation, such as projections: no upcasting,
+   * no contract, no deep copy. Only the containers on the way to an opened value are copied;
+   * everything else is shared with `stored`, which is never modified, so treat the result as
+   * read-only. `stored` is an EventEnvelope or anything else with the event's `id` and `data`
+   * (a store's RecordedEvent): a sealed value is bound to the event id and its path in `data`.
+   * The event is returned as stored otherwise, so call it for events of the current schema
+   * version; older ones need decode() to be upcast.
+   */
+  async open<Stored extends object>(stored: Stored): Promise<OpenedEvent<Stored>> {
     if (typeof stored !== 'object' || stored === null || Array.isArray(stored)) {
       throw new ContractViolationError('event', [{ path: '(root)', message: 'must be an object' }]);
     }
-    const event = structuredClone(stored) as Record<string, unknown>;
     const redacted: ConcretePath[] = [];
     const tampered: ConcretePath[] = [];
     // Sealed values are found by their shape, not by the contract's paths: the stored event may
     // be an older schema version whose paths differ, and upcasting needs the plaintext first.
-    for (const location of findAll(event, 'data', (value) => isSealedValue(value) || isRedacted(value))) {
+    const { copy, found } = findAllInCopy(stored, 'data', isSealedOrRedacted);
+    const event = copy as Record<string, unknown>;
+    for (const location of found) {
       if (isRedacted(location.value)) {
         redacted.push(location.path);
         continue;
@@ -171,8 +211,7 @@ export class PersonalDataCodec {
         );
       }
     }
-    if (redacted.length === 0) return { event: this.upcasters.parse(event), redacted, tampered };
-    return { event: this.validateAround(event, redacted), redacted, tampered };
+    return { event: copy, redacted, tampered };
   }
 
   /**
@@ -199,7 +238,8 @@ export class PersonalDataCodec {
       (issue) => !redacted.some((path) => isAtOrBelow(issue.path, path)),
     );
     if (issues.length > 0) throw new ContractViolationError(contract.type, issues);
-    return envelope as unknown as EventEnvelope;
+    // Not zod's output, so it may share unopened parts with the stored event: copy it.
+    return structuredClone(envelope) as unknown as EventEnvelope;
   }
 
   private contractOf(event: EventEnvelope): EventContract {

@@ -30,19 +30,17 @@ export type OpenedValue =
   /** The ciphertext does not authenticate: altered, or moved from another field, event or subject. */
   | { readonly outcome: 'tampered' };
 
-const SEALED_KEYS = ['$sealed', 'ciphertext', 'iv', 'keyId', 'subject'].join();
+const SEALED_FIELDS = ['$sealed', 'subject', 'keyId', 'iv', 'ciphertext'] as const;
 
+/** Exactly the five own fields of a SealedValue, each a string (checked on every node of every replayed event: no sorting). */
 export function isSealedValue(value: unknown): value is SealedValue {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const candidate = value as Record<string, unknown>;
-  return (
-    candidate.$sealed === 'v1' &&
-    Object.keys(candidate).sort().join() === SEALED_KEYS &&
-    typeof candidate.subject === 'string' &&
-    typeof candidate.keyId === 'string' &&
-    typeof candidate.iv === 'string' &&
-    typeof candidate.ciphertext === 'string'
-  );
+  if (candidate.$sealed !== 'v1' || Object.keys(candidate).length !== SEALED_FIELDS.length) return false;
+  for (const field of SEALED_FIELDS) {
+    if (!Object.hasOwn(candidate, field) || typeof candidate[field] !== 'string') return false;
+  }
+  return true;
 }
 
 /** Seals values for one subject synchronously, after its key was looked up once. */

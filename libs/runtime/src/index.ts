@@ -18,3 +18,5 @@ export { platformEnvironment, checkKeyRing, keyEncryptionKeysOf } from './event-
 export type { PlatformEnvironment } from './event-platform/personal-data.js';
 export type { EventPlatformOptions } from './event-platform/event-platform.module.js';
 export { PeriodicTask } from './scheduling/periodic-task.js';
+export { sealedEventOpener } from './event-platform/sealed-event-opener.js';
+export type { SealedEventOpenerOptions } from './event-platform/sealed-event-opener.js';

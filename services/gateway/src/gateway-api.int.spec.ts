@@ -17,6 +17,7 @@ import { PersonalDataCodec, SecretBox, isRedacted, meetingSubject } from '@sched
 import { createGoogleEmulator, type GoogleEmulator } from '@scheduler/emulators';
 import { PostgresEventStore, type RecordedEvent } from '@scheduler/event-store';
 import { PostgresReadModelStore, ProjectionRunner } from '@scheduler/read-models';
+import { sealedEventOpener } from '@scheduler/runtime';
 import { GoogleCalendarClient, GoogleOAuth, emulatorGoogleEndpoints } from '@scheduler/google';
 import {
   eventually,
@@ -30,7 +31,6 @@ import { type GatewayConfig, gatewayEnvironment } from './config.js';
 import type { GatewayPorts } from './gateway-api.module.js';
 import { claimIdOf, meetingClaimsCollection } from './meetings/meeting-claims.js';
 import { meetingsProjection, type MeetingView } from './meetings/meetings-projection.js';
-import { sealedEventOpener } from './meetings/sealed-events.js';
 import {
   GoogleCalendarEventReader,
   type GoogleCalendarAccount,

@@ -7,13 +7,12 @@ import {
   type OnModuleInit,
   Optional,
 } from '@nestjs/common';
-import { ReadinessRegistry } from '@scheduler/runtime';
+import { ReadinessRegistry, sealedEventOpener } from '@scheduler/runtime';
 import { PersonalDataCodec } from '@scheduler/crypto-shredding';
 import type { EventStore, Position } from '@scheduler/event-store';
 import { type DocumentCollection, type ProjectionStore, ProjectionRunner } from '@scheduler/read-models';
 import type { Principal } from '../authentication/identity-verifier.js';
 import { activeMeetingStatuses, type MeetingView, meetingsProjection } from './meetings-projection.js';
-import { sealedEventOpener } from './sealed-events.js';
 
 export const READ_MODEL_STORE = Symbol('READ_MODEL_STORE');
 
