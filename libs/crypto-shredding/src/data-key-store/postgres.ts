@@ -61,7 +61,13 @@ export class PostgresDataKeyStore implements DataKeyStore {
   }
 
   async ensureSchema(): Promise<void> {
-    await this.pool.query(`
+    // Every service of a deployment runs this at start, often at the same moment; concurrent
+    // CREATE TABLE IF NOT EXISTS still collide in the catalogue (pg_type), so serialize them.
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`scheduler.data_keys:${this.table}`]);
+      await client.query(`
       CREATE TABLE IF NOT EXISTS ${this.table} (
         subject text PRIMARY KEY,
         key_id text,
@@ -72,6 +78,13 @@ export class PostgresDataKeyStore implements DataKeyStore {
         forgotten_at timestamptz,
         CHECK ((forgotten_at IS NULL) = (wrapped_key IS NOT NULL AND key_encryption_key_id IS NOT NULL AND key_id IS NOT NULL))
       )`);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 
   async get(subject: string): Promise<StoredDataKey | undefined> {

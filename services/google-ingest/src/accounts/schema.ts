@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { ensurePrivateSchema } from '@scheduler/runtime';
 
 const statements = [
   `CREATE TABLE IF NOT EXISTS google_accounts (
@@ -19,5 +20,5 @@ const statements = [
 
 /** google-ingest's private account table (in the pool's search_path). */
 export async function ensureGoogleAccountSchema(pool: pg.Pool): Promise<void> {
-  for (const statement of statements) await pool.query(statement);
+  await ensurePrivateSchema(pool, 'google-ingest.accounts', statements);
 }

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { ensurePrivateSchema } from '@scheduler/runtime';
 
 /**
  * google-ingest's private sync state (design §2: "channel and sync state"), in the pool's
@@ -30,5 +31,5 @@ const statements = [
 ];
 
 export async function ensureCalendarSyncSchema(pool: pg.Pool): Promise<void> {
-  for (const statement of statements) await pool.query(statement);
+  await ensurePrivateSchema(pool, 'google-ingest.calendar-sync', statements);
 }

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type pg from 'pg';
+import { ensurePrivateSchema } from '@scheduler/runtime';
 import {
   CalendarWatchRenewed,
   CalendarWatchStarted,
@@ -35,7 +36,7 @@ const statements = [
 ];
 
 export async function ensureChannelSchema(pool: pg.Pool): Promise<void> {
-  for (const statement of statements) await pool.query(statement);
+  await ensurePrivateSchema(pool, 'google-ingest.channels', statements);
 }
 
 /** What the manager needs of the sync engine. */

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { ensurePrivateSchema } from '@scheduler/runtime';
 import {
   applyTimerChange,
   dueAt,
@@ -97,11 +98,8 @@ export class TimerStore {
 
   /** Idempotent and safe when several replicas start at once. */
   async ensureSchema(): Promise<void> {
-    await inTransaction(this.pool, async (client) => {
-      // Concurrent CREATE … IF NOT EXISTS can still collide in the catalogue; serialize them.
-      await client.query(`SELECT pg_advisory_xact_lock(hashtext('${TABLE}'))`);
-      await client.query(`
-        CREATE TABLE IF NOT EXISTS ${TABLE} (
+    await ensurePrivateSchema(this.pool, 'retention.timers', [
+      `CREATE TABLE IF NOT EXISTS ${TABLE} (
           meeting_id text PRIMARY KEY,
           tenant_id text NOT NULL,
           stream_id text NOT NULL,
@@ -116,11 +114,9 @@ export class TimerStore {
           due_at timestamptz,
           attempts integer NOT NULL DEFAULT 0,
           updated_at timestamptz NOT NULL DEFAULT now()
-        )`);
-      await client.query(
-        `CREATE INDEX IF NOT EXISTS ${TABLE}_due ON ${TABLE} (due_at) WHERE due_at IS NOT NULL`,
-      );
-    });
+        )`,
+      `CREATE INDEX IF NOT EXISTS ${TABLE}_due ON ${TABLE} (due_at) WHERE due_at IS NOT NULL`,
+    ]);
   }
 
   /**

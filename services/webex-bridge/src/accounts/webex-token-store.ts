@@ -11,6 +11,7 @@ import {
   type WebexTokens,
 } from '@scheduler/webex';
 import type pg from 'pg';
+import { ensurePrivateSchema } from '@scheduler/runtime';
 import { WebexAccountNotConnectedError, WebexTokensTamperedError } from './errors.js';
 import type { UserStream } from './user-stream.js';
 import type { WebexSiteFacts } from './webex-connection.js';
@@ -116,9 +117,10 @@ export class WebexTokenStore {
     this.refreshMarginMs = options.refreshMarginMs ?? 300_000;
   }
 
+  /** Idempotent, and safe when several replicas start at once on a fresh database. */
   async ensureSchema(): Promise<void> {
-    await this.pool.query(`
-      CREATE TABLE IF NOT EXISTS ${this.accounts} (
+    await ensurePrivateSchema(this.pool, 'webex-bridge.accounts', [
+      `CREATE TABLE IF NOT EXISTS ${this.accounts} (
         user_id text PRIMARY KEY,
         tenant_id text NOT NULL,
         webex_person_id text NOT NULL,
@@ -132,12 +134,13 @@ export class WebexTokenStore {
         meeting_template_id text,
         cached_at timestamptz,
         updated_at timestamptz NOT NULL DEFAULT now()
-      );
-      CREATE TABLE IF NOT EXISTS ${this.directorySites} (
+      )`,
+      `CREATE TABLE IF NOT EXISTS ${this.directorySites} (
         user_id text PRIMARY KEY,
         site_url text NOT NULL,
         recorded_at timestamptz NOT NULL DEFAULT now()
-      )`);
+      )`,
+    ]);
   }
 
   /** Stores (or replaces, on reconnect) the account with fresh tokens; the account is connected again. */
