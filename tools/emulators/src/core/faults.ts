@@ -8,6 +8,11 @@ export const FaultRule = z.strictObject({
   pathPrefix: z.string().startsWith('/'),
   /** Added latency before the request is handled (or before the fault answers). */
   latencyMs: z.number().int().min(0).max(120_000).default(0),
+  /**
+   * Handle the request at once but hold its answer this long: the server has done the work
+   * (a meeting is created) while the client still waits, as when a response is slow or lost.
+   */
+  responseLatencyMs: z.number().int().min(0).max(120_000).default(0),
   /** Answer with this status instead of handling the request. */
   status: z.number().int().min(400).max(599).optional(),
   /** Seconds, sent as Retry-After with the status. */
@@ -72,6 +77,7 @@ export class FaultInjector {
     return (request: Request, response: Response, next: NextFunction) => {
       const rule = this.take(request.method, request.path);
       if (!rule) return next();
+      if (rule.responseLatencyMs > 0) holdAnswer(response, rule.responseLatencyMs);
       const proceed = () => {
         if (rule.timeout) return; // hold the connection open; the client's timeout fires
         if (rule.status === undefined) return next();
@@ -87,6 +93,15 @@ export class FaultInjector {
       else proceed();
     };
   }
+}
+
+/** Every way express answers ends in response.end: delay that call, after the handler ran. */
+function holdAnswer(response: Response, milliseconds: number): void {
+  const end = response.end.bind(response) as (...args: unknown[]) => Response;
+  response.end = ((...args: unknown[]) => {
+    setTimeout(() => end(...args), milliseconds);
+    return response;
+  }) as Response['end'];
 }
 
 function safeDecode(path: string): string {

@@ -352,6 +352,39 @@ describe('Webex emulator: meetings', () => {
     expect((await h.api('/people/me')).status).toBe(200);
   });
 
+  it('can create a meeting at once and hold the answer (a create done while its client still waits)', async () => {
+    await h.control('/faults', {
+      method: 'POST',
+      pathPrefix: '/v1/meetings',
+      responseLatencyMs: 1_500,
+      times: 1,
+    });
+    const tag = `held-${Date.now()}`;
+    const started = Date.now();
+    const answer = h.api(`/meetings`, {
+      body: {
+        title: 'Held answer',
+        start: ahead(h.emulator, 60).toISOString(),
+        end: ahead(h.emulator, 90).toISOString(),
+        integrationTags: [tag],
+      },
+    });
+    // Webex already holds the meeting while the answer is on its way.
+    const tagged = async () => {
+      const seen = (await (await h.control('/webex/meetings')).json()) as {
+        meetings: Array<{ integrationTags?: string[] }>;
+      };
+      return seen.meetings.filter((meeting) => meeting.integrationTags?.includes(tag)).length;
+    };
+    for (let polls = 0; (await tagged()) === 0 && polls < 100; polls++)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(await tagged()).toBe(1);
+    expect(Date.now() - started).toBeLessThan(1_400);
+    const created = await answer;
+    expect(created.status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_450);
+  });
+
   it('shows meetings as Webex sees them, and every request received', async () => {
     const seen = (await (await h.control('/webex/meetings')).json()) as {
       meetings: Array<{ invitees: unknown[]; integrationTags: string[] }>;
