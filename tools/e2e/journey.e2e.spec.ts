@@ -250,7 +250,7 @@ describe('journey: connect, add a meeting, keep it in sync', () => {
     expect(await webexPatches()).toBe(patchesBefore);
   });
 
-  it('refuses what it must, changing nothing: no token 401, forged token 401, unknown meeting 404, bad body 400', async () => {
+  it("refuses what it must, changing nothing: no token 401, forged token 401, unknown or another user's meeting 404, foreign domain 403, bad body 400", async () => {
     const eventsBefore = await eventCount();
     const noToken = await api<{ error: { code: string } }>('/v1/meetings', {
       body: { calendarId: alice, eventId: calendarEventId },
@@ -275,6 +275,33 @@ describe('journey: connect, add a meeting, keep it in sync', () => {
     expect(invalid.body.error.fields.map((field) => field.path)).toEqual(
       expect.arrayContaining(['calendarId', 'eventId']),
     );
+    // Another user of the tenant sees nothing of Alice's meeting; a user of a domain this
+    // deployment does not serve is refused outright.
+    await stack.google.request('/google/seed', {
+      users: [{ email: 'bob@demo.example' }, { email: 'mallory@elsewhere.example' }],
+    });
+    const tokenOf = async (email: string) =>
+      (
+        await stack.google.request<{ idToken: string }>('/google/id-token', {
+          email,
+          audience: demoGoogleClient.clientId,
+        })
+      ).idToken;
+    const bob = await tokenOf('bob@demo.example');
+    const othersMeeting = await api(`/v1/meetings/${meetingId}`, { token: bob });
+    expect(othersMeeting.status).toBe(404);
+    const othersEvent = await api<{ meetings: unknown[] }>(
+      `/v1/meetings?calendarId=${encodeURIComponent(alice)}&eventId=${calendarEventId}`,
+      { token: bob },
+    );
+    expect(othersEvent.body.meetings).toEqual([]);
+    const mallory = await tokenOf('mallory@elsewhere.example');
+    const foreignDomain = await api<{ error: { code: string } }>('/v1/meetings', {
+      body: { calendarId: alice, eventId: calendarEventId },
+      token: mallory,
+    });
+    expect(foreignDomain.status).toBe(403);
+    expect(foreignDomain.body.error.code).toBe('hosted_domain_not_allowed');
     expect(await eventCount()).toBe(eventsBefore);
   });
 
