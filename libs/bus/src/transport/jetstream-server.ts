@@ -62,6 +62,7 @@ export interface JetStreamServerOptions {
   /** Deliveries before a failing message is termed and dead-lettered. */
   readonly maxDeliveries?: number;
   readonly retryDelay?: RetryDelayPolicy;
+  /** Default 10 s; see DEFAULT_ACK_WAIT_MS. */
   readonly ackWaitMs?: number;
   /** Create or update the bus's streams at start-up (with these limits when an object). */
   readonly ensureStreams?: boolean | Partial<EventStreamLimits>;
@@ -80,6 +81,14 @@ interface HandlerGroup {
 }
 
 type Status = 'connected' | 'disconnected' | 'reconnecting' | 'closed';
+
+/**
+ * How long a delivered message may go without an ack or a keep-alive before JetStream gives it
+ * to another consumer instance. Work in progress is kept alive (working() every third of it),
+ * so it only bounds how long the messages of a crashed or drained instance wait: after a
+ * SIGKILL the next instance gets them this long later.
+ */
+const DEFAULT_ACK_WAIT_MS = 10_000;
 
 /**
  * The NestJS server side of the bus: one durable JetStream pull consumer per handler group,
@@ -112,7 +121,7 @@ export class JetStreamServer
     this.concurrency = options.concurrency ?? 16;
     this.maxDeliveries = options.maxDeliveries ?? 5;
     this.retryDelay = options.retryDelay ?? defaultRetryDelay;
-    this.ackWaitMs = options.ackWaitMs ?? 30_000;
+    this.ackWaitMs = options.ackWaitMs ?? DEFAULT_ACK_WAIT_MS;
     this.metrics = options.metrics ?? new BusMetrics();
     if (!Number.isInteger(this.maxDeliveries) || this.maxDeliveries < 1) {
       throw new Error(`maxDeliveries must be a positive integer, not ${this.maxDeliveries}`);
