@@ -16,7 +16,12 @@ const postgres = await startEmbeddedPostgres();
 process.env.TEST_NATS_URL = nats.url;
 process.env.TEST_DATABASE_URL = postgres.url;
 const { startJourneyStack } = await import('@scheduler/testing');
-const stack = await startJourneyStack();
+const stack = await startJourneyStack().catch(async (error: unknown) => {
+  // A service that never became ready must not leave the servers this script started running.
+  await nats.stop();
+  await postgres.stop();
+  throw error;
+});
 
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
