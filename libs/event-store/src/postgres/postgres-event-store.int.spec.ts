@@ -112,6 +112,34 @@ describe('PostgresEventStore', () => {
         await collector.close();
       }
     });
+
+    it('held-back events are delivered when the older transaction ends, which sends no NOTIFY', async () => {
+      // A poll too slow to matter: only the subscription's `pending` retry can deliver in time.
+      const slowPolling = await PostgresEventStore.connect({
+        connectionString: schema.connectionString,
+        subscriptionPollIntervalMs: 120_000,
+      });
+      const category = newCategory();
+      const start = await slowPolling.append(`${category}-0`, [event('Start')], 'no_stream');
+      const collector = collect(
+        slowPolling.subscribeToAll({ after: start.position, filter: { categories: [category] } }),
+      );
+      try {
+        await eventually(() => expect(collector.items.some((item) => item.kind === 'caughtUp')).toBe(true));
+        await client.query('BEGIN');
+        await appendInOpenTransaction(`${category}-slow`, 'RolledBack');
+        await slowPolling.append(`${category}-fast`, [event('HeldBack')], 'no_stream');
+        // Long enough for the NOTIFY to wake the subscription while the event is held back.
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect(collector.typesIn(category)).toEqual([]);
+        await client.query('ROLLBACK');
+        await eventually(() => expect(collector.typesIn(category)).toEqual(['HeldBack']), 5_000);
+      } finally {
+        await client.query('ROLLBACK').catch(() => undefined);
+        await collector.close();
+        await slowPolling.close();
+      }
+    });
   });
 
   it('live subscriptions survive losing the LISTEN connection: the store listens again', async () => {

@@ -314,16 +314,20 @@ function buildStatements(schema: string) {
      ORDER BY e.revision ${backwards ? 'DESC' : 'ASC'}`;
   // One statement, so the page and the horizon come from the same snapshot: every event
   // up to the horizon that passes the filter is in the page when the page is not full.
+  // "Pending" asks whether the newest visible row is at or past xmin rather than whether
+  // any row is: a plan cached while the table was small runs that EXISTS as a sequential
+  // scan, which reads the whole table on every wake-up when nothing is pending; the newest
+  // row is one step down the primary key whatever the statistics say.
   const subscriptionPage = `WITH horizon AS (
        SELECT h.transaction_id::text AS horizon_transaction_id, h.global_position AS horizon_position
          FROM ${s}.event_store_events h
         WHERE h.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
         ORDER BY h.transaction_id DESC, h.global_position DESC LIMIT 1
      ), page AS (${readAll})
-     SELECT horizon.*, EXISTS (
-              SELECT 1 FROM ${s}.event_store_events p
-               WHERE p.transaction_id >= pg_snapshot_xmin(pg_current_snapshot())
-            ) AS pending,
+     SELECT horizon.*, COALESCE((
+              SELECT p.transaction_id FROM ${s}.event_store_events p
+               ORDER BY p.transaction_id DESC, p.global_position DESC LIMIT 1
+            ) >= pg_snapshot_xmin(pg_current_snapshot()), false) AS pending,
             page.*
        FROM (SELECT) AS one
        LEFT JOIN horizon ON true
