@@ -25,11 +25,10 @@ import {
   OnEvent,
   busNames,
   ensureBusStreams,
-  envelopeToEventToAppend,
   eventSubject,
 } from '@scheduler/bus';
 import { MeetingCancelled, createEvent, newUuidV7, type EventOf } from '@scheduler/contracts';
-import { PostgresEventStore } from '@scheduler/event-store';
+import { PostgresEventStore, envelopeToEventToAppend } from '@scheduler/event-store';
 import { startEmbeddedPostgres, startNatsServer } from '@scheduler/local-infra';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';

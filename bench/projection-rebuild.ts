@@ -15,7 +15,6 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '@scheduler/local-infra';
-import { envelopeToEventToAppend } from '@scheduler/bus';
 import {
   ConferenceAttached,
   MeetingCancelled,
@@ -34,7 +33,12 @@ import {
   SecretBox,
   SubjectKeys,
 } from '@scheduler/crypto-shredding';
-import { PostgresEventStore, type Position, type RecordedEvent } from '@scheduler/event-store';
+import {
+  type Position,
+  PostgresEventStore,
+  type RecordedEvent,
+  envelopeToEventToAppend,
+} from '@scheduler/event-store';
 import {
   PostgresReadModelStore,
   ProjectionRunner,

@@ -3,8 +3,7 @@
 // gateway's OAuth redirects (the emulators consent for the demo user), add a Webex meeting to
 // a new Calendar event, move the event, rename it, and delete it.
 import { EmulatorControl, demoGoogleClient, demoTenant } from '@scheduler/emulators';
-import { PostgresEventStore } from '@scheduler/event-store';
-import { recordedEventToEnvelope } from '@scheduler/bus';
+import { PostgresEventStore, recordedEventToEnvelope } from '@scheduler/event-store';
 
 const gatewayUrl = process.env.GATEWAY_URL ?? 'http://127.0.0.1:3000';
 const google = new EmulatorControl(process.env.GOOGLE_EMULATOR_URL ?? 'http://127.0.0.1:4010');

@@ -15,7 +15,6 @@ export {
   checkpointStreamConfig,
 } from './streams/stream-setup.js';
 export type { EventStreamLimits } from './streams/stream-setup.js';
-export { envelopeToEventToAppend, recordedEventToEnvelope } from './envelope-mapping.js';
 export { BusHeaders } from './wire.js';
 export { BusMetrics } from './metrics.js';
 export { PublishFailedError, NotAContractPatternError, CommandFailedError } from './errors.js';

@@ -5,7 +5,7 @@ export type ActualRevision = bigint | 'no_stream';
 const describeRevision = (revision: ExpectedRevision | ActualRevision) =>
   typeof revision === 'bigint' ? revision.toString() : revision;
 
-export class WrongExpectedVersionError extends Error {
+export class ExpectedVersionConflictError extends Error {
   constructor(
     readonly streamId: string,
     readonly expected: ExpectedRevision,
@@ -14,7 +14,7 @@ export class WrongExpectedVersionError extends Error {
     super(
       `stream ${streamId}: expected revision ${describeRevision(expected)}, but it is at ${describeRevision(actual)}`,
     );
-    this.name = 'WrongExpectedVersionError';
+    this.name = 'ExpectedVersionConflictError';
   }
 }
 

@@ -7,3 +7,4 @@ export type { ServiceProcess, ServiceName } from './service-process.js';
 export { describeServiceLifecycle } from './service-lifecycle.js';
 export { startJourneyStack } from './journey-stack.js';
 export type { JourneyStack } from './journey-stack.js';
+export { DeciderSpecification } from './decider-specification.js';

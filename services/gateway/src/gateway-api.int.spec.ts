@@ -12,10 +12,14 @@ import {
   createEvent,
   newUuidV7,
 } from '@scheduler/contracts';
-import { envelopeToEventToAppend, recordedEventToEnvelope } from '@scheduler/bus';
 import { PersonalDataCodec, SecretBox, isRedacted, meetingSubject } from '@scheduler/crypto-shredding';
 import { createGoogleEmulator, type GoogleEmulator } from '@scheduler/emulators';
-import { PostgresEventStore, type RecordedEvent } from '@scheduler/event-store';
+import {
+  PostgresEventStore,
+  type RecordedEvent,
+  envelopeToEventToAppend,
+  recordedEventToEnvelope,
+} from '@scheduler/event-store';
 import { PostgresReadModelStore, ProjectionRunner } from '@scheduler/read-models';
 import { sealedEventOpener } from '@scheduler/runtime';
 import { GoogleCalendarClient, GoogleOAuth, emulatorGoogleEndpoints } from '@scheduler/google';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { MeetingCancelled, createEvent, newUuidV7 } from '@scheduler/contracts';
-import { PostgresEventStore } from '@scheduler/event-store';
+import { PostgresEventStore, envelopeToEventToAppend } from '@scheduler/event-store';
 import {
   eventually,
   isolatedSchema,
@@ -13,7 +13,6 @@ import {
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { envelopeToEventToAppend } from '../envelope-mapping.js';
 import { busNames } from '../naming.js';
 import { ensureBusStreams } from '../streams/stream-setup.js';
 import { startRecordingConsumer, type RecordingConsumer } from './recording-consumer.js';

@@ -2,7 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { MeetingCancelled, MeetingEnded, createEvent, newUuidV7, parseEvent } from '@scheduler/contracts';
-import { PostgresEventStore, comparePositions, positionToString } from '@scheduler/event-store';
+import {
+  PostgresEventStore,
+  comparePositions,
+  envelopeToEventToAppend,
+  positionToString,
+} from '@scheduler/event-store';
 import {
   eventually,
   isolatedSchema,
@@ -10,7 +15,6 @@ import {
   uniqueName,
   type IsolatedSchema,
 } from '@scheduler/testing';
-import { envelopeToEventToAppend } from '../envelope-mapping.js';
 import { BusMetrics } from '../metrics.js';
 import { busNames, eventSubject } from '../naming.js';
 import { ensureBusStreams } from '../streams/stream-setup.js';

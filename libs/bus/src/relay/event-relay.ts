@@ -1,14 +1,14 @@
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
-  comparePositions,
   type AllSubscription,
   type EventFilter,
   type EventStore,
   type Position,
   type RecordedEvent,
+  comparePositions,
+  recordedEventToEnvelope,
 } from '@scheduler/event-store';
-import { recordedEventToEnvelope } from '../envelope-mapping.js';
 import { BusMetrics } from '../metrics.js';
 import { busNames, recordedEventSubject, type BusNames } from '../naming.js';
 import { encodeEnvelope, envelopeHeaders } from '../wire.js';

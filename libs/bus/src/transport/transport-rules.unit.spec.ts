@@ -1,7 +1,7 @@
+import { envelopeToEventToAppend, recordedEventToEnvelope } from '@scheduler/event-store';
 import { describe, expect, it } from '@jest/globals';
 import { MeetingCancelled, MeetingRequested, createEvent, newUuidV7 } from '@scheduler/contracts';
 import { busNames, deadLetterSubject, durableName, eventSubject, recordedEventSubject } from '../naming.js';
-import { envelopeToEventToAppend, recordedEventToEnvelope } from '../envelope-mapping.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
 import { consumerFilter, decodeEnvelope } from './jetstream-server.js';
 import { retryDelayMs } from './retry-delay.js';

@@ -6,7 +6,7 @@ import {
   InvalidStreamIdError,
   StreamDeletedError,
   StreamNotFoundError,
-  WrongExpectedVersionError,
+  ExpectedVersionConflictError,
 } from '../errors.js';
 import {
   comparePositions,
@@ -60,7 +60,7 @@ export function describeEventStoreConformance(
         const error = await store
           .append(stream, [event('Again')], 'no_stream')
           .catch((caught: unknown) => caught);
-        expect(error).toBeInstanceOf(WrongExpectedVersionError);
+        expect(error).toBeInstanceOf(ExpectedVersionConflictError);
         expect(error).toMatchObject({ streamId: stream, expected: 'no_stream', actual: 0n });
         expect(await store.readStream(stream)).toHaveLength(1);
       });
@@ -78,7 +78,7 @@ export function describeEventStoreConformance(
         const stream = newStream();
         await store.append(stream, [event('Created'), event('Renamed')], 'no_stream');
         const error = await store.append(stream, [event('Late')], 0n).catch((caught: unknown) => caught);
-        expect(error).toBeInstanceOf(WrongExpectedVersionError);
+        expect(error).toBeInstanceOf(ExpectedVersionConflictError);
         expect(error).toMatchObject({ streamId: stream, expected: 0n, actual: 1n });
         expect((error as Error).message).toContain(stream);
         expect(await store.readStream(stream)).toHaveLength(2);
@@ -87,7 +87,7 @@ export function describeEventStoreConformance(
       it('an exact revision on a missing stream fails with actual no_stream', async () => {
         const stream = newStream();
         const error = await store.append(stream, [event('Created')], 0n).catch((caught: unknown) => caught);
-        expect(error).toBeInstanceOf(WrongExpectedVersionError);
+        expect(error).toBeInstanceOf(ExpectedVersionConflictError);
         expect(error).toMatchObject({ streamId: stream, expected: 0n, actual: 'no_stream' });
         await expect(store.readStream(stream)).rejects.toBeInstanceOf(StreamNotFoundError);
       });
@@ -95,7 +95,7 @@ export function describeEventStoreConformance(
       it('stream_exists fails on a missing stream and appends to an existing one', async () => {
         const stream = newStream();
         await expect(store.append(stream, [event('Created')], 'stream_exists')).rejects.toMatchObject({
-          name: 'WrongExpectedVersionError',
+          name: 'ExpectedVersionConflictError',
           streamId: stream,
           actual: 'no_stream',
         });
@@ -124,7 +124,7 @@ export function describeEventStoreConformance(
           const losers = outcomes.filter((outcome) => outcome.status === 'rejected');
           expect(winners).toHaveLength(1);
           for (const loser of losers)
-            expect((loser as PromiseRejectedResult).reason).toBeInstanceOf(WrongExpectedVersionError);
+            expect((loser as PromiseRejectedResult).reason).toBeInstanceOf(ExpectedVersionConflictError);
           revision = (winners[0] as PromiseFulfilledResult<{ nextExpectedRevision: bigint }>).value
             .nextExpectedRevision;
           expect(revision).toBe(BigInt(round + 1));
@@ -478,7 +478,7 @@ export function describeEventStoreConformance(
         const stream = newStream();
         await store.append(stream, [event('A'), event('B')], 'no_stream');
         await expect(store.deleteStream(stream, 0n)).rejects.toMatchObject({
-          name: 'WrongExpectedVersionError',
+          name: 'ExpectedVersionConflictError',
           streamId: stream,
           expected: 0n,
           actual: 1n,
@@ -505,7 +505,7 @@ export function describeEventStoreConformance(
       it('tombstone with a stale expected revision fails and leaves the stream readable', async () => {
         const stream = newStream();
         await store.append(stream, [event('A'), event('B')], 'no_stream');
-        await expect(store.tombstoneStream(stream, 5n)).rejects.toBeInstanceOf(WrongExpectedVersionError);
+        await expect(store.tombstoneStream(stream, 5n)).rejects.toBeInstanceOf(ExpectedVersionConflictError);
         expect(await store.readStream(stream)).toHaveLength(2);
       });
     });

@@ -15,7 +15,7 @@ import {
   type Position as EsdbPosition,
   type RecordedEvent as EsdbRecordedEvent,
 } from '@eventstore/db-client';
-import { StreamDeletedError, StreamNotFoundError, WrongExpectedVersionError } from '../errors.js';
+import { StreamDeletedError, StreamNotFoundError, ExpectedVersionConflictError } from '../errors.js';
 import {
   assertValidAppend,
   assertValidExpectedRevision,
@@ -169,7 +169,7 @@ export class EventStoreDbEventStore implements EventStore {
     } catch (error) {
       if (!(error instanceof StreamNotFoundError)) throw error;
     }
-    throw new WrongExpectedVersionError(streamId, expectedRevision, 'no_stream');
+    throw new ExpectedVersionConflictError(streamId, expectedRevision, 'no_stream');
   }
 }
 
@@ -345,7 +345,7 @@ async function translateErrors<T>(
     const { type, actualVersion } = (error ?? {}) as EsdbError;
     switch (type) {
       case ErrorType.WRONG_EXPECTED_VERSION:
-        throw new WrongExpectedVersionError(streamId, expectedRevision, actualVersion ?? 'no_stream');
+        throw new ExpectedVersionConflictError(streamId, expectedRevision, actualVersion ?? 'no_stream');
       case ErrorType.STREAM_NOT_FOUND:
         throw new StreamNotFoundError(streamId);
       case ErrorType.STREAM_DELETED:

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { StreamDeletedError, StreamNotFoundError, WrongExpectedVersionError } from '../errors.js';
+import { StreamDeletedError, StreamNotFoundError, ExpectedVersionConflictError } from '../errors.js';
 import {
   assertValidAppend,
   assertValidExpectedRevision,
@@ -441,7 +441,7 @@ function throwIfRefused(
 ): void {
   if (row.outcome === OUTCOME_TOMBSTONED) throw new StreamDeletedError(streamId);
   if (row.outcome === OUTCOME_WRONG_EXPECTED_REVISION) {
-    throw new WrongExpectedVersionError(
+    throw new ExpectedVersionConflictError(
       streamId,
       expectedRevision,
       row.revision === null ? 'no_stream' : BigInt(row.revision),

@@ -1,8 +1,9 @@
+import { envelopeToEventToAppend } from '@scheduler/event-store';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Controller, type DynamicModule, type INestApplication, Module } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { z } from 'zod';
-import { OnCommand, OnEvent, envelopeToEventToAppend, type JetStreamClient } from '@scheduler/bus';
+import { OnCommand, OnEvent, type JetStreamClient } from '@scheduler/bus';
 import {
   MeetingRequested,
   createEvent,

@@ -13,7 +13,7 @@ import {
   type EventContract,
   type EventEnvelope,
 } from '@scheduler/contracts';
-import { envelopeToEventToAppend } from '@scheduler/bus';
+import { envelopeToEventToAppend } from '@scheduler/event-store';
 import {
   KeyEncryptionKeyRing,
   PersonalDataCodec,

@@ -1,10 +1,10 @@
+import { recordedEventToEnvelope } from '@scheduler/event-store';
 import {
   ContractViolationError,
   UnknownEventTypeError,
   eventContractsByType,
   type EventContract,
 } from '@scheduler/contracts';
-import { recordedEventToEnvelope } from '@scheduler/bus';
 import type { PersonalDataCodec } from '@scheduler/crypto-shredding';
 import type { JsonObject, RecordedEvent } from '@scheduler/event-store';
 import type { EventPageOpener } from '@scheduler/read-models';

@@ -8,13 +8,13 @@ import {
 } from '@scheduler/contracts';
 import { PersonalDataCodec } from '@scheduler/crypto-shredding';
 import {
+  type EventStore,
+  ExpectedVersionConflictError,
+  type RecordedEvent,
   StreamDeletedError,
   StreamNotFoundError,
-  WrongExpectedVersionError,
-  type EventStore,
-  type RecordedEvent,
+  envelopeToEventToAppend,
 } from '@scheduler/event-store';
-import { envelopeToEventToAppend } from '@scheduler/bus';
 import type { Principal } from '../authentication/identity-verifier.js';
 import {
   CalendarEventNotFoundError,
@@ -106,7 +106,7 @@ export class MeetingRequests {
       );
     } catch (error) {
       // Another request completed the same claim first: there is exactly one meeting, and it is not ours.
-      if (error instanceof WrongExpectedVersionError) throw new MeetingAlreadyExistsError(meetingId);
+      if (error instanceof ExpectedVersionConflictError) throw new MeetingAlreadyExistsError(meetingId);
       throw error;
     }
     await this.claims.confirm(calendarEvent, claim);

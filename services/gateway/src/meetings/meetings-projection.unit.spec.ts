@@ -1,3 +1,4 @@
+import { envelopeToEventToAppend } from '@scheduler/event-store';
 import { describe, expect, it } from '@jest/globals';
 import {
   ConferenceAttached,
@@ -12,7 +13,6 @@ import {
   createEvent,
   newUuidV7,
 } from '@scheduler/contracts';
-import { envelopeToEventToAppend } from '@scheduler/bus';
 import type { RecordedEvent } from '@scheduler/event-store';
 import { type MeetingView, MeetingView as MeetingViewSchema, projectMeeting } from './meetings-projection.js';
 

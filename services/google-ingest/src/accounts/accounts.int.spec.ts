@@ -1,5 +1,5 @@
+import { recordedEventToEnvelope } from '@scheduler/event-store';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { recordedEventToEnvelope } from '@scheduler/bus';
 import { ExchangeGoogleAuthorizationCode } from '@scheduler/contracts';
 import { isSealedValue } from '@scheduler/crypto-shredding';
 import type { RecordedEvent } from '@scheduler/event-store';

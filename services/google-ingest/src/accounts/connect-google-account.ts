@@ -8,14 +8,15 @@ import {
   parseEvent,
   primitives,
 } from '@scheduler/contracts';
-import { envelopeToEventToAppend, recordedEventToEnvelope } from '@scheduler/bus';
 import type { PersonalDataCodec } from '@scheduler/crypto-shredding';
 import {
   type EventStore,
   type ExpectedRevision,
+  ExpectedVersionConflictError,
   type RecordedEvent,
   StreamNotFoundError,
-  WrongExpectedVersionError,
+  envelopeToEventToAppend,
+  recordedEventToEnvelope,
 } from '@scheduler/event-store';
 import {
   GoogleApiError,
@@ -276,7 +277,7 @@ export class ConnectGoogleAccount {
         await this.options.eventStore.append(streamId, encoded.map(envelopeToEventToAppend), expected);
         return toAppend.map((event) => event.type);
       } catch (error) {
-        if (!(error instanceof WrongExpectedVersionError)) throw error;
+        if (!(error instanceof ExpectedVersionConflictError)) throw error;
         lastError = error;
       }
     }

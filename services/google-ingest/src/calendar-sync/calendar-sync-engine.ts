@@ -8,9 +8,14 @@ import {
   type EventOf,
   newUuidV7,
 } from '@scheduler/contracts';
-import { envelopeToEventToAppend, recordedEventToEnvelope } from '@scheduler/bus';
 import type { PersonalDataCodec } from '@scheduler/crypto-shredding';
-import { type EventStore, type ExpectedRevision, WrongExpectedVersionError } from '@scheduler/event-store';
+import {
+  type EventStore,
+  type ExpectedRevision,
+  ExpectedVersionConflictError,
+  envelopeToEventToAppend,
+  recordedEventToEnvelope,
+} from '@scheduler/event-store';
 import {
   type CalendarEvent,
   type ChangesPage,
@@ -317,7 +322,7 @@ export class CalendarSyncEngine {
       revision = (await this.eventStore.append(streamId, [sealed], expected)).nextExpectedRevision;
       run.result.emitted[data.change] += 1;
     } catch (error) {
-      if (!(error instanceof WrongExpectedVersionError)) throw error;
+      if (!(error instanceof ExpectedVersionConflictError)) throw error;
       const last = await lastEventOf(this.eventStore, streamId);
       // Opened to compare: a forgotten (purged) value stays redacted, fails the parse, and is
       // simply emitted again, sealed as forgotten.

@@ -1,11 +1,11 @@
 import type { EventEnvelope } from '@scheduler/contracts';
-import { envelopeToEventToAppend } from '@scheduler/bus';
 import {
   type EventStore,
   type ExpectedRevision,
+  ExpectedVersionConflictError,
   type RecordedEvent,
   StreamNotFoundError,
-  WrongExpectedVersionError,
+  envelopeToEventToAppend,
 } from '@scheduler/event-store';
 
 const MAXIMUM_ATTEMPTS = 5;
@@ -49,7 +49,7 @@ export async function appendFacts(
       const result = await store.append(streamId, envelopes.map(envelopeToEventToAppend), expected);
       return result.nextExpectedRevision;
     } catch (error) {
-      if (!(error instanceof WrongExpectedVersionError)) throw error;
+      if (!(error instanceof ExpectedVersionConflictError)) throw error;
       lastError = error;
     }
   }

@@ -7,13 +7,13 @@ import {
   type MeetingScheduled,
   createEvent,
 } from '@scheduler/contracts';
-import { envelopeToEventToAppend } from '@scheduler/bus';
 import {
   type EventStore,
   type ExpectedRevision,
+  ExpectedVersionConflictError,
   type RecordedEvent,
   StreamNotFoundError,
-  WrongExpectedVersionError,
+  envelopeToEventToAppend,
 } from '@scheduler/event-store';
 import { type CalendarEvent, GoogleApiError } from '@scheduler/google';
 import { z } from 'zod';
@@ -171,7 +171,7 @@ export class ConferenceAttacher {
         return { outcome: 'attached', patched };
       } catch (error) {
         // Someone appended meanwhile (a concurrent delivery, the bridge): decide again from the stream.
-        if (!(error instanceof WrongExpectedVersionError)) throw error;
+        if (!(error instanceof ExpectedVersionConflictError)) throw error;
         lastError = error;
       }
     }

@@ -1,5 +1,5 @@
+import { envelopeToEventToAppend, recordedEventToEnvelope } from '@scheduler/event-store';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { envelopeToEventToAppend } from '@scheduler/bus';
 import {
   type EventOf,
   MeetingRequested,
@@ -11,7 +11,6 @@ import {
 import { isSealedValue } from '@scheduler/crypto-shredding';
 import type { RecordedEvent } from '@scheduler/event-store';
 import { eventually } from '@scheduler/testing';
-import { recordedEventToEnvelope } from '@scheduler/bus';
 import {
   type GoogleIngestFixture,
   redirectUri,

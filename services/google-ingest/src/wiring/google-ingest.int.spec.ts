@@ -4,7 +4,7 @@ import type { INestApplication } from '@nestjs/common';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { firstValueFrom } from 'rxjs';
-import { JetStreamClient, busNames, envelopeToEventToAppend, recordedEventToEnvelope } from '@scheduler/bus';
+import { JetStreamClient, busNames } from '@scheduler/bus';
 import {
   ExchangeGoogleAuthorizationCode,
   MeetingRequested,
@@ -15,7 +15,12 @@ import {
 } from '@scheduler/contracts';
 import { PersonalDataCodec, isSealedValue } from '@scheduler/crypto-shredding';
 import { EmulatorControl, createGoogleEmulator, type GoogleEmulator } from '@scheduler/emulators';
-import { PostgresEventStore, type EventStore } from '@scheduler/event-store';
+import {
+  type EventStore,
+  PostgresEventStore,
+  envelopeToEventToAppend,
+  recordedEventToEnvelope,
+} from '@scheduler/event-store';
 import { GoogleOAuth, emulatorGoogleEndpoints } from '@scheduler/google';
 import { freePort } from '@scheduler/local-infra';
 import { EVENT_STORE, NATS_CONNECTION, createServiceApp } from '@scheduler/runtime';

@@ -1,11 +1,11 @@
-import { envelopeToEventToAppend } from '@scheduler/bus';
 import { MeetingDataPurged, MeetingEnded, createEvent, type EventEnvelope } from '@scheduler/contracts';
 import { meetingSubject, type PersonalDataCodec, type SecretBox } from '@scheduler/crypto-shredding';
 import {
+  type EventStore,
+  ExpectedVersionConflictError,
   StreamDeletedError,
   StreamNotFoundError,
-  WrongExpectedVersionError,
-  type EventStore,
+  envelopeToEventToAppend,
 } from '@scheduler/event-store';
 import { dueStep, retryDelayMs, type MeetingTimer, type TimerStep } from './meeting-timer.js';
 import type { RetentionMetrics } from './retention-metrics.js';
@@ -145,7 +145,7 @@ export class MeetingRetention {
         return 'appended';
       } catch (error) {
         if (error instanceof StreamDeletedError) return 'stream-gone';
-        if (error instanceof WrongExpectedVersionError && attempt < MAX_APPEND_ATTEMPTS) continue;
+        if (error instanceof ExpectedVersionConflictError && attempt < MAX_APPEND_ATTEMPTS) continue;
         throw error;
       }
     }

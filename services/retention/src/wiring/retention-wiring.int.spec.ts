@@ -3,13 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import {
-  EventRelay,
-  busNames,
-  envelopeToEventToAppend,
-  eventSubject,
-  recordedEventToEnvelope,
-} from '@scheduler/bus';
+import { EventRelay, busNames, eventSubject } from '@scheduler/bus';
 import {
   MeetingCancelled,
   MeetingDataPurged,
@@ -28,7 +22,13 @@ import {
   meetingSubject,
   type DataKeyStore,
 } from '@scheduler/crypto-shredding';
-import { createEventStore, StreamNotFoundError, type EventStore } from '@scheduler/event-store';
+import {
+  type EventStore,
+  StreamNotFoundError,
+  createEventStore,
+  envelopeToEventToAppend,
+  recordedEventToEnvelope,
+} from '@scheduler/event-store';
 import { DATA_KEY_STORE, EVENT_STORE, MetricsRegistry, createServiceApp } from '@scheduler/runtime';
 import {
   eventually,

@@ -1,4 +1,3 @@
-import { envelopeToEventToAppend, recordedEventToEnvelope } from '@scheduler/bus';
 import {
   AccountDisconnected,
   WebexAccountConnected,
@@ -9,10 +8,12 @@ import {
 } from '@scheduler/contracts';
 import type { PersonalDataCodec } from '@scheduler/crypto-shredding';
 import {
-  StreamNotFoundError,
-  WrongExpectedVersionError,
   type EventStore,
   type ExpectedRevision,
+  ExpectedVersionConflictError,
+  StreamNotFoundError,
+  envelopeToEventToAppend,
+  recordedEventToEnvelope,
 } from '@scheduler/event-store';
 import { UserStreamConflictError } from './errors.js';
 import {
@@ -36,7 +37,7 @@ export interface RecordTrace {
 }
 
 export interface UserStreamOptions {
-  /** Reload-and-decide rounds after WrongExpectedVersionError. Default 5. */
+  /** Reload-and-decide rounds after ExpectedVersionConflictError. Default 5. */
   maxConflictAttempts?: number;
   now?: () => Date;
 }
@@ -110,7 +111,7 @@ export class UserStream {
         await this.eventStore.append(streamId, sealed.map(envelopeToEventToAppend), revision);
         return decided.map((event) => event.type);
       } catch (error) {
-        if (!(error instanceof WrongExpectedVersionError)) throw error;
+        if (!(error instanceof ExpectedVersionConflictError)) throw error;
       }
     }
     throw new UserStreamConflictError(streamId, this.maxConflictAttempts);

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { envelopeToEventToAppend, recordedEventToEnvelope } from '@scheduler/bus';
 import { ContractViolationError, MeetingRequested, createEvent, newUuidV7 } from '@scheduler/contracts';
 import {
   KeyEncryptionKeyRing,
@@ -12,7 +11,12 @@ import {
   type SealedValue,
 } from '@scheduler/crypto-shredding';
 import { createWebexEmulator, developmentClient, type WebexEmulator } from '@scheduler/emulators';
-import { PostgresEventStore, StreamNotFoundError } from '@scheduler/event-store';
+import {
+  PostgresEventStore,
+  StreamNotFoundError,
+  envelopeToEventToAppend,
+  recordedEventToEnvelope,
+} from '@scheduler/event-store';
 import { isolatedSchema, type IsolatedSchema } from '@scheduler/testing';
 import {
   ReauthorizationRequired,

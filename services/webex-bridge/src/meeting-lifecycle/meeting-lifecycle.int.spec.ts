@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { envelopeToEventToAppend, recordedEventToEnvelope } from '@scheduler/bus';
 import {
   CalendarEventChanged,
   ContractViolationError,
@@ -23,7 +22,12 @@ import {
   meetingSubject,
 } from '@scheduler/crypto-shredding';
 import { createWebexEmulator, type WebexEmulator } from '@scheduler/emulators';
-import { PostgresEventStore, StreamNotFoundError } from '@scheduler/event-store';
+import {
+  PostgresEventStore,
+  StreamNotFoundError,
+  envelopeToEventToAppend,
+  recordedEventToEnvelope,
+} from '@scheduler/event-store';
 import { isolatedSchema, type IsolatedSchema } from '@scheduler/testing';
 import {
   ReauthorizationRequired,

@@ -1,4 +1,3 @@
-import { envelopeToEventToAppend, recordedEventToEnvelope } from '@scheduler/bus';
 import {
   CalendarEventChanged,
   MeetingCancelled,
@@ -13,11 +12,13 @@ import {
 } from '@scheduler/contracts';
 import type { PersonalDataCodec } from '@scheduler/crypto-shredding';
 import {
-  StreamDeletedError,
-  StreamNotFoundError,
-  WrongExpectedVersionError,
   type EventStore,
   type ExpectedRevision,
+  ExpectedVersionConflictError,
+  StreamDeletedError,
+  StreamNotFoundError,
+  envelopeToEventToAppend,
+  recordedEventToEnvelope,
 } from '@scheduler/event-store';
 import type { Meeting as WebexMeeting, WebexClient } from '@scheduler/webex';
 import type { DesiredState } from './desired-state.js';
@@ -48,7 +49,7 @@ export interface Clock {
 export type WebexClientFor = (userId: string) => WebexClient | Promise<WebexClient>;
 
 export interface MeetingLifecycleOptions {
-  /** Reload-and-retry rounds after WrongExpectedVersionError before giving up (transiently). Default 5. */
+  /** Reload-and-retry rounds after ExpectedVersionConflictError before giving up (transiently). Default 5. */
   maxConflictAttempts?: number;
 }
 
@@ -206,7 +207,7 @@ export class MeetingLifecycle {
           const outcome = await record({ type: 'ScheduleFromWebex', webexMeeting: created.meeting });
           return { ...outcome, ...(created.adopted ? { reason: 'adopted' } : {}) };
         } catch (error) {
-          if (error instanceof WrongExpectedVersionError)
+          if (error instanceof ExpectedVersionConflictError)
             await this.removeDuplicate(client, meetingId, created);
           throw error;
         }
@@ -260,7 +261,7 @@ export class MeetingLifecycle {
         } catch (error) {
           // Requested before (a redelivery, or an earlier change of the copy): the change now
           // concerns the copy itself.
-          if (error instanceof WrongExpectedVersionError && error.streamId === copyStreamId)
+          if (error instanceof ExpectedVersionConflictError && error.streamId === copyStreamId)
             return { meetingId, step: 'redirect', appended: [], redirectedTo: step.request.meetingId };
           throw error;
         }
@@ -376,7 +377,7 @@ export class MeetingLifecycle {
       try {
         return await attempt();
       } catch (error) {
-        if (!(error instanceof WrongExpectedVersionError) || error.streamId !== streamId) throw error;
+        if (!(error instanceof ExpectedVersionConflictError) || error.streamId !== streamId) throw error;
         if (attempts >= this.maxConflictAttempts)
           throw new MeetingConcurrencyError(streamId, attempts, { cause: error });
       }

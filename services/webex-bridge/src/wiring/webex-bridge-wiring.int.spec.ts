@@ -4,13 +4,7 @@ import type { INestApplication } from '@nestjs/common';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { firstValueFrom } from 'rxjs';
-import {
-  EventRelay,
-  busNames,
-  envelopeToEventToAppend,
-  recordedEventToEnvelope,
-  type JetStreamClient,
-} from '@scheduler/bus';
+import { EventRelay, busNames, type JetStreamClient } from '@scheduler/bus';
 import {
   CalendarEventChanged,
   ExchangeWebexAuthorizationCode,
@@ -23,7 +17,13 @@ import {
 } from '@scheduler/contracts';
 import { PersonalDataCodec, isSealedValue } from '@scheduler/crypto-shredding';
 import { createWebexEmulator, developmentClient, type WebexEmulator } from '@scheduler/emulators';
-import { createEventStore, StreamNotFoundError, type EventStore } from '@scheduler/event-store';
+import {
+  type EventStore,
+  StreamNotFoundError,
+  createEventStore,
+  envelopeToEventToAppend,
+  recordedEventToEnvelope,
+} from '@scheduler/event-store';
 import {
   BUS_CLIENT,
   EVENT_STORE,
