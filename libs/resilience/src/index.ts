@@ -1,4 +1,5 @@
-export { backoffDelay, parseRetryAfter } from './backoff.js';
+export { assertBackoffSettings, backoffDelay, parseRetryAfter } from './backoff.js';
+export type { BackoffOptions, BackoffSettings } from './backoff.js';
 export { RetryPolicy } from './retry-policy.js';
 export type { RetryDecision, RetryPolicyOptions, RetryAttemptInfo } from './retry-policy.js';
 export { CircuitBreaker, CircuitOpenError } from './circuit-breaker.js';

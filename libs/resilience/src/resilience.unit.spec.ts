@@ -39,7 +39,26 @@ describe('backoff', () => {
     expect(backoffDelay(1, { baseDelayMs: 100, maxDelayMs: 1_000, random: () => 1 })).toBe(100);
     expect(backoffDelay(3, { baseDelayMs: 100, maxDelayMs: 1_000, random: () => 1 })).toBe(400);
     expect(backoffDelay(10, { baseDelayMs: 100, maxDelayMs: 1_000, random: () => 1 })).toBe(1_000);
-    expect(backoffDelay(3, { baseDelayMs: 100, maxDelayMs: 1_000, random: () => 0.25 })).toBe(100);
+    // Equal jitter: the delay lies in the upper half of the bound, [200, 400] on attempt 3.
+    expect(backoffDelay(3, { baseDelayMs: 100, maxDelayMs: 1_000, random: () => 0.25 })).toBe(250);
+    expect(backoffDelay(3, { baseDelayMs: 100, maxDelayMs: 1_000, random: () => 0 })).toBe(200);
+    expect(backoffDelay(10, { baseDelayMs: 100, maxDelayMs: 1_000, random: () => 0 })).toBe(500);
+  });
+
+  it('is never near zero, whatever the random number', () => {
+    for (let attempt = 1; attempt <= 40; attempt++) {
+      const bound = Math.min(1_000, 100 * 2 ** (attempt - 1));
+      const delay = backoffDelay(attempt, { baseDelayMs: 100, maxDelayMs: 1_000 });
+      expect(delay).toBeGreaterThanOrEqual(bound / 2);
+      expect(delay).toBeLessThanOrEqual(bound);
+    }
+  });
+
+  it('rejects settings that make no sense', () => {
+    expect(() => backoffDelay(1, { baseDelayMs: 100, maxDelayMs: 50 })).toThrow(RangeError);
+    expect(() => backoffDelay(1, { baseDelayMs: -1, maxDelayMs: 50 })).toThrow(RangeError);
+    expect(() => backoffDelay(1, { baseDelayMs: 1, maxDelayMs: Infinity })).toThrow(RangeError);
+    expect(() => backoffDelay(1, { baseDelayMs: Number.NaN, maxDelayMs: 50 })).toThrow(RangeError);
   });
 
   it('reads Retry-After as seconds or as an HTTP date', () => {
@@ -64,7 +83,8 @@ describe('RetryPolicy', () => {
       { idempotent: true },
     );
     expect(result).toBe('ok');
-    expect(sleeps).toEqual([2_000, 100]);
+    // Retry-After (2 s) beats the backoff of attempt 1; attempt 2's backoff is 200 · (0.5 + 0.5 · 0.5).
+    expect(sleeps).toEqual([2_000, 150]);
   });
 
   it('never retries a non-idempotent call', async () => {
@@ -120,12 +140,67 @@ describe('RetryPolicy', () => {
     expect(sleeps).toEqual([]);
   });
 
+  it('serves optimistic-concurrency retries: small delays, a bounded number of attempts, no Retry-After', async () => {
+    class VersionConflict extends Error {}
+    const sleeps: number[] = [];
+    const conflicts = new RetryPolicy({
+      maxAttempts: 4,
+      baseDelayMs: 5,
+      maxDelayMs: 100,
+      random: () => 1,
+      sleep: async (milliseconds) => {
+        sleeps.push(milliseconds);
+      },
+      classify: (error) => ({ retryable: error instanceof VersionConflict }),
+    });
+    const seen: number[] = [];
+    await expect(
+      conflicts.run(
+        async (attempt) => {
+          seen.push(attempt);
+          throw new VersionConflict('stream moved on');
+        },
+        { idempotent: true },
+      ),
+    ).rejects.toBeInstanceOf(VersionConflict);
+    expect(seen).toEqual([1, 2, 3, 4]);
+    expect(sleeps).toEqual([5, 10, 20]);
+  });
+
+  it('with Infinity attempts retries until the classifier says stop, telling it the attempt', async () => {
+    const attempts: number[] = [];
+    const endless = new RetryPolicy({
+      maxAttempts: Infinity,
+      baseDelayMs: 1,
+      maxDelayMs: 2,
+      sleep: async () => undefined,
+      classify: (_error, attempt) => {
+        attempts.push(attempt);
+        return { retryable: attempt < 30 };
+      },
+    });
+    await expect(
+      endless.run(async () => Promise.reject(new Transient()), { idempotent: true }),
+    ).rejects.toBeInstanceOf(Transient);
+    expect(attempts).toHaveLength(30);
+    expect(attempts.at(-1)).toBe(30);
+  });
+
   it('rejects a nonsensical attempt count', () => {
     expect(
       () =>
         new RetryPolicy({
           maxAttempts: 0,
           baseDelayMs: 1,
+          maxDelayMs: 1,
+          classify: () => ({ retryable: false }),
+        }),
+    ).toThrow(RangeError);
+    expect(
+      () =>
+        new RetryPolicy({
+          maxAttempts: 3,
+          baseDelayMs: 10,
           maxDelayMs: 1,
           classify: () => ({ retryable: false }),
         }),
