@@ -27,7 +27,6 @@ export { OnEvent, OnCommand } from './transport/patterns.js';
 export type { OnEventOptions } from './transport/patterns.js';
 export { DeadLetterHeaders } from './transport/dead-letter.js';
 export type { DeadLetter, DeadLetterReason } from './transport/dead-letter.js';
-export type { RetryDelayPolicy } from './transport/retry-delay.js';
 export { EventRelay } from './relay/event-relay.js';
 export type { EventRelayOptions } from './relay/event-relay.js';
 export { JetStreamCheckpointStore } from './relay/checkpoint-store.js';

@@ -9,6 +9,7 @@ import {
   comparePositions,
   recordedEventToEnvelope,
 } from '@scheduler/event-store';
+import { RetryPolicy } from '@scheduler/resilience';
 import { BusMetrics } from '../metrics.js';
 import { busNames, recordedEventSubject, type BusNames } from '../naming.js';
 import { encodeEnvelope, envelopeHeaders } from '../wire.js';
@@ -61,6 +62,21 @@ export class EventRelay {
   private stopping = false;
   private running: Promise<void> | undefined;
   private caughtUpOnce = false;
+  /**
+   * A publish is retried until it succeeds (NATS down, timeouts); it gives up only when
+   * stopping, after one retry: the checkpoint stays behind it, so nothing is skipped.
+   */
+  private readonly publishRetry = new RetryPolicy({
+    maxAttempts: Infinity,
+    baseDelayMs: 50,
+    maxDelayMs: 2_000,
+    classify: (_error, attempt) => ({ retryable: !this.stopping || attempt === 1 }),
+    onRetry: ({ attempt, error }) => {
+      this.metrics.relayPublishRetries.inc({ relay: this.options.relayName });
+      // The first failure and every 20th after it: a long outage does not flood the log.
+      if ((attempt - 1) % 20 === 0) this.report(error);
+    },
+  });
 
   private constructor(
     private readonly options: EventRelayOptions,
@@ -176,25 +192,19 @@ export class EventRelay {
     const payload = encodeEnvelope(envelope);
     const headers = envelopeHeaders(envelope, event.recordedAt);
     const relay = this.options.relayName;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const ack = await this.jetStream.publish(subject, payload, {
+    // Nats-Msg-Id makes a repeated publish a duplicate JetStream drops: safe to retry.
+    const ack = await this.publishRetry.run(
+      () =>
+        this.jetStream.publish(subject, payload, {
           msgID: event.id,
           headers,
           timeout: this.options.publishTimeoutMs ?? 5_000,
-        });
-        this.metrics.relayPublished.inc({ relay });
-        if (ack.duplicate) this.metrics.relayDuplicates.inc({ relay });
-        this.metrics.relayLagSeconds.set({ relay }, (Date.now() - event.recordedAt.getTime()) / 1000);
-        return;
-      } catch (error) {
-        // Give up only when stopping: the checkpoint stays behind, so nothing is skipped.
-        if (this.stopping && attempt > 0) throw error;
-        this.metrics.relayPublishRetries.inc({ relay });
-        if (attempt === 0 || attempt % 20 === 0) this.report(error);
-        await sleep(Math.min(2_000, 50 * 2 ** Math.min(attempt, 6)));
-      }
-    }
+        }),
+      { idempotent: true },
+    );
+    this.metrics.relayPublished.inc({ relay });
+    if (ack.duplicate) this.metrics.relayDuplicates.inc({ relay });
+    this.metrics.relayLagSeconds.set({ relay }, (Date.now() - event.recordedAt.getTime()) / 1000);
   }
 
   /** Moves the checkpoint over the acknowledged prefix of the pending positions. */

@@ -25,6 +25,7 @@ import {
   type EventContract,
   type EventEnvelope,
 } from '@scheduler/contracts';
+import { assertBackoffSettings, backoffDelay, type BackoffSettings } from '@scheduler/resilience';
 import { IntrinsicException } from '@nestjs/common';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { NotAContractPatternError } from '../errors.js';
@@ -43,7 +44,6 @@ import { ConcurrencyLimit } from './concurrency-limit.js';
 import { describeError, publishDeadLetter, type DeadLetterReason } from './dead-letter.js';
 import { JetStreamContext, NatsCommandContext } from './jetstream-context.js';
 import { handlerFailure, isCommandContract, isEventContract } from './patterns.js';
-import { defaultRetryDelay, retryDelayMs, type RetryDelayPolicy } from './retry-delay.js';
 
 /**
  * Opens a received catalogue event: the personal-data codec decrypts its sealed fields, upcasts
@@ -61,7 +61,11 @@ export interface JetStreamServerOptions {
   readonly concurrency?: number;
   /** Deliveries before a failing message is termed and dead-lettered. */
   readonly maxDeliveries?: number;
-  readonly retryDelay?: RetryDelayPolicy;
+  /**
+   * The nak delay after a failed delivery: the one backoff formula with these settings, the
+   * delivery count as its attempt. Default: 1 s, doubling, at most 1 min.
+   */
+  readonly retryDelay?: BackoffSettings;
   /** Default 10 s; see DEFAULT_ACK_WAIT_MS. */
   readonly ackWaitMs?: number;
   /** Create or update the bus's streams at start-up (with these limits when an object). */
@@ -103,7 +107,7 @@ export class JetStreamServer
   private readonly names: BusNames;
   private readonly concurrency: number;
   private readonly maxDeliveries: number;
-  private readonly retryDelay: RetryDelayPolicy;
+  private readonly retryDelay: BackoffSettings;
   private readonly ackWaitMs: number;
   private readonly metrics: BusMetrics;
   private readonly eventContracts = new Map<string, EventContract>();
@@ -120,7 +124,8 @@ export class JetStreamServer
     this.names = options.names ?? busNames();
     this.concurrency = options.concurrency ?? 16;
     this.maxDeliveries = options.maxDeliveries ?? 5;
-    this.retryDelay = options.retryDelay ?? defaultRetryDelay;
+    this.retryDelay = options.retryDelay ?? { baseDelayMs: 1_000, maxDelayMs: 60_000 };
+    assertBackoffSettings(this.retryDelay);
     this.ackWaitMs = options.ackWaitMs ?? DEFAULT_ACK_WAIT_MS;
     this.metrics = options.metrics ?? new BusMetrics();
     if (!Number.isInteger(this.maxDeliveries) || this.maxDeliveries < 1) {
@@ -318,7 +323,7 @@ export class JetStreamServer
   }
 
   private retryLater(group: HandlerGroup, message: JsMsg, deliveryCount: number, error: unknown): void {
-    const delayMs = retryDelayMs(this.retryDelay, deliveryCount);
+    const delayMs = backoffDelay(deliveryCount, this.retryDelay);
     message.nak(delayMs);
     this.metrics.consumerHandled.inc({ group: group.name, outcome: 'nakked' });
     const where = `${group.durable}: ${message.subject} #${message.info.streamSequence}`;

@@ -102,7 +102,7 @@ describe('JetStream transport (NestJS custom transport on real nats-server)', ()
         defaultGroup: 'meetings',
         concurrency: 4,
         maxDeliveries: 3,
-        retryDelay: { initialMs: 50, maxMs: 200 },
+        retryDelay: { baseDelayMs: 50, maxDelayMs: 200 },
         metrics,
       }),
       logger: ['error'],

@@ -1,10 +1,10 @@
 import { envelopeToEventToAppend, recordedEventToEnvelope } from '@scheduler/event-store';
 import { describe, expect, it } from '@jest/globals';
 import { MeetingCancelled, MeetingRequested, createEvent, newUuidV7 } from '@scheduler/contracts';
+import { backoffDelay } from '@scheduler/resilience';
 import { busNames, deadLetterSubject, durableName, eventSubject, recordedEventSubject } from '../naming.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
 import { consumerFilter, decodeEnvelope } from './jetstream-server.js';
-import { retryDelayMs } from './retry-delay.js';
 
 const encode = (value: unknown) =>
   new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value));
@@ -106,12 +106,13 @@ describe('envelope ↔ event store mapping', () => {
 });
 
 describe('retry delay', () => {
+  // The server naks with backoffDelay(deliveryCount, retryDelay).
   it('grows exponentially up to the cap, jittered within its upper half', () => {
-    const policy = { initialMs: 100, maxMs: 1_000 };
-    expect(retryDelayMs(policy, 1, () => 0)).toBe(50);
-    expect(retryDelayMs(policy, 1, () => 1)).toBe(100);
-    expect(retryDelayMs(policy, 3, () => 1)).toBe(400);
-    expect(retryDelayMs(policy, 30, () => 1)).toBe(1_000);
+    const policy = { baseDelayMs: 100, maxDelayMs: 1_000 };
+    expect(backoffDelay(1, { ...policy, random: () => 0 })).toBe(50);
+    expect(backoffDelay(1, { ...policy, random: () => 1 })).toBe(100);
+    expect(backoffDelay(3, { ...policy, random: () => 1 })).toBe(400);
+    expect(backoffDelay(30, { ...policy, random: () => 1 })).toBe(1_000);
   });
 });
 
