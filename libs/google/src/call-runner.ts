@@ -74,9 +74,9 @@ export function translateGoogleError(operation: string, error: unknown, account:
 }
 
 /**
- * Runs Google calls through the one retry policy and a per-API circuit breaker (design §7):
- * backoff with jitter on 429, rate-limit 403s, 5xx and timeouts, honouring Retry-After; only
- * idempotent calls retry automatically.
+ * Runs Google calls through the one retry policy and a per-API circuit breaker: backoff with
+ * jitter on 429, rate-limit 403s, 5xx and timeouts, honouring Retry-After; only idempotent calls
+ * retry automatically.
  */
 export class GoogleCallRunner {
   private readonly retry: RetryPolicy;

@@ -1,3 +1,4 @@
+import { backoffDelay } from '@scheduler/resilience';
 import type { EventCause } from '@scheduler/contracts';
 
 /**
@@ -154,7 +155,10 @@ export function dueStep(timer: MeetingTimer, now: Date): TimerStep | undefined {
   return timer.state === 'scheduled' ? 'end' : 'purge';
 }
 
-/** After a failed step: retried with a growing delay (1 s, 2 s, 4 s … at most 5 minutes). */
-export function retryDelayMs(attempts: number): number {
-  return Math.min(1000 * 2 ** Math.max(0, attempts - 1), 5 * 60 * 1000);
+/**
+ * After a failed step: retried with a growing delay, the one backoff formula from 1 s, doubling,
+ * at most 5 minutes (the n-th retry waits between half and all of 1 s · 2^(n−1)).
+ */
+export function retryDelayMs(attempts: number, random: () => number = Math.random): number {
+  return backoffDelay(attempts, { baseDelayMs: 1000, maxDelayMs: 5 * 60 * 1000, random });
 }

@@ -164,7 +164,15 @@ describe('dueStep', () => {
 
 describe('retryDelayMs', () => {
   it('doubles from one second and stops at five minutes', () => {
-    expect([1, 2, 3, 4].map(retryDelayMs)).toEqual([1000, 2000, 4000, 8000]);
-    expect(retryDelayMs(30)).toBe(300_000);
+    const highest = () => 1;
+    expect([1, 2, 3, 4].map((attempts) => retryDelayMs(attempts, highest))).toEqual([1000, 2000, 4000, 8000]);
+    expect(retryDelayMs(30, highest)).toBe(300_000);
+  });
+
+  it('is jittered within the upper half of each step, never near zero', () => {
+    const lowest = () => 0;
+    expect([1, 2, 3, 4].map((attempts) => retryDelayMs(attempts, lowest))).toEqual([500, 1000, 2000, 4000]);
+    expect(retryDelayMs(30, lowest)).toBe(150_000);
+    expect(retryDelayMs(3, () => 0.5)).toBe(3000);
   });
 });
