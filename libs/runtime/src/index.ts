@@ -6,7 +6,7 @@ export { ReadinessRegistry } from './health/readiness-registry.js';
 export type { ReadinessProbe } from './health/readiness-registry.js';
 export { MetricsRegistry } from './metrics/metrics.js';
 export { correlationIdOf } from './logging/logging.js';
-export { SERVICE_CONFIG, NATS_CONNECTION, POSTGRES_POOL } from './tokens.js';
+export { SERVICE_CONFIG, NATS_CONNECTION } from './tokens.js';
 export {
   EventPlatformModule,
   EVENT_STORE,

@@ -1,4 +1,3 @@
 /** Injection tokens shared by every service. */
 export const SERVICE_CONFIG = Symbol('SERVICE_CONFIG');
 export const NATS_CONNECTION = Symbol('NATS_CONNECTION');
-export const POSTGRES_POOL = Symbol('POSTGRES_POOL');

@@ -7,6 +7,7 @@ import {
   Module,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
+  type OnModuleInit,
 } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -86,13 +87,26 @@ export class RelayLifecycle implements OnApplicationBootstrap, BeforeApplication
   }
 }
 
+const isPostgresUrl = (url: string) => /^postgres(ql)?:/.test(url);
+
 @Injectable()
-class EventPlatformConnections implements OnApplicationShutdown {
+class EventPlatformConnections implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(BUS_CLIENT) private readonly client: JetStreamClient,
     @Inject(DATA_KEY_STORE) private readonly dataKeys: DataKeyStore,
+    @Inject(SERVICE_CONFIG) private readonly config: ServiceEnvironment,
+    private readonly readiness: ReadinessRegistry,
   ) {}
+
+  onModuleInit(): void {
+    // Through the store's own pool, the one appends and reads use: a pool kept only for a
+    // ping would say "ready" while the store's connections were exhausted or broken.
+    if (isPostgresUrl(this.config.EVENT_STORE_URL))
+      this.readiness.register('postgres', async () => {
+        await this.store.readAll({ maxCount: 1 });
+      });
+  }
 
   // Runs after the transport drained (Nest closes microservices first): no handler still needs them.
   async onApplicationShutdown(): Promise<void> {
