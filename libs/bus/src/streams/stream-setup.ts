@@ -16,7 +16,7 @@ import {
 /**
  * The limits of the event stream. The event store is the source of truth, so JetStream
  * keeps a bounded tail (age and bytes), not the whole history: a consumer that falls
- * further behind than this is rebuilt from the store (design §4).
+ * further behind than this is rebuilt from the store.
  */
 export interface EventStreamLimits {
   /** Must exceed the longest relay outage plus its checkpoint interval (docs/bus.md). */
@@ -27,7 +27,7 @@ export interface EventStreamLimits {
   readonly replicas: number;
 }
 
-export const defaultEventStreamLimits: EventStreamLimits = {
+const defaultEventStreamLimits: EventStreamLimits = {
   duplicateWindowMs: 5 * 60_000,
   maxAgeMs: 7 * 24 * 60 * 60_000,
   maxBytes: 10 * 1024 ** 3,
@@ -35,7 +35,7 @@ export const defaultEventStreamLimits: EventStreamLimits = {
   replicas: 1,
 };
 
-export function eventStreamConfig(names: BusNames, limits: EventStreamLimits): Partial<StreamConfig> {
+function eventStreamConfig(names: BusNames, limits: EventStreamLimits): Partial<StreamConfig> {
   return {
     name: names.eventStream,
     subjects: [eventSubjectsWildcard(names)],
@@ -50,7 +50,7 @@ export function eventStreamConfig(names: BusNames, limits: EventStreamLimits): P
   };
 }
 
-export function deadLetterStreamConfig(names: BusNames, limits: EventStreamLimits): Partial<StreamConfig> {
+function deadLetterStreamConfig(names: BusNames, limits: EventStreamLimits): Partial<StreamConfig> {
   return {
     name: names.deadLetterStream,
     subjects: [deadLetterSubjectsWildcard(names)],
@@ -67,7 +67,7 @@ export function deadLetterStreamConfig(names: BusNames, limits: EventStreamLimit
 }
 
 /** A KV-style stream: the last message per subject is the relay's checkpoint. */
-export function checkpointStreamConfig(names: BusNames, limits: EventStreamLimits): Partial<StreamConfig> {
+function checkpointStreamConfig(names: BusNames, limits: EventStreamLimits): Partial<StreamConfig> {
   return {
     name: names.checkpointStream,
     subjects: [checkpointSubject(names, '*')],

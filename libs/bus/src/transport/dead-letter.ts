@@ -18,7 +18,7 @@ export interface DeadLetter {
   readonly payload: string;
 }
 
-export const DeadLetterHeaders = {
+const DeadLetterHeaders = {
   reason: 'Scheduler-Dead-Letter-Reason',
   deliveryCount: 'Scheduler-Delivery-Count',
   originalSubject: 'Scheduler-Original-Subject',
