@@ -58,6 +58,9 @@ function stillRunning(snapshot: Process[]): Process[] {
   return snapshot.filter((old) => running.some((now) => now.pid === old.pid && now.command === old.command));
 }
 
+/** The relay (`node tools/dev/stack.mjs`, as npm runs it) and the stack it supervises. */
+const isStackScript = (command: string) => /^\S*node \S*tools\/dev\/stack\.mjs$/.test(command);
+
 const pgrep = (pattern: string): string[] => {
   try {
     return execFileSync('pgrep', ['-af', pattern], { encoding: 'utf8' }).trim().split('\n');
@@ -123,7 +126,7 @@ async function expectAllStopped(started: Started, stop: () => void): Promise<voi
   expect(commands).toContain(`postgres -D ${stateDir}/postgres`);
   for (const service of ['gateway', 'google-ingest', 'webex-bridge', 'retention'])
     expect(commands).toContain(`services/${service}/dist/main.js`);
-  expect(tree.filter((process) => process.command.includes('tools/dev/stack.mjs'))).toHaveLength(2);
+  expect(tree.filter((process) => isStackScript(process.command))).toHaveLength(2);
 
   const began = Date.now();
   const exited = new Promise((resolveExit) => npm.once('exit', resolveExit));
@@ -146,7 +149,7 @@ async function expectAllStopped(started: Started, stop: () => void): Promise<voi
 
 /** The supervised stack: the stack.mjs process whose parent is the relaying stack.mjs. */
 function stackProcess(tree: Process[]): Process {
-  const scripts = tree.filter((process) => process.command.includes('tools/dev/stack.mjs'));
+  const scripts = tree.filter((process) => isStackScript(process.command));
   const stack = scripts.find((script) => scripts.some((relay) => relay.pid === script.parent));
   if (!stack)
     throw new Error(`no supervised stack process among:\n${scripts.map((s) => s.command).join('\n')}`);
