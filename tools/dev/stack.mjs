@@ -31,8 +31,9 @@ if (!process.env.SCHEDULER_STACK_SUPERVISED) {
   const relay = () => stack.kill('SIGTERM');
   process.on('SIGINT', relay);
   process.on('SIGTERM', relay);
-  // Whoever started this process is gone (killed, or a shell that died of a signal without
-  // passing it on): this process now belongs to init, and nobody would ever stop the stack.
+  // `npm start` execs this script, so the SIGTERM that npm passes on reaches it. Should its
+  // parent go anyway (killed, or a shell that died of a signal without passing it on), this
+  // process is adopted by another and nobody would ever stop the stack: stop it now.
   const parent = process.ppid;
   setInterval(() => process.ppid !== parent && relay(), 500).unref();
   stack.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
