@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { chmod, cp, mkdtemp, rename, rm } from 'node:fs/promises';
 import { existsSync, lstatSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -116,13 +115,8 @@ export async function reachableInstallation(
     return installation.dir;
   const target = join(reachableTempDir(user), `scheduler-postgres-${installation.version}`);
   if (isTrustedCopy(target)) return target;
-  // A folder under that name that we did not finish, or that someone else made, is moved away.
-  const discard = async (folder: string) => {
-    const aside = `${folder}.discarded-${randomBytes(4).toString('hex')}`;
-    await rename(folder, aside).catch(() => undefined);
-    await rm(aside, { recursive: true, force: true });
-  };
-  if (lstatSync(target, { throwIfNoEntry: false })) await discard(target);
+  // Anything else under that name (a link, a folder someone else made) is removed.
+  if (lstatSync(target, { throwIfNoEntry: false })) await rm(target, { recursive: true, force: true });
   const staging = await mkdtemp(`${target}.partial-`);
   try {
     await cp(installation.dir, staging, { recursive: true, verbatimSymlinks: true });
