@@ -31,10 +31,16 @@ if (!process.env.SCHEDULER_STACK_SUPERVISED) {
   const relay = () => stack.kill('SIGTERM');
   process.on('SIGINT', relay);
   process.on('SIGTERM', relay);
+  // `npm start` execs this script, so the SIGTERM that npm passes on reaches it. Should its
+  // parent go anyway (killed, or a shell that died of a signal without passing it on), this
+  // process is adopted by another and nobody would ever stop the stack: stop it now.
+  const parent = process.ppid;
+  setInterval(() => process.ppid !== parent && relay(), 500).unref();
   stack.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
   await new Promise(() => {}); // the stack's exit ends this process
 }
-const stateDir = join(root, '.dev-stack');
+// SCHEDULER_STACK_DIR lets a test run a stack of its own beside a developer's.
+const stateDir = resolve(process.env.SCHEDULER_STACK_DIR ?? join(root, '.dev-stack'));
 mkdirSync(stateDir, { recursive: true });
 
 const ports = {
@@ -52,6 +58,9 @@ const services = ['gateway', 'google-ingest', 'webex-bridge', 'retention'];
 const cleanups = [];
 const children = new Map();
 let stopping = false;
+// A stop that arrives while the stack starts waits for the start-up to end, so that
+// whatever it started (PostgreSQL during initdb, say) is stopped too.
+let startup = Promise.resolve();
 
 const log = (message) => console.log(`[stack] ${message}`);
 
@@ -59,6 +68,7 @@ async function shutdown(code) {
   if (stopping) return;
   stopping = true;
   log('stopping…');
+  await startup.catch(() => {});
   await Promise.allSettled(
     [...children.values()].map(
       (child) =>
@@ -130,14 +140,15 @@ async function ensureDatabase(adminUrl, name) {
   return url.toString();
 }
 
-try {
-  const postgres = await startEmbeddedPostgres({
-    port: ports.postgres,
-    databaseDir: join(stateDir, 'postgres'),
-    persistent: true,
-  });
+async function start() {
+  const databaseDir = join(stateDir, 'postgres');
+  const postgres = await startEmbeddedPostgres({ port: ports.postgres, databaseDir, persistent: true });
   cleanups.push(() => postgres.stop());
-  log(`PostgreSQL   ${postgres.url.replace(/:[^:@/]+@/, ':***@')}`);
+  const dataNote =
+    postgres.dataDir === databaseDir
+      ? ''
+      : `  (data in ${postgres.dataDir}: the postgres OS user cannot reach ${databaseDir})`;
+  log(`PostgreSQL   ${postgres.url.replace(/:[^:@/]+@/, ':***@')}${dataNote}`);
 
   const nats = await startNatsServer({ port: ports.nats, storeDir: join(stateDir, 'nats') });
   cleanups.push(() => nats.stop());
@@ -181,6 +192,7 @@ try {
     secrets,
   });
 
+  if (stopping) return;
   for (const service of services) {
     const child = spawn(process.execPath, [join(root, `services/${service}/dist/main.js`)], {
       cwd: root,
@@ -199,11 +211,15 @@ try {
     });
   }
   await Promise.all(services.map((service) => waitUntilReady(service, `http://127.0.0.1:${ports[service]}`)));
+  if (stopping) return;
   log('all services ready:');
   for (const service of services)
     log(`  ${service.padEnd(14)} http://127.0.0.1:${ports[service]}  (/health/ready, /metrics)`);
   log('press Ctrl-C to stop');
-} catch (error) {
-  console.error(`[stack] failed to start: ${error instanceof Error ? error.message : error}`);
-  await shutdown(1);
 }
+
+startup = start();
+startup.catch((error) => {
+  console.error(`[stack] failed to start: ${error instanceof Error ? error.message : error}`);
+  void shutdown(1);
+});
