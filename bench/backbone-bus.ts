@@ -29,7 +29,7 @@ import {
 } from '@scheduler/bus';
 import { MeetingCancelled, createEvent, newUuidV7, type EventOf } from '@scheduler/contracts';
 import { PostgresEventStore, envelopeToEventToAppend } from '@scheduler/event-store';
-import { startEmbeddedPostgres, startNatsServer } from '@scheduler/local-infra';
+import { startEmbeddedPostgres, startNatsServer, type RunningNatsServer } from '@scheduler/local-infra';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -311,7 +311,7 @@ async function main() {
     await coreClient.close();
     await coreApp.close();
 
-    report(results as Results, connection);
+    report(results as Results, connection, nats);
   } finally {
     for (const cleanup of cleanups) await cleanup().catch(() => undefined);
   }
@@ -341,7 +341,7 @@ async function driveWithWriters(count: number, send: () => Promise<unknown>, wri
   return run.summary();
 }
 
-function report(results: Results, connection: NatsConnection) {
+function report(results: Results, connection: NatsConnection, nats: RunningNatsServer) {
   const raw = results.raw.flatOut.eventsPerSecond;
   const rows = (
     [
@@ -401,7 +401,7 @@ function report(results: Results, connection: NatsConnection) {
         },
         notes:
           'One process runs the appender, relay, consumer and publisher; latency is send call → handler returned. ' +
-          'nats-server with default JetStream sync (not sync_interval: always); PostgreSQL with fsync on.',
+          `nats-server ${nats.version} with ${nats.syncAlways ? 'sync_interval: always' : 'default JetStream sync (not sync_interval: always)'}; PostgreSQL with fsync on.`,
         results,
         targets,
       },

@@ -12,6 +12,7 @@ const SECONDS = Number(process.env.JOURNEY_SECONDS ?? 15);
 const MEETINGS = 20;
 
 const nats = await startNatsServer({ maxFileStore: '1T' });
+const natsSync = `${nats.version}, ${nats.syncAlways ? 'sync_interval: always' : 'default lazy fsync'}`;
 const postgres = await startEmbeddedPostgres();
 process.env.TEST_NATS_URL = nats.url;
 process.env.TEST_DATABASE_URL = postgres.url;
@@ -131,8 +132,7 @@ try {
     benchmark: 'journey',
     measuredAt: new Date().toISOString(),
     parameters: { ratePerSecond: RATE_PER_SECOND, seconds: SECONDS, meetings: MEETINGS, changes: total },
-    notes:
-      'Calendar change (emulator control PATCH, which triggers the push) → Webex PATCH seen by the emulator. Four service processes from sources, one nats-server (default fsync), embedded PostgreSQL with durable settings, emulators in the bench process at zero latency.',
+    notes: `Calendar change (emulator control PATCH, which triggers the push) → Webex PATCH seen by the emulator. Four service processes from sources, one nats-server (${natsSync}), embedded PostgreSQL with durable settings, emulators in the bench process at zero latency.`,
     changeToWebexUpdate: {
       applied: latencies.length,
       missing,

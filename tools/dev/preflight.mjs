@@ -1,8 +1,10 @@
 // Runs before `npm start`, `npm test` and `npm run bench`. It makes a fresh Debian machine
 // ready: the project's Node 24 (from the `node` devDependency, first on PATH inside npm
-// scripts) and nats-server (from Debian's packages). Nothing else is installed by hand.
+// scripts) and nats-server: the pinned release built with `go install` into .tools/bin when Go
+// is on PATH, else Debian's package. Nothing else is installed by hand.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 
 const fail = (message) => {
   console.error(`\npreflight: ${message}\n`);
@@ -17,17 +19,16 @@ if (major !== 24) {
   );
 }
 
-export const findNatsServer = () => {
-  const candidates = [
-    process.env.NATS_SERVER_BIN,
-    '/usr/bin/nats-server',
-    '/usr/sbin/nats-server',
-    '/usr/local/bin/nats-server',
-  ];
-  for (const candidate of candidates) if (candidate && existsSync(candidate)) return candidate;
-  const which = spawnSync('sh', ['-c', 'command -v nats-server'], { encoding: 'utf8' });
-  return which.status === 0 ? which.stdout.trim() : undefined;
-};
+// The same module startNatsServer uses, so both pick the same binary (Node 24 strips its types).
+const {
+  locateNatsServer,
+  natsServerVersion,
+  natsServerGoPackage,
+  pinnedNatsServerVersion,
+  projectNatsServer,
+  projectToolsBin,
+  supportsSyncInterval,
+} = await import('../../libs/local-infra/src/nats-server-binary.ts');
 
 const isDebian = () => existsSync('/etc/debian_version') || /debian/i.test(safeRead('/etc/os-release'));
 const safeRead = (path) => {
@@ -37,14 +38,51 @@ const safeRead = (path) => {
     return '';
   }
 };
+const commandPath = (name) => {
+  const which = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
+  return which.status === 0 && which.stdout.trim() ? which.stdout.trim() : undefined;
+};
+const versionOf = (binary) => {
+  try {
+    return natsServerVersion(binary).text;
+  } catch {
+    return undefined;
+  }
+};
 
-const needsNats = !process.env.TEST_NATS_URL || process.argv.includes('--stack');
-if (needsNats && !findNatsServer()) {
+/** go install into a folder of its own, then a rename, so two runs at once never see half a binary. */
+const goInstallNatsServer = (go) => {
+  console.log(
+    `preflight: installing nats-server v${pinnedNatsServerVersion} with go install into .tools/bin ` +
+      '(minutes the first time, seconds once Go has it cached)…',
+  );
+  mkdirSync(projectToolsBin, { recursive: true });
+  const staging = mkdtempSync(join(projectToolsBin, '..', 'go-install-'));
+  try {
+    const started = Date.now();
+    const result = spawnSync(go, ['install', `${natsServerGoPackage}@v${pinnedNatsServerVersion}`], {
+      stdio: 'inherit',
+      env: { ...process.env, GOBIN: staging },
+    });
+    const built = join(staging, 'nats-server');
+    if (result.status !== 0 || versionOf(built) !== pinnedNatsServerVersion) return false;
+    renameSync(built, projectNatsServer);
+    console.log(
+      `preflight: nats-server v${pinnedNatsServerVersion} installed in ${Math.round((Date.now() - started) / 1000)} s`,
+    );
+    return true;
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+};
+
+const installDebianNatsServer = () => {
   const root = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!(root && isDebian())) {
     fail(
-      'nats-server is not installed. On Debian or Ubuntu: sudo apt-get install -y nats-server\n' +
-        'Elsewhere, install NATS Server 2.9 or newer and put nats-server on PATH (or set NATS_SERVER_BIN).',
+      `nats-server is not installed. Put Go on PATH (the preflight then installs v${pinnedNatsServerVersion} ` +
+        'into .tools/bin), or on Debian or Ubuntu: sudo apt-get install -y nats-server\n' +
+        'Elsewhere, install NATS Server 2.10 or newer and put nats-server on PATH (or set NATS_SERVER_BIN).',
     );
   }
   console.log('preflight: installing nats-server from Debian packages (apt-get)…');
@@ -59,11 +97,37 @@ if (needsNats && !findNatsServer()) {
     execFileSync('apt-get', ['update'], { stdio: 'inherit', env });
     result = install();
   }
-  if (result.status !== 0 || !findNatsServer())
+  if (result.status !== 0 || !locateNatsServer())
     fail('apt-get could not install nats-server; see the output above.');
   // Debian's package starts a system service on the default port; the project runs its own.
   spawnSync('sh', [
     '-c',
     'systemctl disable --now nats-server 2>/dev/null || service nats-server stop 2>/dev/null || true',
   ]);
-}
+};
+
+const ensureNatsServer = () => {
+  // An explicit NATS_SERVER_BIN is the user's choice; nothing to install.
+  if (process.env.NATS_SERVER_BIN && existsSync(process.env.NATS_SERVER_BIN)) return;
+  if (versionOf(projectNatsServer) === pinnedNatsServerVersion) return;
+  const go = commandPath('go');
+  const why = go ? `go install of v${pinnedNatsServerVersion} failed (see above)` : 'Go is not on PATH';
+  if (go && goInstallNatsServer(go)) return;
+  if (!locateNatsServer()) installDebianNatsServer();
+  const binary = locateNatsServer();
+  let version;
+  try {
+    version = natsServerVersion(binary);
+  } catch (error) {
+    fail(error.message);
+  }
+  const consequence = supportsSyncInterval(version)
+    ? ''
+    : '; before 2.10 it has no sync_interval, so JetStream keeps its lazy fsync';
+  console.log(
+    `preflight: ${why}, so nats-server is ${binary} v${version.text} instead of v${pinnedNatsServerVersion}${consequence}.`,
+  );
+};
+
+const needsNats = !process.env.TEST_NATS_URL || process.argv.includes('--stack');
+if (needsNats) ensureNatsServer();

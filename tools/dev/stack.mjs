@@ -152,7 +152,9 @@ async function start() {
 
   const nats = await startNatsServer({ port: ports.nats, storeDir: join(stateDir, 'nats') });
   cleanups.push(() => nats.stop());
-  log(`NATS         ${nats.url}`);
+  log(
+    `NATS         ${nats.url} (nats-server ${nats.version}, ${nats.syncAlways ? 'sync_interval: always' : 'lazy fsync: no sync_interval before 2.10'})`,
+  );
 
   const emulators = await startEmulators({
     googlePort: ports.google,

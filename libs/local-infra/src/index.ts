@@ -1,5 +1,17 @@
 export { freePort, waitForPort } from './ports.js';
-export { startNatsServer, findNatsServerBinary, NatsServerNotInstalledError } from './nats-server.js';
+export { startNatsServer, natsServerConfig } from './nats-server.js';
+export {
+  findNatsServerBinary,
+  locateNatsServer,
+  natsServerVersion,
+  parseNatsServerVersion,
+  supportsSyncInterval,
+  pinnedNatsServerVersion,
+  projectNatsServer,
+  NatsServerNotInstalledError,
+  NatsServerVersionUnknownError,
+} from './nats-server-binary.js';
+export type { NatsServerVersion } from './nats-server-binary.js';
 export type { RunningNatsServer, NatsServerOptions } from './nats-server.js';
 export { startEmbeddedPostgres } from './embedded-postgres.js';
 export { EmbeddedPostgresError, packagedPostgres } from './postgres-installation.js';

@@ -1,13 +1,18 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { findNatsServerBinary, natsServerVersion, supportsSyncInterval } from './nats-server-binary.js';
 import { freePort, waitForPort } from './ports.js';
 
 export interface RunningNatsServer {
   readonly url: string;
   readonly pid: number;
   readonly storeDir: string;
+  /** The server's version, e.g. "2.15.3". */
+  readonly version: string;
+  /** Whether it fsyncs before every acknowledgement, as production does. */
+  readonly syncAlways: boolean;
   stop(): Promise<void>;
 }
 
@@ -23,46 +28,41 @@ export interface NatsServerOptions {
    * though it writes little; unset, the server takes 75% of the free disk.
    */
   maxFileStore?: string;
+  /**
+   * Trade durability for speed: JetStream's default fsync (every two minutes) instead of
+   * `sync_interval: always`. For tests only.
+   */
+  unsafeFast?: boolean;
 }
 
-export class NatsServerNotInstalledError extends Error {
-  constructor() {
-    super(
-      'nats-server was not found. On Debian: apt-get install -y nats-server (npm test and npm start do this ' +
-        'themselves when run as root), or set NATS_SERVER_BIN to its path.',
-    );
-    this.name = 'NatsServerNotInstalledError';
-  }
-}
-
-export function findNatsServerBinary(): string {
-  const candidates = [
-    process.env.NATS_SERVER_BIN,
-    '/usr/bin/nats-server',
-    '/usr/sbin/nats-server',
-    '/usr/local/bin/nats-server',
-  ];
-  for (const candidate of candidates) if (candidate && existsSync(candidate)) return candidate;
-  const which = spawnSync('sh', ['-c', 'command -v nats-server'], { encoding: 'utf8' });
-  if (which.status === 0 && which.stdout.trim()) return which.stdout.trim();
-  throw new NatsServerNotInstalledError();
+/** The jetstream block of the generated config. */
+export function natsServerConfig(options: {
+  storeDir: string;
+  maxFileStore?: string | undefined;
+  syncAlways: boolean;
+}): string {
+  const lines = [`  store_dir: ${JSON.stringify(options.storeDir)}`];
+  if (options.maxFileStore) lines.push(`  max_file_store: ${options.maxFileStore}`);
+  // Without it JetStream acknowledges before fsync and flushes every two minutes, so an OS
+  // crash or power loss can drop acknowledged messages that the relay will never re-publish.
+  if (options.syncAlways) lines.push('  sync_interval: always');
+  return `jetstream {\n${lines.join('\n')}\n}\n`;
 }
 
 /**
- * Starts nats-server with JetStream on loopback, from a generated config file. It keeps
- * JetStream's default fsync interval: Debian's 2.9 has no `sync_interval` option. Production
- * needs `sync_interval: always` on 2.10 or newer (docs/bus.md).
+ * Starts nats-server with JetStream on loopback, from a generated config file. Like production
+ * it fsyncs before every acknowledgement (`sync_interval: always`) when the server is 2.10 or
+ * newer; `unsafeFast` keeps JetStream's lazy default, and a 2.9 server (Debian's) has no choice.
  */
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<RunningNatsServer> {
   const binary = findNatsServerBinary();
+  const version = natsServerVersion(binary);
+  const syncAlways = !options.unsafeFast && supportsSyncInterval(version);
   const port = options.port ?? (await freePort());
   const ownsStore = !options.storeDir;
   const storeDir = options.storeDir ?? mkdtempSync(join(tmpdir(), 'scheduler-nats-'));
   const configFile = join(mkdtempSync(join(tmpdir(), 'scheduler-nats-config-')), 'nats.conf');
-  writeFileSync(
-    configFile,
-    `jetstream {\n  store_dir: ${JSON.stringify(storeDir)}\n${options.maxFileStore ? `  max_file_store: ${options.maxFileStore}\n` : ''}}\n`,
-  );
+  writeFileSync(configFile, natsServerConfig({ storeDir, maxFileStore: options.maxFileStore, syncAlways }));
   const child: ChildProcess = spawn(binary, ['-c', configFile, '-a', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -88,6 +88,8 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     url: `nats://127.0.0.1:${port}`,
     pid: child.pid,
     storeDir,
+    version: version.text,
+    syncAlways,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');

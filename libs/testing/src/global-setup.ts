@@ -37,10 +37,11 @@ export default async function globalSetup(): Promise<void> {
   const parts: string[] = [];
   if (!process.env.TEST_NATS_URL) {
     // Many test files each create their own prefixed streams; their reservations need room.
-    const nats = await startNatsServer({ onSpawn: recordPid, maxFileStore: '4T' });
+    // Lazy fsync like PostgreSQL's unsafeFast below: tests check behaviour, not power-loss safety.
+    const nats = await startNatsServer({ onSpawn: recordPid, maxFileStore: '4T', unsafeFast: true });
     started.push(nats);
     process.env.TEST_NATS_URL = nats.url;
-    parts.push(`nats-server ${nats.url}`);
+    parts.push(`nats-server ${nats.version} ${nats.url}`);
   }
   if (!process.env.TEST_DATABASE_URL) {
     const postgres = await startEmbeddedPostgres({ unsafeFast: true, onSpawn: recordPid });

@@ -1,5 +1,6 @@
 // The relay as a process of its own, for the fault tests: they SIGKILL it mid-run.
-// Environment: NATS_URL, DATABASE_URL, BUS_PREFIX, RELAY_NAME, optional RELAY_MAX_IN_FLIGHT.
+// Environment: NATS_URL, DATABASE_URL, BUS_PREFIX, RELAY_NAME, optional RELAY_MAX_IN_FLIGHT and
+// RELAY_SIGKILL_AFTER_PUBLISHED.
 // Prints one JSON status line every 100 ms: {"published":n,"duplicates":n,"checkpoint":"c/p"}.
 import { connect } from '@nats-io/transport-node';
 import { PostgresEventStore, positionToString } from '@scheduler/event-store';
@@ -42,6 +43,17 @@ const report = async () => {
   process.stdout.write(`${JSON.stringify(status)}\n`);
 };
 const timer = setInterval(() => void report(), 100);
+
+// The relay SIGKILLs itself once it has published this many: a kill sent by the test process
+// arrived after the relay had published everything whenever that process was busy consuming.
+const sigkillAfter = Number(process.env.RELAY_SIGKILL_AFTER_PUBLISHED ?? 0);
+if (sigkillAfter > 0) {
+  setInterval(async () => {
+    if ((await valueOf('scheduler_bus_relay_published_total')) < sigkillAfter) return;
+    await report();
+    process.kill(process.pid, 'SIGKILL');
+  }, 2);
+}
 
 process.once('SIGTERM', () => {
   clearInterval(timer);
