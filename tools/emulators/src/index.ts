@@ -3,7 +3,7 @@ export { FaultInjector, FaultRule } from './core/faults.js';
 export type { FaultAnswer } from './core/faults.js';
 export { RequestLog } from './core/request-log.js';
 export type { LoggedRequest } from './core/request-log.js';
-export { createGoogleEmulator, googleEndpoints } from './google/index.js';
+export { createGoogleEmulator, googleEmulatorEndpoints } from './google/index.js';
 export type {
   GoogleEmulator,
   GoogleEmulatorOptions,

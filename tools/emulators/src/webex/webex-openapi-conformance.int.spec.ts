@@ -7,16 +7,16 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { createWebexEmulator, developmentClient, type WebexEmulator } from '@scheduler/emulators';
 import {
   WebexApiError,
   WebexClient,
   WebexOAuth,
   createWebexCircuitBreaker,
   staticTokenProvider,
-} from './index.js';
+} from '@scheduler/webex';
+import { createWebexEmulator, developmentClient, type WebexEmulator } from './index.js';
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 const specPath = resolve(repoRoot, '../shared/specs/webex-meetings.openapi.json');
 
 interface Operation {
