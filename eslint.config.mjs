@@ -1,9 +1,33 @@
 import js from '@eslint/js';
+import nx from '@nx/eslint-plugin';
+import { createProjectGraphAsync } from '@nx/devkit';
 import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-const services = ['gateway', 'google-ingest', 'webex-bridge', 'retention'];
+// @nx/enforce-module-boundaries reads Nx's cached project graph and silently skips every check
+// when there is none (a fresh clone): build it first, whoever runs eslint.
+await createProjectGraphAsync({ exitOnError: true });
+
+// Dependencies point one way. Each project's tags are in its package.json (project.json for the
+// tools/ folders that are no package):
+//   type:lib      libs/*: depend on libs only
+//   type:service  services/*: depend on libs only (never on another service or a tool)
+//   type:tool     tools/*: libs and other tools
+//   type:bench    bench: libs and tools
+// tools/emulators is also type:emulator: the only stand-in for Google and Webex, so a service's
+// tests may start it (see the override for test files below); libraries' tests may not.
+// Import cycles, within a project too, are checked by dependency-cruiser (.dependency-cruiser.cjs).
+const depConstraints = [
+  { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
+  { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:lib'] },
+  { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:tool'] },
+  { sourceTag: 'type:bench', onlyDependOnLibsWithTags: ['type:lib', 'type:tool'] },
+];
+const moduleBoundaries = (constraints) => [
+  'error',
+  { allow: [], depConstraints: constraints, enforceBuildableLibDependency: false },
+];
 
 export default tseslint.config(
   {
@@ -32,55 +56,24 @@ export default tseslint.config(
       ],
     },
   },
-  // Module boundaries: libs are imported by package name, never by a relative path into
-  // another project; a service never imports another service; a lib never imports a service.
   {
-    files: ['libs/**/*.ts', 'tools/**/*.ts', 'bench/**/*.ts'],
+    files: ['**/*.{ts,mjs}'],
+    plugins: { '@nx': nx },
+    rules: { '@nx/enforce-module-boundaries': moduleBoundaries(depConstraints) },
+  },
+  {
+    // A service's tests drive the Google and Webex emulators; its production code never does.
+    files: ['services/*/src/**/*.spec.ts', 'services/*/test/**/*.ts'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: services.map((name) => ({
-            name: `@scheduler/${name}`,
-            message: 'libs and tools never import a service',
-          })),
-          patterns: [
-            { group: ['**/services/**'], message: 'libs and tools never import a service' },
-            {
-              group: ['../../*', '../../../*'],
-              message: 'import another project by its package name (@scheduler/<name>)',
-            },
-          ],
-        },
-      ],
+      '@nx/enforce-module-boundaries': moduleBoundaries(
+        depConstraints.map((constraint) =>
+          constraint.sourceTag === 'type:service'
+            ? { ...constraint, onlyDependOnLibsWithTags: ['type:lib', 'type:emulator'] }
+            : constraint,
+        ),
+      ),
     },
   },
-  ...services.map((service) => ({
-    files: [`services/${service}/**/*.ts`],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: services
-            .filter((other) => other !== service)
-            .map((other) => ({
-              name: `@scheduler/${other}`,
-              message: 'a service never imports another service; use events and commands',
-            })),
-          patterns: [
-            {
-              group: ['**/services/**'],
-              message: 'a service never imports another service; use events and commands',
-            },
-            {
-              group: ['../../*', '../../../*'],
-              message: 'import a lib by its package name (@scheduler/<name>)',
-            },
-          ],
-        },
-      ],
-    },
-  })),
   {
     files: ['**/*.spec.ts'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },

@@ -16,7 +16,7 @@ const natsSync = `${nats.version}, ${nats.syncAlways ? 'sync_interval: always' :
 const postgres = await startEmbeddedPostgres();
 process.env.TEST_NATS_URL = nats.url;
 process.env.TEST_DATABASE_URL = postgres.url;
-const { startJourneyStack } = await import('@scheduler/testing');
+const { startJourneyStack } = await import('@scheduler/test-harness');
 const stack = await startJourneyStack().catch(async (error: unknown) => {
   // A service that never became ready must not leave the servers this script started running.
   await nats.stop();

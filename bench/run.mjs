@@ -16,7 +16,12 @@ if (!name || !existsSync(join(here, `${name}.ts`))) {
 }
 const child = spawn(
   process.execPath,
-  ['--import', join(here, '../tools/dev/ts-loader.mjs'), join(here, `${name}.ts`), ...process.argv.slice(3)],
+  [
+    '--import',
+    fileURLToPath(import.meta.resolve('@scheduler/testing/ts-loader')),
+    join(here, `${name}.ts`),
+    ...process.argv.slice(3),
+  ],
   { stdio: 'inherit' },
 );
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

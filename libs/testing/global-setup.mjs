@@ -1,5 +1,5 @@
 // Jest loads global set-up outside its module system, so it runs through the project's TS hooks.
-import '../../tools/dev/ts-loader.mjs';
+import './ts-loader.mjs';
 
 const { default: globalSetup } = await import('./src/global-setup.ts');
 export default globalSetup;

@@ -1,4 +1,4 @@
-import '../../tools/dev/ts-loader.mjs';
+import './ts-loader.mjs';
 
 const { default: globalTeardown } = await import('./src/global-teardown.ts');
 export default globalTeardown;

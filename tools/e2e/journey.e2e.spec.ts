@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { demoGoogleClient, demoTenant } from '@scheduler/emulators';
-import { eventually, startJourneyStack, type JourneyStack } from '@scheduler/testing';
+import { startJourneyStack, type JourneyStack } from '@scheduler/test-harness';
+import { eventually } from '@scheduler/testing';
 
 // The first user journey through the whole system: four service processes, real NATS and
 // PostgreSQL, the Google and Webex emulators. Connect both accounts through the gateway's

@@ -52,7 +52,7 @@ function validate<Schema extends z.ZodType>(
 
 export interface GoogleCalendarClientOptions {
   auth: OAuth2Client;
-  /** e.g. https://www.googleapis.com/ or the emulator's URL (global google.options({rootUrl}) is ignored, so it is set here). */
+  /** GoogleEndpoints.calendarRootUrl (global google.options({rootUrl}) is ignored, so it is set here). */
   rootUrl: string;
   /** Names the account in errors. */
   account?: string;

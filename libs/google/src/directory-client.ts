@@ -7,7 +7,7 @@ import { GoogleResponseInvalid } from './errors.js';
 
 export interface GoogleDirectoryClientOptions {
   auth: OAuth2Client;
-  /** e.g. https://admin.googleapis.com/ or the emulator's URL. */
+  /** GoogleEndpoints.directoryRootUrl. */
   rootUrl: string;
   account?: string;
   /** The custom schema and field where administrators keep the Webex site URL. */

@@ -1,4 +1,4 @@
-/** Where the Google APIs live. Production uses the defaults; tests and local runs point at the emulator. */
+/** Where the Google APIs live. */
 export interface GoogleEndpoints {
   /** rootUrl for Calendar v3 (googleapis appends "calendar/v3/..."). */
   calendarRootUrl: string;
@@ -21,16 +21,22 @@ export const productionGoogleEndpoints: GoogleEndpoints = {
   oauth2FederatedSignonJwkCertsUrl: 'https://www.googleapis.com/oauth2/v3/certs',
 };
 
-/** The endpoints of a Google emulator (tools/emulators) listening at `baseUrl`. */
-export function emulatorGoogleEndpoints(baseUrl: string): GoogleEndpoints {
-  const base = baseUrl.replace(/\/+$/, '');
+/**
+ * The endpoints for a service's GOOGLE_API_BASE_URL. Unset: Google's own. Set: one base URL in
+ * front of every Google API, each under its production path (Google's paths do not collide across
+ * its hosts), which is how a stand-in such as an emulator or a forwarding proxy serves them.
+ */
+export function googleEndpoints(apiBaseUrl?: string): GoogleEndpoints {
+  if (apiBaseUrl === undefined) return productionGoogleEndpoints;
+  const base = apiBaseUrl.replace(/\/+$/, '');
+  const behindBase = (productionUrl: string) => `${base}${new URL(productionUrl).pathname}`;
   return {
-    calendarRootUrl: `${base}/`,
-    directoryRootUrl: `${base}/`,
-    oauth2AuthBaseUrl: `${base}/o/oauth2/v2/auth`,
-    oauth2TokenUrl: `${base}/token`,
-    oauth2RevokeUrl: `${base}/revoke`,
-    oauth2FederatedSignonPemCertsUrl: `${base}/oauth2/v1/certs`,
-    oauth2FederatedSignonJwkCertsUrl: `${base}/oauth2/v3/certs`,
+    calendarRootUrl: behindBase(productionGoogleEndpoints.calendarRootUrl),
+    directoryRootUrl: behindBase(productionGoogleEndpoints.directoryRootUrl),
+    oauth2AuthBaseUrl: behindBase(productionGoogleEndpoints.oauth2AuthBaseUrl),
+    oauth2TokenUrl: behindBase(productionGoogleEndpoints.oauth2TokenUrl),
+    oauth2RevokeUrl: behindBase(productionGoogleEndpoints.oauth2RevokeUrl),
+    oauth2FederatedSignonPemCertsUrl: behindBase(productionGoogleEndpoints.oauth2FederatedSignonPemCertsUrl),
+    oauth2FederatedSignonJwkCertsUrl: behindBase(productionGoogleEndpoints.oauth2FederatedSignonJwkCertsUrl),
   };
 }

@@ -18,6 +18,6 @@ export {
   ReauthorizationRequired,
   GoogleResponseInvalid,
 } from './errors.js';
-export { productionGoogleEndpoints, emulatorGoogleEndpoints } from './endpoints.js';
+export { productionGoogleEndpoints, googleEndpoints } from './endpoints.js';
 export type { GoogleEndpoints } from './endpoints.js';
 export { CircuitOpenError } from '@scheduler/resilience';

@@ -1,5 +1,5 @@
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
-import type { StartedInfrastructure } from './global-setup.js';
+import type { StartedInfrastructure } from './started-infrastructure.js';
 
 /**
  * TEST_INFRA=containers: the production backends in containers, for the adapters that

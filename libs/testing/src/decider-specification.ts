@@ -1,4 +1,8 @@
-import { expect } from '@jest/globals';
+import type * as JestGlobals from '@jest/globals';
+
+// Jest's expect, read when a specification runs: importing '@jest/globals' would make this package
+// unusable outside jest (the journey benchmark reaches it through @scheduler/test-harness).
+const expect = (actual: unknown) => (globalThis as unknown as typeof JestGlobals).expect(actual);
 
 /**
  * The shape of @scheduler/event-store's Decider, restated so that this test library does not

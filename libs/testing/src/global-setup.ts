@@ -1,10 +1,6 @@
 import { appendFileSync } from 'node:fs';
 import { startEmbeddedPostgres, startNatsServer } from '@scheduler/local-infra';
-
-export interface StartedInfrastructure {
-  readonly description: string;
-  stop(): Promise<void>;
-}
+import type { StartedInfrastructure } from './started-infrastructure.js';
 
 declare global {
   var __schedulerTestInfrastructure: StartedInfrastructure | undefined;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type * as JestGlobals from '@jest/globals';
 import { isolatedSchema, uniqueName, type IsolatedSchema } from './isolation.js';
 import { testInfrastructure } from './infrastructure.js';
-import { startServiceProcess, type ServiceName } from './service-process.js';
+import { startServiceProcess, type ServiceSource } from './service-process.js';
 
 // Jest's globals, read when a suite is declared: importing '@jest/globals' would make this
 // package unusable outside jest (benchmarks and tools import @scheduler/testing too).
@@ -14,7 +14,7 @@ const jest = () => globalThis as unknown as typeof JestGlobals;
  * to start on bad configuration with every problem named.
  */
 export function describeServiceLifecycle(
-  service: ServiceName,
+  source: ServiceSource,
   /**
    * The service's own required settings (valid values), added to the shared ones; a function
    * gets the test's isolated schema, for settings that must reach a real database.
@@ -22,6 +22,7 @@ export function describeServiceLifecycle(
   environment: Record<string, string> | ((schema: IsolatedSchema) => Record<string, string>) = {},
 ): void {
   const { afterAll, beforeAll, describe, expect, it } = jest();
+  const service = source.name;
   describe(`${service} process`, () => {
     let schema: IsolatedSchema;
     beforeAll(async () => {
@@ -30,7 +31,7 @@ export function describeServiceLifecycle(
     afterAll(async () => schema.drop());
 
     it('boots, reports live and ready, serves /metrics, and exits 0 on SIGTERM', async () => {
-      const process = await startServiceProcess(service, {
+      const process = await startServiceProcess(source, {
         // Its own JetStream names, so the booted service never consumes another file's events.
         BUS_PREFIX: uniqueName(`lifecycle_${service}`),
         // Every service opens the shared data-key store (sealed personal data on the bus).
@@ -74,7 +75,7 @@ export function describeServiceLifecycle(
     });
 
     it('refuses to start with bad configuration, naming every problem', async () => {
-      const process = await startServiceProcess(service, {
+      const process = await startServiceProcess(source, {
         NATS_URL: 'http://not-nats',
         EVENT_STORE_URL: '',
       });

@@ -1,12 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@scheduler/local-infra';
+import { typeScriptLoaderPath } from './type-script-loader.js';
 
-const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-
-export type ServiceName = 'gateway' | 'google-ingest' | 'webex-bridge' | 'retention';
+/** A service to run from its TypeScript sources. */
+export interface ServiceSource {
+  /** The name it reports under: log lines, metric labels, configuration errors. */
+  readonly name: string;
+  /** Its entry file; the service's own tests pass `new URL('./main.ts', import.meta.url)`. */
+  readonly main: URL;
+}
 
 export interface ServiceProcess {
   readonly name: string;
@@ -27,29 +31,21 @@ export interface ServiceProcess {
  * test runner so a crashed test leaves nothing behind.
  */
 export async function startServiceProcess(
-  name: ServiceName,
+  service: ServiceSource,
   environment: Record<string, string>,
 ): Promise<ServiceProcess> {
+  const { name } = service;
   const port = Number(environment.HTTP_PORT ?? (await freePort()));
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      join(repositoryRoot, 'tools/dev/ts-loader.mjs'),
-      join(repositoryRoot, `services/${name}/src/main.ts`),
-    ],
-    {
-      cwd: repositoryRoot,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HTTP_HOST: '127.0.0.1',
-        LOG_LEVEL: 'info',
-        ...environment,
-        HTTP_PORT: String(port),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  const child = spawn(process.execPath, ['--import', typeScriptLoaderPath, fileURLToPath(service.main)], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      HTTP_HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      ...environment,
+      HTTP_PORT: String(port),
     },
-  );
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   if (child.pid && process.env.SCHEDULER_TEST_PIDFILE)
     appendFileSync(process.env.SCHEDULER_TEST_PIDFILE, `${child.pid}\n`);
   let output = '';

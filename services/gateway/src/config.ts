@@ -27,7 +27,7 @@ export const gatewayEnvironment = platformEnvironment
     OAUTH_STATE_SECRET: z
       .string()
       .refine((value) => Buffer.byteLength(value, 'utf8') >= 32, { message: 'must be at least 32 bytes' }),
-    /** Base URL of a Google emulator (tools/emulators); unset: the real Google endpoints. */
+    /** One base URL serving every Google API under Google's paths (the emulator); unset: Google itself. */
     GOOGLE_API_BASE_URL: env.url(['http', 'https']).optional(),
     WEBEX_CLIENT_ID: z.string().min(1),
     WEBEX_AUTHORIZE_URL: env.url(['https', 'http']).default('https://webexapis.com/v1/authorize'),

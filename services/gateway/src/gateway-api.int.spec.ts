@@ -22,7 +22,7 @@ import {
 } from '@scheduler/event-store';
 import { PostgresReadModelStore, ProjectionRunner } from '@scheduler/read-models';
 import { sealedEventOpener } from '@scheduler/runtime';
-import { GoogleCalendarClient, GoogleOAuth, emulatorGoogleEndpoints } from '@scheduler/google';
+import { GoogleCalendarClient, GoogleOAuth } from '@scheduler/google';
 import {
   eventually,
   isolatedSchema,
@@ -122,7 +122,7 @@ async function connectCalendar(user: { email: string; sub: string }): Promise<vo
     clientId,
     clientSecret,
     redirectUri: ingestRedirectUri,
-    endpoints: emulatorGoogleEndpoints(emulator.url),
+    endpoints: emulator.endpoints,
   });
   const { code } = (await control('/google/authorize', {
     clientId,
@@ -136,7 +136,7 @@ async function connectCalendar(user: { email: string; sub: string }): Promise<vo
     email: user.email,
     calendar: new GoogleCalendarClient({
       auth,
-      rootUrl: emulator.endpoints.rootUrl,
+      rootUrl: emulator.endpoints.calendarRootUrl,
       resilience: { baseDelayMs: 20 },
     }),
   });
@@ -830,7 +830,7 @@ describe('OAuth', () => {
       clientId,
       clientSecret,
       redirectUri: handed!.redirectUri,
-      endpoints: emulatorGoogleEndpoints(emulator.url),
+      endpoints: emulator.endpoints,
     });
     expect((await ingest.exchangeCode(handed!.code)).refreshToken).toEqual(expect.any(String));
   });

@@ -1,6 +1,6 @@
 import { type DynamicModule, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { GoogleOAuth, emulatorGoogleEndpoints, productionGoogleEndpoints } from '@scheduler/google';
+import { GoogleOAuth, googleEndpoints } from '@scheduler/google';
 import { createReadModelStore, type ProjectionStore } from '@scheduler/read-models';
 import { AuthenticationGuard, IDENTITY_VERIFIER } from './authentication/authentication.guard.js';
 import { GoogleIdentityVerifier } from './authentication/identity-verifier.js';
@@ -49,9 +49,7 @@ export class GatewayApiModule {
   /** Without `ports`, the other services are reached over NATS (the production wiring). */
   static forRoot(config: GatewayConfig, ports?: GatewayPorts): DynamicModule {
     const publicBaseUrl = new URL(config.PUBLIC_BASE_URL);
-    const endpoints = config.GOOGLE_API_BASE_URL
-      ? emulatorGoogleEndpoints(config.GOOGLE_API_BASE_URL)
-      : productionGoogleEndpoints;
+    const endpoints = googleEndpoints(config.GOOGLE_API_BASE_URL);
     // The gateway holds no Google client secret: it only verifies ID tokens and builds consent URLs.
     const google = new GoogleOAuth({
       clientId: config.GOOGLE_CLIENT_ID,

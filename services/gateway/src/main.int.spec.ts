@@ -1,6 +1,8 @@
 import { describeServiceLifecycle } from '@scheduler/testing';
 
-describeServiceLifecycle('gateway', (schema) => ({
+const gateway = { name: 'gateway', main: new URL('./main.ts', import.meta.url) };
+
+describeServiceLifecycle(gateway, (schema) => ({
   READ_MODEL_URL: schema.connectionString,
   PUBLIC_BASE_URL: 'https://scheduler.example',
   GOOGLE_CLIENT_ID: 'scheduler-lifecycle.apps.googleusercontent.com',

@@ -14,7 +14,7 @@ export const googleIngestEnvironment = platformEnvironment
     GOOGLE_CLIENT_SECRET: z.string().min(1),
     /** The redirect URI the gateway registered with Google (its /v1/oauth/google/callback). */
     GOOGLE_REDIRECT_URI: env.url(['https', 'http']),
-    /** Base URL of a Google emulator (tools/emulators); unset: the real Google endpoints. */
+    /** One base URL serving every Google API under Google's paths (the emulator); unset: Google itself. */
     GOOGLE_API_BASE_URL: env.url(['http', 'https']).optional(),
     /** This service's address as Google reaches it: push notifications go to <it>/webhooks/google/calendar. */
     PUBLIC_WEBHOOK_BASE_URL: env.url(['https', 'http']),

@@ -7,9 +7,11 @@ import {
   uniqueName,
 } from '@scheduler/testing';
 
+const googleIngest = { name: 'google-ingest', main: new URL('./main.ts', import.meta.url) };
+
 // The private tables and the data keys share the lifecycle's schema with the event store: their
 // table names do not meet, and the boot test only needs them to be real and reachable.
-describeServiceLifecycle('google-ingest', (schema) => ({
+describeServiceLifecycle(googleIngest, (schema) => ({
   DATABASE_URL: schema.connectionString,
   GOOGLE_CLIENT_ID: 'scheduler-lifecycle.apps.googleusercontent.com',
   GOOGLE_CLIENT_SECRET: 'lifecycle-secret',
@@ -22,7 +24,7 @@ describeServiceLifecycle('google-ingest', (schema) => ({
 describe('google-ingest configuration', () => {
   it('names every problem with its own settings at once, without echoing key material', async () => {
     const leakedKey = randomBytes(16).toString('base64');
-    const process = await startServiceProcess('google-ingest', {
+    const process = await startServiceProcess(googleIngest, {
       NATS_URL: testInfrastructure().natsUrl,
       EVENT_STORE_URL: 'postgres://unused.invalid/events',
       DATABASE_URL: 'mysql://unused.invalid/google',

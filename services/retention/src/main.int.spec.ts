@@ -2,13 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import { describeServiceLifecycle, startServiceProcess, testInfrastructure } from '@scheduler/testing';
 
+const retention = { name: 'retention', main: new URL('./main.ts', import.meta.url) };
+
 // retention's own settings, valid: its private database (the meeting timers) lives in the test's
 // isolated schema, where it creates its table at start.
-describeServiceLifecycle('retention', (schema) => ({ DATABASE_URL: schema.connectionString }));
+describeServiceLifecycle(retention, (schema) => ({ DATABASE_URL: schema.connectionString }));
 
 describe('retention configuration', () => {
   it('refuses malformed policies, naming the setting and each bad entry', async () => {
-    const service = await startServiceProcess('retention', {
+    const service = await startServiceProcess(retention, {
       NATS_URL: testInfrastructure().natsUrl,
       EVENT_STORE_URL: 'postgres://unused.invalid/events',
       KEY_STORE_URL: 'postgres://unused.invalid/keys',

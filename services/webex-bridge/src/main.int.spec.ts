@@ -2,10 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import { describeServiceLifecycle, startServiceProcess, testInfrastructure } from '@scheduler/testing';
 
+const webexBridge = { name: 'webex-bridge', main: new URL('./main.ts', import.meta.url) };
+
 // The bridge's own settings, valid: its private database lives in the
 // test's isolated schema (it creates its tables at start), and a Webex integration that is never
 // called during a boot.
-describeServiceLifecycle('webex-bridge', (schema) => ({
+describeServiceLifecycle(webexBridge, (schema) => ({
   DATABASE_URL: schema.connectionString,
   WEBEX_API_BASE_URL: 'http://127.0.0.1:9/v1',
   WEBEX_CLIENT_ID: 'scheduler-lifecycle-webex-client',
@@ -16,7 +18,7 @@ describeServiceLifecycle('webex-bridge', (schema) => ({
 describe('webex-bridge configuration', () => {
   it('names every problem with its own settings at once, and never echoes key material', async () => {
     const shortKey = randomBytes(16).toString('base64');
-    const service = await startServiceProcess('webex-bridge', {
+    const service = await startServiceProcess(webexBridge, {
       NATS_URL: testInfrastructure().natsUrl,
       EVENT_STORE_URL: 'postgres://unused.invalid/events',
       DATABASE_URL: 'http://not-postgres.invalid/db',

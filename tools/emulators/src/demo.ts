@@ -1,4 +1,4 @@
-import type { RunningEmulators } from './index.js';
+import type { RunningEmulators } from './start-emulators.js';
 import { developmentClient } from './webex/index.js';
 
 /** The demo tenant's Google OAuth client; the dev stack's services use the same values. */

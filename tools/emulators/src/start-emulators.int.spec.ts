@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { startEmulators } from './index.js';
+import { startEmulators } from './start-emulators.js';
 
 describe('startEmulators', () => {
   it('starts Google and Webex on one clock behind the control token, and closes both', async () => {

@@ -7,6 +7,7 @@ import {
   eventually,
   isolatedSchema,
   testInfrastructure,
+  typeScriptLoaderPath,
   uniqueName,
   type IsolatedSchema,
 } from '@scheduler/testing';
@@ -21,7 +22,6 @@ const TOTAL = 10_000;
 const PER_STREAM = 20;
 const names = busNames(uniqueName('bus_relay_kill'));
 const relayScript = fileURLToPath(new URL('./relay-process.ts', import.meta.url));
-const loader = fileURLToPath(new URL('../../../../tools/dev/ts-loader.mjs', import.meta.url));
 
 interface RelayStatus {
   published: number;
@@ -31,7 +31,7 @@ interface RelayStatus {
 
 /** The relay in a child process of its own, with its last reported status. */
 function spawnRelay(databaseUrl: string, natsUrl: string, sigkillAfterPublished?: number) {
-  const child: ChildProcess = spawn(process.execPath, ['--import', loader, relayScript], {
+  const child: ChildProcess = spawn(process.execPath, ['--import', typeScriptLoaderPath, relayScript], {
     env: {
       ...process.env,
       NODE_OPTIONS: '',

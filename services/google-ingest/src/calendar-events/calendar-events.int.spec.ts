@@ -6,7 +6,7 @@ import {
   redirectUri,
   startGoogleIngestFixture,
   tenantId,
-} from '../accounts/google-ingest.fixture.js';
+} from '../../test/google-ingest.fixture.js';
 import { buildOurConferenceData } from '../calendar-sync/index.js';
 import { CalendarEventReader } from './index.js';
 

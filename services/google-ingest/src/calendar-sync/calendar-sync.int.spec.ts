@@ -4,8 +4,8 @@ import { CalendarEventChanged, newUuidV7 } from '@scheduler/contracts';
 import { createGoogleEmulator, type GoogleEmulator, EmulatorControl } from '@scheduler/emulators';
 import type { PersonalDataCodec } from '@scheduler/crypto-shredding';
 import { PostgresEventStore, type RecordedEvent, recordedEventToEnvelope } from '@scheduler/event-store';
-import { GoogleCalendarClient, GoogleOAuth, emulatorGoogleEndpoints } from '@scheduler/google';
-import { testPersonalData } from '../accounts/google-ingest.fixture.js';
+import { GoogleCalendarClient, GoogleOAuth } from '@scheduler/google';
+import { testPersonalData } from '../../test/google-ingest.fixture.js';
 import { isolatedSchema, type IsolatedSchema } from '@scheduler/testing';
 import {
   type CalendarAccount,
@@ -38,7 +38,7 @@ async function connect(email: string, userId: string): Promise<CalendarAccount> 
     clientId,
     clientSecret,
     redirectUri,
-    endpoints: emulatorGoogleEndpoints(emulator.url),
+    endpoints: emulator.endpoints,
   });
   const { code } = (await control('/google/authorize', { clientId, email, scopes, redirectUri })) as {
     code: string;
@@ -47,7 +47,7 @@ async function connect(email: string, userId: string): Promise<CalendarAccount> 
   const auth = oauth.clientFor({ ...tokens, refreshToken: tokens.refreshToken!, onTokens: () => undefined });
   const calendar = new GoogleCalendarClient({
     auth,
-    rootUrl: emulator.endpoints.rootUrl,
+    rootUrl: emulator.endpoints.calendarRootUrl,
     resilience: { baseDelayMs: 20 },
   });
   return { userId, tenantId: 'demo.example', email, calendar };

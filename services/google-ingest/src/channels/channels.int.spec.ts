@@ -6,8 +6,8 @@ import { newUuidV7 } from '@scheduler/contracts';
 import { createGoogleEmulator, type GoogleEmulator, EmulatorControl } from '@scheduler/emulators';
 import type { PersonalDataCodec } from '@scheduler/crypto-shredding';
 import { PostgresEventStore, type RecordedEvent, recordedEventToEnvelope } from '@scheduler/event-store';
-import { GoogleCalendarClient, GoogleOAuth, emulatorGoogleEndpoints } from '@scheduler/google';
-import { testPersonalData } from '../accounts/google-ingest.fixture.js';
+import { GoogleCalendarClient, GoogleOAuth } from '@scheduler/google';
+import { testPersonalData } from '../../test/google-ingest.fixture.js';
 import { eventually, isolatedSchema, type IsolatedSchema } from '@scheduler/testing';
 import {
   type CalendarAccount,
@@ -126,7 +126,7 @@ beforeAll(async () => {
     clientId,
     clientSecret,
     redirectUri,
-    endpoints: emulatorGoogleEndpoints(emulator.url),
+    endpoints: emulator.endpoints,
   });
   const { code } = (await control('/google/authorize', {
     clientId,
@@ -142,7 +142,7 @@ beforeAll(async () => {
     email: 'alice@demo.example',
     calendar: new GoogleCalendarClient({
       auth,
-      rootUrl: emulator.endpoints.rootUrl,
+      rootUrl: emulator.endpoints.calendarRootUrl,
       resilience: { baseDelayMs: 20 },
     }),
   };

@@ -16,7 +16,7 @@ import {
   redirectUri,
   startGoogleIngestFixture,
   tenantId,
-} from '../accounts/google-ingest.fixture.js';
+} from '../../test/google-ingest.fixture.js';
 import { calendarEventStreamId, readOurConference } from '../calendar-sync/index.js';
 import { ConferenceAttacher, MeetingNotRequestedError } from './index.js';
 

@@ -21,7 +21,7 @@ import {
   envelopeToEventToAppend,
   recordedEventToEnvelope,
 } from '@scheduler/event-store';
-import { GoogleOAuth, emulatorGoogleEndpoints } from '@scheduler/google';
+import { GoogleOAuth } from '@scheduler/google';
 import { freePort } from '@scheduler/local-infra';
 import { EVENT_STORE, NATS_CONNECTION, createServiceApp } from '@scheduler/runtime';
 import {
@@ -174,7 +174,7 @@ describe('google-ingest wired', () => {
       clientId,
       clientSecret,
       redirectUri,
-      endpoints: emulatorGoogleEndpoints(emulator.url),
+      endpoints: emulator.endpoints,
     });
     const consent = await fetch(oauth.authorizationUrl({ scopes, state: 'state-1', loginHint: alice }), {
       redirect: 'manual',

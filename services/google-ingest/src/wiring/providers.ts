@@ -2,12 +2,7 @@ import { Logger, type Provider } from '@nestjs/common';
 import pg from 'pg';
 import { PersonalDataCodec, SecretBox } from '@scheduler/crypto-shredding';
 import type { EventStore } from '@scheduler/event-store';
-import {
-  GoogleOAuth,
-  emulatorGoogleEndpoints,
-  productionGoogleEndpoints,
-  type GoogleEndpoints,
-} from '@scheduler/google';
+import { GoogleOAuth, googleEndpoints, type GoogleEndpoints } from '@scheduler/google';
 import { EVENT_STORE, SERVICE_CONFIG } from '@scheduler/runtime';
 import { ConnectGoogleAccount, GoogleTokenStore, ensureGoogleAccountSchema } from '../accounts/index.js';
 import { CalendarEventReader } from '../calendar-events/index.js';
@@ -56,10 +51,7 @@ export const googleIngestProviders: Provider[] = [
   {
     provide: GOOGLE_ENDPOINTS,
     inject: [SERVICE_CONFIG],
-    useFactory: (config: GoogleIngestConfig): GoogleEndpoints =>
-      config.GOOGLE_API_BASE_URL
-        ? emulatorGoogleEndpoints(config.GOOGLE_API_BASE_URL)
-        : productionGoogleEndpoints,
+    useFactory: (config: GoogleIngestConfig): GoogleEndpoints => googleEndpoints(config.GOOGLE_API_BASE_URL),
   },
   {
     provide: GoogleOAuth,

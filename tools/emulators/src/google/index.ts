@@ -1,4 +1,5 @@
 import express, { type Express } from 'express';
+import type { GoogleEndpoints } from '@scheduler/google';
 import { EmulatorClock } from '../core/clock.js';
 import { controlAuthentication, controlErrorHandler, sharedControlRoutes } from '../core/control-routes.js';
 import { FaultInjector } from '../core/faults.js';
@@ -29,33 +30,32 @@ export interface GoogleEmulator {
   readonly push: PushNotifier;
   /** Base URL once listening, e.g. http://127.0.0.1:4010. */
   readonly url: string;
-  /** What a client needs to point googleapis and OAuth2Client at this emulator. */
+  /** What a client needs to point googleapis and OAuth2Client at this emulator (once listening). */
   readonly endpoints: GoogleEmulatorEndpoints;
   seed(seed: GoogleSeed): ReturnType<typeof applyGoogleSeed>;
   listen(port?: number, host?: string): Promise<RunningHttpServer>;
   close(): Promise<void>;
 }
 
-export interface GoogleEmulatorEndpoints {
-  /** rootUrl for google.calendar() and google.admin() (ends with a slash, like googleapis' default). */
-  rootUrl: string;
-  oauth2AuthBaseUrl: string;
-  oauth2TokenUrl: string;
-  oauth2RevokeUrl: string;
-  oauth2FederatedSignonPemCertsUrl: string;
-  oauth2FederatedSignonJwkCertsUrl: string;
+/**
+ * Where this emulator serves each Google API: all on its one origin, under Google's own paths
+ * (the same layout @scheduler/google derives from a service's GOOGLE_API_BASE_URL).
+ */
+export interface GoogleEmulatorEndpoints extends GoogleEndpoints {
   userinfoUrl: string;
 }
 
-export function googleEndpoints(baseUrl: string): GoogleEmulatorEndpoints {
+export function googleEmulatorEndpoints(baseUrl: string): GoogleEmulatorEndpoints {
+  const base = baseUrl.replace(/\/+$/, '');
   return {
-    rootUrl: `${baseUrl}/`,
-    oauth2AuthBaseUrl: `${baseUrl}/o/oauth2/v2/auth`,
-    oauth2TokenUrl: `${baseUrl}/token`,
-    oauth2RevokeUrl: `${baseUrl}/revoke`,
-    oauth2FederatedSignonPemCertsUrl: `${baseUrl}/oauth2/v1/certs`,
-    oauth2FederatedSignonJwkCertsUrl: `${baseUrl}/oauth2/v3/certs`,
-    userinfoUrl: `${baseUrl}/oauth2/v3/userinfo`,
+    calendarRootUrl: `${base}/`,
+    directoryRootUrl: `${base}/`,
+    oauth2AuthBaseUrl: `${base}/o/oauth2/v2/auth`,
+    oauth2TokenUrl: `${base}/token`,
+    oauth2RevokeUrl: `${base}/revoke`,
+    oauth2FederatedSignonPemCertsUrl: `${base}/oauth2/v1/certs`,
+    oauth2FederatedSignonJwkCertsUrl: `${base}/oauth2/v3/certs`,
+    userinfoUrl: `${base}/oauth2/v3/userinfo`,
   };
 }
 
@@ -115,7 +115,7 @@ export async function createGoogleEmulator(options: GoogleEmulatorOptions = {}):
       return baseUrl;
     },
     get endpoints() {
-      return googleEndpoints(emulator.url);
+      return googleEmulatorEndpoints(emulator.url);
     },
     seed: (seed) => applyGoogleSeed(parts, seed),
     async listen(port = 0, host = '127.0.0.1') {

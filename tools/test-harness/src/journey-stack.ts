@@ -10,9 +10,16 @@ import {
   startEmulators,
   type RunningEmulators,
 } from '@scheduler/emulators';
-import { testInfrastructure } from './infrastructure.js';
-import { isolatedSchema, uniqueName, type IsolatedSchema } from './isolation.js';
-import { startServiceProcess, type ServiceName, type ServiceProcess } from './service-process.js';
+import {
+  isolatedSchema,
+  startServiceProcess,
+  testInfrastructure,
+  uniqueName,
+  type IsolatedSchema,
+  type ServiceProcess,
+} from '@scheduler/testing';
+
+export type ServiceName = 'gateway' | 'google-ingest' | 'webex-bridge' | 'retention';
 
 export interface JourneyStack {
   readonly gatewayUrl: string;
@@ -36,6 +43,12 @@ export interface JourneyStack {
 }
 
 const SERVICES: readonly ServiceName[] = ['gateway', 'google-ingest', 'webex-bridge', 'retention'];
+
+/** Each service runs from its sources in the repository, as under its own tests. */
+const serviceSource = (name: ServiceName) => ({
+  name,
+  main: new URL(`../../../services/${name}/src/main.ts`, import.meta.url),
+});
 
 /**
  * The whole system for an e2e test file: the four services as real processes (from their
@@ -91,7 +104,7 @@ export async function startJourneyStack(): Promise<JourneyStack> {
   });
   const services = {} as Record<ServiceName, ServiceProcess>;
   const start = async (service: ServiceName) => {
-    services[service] = await startServiceProcess(service, environments[service]);
+    services[service] = await startServiceProcess(serviceSource(service), environments[service]);
     await services[service].waitUntilReady(60_000);
     return services[service];
   };

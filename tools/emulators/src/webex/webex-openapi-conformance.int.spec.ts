@@ -6,16 +6,16 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { createWebexEmulator, developmentClient, type WebexEmulator } from '@scheduler/emulators';
 import {
   WebexApiError,
   WebexClient,
   WebexOAuth,
   createWebexCircuitBreaker,
   staticTokenProvider,
-} from './index.js';
+} from '@scheduler/webex';
+import { createWebexEmulator, developmentClient, type WebexEmulator } from './index.js';
 
-const openApiFolder = new URL('../openapi/', import.meta.url);
+const openApiFolder = new URL('../../../../libs/webex/openapi/', import.meta.url);
 
 interface Operation {
   parameters?: Array<{ name: string; in: string; schema?: object }>;

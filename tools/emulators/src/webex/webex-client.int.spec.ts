@@ -1,7 +1,8 @@
+// The production Webex client (@scheduler/webex) against this emulator. The test lives with the
+// emulator because a library never depends on a tool.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createWebexEmulator, developmentClient, type WebexEmulator } from '@scheduler/emulators';
 import { CircuitOpenError } from '@scheduler/resilience';
 import {
   MeetingWebhookNotification,
@@ -16,7 +17,8 @@ import {
   verifyWebexSignature,
   type WebexClientOptions,
   type WebexTokens,
-} from './index.js';
+} from '@scheduler/webex';
+import { createWebexEmulator, developmentClient, type WebexEmulator } from './index.js';
 
 const host = 'ada@example.com';
 const redirectUri = 'https://scheduler.example/oauth/webex/callback';

@@ -1,9 +1,10 @@
+// The production Google clients (@scheduler/google) against this emulator. The test lives with
+// the emulator because a library never depends on a tool.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { OAuth2Client } from 'google-auth-library';
 import { SignJWT, generateKeyPair, decodeProtectedHeader } from 'jose';
-import { createGoogleEmulator, type GoogleEmulator, EmulatorControl } from '@scheduler/emulators';
 import {
   GoogleApiError,
   GoogleCalendarClient,
@@ -12,9 +13,11 @@ import {
   IdTokenRejected,
   ReauthorizationRequired,
   SyncTokenExpired,
-  emulatorGoogleEndpoints,
+  googleEndpoints,
   type GoogleTokens,
-} from './index.js';
+} from '@scheduler/google';
+import { EmulatorControl } from '../core/control-client.js';
+import { createGoogleEmulator, type GoogleEmulator } from './index.js';
 
 const clientId = 'scheduler-test.apps.googleusercontent.com';
 const clientSecret = 'test-secret';
@@ -87,13 +90,12 @@ function clients(tokens: GoogleTokens, persisted: GoogleTokens[] = [], resilienc
       persisted.push(fresh);
     },
   });
-  const options = {
+  const options = { auth, account: alice, resilience: { baseDelayMs: 20, ...resilience } };
+  return {
+    calendar: new GoogleCalendarClient({ ...options, rootUrl: emulator.endpoints.calendarRootUrl }),
+    directory: new GoogleDirectoryClient({ ...options, rootUrl: emulator.endpoints.directoryRootUrl }),
     auth,
-    rootUrl: emulator.endpoints.rootUrl,
-    account: alice,
-    resilience: { baseDelayMs: 20, ...resilience },
   };
-  return { calendar: new GoogleCalendarClient(options), directory: new GoogleDirectoryClient(options), auth };
 }
 
 const requestsTo = async (pathPrefix: string, method?: string) => {
@@ -121,7 +123,7 @@ beforeAll(async () => {
     clientId,
     clientSecret,
     redirectUri,
-    endpoints: emulatorGoogleEndpoints(emulator.url),
+    endpoints: emulator.endpoints,
   });
 });
 
@@ -133,13 +135,20 @@ afterEach(async () => {
   await control('/faults', undefined, 'DELETE');
 });
 
+describe('endpoints', () => {
+  it('serves each Google API where a service given GOOGLE_API_BASE_URL looks for it', () => {
+    const { userinfoUrl: _userinfo, ...clientEndpoints } = emulator.endpoints;
+    expect(googleEndpoints(emulator.url)).toEqual(clientEndpoints);
+  });
+});
+
 describe('OAuth and ID tokens', () => {
   it('exchanges a consented code for tokens whose ID token OAuth2Client.verifyIdToken accepts', async () => {
     const tokens = await connect(alice);
     expect(tokens.refreshToken).toBeDefined();
     expect(tokens.scopes).toEqual(expect.arrayContaining(scopes));
     // The real library, pointed at the emulator's certificate endpoint.
-    const verifier = new OAuth2Client({ clientId, endpoints: emulatorGoogleEndpoints(emulator.url) });
+    const verifier = new OAuth2Client({ clientId, endpoints: emulator.endpoints });
     const ticket = await verifier.verifyIdToken({ idToken: tokens.idToken!, audience: clientId });
     expect(ticket.getPayload()).toMatchObject({
       iss: 'https://accounts.google.com',
@@ -171,7 +180,7 @@ describe('OAuth and ID tokens', () => {
       .setIssuedAt(now)
       .setExpirationTime(now + 600)
       .sign(privateKey);
-    const verifier = new OAuth2Client({ clientId, endpoints: emulatorGoogleEndpoints(emulator.url) });
+    const verifier = new OAuth2Client({ clientId, endpoints: emulator.endpoints });
     await expect(verifier.verifyIdToken({ idToken: forged, audience: clientId })).rejects.toThrow(
       /Invalid token signature/,
     );

@@ -1,6 +1,6 @@
 // Node module hooks that run the TypeScript sources directly (tests spawn services this
 // way, so they never depend on a stale build; the jest global set-up loads through it too).
-// Usage: node --import ./tools/dev/ts-loader.mjs services/x/src/main.ts
+// Usage: node --import @scheduler/testing/ts-loader services/x/src/main.ts
 // Production and `npm start` run the swc build in dist/ instead.
 import { registerHooks } from 'node:module';
 import { readFileSync } from 'node:fs';

@@ -17,13 +17,13 @@ import {
 } from '@scheduler/crypto-shredding';
 import { EmulatorControl, createGoogleEmulator, type GoogleEmulator } from '@scheduler/emulators';
 import { PostgresEventStore } from '@scheduler/event-store';
-import { GoogleOAuth, emulatorGoogleEndpoints } from '@scheduler/google';
+import { GoogleOAuth } from '@scheduler/google';
 import { isolatedSchema, type IsolatedSchema } from '@scheduler/testing';
-import { CalendarSyncEngine, ensureCalendarSyncSchema } from '../calendar-sync/index.js';
-import { ChannelManager, ensureChannelSchema } from '../channels/index.js';
-import { ConnectGoogleAccount, type ConnectionLogger } from './connect-google-account.js';
-import { GoogleTokenStore } from './google-token-store.js';
-import { ensureGoogleAccountSchema } from './schema.js';
+import { CalendarSyncEngine, ensureCalendarSyncSchema } from '../src/calendar-sync/index.js';
+import { ChannelManager, ensureChannelSchema } from '../src/channels/index.js';
+import { ConnectGoogleAccount, type ConnectionLogger } from '../src/accounts/connect-google-account.js';
+import { GoogleTokenStore } from '../src/accounts/google-token-store.js';
+import { ensureGoogleAccountSchema } from '../src/accounts/schema.js';
 
 /**
  * For int specs only (never imported by the service): google-ingest's account pieces wired
@@ -105,7 +105,7 @@ export async function startGoogleIngestFixture(
       ...(user.siteUrl ? { directory: { customSchemas: { Webex: { SiteUrl: user.siteUrl } } } } : {}),
     })),
   });
-  const endpoints = emulatorGoogleEndpoints(emulator.url);
+  const endpoints = emulator.endpoints;
   const oauth = new GoogleOAuth({ clientId, clientSecret, redirectUri, endpoints });
   const clock = () => emulator.clock.now();
   const tokenErrors: unknown[] = [];
