@@ -23,7 +23,7 @@ import { CalendarSyncEngine, ensureCalendarSyncSchema } from '../calendar-sync/i
 import { ChannelManager, ensureChannelSchema } from '../channels/index.js';
 import { ConnectGoogleAccount, type ConnectionLogger } from './connect-google-account.js';
 import { GoogleTokenStore } from './google-token-store.js';
-import { ensureGoogleAccountSchema } from './schema.js';
+import { ensureGoogleAccountSchema } from './migrations.js';
 
 /**
  * For int specs only (never imported by the service): google-ingest's account pieces wired
