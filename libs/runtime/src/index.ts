@@ -20,4 +20,3 @@ export type { EventPlatformOptions } from './event-platform/event-platform.modul
 export { PeriodicTask } from './scheduling/periodic-task.js';
 export { sealedEventOpener } from './event-platform/sealed-event-opener.js';
 export type { SealedEventOpenerOptions } from './event-platform/sealed-event-opener.js';
-export { ensurePrivateSchema } from './infrastructure/private-schema.js';

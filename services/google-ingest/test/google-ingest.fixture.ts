@@ -23,7 +23,7 @@ import { CalendarSyncEngine, ensureCalendarSyncSchema } from '../src/calendar-sy
 import { ChannelManager, ensureChannelSchema } from '../src/channels/index.js';
 import { ConnectGoogleAccount, type ConnectionLogger } from '../src/accounts/connect-google-account.js';
 import { GoogleTokenStore } from '../src/accounts/google-token-store.js';
-import { ensureGoogleAccountSchema } from '../src/accounts/schema.js';
+import { ensureGoogleAccountSchema } from '../src/accounts/migrations.js';
 
 /**
  * For int specs only (never imported by the service): google-ingest's account pieces wired

@@ -1,7 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
+import pg from 'pg';
 import { isolatedSchema } from '@scheduler/testing';
 import { describeDataKeyStoreConformance } from './conformance.js';
 import { PostgresDataKeyStore } from './postgres.js';
+import { dataKeyMigrations } from './postgres-migrations.js';
 
 describeDataKeyStoreConformance('PostgreSQL', async () => {
   const schema = await isolatedSchema('data_keys');
@@ -27,6 +29,26 @@ describe('PostgresDataKeyStore.ensureSchema', () => {
         await Promise.all(stores.map((store) => store.close()));
         await schema.drop();
       }
+    }
+  });
+
+  it('takes over a table made before migrations were recorded, keeping its keys', async () => {
+    const schema = await isolatedSchema('data_keys_previous');
+    const pool = new pg.Pool({ connectionString: schema.connectionString, max: 2 });
+    const store = new PostgresDataKeyStore({ pool });
+    try {
+      // What the previous start code created: the table, and no record of migrations.
+      await pool.query(dataKeyMigrations('"data_keys"')[0]!.up);
+      await pool.query(`INSERT INTO data_keys (subject, forgotten_at) VALUES ('meeting:old', now())`);
+
+      await store.ensureSchema();
+      await expect(store.get('meeting:old')).resolves.toMatchObject({ state: 'forgotten' });
+      const { rows } = await pool.query('SELECT component, version FROM schema_migrations');
+      expect(rows).toEqual([{ component: 'crypto-shredding.data_keys', version: 1 }]);
+    } finally {
+      await store.close();
+      await pool.end();
+      await schema.drop();
     }
   });
 });

@@ -1,5 +1,7 @@
 import pg from 'pg';
+import { migrate } from '@scheduler/postgres-migrations';
 import type { ActiveDataKey, DataKeyStore, StoredDataKey } from './port.js';
+import { dataKeyMigrations } from './postgres-migrations.js';
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -43,6 +45,8 @@ export class PostgresDataKeyStore implements DataKeyStore {
   private readonly pool: pg.Pool;
   private readonly ownsPool: boolean;
   private readonly table: string;
+  private readonly tableName: string;
+  private readonly schema: string | undefined;
 
   constructor(options: PostgresDataKeyStoreOptions) {
     if (!options.pool && !options.connectionString) {
@@ -53,6 +57,8 @@ export class PostgresDataKeyStore implements DataKeyStore {
       if (!IDENTIFIER.test(name)) throw new Error(`"${name}" is not a plain lower-case SQL identifier`);
     }
     this.table = options.schema ? `"${options.schema}"."${table}"` : `"${table}"`;
+    this.tableName = table;
+    this.schema = options.schema;
     this.ownsPool = !options.pool;
     this.pool = options.pool ?? new pg.Pool({ connectionString: options.connectionString, max: 4 });
     // An idle connection dropped by the server (restart, failover) is emitted on the pool and would
@@ -60,31 +66,13 @@ export class PostgresDataKeyStore implements DataKeyStore {
     if (this.ownsPool) this.pool.on('error', () => undefined);
   }
 
+  /** Every service of a deployment runs this at start, often at the same moment: the migrator serialises them. */
   async ensureSchema(): Promise<void> {
-    // Every service of a deployment runs this at start, often at the same moment; concurrent
-    // CREATE TABLE IF NOT EXISTS still collide in the catalogue (pg_type), so serialize them.
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`scheduler.data_keys:${this.table}`]);
-      await client.query(`
-      CREATE TABLE IF NOT EXISTS ${this.table} (
-        subject text PRIMARY KEY,
-        key_id text,
-        key_encryption_key_id text,
-        wrapped_key bytea,
-        created_at timestamptz NOT NULL DEFAULT now(),
-        rewrapped_at timestamptz,
-        forgotten_at timestamptz,
-        CHECK ((forgotten_at IS NULL) = (wrapped_key IS NOT NULL AND key_encryption_key_id IS NOT NULL AND key_id IS NOT NULL))
-      )`);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    await migrate(this.pool, {
+      component: `crypto-shredding.${this.tableName}`,
+      schema: this.schema,
+      migrations: dataKeyMigrations(this.table),
+    });
   }
 
   async get(subject: string): Promise<StoredDataKey | undefined> {

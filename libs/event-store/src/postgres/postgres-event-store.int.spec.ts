@@ -12,6 +12,7 @@ import { collect, event } from '../conformance/event-store-conformance.js';
 import { UnsupportedEventStoreUrlError } from '../errors.js';
 import { createEventStore } from '../create-event-store.js';
 import { comparePositions } from '../port.js';
+import { eventStoreMigrations } from './migrations.js';
 import { PostgresEventStore } from './postgres-event-store.js';
 
 // What only the PostgreSQL adapter promises; the port's behaviour is in postgres.int.spec.ts.
@@ -245,12 +246,48 @@ describe('PostgresEventStore', () => {
       await stores[0]!.append('migration-1', [event('A')], 'no_stream');
       expect(await stores[3]!.readStream('migration-1')).toHaveLength(1);
       const { rows } = await client.query(
-        `SELECT count(*)::int AS count FROM "${fresh.schema}".event_store_schema_version`,
+        `SELECT count(*)::int AS count FROM "${fresh.schema}".schema_migrations WHERE component = 'event-store'`,
       );
       expect(rows[0].count).toBe(1);
     } finally {
       await Promise.all(stores.map((opened) => opened.close()));
       await fresh.drop();
+    }
+  });
+
+  it('takes over a store made before migrations were recorded, keeping its events', async () => {
+    const old = await isolatedSchema('event_store_previous');
+    const oldClient = new pg.Client({ connectionString: old.connectionString });
+    await oldClient.connect();
+    try {
+      // What the previous start code left: the tables and functions, and its own version table.
+      const [first] = eventStoreMigrations(old.schema);
+      await oldClient.query(first!.up.replace(/;\s*DROP TABLE IF EXISTS [^;]+$/, ''));
+      await oldClient.query(`CREATE TABLE event_store_schema_version (version int NOT NULL);
+        INSERT INTO event_store_schema_version (version) VALUES (2)`);
+      await oldClient.query(`SELECT * FROM event_store_append('previous-1', -1, $1::jsonb)`, [
+        JSON.stringify([{ id: randomUUID(), type: 'A', data: {}, metadata: {} }]),
+      ]);
+      await expect(oldClient.query('SELECT 1 FROM schema_migrations')).rejects.toThrow(/does not exist/);
+
+      const reopened = await PostgresEventStore.connect({ connectionString: old.connectionString });
+      try {
+        expect((await reopened.readStream('previous-1')).map((recorded) => recorded.type)).toEqual(['A']);
+        await reopened.append('previous-1', [event('B')], 0n);
+        const { rows } = await oldClient.query(
+          `SELECT version, name FROM schema_migrations WHERE component = 'event-store'`,
+        );
+        expect(rows).toEqual([{ version: 1, name: 'create-event-store' }]);
+        const legacy = await oldClient.query(
+          `SELECT to_regclass('event_store_schema_version')::text AS name`,
+        );
+        expect(legacy.rows[0].name).toBeNull();
+      } finally {
+        await reopened.close();
+      }
+    } finally {
+      await oldClient.end();
+      await old.drop();
     }
   });
 

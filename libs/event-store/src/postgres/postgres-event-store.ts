@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
+import { migrate } from '@scheduler/postgres-migrations';
 import { StreamDeletedError, StreamNotFoundError, ExpectedVersionConflictError } from '../errors.js';
 import {
   assertValidAppend,
@@ -28,14 +29,12 @@ import {
   EXPECTED_STREAM_EXISTS,
   OUTCOME_TOMBSTONED,
   OUTCOME_WRONG_EXPECTED_REVISION,
-  SCHEMA_VERSION,
   STREAM_ACTIVE,
-  literal,
   quoteIdentifier,
-  schemaStatements,
 } from './schema.js';
 import { PostgresAllSubscription, type SubscriptionPage } from './postgres-subscription.js';
 import { ChangeListener } from './change-listener.js';
+import { eventStoreMigrations } from './migrations.js';
 
 export interface PostgresEventStoreOptions {
   readonly connectionString: string;
@@ -101,7 +100,13 @@ export class PostgresEventStore implements EventStore {
     if (ownsPool) pool.on('error', () => undefined);
     try {
       const schema = options.schema ?? (await currentSchema(pool));
-      await migrate(pool, schema, options.schema !== undefined);
+      // Safe when several processes start at once: one migrates, the others wait and find it done.
+      await migrate(pool, {
+        component: 'event-store',
+        schema,
+        createSchema: options.schema !== undefined,
+        migrations: eventStoreMigrations(schema),
+      });
       return new PostgresEventStore(
         pool,
         ownsPool,
@@ -365,35 +370,6 @@ async function currentSchema(pool: pg.Pool): Promise<string> {
   if (!schema)
     throw new Error('the connection has no current schema (does its search_path name an existing schema?)');
   return schema;
-}
-
-/** Idempotent, and safe when several processes start at once (one holds the lock, the rest wait). */
-async function migrate(pool: pg.Pool, schema: string, createSchema: boolean): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query(
-      `SELECT pg_advisory_xact_lock(hashtext('scheduler.event_store.migrate'), hashtext(${literal(schema)}))`,
-    );
-    if (createSchema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`);
-    const s = quoteIdentifier(schema);
-    await client.query(`CREATE TABLE IF NOT EXISTS ${s}.event_store_schema_version (version int NOT NULL)`);
-    const { rows } = await client.query<{ version: number }>(
-      `SELECT max(version) AS version FROM ${s}.event_store_schema_version`,
-    );
-    if ((rows[0]?.version ?? 0) < SCHEMA_VERSION) {
-      for (const statement of schemaStatements(schema)) await client.query(statement);
-      await client.query(`INSERT INTO ${s}.event_store_schema_version (version) VALUES ($1)`, [
-        SCHEMA_VERSION,
-      ]);
-    }
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
 }
 
 function encodeExpected(expectedRevision: ExpectedRevision): string {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { isolatedSchema, type IsolatedSchema } from '@scheduler/testing';
 import { describeDocumentStoreConformance } from '../conformance/document-store.conformance.js';
+import { readModelMigrations } from './migrations.js';
 import { PostgresReadModelStore } from './postgres-read-model-store.js';
 
 let schema: IsolatedSchema | undefined;
@@ -30,6 +31,29 @@ describe('PostgreSQL read-model store specifics', () => {
     await client?.end();
     await store?.close();
     await own?.drop();
+  });
+
+  it('takes over a store made before migrations were recorded, keeping its checkpoints', async () => {
+    const previous = await isolatedSchema('read_models_pg_previous');
+    const previousClient = new pg.Client({ connectionString: previous.connectionString });
+    await previousClient.connect();
+    try {
+      // What the previous start code created: the catalogue, and no record of migrations.
+      await previousClient.query(readModelMigrations((name) => `"${name}"`)[0]!.up);
+      await previousClient.query(
+        `INSERT INTO projection_checkpoints (projection, generation, position) VALUES ('kept', 1, NULL)`,
+      );
+
+      const reopened = await PostgresReadModelStore.connect({ connectionString: previous.connectionString });
+      await reopened.close();
+      const { rows } = await previousClient.query('SELECT projection FROM projection_checkpoints');
+      expect(rows).toEqual([{ projection: 'kept' }]);
+      const recorded = await previousClient.query('SELECT component, version FROM schema_migrations');
+      expect(recorded.rows).toEqual([{ component: 'read-models', version: 1 }]);
+    } finally {
+      await previousClient.end();
+      await previous.drop();
+    }
   });
 
   it('creates a real expression index for every declared field', async () => {

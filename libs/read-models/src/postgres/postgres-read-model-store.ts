@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
+import { migrate } from '@scheduler/postgres-migrations';
 import type { Position, RecordedEvent } from '@scheduler/event-store';
 import { comparePositions, positionFromString, positionToString } from '@scheduler/event-store';
 import {
@@ -33,6 +34,7 @@ import type {
   RebuildTarget,
 } from '../projections/projection-backend.js';
 import type { ProjectionDefinition } from '../projections/projection.js';
+import { readModelMigrations } from './migrations.js';
 
 export interface PostgresReadModelStoreOptions {
   readonly connectionString: string;
@@ -103,24 +105,12 @@ export class PostgresReadModelStore implements ReadModelStore, ProjectionBackend
     pool.on('error', () => undefined);
     const store = new PostgresReadModelStore(pool, options.schema);
     try {
-      await store.transaction(async (client) => {
-        await client.query(`SELECT pg_advisory_xact_lock(hashtext('scheduler-read-models'))`);
-        if (options.schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${quote(options.schema)}`);
-        await client.query(`
-          CREATE TABLE IF NOT EXISTS ${store.table('read_model_generations')} (
-            collection text PRIMARY KEY,
-            generation integer NOT NULL,
-            rebuilding integer,
-            updated_at timestamptz NOT NULL DEFAULT now()
-          )`);
-        await client.query(`
-          CREATE TABLE IF NOT EXISTS ${store.table('projection_checkpoints')} (
-            projection text NOT NULL,
-            generation integer NOT NULL,
-            position text,
-            updated_at timestamptz NOT NULL DEFAULT now(),
-            PRIMARY KEY (projection, generation)
-          )`);
+      // Safe when several processes start at once: one migrates, the others wait and find it done.
+      await migrate(pool, {
+        component: 'read-models',
+        schema: options.schema,
+        createSchema: options.schema !== undefined,
+        migrations: readModelMigrations((name) => store.table(name)),
       });
     } catch (error) {
       await pool.end();

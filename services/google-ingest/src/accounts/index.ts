@@ -13,7 +13,7 @@ export type {
   ExchangeGoogleAuthorizationCodeRequest,
   ExchangeGoogleAuthorizationCodeResponse,
 } from './connect-google-account.js';
-export { ensureGoogleAccountSchema } from './schema.js';
+export { ensureGoogleAccountSchema } from './migrations.js';
 export { directorySite } from './webex-site.js';
 export type { DirectorySite } from './webex-site.js';
 export {

@@ -21,5 +21,5 @@ export {
   eventTimeZone,
   liveEventData,
 } from './event-mapping.js';
-export { ensureCalendarSyncSchema } from './schema.js';
+export { ensureCalendarSyncSchema } from './migrations.js';
 export { appendFacts, StreamContentionError } from './stream-append.js';

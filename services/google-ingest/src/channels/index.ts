@@ -1,4 +1,5 @@
-export { ChannelManager, ensureChannelSchema } from './channel-manager.js';
+export { ChannelManager } from './channel-manager.js';
+export { ensureChannelSchema } from './migrations.js';
 export type {
   CalendarSyncer,
   ChannelManagerOptions,

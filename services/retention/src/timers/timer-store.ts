@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { ensurePrivateSchema } from '@scheduler/runtime';
+import { migrate } from '@scheduler/postgres-migrations';
 import {
   applyTimerChange,
   dueAt,
@@ -8,8 +8,7 @@ import {
   type TimerChangeOutcome,
   type TimerState,
 } from './meeting-timer.js';
-
-const TABLE = 'retention_meeting_timers';
+import { TIMER_TABLE as TABLE, timerMigrations } from './migrations.js';
 
 interface TimerRow {
   meeting_id: string;
@@ -98,25 +97,7 @@ export class TimerStore {
 
   /** Idempotent and safe when several replicas start at once. */
   async ensureSchema(): Promise<void> {
-    await ensurePrivateSchema(this.pool, 'retention.timers', [
-      `CREATE TABLE IF NOT EXISTS ${TABLE} (
-          meeting_id text PRIMARY KEY,
-          tenant_id text NOT NULL,
-          stream_id text NOT NULL,
-          state text NOT NULL CHECK (state IN ('scheduled', 'ended', 'cancelled', 'purged')),
-          ends_at timestamptz NOT NULL,
-          purge_at timestamptz NOT NULL,
-          retention_after_end_seconds integer NOT NULL CHECK (retention_after_end_seconds >= 0),
-          last_event_id text NOT NULL,
-          last_event_at timestamptz NOT NULL,
-          correlation_id text NOT NULL,
-          traceparent text,
-          due_at timestamptz,
-          attempts integer NOT NULL DEFAULT 0,
-          updated_at timestamptz NOT NULL DEFAULT now()
-        )`,
-      `CREATE INDEX IF NOT EXISTS ${TABLE}_due ON ${TABLE} (due_at) WHERE due_at IS NOT NULL`,
-    ]);
+    await migrate(this.pool, { component: 'retention.timers', migrations: timerMigrations });
   }
 
   /**

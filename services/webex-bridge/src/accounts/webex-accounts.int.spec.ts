@@ -32,6 +32,7 @@ import {
   WebexAccountNotConnectedError,
   WebexSiteNotAllowedError,
 } from './errors.js';
+import { webexAccountMigrations } from './migrations.js';
 import { UserStream, userStreamId } from './user-stream.js';
 import { WebexTokenStore } from './webex-token-store.js';
 
@@ -49,9 +50,9 @@ let oauthOptions: WebexOAuthOptions;
 let tokens: WebexTokenStore;
 let accounts: ConnectWebexAccount;
 
-function newTokenStore(userStream: UserStream) {
+function newTokenStore(userStream: UserStream, storePool = pool) {
   return new WebexTokenStore({
-    pool,
+    pool: storePool,
     secretBox,
     oauth: oauthOptions,
     client: {
@@ -578,5 +579,28 @@ describe('the meeting lifecycle on stored accounts', () => {
     expect(outcome.appended).toEqual(['MeetingSchedulingFailed']);
     const [, failed] = await eventStore.readStream(request.streamId);
     expect(failed!.data).toMatchObject({ reason: 'reauthorization-required', retryable: true });
+  });
+});
+
+describe("the bridge's private tables", () => {
+  it('are taken over from a database made before migrations were recorded, keeping their rows', async () => {
+    const previous = await isolatedSchema('webex_accounts_previous');
+    const previousPool = new pg.Pool({ connectionString: previous.connectionString, max: 2 });
+    try {
+      // What the previous start code created: the tables, and no record of migrations.
+      await previousPool.query(webexAccountMigrations(undefined)[0]!.up);
+      await previousPool.query(
+        `INSERT INTO webex_directory_sites (user_id, site_url) VALUES ('u-1', 'https://example.webex.com')`,
+      );
+
+      const store = newTokenStore(new UserStream(eventStore, codec), previousPool);
+      await store.ensureSchema();
+      await expect(store.directorySite('u-1')).resolves.toBe('https://example.webex.com');
+      const { rows } = await previousPool.query('SELECT component, version FROM schema_migrations');
+      expect(rows).toEqual([{ component: 'webex-bridge.accounts', version: 1 }]);
+    } finally {
+      await previousPool.end();
+      await previous.drop();
+    }
   });
 });

@@ -11,8 +11,9 @@ import {
   type WebexTokens,
 } from '@scheduler/webex';
 import type pg from 'pg';
-import { ensurePrivateSchema } from '@scheduler/runtime';
+import { migrate } from '@scheduler/postgres-migrations';
 import { WebexAccountNotConnectedError, WebexTokensTamperedError } from './errors.js';
+import { webexAccountMigrations, webexAccountTables } from './migrations.js';
 import type { UserStream } from './user-stream.js';
 import type { WebexSiteFacts } from './webex-connection.js';
 
@@ -108,10 +109,10 @@ export class WebexTokenStore {
   constructor(private readonly options: WebexTokenStoreOptions) {
     if (options.schema !== undefined && !IDENTIFIER.test(options.schema))
       throw new Error(`"${options.schema}" is not a plain lower-case SQL identifier`);
-    const prefix = options.schema ? `"${options.schema}".` : '';
     this.pool = options.pool;
-    this.accounts = `${prefix}webex_accounts`;
-    this.directorySites = `${prefix}webex_directory_sites`;
+    const tables = webexAccountTables(options.schema);
+    this.accounts = tables.accounts;
+    this.directorySites = tables.directorySites;
     this.oauth = new WebexOAuth(options.oauth);
     this.now = options.now ?? Date.now;
     this.refreshMarginMs = options.refreshMarginMs ?? 300_000;
@@ -119,28 +120,11 @@ export class WebexTokenStore {
 
   /** Idempotent, and safe when several replicas start at once on a fresh database. */
   async ensureSchema(): Promise<void> {
-    await ensurePrivateSchema(this.pool, 'webex-bridge.accounts', [
-      `CREATE TABLE IF NOT EXISTS ${this.accounts} (
-        user_id text PRIMARY KEY,
-        tenant_id text NOT NULL,
-        webex_person_id text NOT NULL,
-        sealed_tokens jsonb NOT NULL,
-        access_expires_at timestamptz NOT NULL,
-        refresh_expires_at timestamptz NOT NULL,
-        status text NOT NULL CHECK (status IN ('connected', 'reauthorization-required')),
-        disconnect_recorded boolean NOT NULL DEFAULT false,
-        site_url text,
-        site_source text CHECK (site_source IN ('directory', 'webex-account')),
-        meeting_template_id text,
-        cached_at timestamptz,
-        updated_at timestamptz NOT NULL DEFAULT now()
-      )`,
-      `CREATE TABLE IF NOT EXISTS ${this.directorySites} (
-        user_id text PRIMARY KEY,
-        site_url text NOT NULL,
-        recorded_at timestamptz NOT NULL DEFAULT now()
-      )`,
-    ]);
+    await migrate(this.pool, {
+      component: 'webex-bridge.accounts',
+      schema: this.options.schema,
+      migrations: webexAccountMigrations(this.options.schema),
+    });
   }
 
   /** Stores (or replaces, on reconnect) the account with fresh tokens; the account is connected again. */

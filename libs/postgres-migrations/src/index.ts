@@ -1,0 +1,10 @@
+export { migrate, migrationChecksum } from './migrate.js';
+export type { Migration, MigrateOptions, MigrationReport } from './migrate.js';
+export {
+  SchemaMigrationError,
+  MigrationSequenceError,
+  MigrationChecksumMismatchError,
+  DatabaseNewerThanCodeError,
+  MigrationFailedError,
+  MigrationSchemaNotFoundError,
+} from './errors.js';
