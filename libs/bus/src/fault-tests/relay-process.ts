@@ -6,6 +6,7 @@ import { connect } from '@nats-io/transport-node';
 import { PostgresEventStore, positionToString } from '@scheduler/event-store';
 import { BusMetrics } from '../metrics.js';
 import { busNames } from '../naming.js';
+import { JetStreamCheckpointStore } from '../relay/checkpoint-store.js';
 import { EventRelay } from '../relay/event-relay.js';
 
 const required = (name: string) => {
@@ -22,18 +23,32 @@ const connection = await connect({
 });
 const store = await PostgresEventStore.connect({ connectionString: required('DATABASE_URL') });
 const metrics = new BusMetrics();
+const valueOf = async (name: string) =>
+  (await metrics.registry.getSingleMetric(name)!.get()).values[0]?.value ?? 0;
+const names = busNames(required('BUS_PREFIX'));
+// How many were published when the checkpoint was last saved: the self-kill waits until more
+// were, so the restart always has something to re-publish, however the saves fall under load.
+let publishedAtLastSave = 0;
+const jetStreamCheckpoints = await JetStreamCheckpointStore.create(connection, names);
+const checkpoints = {
+  load: (name: string) => jetStreamCheckpoints.load(name),
+  async save(name: string, position: Parameters<typeof jetStreamCheckpoints.save>[1]) {
+    const published = await valueOf('scheduler_bus_relay_published_total');
+    await jetStreamCheckpoints.save(name, position);
+    publishedAtLastSave = Math.max(publishedAtLastSave, published);
+  },
+};
 const relay = await EventRelay.start({
+  checkpoints,
   store,
   connection,
   relayName,
-  names: busNames(required('BUS_PREFIX')),
+  names,
   maxInFlight: Number(process.env.RELAY_MAX_IN_FLIGHT ?? 256),
   checkpointIntervalMs: Number(process.env.RELAY_CHECKPOINT_INTERVAL_MS ?? 250),
   metrics,
 });
 
-const valueOf = async (name: string) =>
-  (await metrics.registry.getSingleMetric(name)!.get()).values[0]?.value ?? 0;
 const report = async () => {
   const status = {
     published: await valueOf('scheduler_bus_relay_published_total'),
@@ -49,7 +64,8 @@ const timer = setInterval(() => void report(), 100);
 const sigkillAfter = Number(process.env.RELAY_SIGKILL_AFTER_PUBLISHED ?? 0);
 if (sigkillAfter > 0) {
   setInterval(async () => {
-    if ((await valueOf('scheduler_bus_relay_published_total')) < sigkillAfter) return;
+    const published = await valueOf('scheduler_bus_relay_published_total');
+    if (published < sigkillAfter || published <= publishedAtLastSave) return;
     await report();
     process.kill(process.pid, 'SIGKILL');
   }, 2);
