@@ -28,6 +28,9 @@ const {
   projectNatsServer,
   projectToolsBin,
   supportsSyncInterval,
+  // The source file, not the package: the preflight runs before anything is built, and Node 24
+  // runs TypeScript sources itself.
+  // eslint-disable-next-line @nx/enforce-module-boundaries
 } = await import('../../libs/local-infra/src/nats-server-binary.ts');
 
 const isDebian = () => existsSync('/etc/debian_version') || /debian/i.test(safeRead('/etc/os-release'));
