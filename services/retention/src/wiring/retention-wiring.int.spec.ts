@@ -299,11 +299,15 @@ describe('retention wired over NATS', () => {
       invitees: REDACTED_FORGOTTEN,
       end: end.toISOString(),
     });
-    expect(await timerRow(meetingId)).toMatchObject({
-      state: 'purged',
-      due_at: null,
-      correlation_id: request.correlationId,
-    });
+    await eventually(
+      async () =>
+        expect(await timerRow(meetingId)).toMatchObject({
+          state: 'purged',
+          due_at: null,
+          correlation_id: request.correlationId,
+        }),
+      10_000,
+    );
     expect(await counter('scheduler_retention_meetings_purged_total', { outcome: 'appended' })).toBe(
       purgesBefore + 1,
     );
@@ -317,7 +321,7 @@ describe('retention wired over NATS', () => {
     // Redelivery, as the transport would hand it over (the title is redacted by now).
     const [redelivered] = await decodedEvents(meetingId);
     await handlers.meetingRequested(redelivered!.event as EventOf<typeof MeetingRequested>);
-    expect((await timerRow(meetingId))?.state).toBe('purged');
+    await eventually(async () => expect((await timerRow(meetingId))?.state).toBe('purged'), 10_000);
 
     const alreadyRecordedBefore = await counter('scheduler_retention_meetings_purged_total', {
       outcome: 'already-recorded',
@@ -399,7 +403,7 @@ describe('retention wired over NATS', () => {
       correlationId: request.correlationId,
     });
     expect((requested!.event.data as { title: unknown }).title).toEqual(REDACTED_FORGOTTEN);
-    expect((await timerRow(meetingId))?.state).toBe('purged');
+    await eventually(async () => expect((await timerRow(meetingId))?.state).toBe('purged'), 10_000);
   }, 30_000);
 
   it("a tenant's own policy keeps the data that long after the end", async () => {
@@ -409,10 +413,14 @@ describe('retention wired over NATS', () => {
     await eventually(async () => {
       expect(await streamTypes(meetingId)).toEqual(['MeetingRequested', 'MeetingEnded']);
     }, 20_000);
-    expect(await timerRow(meetingId)).toMatchObject({
-      state: 'ended',
-      purge_at: new Date(end.getTime() + slowTenantSeconds * 1000),
-    });
+    await eventually(
+      async () =>
+        expect(await timerRow(meetingId)).toMatchObject({
+          state: 'ended',
+          purge_at: new Date(end.getTime() + slowTenantSeconds * 1000),
+        }),
+      10_000,
+    );
     await severalPasses();
     expect(await streamTypes(meetingId)).toEqual(['MeetingRequested', 'MeetingEnded']);
     const [stillOpen] = await decodedEvents(meetingId);
