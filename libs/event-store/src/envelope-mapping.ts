@@ -1,5 +1,5 @@
 import type { EventEnvelope } from '@scheduler/contracts';
-import type { EventToAppend, JsonObject, RecordedEvent } from '@scheduler/event-store';
+import type { EventToAppend, JsonObject, RecordedEvent } from './port.js';
 
 /**
  * The one mapping between the contracts' EventEnvelope and the event store: `data` is the
