@@ -86,7 +86,9 @@ describe('event catalogue', () => {
   it('names events in the past tense and streams by a known category', () => {
     for (const contract of contracts) {
       expect(contract.type).toMatch(/(ed|Reset)$/);
-      expect(['user', 'calendarWatch', 'calendarEvent', 'meeting']).toContain(contract.category);
+      expect(['googleAccount', 'webexAccount', 'calendarWatch', 'calendarEvent', 'meeting']).toContain(
+        contract.category,
+      );
     }
   });
 
@@ -188,7 +190,7 @@ describe.each(byType)('%s', (type, contract) => {
   });
 
   describe('envelope', () => {
-    const otherCategory = contract.category === 'meeting' ? 'user' : 'meeting';
+    const otherCategory = contract.category === 'meeting' ? 'webexAccount' : 'meeting';
     const cases: [string, (envelope: Json) => void, ContractIssue][] = [
       [
         'an id that is not a UUIDv7 (a v4)',

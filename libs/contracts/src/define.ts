@@ -21,9 +21,15 @@ export interface EventEnvelope<Type extends string = string, Data = unknown> {
   readonly data: Data;
 }
 
+/** The services of the system: each event contract names the one that produces it. */
+export const serviceNames = ['gateway', 'google-ingest', 'webex-bridge', 'retention'] as const;
+export type ServiceName = (typeof serviceNames)[number];
+
 export interface EventContract<Type extends string = string, Data extends z.ZodType = z.ZodType> {
   readonly kind: 'event';
   readonly type: Type;
+  /** The one service that appends events of this type: its stream category has one writer. */
+  readonly producer: ServiceName;
   /** The stream category its events are appended to: streams are named `<category>-<id>`. */
   readonly category: string;
   readonly schemaVersion: number;
@@ -46,12 +52,14 @@ export const streamIdPattern = (category: string) => new RegExp(`^${category}-[A
 
 export function defineEvent<const Type extends string, Data extends z.ZodType>(definition: {
   type: Type;
+  producer: ServiceName;
   category: string;
   schemaVersion: number;
   data: Data;
 }): EventContract<Type, Data> {
-  const { type, category, schemaVersion, data } = definition;
+  const { type, producer, category, schemaVersion, data } = definition;
   if (!/^[A-Z][A-Za-z0-9]+$/.test(type)) throw new Error(`event type "${type}" must be PascalCase`);
+  if (!serviceNames.includes(producer)) throw new Error(`${type}: producer "${producer}" is not a service`);
   if (!STREAM_CATEGORY.test(category)) throw new Error(`stream category "${category}" must be camelCase`);
   if (!Number.isInteger(schemaVersion) || schemaVersion < 1)
     throw new Error(`${type}: schemaVersion must be a positive integer`);
@@ -77,6 +85,7 @@ export function defineEvent<const Type extends string, Data extends z.ZodType>(d
   return {
     kind: 'event',
     type,
+    producer,
     category,
     schemaVersion,
     subject: `evt.${category}.${type}`,

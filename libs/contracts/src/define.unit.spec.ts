@@ -106,6 +106,7 @@ describe('createEvent', () => {
   it('returns the parsed output of the data schema', () => {
     const Defaulted = defineEvent({
       type: 'ThingCounted',
+      producer: 'webex-bridge',
       category: 'thing',
       schemaVersion: 1,
       data: z.strictObject({ count: z.number().default(0) }),
@@ -170,7 +171,7 @@ describe('defineEvent', () => {
       'positive integer',
     ],
   ])('refuses %s', (_name, definition, message) => {
-    expect(() => defineEvent({ ...definition, data })).toThrow(message);
+    expect(() => defineEvent({ producer: 'webex-bridge', ...definition, data })).toThrow(message);
   });
 
   it('recognises its own events with is()', () => {

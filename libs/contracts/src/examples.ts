@@ -41,6 +41,7 @@ export const exampleEventData: ExampleEventData = {
       scopes: ['openid', 'email', 'https://www.googleapis.com/auth/calendar.events'],
     },
   ],
+  DirectoryWebexSiteChanged: [{ userId: exampleUserId, siteUrl: 'example.webex.com' }],
   WebexAccountConnected: [
     {
       userId: exampleUserId,
@@ -198,7 +199,8 @@ export const exampleEventData: ExampleEventData = {
 
 /** How each stream category names its streams (design §3: `<category>-<id>`). */
 const exampleStreamIds: Readonly<Record<string, (data: Record<string, string>) => string>> = {
-  user: (data) => `user-${data.userId}`,
+  googleAccount: (data) => `googleAccount-${data.userId}`,
+  webexAccount: (data) => `webexAccount-${data.userId}`,
   calendarWatch: (data) => `calendarWatch-${data.userId}`,
   calendarEvent: (data) => `calendarEvent-${data.userId}.${data.eventId}`,
   meeting: (data) => `meeting-${data.meetingId}`,

@@ -1,5 +1,13 @@
-export { defineEvent, defineCommand, createEvent, streamIdPattern } from './define.js';
-export type { EventContract, CommandContract, EventEnvelope, EventOf, DataOf, EventCause } from './define.js';
+export { defineEvent, defineCommand, createEvent, streamIdPattern, serviceNames } from './define.js';
+export type {
+  EventContract,
+  CommandContract,
+  EventEnvelope,
+  EventOf,
+  DataOf,
+  EventCause,
+  ServiceName,
+} from './define.js';
 export { personal, personalDataPaths } from './personal-data.js';
 export {
   ContractViolationError,

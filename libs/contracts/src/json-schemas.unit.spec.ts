@@ -9,6 +9,7 @@ import {
   contractJsonSchemas,
   eventCatalogue,
   exampleEvent,
+  exampleEventData,
   exampleEvents,
   MeetingRequested,
 } from './index.js';
@@ -114,6 +115,7 @@ describe('contract JSON Schemas', () => {
         },
         response: { userId: '108234567890123456789', connected: true },
       };
+      const trace = { correlationId: 'request-1', causationId: null, traceparent: null };
       const examples: Record<
         (typeof commandCatalogue)[number]['name'],
         { request: unknown; response: unknown }
@@ -128,6 +130,22 @@ describe('contract JSON Schemas', () => {
             eventId: 'abc123def456',
           },
           response: { outcome: 'not-found', reason: 'cancelled' },
+        },
+        RequestMeeting: {
+          request: { tenantId: 'example.com', trace, data: exampleEventData.MeetingRequested[0] },
+          response: { outcome: 'requested', position: '42/7' },
+        },
+        RecordConferenceAttached: {
+          request: { tenantId: 'example.com', trace, data: exampleEventData.ConferenceAttached[0] },
+          response: { outcome: 'recorded' },
+        },
+        EndMeeting: {
+          request: { tenantId: 'example.com', trace, data: exampleEventData.MeetingEnded[0] },
+          response: { outcome: 'already-recorded' },
+        },
+        RecordMeetingDataPurged: {
+          request: { tenantId: 'example.com', trace, data: exampleEventData.MeetingDataPurged[0] },
+          response: { outcome: 'meeting-gone' },
         },
       };
       for (const contract of commandCatalogue) {

@@ -156,6 +156,7 @@ describe('personalDataPaths', () => {
     expect(() =>
       defineEvent({
         type: 'NotesTaken',
+        producer: 'webex-bridge',
         category: 'meeting',
         schemaVersion: 1,
         data: z.object({ notes: z.record(z.string(), personal(z.string())) }),

@@ -21,6 +21,7 @@ import {
 //   v1 { id, label }              v2 { roomId, label }              v3 { roomId, name, capacity }
 const RoomRenamed = defineEvent({
   type: 'RoomRenamed',
+  producer: 'webex-bridge',
   category: 'room',
   schemaVersion: 3,
   data: z.strictObject({ roomId: z.string().min(1), name: z.string().min(1), capacity: z.number().int() }),

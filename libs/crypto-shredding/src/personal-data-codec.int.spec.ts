@@ -48,7 +48,8 @@ const newUserId = () => `1${randomBytes(8).readBigUInt64BE().toString().padStart
 /** Valid events of every catalogue type that carries personal data, for one user and one meeting. */
 function examples(userId: string, meetingId: string) {
   const meetingStream = `meeting-${meetingId}`;
-  const userStream = `user-${userId}`;
+  const googleAccountStream = `googleAccount-${userId}`;
+  const webexAccountStream = `webexAccount-${userId}`;
   const calendarStream = `calendarEvent-${userId}.evt${meetingId.slice(0, 8)}`;
   const calendarData = {
     change: 'updated' as const,
@@ -67,7 +68,7 @@ function examples(userId: string, meetingId: string) {
   };
   return {
     GoogleAccountConnected: createEvent(GoogleAccountConnected, {
-      streamId: userStream,
+      streamId: googleAccountStream,
       tenantId,
       data: {
         userId,
@@ -80,7 +81,7 @@ function examples(userId: string, meetingId: string) {
       },
     }),
     WebexAccountConnected: createEvent(WebexAccountConnected, {
-      streamId: userStream,
+      streamId: webexAccountStream,
       tenantId,
       data: { userId, webexPersonId: 'Y2lzY29', email: 'ada@example.com', scopes: ['spark:people_read'] },
     }),
@@ -462,12 +463,14 @@ describe('PersonalDataCodec with the PostgreSQL key store', () => {
     });
     const GuestsListedV1 = defineEvent({
       type: 'GuestsListed',
+      producer: 'webex-bridge',
       category: 'meeting',
       schemaVersion: 1,
       data: dataV1,
     });
     const GuestsListedV2 = defineEvent({
       type: 'GuestsListed',
+      producer: 'webex-bridge',
       category: 'meeting',
       schemaVersion: 2,
       data: dataV1.extend({ source: z.enum(['calendar', 'gmail']) }),

@@ -47,7 +47,7 @@ const dataField = (event: EventEnvelope, field: string): string => {
  * per meeting, profile data under a key per user).
  *
  * - meeting-<meetingId>: the meeting.
- * - user-<userId>: the user.
+ * - googleAccount-<userId>, webexAccount-<userId>: the user.
  * - calendarEvent-<userId>.<eventId>: an event that carries our conference is meeting data,
  *   so it is shredded with the meeting; one without it is the user's.
  * - calendarWatch-<userId>: the user (its events carry no personal data today).
@@ -57,7 +57,8 @@ const dataField = (event: EventEnvelope, field: string): string => {
  */
 export const subjectResolvers: Readonly<Record<string, SubjectResolver>> = {
   meeting: (event) => meetingSubject(streamIdentity(event, 'meeting')),
-  user: (event) => userSubject(streamIdentity(event, 'user')),
+  googleAccount: (event) => userSubject(streamIdentity(event, 'googleAccount')),
+  webexAccount: (event) => userSubject(streamIdentity(event, 'webexAccount')),
   calendarEvent: (event) => {
     const conference = (event.data as { conference?: { meetingId?: unknown } } | null)?.conference;
     if (conference && typeof conference.meetingId === 'string') return meetingSubject(conference.meetingId);

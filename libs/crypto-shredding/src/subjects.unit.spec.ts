@@ -52,7 +52,7 @@ describe('subjectOf', () => {
     });
     expect(subjectOf(requested)).toBe(`meeting:${meetingId}`);
     const connected = createEvent(GoogleAccountConnected, {
-      streamId: `user-${userId}`,
+      streamId: `googleAccount-${userId}`,
       tenantId: 'example.com',
       data: {
         userId,

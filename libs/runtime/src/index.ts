@@ -12,6 +12,7 @@ export {
   EVENT_STORE,
   BUS_CLIENT,
   DATA_KEY_STORE,
+  SEALED_ENVELOPES,
   RelayLifecycle,
 } from './event-platform/event-platform.module.js';
 export { platformEnvironment, checkKeyRing, keyEncryptionKeysOf } from './event-platform/personal-data.js';
@@ -20,3 +21,4 @@ export type { EventPlatformOptions } from './event-platform/event-platform.modul
 export { PeriodicTask } from './scheduling/periodic-task.js';
 export { sealedEventOpener } from './event-platform/sealed-event-opener.js';
 export type { SealedEventOpenerOptions } from './event-platform/sealed-event-opener.js';
+export { sealedEnvelopeCodec } from './event-platform/sealed-envelope-codec.js';

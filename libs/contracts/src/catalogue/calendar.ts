@@ -23,6 +23,7 @@ const Channel = {
 /** Streams: `calendarWatch-<userId>` (one watched calendar per user: the primary one, for now). */
 export const CalendarWatchStarted = defineEvent({
   type: 'CalendarWatchStarted',
+  producer: 'google-ingest',
   category: 'calendarWatch',
   schemaVersion: 1,
   data: z.strictObject(Channel),
@@ -30,6 +31,7 @@ export const CalendarWatchStarted = defineEvent({
 
 export const CalendarWatchRenewed = defineEvent({
   type: 'CalendarWatchRenewed',
+  producer: 'google-ingest',
   category: 'calendarWatch',
   schemaVersion: 1,
   data: z.strictObject({ ...Channel, previousChannelId: z.string().min(1).max(64) }),
@@ -37,6 +39,7 @@ export const CalendarWatchRenewed = defineEvent({
 
 export const CalendarWatchStopped = defineEvent({
   type: 'CalendarWatchStopped',
+  producer: 'google-ingest',
   category: 'calendarWatch',
   schemaVersion: 1,
   data: z.strictObject({
@@ -49,6 +52,7 @@ export const CalendarWatchStopped = defineEvent({
 
 export const CalendarSyncReset = defineEvent({
   type: 'CalendarSyncReset',
+  producer: 'google-ingest',
   category: 'calendarWatch',
   schemaVersion: 1,
   data: z.strictObject({
@@ -76,6 +80,7 @@ const EventIdentity = {
  */
 export const CalendarEventChanged = defineEvent({
   type: 'CalendarEventChanged',
+  producer: 'google-ingest',
   category: 'calendarEvent',
   schemaVersion: 1,
   data: z.discriminatedUnion('change', [

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineCommand } from '../define.js';
 import { personal } from '../personal-data.js';
+import { ConferenceAttached, MeetingDataPurged, MeetingEnded, MeetingRequested } from './meeting.js';
 import {
   CalendarEventId,
   CalendarId,
@@ -75,4 +76,68 @@ export const ReadCalendarEvent = defineCommand({
     z.strictObject({ outcome: z.literal('not-found'), reason: z.enum(['unknown', 'cancelled', 'no-times']) }),
     z.strictObject({ outcome: z.literal('account-unavailable') }),
   ]),
+});
+
+/**
+ * Where a command's events come from, so that what the meeting's writer appends keeps the
+ * caller's correlation id and trace, and names the event or request that caused it.
+ */
+const CommandTrace = z.strictObject({
+  correlationId: z.string().min(1).max(128),
+  causationId: z.string().min(1).max(128).nullable(),
+  traceparent: z.string().min(1).max(128).nullable(),
+});
+
+const MeetingCommand = <Data extends z.ZodType>(data: Data) =>
+  z.strictObject({ tenantId: TenantId, trace: CommandTrace, data });
+
+/** The event store position of the last event appended, "commit/prepare". */
+const Position = z.string().regex(/^\d+\/\d+$/);
+
+// The meeting stream has one writer, webex-bridge; the other services ask it to record facts.
+
+/**
+ * The gateway records a user's intent. `already-requested`: the meeting's stream exists
+ * already (another request with the same meeting id went first).
+ */
+export const RequestMeeting = defineCommand({
+  name: 'RequestMeeting',
+  service: 'webex-bridge',
+  action: 'request-meeting',
+  schemaVersion: 1,
+  request: MeetingCommand(MeetingRequested.data),
+  response: z.discriminatedUnion('outcome', [
+    z.strictObject({ outcome: z.literal('requested'), position: Position }),
+    z.strictObject({ outcome: z.literal('already-requested') }),
+  ]),
+});
+
+/** google-ingest wrote our conference into the calendar event. */
+export const RecordConferenceAttached = defineCommand({
+  name: 'RecordConferenceAttached',
+  service: 'webex-bridge',
+  action: 'record-conference-attached',
+  schemaVersion: 1,
+  request: MeetingCommand(ConferenceAttached.data),
+  response: z.strictObject({ outcome: z.enum(['recorded', 'already-recorded', 'meeting-gone']) }),
+});
+
+/** retention: the meeting's end time has come. */
+export const EndMeeting = defineCommand({
+  name: 'EndMeeting',
+  service: 'webex-bridge',
+  action: 'end-meeting',
+  schemaVersion: 1,
+  request: MeetingCommand(MeetingEnded.data),
+  response: z.strictObject({ outcome: z.enum(['recorded', 'already-recorded', 'meeting-gone']) }),
+});
+
+/** retention destroyed the meeting's key: its personal data is gone. */
+export const RecordMeetingDataPurged = defineCommand({
+  name: 'RecordMeetingDataPurged',
+  service: 'webex-bridge',
+  action: 'record-meeting-data-purged',
+  schemaVersion: 1,
+  request: MeetingCommand(MeetingDataPurged.data),
+  response: z.strictObject({ outcome: z.enum(['recorded', 'already-recorded', 'meeting-gone']) }),
 });

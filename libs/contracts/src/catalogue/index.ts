@@ -1,4 +1,4 @@
-import type { EventContract } from '../define.js';
+import type { EventContract, ServiceName } from '../define.js';
 import {
   CalendarEventChanged,
   CalendarSyncReset,
@@ -20,12 +20,17 @@ import {
   AccountDisconnected,
   GoogleAccountConnected,
   WebexAccountConnected,
+  DirectoryWebexSiteChanged,
   WebexSiteResolved,
 } from './user.js';
 import {
+  EndMeeting,
   ExchangeGoogleAuthorizationCode,
   ExchangeWebexAuthorizationCode,
   ReadCalendarEvent,
+  RecordConferenceAttached,
+  RecordMeetingDataPurged,
+  RequestMeeting,
 } from './commands.js';
 
 export * from './user.js';
@@ -36,6 +41,7 @@ export * from './commands.js';
 /** Every event contract, current version. */
 export const eventCatalogue = [
   GoogleAccountConnected,
+  DirectoryWebexSiteChanged,
   WebexAccountConnected,
   WebexSiteResolved,
   AccountDisconnected,
@@ -58,7 +64,15 @@ export const commandCatalogue = [
   ExchangeGoogleAuthorizationCode,
   ExchangeWebexAuthorizationCode,
   ReadCalendarEvent,
+  RequestMeeting,
+  RecordConferenceAttached,
+  EndMeeting,
+  RecordMeetingDataPurged,
 ] as const;
+
+/** The event contracts a service appends: what its relay publishes. */
+export const eventsProducedBy = (service: ServiceName): readonly EventContract[] =>
+  eventCatalogue.filter((contract) => contract.producer === service);
 
 export type CatalogueEvent = ReturnType<(typeof eventCatalogue)[number]['parse']>;
 

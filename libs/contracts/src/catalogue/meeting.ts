@@ -23,6 +23,7 @@ const END_AFTER_START = { message: 'must be after start', path: ['end'] };
 /** Streams: `meeting-<meetingId>`; the meeting key encrypts every personal field below. */
 export const MeetingRequested = defineEvent({
   type: 'MeetingRequested',
+  producer: 'webex-bridge',
   category: 'meeting',
   schemaVersion: 1,
   data: z
@@ -51,6 +52,7 @@ const CallInNumber = z.strictObject({
 
 export const MeetingScheduled = defineEvent({
   type: 'MeetingScheduled',
+  producer: 'webex-bridge',
   category: 'meeting',
   schemaVersion: 1,
   data: z.strictObject({
@@ -72,6 +74,7 @@ export const MeetingScheduled = defineEvent({
 
 export const ConferenceAttached = defineEvent({
   type: 'ConferenceAttached',
+  producer: 'webex-bridge',
   category: 'meeting',
   schemaVersion: 1,
   data: z.strictObject({
@@ -84,6 +87,7 @@ export const ConferenceAttached = defineEvent({
 
 export const MeetingUpdated = defineEvent({
   type: 'MeetingUpdated',
+  producer: 'webex-bridge',
   category: 'meeting',
   schemaVersion: 1,
   data: z
@@ -102,6 +106,7 @@ export const MeetingUpdated = defineEvent({
 
 export const MeetingCancelled = defineEvent({
   type: 'MeetingCancelled',
+  producer: 'webex-bridge',
   category: 'meeting',
   schemaVersion: 1,
   data: z.strictObject({
@@ -113,6 +118,7 @@ export const MeetingCancelled = defineEvent({
 
 export const MeetingSchedulingFailed = defineEvent({
   type: 'MeetingSchedulingFailed',
+  producer: 'webex-bridge',
   category: 'meeting',
   schemaVersion: 1,
   data: z.strictObject({
@@ -133,6 +139,7 @@ export const MeetingSchedulingFailed = defineEvent({
 
 export const MeetingEnded = defineEvent({
   type: 'MeetingEnded',
+  producer: 'webex-bridge',
   category: 'meeting',
   schemaVersion: 1,
   data: z.strictObject({
@@ -144,6 +151,7 @@ export const MeetingEnded = defineEvent({
 
 export const MeetingDataPurged = defineEvent({
   type: 'MeetingDataPurged',
+  producer: 'webex-bridge',
   category: 'meeting',
   schemaVersion: 1,
   data: z.strictObject({

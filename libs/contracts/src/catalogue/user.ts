@@ -5,10 +5,15 @@ import { Email, TimeZone, UserId, WebexSiteUrl } from '../primitives.js';
 
 const Provider = z.enum(['google', 'webex']);
 
-/** Streams: `user-<userId>`. Tokens never travel in events; their owners keep them encrypted. */
+/**
+ * Each account has its own stream, written by the service that holds its tokens:
+ * `googleAccount-<userId>` (google-ingest) and `webexAccount-<userId>` (webex-bridge).
+ * Tokens never travel in events; their owners keep them encrypted.
+ */
 export const GoogleAccountConnected = defineEvent({
   type: 'GoogleAccountConnected',
-  category: 'user',
+  producer: 'google-ingest',
+  category: 'googleAccount',
   schemaVersion: 1,
   data: z.strictObject({
     userId: UserId,
@@ -23,9 +28,22 @@ export const GoogleAccountConnected = defineEvent({
   }),
 });
 
+/** The Webex site an administrator set in the user's Google Directory entry differs from the last one recorded. */
+export const DirectoryWebexSiteChanged = defineEvent({
+  type: 'DirectoryWebexSiteChanged',
+  producer: 'google-ingest',
+  category: 'googleAccount',
+  schemaVersion: 1,
+  data: z.strictObject({
+    userId: UserId,
+    siteUrl: WebexSiteUrl,
+  }),
+});
+
 export const WebexAccountConnected = defineEvent({
   type: 'WebexAccountConnected',
-  category: 'user',
+  producer: 'webex-bridge',
+  category: 'webexAccount',
   schemaVersion: 1,
   data: z.strictObject({
     userId: UserId,
@@ -38,7 +56,8 @@ export const WebexAccountConnected = defineEvent({
 
 export const WebexSiteResolved = defineEvent({
   type: 'WebexSiteResolved',
-  category: 'user',
+  producer: 'webex-bridge',
+  category: 'webexAccount',
   schemaVersion: 1,
   data: z.strictObject({
     userId: UserId,
@@ -51,7 +70,8 @@ export const WebexSiteResolved = defineEvent({
 
 export const AccountDisconnected = defineEvent({
   type: 'AccountDisconnected',
-  category: 'user',
+  producer: 'webex-bridge',
+  category: 'webexAccount',
   schemaVersion: 1,
   data: z.strictObject({
     userId: UserId,

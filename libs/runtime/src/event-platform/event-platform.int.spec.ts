@@ -60,7 +60,7 @@ class ProbeModule {
       module: ProbeModule,
       imports: [
         RuntimeModule.forRoot({ service, config }),
-        EventPlatformModule.forRoot({ service, produces: [MeetingRequested] }),
+        EventPlatformModule.forRoot({ service: 'webex-bridge', relayName: service }),
       ],
       controllers: [ProbeHandlers],
     };

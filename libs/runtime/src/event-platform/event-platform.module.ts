@@ -12,7 +12,7 @@ import {
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { BusMetrics, EventRelay, JetStreamClient, busNames, ensureBusStreams } from '@scheduler/bus';
-import type { EventContract } from '@scheduler/contracts';
+import { eventsProducedBy, type EventEnvelope, type ServiceName } from '@scheduler/contracts';
 import type { ServiceEnvironment } from '@scheduler/config';
 import {
   PersonalDataCodec,
@@ -21,7 +21,8 @@ import {
   openDataKeyStore,
   type DataKeyStore,
 } from '@scheduler/crypto-shredding';
-import { createEventStore, type EventStore } from '@scheduler/event-store';
+import { createEventStore, type EventStore, type StreamCodec } from '@scheduler/event-store';
+import { sealedEnvelopeCodec } from './sealed-envelope-codec.js';
 import { ReadinessRegistry } from '../health/readiness-registry.js';
 import { MetricsRegistry } from '../metrics/metrics.js';
 import { NATS_CONNECTION, SERVICE_CONFIG } from '../tokens.js';
@@ -31,13 +32,16 @@ import { keyEncryptionKeysOf, type PlatformEnvironment } from './personal-data.j
 export const EVENT_STORE = Symbol('EVENT_STORE');
 /** Commands (request/reply) to other services, validated by their contracts. */
 export const BUS_CLIENT = Symbol('BUS_CLIENT');
+/** How this service's own streams are stored (StreamCodec<EventEnvelope>): sealed, and opened on reading. */
+export const SEALED_ENVELOPES = Symbol('SEALED_ENVELOPES');
 /** The deployment's shared data-key store (crypto-shredding): forgetting a subject's key is the purge. */
 export const DATA_KEY_STORE = Symbol('DATA_KEY_STORE');
 
 export interface EventPlatformOptions {
-  readonly service: string;
-  /** The events this service appends: its relay publishes exactly these, so each event reaches JetStream once. */
-  readonly produces: readonly EventContract[];
+  /** Its relay publishes the events whose contracts name it as producer, so each reaches JetStream once. */
+  readonly service: ServiceName;
+  /** Names the relay's checkpoint; defaults to the service (tests run several relays of one service). */
+  readonly relayName?: string;
 }
 
 const EVENT_PLATFORM_OPTIONS = Symbol('EVENT_PLATFORM_OPTIONS');
@@ -64,14 +68,15 @@ export class RelayLifecycle implements OnApplicationBootstrap, BeforeApplication
   async onApplicationBootstrap(): Promise<void> {
     const names = busNames(this.config.BUS_PREFIX);
     await ensureBusStreams(await jetstreamManager(this.nats), names);
-    if (this.options.produces.length === 0) return;
+    const produces = eventsProducedBy(this.options.service);
+    if (produces.length === 0) return;
     this.relayStore = await createEventStore(this.config.EVENT_STORE_URL);
     this.relay = await EventRelay.start({
       store: this.relayStore,
       connection: this.nats,
-      relayName: this.options.service,
+      relayName: this.options.relayName ?? this.options.service,
       names,
-      filter: { types: this.options.produces.map((contract) => contract.type) },
+      filter: { types: produces.map((contract) => contract.type) },
       metrics: this.metrics,
       onError: (error) =>
         this.logger.warn(`relay: ${error instanceof Error ? error.message : String(error)}`),
@@ -182,6 +187,11 @@ export class EventPlatformModule {
             }),
         },
         {
+          provide: SEALED_ENVELOPES,
+          inject: [PersonalDataCodec],
+          useFactory: (codec: PersonalDataCodec): StreamCodec<EventEnvelope> => sealedEnvelopeCodec(codec),
+        },
+        {
           provide: BusMetrics,
           inject: [MetricsRegistry],
           useFactory: (metrics: MetricsRegistry) => new BusMetrics(metrics.registry),
@@ -189,7 +199,15 @@ export class EventPlatformModule {
         RelayLifecycle,
         EventPlatformConnections,
       ],
-      exports: [EVENT_STORE, BUS_CLIENT, BusMetrics, DATA_KEY_STORE, SecretBox, PersonalDataCodec],
+      exports: [
+        EVENT_STORE,
+        BUS_CLIENT,
+        BusMetrics,
+        DATA_KEY_STORE,
+        SecretBox,
+        PersonalDataCodec,
+        SEALED_ENVELOPES,
+      ],
     };
   }
 }

@@ -1,3 +1,4 @@
+import { envelopeToEventToAppend } from '@scheduler/event-store';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { z } from 'zod';
@@ -13,7 +14,6 @@ import {
   type EventContract,
   type EventEnvelope,
 } from '@scheduler/contracts';
-import { envelopeToEventToAppend } from '@scheduler/event-store';
 import {
   KeyEncryptionKeyRing,
   PersonalDataCodec,
@@ -147,9 +147,16 @@ describe('sealedEventOpener', () => {
 
   it('decodes (upcasts) events of an older schema version, and reports one it cannot read', async () => {
     const dataV1 = z.strictObject({ meetingId: z.string(), note: personal(z.string()) });
-    const NoteV1 = defineEvent({ type: 'NoteTaken', category: 'meeting', schemaVersion: 1, data: dataV1 });
+    const NoteV1 = defineEvent({
+      type: 'NoteTaken',
+      producer: 'webex-bridge',
+      category: 'meeting',
+      schemaVersion: 1,
+      data: dataV1,
+    });
     const NoteV2 = defineEvent({
       type: 'NoteTaken',
+      producer: 'webex-bridge',
       category: 'meeting',
       schemaVersion: 2,
       data: dataV1.extend({ language: z.enum(['en', 'de']) }),
