@@ -7,7 +7,7 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import type { EventEnvelope } from '@scheduler/contracts';
-import { PersonalDataCodec, SecretBox } from '@scheduler/crypto-shredding';
+import { SecretBox } from '@scheduler/crypto-shredding';
 import type { EventStore, StreamCodec } from '@scheduler/event-store';
 import {
   EVENT_STORE,
@@ -18,7 +18,7 @@ import {
 } from '@scheduler/runtime';
 import { createWebexCircuitBreaker, type WebexOAuthOptions } from '@scheduler/webex';
 import pg from 'pg';
-import { ConnectWebexAccount, UserStream, WebexTokenStore } from './accounts/index.js';
+import { ConnectWebexAccount, WebexAccountStream, WebexTokenStore } from './accounts/index.js';
 import type { WebexBridgeConfig } from './config.js';
 import { MeetingCommands, MeetingLifecycle, MeetingStreams } from './meeting-lifecycle/index.js';
 import { WebexBridgeHandlers } from './wiring/webex-bridge-handlers.js';
@@ -97,23 +97,24 @@ export class WebexBridgeModule {
           } satisfies WebexOAuthOptions,
         },
         {
-          provide: UserStream,
-          inject: [EVENT_STORE, PersonalDataCodec],
-          useFactory: (eventStore: EventStore, codec: PersonalDataCodec) => new UserStream(eventStore, codec),
+          provide: WebexAccountStream,
+          inject: [EVENT_STORE, SEALED_ENVELOPES],
+          useFactory: (eventStore: EventStore, envelopes: StreamCodec<EventEnvelope>) =>
+            new WebexAccountStream(eventStore, envelopes),
         },
         {
           provide: WebexTokenStore,
-          inject: [WEBEX_BRIDGE_DATABASE, SecretBox, UserStream, WEBEX_OAUTH_OPTIONS],
+          inject: [WEBEX_BRIDGE_DATABASE, SecretBox, WebexAccountStream, WEBEX_OAUTH_OPTIONS],
           useFactory: (
             pool: pg.Pool,
             secretBox: SecretBox,
-            userStream: UserStream,
+            accountStream: WebexAccountStream,
             oauth: WebexOAuthOptions,
           ) =>
             new WebexTokenStore({
               pool,
               secretBox,
-              userStream,
+              accountStream,
               oauth,
               // One breaker per process: it guards the Webex API, not a user.
               client: { baseUrl: config.WEBEX_API_BASE_URL, circuitBreaker: createWebexCircuitBreaker() },
@@ -121,11 +122,15 @@ export class WebexBridgeModule {
         },
         {
           provide: ConnectWebexAccount,
-          inject: [WebexTokenStore, UserStream, WEBEX_OAUTH_OPTIONS],
-          useFactory: (tokens: WebexTokenStore, userStream: UserStream, oauth: WebexOAuthOptions) =>
+          inject: [WebexTokenStore, WebexAccountStream, WEBEX_OAUTH_OPTIONS],
+          useFactory: (
+            tokens: WebexTokenStore,
+            accountStream: WebexAccountStream,
+            oauth: WebexOAuthOptions,
+          ) =>
             new ConnectWebexAccount({
               tokens,
-              userStream,
+              accountStream,
               oauth,
               siteCacheTtlMs: config.WEBEX_SITE_CACHE_TTL_MS,
             }),

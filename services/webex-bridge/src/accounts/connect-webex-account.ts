@@ -21,8 +21,8 @@ import {
   WebexSiteUnavailableError,
 } from './errors.js';
 import { allowedWebexSite } from './site-url.js';
-import type { UserStream } from './user-stream.js';
-import type { WebexSiteFacts } from './webex-connection.js';
+import type { WebexAccountStream } from './webex-account-stream.js';
+import type { WebexSiteFacts } from './webex-account.decider.js';
 import type { WebexTokenStore } from './webex-token-store.js';
 
 export type ExchangeWebexAuthorizationCodeRequest = z.input<typeof ExchangeWebexAuthorizationCode.request>;
@@ -43,7 +43,7 @@ export interface ResolvedSite extends WebexSiteFacts {
 
 export interface ConnectWebexAccountOptions {
   readonly tokens: WebexTokenStore;
-  readonly userStream: UserStream;
+  readonly accountStream: WebexAccountStream;
   /** The integration; `redirectUri` must be the one the gateway sent the user through. */
   readonly oauth: WebexOAuthOptions;
   /** How long a cached site and template are trusted before siteFor() reads them again. Default 24 h. */
@@ -54,10 +54,10 @@ export interface ConnectWebexAccountOptions {
 const defaultSiteCacheTtlMs = 24 * 60 * 60 * 1000;
 
 /**
- * Connects a user's Webex account (issue 5): exchanges the authorization code, reads people/me,
+ * Connects a user's Webex account: exchanges the authorization code, reads people/me,
  * resolves the site (the directory's, if an administrator set one, else the account's default),
  * reads the site's default meeting template, stores tokens and cache, and states the facts on
- * `user-<userId>`. Also keeps the cached site current: a directory site arriving later wins,
+ * `webexAccount-<userId>`. Also keeps the cached site current: a directory site arriving later wins,
  * and siteFor() re-reads a site cached longer than the TTL.
  */
 export class ConnectWebexAccount {
@@ -93,7 +93,7 @@ export class ConnectWebexAccount {
       tokens,
       site,
     });
-    await this.options.userStream.record(
+    await this.options.accountStream.record(
       userId,
       tenantId,
       [
@@ -115,7 +115,7 @@ export class ConnectWebexAccount {
   }
 
   /**
-   * A directory site learnt from google-ingest's WebexSiteResolved{source:'directory'}. Refused
+   * A directory site learnt from google-ingest's DirectoryWebexSiteChanged. Refused
    * (WebexSiteNotAllowedError, nothing stored) outside the allow-list. It overrides the account's
    * default at once when the account is connected.
    */
@@ -161,7 +161,7 @@ export class ConnectWebexAccount {
       throw error;
     }
     await this.options.tokens.cacheSite(userId, site);
-    await this.options.userStream.record(
+    await this.options.accountStream.record(
       userId,
       tenantId,
       [{ kind: 'site-resolved', site }],

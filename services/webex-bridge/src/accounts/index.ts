@@ -8,20 +8,25 @@ export type {
 } from './connect-webex-account.js';
 export { WebexTokenStore } from './webex-token-store.js';
 export type { WebexAccount, WebexAccountStatus, WebexTokenStoreOptions } from './webex-token-store.js';
-export { UserStream, userStreamId } from './user-stream.js';
-export type { RecordTrace, UserStreamOptions } from './user-stream.js';
+export { WebexAccountStream } from './webex-account-stream.js';
+export type { RecordTrace } from './webex-account-stream.js';
 export { allowedWebexSite } from './site-url.js';
-export { decideConnection, evolveConnection, initialConnectionState } from './webex-connection.js';
+export {
+  initialConnectionState,
+  webexAccountDecider,
+  webexAccountStreamId,
+} from './webex-account.decider.js';
 export type {
+  AccountOrigin,
   ConnectionEvent,
   ConnectionFact,
+  RecordConnectionFacts,
   WebexAccountFacts,
   WebexConnectionState,
   WebexSiteFacts,
-} from './webex-connection.js';
+} from './webex-account.decider.js';
 export {
   RedirectUriMismatchError,
-  UserStreamConflictError,
   WebexAccountNotConnectedError,
   WebexProfileIncompleteError,
   WebexSiteNotAllowedError,

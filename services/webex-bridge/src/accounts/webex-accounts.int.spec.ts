@@ -34,7 +34,8 @@ import {
   WebexAccountNotConnectedError,
   WebexSiteNotAllowedError,
 } from './errors.js';
-import { UserStream, userStreamId } from './user-stream.js';
+import { webexAccountStreamId } from './webex-account.decider.js';
+import { WebexAccountStream } from './webex-account-stream.js';
 import { WebexTokenStore } from './webex-token-store.js';
 
 const tenantId = 'example.com';
@@ -51,7 +52,7 @@ let oauthOptions: WebexOAuthOptions;
 let tokens: WebexTokenStore;
 let accounts: ConnectWebexAccount;
 
-function newTokenStore(userStream: UserStream) {
+function newTokenStore(accountStream: WebexAccountStream) {
   return new WebexTokenStore({
     pool,
     secretBox,
@@ -62,7 +63,7 @@ function newTokenStore(userStream: UserStream) {
       retry: { baseDelayMs: 20, maxDelayMs: 100, defaultRetryAfterMs: 250 },
       circuitBreaker: createWebexCircuitBreaker({ failureThreshold: 1_000 }),
     },
-    userStream,
+    accountStream,
     now: () => emulator.clock.nowMs(),
   });
 }
@@ -88,12 +89,14 @@ beforeAll(async () => {
     timeoutMs: 5_000,
     now: () => emulator.clock.nowMs(),
   };
-  const userStream = new UserStream(eventStore, codec, { now: () => emulator.clock.now() });
-  tokens = newTokenStore(userStream);
+  const accountStream = new WebexAccountStream(eventStore, sealedEnvelopeCodec(codec), () =>
+    emulator.clock.now(),
+  );
+  tokens = newTokenStore(accountStream);
   await tokens.ensureSchema();
   accounts = new ConnectWebexAccount({
     tokens,
-    userStream,
+    accountStream,
     oauth: oauthOptions,
     now: () => emulator.clock.nowMs(),
   });
@@ -141,7 +144,7 @@ async function connect(email: string, userId: string) {
 
 async function userEvents(userId: string) {
   try {
-    return await eventStore.readStream(userStreamId(userId));
+    return await eventStore.readStream(webexAccountStreamId(userId));
   } catch (error) {
     if (error instanceof StreamNotFoundError) return [];
     throw error;
@@ -444,7 +447,7 @@ describe('tokens over time', () => {
     emulator.requests.clear();
     // A second store with its own in-process state stands for another replica.
     const otherProcess = newTokenStore(
-      new UserStream(eventStore, codec, { now: () => emulator.clock.now() }),
+      new WebexAccountStream(eventStore, sealedEnvelopeCodec(codec), () => emulator.clock.now()),
     );
 
     const clients = await Promise.all([

@@ -13,8 +13,8 @@ import {
 import type pg from 'pg';
 import { ensurePrivateSchema } from '@scheduler/runtime';
 import { WebexAccountNotConnectedError, WebexTokensTamperedError } from './errors.js';
-import type { UserStream } from './user-stream.js';
-import type { WebexSiteFacts } from './webex-connection.js';
+import type { WebexAccountStream } from './webex-account-stream.js';
+import type { WebexSiteFacts } from './webex-account.decider.js';
 
 /** Bound into the sealed value's associated data: a Google token can never pass for this one. */
 const TOKEN_CONTEXT = 'webex-oauth-tokens';
@@ -64,8 +64,8 @@ export interface WebexTokenStoreOptions {
   readonly oauth: WebexOAuthOptions;
   /** Shared by every user's client: base URL, timeouts, retry policy and the one circuit breaker. */
   readonly client?: Omit<WebexClientOptions, 'tokens'>;
-  /** Appends AccountDisconnected when a refresh token dies. */
-  readonly userStream: UserStream;
+  /** Records AccountDisconnected when a refresh token dies. */
+  readonly accountStream: WebexAccountStream;
   /** Refresh this long before the access token expires. Default 5 minutes. */
   readonly refreshMarginMs?: number;
   readonly now?: () => number;
@@ -86,9 +86,10 @@ class SerializedRefreshOAuth extends WebexOAuth {
 }
 
 /**
- * The bridge's private store of Webex accounts (design §2: only webex-bridge holds Webex
- * credentials). Tokens are sealed with the SecretBox under the user's subject (AES-256-GCM,
- * data key wrapped by the configured KEK), so forgetting the user shreds them too.
+ * The bridge's private store of Webex accounts (only webex-bridge holds Webex credentials, so
+ * no other service can act in Webex as a user). Tokens are sealed with the SecretBox under the
+ * user's subject (AES-256-GCM, data key wrapped by the configured KEK), so forgetting the user
+ * shreds them too.
  *
  * Refreshes are serialized per user: in this process by joining the refresh already running,
  * across processes by the row lock (SELECT … FOR UPDATE) held from reading the newest refresh
@@ -312,9 +313,9 @@ export class WebexTokenStore {
     }
   }
 
-  /** AccountDisconnected{reauthorization-required}, once: the user stream's state decides. */
+  /** AccountDisconnected{reauthorization-required}, once: the Webex account stream's state decides. */
   private async recordDisconnect(userId: string, tenantId: string): Promise<void> {
-    await this.options.userStream.record(userId, tenantId, [
+    await this.options.accountStream.record(userId, tenantId, [
       { kind: 'disconnected', reason: 'reauthorization-required' },
     ]);
     await this.pool.query(

@@ -47,7 +47,7 @@ import {
 import { WebexOAuth } from '@scheduler/webex';
 import pg from 'pg';
 import type { z } from 'zod';
-import { userStreamId } from '../accounts/index.js';
+import { webexAccountStreamId } from '../accounts/index.js';
 import { WebexBridgeModule } from '../app.module.js';
 import { webexBridgeEnvironment, type WebexBridgeConfig } from '../config.js';
 import { meetingStreamId } from '../meeting-lifecycle/index.js';
@@ -313,7 +313,10 @@ describe('webex-bridge wired over NATS', () => {
   it('connects a Webex account through ExchangeWebexAuthorizationCode over request/reply', async () => {
     const { userId, answer } = await connectedUser();
     expect(answer).toEqual({ userId, connected: true });
-    expect(await readTypes(userStreamId(userId))).toEqual(['WebexAccountConnected', 'WebexSiteResolved']);
+    expect(await readTypes(webexAccountStreamId(userId))).toEqual([
+      'WebexAccountConnected',
+      'WebexSiteResolved',
+    ]);
   });
 
   it('creates, updates and deletes the Webex meeting from events appended to the store', async () => {
@@ -411,7 +414,10 @@ describe('webex-bridge wired over NATS', () => {
       { siteUrl: 'acme.webex.com', default: true },
       { siteUrl: 'hq.webex.com' },
     ]);
-    await eventually(async () => expect(await readTypes(userStreamId(userId))).toHaveLength(2), 10_000);
+    await eventually(
+      async () => expect(await readTypes(webexAccountStreamId(userId))).toHaveLength(2),
+      10_000,
+    );
     // google-ingest records the directory's site on the user's Google account stream.
     const fromDirectory = createEvent(DirectoryWebexSiteChanged, {
       streamId: `googleAccount-${userId}`,
@@ -436,12 +442,19 @@ describe('webex-bridge wired over NATS', () => {
         .list({ method: 'GET', pathPrefix: '/v1/meetings/templates' })
         .filter((entry) => JSON.stringify(entry.query).includes('hq.webex.com'));
     expect(templateReads()).toHaveLength(1);
-    // Whatever the bridge appended for it travels the bus back to the bridge: give it time to
-    // come round, then nothing more must have been read or appended (no loop).
-    const typesAfterResolve = await readTypes(userStreamId(userId));
+    // The site is cached before it is recorded: wait for the fact on the account stream.
+    await eventually(async () => {
+      const resolved = (await store.readStream(webexAccountStreamId(userId))).filter(
+        (record) => record.type === 'WebexSiteResolved',
+      );
+      expect(resolved.at(-1)!.data).toMatchObject({ siteUrl: 'hq.webex.com', source: 'directory' });
+    }, 10_000);
+    // Whatever the bridge appended for it travels the bus: give it time to come round, then
+    // nothing more must have been read or appended (no loop).
+    const typesAfterResolve = await readTypes(webexAccountStreamId(userId));
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     expect(templateReads()).toHaveLength(1);
-    expect(await readTypes(userStreamId(userId))).toEqual(typesAfterResolve);
+    expect(await readTypes(webexAccountStreamId(userId))).toEqual(typesAfterResolve);
   }, 60_000);
 });
 
