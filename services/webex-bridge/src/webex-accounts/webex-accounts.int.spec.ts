@@ -21,13 +21,10 @@ import {
   type WebexOAuthOptions,
 } from '@scheduler/webex';
 import pg from 'pg';
-import {
-  MeetingCommands,
-  MeetingLifecycle,
-  MeetingStreams,
-  meetingStreamId,
-  type WebexClientFor,
-} from '../meeting-lifecycle/index.js';
+import { MeetingCommands } from '../meetings/meeting-commands.js';
+import { meetingStreamId } from '../meetings/meeting.decider.js';
+import { MeetingLifecycle, type WebexClientFor } from '../meetings/meeting-lifecycle.js';
+import { MeetingStreams } from '../meetings/meeting-stream.js';
 import { ConnectWebexAccount } from './connect-webex-account.js';
 import {
   RedirectUriMismatchError,

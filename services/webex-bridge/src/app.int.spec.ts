@@ -47,10 +47,10 @@ import {
 import { WebexOAuth } from '@scheduler/webex';
 import pg from 'pg';
 import type { z } from 'zod';
-import { webexAccountStreamId } from '../accounts/index.js';
-import { WebexBridgeModule } from '../app.module.js';
-import { webexBridgeEnvironment, type WebexBridgeConfig } from '../config.js';
-import { meetingStreamId } from '../meeting-lifecycle/index.js';
+import { WebexBridgeModule } from './app.module.js';
+import { webexBridgeEnvironment, type WebexBridgeConfig } from './config.js';
+import { meetingStreamId } from './meetings/meeting.decider.js';
+import { webexAccountStreamId } from './webex-accounts/webex-account.decider.js';
 
 // The wired service in-process, over the real bus: the command over NATS request/reply, events
 // from the event store through relays and JetStream to the @OnEvent handlers.

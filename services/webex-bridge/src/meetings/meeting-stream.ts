@@ -13,7 +13,7 @@ import {
   tombstonedMeetingState,
   type MeetingState,
   type MeetingStreamEvent,
-} from './meeting.js';
+} from './meeting.decider.js';
 
 /** The stored metadata key of a MeetingStreamEvent's `sourceUpdatedAt`. */
 export const sourceUpdatedAtMetadata = 'sourceUpdatedAt';

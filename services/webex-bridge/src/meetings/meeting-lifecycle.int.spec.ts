@@ -33,7 +33,7 @@ import {
 import pg from 'pg';
 import { copyMeetingId } from './desired-state.js';
 import { UnhandledEventTypeError } from './errors.js';
-import { meetingStreamId } from './meeting.js';
+import { meetingStreamId } from './meeting.decider.js';
 import { MeetingCommands } from './meeting-commands.js';
 import { MeetingLifecycle } from './meeting-lifecycle.js';
 import { MeetingStreams, sourceUpdatedAtMetadata } from './meeting-stream.js';

@@ -21,7 +21,7 @@ import {
   type MeetingStreamEvent,
   type Step,
   type Trigger,
-} from './meeting.js';
+} from './meeting.decider.js';
 import type { MeetingStreams } from './meeting-stream.js';
 import { classifyWebexFailure } from './webex-failure.js';
 

@@ -31,7 +31,7 @@ import {
   type MeetingState,
   type MeetingStreamEvent,
   type Trigger,
-} from './meeting.js';
+} from './meeting.decider.js';
 
 const tenantId = 'example.com';
 const meetingId = '019ac0a0-1c2d-7e3f-8a4b-5c6d7e8f9a0b';

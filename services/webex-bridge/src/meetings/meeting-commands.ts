@@ -8,10 +8,10 @@ import { StreamDeletedError, positionToString } from '@scheduler/event-store';
 import type { z } from 'zod';
 import { MeetingGoneError } from './errors.js';
 import type { Clock } from './meeting-lifecycle.js';
-import { decide, type CommandOrigin, type MeetingCommand } from './meeting.js';
+import { decide, type CommandOrigin, type MeetingCommand } from './meeting.decider.js';
 import type { MeetingStreams } from './meeting-stream.js';
 
-type RequestOf<Contract extends { request: z.ZodType }> = z.output<Contract['request']>;
+export type RequestOf<Contract extends { request: z.ZodType }> = z.output<Contract['request']>;
 type ResponseOf<Contract extends { response: z.ZodType }> = z.output<Contract['response']>;
 
 /** The facts recorded for other services answer alike. */
