@@ -33,6 +33,7 @@ import {
 } from './errors.js';
 import { webexAccountStreamId } from './webex-account.decider.js';
 import { WebexAccountStream } from './webex-account-stream.js';
+import { WebexAccountsRepository } from './webex-accounts.repository.js';
 import { WebexTokenStore } from './webex-token-store.js';
 
 const tenantId = 'example.com';
@@ -46,12 +47,13 @@ let eventStore: PostgresEventStore;
 let secretBox: SecretBox;
 let codec: PersonalDataCodec;
 let oauthOptions: WebexOAuthOptions;
+let repository: WebexAccountsRepository;
 let tokens: WebexTokenStore;
 let accounts: ConnectWebexAccount;
 
 function newTokenStore(accountStream: WebexAccountStream) {
   return new WebexTokenStore({
-    pool,
+    accounts: repository,
     secretBox,
     oauth: oauthOptions,
     client: {
@@ -89,10 +91,12 @@ beforeAll(async () => {
   const accountStream = new WebexAccountStream(eventStore, sealedEnvelopeCodec(codec), () =>
     emulator.clock.now(),
   );
+  repository = new WebexAccountsRepository(pool);
+  await repository.ensureSchema();
   tokens = newTokenStore(accountStream);
-  await tokens.ensureSchema();
   accounts = new ConnectWebexAccount({
     tokens,
+    accounts: repository,
     accountStream,
     oauth: oauthOptions,
     now: () => emulator.clock.nowMs(),
@@ -208,7 +212,7 @@ describe('connecting a Webex account', () => {
     );
 
     // people/me, site and template cached.
-    const account = await tokens.account(userId);
+    const account = await repository.account(userId);
     expect(account).toMatchObject({
       tenantId,
       webexPersonId: webexUser.id,
@@ -318,7 +322,7 @@ describe('the Webex site', () => {
 
     await connect(email, userId);
 
-    expect((await tokens.account(userId))!.site).toMatchObject({
+    expect((await repository.account(userId))!.site).toMatchObject({
       siteUrl: 'hq.webex.com',
       source: 'directory',
       meetingTemplateId: defaultTemplateOf('hq.webex.com'),
@@ -338,13 +342,13 @@ describe('the Webex site', () => {
   it('a directory site arriving after the connect overrides the default; a later default lookup never does', async () => {
     const { email, userId } = seedWebexUser(sites);
     await connect(email, userId);
-    expect((await tokens.account(userId))!.site).toMatchObject({
+    expect((await repository.account(userId))!.site).toMatchObject({
       siteUrl: 'acme.webex.com',
       source: 'webex-account',
     });
 
     await expect(accounts.recordDirectorySite(userId, 'hq.webex.com')).resolves.toBe('resolved');
-    expect((await tokens.account(userId))!.site).toMatchObject({
+    expect((await repository.account(userId))!.site).toMatchObject({
       siteUrl: 'hq.webex.com',
       source: 'directory',
       meetingTemplateId: defaultTemplateOf('hq.webex.com'),
@@ -392,8 +396,8 @@ describe('the Webex site', () => {
     expect(
       await expectRejection(accounts.recordDirectorySite('not a user!', 'acme.webex.com')),
     ).toBeInstanceOf(ContractViolationError);
-    expect(await tokens.directorySite(userId)).toBeUndefined();
-    expect((await tokens.account(userId))!.site).toMatchObject({ siteUrl: 'acme.webex.com' });
+    expect(await repository.directorySite(userId)).toBeUndefined();
+    expect((await repository.account(userId))!.site).toMatchObject({ siteUrl: 'acme.webex.com' });
     expect(emulator.requests.list()).toHaveLength(0);
   });
 
@@ -403,7 +407,7 @@ describe('the Webex site', () => {
     const error = await expectRejection(connect(email, userId));
     expect(error).toBeInstanceOf(WebexSiteNotAllowedError);
     expect(error).toMatchObject({ userId, source: 'webex-account' });
-    expect(await tokens.account(userId)).toBeUndefined();
+    expect(await repository.account(userId)).toBeUndefined();
     expect(await userEvents(userId)).toEqual([]);
     expect(emulator.requests.list({ pathPrefix: '/v1/meetings/templates' })).toHaveLength(0);
     expect(JSON.stringify(emulator.requests.list())).not.toContain('evil.example.net"');
@@ -428,11 +432,11 @@ describe('tokens over time', () => {
     expect(after.accessToken).not.toBe(before.accessToken);
     // The emulator rotates: the old refresh token is dead, the stored one is the live one.
     const issued = new Map(
-      emulatorTokensOf((await tokens.account(userId))!.webexPersonId).map((t) => [t.token, t]),
+      emulatorTokensOf((await repository.account(userId))!.webexPersonId).map((t) => [t.token, t]),
     );
     expect(issued.get(before.refreshToken)!.revoked).toBe(true);
     expect(issued.get(after.refreshToken)!.revoked).toBe(false);
-    expect((await tokens.account(userId))!.accessTokenExpiresAt.getTime()).toBeGreaterThan(
+    expect((await repository.account(userId))!.accessTokenExpiresAt.getTime()).toBeGreaterThan(
       emulator.clock.nowMs() + 13 * day,
     );
   });
@@ -460,7 +464,7 @@ describe('tokens over time', () => {
     expect(refreshRequests()[0]!.status).toBe(200);
     const stored = await storedTokens(userId);
     await expect((await otherProcess.webexClientFor(userId)).getMe()).resolves.toBeDefined();
-    const live = emulatorTokensOf((await tokens.account(userId))!.webexPersonId).filter(
+    const live = emulatorTokensOf((await repository.account(userId))!.webexPersonId).filter(
       (token) => token.kind === 'refresh' && !token.revoked,
     );
     expect(live.map((token) => token.token)).toEqual([stored.refreshToken]);
@@ -481,7 +485,7 @@ describe('tokens over time', () => {
     const errors = await Promise.all(clients.map((client) => expectRejection(client.getMe())));
     for (const error of errors) expect(error).toBeInstanceOf(ReauthorizationRequired);
 
-    expect((await tokens.account(userId))!.status).toBe('reauthorization-required');
+    expect((await repository.account(userId))!.status).toBe('reauthorization-required');
     const next = await expectRejection(tokens.webexClientFor(userId));
     expect(next).toBeInstanceOf(WebexAccountNotConnectedError);
     expect(next).toBeInstanceOf(ReauthorizationRequired);
@@ -493,7 +497,7 @@ describe('tokens over time', () => {
 
     // Reconnecting restores the account and states the connection again (the site is unchanged).
     await connect(email, userId);
-    expect((await tokens.account(userId))!.status).toBe('connected');
+    expect((await repository.account(userId))!.status).toBe('connected');
     expect((await userEvents(userId)).map((event) => event.type)).toEqual([
       'WebexAccountConnected',
       'WebexSiteResolved',

@@ -9,6 +9,7 @@ import type { WebexBridgeConfig } from '../config.js';
 import { ConnectWebexAccount } from './connect-webex-account.js';
 import { WebexAccountStream } from './webex-account-stream.js';
 import { WebexAccountsHandlers } from './webex-accounts.handlers.js';
+import { WebexAccountsRepository } from './webex-accounts.repository.js';
 import { WebexTokenStore } from './webex-token-store.js';
 
 /** The bridge's private database (Webex tokens, directory sites); never the event store's pool. */
@@ -20,13 +21,13 @@ const WEBEX_OAUTH_OPTIONS = Symbol('WEBEX_OAUTH_OPTIONS');
 class WebexAccountsResources implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(WEBEX_ACCOUNTS_DATABASE) private readonly database: pg.Pool,
-    @Inject(WebexTokenStore) private readonly tokens: WebexTokenStore,
+    @Inject(WebexAccountsRepository) private readonly accounts: WebexAccountsRepository,
     private readonly readiness: ReadinessRegistry,
   ) {}
 
   async onModuleInit(): Promise<void> {
     // Idempotent (CREATE … IF NOT EXISTS); a database that is down fails the start.
-    await this.tokens.ensureSchema();
+    await this.accounts.ensureSchema();
     this.readiness.register('database', async () => {
       await this.database.query('SELECT 1');
     });
@@ -73,6 +74,11 @@ class WebexAccountsResources implements OnModuleInit, OnApplicationShutdown {
       }),
     },
     {
+      provide: WebexAccountsRepository,
+      inject: [WEBEX_ACCOUNTS_DATABASE],
+      useFactory: (pool: pg.Pool) => new WebexAccountsRepository(pool),
+    },
+    {
       provide: WebexAccountStream,
       inject: [EVENT_STORE, SEALED_ENVELOPES],
       useFactory: (eventStore: EventStore, envelopes: StreamCodec<EventEnvelope>) =>
@@ -80,16 +86,16 @@ class WebexAccountsResources implements OnModuleInit, OnApplicationShutdown {
     },
     {
       provide: WebexTokenStore,
-      inject: [SERVICE_CONFIG, WEBEX_ACCOUNTS_DATABASE, SecretBox, WebexAccountStream, WEBEX_OAUTH_OPTIONS],
+      inject: [SERVICE_CONFIG, WebexAccountsRepository, SecretBox, WebexAccountStream, WEBEX_OAUTH_OPTIONS],
       useFactory: (
         config: WebexBridgeConfig,
-        pool: pg.Pool,
+        accounts: WebexAccountsRepository,
         secretBox: SecretBox,
         accountStream: WebexAccountStream,
         oauth: WebexOAuthOptions,
       ) =>
         new WebexTokenStore({
-          pool,
+          accounts,
           secretBox,
           accountStream,
           oauth,
@@ -99,15 +105,23 @@ class WebexAccountsResources implements OnModuleInit, OnApplicationShutdown {
     },
     {
       provide: ConnectWebexAccount,
-      inject: [SERVICE_CONFIG, WebexTokenStore, WebexAccountStream, WEBEX_OAUTH_OPTIONS],
+      inject: [
+        SERVICE_CONFIG,
+        WebexTokenStore,
+        WebexAccountsRepository,
+        WebexAccountStream,
+        WEBEX_OAUTH_OPTIONS,
+      ],
       useFactory: (
         config: WebexBridgeConfig,
         tokens: WebexTokenStore,
+        accounts: WebexAccountsRepository,
         accountStream: WebexAccountStream,
         oauth: WebexOAuthOptions,
       ) =>
         new ConnectWebexAccount({
           tokens,
+          accounts,
           accountStream,
           oauth,
           siteCacheTtlMs: config.WEBEX_SITE_CACHE_TTL_MS,
