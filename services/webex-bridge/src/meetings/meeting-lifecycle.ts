@@ -13,15 +13,13 @@ import { MeetingNotScheduledYetError, MeetingStreamMissingError, UnhandledEventT
 import {
   decide,
   meetingStreamId,
-  nextStep,
   originOf,
   type CommandOrigin,
   type MeetingCommandBody,
   type MeetingState,
   type MeetingStreamEvent,
-  type Step,
-  type Trigger,
 } from './meeting.decider.js';
+import { nextStep, type Step, type Trigger } from './next-step.js';
 import type { MeetingStreams } from './meeting-stream.js';
 import { classifyWebexFailure } from './webex-failure.js';
 

@@ -22,7 +22,6 @@ import { MeetingCommandRejectedError, MeetingGoneError } from './errors.js';
 import {
   foldMeeting,
   meetingDecider,
-  nextStep,
   tombstonedMeetingState,
   type CommandOrigin,
   type MeetingCommand,
@@ -30,8 +29,8 @@ import {
   type MeetingFact,
   type MeetingState,
   type MeetingStreamEvent,
-  type Trigger,
 } from './meeting.decider.js';
+import { nextStep, type Trigger } from './next-step.js';
 
 const tenantId = 'example.com';
 const meetingId = '019ac0a0-1c2d-7e3f-8a4b-5c6d7e8f9a0b';
