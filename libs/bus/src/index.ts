@@ -1,4 +1,4 @@
-export { busNames, eventSubject } from './naming.js';
+export { busNames, eventSubject, commandSubject } from './naming.js';
 export { ensureBusStreams } from './streams/stream-setup.js';
 export { BusMetrics } from './metrics.js';
 // Thrown to callers, who tell them apart with instanceof.

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ContractViolationError, MeetingRequested, createEvent, newUuidV7 } from '@scheduler/contracts';
+import { ContractViolationError, MeetingRequested, newUuidV7 } from '@scheduler/contracts';
 import {
   KeyEncryptionKeyRing,
   PersonalDataCodec,
@@ -11,12 +11,8 @@ import {
   type SealedValue,
 } from '@scheduler/crypto-shredding';
 import { createWebexEmulator, developmentClient, type WebexEmulator } from '@scheduler/emulators';
-import {
-  PostgresEventStore,
-  StreamNotFoundError,
-  envelopeToEventToAppend,
-  recordedEventToEnvelope,
-} from '@scheduler/event-store';
+import { PostgresEventStore, StreamNotFoundError, recordedEventToEnvelope } from '@scheduler/event-store';
+import { sealedEnvelopeCodec } from '@scheduler/runtime';
 import { isolatedSchema, type IsolatedSchema } from '@scheduler/testing';
 import {
   ReauthorizationRequired,
@@ -25,7 +21,10 @@ import {
   type WebexOAuthOptions,
 } from '@scheduler/webex';
 import pg from 'pg';
-import { MeetingLifecycle, meetingStreamId, type WebexClientFor } from '../meeting-lifecycle/index.js';
+import { MeetingCommands } from '../meetings/meeting-commands.js';
+import { meetingStreamId } from '../meetings/meeting.decider.js';
+import { MeetingLifecycle, type WebexClientFor } from '../meetings/meeting-lifecycle.js';
+import { MeetingStreams } from '../meetings/meeting-stream.js';
 import { ConnectWebexAccount } from './connect-webex-account.js';
 import {
   RedirectUriMismatchError,
@@ -33,7 +32,9 @@ import {
   WebexSiteNotAllowedError,
 } from './errors.js';
 import { webexAccountMigrations } from './migrations.js';
-import { UserStream, userStreamId } from './user-stream.js';
+import { webexAccountStreamId } from './webex-account.decider.js';
+import { WebexAccountStream } from './webex-account-stream.js';
+import { WebexAccountsRepository } from './webex-accounts.repository.js';
 import { WebexTokenStore } from './webex-token-store.js';
 
 const tenantId = 'example.com';
@@ -47,12 +48,13 @@ let eventStore: PostgresEventStore;
 let secretBox: SecretBox;
 let codec: PersonalDataCodec;
 let oauthOptions: WebexOAuthOptions;
+let repository: WebexAccountsRepository;
 let tokens: WebexTokenStore;
 let accounts: ConnectWebexAccount;
 
-function newTokenStore(userStream: UserStream, storePool = pool) {
+function newTokenStore(accountStream: WebexAccountStream) {
   return new WebexTokenStore({
-    pool: storePool,
+    accounts: repository,
     secretBox,
     oauth: oauthOptions,
     client: {
@@ -61,7 +63,7 @@ function newTokenStore(userStream: UserStream, storePool = pool) {
       retry: { baseDelayMs: 20, maxDelayMs: 100, defaultRetryAfterMs: 250 },
       circuitBreaker: createWebexCircuitBreaker({ failureThreshold: 1_000 }),
     },
-    userStream,
+    accountStream,
     now: () => emulator.clock.nowMs(),
   });
 }
@@ -87,12 +89,16 @@ beforeAll(async () => {
     timeoutMs: 5_000,
     now: () => emulator.clock.nowMs(),
   };
-  const userStream = new UserStream(eventStore, codec, { now: () => emulator.clock.now() });
-  tokens = newTokenStore(userStream);
-  await tokens.ensureSchema();
+  const accountStream = new WebexAccountStream(eventStore, sealedEnvelopeCodec(codec), () =>
+    emulator.clock.now(),
+  );
+  repository = new WebexAccountsRepository(pool);
+  await repository.ensureSchema();
+  tokens = newTokenStore(accountStream);
   accounts = new ConnectWebexAccount({
     tokens,
-    userStream,
+    accounts: repository,
+    accountStream,
     oauth: oauthOptions,
     now: () => emulator.clock.nowMs(),
   });
@@ -140,7 +146,7 @@ async function connect(email: string, userId: string) {
 
 async function userEvents(userId: string) {
   try {
-    return await eventStore.readStream(userStreamId(userId));
+    return await eventStore.readStream(webexAccountStreamId(userId));
   } catch (error) {
     if (error instanceof StreamNotFoundError) return [];
     throw error;
@@ -207,7 +213,7 @@ describe('connecting a Webex account', () => {
     );
 
     // people/me, site and template cached.
-    const account = await tokens.account(userId);
+    const account = await repository.account(userId);
     expect(account).toMatchObject({
       tenantId,
       webexPersonId: webexUser.id,
@@ -317,7 +323,7 @@ describe('the Webex site', () => {
 
     await connect(email, userId);
 
-    expect((await tokens.account(userId))!.site).toMatchObject({
+    expect((await repository.account(userId))!.site).toMatchObject({
       siteUrl: 'hq.webex.com',
       source: 'directory',
       meetingTemplateId: defaultTemplateOf('hq.webex.com'),
@@ -337,13 +343,13 @@ describe('the Webex site', () => {
   it('a directory site arriving after the connect overrides the default; a later default lookup never does', async () => {
     const { email, userId } = seedWebexUser(sites);
     await connect(email, userId);
-    expect((await tokens.account(userId))!.site).toMatchObject({
+    expect((await repository.account(userId))!.site).toMatchObject({
       siteUrl: 'acme.webex.com',
       source: 'webex-account',
     });
 
     await expect(accounts.recordDirectorySite(userId, 'hq.webex.com')).resolves.toBe('resolved');
-    expect((await tokens.account(userId))!.site).toMatchObject({
+    expect((await repository.account(userId))!.site).toMatchObject({
       siteUrl: 'hq.webex.com',
       source: 'directory',
       meetingTemplateId: defaultTemplateOf('hq.webex.com'),
@@ -391,8 +397,8 @@ describe('the Webex site', () => {
     expect(
       await expectRejection(accounts.recordDirectorySite('not a user!', 'acme.webex.com')),
     ).toBeInstanceOf(ContractViolationError);
-    expect(await tokens.directorySite(userId)).toBeUndefined();
-    expect((await tokens.account(userId))!.site).toMatchObject({ siteUrl: 'acme.webex.com' });
+    expect(await repository.directorySite(userId)).toBeUndefined();
+    expect((await repository.account(userId))!.site).toMatchObject({ siteUrl: 'acme.webex.com' });
     expect(emulator.requests.list()).toHaveLength(0);
   });
 
@@ -402,7 +408,7 @@ describe('the Webex site', () => {
     const error = await expectRejection(connect(email, userId));
     expect(error).toBeInstanceOf(WebexSiteNotAllowedError);
     expect(error).toMatchObject({ userId, source: 'webex-account' });
-    expect(await tokens.account(userId)).toBeUndefined();
+    expect(await repository.account(userId)).toBeUndefined();
     expect(await userEvents(userId)).toEqual([]);
     expect(emulator.requests.list({ pathPrefix: '/v1/meetings/templates' })).toHaveLength(0);
     expect(JSON.stringify(emulator.requests.list())).not.toContain('evil.example.net"');
@@ -427,11 +433,11 @@ describe('tokens over time', () => {
     expect(after.accessToken).not.toBe(before.accessToken);
     // The emulator rotates: the old refresh token is dead, the stored one is the live one.
     const issued = new Map(
-      emulatorTokensOf((await tokens.account(userId))!.webexPersonId).map((t) => [t.token, t]),
+      emulatorTokensOf((await repository.account(userId))!.webexPersonId).map((t) => [t.token, t]),
     );
     expect(issued.get(before.refreshToken)!.revoked).toBe(true);
     expect(issued.get(after.refreshToken)!.revoked).toBe(false);
-    expect((await tokens.account(userId))!.accessTokenExpiresAt.getTime()).toBeGreaterThan(
+    expect((await repository.account(userId))!.accessTokenExpiresAt.getTime()).toBeGreaterThan(
       emulator.clock.nowMs() + 13 * day,
     );
   });
@@ -443,7 +449,7 @@ describe('tokens over time', () => {
     emulator.requests.clear();
     // A second store with its own in-process state stands for another replica.
     const otherProcess = newTokenStore(
-      new UserStream(eventStore, codec, { now: () => emulator.clock.now() }),
+      new WebexAccountStream(eventStore, sealedEnvelopeCodec(codec), () => emulator.clock.now()),
     );
 
     const clients = await Promise.all([
@@ -459,7 +465,7 @@ describe('tokens over time', () => {
     expect(refreshRequests()[0]!.status).toBe(200);
     const stored = await storedTokens(userId);
     await expect((await otherProcess.webexClientFor(userId)).getMe()).resolves.toBeDefined();
-    const live = emulatorTokensOf((await tokens.account(userId))!.webexPersonId).filter(
+    const live = emulatorTokensOf((await repository.account(userId))!.webexPersonId).filter(
       (token) => token.kind === 'refresh' && !token.revoked,
     );
     expect(live.map((token) => token.token)).toEqual([stored.refreshToken]);
@@ -480,7 +486,7 @@ describe('tokens over time', () => {
     const errors = await Promise.all(clients.map((client) => expectRejection(client.getMe())));
     for (const error of errors) expect(error).toBeInstanceOf(ReauthorizationRequired);
 
-    expect((await tokens.account(userId))!.status).toBe('reauthorization-required');
+    expect((await repository.account(userId))!.status).toBe('reauthorization-required');
     const next = await expectRejection(tokens.webexClientFor(userId));
     expect(next).toBeInstanceOf(WebexAccountNotConnectedError);
     expect(next).toBeInstanceOf(ReauthorizationRequired);
@@ -492,7 +498,7 @@ describe('tokens over time', () => {
 
     // Reconnecting restores the account and states the connection again (the site is unchanged).
     await connect(email, userId);
-    expect((await tokens.account(userId))!.status).toBe('connected');
+    expect((await repository.account(userId))!.status).toBe('connected');
     expect((await userEvents(userId)).map((event) => event.type)).toEqual([
       'WebexAccountConnected',
       'WebexSiteResolved',
@@ -525,12 +531,15 @@ describe('tokens over time', () => {
 });
 
 describe('the meeting lifecycle on stored accounts', () => {
+  const meetings = () => new MeetingStreams(eventStore, sealedEnvelopeCodec(codec));
+
+  /** RequestMeeting, as the gateway sends it; returns the MeetingRequested the transport delivers. */
   async function requestMeeting(userId: string) {
     const meetingId = newUuidV7();
     const start = Math.ceil((emulator.clock.nowMs() + 3 * day) / 3_600_000) * 3_600_000;
-    const request = createEvent(MeetingRequested, {
-      streamId: meetingStreamId(meetingId),
+    await new MeetingCommands(meetings(), emulator.clock).requestMeeting({
       tenantId,
+      trace: { correlationId: `request-${meetingId}`, causationId: null, traceparent: null },
       data: {
         meetingId,
         userId,
@@ -544,8 +553,8 @@ describe('the meeting lifecycle on stored accounts', () => {
         invitees: [],
       },
     });
-    await eventStore.append(request.streamId, [envelopeToEventToAppend(request)], 'no_stream');
-    return request;
+    const [stored] = await eventStore.readStream(meetingStreamId(meetingId));
+    return MeetingRequested.parse((await codec.decode(recordedEventToEnvelope(stored!))).event);
   }
 
   it('creates meetings through webexClientFor, refreshing an expired token on the way', async () => {
@@ -554,7 +563,7 @@ describe('the meeting lifecycle on stored accounts', () => {
     emulator.clock.advance(15 * day);
     emulator.requests.clear();
     const webexClientFor: WebexClientFor = (user) => tokens.webexClientFor(user);
-    const lifecycle = new MeetingLifecycle(eventStore, codec, webexClientFor, emulator.clock);
+    const lifecycle = new MeetingLifecycle(meetings(), webexClientFor, emulator.clock);
 
     const outcome = await lifecycle.handle(await requestMeeting(userId));
 
@@ -566,12 +575,7 @@ describe('the meeting lifecycle on stored accounts', () => {
   });
 
   it('a user without a Webex account gets MeetingSchedulingFailed{reauthorization-required}, not endless retries', async () => {
-    const lifecycle = new MeetingLifecycle(
-      eventStore,
-      codec,
-      (user) => tokens.webexClientFor(user),
-      emulator.clock,
-    );
+    const lifecycle = new MeetingLifecycle(meetings(), (user) => tokens.webexClientFor(user), emulator.clock);
     const request = await requestMeeting(newUserId());
 
     const outcome = await lifecycle.handle(request);
@@ -593,9 +597,9 @@ describe("the bridge's private tables", () => {
         `INSERT INTO webex_directory_sites (user_id, site_url) VALUES ('u-1', 'https://example.webex.com')`,
       );
 
-      const store = newTokenStore(new UserStream(eventStore, codec), previousPool);
-      await store.ensureSchema();
-      await expect(store.directorySite('u-1')).resolves.toBe('https://example.webex.com');
+      const previousRepository = new WebexAccountsRepository(previousPool);
+      await previousRepository.ensureSchema();
+      await expect(previousRepository.directorySite('u-1')).resolves.toBe('https://example.webex.com');
       const { rows } = await previousPool.query('SELECT component, version FROM schema_migrations');
       expect(rows).toEqual([{ component: 'webex-bridge.accounts', version: 1 }]);
     } finally {
