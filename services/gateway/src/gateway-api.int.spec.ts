@@ -39,17 +39,18 @@ import {
 } from '@scheduler/testing';
 import { GatewayModule } from './app.module.js';
 import { type GatewayConfig, gatewayEnvironment } from './config.js';
-import type { GatewayPorts } from './gateway-api.module.js';
+import { CALENDAR_EVENT_READER, type CalendarEventReader } from './meetings/calendar-event-reader.js';
 import { claimIdOf, meetingClaimsCollection } from './meetings/meeting-claims.js';
 import { meetingsProjection, type MeetingView } from './meetings/meetings-projection.js';
 import {
   GoogleCalendarEventReader,
   type GoogleCalendarAccount,
 } from './meetings/google-calendar-event-reader.js';
-import type {
-  AuthorizationCodeHandoff,
-  GoogleAuthorizationCodeExchange,
-  WebexAuthorizationCodeExchange,
+import {
+  AUTHORIZATION_CODE_HANDOFF,
+  type AuthorizationCodeHandoff,
+  type GoogleAuthorizationCodeExchange,
+  type WebexAuthorizationCodeExchange,
 } from './oauth/authorization-code-handoff.js';
 import { OAuthStateSigner } from './oauth/oauth-state.js';
 
@@ -106,7 +107,7 @@ let store: PostgresEventStore;
 let app: INestApplication;
 let baseUrl: string;
 let codec: PersonalDataCodec;
-let ports: GatewayPorts;
+let calendarEventReader: CalendarEventReader;
 let config: GatewayConfig;
 const handoff = new RecordingHandoff();
 const accounts = new Map<string, GoogleCalendarAccount>();
@@ -193,6 +194,22 @@ async function createCalendarEvent(
     attendees: attendees.map((email) => ({ email })),
   });
   return String(created!.id);
+}
+
+/**
+ * A gateway replica. Calendar events are read straight from the Google emulator and OAuth codes
+ * are recorded, in place of the requests to google-ingest; meetings go to the real webex-bridge.
+ */
+async function startGateway(gatewayConfig: GatewayConfig): Promise<{ app: INestApplication; url: string }> {
+  const moduleRef = await Test.createTestingModule({ imports: [GatewayModule.forRoot(gatewayConfig)] })
+    .overrideProvider(CALENDAR_EVENT_READER)
+    .useValue(calendarEventReader)
+    .overrideProvider(AUTHORIZATION_CODE_HANDOFF)
+    .useValue(handoff)
+    .compile();
+  const started = moduleRef.createNestApplication({ logger: false });
+  await started.listen(0, '127.0.0.1');
+  return { app: started, url: (await started.getUrl()).replace('[::1]', '127.0.0.1') };
 }
 
 interface Answer {
@@ -319,16 +336,8 @@ beforeAll(async () => {
     WEBEX_CLIENT_ID: 'scheduler-test-webex-client',
     WEBEX_AUTHORIZE_URL: 'https://webex.example/v1/authorize',
   });
-  ports = {
-    calendarEventReader: new GoogleCalendarEventReader(async ({ userId }) => accounts.get(userId)),
-    authorizationCodeHandoff: handoff,
-  };
-  const moduleRef = await Test.createTestingModule({
-    imports: [GatewayModule.forRoot(config, ports)],
-  }).compile();
-  app = moduleRef.createNestApplication({ logger: false });
-  await app.listen(0, '127.0.0.1');
-  baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  calendarEventReader = new GoogleCalendarEventReader(async ({ userId }) => accounts.get(userId));
+  ({ app, url: baseUrl } = await startGateway(config));
   codec = app.get(PersonalDataCodec);
   await bridgeStarted;
   try {
@@ -676,12 +685,7 @@ describe('one active meeting per calendar event across gateway replicas', () => 
 
   beforeAll(async () => {
     // A second gateway process: its own module, pools and projection runner, the same stores.
-    const moduleRef = await Test.createTestingModule({
-      imports: [GatewayModule.forRoot(config, ports)],
-    }).compile();
-    replica = moduleRef.createNestApplication({ logger: false });
-    await replica.listen(0, '127.0.0.1');
-    replicaUrl = (await replica.getUrl()).replace('[::1]', '127.0.0.1');
+    ({ app: replica, url: replicaUrl } = await startGateway(config));
     readModels = await PostgresReadModelStore.connect({ connectionString: schema.connectionString });
   });
   afterAll(async () => {
@@ -771,12 +775,10 @@ describe('when webex-bridge does not answer', () => {
 
   beforeAll(async () => {
     // A replica whose commands go where no webex-bridge listens: the bridge is down, for it.
-    const moduleRef = await Test.createTestingModule({
-      imports: [GatewayModule.forRoot({ ...config, BUS_PREFIX: uniqueName('gateway_unanswered') }, ports)],
-    }).compile();
-    unanswered = moduleRef.createNestApplication({ logger: false });
-    await unanswered.listen(0, '127.0.0.1');
-    unansweredUrl = (await unanswered.getUrl()).replace('[::1]', '127.0.0.1');
+    ({ app: unanswered, url: unansweredUrl } = await startGateway({
+      ...config,
+      BUS_PREFIX: uniqueName('gateway_unanswered'),
+    }));
     readModels = await PostgresReadModelStore.connect({ connectionString: schema.connectionString });
   });
   afterAll(async () => {

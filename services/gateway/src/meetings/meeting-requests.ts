@@ -21,7 +21,7 @@ import {
   NotEventOrganizerError,
   ServiceUnavailableError,
   UpstreamFailedError,
-} from '../http/api-errors.js';
+} from '../api-errors/api-errors.js';
 import {
   CALENDAR_EVENT_READER,
   CalendarAccountNotConnectedError,
