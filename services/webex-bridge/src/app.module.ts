@@ -6,22 +6,21 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import {
-  AccountDisconnected,
-  MeetingCancelled,
-  MeetingScheduled,
-  MeetingSchedulingFailed,
-  MeetingUpdated,
-  WebexAccountConnected,
-} from '@scheduler/contracts';
+import type { EventEnvelope } from '@scheduler/contracts';
 import { PersonalDataCodec, SecretBox } from '@scheduler/crypto-shredding';
-import type { EventStore } from '@scheduler/event-store';
-import { EVENT_STORE, EventPlatformModule, ReadinessRegistry, RuntimeModule } from '@scheduler/runtime';
+import type { EventStore, StreamCodec } from '@scheduler/event-store';
+import {
+  EVENT_STORE,
+  EventPlatformModule,
+  ReadinessRegistry,
+  RuntimeModule,
+  SEALED_ENVELOPES,
+} from '@scheduler/runtime';
 import { createWebexCircuitBreaker, type WebexOAuthOptions } from '@scheduler/webex';
 import pg from 'pg';
 import { ConnectWebexAccount, UserStream, WebexTokenStore } from './accounts/index.js';
 import type { WebexBridgeConfig } from './config.js';
-import { MeetingLifecycle } from './meeting-lifecycle/index.js';
+import { MeetingCommands, MeetingLifecycle, MeetingStreams } from './meeting-lifecycle/index.js';
 import { WebexBridgeHandlers } from './wiring/webex-bridge-handlers.js';
 
 /** The bridge's private database (Webex tokens, site cache); never the event store's pool. */
@@ -36,21 +35,6 @@ export interface WebexBridgeModuleOptions {
    */
   readonly service?: string;
 }
-
-/**
- * The events this service appends and its relay publishes. Each event type has exactly one
- * publishing relay in the deployment: MeetingRequested (which the bridge also appends, for
- * copies) is published by the gateway's relay, and WebexSiteResolved (appended here too) by
- * google-ingest's, so neither is listed.
- */
-export const webexBridgeProduces = [
-  WebexAccountConnected,
-  AccountDisconnected,
-  MeetingScheduled,
-  MeetingUpdated,
-  MeetingCancelled,
-  MeetingSchedulingFailed,
-] as const;
 
 /** Start-up and shutdown of what this module opens itself: schemas, readiness, connections. */
 @Injectable()
@@ -85,7 +69,7 @@ export class WebexBridgeModule {
       module: WebexBridgeModule,
       imports: [
         RuntimeModule.forRoot({ service, config }),
-        EventPlatformModule.forRoot({ service, produces: webexBridgeProduces }),
+        EventPlatformModule.forRoot({ service: 'webex-bridge', relayName: service }),
       ],
       controllers: [WebexBridgeHandlers],
       providers: [
@@ -147,10 +131,21 @@ export class WebexBridgeModule {
             }),
         },
         {
+          provide: MeetingStreams,
+          inject: [EVENT_STORE, SEALED_ENVELOPES],
+          useFactory: (eventStore: EventStore, envelopes: StreamCodec<EventEnvelope>) =>
+            new MeetingStreams(eventStore, envelopes),
+        },
+        {
+          provide: MeetingCommands,
+          inject: [MeetingStreams],
+          useFactory: (meetings: MeetingStreams) => new MeetingCommands(meetings),
+        },
+        {
           provide: MeetingLifecycle,
-          inject: [EVENT_STORE, PersonalDataCodec, WebexTokenStore],
-          useFactory: (eventStore: EventStore, codec: PersonalDataCodec, tokens: WebexTokenStore) =>
-            new MeetingLifecycle(eventStore, codec, (userId) => tokens.webexClientFor(userId)),
+          inject: [MeetingStreams, WebexTokenStore],
+          useFactory: (meetings: MeetingStreams, tokens: WebexTokenStore) =>
+            new MeetingLifecycle(meetings, (userId) => tokens.webexClientFor(userId)),
         },
         WebexBridgeResources,
       ],

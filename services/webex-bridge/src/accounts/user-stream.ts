@@ -26,7 +26,7 @@ import {
   type WebexConnectionState,
 } from './webex-connection.js';
 
-export const userStreamId = (userId: string) => `user-${userId}`;
+export const userStreamId = (userId: string) => `webexAccount-${userId}`;
 
 const contracts = { WebexAccountConnected, WebexSiteResolved, AccountDisconnected } as const;
 

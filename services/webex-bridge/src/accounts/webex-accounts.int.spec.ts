@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ContractViolationError, MeetingRequested, createEvent, newUuidV7 } from '@scheduler/contracts';
+import { ContractViolationError, MeetingRequested, newUuidV7 } from '@scheduler/contracts';
 import {
   KeyEncryptionKeyRing,
   PersonalDataCodec,
@@ -11,12 +11,8 @@ import {
   type SealedValue,
 } from '@scheduler/crypto-shredding';
 import { createWebexEmulator, developmentClient, type WebexEmulator } from '@scheduler/emulators';
-import {
-  PostgresEventStore,
-  StreamNotFoundError,
-  envelopeToEventToAppend,
-  recordedEventToEnvelope,
-} from '@scheduler/event-store';
+import { PostgresEventStore, StreamNotFoundError, recordedEventToEnvelope } from '@scheduler/event-store';
+import { sealedEnvelopeCodec } from '@scheduler/runtime';
 import { isolatedSchema, type IsolatedSchema } from '@scheduler/testing';
 import {
   ReauthorizationRequired,
@@ -25,7 +21,13 @@ import {
   type WebexOAuthOptions,
 } from '@scheduler/webex';
 import pg from 'pg';
-import { MeetingLifecycle, meetingStreamId, type WebexClientFor } from '../meeting-lifecycle/index.js';
+import {
+  MeetingCommands,
+  MeetingLifecycle,
+  MeetingStreams,
+  meetingStreamId,
+  type WebexClientFor,
+} from '../meeting-lifecycle/index.js';
 import { ConnectWebexAccount } from './connect-webex-account.js';
 import {
   RedirectUriMismatchError,
@@ -524,12 +526,15 @@ describe('tokens over time', () => {
 });
 
 describe('the meeting lifecycle on stored accounts', () => {
+  const meetings = () => new MeetingStreams(eventStore, sealedEnvelopeCodec(codec));
+
+  /** RequestMeeting, as the gateway sends it; returns the MeetingRequested the transport delivers. */
   async function requestMeeting(userId: string) {
     const meetingId = newUuidV7();
     const start = Math.ceil((emulator.clock.nowMs() + 3 * day) / 3_600_000) * 3_600_000;
-    const request = createEvent(MeetingRequested, {
-      streamId: meetingStreamId(meetingId),
+    await new MeetingCommands(meetings(), emulator.clock).requestMeeting({
       tenantId,
+      trace: { correlationId: `request-${meetingId}`, causationId: null, traceparent: null },
       data: {
         meetingId,
         userId,
@@ -543,8 +548,8 @@ describe('the meeting lifecycle on stored accounts', () => {
         invitees: [],
       },
     });
-    await eventStore.append(request.streamId, [envelopeToEventToAppend(request)], 'no_stream');
-    return request;
+    const [stored] = await eventStore.readStream(meetingStreamId(meetingId));
+    return MeetingRequested.parse((await codec.decode(recordedEventToEnvelope(stored!))).event);
   }
 
   it('creates meetings through webexClientFor, refreshing an expired token on the way', async () => {
@@ -553,7 +558,7 @@ describe('the meeting lifecycle on stored accounts', () => {
     emulator.clock.advance(15 * day);
     emulator.requests.clear();
     const webexClientFor: WebexClientFor = (user) => tokens.webexClientFor(user);
-    const lifecycle = new MeetingLifecycle(eventStore, codec, webexClientFor, emulator.clock);
+    const lifecycle = new MeetingLifecycle(meetings(), webexClientFor, emulator.clock);
 
     const outcome = await lifecycle.handle(await requestMeeting(userId));
 
@@ -565,12 +570,7 @@ describe('the meeting lifecycle on stored accounts', () => {
   });
 
   it('a user without a Webex account gets MeetingSchedulingFailed{reauthorization-required}, not endless retries', async () => {
-    const lifecycle = new MeetingLifecycle(
-      eventStore,
-      codec,
-      (user) => tokens.webexClientFor(user),
-      emulator.clock,
-    );
+    const lifecycle = new MeetingLifecycle(meetings(), (user) => tokens.webexClientFor(user), emulator.clock);
     const request = await requestMeeting(newUserId());
 
     const outcome = await lifecycle.handle(request);

@@ -1,9 +1,23 @@
-export { MeetingLifecycle, meetingStreamId, sourceUpdatedAtMetadata } from './meeting-lifecycle.js';
-export type { Clock, HandleOutcome, MeetingLifecycleOptions, WebexClientFor } from './meeting-lifecycle.js';
-export { decide, evolve, foldMeeting, initialMeetingState, nextStep } from './meeting.js';
+export { MeetingLifecycle } from './meeting-lifecycle.js';
+export type { Clock, HandleOutcome, WebexClientFor } from './meeting-lifecycle.js';
+export { MeetingCommands } from './meeting-commands.js';
+export { MeetingStreams, meetingStreamCodec, sourceUpdatedAtMetadata } from './meeting-stream.js';
+export {
+  decide,
+  evolve,
+  foldMeeting,
+  initialMeetingState,
+  meetingDecider,
+  meetingStreamId,
+  nextStep,
+  originOf,
+} from './meeting.js';
 export type {
+  CommandOrigin,
   MeetingCommand,
-  MeetingEvent,
+  MeetingCommandBody,
+  MeetingFact,
+  MeetingStreamEvent,
   MeetingState,
   MeetingStatus,
   NothingReason,
@@ -22,7 +36,7 @@ export type { ChangedAspect, DesiredState } from './desired-state.js';
 export { classifyWebexFailure } from './webex-failure.js';
 export {
   MeetingCommandRejectedError,
-  MeetingConcurrencyError,
+  MeetingGoneError,
   MeetingNotScheduledYetError,
   MeetingStreamMissingError,
   UnhandledEventTypeError,

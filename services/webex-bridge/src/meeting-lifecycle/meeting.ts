@@ -7,11 +7,13 @@ import {
   MeetingScheduled,
   MeetingSchedulingFailed,
   MeetingUpdated,
+  createEvent,
   type DataOf,
   type EventEnvelope,
   type CalendarEventChanged,
 } from '@scheduler/contracts';
 import { isRedacted } from '@scheduler/crypto-shredding';
+import type { Decider } from '@scheduler/event-store';
 import type { Meeting as WebexMeeting } from '@scheduler/webex';
 import {
   changedAspects,
@@ -21,11 +23,22 @@ import {
   type ChangedAspect,
   type DesiredState,
 } from './desired-state.js';
-import { MeetingCommandRejectedError } from './errors.js';
+import { MeetingCommandRejectedError, MeetingGoneError } from './errors.js';
 
 // The meeting aggregate, Emmett style: evolve(state, event) folds a stream into state,
 // decide(command, state) turns a command into events, nextStep(state, trigger) plans the
-// Webex side effect. All three are pure; meeting-lifecycle.ts does the I/O.
+// Webex side effect. All three are pure; the kernel's handleCommand does the reading and
+// appending, meeting-lifecycle.ts the Webex calls.
+
+export const meetingStreamId = (meetingId: string) => `meeting-${meetingId}`;
+
+/**
+ * An event of a meeting stream as the fold sees it: the envelope, plus the Google `updated`
+ * time of the calendar change that caused it, if one did. The contracts have no field for that
+ * time, so the stream's codec keeps it in the stored event's metadata (the bus never carries
+ * it); the fold uses it to tell a redelivered older change from a newer one.
+ */
+export type MeetingStreamEvent = EventEnvelope & { readonly sourceUpdatedAt?: string };
 
 export type MeetingStatus = 'new' | 'requested' | 'scheduled' | 'failed' | 'cancelled' | 'ended' | 'purged';
 
@@ -68,22 +81,53 @@ export interface MeetingState {
   readonly sourceUpdatedAt?: string;
   /** Ids of the events that caused events in this stream: a redelivered trigger finds itself here. */
   readonly handledCauses: ReadonlySet<string>;
+  /** The calendar events recorded as carrying our conference (ConferenceAttached), by attachmentKey. */
+  readonly attachedConferences?: ReadonlySet<string>;
+  /** MeetingEnded and MeetingDataPurged are each recorded once, whatever asks again. */
+  readonly endRecorded?: boolean;
+  readonly purgeRecorded?: boolean;
+  /** Tombstoned by retention: it can never be read or written again (see tombstonedMeetingState). */
+  readonly streamDeleted?: boolean;
 }
 
 export const initialMeetingState: MeetingState = { status: 'new', handledCauses: new Set() };
+
+/** What a tombstoned stream stands for: the kernel reports it, it holds no events to fold. */
+export const tombstonedMeetingState: MeetingState = {
+  status: 'purged',
+  handledCauses: new Set(),
+  streamDeleted: true,
+};
+
+const attachmentKey = (attachment: { eventId: string; conferenceId: string }) =>
+  `${attachment.eventId} ${attachment.conferenceId}`;
 
 type Data<Contract> = DataOf<Contract>;
 export type FailureReason = Data<typeof MeetingSchedulingFailed>['reason'];
 export type CancelReason = Data<typeof MeetingCancelled>['reason'];
 type CalendarChange = Data<typeof CalendarEventChanged>;
 
-/** An event as decide returns it: the lifecycle wraps it in an envelope (ids, cause, time). */
-export type MeetingEvent =
+/** What a decision states, before decide wraps it in an envelope (ids, origin, time). */
+export type MeetingFact =
   | { readonly type: 'MeetingRequested'; readonly data: Data<typeof MeetingRequested> }
   | { readonly type: 'MeetingScheduled'; readonly data: Data<typeof MeetingScheduled> }
   | { readonly type: 'MeetingUpdated'; readonly data: Data<typeof MeetingUpdated> }
   | { readonly type: 'MeetingCancelled'; readonly data: Data<typeof MeetingCancelled> }
-  | { readonly type: 'MeetingSchedulingFailed'; readonly data: Data<typeof MeetingSchedulingFailed> };
+  | { readonly type: 'MeetingSchedulingFailed'; readonly data: Data<typeof MeetingSchedulingFailed> }
+  | { readonly type: 'ConferenceAttached'; readonly data: Data<typeof ConferenceAttached> }
+  | { readonly type: 'MeetingEnded'; readonly data: Data<typeof MeetingEnded> }
+  | { readonly type: 'MeetingDataPurged'; readonly data: Data<typeof MeetingDataPurged> };
+
+const contracts = {
+  MeetingRequested,
+  MeetingScheduled,
+  MeetingUpdated,
+  MeetingCancelled,
+  MeetingSchedulingFailed,
+  ConferenceAttached,
+  MeetingEnded,
+  MeetingDataPurged,
+} as const;
 
 // evolve
 
@@ -97,16 +141,11 @@ function newerInstant(current: string | undefined, candidate: string | undefined
 /** Personal fields come back as Redacted markers once their key is forgotten (or tampered with). */
 const anyRedacted = (...values: unknown[]) => values.some(isRedacted);
 
-/**
- * `sourceUpdatedAt` is the Google `updated` time of the calendar change that caused `event`,
- * when there was one: the lifecycle stores it in the event's metadata (the contracts have no
- * field for it).
- */
-export function evolve(state: MeetingState, event: EventEnvelope, sourceUpdatedAt?: string): MeetingState {
+export function evolve(state: MeetingState, event: MeetingStreamEvent): MeetingState {
   const handledCauses = event.causationId
     ? new Set([...state.handledCauses, event.causationId])
     : state.handledCauses;
-  const newest = newerInstant(state.sourceUpdatedAt, sourceUpdatedAt);
+  const newest = newerInstant(state.sourceUpdatedAt, event.sourceUpdatedAt);
   const next: MeetingState = { ...state, handledCauses, ...(newest ? { sourceUpdatedAt: newest } : {}) };
   if (MeetingRequested.is(event)) {
     const data = event.data;
@@ -132,7 +171,11 @@ export function evolve(state: MeetingState, event: EventEnvelope, sourceUpdatedA
     };
   }
   if (ConferenceAttached.is(event))
-    return { ...next, event: { calendarId: event.data.calendarId, eventId: event.data.eventId } };
+    return {
+      ...next,
+      event: { calendarId: event.data.calendarId, eventId: event.data.eventId },
+      attachedConferences: new Set([...(state.attachedConferences ?? []), attachmentKey(event.data)]),
+    };
   if (MeetingUpdated.is(event)) {
     const { title, start, end, timeZone, invitees } = event.data;
     if (anyRedacted(title, invitees)) return { ...next, personalDataForgotten: true };
@@ -144,28 +187,50 @@ export function evolve(state: MeetingState, event: EventEnvelope, sourceUpdatedA
     // A meeting that exists keeps existing when an update is refused.
     return { ...next, status: state.status === 'requested' ? 'failed' : state.status, lastFailure };
   }
-  if (MeetingEnded.is(event)) return { ...next, status: 'ended' };
-  if (MeetingDataPurged.is(event)) return { ...next, status: 'purged' };
+  if (MeetingEnded.is(event)) return { ...next, status: 'ended', endRecorded: true };
+  if (MeetingDataPurged.is(event)) return { ...next, status: 'purged', purgeRecorded: true };
   return next;
 }
 
-/**
- * Folds a stream. `sourceTimes` maps event ids to the Google `updated` time of the calendar
- * change that caused them (from the stored metadata; see evolve).
- */
-export function foldMeeting(
-  events: readonly EventEnvelope[],
-  sourceTimes: ReadonlyMap<string, string> = new Map(),
-): MeetingState {
-  return events.reduce(
-    (state, event) => evolve(state, event, sourceTimes.get(event.id)),
-    initialMeetingState,
-  );
+export function foldMeeting(events: readonly MeetingStreamEvent[]): MeetingState {
+  return events.reduce(evolve, initialMeetingState);
 }
 
 // decide
 
-export type MeetingCommand =
+/**
+ * Where the events a command appends come from: they carry its correlation id and trace, and
+ * name what caused them (an event delivered to us, or the request of another service).
+ */
+export interface CommandOrigin {
+  readonly tenantId: string;
+  readonly correlationId: string;
+  readonly causationId: string | null;
+  readonly traceparent: string | null;
+  readonly occurredAt: Date;
+  /** The Google `updated` time of the calendar change behind the command, if one was. */
+  readonly sourceUpdatedAt?: string;
+}
+
+/** The origin of what an event delivered to us causes. */
+export function originOf(
+  cause: Pick<EventEnvelope, 'id' | 'tenantId' | 'correlationId' | 'traceparent'>,
+  occurredAt: Date,
+  sourceUpdatedAt?: string,
+): CommandOrigin {
+  return {
+    tenantId: cause.tenantId,
+    correlationId: cause.correlationId,
+    causationId: cause.id,
+    traceparent: cause.traceparent,
+    occurredAt,
+    ...(sourceUpdatedAt === undefined ? {} : { sourceUpdatedAt }),
+  };
+}
+
+/** A command without its origin: what the lifecycle chooses before it knows when it records. */
+export type MeetingCommandBody =
+  | { readonly type: 'RequestMeeting'; readonly request: Data<typeof MeetingRequested> }
   | { readonly type: 'RequestCopy'; readonly request: Data<typeof MeetingRequested> }
   | { readonly type: 'ScheduleFromWebex'; readonly webexMeeting: WebexMeeting }
   | {
@@ -181,14 +246,52 @@ export type MeetingCommand =
       readonly message: string;
       readonly retryable: boolean;
       readonly webexTrackingId?: string;
-    };
+    }
+  | { readonly type: 'AttachConference'; readonly attachment: Data<typeof ConferenceAttached> }
+  | { readonly type: 'EndMeeting'; readonly ending: Data<typeof MeetingEnded> }
+  | { readonly type: 'RecordDataPurged'; readonly purge: Data<typeof MeetingDataPurged> };
+
+export type MeetingCommand = MeetingCommandBody & { readonly origin: CommandOrigin };
 
 const reject = (state: MeetingState, command: MeetingCommand, reason: string): never => {
   throw new MeetingCommandRejectedError(state.meetingId, command.type, state.status, reason);
 };
 
-export function decide(command: MeetingCommand, state: MeetingState): MeetingEvent[] {
+/** Nothing left to record on: the stream was never started, or retention tombstoned it. */
+const gone = (state: MeetingState) => state.status === 'new' || state.streamDeleted === true;
+
+export function decide(command: MeetingCommand, state: MeetingState): MeetingStreamEvent[] {
+  return decideFacts(command, state).map((fact) => recorded(fact, command.origin));
+}
+
+function recorded(fact: MeetingFact, origin: CommandOrigin): MeetingStreamEvent {
+  const envelope = createEvent(contracts[fact.type], {
+    streamId: meetingStreamId(fact.data.meetingId),
+    tenantId: origin.tenantId,
+    data: fact.data as never,
+    occurredAt: origin.occurredAt,
+    ...(origin.causationId
+      ? {
+          cause: {
+            id: origin.causationId,
+            correlationId: origin.correlationId,
+            traceparent: origin.traceparent,
+          },
+        }
+      : { correlationId: origin.correlationId, traceparent: origin.traceparent }),
+  });
+  return origin.sourceUpdatedAt === undefined
+    ? envelope
+    : { ...envelope, sourceUpdatedAt: origin.sourceUpdatedAt };
+}
+
+function decideFacts(command: MeetingCommand, state: MeetingState): MeetingFact[] {
   switch (command.type) {
+    // The meeting's id is the stream: a second request for it is the same request.
+    case 'RequestMeeting':
+      if (state.status !== 'new' || state.streamDeleted) return [];
+      return [{ type: 'MeetingRequested', data: command.request }];
+
     case 'RequestCopy':
       if (state.status !== 'new') reject(state, command, 'the copy was already requested');
       if (command.request.source !== 'copy' || !command.request.copiedFromMeetingId)
@@ -280,8 +383,31 @@ export function decide(command: MeetingCommand, state: MeetingState): MeetingEve
           },
         },
       ];
+
+    // Facts other services ask the meeting's one writer to record: each once, and never on a
+    // stream that does not exist (any more).
+    case 'AttachConference':
+      if (gone(state)) throw new MeetingGoneError(command.attachment.meetingId, command.type);
+      if (state.attachedConferences?.has(attachmentKey(command.attachment))) return [];
+      return [{ type: 'ConferenceAttached', data: command.attachment }];
+
+    case 'EndMeeting':
+      if (gone(state)) throw new MeetingGoneError(command.ending.meetingId, command.type);
+      if (state.endRecorded) return [];
+      return [{ type: 'MeetingEnded', data: command.ending }];
+
+    case 'RecordDataPurged':
+      if (gone(state)) throw new MeetingGoneError(command.purge.meetingId, command.type);
+      if (state.purgeRecorded) return [];
+      return [{ type: 'MeetingDataPurged', data: command.purge }];
   }
 }
+
+export const meetingDecider: Decider<MeetingCommand, MeetingStreamEvent, MeetingState> = {
+  decide,
+  evolve,
+  initialState: () => initialMeetingState,
+};
 
 // nextStep: what the trigger asks of Webex
 

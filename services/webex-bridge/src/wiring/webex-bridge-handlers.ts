@@ -4,13 +4,18 @@ import { OnCommand, OnEvent } from '@scheduler/bus';
 import {
   CalendarEventChanged,
   ContractViolationError,
+  DirectoryWebexSiteChanged,
+  EndMeeting,
   ExchangeWebexAuthorizationCode,
   MeetingRequested,
-  WebexSiteResolved,
+  RecordConferenceAttached,
+  RecordMeetingDataPurged,
+  RequestMeeting,
   type EventOf,
 } from '@scheduler/contracts';
+import type { z } from 'zod';
 import { ConnectWebexAccount, WebexSiteNotAllowedError } from '../accounts/index.js';
-import { MeetingLifecycle, type HandleOutcome } from '../meeting-lifecycle/index.js';
+import { MeetingCommands, MeetingLifecycle, type HandleOutcome } from '../meeting-lifecycle/index.js';
 import { asTransportFailure } from './expected-wait.js';
 
 /**
@@ -37,6 +42,8 @@ import { asTransportFailure } from './expected-wait.js';
  * change it. The expected wait (MeetingNotScheduledYetError) is rethrown as ExpectedWait, which
  * Nest does not log at error level (expected-wait.ts).
  */
+type RequestOf<Contract extends { request: z.ZodType }> = z.output<Contract['request']>;
+
 @Controller()
 export class WebexBridgeHandlers {
   private readonly logger = new Logger(WebexBridgeHandlers.name);
@@ -44,12 +51,36 @@ export class WebexBridgeHandlers {
   constructor(
     @Inject(ConnectWebexAccount) private readonly accounts: ConnectWebexAccount,
     @Inject(MeetingLifecycle) private readonly lifecycle: MeetingLifecycle,
+    @Inject(MeetingCommands) private readonly meetings: MeetingCommands,
   ) {}
 
   /** cmd.webex-bridge.exchange-authorization-code, sent by the gateway's OAuth callback. */
   @OnCommand(ExchangeWebexAuthorizationCode)
   exchangeAuthorizationCode(@Payload() request: unknown) {
     return this.accounts.handle(request);
+  }
+
+  // The meeting stream's facts other services ask us, its one writer, to record. The transport
+  // validated the request with the contract; an error is answered as one (the caller retries).
+
+  @OnCommand(RequestMeeting)
+  requestMeeting(@Payload() request: RequestOf<typeof RequestMeeting>) {
+    return this.meetings.requestMeeting(request);
+  }
+
+  @OnCommand(RecordConferenceAttached)
+  recordConferenceAttached(@Payload() request: RequestOf<typeof RecordConferenceAttached>) {
+    return this.meetings.recordConferenceAttached(request);
+  }
+
+  @OnCommand(EndMeeting)
+  endMeeting(@Payload() request: RequestOf<typeof EndMeeting>) {
+    return this.meetings.endMeeting(request);
+  }
+
+  @OnCommand(RecordMeetingDataPurged)
+  recordMeetingDataPurged(@Payload() request: RequestOf<typeof RecordMeetingDataPurged>) {
+    return this.meetings.recordMeetingDataPurged(request);
   }
 
   @OnEvent(MeetingRequested)
@@ -63,13 +94,13 @@ export class WebexBridgeHandlers {
   }
 
   /**
-   * Only the directory's site (google-ingest) is news here. Our own `webex-account` sites are
-   * ignored, and our own `directory` sites coming back through the bus answer `unchanged`
-   * without calling Webex, so nothing loops.
+   * The site an administrator set in the user's Google Directory entry (google-ingest): it wins
+   * over the Webex account's default, and is recorded as WebexSiteResolved{directory} when news.
    */
-  @OnEvent(WebexSiteResolved)
-  async webexSiteResolved(@Payload() event: EventOf<typeof WebexSiteResolved>): Promise<void> {
-    if (event.data.source !== 'directory') return;
+  @OnEvent(DirectoryWebexSiteChanged)
+  async directoryWebexSiteChanged(
+    @Payload() event: EventOf<typeof DirectoryWebexSiteChanged>,
+  ): Promise<void> {
     try {
       const outcome = await this.accounts.recordDirectorySite(event.data.userId, event.data.siteUrl, event);
       this.logger.debug(`directory site for user ${event.data.userId}: ${outcome} (event ${event.id})`);
