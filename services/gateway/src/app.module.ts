@@ -1,25 +1,27 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { MeetingRequested } from '@scheduler/contracts';
 import { EventPlatformModule, RuntimeModule } from '@scheduler/runtime';
+import { ApiErrorsModule } from './api-errors/api-errors.module.js';
 import type { GatewayConfig } from './config.js';
-import { GatewayApiModule, type GatewayPorts } from './gateway-api.module.js';
+import { MeetingsModule } from './meetings/meetings.module.js';
+import { OAuthModule } from './oauth/oauth.module.js';
 
 /**
- * REST API for the add-on front end: authenticates Google ID tokens, records user intents,
- * answers queries from read models. google-ingest and webex-bridge are reached over NATS
- * commands unless a test passes other `ports`. Its relay publishes MeetingRequested — every
- * MeetingRequested in the store, including the copies webex-bridge appends: one relay per
- * event type.
+ * REST API under /v1 for the add-on front end: authenticates Google ID tokens, passes user
+ * intents on as commands to the services that own them (google-ingest and webex-bridge, over
+ * NATS), answers queries from read models. The gateway produces no events, so its event
+ * platform runs no relay.
  */
 @Module({})
 export class GatewayModule {
-  static forRoot(config: GatewayConfig, ports?: GatewayPorts): DynamicModule {
+  static forRoot(config: GatewayConfig): DynamicModule {
     return {
       module: GatewayModule,
       imports: [
         RuntimeModule.forRoot({ service: 'gateway', config }),
-        EventPlatformModule.forRoot({ service: 'gateway', produces: [MeetingRequested] }),
-        GatewayApiModule.forRoot(config, ports),
+        EventPlatformModule.forRoot({ service: 'gateway' }),
+        ApiErrorsModule,
+        MeetingsModule,
+        OAuthModule,
       ],
     };
   }

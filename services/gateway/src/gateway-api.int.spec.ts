@@ -3,46 +3,54 @@ import { randomBytes } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
+import { firstValueFrom } from 'rxjs';
+import type { JetStreamClient } from '@scheduler/bus';
 import { loadConfig } from '@scheduler/config';
 import {
   ConferenceAttached,
+  ExchangeWebexAuthorizationCode,
   MeetingDataPurged,
   MeetingEnded,
   MeetingScheduled,
   createEvent,
   newUuidV7,
+  type EventEnvelope,
 } from '@scheduler/contracts';
 import { PersonalDataCodec, SecretBox, isRedacted, meetingSubject } from '@scheduler/crypto-shredding';
-import { createGoogleEmulator, type GoogleEmulator } from '@scheduler/emulators';
 import {
-  PostgresEventStore,
-  type RecordedEvent,
-  envelopeToEventToAppend,
-  recordedEventToEnvelope,
-} from '@scheduler/event-store';
+  createGoogleEmulator,
+  createWebexEmulator,
+  developmentClient,
+  type GoogleEmulator,
+  type WebexEmulator,
+} from '@scheduler/emulators';
+import { PostgresEventStore, type RecordedEvent, recordedEventToEnvelope } from '@scheduler/event-store';
 import { PostgresReadModelStore, ProjectionRunner } from '@scheduler/read-models';
-import { sealedEventOpener } from '@scheduler/runtime';
+import { BUS_CLIENT, sealedEnvelopeCodec, sealedEventOpener } from '@scheduler/runtime';
 import { GoogleCalendarClient, GoogleOAuth } from '@scheduler/google';
 import {
   eventually,
   isolatedSchema,
+  startServiceProcess,
   testInfrastructure,
   type IsolatedSchema,
+  type ServiceProcess,
   uniqueName,
 } from '@scheduler/testing';
 import { GatewayModule } from './app.module.js';
 import { type GatewayConfig, gatewayEnvironment } from './config.js';
-import type { GatewayPorts } from './gateway-api.module.js';
+import { CALENDAR_EVENT_READER, type CalendarEventReader } from './meetings/calendar-event-reader.js';
 import { claimIdOf, meetingClaimsCollection } from './meetings/meeting-claims.js';
 import { meetingsProjection, type MeetingView } from './meetings/meetings-projection.js';
 import {
   GoogleCalendarEventReader,
   type GoogleCalendarAccount,
 } from './meetings/google-calendar-event-reader.js';
-import type {
-  AuthorizationCodeHandoff,
-  GoogleAuthorizationCodeExchange,
-  WebexAuthorizationCodeExchange,
+import {
+  AUTHORIZATION_CODE_HANDOFF,
+  type AuthorizationCodeHandoff,
+  type GoogleAuthorizationCodeExchange,
+  type WebexAuthorizationCodeExchange,
 } from './oauth/authorization-code-handoff.js';
 import { OAuthStateSigner } from './oauth/oauth-state.js';
 
@@ -53,6 +61,8 @@ const publicBaseUrl = 'https://scheduler.example/addon';
 // What google-ingest would hold: used only to read calendars on the users' behalf.
 const ingestRedirectUri = 'http://127.0.0.1/oauth/google/callback';
 const calendarScopes = ['openid', 'email', 'https://www.googleapis.com/auth/calendar'];
+// Where webex-bridge expects Webex to send users back: the gateway's callback.
+const webexRedirectUri = `${publicBaseUrl}/v1/oauth/webex/callback`;
 
 /** The hand-off boundary to google-ingest / webex-bridge (built elsewhere): records what it is given. */
 class RecordingHandoff implements AuthorizationCodeHandoff {
@@ -87,13 +97,17 @@ interface TestUser {
 }
 
 let emulator: GoogleEmulator;
+let webex: WebexEmulator;
 let schema: IsolatedSchema;
 let keySchema: IsolatedSchema;
+let bridgeSchema: IsolatedSchema;
+/** The real webex-bridge, the meeting stream's one writer: it records what the gateway requests. */
+let webexBridge: ServiceProcess;
 let store: PostgresEventStore;
 let app: INestApplication;
 let baseUrl: string;
 let codec: PersonalDataCodec;
-let ports: GatewayPorts;
+let calendarEventReader: CalendarEventReader;
 let config: GatewayConfig;
 const handoff = new RecordingHandoff();
 const accounts = new Map<string, GoogleCalendarAccount>();
@@ -142,6 +156,30 @@ async function connectCalendar(user: { email: string; sub: string }): Promise<vo
   });
 }
 
+/**
+ * Connects a user's Webex account in webex-bridge as the gateway's Webex callback would: Webex
+ * consents and redirects with a code, which the bridge exchanges (ExchangeWebexAuthorizationCode).
+ */
+async function connectWebex(user: { email: string; sub: string }): Promise<void> {
+  const authorize = new URL(`${webex.url}/v1/authorize`);
+  authorize.searchParams.set('response_type', 'code');
+  authorize.searchParams.set('client_id', developmentClient.clientId);
+  authorize.searchParams.set('redirect_uri', webexRedirectUri);
+  authorize.searchParams.set('login_hint', user.email);
+  const consent = await fetch(authorize, { redirect: 'manual' });
+  const code = new URL(consent.headers.get('location')!).searchParams.get('code')!;
+  const answer = await firstValueFrom(
+    app.get<JetStreamClient>(BUS_CLIENT).send(ExchangeWebexAuthorizationCode, {
+      tenantId: 'demo.example',
+      userId: user.sub,
+      code,
+      redirectUri: webexRedirectUri,
+      correlationId: `connect-webex-${user.sub}`,
+    }),
+  );
+  expect(answer).toEqual({ userId: user.sub, connected: true });
+}
+
 async function createCalendarEvent(
   owner: string,
   summary: string,
@@ -156,6 +194,22 @@ async function createCalendarEvent(
     attendees: attendees.map((email) => ({ email })),
   });
   return String(created!.id);
+}
+
+/**
+ * A gateway replica. Calendar events are read straight from the Google emulator and OAuth codes
+ * are recorded, in place of the requests to google-ingest; meetings go to the real webex-bridge.
+ */
+async function startGateway(gatewayConfig: GatewayConfig): Promise<{ app: INestApplication; url: string }> {
+  const moduleRef = await Test.createTestingModule({ imports: [GatewayModule.forRoot(gatewayConfig)] })
+    .overrideProvider(CALENDAR_EVENT_READER)
+    .useValue(calendarEventReader)
+    .overrideProvider(AUTHORIZATION_CODE_HANDOFF)
+    .useValue(handoff)
+    .compile();
+  const started = moduleRef.createNestApplication({ logger: false });
+  await started.listen(0, '127.0.0.1');
+  return { app: started, url: (await started.getUrl()).replace('[::1]', '127.0.0.1') };
 }
 
 interface Answer {
@@ -199,12 +253,15 @@ async function call(
 
 const meetingEvents = (): Promise<RecordedEvent[]> => store.readAll({ filter: { categories: ['meeting'] } });
 
-/** Appends to a meeting stream as webex-bridge / google-ingest would: personal fields sealed. */
-async function appendToMeeting(meetingId: string, events: Parameters<typeof envelopeToEventToAppend>[0][]) {
+/**
+ * What follows in a meeting's life once it is requested (scheduled in Webex, attached to the
+ * calendar event, ended, purged), appended as its writer stores it: personal fields sealed.
+ * Webex is kept unavailable in these tests, so the bridge itself appends nothing after the request.
+ */
+async function appendToMeeting(meetingId: string, events: EventEnvelope[]) {
   const streamId = `meeting-${meetingId}`;
   const existing = await store.readStream(streamId);
-  const sealed = await Promise.all(events.map((event) => codec.encode(event)));
-  return store.append(streamId, sealed.map(envelopeToEventToAppend), BigInt(existing.length - 1));
+  return store.append(streamId, await sealedEnvelopeCodec(codec).write(events), BigInt(existing.length - 1));
 }
 
 const requestedOn = async (calendarEventId: string) =>
@@ -215,6 +272,7 @@ const requestedOn = async (calendarEventId: string) =>
 beforeAll(async () => {
   schema = await isolatedSchema('gateway_api');
   keySchema = await isolatedSchema('gateway_api_keys');
+  bridgeSchema = await isolatedSchema('gateway_api_webex_bridge');
   store = await PostgresEventStore.connect({ connectionString: schema.connectionString, poolSize: 4 });
   emulator = await createGoogleEmulator();
   await emulator.listen();
@@ -234,16 +292,47 @@ beforeAll(async () => {
   [alice, bob, carol, mallory] = await Promise.all([user(0), user(1), user(2), user(3)]);
   await connectCalendar(alice);
   await connectCalendar(bob);
+  webex = createWebexEmulator({
+    users: [alice, bob].map(({ email }) => ({
+      email,
+      timezone: 'Europe/Berlin',
+      sites: [{ siteUrl: 'demo.webex.com', default: true }],
+    })),
+  });
+  await webex.listen(0, '127.0.0.1');
 
-  config = loadConfig('gateway', gatewayEnvironment, {
-    HTTP_PORT: '0',
+  // One event store, bus prefix and data-key store for the gateway and webex-bridge, as deployed.
+  const shared = {
     NATS_URL: testInfrastructure().natsUrl,
     EVENT_STORE_URL: schema.connectionString,
-    READ_MODEL_URL: schema.connectionString,
     KEY_STORE_URL: keySchema.connectionString,
     KEY_ENCRYPTION_KEY: `gateway-test:${randomBytes(32).toString('base64')}`,
-    LOG_LEVEL: 'silent',
     BUS_PREFIX: uniqueName('gateway_api'),
+  };
+  // The meeting stream's writer, run from its sources as its own tests run it.
+  const webexBridgeSource = {
+    name: 'webex-bridge',
+    main: new URL('../../webex-bridge/src/main.ts', import.meta.url),
+  };
+  const bridgeStarted = startServiceProcess(webexBridgeSource, {
+    ...shared,
+    DATABASE_URL: bridgeSchema.connectionString,
+    WEBEX_API_BASE_URL: `${webex.url}/v1`,
+    WEBEX_CLIENT_ID: developmentClient.clientId,
+    WEBEX_CLIENT_SECRET: developmentClient.clientSecret,
+    WEBEX_REDIRECT_URI: webexRedirectUri,
+    LOG_LEVEL: 'warn',
+  }).then(async (started) => {
+    webexBridge = started;
+    await started.waitUntilReady(60_000);
+  });
+  bridgeStarted.catch(() => undefined); // awaited below; a failed start must not go unhandled meanwhile
+
+  config = loadConfig('gateway', gatewayEnvironment, {
+    ...shared,
+    HTTP_PORT: '0',
+    READ_MODEL_URL: schema.connectionString,
+    LOG_LEVEL: 'silent',
     PUBLIC_BASE_URL: publicBaseUrl,
     GOOGLE_CLIENT_ID: clientId,
     ALLOWED_HOSTED_DOMAINS: 'demo.example, other.example',
@@ -252,25 +341,37 @@ beforeAll(async () => {
     WEBEX_CLIENT_ID: 'scheduler-test-webex-client',
     WEBEX_AUTHORIZE_URL: 'https://webex.example/v1/authorize',
   });
-  ports = {
-    calendarEventReader: new GoogleCalendarEventReader(async ({ userId }) => accounts.get(userId)),
-    authorizationCodeHandoff: handoff,
-  };
-  const moduleRef = await Test.createTestingModule({
-    imports: [GatewayModule.forRoot(config, ports)],
-  }).compile();
-  app = moduleRef.createNestApplication({ logger: false });
-  await app.listen(0, '127.0.0.1');
-  baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  calendarEventReader = new GoogleCalendarEventReader(async ({ userId }) => accounts.get(userId));
+  ({ app, url: baseUrl } = await startGateway(config));
   codec = app.get(PersonalDataCodec);
-});
+  await bridgeStarted;
+  try {
+    await connectWebex(alice);
+    await connectWebex(bob);
+  } catch (error) {
+    // The bridge answers "Internal server error"; its own log says why.
+    throw new Error(
+      `webex-bridge could not connect the Webex accounts:\n${webexBridge.output().slice(-4000)}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  // Webex stays unavailable: the bridge keeps each requested meeting `requested` and retries
+  // later, so what the gateway requested is what the tests see. The scheduling that follows
+  // (MeetingScheduled and on) is appended by the tests themselves.
+  webex.faults.add({ method: '*', pathPrefix: '/v1/meetings', status: 503 });
+}, 120_000);
 
 afterAll(async () => {
   await app?.close();
+  await webexBridge?.stop();
   await store?.close();
   await emulator?.close();
+  await webex?.close();
   await schema?.drop();
   await keySchema?.drop();
+  await bridgeSchema?.drop();
 });
 
 describe('authentication', () => {
@@ -589,12 +690,7 @@ describe('one active meeting per calendar event across gateway replicas', () => 
 
   beforeAll(async () => {
     // A second gateway process: its own module, pools and projection runner, the same stores.
-    const moduleRef = await Test.createTestingModule({
-      imports: [GatewayModule.forRoot(config, ports)],
-    }).compile();
-    replica = moduleRef.createNestApplication({ logger: false });
-    await replica.listen(0, '127.0.0.1');
-    replicaUrl = (await replica.getUrl()).replace('[::1]', '127.0.0.1');
+    ({ app: replica, url: replicaUrl } = await startGateway(config));
     readModels = await PostgresReadModelStore.connect({ connectionString: schema.connectionString });
   });
   afterAll(async () => {
@@ -674,6 +770,56 @@ describe('one active meeting per calendar event across gateway replicas', () => 
       state: 'requested',
     });
     expect((await add(eventId)).body.error).toMatchObject({ meetingId: claimedMeetingId });
+  });
+});
+
+describe('when webex-bridge does not answer', () => {
+  let unanswered: INestApplication;
+  let unansweredUrl: string;
+  let readModels: PostgresReadModelStore;
+
+  beforeAll(async () => {
+    // A replica whose commands go where no webex-bridge listens: the bridge is down, for it.
+    ({ app: unanswered, url: unansweredUrl } = await startGateway({
+      ...config,
+      BUS_PREFIX: uniqueName('gateway_unanswered'),
+    }));
+    readModels = await PostgresReadModelStore.connect({ connectionString: schema.connectionString });
+  });
+  afterAll(async () => {
+    await unanswered?.close();
+    await readModels?.close();
+  });
+
+  it('answers 503 in the one error format, appends nothing, and the same request completes later', async () => {
+    const eventId = await createCalendarEvent(alice.email, 'Bridge down', '2027-06-01T09:00:00Z');
+    const target = { calendarId: alice.email, eventId };
+    const before = await meetingEvents();
+    const answer = await call('POST', '/v1/meetings', {
+      token: alice.idToken,
+      body: target,
+      baseUrl: unansweredUrl,
+    });
+    expect(answer.status).toBe(503);
+    expect(answer.body).toEqual({
+      error: {
+        code: 'service_unavailable',
+        operation: 'the meeting request',
+        message: expect.any(String),
+        correlationId: answer.headers.get('x-correlation-id'),
+      },
+    });
+    expect(await meetingEvents()).toEqual(before);
+    // The claim is left as a crash would leave it: the next request completes it.
+    const claims = await readModels.collection(meetingClaimsCollection);
+    const claim = await claims.get(claimIdOf({ tenantId: 'demo.example', userId: alice.sub, ...target }));
+    expect(claim?.document).toMatchObject({ state: 'claimed' });
+
+    const retried = await call('POST', '/v1/meetings', { token: alice.idToken, body: target });
+    expect(retried).toMatchObject({ status: 202, body: { meetingId: claim!.document.meetingId } });
+    expect((await requestedOn(eventId)).map((event) => event.streamId)).toEqual([
+      `meeting-${claim!.document.meetingId}`,
+    ]);
   });
 });
 

@@ -6,7 +6,7 @@ import {
   Injectable,
 } from '@nestjs/common';
 import type { Request } from 'express';
-import { UnauthenticatedError } from '../http/api-errors.js';
+import { UnauthenticatedError } from '../api-errors/api-errors.js';
 import type { IdentityVerifier, Principal } from './identity-verifier.js';
 
 export const IDENTITY_VERIFIER = Symbol('IDENTITY_VERIFIER');

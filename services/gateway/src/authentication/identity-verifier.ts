@@ -1,8 +1,8 @@
 import { type GoogleOAuth, IdTokenRejected } from '@scheduler/google';
 import { primitives } from '@scheduler/contracts';
-import { HostedDomainNotAllowedError, UnauthenticatedError } from '../http/api-errors.js';
+import { HostedDomainNotAllowedError, UnauthenticatedError } from '../api-errors/api-errors.js';
 
-/** Who is calling: every query and command is scoped to this tenant and user (design §6). */
+/** Who is calling: every query and command is scoped to this tenant and user, never wider. */
 export interface Principal {
   /** The Google Workspace domain (`hd` claim), lower-case. */
   readonly tenantId: string;

@@ -1,4 +1,8 @@
-import type { Invitee } from '@scheduler/contracts';
+import { Inject, Injectable } from '@nestjs/common';
+import { firstValueFrom } from 'rxjs';
+import type { JetStreamClient } from '@scheduler/bus';
+import { type Invitee, ReadCalendarEvent } from '@scheduler/contracts';
+import { BUS_CLIENT } from '@scheduler/runtime';
 
 export interface CalendarEventQuery {
   readonly tenantId: string;
@@ -34,8 +38,8 @@ export class CalendarAccountNotConnectedError extends Error {
 
 /**
  * Reads one calendar event as the requesting user sees it. Google tokens belong to
- * google-ingest (design §2), so in production this is a request to google-ingest; the gateway
- * only sees the details. Resolves undefined when the event does not exist, is cancelled, or
+ * google-ingest alone (least privilege), so in production this is a request to google-ingest
+ * (NatsCalendarEventReader below); the gateway only sees the details. Resolves undefined when the event does not exist, is cancelled, or
  * the user cannot see it; throws CalendarAccountNotConnectedError when it cannot ask Google.
  */
 export interface CalendarEventReader {
@@ -43,3 +47,25 @@ export interface CalendarEventReader {
 }
 
 export const CALENDAR_EVENT_READER = Symbol('CALENDAR_EVENT_READER');
+
+/** Reads calendar events through google-ingest, which holds the Google tokens (ReadCalendarEvent). */
+@Injectable()
+export class NatsCalendarEventReader implements CalendarEventReader {
+  constructor(@Inject(BUS_CLIENT) private readonly bus: JetStreamClient) {}
+
+  async read(query: CalendarEventQuery): Promise<CalendarEventDetails | undefined> {
+    const response = ReadCalendarEvent.parseResponse(
+      await firstValueFrom(this.bus.send(ReadCalendarEvent, query)),
+    );
+    switch (response.outcome) {
+      case 'found': {
+        const { invitees, ...details } = response.event;
+        return { ...details, attendees: invitees };
+      }
+      case 'not-found':
+        return undefined;
+      case 'account-unavailable':
+        throw new CalendarAccountNotConnectedError(query.tenantId, query.userId);
+    }
+  }
+}

@@ -1,20 +1,17 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import {
-  ContractViolationError,
-  MeetingRequested,
-  createEvent,
-  newUuidV7,
-  type EventEnvelope,
-} from '@scheduler/contracts';
-import { PersonalDataCodec } from '@scheduler/crypto-shredding';
+import { firstValueFrom } from 'rxjs';
+import type { z } from 'zod';
+import { CommandFailedError, type JetStreamClient } from '@scheduler/bus';
+import { ContractViolationError, MeetingRequested, RequestMeeting, newUuidV7 } from '@scheduler/contracts';
 import {
   type EventStore,
-  ExpectedVersionConflictError,
+  type Position,
   type RecordedEvent,
   StreamDeletedError,
   StreamNotFoundError,
-  envelopeToEventToAppend,
+  positionFromString,
 } from '@scheduler/event-store';
+import { BUS_CLIENT, EVENT_STORE } from '@scheduler/runtime';
 import type { Principal } from '../authentication/identity-verifier.js';
 import {
   CalendarEventNotFoundError,
@@ -22,14 +19,15 @@ import {
   GoogleAccountNotConnectedError,
   MeetingAlreadyExistsError,
   NotEventOrganizerError,
-} from '../http/api-errors.js';
+  ServiceUnavailableError,
+  UpstreamFailedError,
+} from '../api-errors/api-errors.js';
 import {
   CALENDAR_EVENT_READER,
   CalendarAccountNotConnectedError,
   type CalendarEventDetails,
   type CalendarEventReader,
 } from './calendar-event-reader.js';
-import { EVENT_STORE } from '@scheduler/runtime';
 import { type ClaimedCalendarEvent, MeetingClaims, type StoredMeetingClaim } from './meeting-claims.js';
 import { activeMeetingStatuses, type MeetingView, projectMeeting } from './meetings-projection.js';
 import { MeetingsReadModel } from './meetings-read-model.js';
@@ -45,17 +43,20 @@ const MAXIMUM_CLAIM_ATTEMPTS = 5;
 /** What a claim's meeting is, judged from its stream (the read model may lag behind). */
 type ClaimedMeeting = 'active' | 'finished' | 'not-appended';
 
+type MeetingRequest = z.output<typeof RequestMeeting.request>;
+
 /**
- * Adds a Webex meeting to a calendar event: records the user's intent as MeetingRequested, with
- * its personal fields sealed. The bridge creates the Webex meeting from that event; the gateway
- * never calls Webex.
+ * Adds a Webex meeting to a calendar event: asks webex-bridge, the meeting stream's one
+ * writer, to record the user's intent as MeetingRequested (RequestMeeting). The bridge then
+ * creates the Webex meeting from that event; the gateway never calls Webex and appends nothing.
  *
  * One calendar event has at most one active meeting, across every gateway replica: a claim
  * document (MeetingClaims) names the meeting that holds the event, and is written
- * insert-if-absent before its MeetingRequested is appended with `no_stream`. A claim whose
- * stream is missing (the claimer crashed, or is still appending) is completed by whoever comes
- * next with the same meeting id, so at most one MeetingRequested lands; a claim whose meeting
- * finished (cancelled, failed, ended, purged) is replaced.
+ * insert-if-absent before its MeetingRequested is requested. The bridge records it only if the
+ * meeting's stream does not exist yet. A claim whose stream is missing (the claimer crashed,
+ * or webex-bridge did not answer) is completed by whoever comes next with the same meeting id,
+ * so at most one MeetingRequested lands; a claim whose meeting finished (cancelled, failed,
+ * ended, purged) is replaced.
  */
 @Injectable()
 export class MeetingRequests {
@@ -63,9 +64,9 @@ export class MeetingRequests {
 
   constructor(
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
+    @Inject(BUS_CLIENT) private readonly bus: JetStreamClient,
     private readonly readModel: MeetingsReadModel,
     private readonly claims: MeetingClaims,
-    @Inject(PersonalDataCodec) private readonly codec: PersonalDataCodec,
     @Inject(CALENDAR_EVENT_READER) private readonly calendarEvents: CalendarEventReader,
   ) {}
 
@@ -90,27 +91,15 @@ export class MeetingRequests {
     const details = await this.readCalendarEvent(calendarEvent);
     const candidate = newUuidV7();
     // Validated before anything is claimed: an unsupported event leaves no claim behind.
-    let requested = this.requestedEvent(candidate, principal, target, details, correlationId);
+    let request = this.meetingRequest(candidate, principal, target, details, correlationId);
 
     const claim = await this.claimFor(calendarEvent, candidate);
     const meetingId = claim.document.meetingId;
     if (meetingId !== candidate)
-      requested = this.requestedEvent(meetingId, principal, target, details, correlationId);
-    const sealed = await this.codec.encode(requested);
-    let appended;
-    try {
-      appended = await this.eventStore.append(
-        requested.streamId,
-        [envelopeToEventToAppend(sealed)],
-        'no_stream',
-      );
-    } catch (error) {
-      // Another request completed the same claim first: there is exactly one meeting, and it is not ours.
-      if (error instanceof ExpectedVersionConflictError) throw new MeetingAlreadyExistsError(meetingId);
-      throw error;
-    }
+      request = this.meetingRequest(meetingId, principal, target, details, correlationId);
+    const position = await this.requestMeeting(request);
     await this.claims.confirm(calendarEvent, claim);
-    if (!(await this.readModel.caughtUpTo(appended.position, READ_YOUR_WRITES_TIMEOUT_MS)))
+    if (!(await this.readModel.caughtUpTo(position, READ_YOUR_WRITES_TIMEOUT_MS)))
       this.logger.warn({
         message: 'meetings read model is behind; answering 202 anyway',
         meetingId,
@@ -140,6 +129,27 @@ export class MeetingRequests {
     throw new Error(
       `could not claim the calendar event within ${MAXIMUM_CLAIM_ATTEMPTS} attempts: other requests kept changing the claim`,
     );
+  }
+
+  /**
+   * Has webex-bridge record MeetingRequested; resolves with its position in the event store.
+   * Without an answer the claim stays `claimed`, so a retry completes it under the same id.
+   */
+  private async requestMeeting(request: MeetingRequest): Promise<Position> {
+    let answer: unknown;
+    try {
+      answer = await firstValueFrom(this.bus.send(RequestMeeting, request));
+    } catch (error) {
+      if (error instanceof CommandFailedError)
+        throw new UpstreamFailedError('the meeting request', { cause: error });
+      if (error instanceof ContractViolationError) throw error;
+      // No responders, a timeout or a lost connection: webex-bridge cannot be reached right now.
+      throw new ServiceUnavailableError('the meeting request', { cause: error });
+    }
+    const response = RequestMeeting.parseResponse(answer);
+    // Another request completed the same claim first: there is exactly one meeting, and it is not ours.
+    if (response.outcome === 'already-requested') throw new MeetingAlreadyExistsError(request.data.meetingId);
+    return positionFromString(response.position);
   }
 
   private async meetingOf(claim: StoredMeetingClaim): Promise<ClaimedMeeting> {
@@ -176,18 +186,18 @@ export class MeetingRequests {
     return details;
   }
 
-  private requestedEvent(
+  /** The RequestMeeting command, validated by its contract: MeetingRequested's data. */
+  private meetingRequest(
     meetingId: string,
     principal: Principal,
     target: { calendarId: string; eventId: string },
     details: CalendarEventDetails,
     correlationId: string,
-  ): EventEnvelope {
+  ): MeetingRequest {
     try {
-      return createEvent(MeetingRequested, {
-        streamId: meetingStreamId(meetingId),
+      return RequestMeeting.parseRequest({
         tenantId: principal.tenantId,
-        correlationId,
+        trace: { correlationId, causationId: null, traceparent: null },
         data: {
           meetingId,
           userId: principal.userId,

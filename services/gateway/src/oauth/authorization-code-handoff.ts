@@ -1,14 +1,18 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { firstValueFrom } from 'rxjs';
 import type { z } from 'zod';
-import type { ExchangeGoogleAuthorizationCode, ExchangeWebexAuthorizationCode } from '@scheduler/contracts';
+import type { JetStreamClient } from '@scheduler/bus';
+import { ExchangeGoogleAuthorizationCode, ExchangeWebexAuthorizationCode } from '@scheduler/contracts';
+import { BUS_CLIENT } from '@scheduler/runtime';
 
 export type GoogleAuthorizationCodeExchange = z.output<typeof ExchangeGoogleAuthorizationCode.request>;
 export type WebexAuthorizationCodeExchange = z.output<typeof ExchangeWebexAuthorizationCode.request>;
 
 /**
  * Where the gateway hands an OAuth authorization code: to the service that owns those tokens
- * (google-ingest for Google, webex-bridge for Webex; design §2, least privilege). The gateway
- * never exchanges a code or sees a token itself. In production this is the NATS request/reply
- * of the ExchangeGoogleAuthorizationCode / ExchangeWebexAuthorizationCode commands; it resolves
+ * (google-ingest for Google, webex-bridge for Webex; least privilege). The gateway never
+ * exchanges a code or sees a token itself. In production this is the NATS request/reply of the
+ * ExchangeGoogleAuthorizationCode / ExchangeWebexAuthorizationCode commands; it resolves
  * once the owner has stored the tokens, and rejects when it refused or could not be reached.
  */
 export interface AuthorizationCodeHandoff {
@@ -17,3 +21,21 @@ export interface AuthorizationCodeHandoff {
 }
 
 export const AUTHORIZATION_CODE_HANDOFF = Symbol('AUTHORIZATION_CODE_HANDOFF');
+
+/** Hands OAuth codes to the services that own those tokens, over their command contracts. */
+@Injectable()
+export class NatsAuthorizationCodeHandoff implements AuthorizationCodeHandoff {
+  constructor(@Inject(BUS_CLIENT) private readonly bus: JetStreamClient) {}
+
+  async google(request: GoogleAuthorizationCodeExchange): Promise<void> {
+    ExchangeGoogleAuthorizationCode.parseResponse(
+      await firstValueFrom(this.bus.send(ExchangeGoogleAuthorizationCode, request)),
+    );
+  }
+
+  async webex(request: WebexAuthorizationCodeExchange): Promise<void> {
+    ExchangeWebexAuthorizationCode.parseResponse(
+      await firstValueFrom(this.bus.send(ExchangeWebexAuthorizationCode, request)),
+    );
+  }
+}

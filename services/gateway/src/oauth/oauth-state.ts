@@ -1,7 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { primitives } from '@scheduler/contracts';
-import { InvalidOAuthStateError } from '../http/api-errors.js';
+import { InvalidOAuthStateError } from '../api-errors/api-errors.js';
 
 export type OAuthProvider = 'google' | 'webex';
 

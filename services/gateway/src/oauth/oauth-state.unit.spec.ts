@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { InvalidOAuthStateError } from '../http/api-errors.js';
+import { InvalidOAuthStateError } from '../api-errors/api-errors.js';
 import { OAuthStateSigner } from './oauth-state.js';
 import { allowedReturnTo } from './oauth-settings.js';
 

@@ -20,9 +20,13 @@ import {
   optionalPrincipal,
 } from '../authentication/authentication.guard.js';
 import type { IdentityVerifier, Principal } from '../authentication/identity-verifier.js';
-import { InvalidOAuthStateError, InvalidRequestError, UpstreamFailedError } from '../http/api-errors.js';
-import { requestCorrelationId } from '../http/api-exception.filter.js';
-import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
+import {
+  InvalidOAuthStateError,
+  InvalidRequestError,
+  UpstreamFailedError,
+} from '../api-errors/api-errors.js';
+import { requestCorrelationId } from '../api-errors/api-exception.filter.js';
+import { ZodValidationPipe } from '../api-errors/zod-validation.pipe.js';
 import { AUTHORIZATION_CODE_HANDOFF, type AuthorizationCodeHandoff } from './authorization-code-handoff.js';
 import { type OAuthProvider, type OAuthState, OAuthStateSigner } from './oauth-state.js';
 import {

@@ -6,6 +6,7 @@ import {
   MeetingAlreadyExistsError,
   MeetingNotFoundError,
   NotEventOrganizerError,
+  ServiceUnavailableError,
   UnauthenticatedError,
   UpstreamFailedError,
 } from './api-errors.js';
@@ -47,6 +48,27 @@ describe('errorResponseFor', () => {
     );
     expect(answer.status).toBe(502);
     expect(JSON.stringify(answer.body)).not.toMatch(/alice|abc/);
+  });
+
+  it('answers a service that did not answer with a 503 naming the operation, keeping the cause out', () => {
+    const answer = errorResponseFor(
+      new ServiceUnavailableError('the meeting request', {
+        cause: new Error('503 no responders on cmd.webex-bridge.request-meeting'),
+      }),
+      correlationId,
+    );
+    expect(answer).toEqual({
+      status: 503,
+      body: {
+        error: {
+          code: 'service_unavailable',
+          operation: 'the meeting request',
+          message: expect.any(String),
+          correlationId,
+        },
+      },
+    });
+    expect(JSON.stringify(answer.body)).not.toMatch(/responders|cmd\./);
   });
 
   it('answers unexpected errors with a 500 that reveals nothing, logging only the name and stack frames', () => {

@@ -142,6 +142,21 @@ export class UpstreamFailedError extends ApiError {
   }
 }
 
+/**
+ * 503: a service behind the gateway did not answer (down, or too slow). Nothing was left
+ * half-done that the same request, sent again, cannot complete.
+ */
+export class ServiceUnavailableError extends ApiError {
+  readonly status = 503;
+  readonly code = 'service_unavailable';
+  constructor(
+    readonly operation: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`The gateway could not complete ${operation} right now; try again shortly`, { operation }, options);
+  }
+}
+
 /** 409: the user has not connected their Google account yet, so their calendar cannot be read. */
 export class GoogleAccountNotConnectedError extends ApiError {
   readonly status = 409;

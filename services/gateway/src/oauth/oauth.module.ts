@@ -1,0 +1,35 @@
+import { Module } from '@nestjs/common';
+import { GoogleOAuth } from '@scheduler/google';
+import { SERVICE_CONFIG } from '@scheduler/runtime';
+import { AuthenticationModule } from '../authentication/authentication.module.js';
+import type { GatewayConfig } from '../config.js';
+import { AUTHORIZATION_CODE_HANDOFF, NatsAuthorizationCodeHandoff } from './authorization-code-handoff.js';
+import { OAuthController } from './oauth.controller.js';
+import { OAuthStateSigner } from './oauth-state.js';
+import { OAUTH_SETTINGS, type OAuthSettings } from './oauth-settings.js';
+
+/** The Google and Webex OAuth redirects; codes go to the services that own those tokens. */
+@Module({
+  imports: [AuthenticationModule],
+  controllers: [OAuthController],
+  providers: [
+    {
+      provide: OAUTH_SETTINGS,
+      inject: [SERVICE_CONFIG, GoogleOAuth],
+      useFactory: (config: GatewayConfig, google: GoogleOAuth): OAuthSettings => ({
+        publicBaseUrl: new URL(config.PUBLIC_BASE_URL),
+        allowedDomains: config.ALLOWED_HOSTED_DOMAINS,
+        google,
+        webexClientId: config.WEBEX_CLIENT_ID,
+        webexAuthorizeUrl: config.WEBEX_AUTHORIZE_URL,
+      }),
+    },
+    {
+      provide: OAuthStateSigner,
+      inject: [SERVICE_CONFIG],
+      useFactory: (config: GatewayConfig) => new OAuthStateSigner(config.OAUTH_STATE_SECRET),
+    },
+    { provide: AUTHORIZATION_CODE_HANDOFF, useClass: NatsAuthorizationCodeHandoff },
+  ],
+})
+export class OAuthModule {}
