@@ -16,8 +16,10 @@ import {
   SubjectKeys,
 } from '@scheduler/crypto-shredding';
 import { EmulatorControl, createGoogleEmulator, type GoogleEmulator } from '@scheduler/emulators';
-import { PostgresEventStore } from '@scheduler/event-store';
+import type { EventEnvelope } from '@scheduler/contracts';
+import { PostgresEventStore, type StreamCodec } from '@scheduler/event-store';
 import { GoogleOAuth, emulatorGoogleEndpoints } from '@scheduler/google';
+import { sealedEnvelopeCodec } from '@scheduler/runtime';
 import { isolatedSchema, type IsolatedSchema } from '@scheduler/testing';
 import { CalendarSyncEngine, ensureCalendarSyncSchema } from '../calendar-sync/index.js';
 import { ChannelManager, ensureChannelSchema } from '../channels/index.js';
@@ -49,7 +51,11 @@ export interface GoogleIngestFixture {
   readonly store: PostgresEventStore;
   readonly oauth: GoogleOAuth;
   readonly keys: SubjectKeys;
+  /** KEY_ENCRYPTION_KEY ("<id>:<base64>") of the data keys: a service process sharing this schema's keys needs it. */
+  readonly keyEncryptionKey: string;
   readonly codec: PersonalDataCodec;
+  /** How the service stores its streams and reads streams back (SEALED_ENVELOPES). */
+  readonly sealed: StreamCodec<EventEnvelope>;
   readonly tokens: GoogleTokenStore;
   readonly engine: CalendarSyncEngine;
   readonly channels: ChannelManager;
@@ -70,17 +76,16 @@ export interface GoogleIngestFixture {
  */
 export async function testPersonalData(
   pool: pg.Pool,
-): Promise<{ codec: PersonalDataCodec; secretBox: SecretBox; keys: SubjectKeys }> {
+): Promise<{ codec: PersonalDataCodec; secretBox: SecretBox; keys: SubjectKeys; keyEncryptionKey: string }> {
   const dataKeys = new PostgresDataKeyStore({ pool });
   await dataKeys.ensureSchema();
+  const keyEncryptionKey = `kek-test:${randomBytes(32).toString('base64')}`;
   const keys = new SubjectKeys({
     store: dataKeys,
-    keyEncryptionKeys: KeyEncryptionKeyRing.fromConfig({
-      primary: { id: 'kek-test', key: randomBytes(32).toString('base64') },
-    }),
+    keyEncryptionKeys: KeyEncryptionKeyRing.fromEnvironment({ primary: keyEncryptionKey }),
   });
   const secretBox = new SecretBox(keys);
-  return { codec: new PersonalDataCodec({ secretBox }), secretBox, keys };
+  return { codec: new PersonalDataCodec({ secretBox }), secretBox, keys, keyEncryptionKey };
 }
 
 export async function startGoogleIngestFixture(
@@ -92,7 +97,8 @@ export async function startGoogleIngestFixture(
   await ensureCalendarSyncSchema(pool);
   await ensureChannelSchema(pool);
   await ensureGoogleAccountSchema(pool);
-  const { codec, secretBox, keys } = await testPersonalData(pool);
+  const { codec, secretBox, keys, keyEncryptionKey } = await testPersonalData(pool);
+  const sealed = sealedEnvelopeCodec(codec);
   const store = await PostgresEventStore.connect({ connectionString: schema.connectionString });
   const emulator = await createGoogleEmulator({ push: { retryBaseDelayMs: 50 } });
   await emulator.listen();
@@ -118,12 +124,13 @@ export async function startGoogleIngestFixture(
     clock,
     onTokensError: (error) => tokenErrors.push(error),
   });
-  const engine = new CalendarSyncEngine({ pool, eventStore: store, personalData: codec, clock });
+  const engine = new CalendarSyncEngine({ pool, eventStore: store, codec: sealed, clock });
   const webhook: Server = createServer();
   await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
   const channels = new ChannelManager({
     pool,
     eventStore: store,
+    codec: sealed,
     syncer: engine,
     accounts: (userId) => tokens.accountFor(userId),
     webhookAddress: `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/webhooks/google`,
@@ -155,7 +162,7 @@ export async function startGoogleIngestFixture(
     tokens,
     eventStore: store,
     channels,
-    personalData: codec,
+    codec: sealed,
     logger,
     clock,
   });
@@ -171,7 +178,9 @@ export async function startGoogleIngestFixture(
     store,
     oauth,
     keys,
+    keyEncryptionKey,
     codec,
+    sealed,
     tokens,
     engine,
     channels,

@@ -13,6 +13,8 @@ export type {
   ExchangeGoogleAuthorizationCodeRequest,
   ExchangeGoogleAuthorizationCodeResponse,
 } from './connect-google-account.js';
+export { googleAccountDecider, googleAccountStreamId } from './google-account.decider.js';
+export type { GoogleAccountState, GoogleProfile, RecordGoogleAccount } from './google-account.decider.js';
 export { ensureGoogleAccountSchema } from './schema.js';
 export { directorySite } from './webex-site.js';
 export type { DirectorySite } from './webex-site.js';

@@ -4,18 +4,12 @@ import {
   CalendarEventChanged,
   CalendarSyncReset,
   ContractViolationError,
+  type EventEnvelope,
   createEvent,
   type EventOf,
   newUuidV7,
 } from '@scheduler/contracts';
-import type { PersonalDataCodec } from '@scheduler/crypto-shredding';
-import {
-  type EventStore,
-  type ExpectedRevision,
-  ExpectedVersionConflictError,
-  envelopeToEventToAppend,
-  recordedEventToEnvelope,
-} from '@scheduler/event-store';
+import { type EventStore, type StreamCodec, handleCommand } from '@scheduler/event-store';
 import {
   type CalendarEvent,
   type ChangesPage,
@@ -32,7 +26,8 @@ import {
   liveEventData,
   stateDigest,
 } from './event-mapping.js';
-import { appendFacts, lastEventOf } from './stream-append.js';
+import { calendarEventDecider } from './calendar-event.decider.js';
+import { recordWatchFacts } from './calendar-watch-stream.js';
 
 /** A connected Google account, as the sync needs it. Where it comes from (token storage) is not our concern here. */
 export interface CalendarAccount {
@@ -49,8 +44,8 @@ export interface CalendarSyncEngineOptions {
   /** The service's private database (sync state and linked events). */
   readonly pool: pg.Pool;
   readonly eventStore: EventStore;
-  /** Seals the personal fields of CalendarEventChanged (title, attendees) before they are stored. */
-  readonly personalData: PersonalDataCodec;
+  /** How google-ingest's streams are stored: CalendarEventChanged's personal fields (title, attendees) sealed. */
+  readonly codec: StreamCodec<EventEnvelope>;
   readonly clock?: () => Date;
   /** events.list page size (Google's default is 250, its maximum 2500). */
   readonly pageSize?: number;
@@ -106,12 +101,12 @@ const LOCK_NAMESPACE = 'google-ingest/calendar-sync';
 export class CalendarSyncEngine {
   private readonly pool: pg.Pool;
   private readonly eventStore: EventStore;
-  private readonly personalData: PersonalDataCodec;
+  private readonly codec: StreamCodec<EventEnvelope>;
   private readonly clock: () => Date;
   private readonly pageSize: number | undefined;
 
   constructor(options: CalendarSyncEngineOptions) {
-    this.personalData = options.personalData;
+    this.codec = options.codec;
     this.pool = options.pool;
     this.eventStore = options.eventStore;
     this.clock = options.clock ?? (() => new Date());
@@ -170,10 +165,9 @@ export class CalendarSyncEngine {
       result: { emitted: { created: 0, updated: 0, cancelled: 0 }, unchanged: 0, skipped: [] },
     };
     if (reset) {
-      const streamId = calendarWatchStreamId(account.userId);
-      await appendFacts(this.eventStore, streamId, [
+      await recordWatchFacts(this.eventStore, this.codec, account.userId, [
         createEvent(CalendarSyncReset, {
-          streamId,
+          streamId: calendarWatchStreamId(account.userId),
           tenantId: account.tenantId,
           correlationId: run.correlationId,
           occurredAt: run.now,
@@ -278,9 +272,9 @@ export class CalendarSyncEngine {
   }
 
   /**
-   * Appends the change unless it is the state we emitted last. The stream is the truth: if it
-   * moved past our row (a crash after an append, before the row was saved), its last event is
-   * compared instead, so a retry never emits the same state twice.
+   * Records the change unless it is the state we emitted last. The private row's digest answers
+   * that without reading the stream; otherwise calendarEventDecider compares with the stream's
+   * last change, so a retry after a crash (appended, but the row not saved) emits nothing twice.
    */
   private async emitIfChanged(
     run: SyncRun,
@@ -296,11 +290,10 @@ export class CalendarSyncEngine {
       if (afterwards === 'forget') await this.forget(run, eventId);
       return;
     }
-    const streamId = calendarEventStreamId(run.account.userId, eventId);
-    let envelope: EventOf<typeof CalendarEventChanged>;
+    let change: EventOf<typeof CalendarEventChanged>;
     try {
-      envelope = createEvent(CalendarEventChanged, {
-        streamId,
+      change = createEvent(CalendarEventChanged, {
+        streamId: calendarEventStreamId(run.account.userId, eventId),
         tenantId: run.account.tenantId,
         correlationId: run.correlationId,
         occurredAt: run.now,
@@ -315,36 +308,19 @@ export class CalendarSyncEngine {
       });
       return;
     }
-    const expected: ExpectedRevision = row ? BigInt(row.stream_revision) : 'no_stream';
-    const sealed = envelopeToEventToAppend(await this.personalData.encode(envelope));
-    let revision: bigint;
-    try {
-      revision = (await this.eventStore.append(streamId, [sealed], expected)).nextExpectedRevision;
-      run.result.emitted[data.change] += 1;
-    } catch (error) {
-      if (!(error instanceof ExpectedVersionConflictError)) throw error;
-      const last = await lastEventOf(this.eventStore, streamId);
-      // Opened to compare: a forgotten (purged) value stays redacted, fails the parse, and is
-      // simply emitted again, sealed as forgotten.
-      const lastData =
-        last?.type === CalendarEventChanged.type
-          ? CalendarEventChanged.data.safeParse(
-              (await this.personalData.decode(recordedEventToEnvelope(last))).event.data,
-            )
-          : undefined;
-      if (last && lastData?.success && stateDigest(lastData.data, salt) === digest) {
-        revision = last.revision;
-        run.result.unchanged += 1;
-      } else {
-        revision = (await this.eventStore.append(streamId, [sealed], last ? last.revision : 'no_stream'))
-          .nextExpectedRevision;
-        run.result.emitted[data.change] += 1;
-      }
-    }
+    const recorded = await handleCommand(
+      this.eventStore,
+      change.streamId,
+      (state) => calendarEventDecider.decide({ change }, state),
+      { ...calendarEventDecider, codec: this.codec },
+    );
+    if (recorded.appendResult) run.result.emitted[data.change] += 1;
+    else run.result.unchanged += 1;
     if (afterwards === 'forget') {
       await this.forget(run, eventId);
       return;
     }
+    const revision = recorded.appendResult?.nextExpectedRevision ?? recorded.stream.currentRevision!;
     const conference = data.conference as ConferenceLink;
     await run.client.query(
       `INSERT INTO calendar_linked_events

@@ -6,6 +6,7 @@ import type { PersonalDataCodec } from '@scheduler/crypto-shredding';
 import { PostgresEventStore, type RecordedEvent, recordedEventToEnvelope } from '@scheduler/event-store';
 import { GoogleCalendarClient, GoogleOAuth, emulatorGoogleEndpoints } from '@scheduler/google';
 import { testPersonalData } from '../accounts/google-ingest.fixture.js';
+import { sealedEnvelopeCodec } from '@scheduler/runtime';
 import { isolatedSchema, type IsolatedSchema } from '@scheduler/testing';
 import {
   type CalendarAccount,
@@ -126,7 +127,12 @@ beforeAll(async () => {
   await ensureCalendarSyncSchema(pool);
   store = await PostgresEventStore.connect({ connectionString: schema.connectionString });
   ({ codec: personalData } = await testPersonalData(pool));
-  engine = new CalendarSyncEngine({ pool, eventStore: store, personalData, pageSize: 3 });
+  engine = new CalendarSyncEngine({
+    pool,
+    eventStore: store,
+    codec: sealedEnvelopeCodec(personalData),
+    pageSize: 3,
+  });
   emulator = await createGoogleEmulator({ push: { retryBaseDelayMs: 50 } });
   await emulator.listen();
   const seeded = emulator.seed({
@@ -255,7 +261,7 @@ describe('calendar sync', () => {
     await changeEvent(linkedId, { summary: 'Planning (five times)' });
     const engines = Array.from(
       { length: 5 },
-      () => new CalendarSyncEngine({ pool, eventStore: store, personalData }),
+      () => new CalendarSyncEngine({ pool, eventStore: store, codec: sealedEnvelopeCodec(personalData) }),
     );
     // Slow listings keep all five in flight at once (an idle connection each, so none starts late).
     await Promise.all(Array.from({ length: 5 }, () => pool.connect())).then((clients) =>

@@ -22,4 +22,6 @@ export {
   liveEventData,
 } from './event-mapping.js';
 export { ensureCalendarSyncSchema } from './schema.js';
-export { appendFacts, StreamContentionError } from './stream-append.js';
+export { recordWatchFacts } from './calendar-watch-stream.js';
+export { calendarEventDecider } from './calendar-event.decider.js';
+export type { CalendarEventState, RecordCalendarEventChange } from './calendar-event.decider.js';

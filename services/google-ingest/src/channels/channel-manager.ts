@@ -8,12 +8,12 @@ import {
   type EventEnvelope,
   createEvent,
 } from '@scheduler/contracts';
-import type { EventStore } from '@scheduler/event-store';
+import type { EventStore, StreamCodec } from '@scheduler/event-store';
 import {
   type CalendarAccount,
   type CalendarSyncResult,
-  appendFacts,
   calendarWatchStreamId,
+  recordWatchFacts,
 } from '../calendar-sync/index.js';
 import { type NotificationHeaders, parsePushNotification } from './notification.js';
 import { SyncCoalescer } from './sync-coalescer.js';
@@ -47,6 +47,8 @@ export interface CalendarSyncer {
 export interface ChannelManagerOptions {
   readonly pool: pg.Pool;
   readonly eventStore: EventStore;
+  /** How google-ingest's streams are stored (SEALED_ENVELOPES). */
+  readonly codec: StreamCodec<EventEnvelope>;
   readonly syncer: CalendarSyncer;
   /** The connected account of a user, or undefined once it is disconnected. */
   readonly accounts: (userId: string) => Promise<CalendarAccount | undefined>;
@@ -112,6 +114,7 @@ const UNKNOWN_CHANNEL_DIGEST = digestOf(randomBytes(32).toString('base64url'));
 export class ChannelManager {
   private readonly pool: pg.Pool;
   private readonly eventStore: EventStore;
+  private readonly codec: StreamCodec<EventEnvelope>;
   private readonly syncer: CalendarSyncer;
   private readonly accounts: ChannelManagerOptions['accounts'];
   private readonly webhookAddress: string;
@@ -125,6 +128,7 @@ export class ChannelManager {
   constructor(options: ChannelManagerOptions) {
     this.pool = options.pool;
     this.eventStore = options.eventStore;
+    this.codec = options.codec;
     this.syncer = options.syncer;
     this.accounts = options.accounts;
     this.webhookAddress = options.webhookAddress;
@@ -434,6 +438,6 @@ export class ChannelManager {
   }
 
   private async appendWatchEvents(account: CalendarAccount, events: EventEnvelope[]): Promise<void> {
-    await appendFacts(this.eventStore, calendarWatchStreamId(account.userId), events);
+    await recordWatchFacts(this.eventStore, this.codec, account.userId, events);
   }
 }

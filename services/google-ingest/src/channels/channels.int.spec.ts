@@ -8,6 +8,7 @@ import type { PersonalDataCodec } from '@scheduler/crypto-shredding';
 import { PostgresEventStore, type RecordedEvent, recordedEventToEnvelope } from '@scheduler/event-store';
 import { GoogleCalendarClient, GoogleOAuth, emulatorGoogleEndpoints } from '@scheduler/google';
 import { testPersonalData } from '../accounts/google-ingest.fixture.js';
+import { sealedEnvelopeCodec } from '@scheduler/runtime';
 import { eventually, isolatedSchema, type IsolatedSchema } from '@scheduler/testing';
 import {
   type CalendarAccount,
@@ -165,10 +166,11 @@ beforeAll(async () => {
   manager = new ChannelManager({
     pool,
     eventStore: store,
+    codec: sealedEnvelopeCodec(personalData),
     syncer: new CalendarSyncEngine({
       pool,
       eventStore: store,
-      personalData,
+      codec: sealedEnvelopeCodec(personalData),
       clock: () => emulator.clock.now(),
     }),
     accounts: async (userId) => (userId === alice.userId ? alice : undefined),

@@ -193,8 +193,11 @@ describe('google-ingest wired', () => {
     expect(response).toEqual({ userId: aliceId, connected: true });
 
     // Sealed in the store: the profile's email is not there in plaintext.
-    const userEvents = await store.readStream(`user-${aliceId}`);
-    expect(userEvents.map((event) => event.type)).toEqual(['GoogleAccountConnected', 'WebexSiteResolved']);
+    const userEvents = await store.readStream(`googleAccount-${aliceId}`);
+    expect(userEvents.map((event) => event.type)).toEqual([
+      'GoogleAccountConnected',
+      'DirectoryWebexSiteChanged',
+    ]);
     expect(isSealedValue(userEvents[0]!.data.email)).toBe(true);
     const codec = app.get(PersonalDataCodec);
     const decoded = await codec.decode(recordedEventToEnvelope(userEvents[0]!));
@@ -202,8 +205,8 @@ describe('google-ingest wired', () => {
 
     await eventually(async () => {
       const subjects = await publishedSubjects();
-      expect(subjects[subjectOf('user', 'GoogleAccountConnected')]).toBe(1);
-      expect(subjects[subjectOf('user', 'WebexSiteResolved')]).toBe(1);
+      expect(subjects[subjectOf('googleAccount', 'GoogleAccountConnected')]).toBe(1);
+      expect(subjects[subjectOf('googleAccount', 'DirectoryWebexSiteChanged')]).toBe(1);
       expect(subjects[subjectOf('calendarWatch', 'CalendarWatchStarted')]).toBe(1);
     }, 15_000);
 

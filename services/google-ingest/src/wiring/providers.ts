@@ -1,19 +1,21 @@
 import { Logger, type Provider } from '@nestjs/common';
 import pg from 'pg';
-import { PersonalDataCodec, SecretBox } from '@scheduler/crypto-shredding';
-import type { EventStore } from '@scheduler/event-store';
+import type { ClientProxy } from '@nestjs/microservices';
+import type { EventEnvelope } from '@scheduler/contracts';
+import { SecretBox } from '@scheduler/crypto-shredding';
+import type { EventStore, StreamCodec } from '@scheduler/event-store';
 import {
   GoogleOAuth,
   emulatorGoogleEndpoints,
   productionGoogleEndpoints,
   type GoogleEndpoints,
 } from '@scheduler/google';
-import { EVENT_STORE, SERVICE_CONFIG } from '@scheduler/runtime';
+import { BUS_CLIENT, EVENT_STORE, SEALED_ENVELOPES, SERVICE_CONFIG } from '@scheduler/runtime';
 import { ConnectGoogleAccount, GoogleTokenStore, ensureGoogleAccountSchema } from '../accounts/index.js';
 import { CalendarEventReader } from '../calendar-events/index.js';
 import { CalendarSyncEngine, ensureCalendarSyncSchema } from '../calendar-sync/index.js';
 import { ChannelManager, ensureChannelSchema } from '../channels/index.js';
-import { ConferenceAttacher } from '../conference-attachment/index.js';
+import { BusMeetingRecorder, ConferenceAttacher } from '../conference-attachment/index.js';
 import type { GoogleIngestConfig } from '../config.js';
 import { GOOGLE_ENDPOINTS, PRIVATE_DATABASE } from './tokens.js';
 
@@ -100,17 +102,25 @@ export const googleIngestProviders: Provider[] = [
   },
   {
     provide: CalendarSyncEngine,
-    inject: [PRIVATE_DATABASE, EVENT_STORE, PersonalDataCodec],
-    useFactory: (pool: pg.Pool, eventStore: EventStore, personalData: PersonalDataCodec) =>
-      new CalendarSyncEngine({ pool, eventStore, personalData }),
+    inject: [PRIVATE_DATABASE, EVENT_STORE, SEALED_ENVELOPES],
+    useFactory: (pool: pg.Pool, eventStore: EventStore, codec: StreamCodec<EventEnvelope>) =>
+      new CalendarSyncEngine({ pool, eventStore, codec }),
   },
   {
     provide: ChannelManager,
-    inject: [SERVICE_CONFIG, PRIVATE_DATABASE, EVENT_STORE, CalendarSyncEngine, GoogleTokenStore],
+    inject: [
+      SERVICE_CONFIG,
+      PRIVATE_DATABASE,
+      EVENT_STORE,
+      SEALED_ENVELOPES,
+      CalendarSyncEngine,
+      GoogleTokenStore,
+    ],
     useFactory: (
       config: GoogleIngestConfig,
       pool: pg.Pool,
       eventStore: EventStore,
+      codec: StreamCodec<EventEnvelope>,
       syncer: CalendarSyncEngine,
       tokens: GoogleTokenStore,
     ) => {
@@ -118,6 +128,7 @@ export const googleIngestProviders: Provider[] = [
       return new ChannelManager({
         pool,
         eventStore,
+        codec,
         syncer,
         accounts: (userId) => tokens.accountFor(userId),
         webhookAddress: `${config.PUBLIC_WEBHOOK_BASE_URL.replace(/\/+$/, '')}/${CALENDAR_WEBHOOK_PATH}`,
@@ -132,14 +143,14 @@ export const googleIngestProviders: Provider[] = [
   },
   {
     provide: ConnectGoogleAccount,
-    inject: [SERVICE_CONFIG, GoogleOAuth, GoogleTokenStore, EVENT_STORE, ChannelManager, PersonalDataCodec],
+    inject: [SERVICE_CONFIG, GoogleOAuth, GoogleTokenStore, EVENT_STORE, ChannelManager, SEALED_ENVELOPES],
     useFactory: (
       config: GoogleIngestConfig,
       oauth: GoogleOAuth,
       tokens: GoogleTokenStore,
       eventStore: EventStore,
       channels: ChannelManager,
-      personalData: PersonalDataCodec,
+      codec: StreamCodec<EventEnvelope>,
     ) => {
       const logger = new Logger('ConnectGoogleAccount');
       return new ConnectGoogleAccount({
@@ -149,7 +160,7 @@ export const googleIngestProviders: Provider[] = [
         tokens,
         eventStore,
         channels,
-        personalData,
+        codec,
         logger: {
           info: (details, message) => logger.log(details, message),
           warn: (details, message) => logger.warn(details, message),
@@ -164,8 +175,12 @@ export const googleIngestProviders: Provider[] = [
   },
   {
     provide: ConferenceAttacher,
-    inject: [EVENT_STORE, GoogleTokenStore],
-    useFactory: (eventStore: EventStore, tokens: GoogleTokenStore) =>
-      new ConferenceAttacher({ eventStore, tokens }),
+    inject: [EVENT_STORE, SEALED_ENVELOPES, GoogleTokenStore, BUS_CLIENT],
+    useFactory: (
+      eventStore: EventStore,
+      codec: StreamCodec<EventEnvelope>,
+      tokens: GoogleTokenStore,
+      bus: ClientProxy,
+    ) => new ConferenceAttacher({ eventStore, codec, tokens, meetings: new BusMeetingRecorder(bus) }),
   },
 ];
