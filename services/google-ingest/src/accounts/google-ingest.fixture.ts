@@ -21,11 +21,13 @@ import { PostgresEventStore, type StreamCodec } from '@scheduler/event-store';
 import { GoogleOAuth, emulatorGoogleEndpoints } from '@scheduler/google';
 import { sealedEnvelopeCodec } from '@scheduler/runtime';
 import { isolatedSchema, type IsolatedSchema } from '@scheduler/testing';
-import { CalendarSyncEngine, ensureCalendarSyncSchema } from '../calendar-sync/index.js';
-import { ChannelManager, ensureChannelSchema } from '../channels/index.js';
-import { ConnectGoogleAccount, type ConnectionLogger } from './connect-google-account.js';
-import { GoogleTokenStore } from './google-token-store.js';
-import { ensureGoogleAccountSchema } from './schema.js';
+import { CalendarSyncEngine } from '../calendar-sync/calendar-sync-engine.js';
+import { ensureCalendarSyncSchema } from '../calendar-sync/migrations.js';
+import { ConnectGoogleAccount, type ConnectionLogger } from '../google-accounts/connect-google-account.js';
+import { GoogleTokenStore } from '../google-accounts/google-token-store.js';
+import { ensureGoogleAccountSchema } from '../google-accounts/migrations.js';
+import { ChannelManager } from '../watch-channels/channel-manager.js';
+import { ensureChannelSchema } from '../watch-channels/migrations.js';
 
 /**
  * For int specs only (never imported by the service): google-ingest's account pieces wired

@@ -8,13 +8,10 @@ import { GoogleCalendarClient, GoogleOAuth, emulatorGoogleEndpoints } from '@sch
 import { testPersonalData } from '../accounts/google-ingest.fixture.js';
 import { sealedEnvelopeCodec } from '@scheduler/runtime';
 import { isolatedSchema, type IsolatedSchema } from '@scheduler/testing';
-import {
-  type CalendarAccount,
-  CalendarSyncEngine,
-  buildOurConferenceData,
-  calendarEventStreamId,
-  ensureCalendarSyncSchema,
-} from './index.js';
+import { type CalendarAccount, CalendarSyncEngine } from './calendar-sync-engine.js';
+import { buildOurConferenceData } from './conference.js';
+import { calendarEventStreamId } from './event-mapping.js';
+import { ensureCalendarSyncSchema } from './migrations.js';
 
 const clientId = 'scheduler-sync-test.apps.googleusercontent.com';
 const clientSecret = 'sync-test-secret';

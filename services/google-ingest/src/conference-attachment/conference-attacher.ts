@@ -10,13 +10,11 @@ import {
 } from '@scheduler/contracts';
 import { type EventStore, type StreamCodec, handleCommand, readStreamEvents } from '@scheduler/event-store';
 import { type CalendarEvent, GoogleApiError } from '@scheduler/google';
-import {
-  buildOurConferenceData,
-  calendarEventDecider,
-  calendarEventStreamId,
-  readOurConference,
-} from '../calendar-sync/index.js';
-import { GoogleAccountUnavailableError, type GoogleTokenStore } from '../accounts/index.js';
+import { calendarEventDecider } from '../calendar-sync/calendar-event.decider.js';
+import { buildOurConferenceData, readOurConference } from '../calendar-sync/conference.js';
+import { calendarEventStreamId } from '../calendar-sync/event-mapping.js';
+import { GoogleAccountUnavailableError } from '../google-accounts/errors.js';
+import type { GoogleTokenStore } from '../google-accounts/google-token-store.js';
 import type { MeetingRecorder } from './meeting-recorder.js';
 
 export type AttachOutcome =

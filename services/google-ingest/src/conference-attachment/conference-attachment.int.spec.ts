@@ -29,13 +29,10 @@ import {
   startGoogleIngestFixture,
   tenantId,
 } from '../accounts/google-ingest.fixture.js';
-import { calendarEventStreamId, readOurConference } from '../calendar-sync/index.js';
-import {
-  BusMeetingRecorder,
-  ConferenceAttacher,
-  MeetingNotRequestedError,
-  MeetingWriterUnavailableError,
-} from './index.js';
+import { readOurConference } from '../calendar-sync/conference.js';
+import { calendarEventStreamId } from '../calendar-sync/event-mapping.js';
+import { ConferenceAttacher, MeetingNotRequestedError } from './conference-attacher.js';
+import { BusMeetingRecorder, MeetingWriterUnavailableError } from './meeting-recorder.js';
 
 const alice = 'alice@demo.example';
 

@@ -13,7 +13,7 @@ import {
   scopes,
   startGoogleIngestFixture,
   tenantId,
-} from './google-ingest.fixture.js';
+} from '../accounts/google-ingest.fixture.js';
 
 const alice = 'alice@demo.example';
 const bob = 'bob@demo.example';

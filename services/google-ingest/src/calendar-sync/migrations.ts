@@ -2,8 +2,8 @@ import type pg from 'pg';
 import { ensurePrivateSchema } from '@scheduler/runtime';
 
 /**
- * google-ingest's private sync state (design §2: "channel and sync state"), in the pool's
- * search_path. Rows exist only for calendars we sync and for events that carry our conference:
+ * google-ingest's private sync state, in the pool's search_path: kept out of the event log
+ * because it is this service's bookkeeping, not a fact others act on. Rows exist only for calendars we sync and for events that carry our conference:
  * nothing about any other calendar event is ever written here.
  */
 const statements = [

@@ -8,7 +8,7 @@ import {
   ReauthorizationRequired,
 } from '@scheduler/google';
 import type { z } from 'zod';
-import type { ChannelManager } from '../channels/index.js';
+import type { ChannelManager } from '../watch-channels/channel-manager.js';
 import { GoogleConnectionRejectedError } from './errors.js';
 import {
   type GoogleProfile,

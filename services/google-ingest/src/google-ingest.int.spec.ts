@@ -31,10 +31,11 @@ import {
   uniqueName,
   type IsolatedSchema,
 } from '@scheduler/testing';
-import { GoogleIngestModule } from '../app.module.js';
-import { ChannelManager } from '../channels/index.js';
-import { buildOurConferenceData, calendarEventStreamId, readOurConference } from '../calendar-sync/index.js';
-import { googleIngestEnvironment, type GoogleIngestConfig } from '../config.js';
+import { GoogleIngestModule } from './app.module.js';
+import { buildOurConferenceData, readOurConference } from './calendar-sync/conference.js';
+import { calendarEventStreamId } from './calendar-sync/event-mapping.js';
+import { googleIngestEnvironment, type GoogleIngestConfig } from './config.js';
+import { ChannelManager } from './watch-channels/channel-manager.js';
 
 // The service wired as main.ts wires it, in this process: real NATS (its own BUS_PREFIX, so its
 // streams, subjects, durable consumers and relay checkpoint are this file's alone), real

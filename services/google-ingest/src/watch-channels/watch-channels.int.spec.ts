@@ -10,14 +10,12 @@ import { GoogleCalendarClient, GoogleOAuth, emulatorGoogleEndpoints } from '@sch
 import { testPersonalData } from '../accounts/google-ingest.fixture.js';
 import { sealedEnvelopeCodec } from '@scheduler/runtime';
 import { eventually, isolatedSchema, type IsolatedSchema } from '@scheduler/testing';
-import {
-  type CalendarAccount,
-  CalendarSyncEngine,
-  buildOurConferenceData,
-  calendarEventStreamId,
-  ensureCalendarSyncSchema,
-} from '../calendar-sync/index.js';
-import { ChannelManager, type NotificationResult, ensureChannelSchema } from './index.js';
+import { type CalendarAccount, CalendarSyncEngine } from '../calendar-sync/calendar-sync-engine.js';
+import { buildOurConferenceData } from '../calendar-sync/conference.js';
+import { calendarEventStreamId } from '../calendar-sync/event-mapping.js';
+import { ensureCalendarSyncSchema } from '../calendar-sync/migrations.js';
+import { ChannelManager, type NotificationResult } from './channel-manager.js';
+import { ensureChannelSchema } from './migrations.js';
 
 const clientId = 'scheduler-channels-test.apps.googleusercontent.com';
 const clientSecret = 'channels-test-secret';
