@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ContractViolationError, MeetingRequested, createEvent, newUuidV7 } from '@scheduler/contracts';
+import { ContractViolationError, MeetingRequested, newUuidV7 } from '@scheduler/contracts';
 import {
   KeyEncryptionKeyRing,
   PersonalDataCodec,
@@ -11,12 +11,8 @@ import {
   type SealedValue,
 } from '@scheduler/crypto-shredding';
 import { createWebexEmulator, developmentClient, type WebexEmulator } from '@scheduler/emulators';
-import {
-  PostgresEventStore,
-  StreamNotFoundError,
-  envelopeToEventToAppend,
-  recordedEventToEnvelope,
-} from '@scheduler/event-store';
+import { PostgresEventStore, StreamNotFoundError, recordedEventToEnvelope } from '@scheduler/event-store';
+import { sealedEnvelopeCodec } from '@scheduler/runtime';
 import { isolatedSchema, type IsolatedSchema } from '@scheduler/testing';
 import {
   ReauthorizationRequired,
@@ -25,14 +21,19 @@ import {
   type WebexOAuthOptions,
 } from '@scheduler/webex';
 import pg from 'pg';
-import { MeetingLifecycle, meetingStreamId, type WebexClientFor } from '../meeting-lifecycle/index.js';
+import { MeetingCommands } from '../meetings/meeting-commands.js';
+import { meetingStreamId } from '../meetings/meeting.decider.js';
+import { MeetingLifecycle, type WebexClientFor } from '../meetings/meeting-lifecycle.js';
+import { MeetingStreams } from '../meetings/meeting-stream.js';
 import { ConnectWebexAccount } from './connect-webex-account.js';
 import {
   RedirectUriMismatchError,
   WebexAccountNotConnectedError,
   WebexSiteNotAllowedError,
 } from './errors.js';
-import { UserStream, userStreamId } from './user-stream.js';
+import { webexAccountStreamId } from './webex-account.decider.js';
+import { WebexAccountStream } from './webex-account-stream.js';
+import { WebexAccountsRepository } from './webex-accounts.repository.js';
 import { WebexTokenStore } from './webex-token-store.js';
 
 const tenantId = 'example.com';
@@ -46,12 +47,13 @@ let eventStore: PostgresEventStore;
 let secretBox: SecretBox;
 let codec: PersonalDataCodec;
 let oauthOptions: WebexOAuthOptions;
+let repository: WebexAccountsRepository;
 let tokens: WebexTokenStore;
 let accounts: ConnectWebexAccount;
 
-function newTokenStore(userStream: UserStream) {
+function newTokenStore(accountStream: WebexAccountStream) {
   return new WebexTokenStore({
-    pool,
+    accounts: repository,
     secretBox,
     oauth: oauthOptions,
     client: {
@@ -60,7 +62,7 @@ function newTokenStore(userStream: UserStream) {
       retry: { baseDelayMs: 20, maxDelayMs: 100, defaultRetryAfterMs: 250 },
       circuitBreaker: createWebexCircuitBreaker({ failureThreshold: 1_000 }),
     },
-    userStream,
+    accountStream,
     now: () => emulator.clock.nowMs(),
   });
 }
@@ -86,12 +88,16 @@ beforeAll(async () => {
     timeoutMs: 5_000,
     now: () => emulator.clock.nowMs(),
   };
-  const userStream = new UserStream(eventStore, codec, { now: () => emulator.clock.now() });
-  tokens = newTokenStore(userStream);
-  await tokens.ensureSchema();
+  const accountStream = new WebexAccountStream(eventStore, sealedEnvelopeCodec(codec), () =>
+    emulator.clock.now(),
+  );
+  repository = new WebexAccountsRepository(pool);
+  await repository.ensureSchema();
+  tokens = newTokenStore(accountStream);
   accounts = new ConnectWebexAccount({
     tokens,
-    userStream,
+    accounts: repository,
+    accountStream,
     oauth: oauthOptions,
     now: () => emulator.clock.nowMs(),
   });
@@ -139,7 +145,7 @@ async function connect(email: string, userId: string) {
 
 async function userEvents(userId: string) {
   try {
-    return await eventStore.readStream(userStreamId(userId));
+    return await eventStore.readStream(webexAccountStreamId(userId));
   } catch (error) {
     if (error instanceof StreamNotFoundError) return [];
     throw error;
@@ -206,7 +212,7 @@ describe('connecting a Webex account', () => {
     );
 
     // people/me, site and template cached.
-    const account = await tokens.account(userId);
+    const account = await repository.account(userId);
     expect(account).toMatchObject({
       tenantId,
       webexPersonId: webexUser.id,
@@ -316,7 +322,7 @@ describe('the Webex site', () => {
 
     await connect(email, userId);
 
-    expect((await tokens.account(userId))!.site).toMatchObject({
+    expect((await repository.account(userId))!.site).toMatchObject({
       siteUrl: 'hq.webex.com',
       source: 'directory',
       meetingTemplateId: defaultTemplateOf('hq.webex.com'),
@@ -336,13 +342,13 @@ describe('the Webex site', () => {
   it('a directory site arriving after the connect overrides the default; a later default lookup never does', async () => {
     const { email, userId } = seedWebexUser(sites);
     await connect(email, userId);
-    expect((await tokens.account(userId))!.site).toMatchObject({
+    expect((await repository.account(userId))!.site).toMatchObject({
       siteUrl: 'acme.webex.com',
       source: 'webex-account',
     });
 
     await expect(accounts.recordDirectorySite(userId, 'hq.webex.com')).resolves.toBe('resolved');
-    expect((await tokens.account(userId))!.site).toMatchObject({
+    expect((await repository.account(userId))!.site).toMatchObject({
       siteUrl: 'hq.webex.com',
       source: 'directory',
       meetingTemplateId: defaultTemplateOf('hq.webex.com'),
@@ -390,8 +396,8 @@ describe('the Webex site', () => {
     expect(
       await expectRejection(accounts.recordDirectorySite('not a user!', 'acme.webex.com')),
     ).toBeInstanceOf(ContractViolationError);
-    expect(await tokens.directorySite(userId)).toBeUndefined();
-    expect((await tokens.account(userId))!.site).toMatchObject({ siteUrl: 'acme.webex.com' });
+    expect(await repository.directorySite(userId)).toBeUndefined();
+    expect((await repository.account(userId))!.site).toMatchObject({ siteUrl: 'acme.webex.com' });
     expect(emulator.requests.list()).toHaveLength(0);
   });
 
@@ -401,7 +407,7 @@ describe('the Webex site', () => {
     const error = await expectRejection(connect(email, userId));
     expect(error).toBeInstanceOf(WebexSiteNotAllowedError);
     expect(error).toMatchObject({ userId, source: 'webex-account' });
-    expect(await tokens.account(userId)).toBeUndefined();
+    expect(await repository.account(userId)).toBeUndefined();
     expect(await userEvents(userId)).toEqual([]);
     expect(emulator.requests.list({ pathPrefix: '/v1/meetings/templates' })).toHaveLength(0);
     expect(JSON.stringify(emulator.requests.list())).not.toContain('evil.example.net"');
@@ -426,11 +432,11 @@ describe('tokens over time', () => {
     expect(after.accessToken).not.toBe(before.accessToken);
     // The emulator rotates: the old refresh token is dead, the stored one is the live one.
     const issued = new Map(
-      emulatorTokensOf((await tokens.account(userId))!.webexPersonId).map((t) => [t.token, t]),
+      emulatorTokensOf((await repository.account(userId))!.webexPersonId).map((t) => [t.token, t]),
     );
     expect(issued.get(before.refreshToken)!.revoked).toBe(true);
     expect(issued.get(after.refreshToken)!.revoked).toBe(false);
-    expect((await tokens.account(userId))!.accessTokenExpiresAt.getTime()).toBeGreaterThan(
+    expect((await repository.account(userId))!.accessTokenExpiresAt.getTime()).toBeGreaterThan(
       emulator.clock.nowMs() + 13 * day,
     );
   });
@@ -442,7 +448,7 @@ describe('tokens over time', () => {
     emulator.requests.clear();
     // A second store with its own in-process state stands for another replica.
     const otherProcess = newTokenStore(
-      new UserStream(eventStore, codec, { now: () => emulator.clock.now() }),
+      new WebexAccountStream(eventStore, sealedEnvelopeCodec(codec), () => emulator.clock.now()),
     );
 
     const clients = await Promise.all([
@@ -458,7 +464,7 @@ describe('tokens over time', () => {
     expect(refreshRequests()[0]!.status).toBe(200);
     const stored = await storedTokens(userId);
     await expect((await otherProcess.webexClientFor(userId)).getMe()).resolves.toBeDefined();
-    const live = emulatorTokensOf((await tokens.account(userId))!.webexPersonId).filter(
+    const live = emulatorTokensOf((await repository.account(userId))!.webexPersonId).filter(
       (token) => token.kind === 'refresh' && !token.revoked,
     );
     expect(live.map((token) => token.token)).toEqual([stored.refreshToken]);
@@ -479,7 +485,7 @@ describe('tokens over time', () => {
     const errors = await Promise.all(clients.map((client) => expectRejection(client.getMe())));
     for (const error of errors) expect(error).toBeInstanceOf(ReauthorizationRequired);
 
-    expect((await tokens.account(userId))!.status).toBe('reauthorization-required');
+    expect((await repository.account(userId))!.status).toBe('reauthorization-required');
     const next = await expectRejection(tokens.webexClientFor(userId));
     expect(next).toBeInstanceOf(WebexAccountNotConnectedError);
     expect(next).toBeInstanceOf(ReauthorizationRequired);
@@ -491,7 +497,7 @@ describe('tokens over time', () => {
 
     // Reconnecting restores the account and states the connection again (the site is unchanged).
     await connect(email, userId);
-    expect((await tokens.account(userId))!.status).toBe('connected');
+    expect((await repository.account(userId))!.status).toBe('connected');
     expect((await userEvents(userId)).map((event) => event.type)).toEqual([
       'WebexAccountConnected',
       'WebexSiteResolved',
@@ -524,12 +530,15 @@ describe('tokens over time', () => {
 });
 
 describe('the meeting lifecycle on stored accounts', () => {
+  const meetings = () => new MeetingStreams(eventStore, sealedEnvelopeCodec(codec));
+
+  /** RequestMeeting, as the gateway sends it; returns the MeetingRequested the transport delivers. */
   async function requestMeeting(userId: string) {
     const meetingId = newUuidV7();
     const start = Math.ceil((emulator.clock.nowMs() + 3 * day) / 3_600_000) * 3_600_000;
-    const request = createEvent(MeetingRequested, {
-      streamId: meetingStreamId(meetingId),
+    await new MeetingCommands(meetings(), emulator.clock).requestMeeting({
       tenantId,
+      trace: { correlationId: `request-${meetingId}`, causationId: null, traceparent: null },
       data: {
         meetingId,
         userId,
@@ -543,8 +552,8 @@ describe('the meeting lifecycle on stored accounts', () => {
         invitees: [],
       },
     });
-    await eventStore.append(request.streamId, [envelopeToEventToAppend(request)], 'no_stream');
-    return request;
+    const [stored] = await eventStore.readStream(meetingStreamId(meetingId));
+    return MeetingRequested.parse((await codec.decode(recordedEventToEnvelope(stored!))).event);
   }
 
   it('creates meetings through webexClientFor, refreshing an expired token on the way', async () => {
@@ -553,7 +562,7 @@ describe('the meeting lifecycle on stored accounts', () => {
     emulator.clock.advance(15 * day);
     emulator.requests.clear();
     const webexClientFor: WebexClientFor = (user) => tokens.webexClientFor(user);
-    const lifecycle = new MeetingLifecycle(eventStore, codec, webexClientFor, emulator.clock);
+    const lifecycle = new MeetingLifecycle(meetings(), webexClientFor, emulator.clock);
 
     const outcome = await lifecycle.handle(await requestMeeting(userId));
 
@@ -565,12 +574,7 @@ describe('the meeting lifecycle on stored accounts', () => {
   });
 
   it('a user without a Webex account gets MeetingSchedulingFailed{reauthorization-required}, not endless retries', async () => {
-    const lifecycle = new MeetingLifecycle(
-      eventStore,
-      codec,
-      (user) => tokens.webexClientFor(user),
-      emulator.clock,
-    );
+    const lifecycle = new MeetingLifecycle(meetings(), (user) => tokens.webexClientFor(user), emulator.clock);
     const request = await requestMeeting(newUserId());
 
     const outcome = await lifecycle.handle(request);

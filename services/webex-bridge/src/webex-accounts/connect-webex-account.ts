@@ -21,8 +21,9 @@ import {
   WebexSiteUnavailableError,
 } from './errors.js';
 import { allowedWebexSite } from './site-url.js';
-import type { UserStream } from './user-stream.js';
-import type { WebexSiteFacts } from './webex-connection.js';
+import type { WebexAccountStream } from './webex-account-stream.js';
+import type { WebexSiteFacts } from './webex-account.decider.js';
+import type { WebexAccountsRepository } from './webex-accounts.repository.js';
 import type { WebexTokenStore } from './webex-token-store.js';
 
 export type ExchangeWebexAuthorizationCodeRequest = z.input<typeof ExchangeWebexAuthorizationCode.request>;
@@ -43,7 +44,9 @@ export interface ResolvedSite extends WebexSiteFacts {
 
 export interface ConnectWebexAccountOptions {
   readonly tokens: WebexTokenStore;
-  readonly userStream: UserStream;
+  /** The stored accounts' status and cached site, and the directory sites. */
+  readonly accounts: WebexAccountsRepository;
+  readonly accountStream: WebexAccountStream;
   /** The integration; `redirectUri` must be the one the gateway sent the user through. */
   readonly oauth: WebexOAuthOptions;
   /** How long a cached site and template are trusted before siteFor() reads them again. Default 24 h. */
@@ -54,10 +57,10 @@ export interface ConnectWebexAccountOptions {
 const defaultSiteCacheTtlMs = 24 * 60 * 60 * 1000;
 
 /**
- * Connects a user's Webex account (issue 5): exchanges the authorization code, reads people/me,
+ * Connects a user's Webex account: exchanges the authorization code, reads people/me,
  * resolves the site (the directory's, if an administrator set one, else the account's default),
  * reads the site's default meeting template, stores tokens and cache, and states the facts on
- * `user-<userId>`. Also keeps the cached site current: a directory site arriving later wins,
+ * `webexAccount-<userId>`. Also keeps the cached site current: a directory site arriving later wins,
  * and siteFor() re-reads a site cached longer than the TTL.
  */
 export class ConnectWebexAccount {
@@ -93,7 +96,7 @@ export class ConnectWebexAccount {
       tokens,
       site,
     });
-    await this.options.userStream.record(
+    await this.options.accountStream.record(
       userId,
       tenantId,
       [
@@ -115,7 +118,7 @@ export class ConnectWebexAccount {
   }
 
   /**
-   * A directory site learnt from google-ingest's WebexSiteResolved{source:'directory'}. Refused
+   * A directory site learnt from google-ingest's DirectoryWebexSiteChanged. Refused
    * (WebexSiteNotAllowedError, nothing stored) outside the allow-list. It overrides the account's
    * default at once when the account is connected.
    */
@@ -128,8 +131,8 @@ export class ConnectWebexAccount {
     if (!validUserId.success)
       throw new ContractViolationError('directory site user id', toContractIssues(validUserId.error));
     const site = allowedWebexSite(siteUrl, { userId, source: 'directory' });
-    const changed = await this.options.tokens.saveDirectorySite(userId, site);
-    const account = await this.options.tokens.account(userId);
+    const changed = await this.options.accounts.saveDirectorySite(userId, site);
+    const account = await this.options.accounts.account(userId);
     if (!account || account.status !== 'connected') return 'stored';
     // Our own WebexSiteResolved comes back through the bus: do not read Webex again for it.
     if (!changed && account.site?.source === 'directory' && account.site.siteUrl === site) return 'unchanged';
@@ -142,7 +145,7 @@ export class ConnectWebexAccount {
    * when older than the TTL. Undefined when the account is not connected.
    */
   async siteFor(userId: string, cause?: EventCause): Promise<ResolvedSite | undefined> {
-    const account = await this.options.tokens.account(userId);
+    const account = await this.options.accounts.account(userId);
     if (!account || account.status !== 'connected') return undefined;
     if (account.site && this.now() - account.site.cachedAt.getTime() < this.siteCacheTtlMs)
       return account.site;
@@ -160,8 +163,8 @@ export class ConnectWebexAccount {
       if (error instanceof ReauthorizationRequired) return undefined;
       throw error;
     }
-    await this.options.tokens.cacheSite(userId, site);
-    await this.options.userStream.record(
+    await this.options.accounts.cacheSite(userId, site, new Date(this.now()));
+    await this.options.accountStream.record(
       userId,
       tenantId,
       [{ kind: 'site-resolved', site }],
@@ -172,7 +175,7 @@ export class ConnectWebexAccount {
 
   /** The directory's site if an administrator set one, else the account's default; then its template. */
   private async resolveSite(userId: string, webex: WebexClient): Promise<WebexSiteFacts> {
-    const directorySite = await this.options.tokens.directorySite(userId);
+    const directorySite = await this.options.accounts.directorySite(userId);
     let siteUrl: string;
     let source: WebexSiteFacts['source'];
     if (directorySite) {

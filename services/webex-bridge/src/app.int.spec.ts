@@ -4,16 +4,21 @@ import type { INestApplication } from '@nestjs/common';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { firstValueFrom } from 'rxjs';
-import { EventRelay, busNames, type JetStreamClient } from '@scheduler/bus';
+import { EventRelay, busNames, commandSubject, type JetStreamClient } from '@scheduler/bus';
 import {
   CalendarEventChanged,
+  DirectoryWebexSiteChanged,
+  EndMeeting,
   ExchangeWebexAuthorizationCode,
   MeetingRequested,
-  WebexSiteResolved,
+  RecordConferenceAttached,
+  RecordMeetingDataPurged,
+  RequestMeeting,
   createEvent,
   newUuidV7,
   type DataOf,
   type EventEnvelope,
+  type EventOf,
 } from '@scheduler/contracts';
 import { PersonalDataCodec, isSealedValue } from '@scheduler/crypto-shredding';
 import { createWebexEmulator, developmentClient, type WebexEmulator } from '@scheduler/emulators';
@@ -22,6 +27,7 @@ import {
   StreamNotFoundError,
   createEventStore,
   envelopeToEventToAppend,
+  positionToString,
   recordedEventToEnvelope,
 } from '@scheduler/event-store';
 import {
@@ -40,10 +46,11 @@ import {
 } from '@scheduler/testing';
 import { WebexOAuth } from '@scheduler/webex';
 import pg from 'pg';
-import { userStreamId } from '../accounts/index.js';
-import { WebexBridgeModule } from '../app.module.js';
-import { webexBridgeEnvironment, type WebexBridgeConfig } from '../config.js';
-import { meetingStreamId } from '../meeting-lifecycle/index.js';
+import type { z } from 'zod';
+import { WebexBridgeModule } from './app.module.js';
+import { webexBridgeEnvironment, type WebexBridgeConfig } from './config.js';
+import { meetingStreamId } from './meetings/meeting.decider.js';
+import { webexAccountStreamId } from './webex-accounts/webex-account.decider.js';
 
 // The wired service in-process, over the real bus: the command over NATS request/reply, events
 // from the event store through relays and JetStream to the @OnEvent handlers.
@@ -54,10 +61,10 @@ import { meetingStreamId } from '../meeting-lifecycle/index.js';
 //   the streams are deleted afterwards.
 // - the service still runs under a unique name (durable consumer, relay checkpoint, metrics
 //   label), so nothing is shared even with a prefix collision.
-// - in production MeetingRequested, CalendarEventChanged and WebexSiteResolved are published by
-//   the gateway's and google-ingest's relays (one publishing relay per event type); here a second
-//   relay (unique name, those three types only, same prefix) stands in for them, over the same
-//   event store.
+// - in production CalendarEventChanged and DirectoryWebexSiteChanged are published by
+//   google-ingest's relay (one publishing relay per event type); here a second relay (unique
+//   name, those two types only, same prefix) stands in for it, over the same event store. The
+//   bridge's own relay publishes what the bridge produces, MeetingRequested included.
 // - event store, private database and data-key store each get an isolated schema.
 
 const tenantId = 'demo.example';
@@ -120,7 +127,7 @@ beforeAll(async () => {
     connection: app.get<NatsConnection>(NATS_CONNECTION),
     relayName: `${service}-upstream`,
     names,
-    filter: { types: [MeetingRequested.type, CalendarEventChanged.type, WebexSiteResolved.type] },
+    filter: { types: [CalendarEventChanged.type, DirectoryWebexSiteChanged.type] },
   });
 }, 60_000);
 
@@ -200,26 +207,50 @@ function futureTimes(daysAhead: number, minutes = 30) {
   return { start: new Date(start).toISOString(), end: new Date(start + minutes * 60_000).toISOString() };
 }
 
-/** What the gateway does: append the intent, sealed, to a new meeting stream. */
-async function requestMeeting(userId: string, organizerEmail: string) {
+const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+
+type MeetingCommand =
+  | typeof RequestMeeting
+  | typeof RecordConferenceAttached
+  | typeof EndMeeting
+  | typeof RecordMeetingDataPurged;
+
+/** A command to the bridge over NATS request/reply, its answer checked by the contract. */
+async function send<Contract extends MeetingCommand>(
+  contract: Contract,
+  request: z.input<Contract['request']>,
+): Promise<z.output<Contract['response']>> {
+  const client = app.get<JetStreamClient>(BUS_CLIENT);
+  return contract.parseResponse(await firstValueFrom(client.send(contract, request))) as z.output<
+    Contract['response']
+  >;
+}
+
+function meetingRequestData(userId: string, organizerEmail: string): DataOf<typeof MeetingRequested> {
   const meetingId = newUuidV7();
-  const request = createEvent(MeetingRequested, {
-    streamId: meetingStreamId(meetingId),
+  return {
+    meetingId,
+    userId,
+    source: 'calendar',
+    calendarId: organizerEmail,
+    eventId: `ev${meetingId.replaceAll('-', '').slice(-12)}`,
+    title: 'Design review',
+    ...futureTimes(3),
+    timeZone: 'Europe/Berlin',
+    invitees: [{ email: 'grace@example.com', displayName: 'Grace' }],
+  };
+}
+
+/** What the gateway does: RequestMeeting. Returns the MeetingRequested the bridge recorded, opened. */
+async function requestMeeting(userId: string, organizerEmail: string) {
+  const data = meetingRequestData(userId, organizerEmail);
+  const answer = await send(RequestMeeting, {
     tenantId,
-    data: {
-      meetingId,
-      userId,
-      source: 'calendar',
-      calendarId: organizerEmail,
-      eventId: `ev${meetingId.replaceAll('-', '').slice(-12)}`,
-      title: 'Design review',
-      ...futureTimes(3),
-      timeZone: 'Europe/Berlin',
-      invitees: [{ email: 'grace@example.com', displayName: 'Grace' }],
-    },
+    trace: { correlationId: `request-${data.meetingId}`, causationId: null, traceparent: null },
+    data,
   });
-  await store.append(request.streamId, [envelopeToEventToAppend(await codec.encode(request))], 'no_stream');
-  return request;
+  expect(answer.outcome).toBe('requested');
+  return MeetingRequested.parse((await meetingEvents(data.meetingId))[0]) as EventOf<typeof MeetingRequested>;
 }
 
 /** What google-ingest appends (sealed) for the calendar event that carries the meeting's conference. */
@@ -282,7 +313,10 @@ describe('webex-bridge wired over NATS', () => {
   it('connects a Webex account through ExchangeWebexAuthorizationCode over request/reply', async () => {
     const { userId, answer } = await connectedUser();
     expect(answer).toEqual({ userId, connected: true });
-    expect(await readTypes(userStreamId(userId))).toEqual(['WebexAccountConnected', 'WebexSiteResolved']);
+    expect(await readTypes(webexAccountStreamId(userId))).toEqual([
+      'WebexAccountConnected',
+      'WebexSiteResolved',
+    ]);
   });
 
   it('creates, updates and deletes the Webex meeting from events appended to the store', async () => {
@@ -380,11 +414,15 @@ describe('webex-bridge wired over NATS', () => {
       { siteUrl: 'acme.webex.com', default: true },
       { siteUrl: 'hq.webex.com' },
     ]);
-    await eventually(async () => expect(await readTypes(userStreamId(userId))).toHaveLength(2), 10_000);
-    const fromDirectory = createEvent(WebexSiteResolved, {
-      streamId: userStreamId(userId),
+    await eventually(
+      async () => expect(await readTypes(webexAccountStreamId(userId))).toHaveLength(2),
+      10_000,
+    );
+    // google-ingest records the directory's site on the user's Google account stream.
+    const fromDirectory = createEvent(DirectoryWebexSiteChanged, {
+      streamId: `googleAccount-${userId}`,
       tenantId,
-      data: { userId, siteUrl: 'hq.webex.com', source: 'directory' },
+      data: { userId, siteUrl: 'hq.webex.com' },
     });
     await store.append(fromDirectory.streamId, [envelopeToEventToAppend(fromDirectory)], 'any');
 
@@ -404,11 +442,200 @@ describe('webex-bridge wired over NATS', () => {
         .list({ method: 'GET', pathPrefix: '/v1/meetings/templates' })
         .filter((entry) => JSON.stringify(entry.query).includes('hq.webex.com'));
     expect(templateReads()).toHaveLength(1);
-    // Whatever the bridge appended for it travels the bus back to the bridge: give it time to
-    // come round, then nothing more must have been read or appended (no loop).
-    const typesAfterResolve = await readTypes(userStreamId(userId));
+    // The site is cached before it is recorded: wait for the fact on the account stream.
+    await eventually(async () => {
+      const resolved = (await store.readStream(webexAccountStreamId(userId))).filter(
+        (record) => record.type === 'WebexSiteResolved',
+      );
+      expect(resolved.at(-1)!.data).toMatchObject({ siteUrl: 'hq.webex.com', source: 'directory' });
+    }, 10_000);
+    // Whatever the bridge appended for it travels the bus: give it time to come round, then
+    // nothing more must have been read or appended (no loop).
+    const typesAfterResolve = await readTypes(webexAccountStreamId(userId));
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     expect(templateReads()).toHaveLength(1);
-    expect(await readTypes(userStreamId(userId))).toEqual(typesAfterResolve);
+    expect(await readTypes(webexAccountStreamId(userId))).toEqual(typesAfterResolve);
   }, 60_000);
+});
+
+describe('the meeting commands over NATS request/reply', () => {
+  const userId = newUserId();
+  const recordedFacts = (events: EventEnvelope[]) =>
+    events.filter((event) => event.type !== 'MeetingSchedulingFailed');
+  const trace = (correlationId: string, causationId: string | null = null) => ({
+    correlationId,
+    causationId,
+    traceparent,
+  });
+
+  /**
+   * A meeting requested by RequestMeeting, for a user without a Webex account: the lifecycle
+   * records MeetingSchedulingFailed for it, which these tests leave aside.
+   */
+  async function requestedMeeting() {
+    const data = meetingRequestData(userId, 'ada@example.com');
+    expect(
+      await send(RequestMeeting, { tenantId, trace: trace(`request-${data.meetingId}`), data }),
+    ).toMatchObject({ outcome: 'requested' });
+    return data.meetingId;
+  }
+
+  it('RequestMeeting records MeetingRequested as given, sealed, with its trace; a second request is already-requested', async () => {
+    const data = meetingRequestData(userId, 'ada@example.com');
+    const causationId = newUuidV7();
+
+    const answer = await send(RequestMeeting, {
+      tenantId,
+      trace: trace('gateway-request-1', causationId),
+      data,
+    });
+
+    const [record] = await store.readStream(meetingStreamId(data.meetingId));
+    expect(answer).toEqual({ outcome: 'requested', position: positionToString(record!.position) });
+    expect(record!.type).toBe('MeetingRequested');
+    expect(isSealedValue(record!.data.title)).toBe(true);
+    expect(isSealedValue(record!.data.invitees)).toBe(true);
+    const [requested] = await meetingEvents(data.meetingId);
+    expect(requested).toMatchObject({
+      streamId: meetingStreamId(data.meetingId),
+      tenantId,
+      correlationId: 'gateway-request-1',
+      causationId,
+      traceparent,
+      data,
+    });
+
+    // The same meeting id again (a retried request, another replica): nothing more is recorded.
+    expect(
+      await send(RequestMeeting, {
+        tenantId,
+        trace: trace('gateway-request-2'),
+        data: { ...data, title: 'Other' },
+      }),
+    ).toEqual({ outcome: 'already-requested' });
+    const requests = (await meetingEvents(data.meetingId)).filter(
+      (event) => event.type === 'MeetingRequested',
+    );
+    expect(requests.map((event) => event.data)).toEqual([data]);
+  });
+
+  it('RecordConferenceAttached records once per event and conference; an unknown meeting is gone', async () => {
+    const meetingId = await requestedMeeting();
+    const attached = {
+      meetingId,
+      calendarId: 'ada@example.com',
+      eventId: 'attached1',
+      conferenceId: '2581234567',
+    };
+    const causationId = newUuidV7();
+
+    expect(
+      await send(RecordConferenceAttached, {
+        tenantId,
+        trace: trace('ingest-1', causationId),
+        data: attached,
+      }),
+    ).toEqual({ outcome: 'recorded' });
+    expect(
+      await send(RecordConferenceAttached, { tenantId, trace: trace('ingest-2'), data: attached }),
+    ).toEqual({ outcome: 'already-recorded' });
+    expect(
+      await send(RecordConferenceAttached, {
+        tenantId,
+        trace: trace('ingest-3'),
+        data: { ...attached, meetingId: newUuidV7() },
+      }),
+    ).toEqual({ outcome: 'meeting-gone' });
+
+    const events = recordedFacts(await meetingEvents(meetingId));
+    expect(events.map((event) => event.type)).toEqual(['MeetingRequested', 'ConferenceAttached']);
+    expect(events[1]).toMatchObject({ correlationId: 'ingest-1', causationId, traceparent, data: attached });
+  });
+
+  it('EndMeeting and RecordMeetingDataPurged record once each; a missing or tombstoned meeting is gone', async () => {
+    const meetingId = await requestedMeeting();
+    const ended = { meetingId, endedAt: new Date().toISOString(), source: 'scheduled-end' as const };
+    const purged = { meetingId, purgedAt: new Date().toISOString(), retentionAfterEndSeconds: 0 };
+    const timerId = newUuidV7();
+
+    expect(await send(EndMeeting, { tenantId, trace: trace('retention-1', timerId), data: ended })).toEqual({
+      outcome: 'recorded',
+    });
+    expect(await send(EndMeeting, { tenantId, trace: trace('retention-2', timerId), data: ended })).toEqual({
+      outcome: 'already-recorded',
+    });
+    expect(
+      await send(RecordMeetingDataPurged, { tenantId, trace: trace('retention-3', timerId), data: purged }),
+    ).toEqual({ outcome: 'recorded' });
+    expect(
+      await send(RecordMeetingDataPurged, { tenantId, trace: trace('retention-4', timerId), data: purged }),
+    ).toEqual({ outcome: 'already-recorded' });
+    // An EndMeeting retried after the purge still finds its fact recorded.
+    expect(await send(EndMeeting, { tenantId, trace: trace('retention-5', timerId), data: ended })).toEqual({
+      outcome: 'already-recorded',
+    });
+    const events = await meetingEvents(meetingId);
+    expect(events.map((event) => event.type)).toEqual([
+      'MeetingRequested',
+      'MeetingEnded',
+      'MeetingDataPurged',
+    ]);
+    expect(events[1]).toMatchObject({ correlationId: 'retention-1', causationId: timerId, data: ended });
+    expect(events[2]).toMatchObject({ correlationId: 'retention-3', causationId: timerId, data: purged });
+
+    const missing = newUuidV7();
+    expect(
+      await send(EndMeeting, {
+        tenantId,
+        trace: trace('retention-6'),
+        data: { ...ended, meetingId: missing },
+      }),
+    ).toEqual({ outcome: 'meeting-gone' });
+    expect(
+      await send(RecordMeetingDataPurged, {
+        tenantId,
+        trace: trace('retention-7'),
+        data: { ...purged, meetingId: missing },
+      }),
+    ).toEqual({ outcome: 'meeting-gone' });
+
+    // Tombstoned (deleted for good): every command finds the meeting gone, and a new request
+    // for its id is refused.
+    await store.tombstoneStream(meetingStreamId(meetingId), 'any');
+    expect(await send(EndMeeting, { tenantId, trace: trace('retention-8'), data: ended })).toEqual({
+      outcome: 'meeting-gone',
+    });
+    expect(
+      await send(RecordMeetingDataPurged, { tenantId, trace: trace('retention-9'), data: purged }),
+    ).toEqual({
+      outcome: 'meeting-gone',
+    });
+    expect(
+      await send(RecordConferenceAttached, {
+        tenantId,
+        trace: trace('ingest-4'),
+        data: { meetingId, calendarId: 'ada@example.com', eventId: 'late1', conferenceId: '1' },
+      }),
+    ).toEqual({ outcome: 'meeting-gone' });
+    expect(
+      await send(RequestMeeting, {
+        tenantId,
+        trace: trace('gateway-request-3'),
+        data: { ...meetingRequestData(userId, 'ada@example.com'), meetingId },
+      }),
+    ).toEqual({ outcome: 'already-requested' });
+  });
+
+  it('a malformed command is answered with an error and records nothing', async () => {
+    const meetingId = newUuidV7();
+    // The client validates too: bypass it to send what a broken caller could.
+    const nats = app.get<NatsConnection>(NATS_CONNECTION);
+    const reply = await nats.request(
+      commandSubject(names, RequestMeeting),
+      JSON.stringify({ tenantId, trace: trace('broken-1'), data: { meetingId, title: 'no times' } }),
+      { timeout: 5_000 },
+    );
+    expect(reply.json<{ error?: { name: string } }>().error?.name).toBe('ContractViolationError');
+    expect(await readTypes(meetingStreamId(meetingId))).toEqual([]);
+  });
 });

@@ -2,8 +2,8 @@ import { primitives } from '@scheduler/contracts';
 import { WebexSiteNotAllowedError } from './errors.js';
 
 /**
- * The allow-list check (design §6, SSRF guard): a site is a bare host `<name>.webex.com`.
- * Directory entries often hold a URL ("https://acme.webex.com/"), and people/me lists
+ * The allow-list check (an SSRF guard: we only ever call Webex hosts): a site is a bare host
+ * `<name>.webex.com`. Directory entries often hold a URL ("https://acme.webex.com/"), and people/me lists
  * "acme.webex.com#host", so the scheme, one trailing slash and a `#role` suffix are dropped
  * first. Anything else (a path, a port, credentials, another domain) is refused.
  */

@@ -4,7 +4,7 @@ import {
   WebexRateLimited,
   WebexRequestInvalid,
 } from '@scheduler/webex';
-import type { FailureReason } from './meeting.js';
+import type { FailureReason } from './meeting.decider.js';
 
 export interface PermanentFailure {
   readonly reason: FailureReason;

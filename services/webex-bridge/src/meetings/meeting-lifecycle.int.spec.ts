@@ -3,13 +3,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import {
   CalendarEventChanged,
   ContractViolationError,
-  MeetingDataPurged,
-  MeetingEnded,
   MeetingRequested,
   createEvent,
   newUuidV7,
   type DataOf,
   type EventEnvelope,
+  type EventOf,
 } from '@scheduler/contracts';
 import {
   KeyEncryptionKeyRing,
@@ -22,12 +21,8 @@ import {
   meetingSubject,
 } from '@scheduler/crypto-shredding';
 import { createWebexEmulator, type WebexEmulator } from '@scheduler/emulators';
-import {
-  PostgresEventStore,
-  StreamNotFoundError,
-  envelopeToEventToAppend,
-  recordedEventToEnvelope,
-} from '@scheduler/event-store';
+import { PostgresEventStore, StreamNotFoundError, recordedEventToEnvelope } from '@scheduler/event-store';
+import { sealedEnvelopeCodec } from '@scheduler/runtime';
 import { isolatedSchema, type IsolatedSchema } from '@scheduler/testing';
 import {
   ReauthorizationRequired,
@@ -38,7 +33,10 @@ import {
 import pg from 'pg';
 import { copyMeetingId } from './desired-state.js';
 import { UnhandledEventTypeError } from './errors.js';
-import { MeetingLifecycle, meetingStreamId, sourceUpdatedAtMetadata } from './meeting-lifecycle.js';
+import { meetingStreamId } from './meeting.decider.js';
+import { MeetingCommands } from './meeting-commands.js';
+import { MeetingLifecycle } from './meeting-lifecycle.js';
+import { MeetingStreams, sourceUpdatedAtMetadata } from './meeting-stream.js';
 
 const tenantId = 'example.com';
 const userId = '108234567890123456789';
@@ -52,6 +50,8 @@ let keyPool: pg.Pool;
 let subjectKeys: SubjectKeys;
 let codec: PersonalDataCodec;
 let webex: WebexClient;
+let meetings: MeetingStreams;
+let commands: MeetingCommands;
 let lifecycle: MeetingLifecycle;
 
 beforeAll(async () => {
@@ -88,7 +88,9 @@ beforeAll(async () => {
     }),
   });
   codec = new PersonalDataCodec({ secretBox: new SecretBox(subjectKeys) });
-  lifecycle = new MeetingLifecycle(store, codec, () => webex, emulator.clock);
+  meetings = new MeetingStreams(store, sealedEnvelopeCodec(codec));
+  commands = new MeetingCommands(meetings, emulator.clock);
+  lifecycle = new MeetingLifecycle(meetings, () => webex, emulator.clock);
 });
 
 afterAll(async () => {
@@ -107,16 +109,20 @@ function futureTimes(daysAhead = 3, minutes = 30) {
   return { start: new Date(start).toISOString(), end: new Date(start + minutes * 60_000).toISOString() };
 }
 
+const trace = (correlationId: string) => ({ correlationId, causationId: null, traceparent: null });
+
 /**
- * What the gateway does: append MeetingRequested (the intent, sealed) to a new meeting stream.
- * Returns it opened, as the transport delivers it.
+ * What the gateway asks for (RequestMeeting): MeetingRequested, the intent, sealed on a new
+ * meeting stream. Returns it opened, as the transport delivers it.
  */
-async function requestMeeting(overrides: Partial<DataOf<typeof MeetingRequested>> = {}) {
+async function requestMeeting(
+  overrides: Partial<DataOf<typeof MeetingRequested>> = {},
+): Promise<EventOf<typeof MeetingRequested>> {
   const meetingId = newUuidV7();
   const eventId = `ev${meetingId.replaceAll('-', '').slice(-12)}`;
-  const request = createEvent(MeetingRequested, {
-    streamId: meetingStreamId(meetingId),
+  const answer = await commands.requestMeeting({
     tenantId,
+    trace: trace(`request-${meetingId}`),
     data: {
       meetingId,
       userId,
@@ -130,9 +136,8 @@ async function requestMeeting(overrides: Partial<DataOf<typeof MeetingRequested>
       ...overrides,
     },
   });
-  const sealed = await codec.encode(request);
-  await store.append(request.streamId, [envelopeToEventToAppend(sealed)], 'no_stream');
-  return request;
+  expect(answer.outcome).toBe('requested');
+  return MeetingRequested.parse((await streamOf(meetingId))[0]);
 }
 
 /** What google-ingest emits for the event carrying `request`'s conference. */
@@ -191,24 +196,27 @@ async function streamOf(meetingId: string): Promise<EventEnvelope[]> {
   return events;
 }
 
-/** What retention does at the end of a meeting's life: MeetingEnded, MeetingDataPurged, forget the key. */
+/**
+ * What retention does at the end of a meeting's life: EndMeeting, forget the key,
+ * RecordMeetingDataPurged.
+ */
 async function purge(meetingId: string) {
-  const streamId = meetingStreamId(meetingId);
   const endedAt = emulator.clock.now().toISOString();
-  const events = [
-    createEvent(MeetingEnded, {
-      streamId,
+  expect(
+    await commands.endMeeting({
       tenantId,
+      trace: trace(`end-${meetingId}`),
       data: { meetingId, endedAt, source: 'scheduled-end' },
     }),
-    createEvent(MeetingDataPurged, {
-      streamId,
+  ).toEqual({ outcome: 'recorded' });
+  await subjectKeys.forget(meetingSubject(meetingId));
+  expect(
+    await commands.recordMeetingDataPurged({
       tenantId,
+      trace: trace(`purge-${meetingId}`),
       data: { meetingId, purgedAt: endedAt, retentionAfterEndSeconds: 0 },
     }),
-  ];
-  await store.append(streamId, events.map(envelopeToEventToAppend), 'stream_exists');
-  await subjectKeys.forget(meetingSubject(meetingId));
+  ).toEqual({ outcome: 'recorded' });
 }
 
 const typesOf = async (meetingId: string) => (await streamOf(meetingId)).map((event) => event.type);
@@ -509,8 +517,7 @@ describe('MeetingLifecycle against the Webex emulator and PostgreSQL', () => {
   it('a dead Webex authorization records reauthorization-required', async () => {
     const request = await requestMeeting();
     const unauthorized = new MeetingLifecycle(
-      store,
-      codec,
+      meetings,
       () => {
         throw new ReauthorizationRequired('no Webex tokens stored for the user', undefined);
       },
@@ -612,9 +619,11 @@ describe('MeetingLifecycle against the Webex emulator and PostgreSQL', () => {
   it('a purged meeting (ended, purged, key forgotten) folds without throwing and reaches Webex no more', async () => {
     const { request, meeting } = await scheduledMeeting();
     await lifecycle.handle(calendarChange(request, { title: 'Renamed before the end' }));
-    // A change as google-ingest stores it (sealed under the meeting's key), delivered after the purge.
-    const lateChange = await codec.encode(calendarChange(request, { title: 'After the end' }));
+    // A change as google-ingest stores it (sealed under the meeting's key), delivered after the
+    // purge: the transport opens it with the key gone.
+    const storedLateChange = await codec.encode(calendarChange(request, { title: 'After the end' }));
     await purge(request.data.meetingId);
+    const { event: lateChange } = await codec.decode(storedLateChange);
     const webexCallsBefore = emulator.requests.list({ pathPrefix: '/v1/meetings' }).length;
 
     const events = await streamOf(request.data.meetingId);

@@ -15,18 +15,22 @@ import {
   type EventEnvelope,
 } from '@scheduler/contracts';
 import { REDACTED_FORGOTTEN, REDACTED_TAMPERED } from '@scheduler/crypto-shredding';
+import { DeciderSpecification } from '@scheduler/testing';
 import type { Meeting as WebexMeeting } from '@scheduler/webex';
 import { copyMeetingId, type LiveCalendarChange } from './desired-state.js';
-import { MeetingCommandRejectedError } from './errors.js';
+import { MeetingCommandRejectedError, MeetingGoneError } from './errors.js';
 import {
-  decide,
   foldMeeting,
-  nextStep,
+  meetingDecider,
+  tombstonedMeetingState,
+  type CommandOrigin,
   type MeetingCommand,
+  type MeetingCommandBody,
+  type MeetingFact,
   type MeetingState,
-  type MeetingEvent,
-  type Trigger,
-} from './meeting.js';
+  type MeetingStreamEvent,
+} from './meeting.decider.js';
+import { nextStep, type Trigger } from './next-step.js';
 
 const tenantId = 'example.com';
 const meetingId = '019ac0a0-1c2d-7e3f-8a4b-5c6d7e8f9a0b';
@@ -105,23 +109,29 @@ const webexMeeting = (overrides: Partial<WebexMeeting> = {}): WebexMeeting => ({
   ...overrides,
 });
 
-/** given(events).when(command).then(events), Emmett style. */
-const given = (...events: EventEnvelope[]) => givenSourced(new Map(), ...events);
+/** given(events).when(command).then…: the decider's specification, Emmett style. */
+const given = DeciderSpecification.for(meetingDecider);
 
-/** given(), with the Google `updated` times stored beside the events (by event id). */
-const givenSourced = (sourceTimes: ReadonlyMap<string, string>, ...events: EventEnvelope[]) => {
-  const state = foldMeeting(events, sourceTimes);
-  return {
-    state,
-    when: (command: MeetingCommand) => ({
-      then: (expected: MeetingEvent[]) => expect(decide(command, state)).toEqual(expected),
-      thenRejected: (reason: RegExp) => {
-        expect(() => decide(command, state)).toThrow(MeetingCommandRejectedError);
-        expect(() => decide(command, state)).toThrow(reason);
-      },
-    }),
-    plan: (trigger: Trigger, at = now) => nextStep(state, trigger, at),
-  };
+const origin: CommandOrigin = {
+  tenantId,
+  correlationId: 'corr-1',
+  causationId: '019ac0a0-0000-7000-8000-00000000c0de',
+  traceparent: null,
+  occurredAt: now,
+};
+const command = (body: MeetingCommandBody): MeetingCommand => ({ ...body, origin });
+
+/** Checks what the decided events state; their envelopes carry the origin (tested on their own). */
+const facts = (expected: MeetingFact[]) => (events: readonly MeetingStreamEvent[]) =>
+  expect(events.map(({ type, data }) => ({ type, data }))).toEqual(expected);
+
+const rejected = (reason: RegExp) => (error: MeetingCommandRejectedError) =>
+  expect(error.message).toMatch(reason);
+
+/** The meeting folded from its stream, for nextStep to plan on. */
+const meetingOf = (...events: MeetingStreamEvent[]) => {
+  const state = foldMeeting(events);
+  return { state, plan: (trigger: Trigger, at = now) => nextStep(state, trigger, at) };
 };
 
 const change = (data: Partial<LiveCalendarChange> = {}): Trigger => ({
@@ -263,44 +273,50 @@ describe('evolve', () => {
 describe('decide', () => {
   describe('ScheduleFromWebex', () => {
     it('records what Webex created, dropping call-in numbers of unknown toll types', () =>
-      given(requested())
-        .when({ type: 'ScheduleFromWebex', webexMeeting: webexMeeting() })
-        .then([
-          {
-            type: 'MeetingScheduled',
-            data: {
-              meetingId,
-              webexMeetingId,
-              meetingNumber: '2581234567',
-              siteUrl: 'acme.webex.com',
-              webLink: 'https://acme.webex.com/acme/j.php?MTID=m0123',
-              sipAddress: '2581234567@acme.webex.com',
-              password: 'Ab3dEf7h',
-              telephony: {
-                accessCode: '2581234567',
-                callInNumbers: [{ label: 'US Toll', callInNumber: '+1-415-527-5035', tollType: 'toll' }],
+      given([requested()])
+        .when(command({ type: 'ScheduleFromWebex', webexMeeting: webexMeeting() }))
+        .thenEvents(
+          facts([
+            {
+              type: 'MeetingScheduled',
+              data: {
+                meetingId,
+                webexMeetingId,
+                meetingNumber: '2581234567',
+                siteUrl: 'acme.webex.com',
+                webLink: 'https://acme.webex.com/acme/j.php?MTID=m0123',
+                sipAddress: '2581234567@acme.webex.com',
+                password: 'Ab3dEf7h',
+                telephony: {
+                  accessCode: '2581234567',
+                  callInNumbers: [{ label: 'US Toll', callInNumber: '+1-415-527-5035', tollType: 'toll' }],
+                },
               },
             },
-          },
-        ]));
+          ]),
+        ));
 
     it('refuses a Webex meeting tagged for another meeting', () =>
-      given(requested())
-        .when({ type: 'ScheduleFromWebex', webexMeeting: webexMeeting({ integrationTags: ['other'] }) })
-        .thenRejected(/integrationTags/));
+      given([requested()])
+        .when(
+          command({ type: 'ScheduleFromWebex', webexMeeting: webexMeeting({ integrationTags: ['other'] }) }),
+        )
+        .thenThrows(MeetingCommandRejectedError, rejected(/integrationTags/)));
 
     it('refuses a Webex meeting without a meeting number', () =>
-      given(requested())
-        .when({ type: 'ScheduleFromWebex', webexMeeting: webexMeeting({ meetingNumber: undefined }) })
-        .thenRejected(/meeting number/));
+      given([requested()])
+        .when(
+          command({ type: 'ScheduleFromWebex', webexMeeting: webexMeeting({ meetingNumber: undefined }) }),
+        )
+        .thenThrows(MeetingCommandRejectedError, rejected(/meeting number/)));
 
     it('refuses to schedule twice, or a meeting never requested', () => {
-      given(requested(), scheduled())
-        .when({ type: 'ScheduleFromWebex', webexMeeting: webexMeeting() })
-        .thenRejected(/only a requested meeting/);
-      given()
-        .when({ type: 'ScheduleFromWebex', webexMeeting: webexMeeting() })
-        .thenRejected(/only a requested meeting/);
+      given([requested(), scheduled()])
+        .when(command({ type: 'ScheduleFromWebex', webexMeeting: webexMeeting() }))
+        .thenThrows(MeetingCommandRejectedError, rejected(/only a requested meeting/));
+      given([])
+        .when(command({ type: 'ScheduleFromWebex', webexMeeting: webexMeeting() }))
+        .thenThrows(MeetingCommandRejectedError, rejected(/only a requested meeting/));
     });
   });
 
@@ -314,108 +330,122 @@ describe('decide', () => {
     };
 
     it('records the whole desired state and what changed', () =>
-      given(requested(), scheduled())
-        .when({ type: 'ApplyDesiredState', desired, webexResult: { id: webexMeetingId } })
-        .then([
-          { type: 'MeetingUpdated', data: { meetingId, webexMeetingId, ...desired, changed: ['title'] } },
-        ]));
+      given([requested(), scheduled()])
+        .when(command({ type: 'ApplyDesiredState', desired, webexResult: { id: webexMeetingId } }))
+        .thenEvents(
+          facts([
+            { type: 'MeetingUpdated', data: { meetingId, webexMeetingId, ...desired, changed: ['title'] } },
+          ]),
+        ));
 
     it('records nothing when nothing differs', () =>
-      given(requested(), scheduled())
-        .when({
-          type: 'ApplyDesiredState',
-          desired: { ...desired, title: 'Design review' },
-          webexResult: { id: webexMeetingId },
-        })
-        .then([]));
+      given([requested(), scheduled()])
+        .when(
+          command({
+            type: 'ApplyDesiredState',
+            desired: { ...desired, title: 'Design review' },
+            webexResult: { id: webexMeetingId },
+          }),
+        )
+        .thenNothingHappened());
 
     it('records an invitee-only change without a Webex answer', () =>
-      given(requested(), scheduled())
-        .when({
-          type: 'ApplyDesiredState',
-          desired: { ...desired, title: 'Design review', invitees: [{ email: 'new@example.com' }] },
-        })
-        .then([
-          {
-            type: 'MeetingUpdated',
-            data: {
-              meetingId,
-              webexMeetingId,
-              ...desired,
-              title: 'Design review',
-              invitees: [{ email: 'new@example.com' }],
-              changed: ['invitees'],
+      given([requested(), scheduled()])
+        .when(
+          command({
+            type: 'ApplyDesiredState',
+            desired: { ...desired, title: 'Design review', invitees: [{ email: 'new@example.com' }] },
+          }),
+        )
+        .thenEvents(
+          facts([
+            {
+              type: 'MeetingUpdated',
+              data: {
+                meetingId,
+                webexMeetingId,
+                ...desired,
+                title: 'Design review',
+                invitees: [{ email: 'new@example.com' }],
+                changed: ['invitees'],
+              },
             },
-          },
-        ]));
+          ]),
+        ));
 
     it('refuses a title change Webex did not confirm, or confirmed for another meeting', () => {
-      given(requested(), scheduled())
-        .when({ type: 'ApplyDesiredState', desired })
-        .thenRejected(/needs the Webex answer/);
-      given(requested(), scheduled())
-        .when({ type: 'ApplyDesiredState', desired, webexResult: { id: 'other' } })
-        .thenRejected(/answered for meeting other/);
+      given([requested(), scheduled()])
+        .when(command({ type: 'ApplyDesiredState', desired }))
+        .thenThrows(MeetingCommandRejectedError, rejected(/needs the Webex answer/));
+      given([requested(), scheduled()])
+        .when(command({ type: 'ApplyDesiredState', desired, webexResult: { id: 'other' } }))
+        .thenThrows(MeetingCommandRejectedError, rejected(/answered for meeting other/));
     });
 
     it('refuses to update a meeting that is not scheduled', () =>
-      given(requested())
-        .when({ type: 'ApplyDesiredState', desired, webexResult: { id: webexMeetingId } })
-        .thenRejected(/only a scheduled meeting/));
+      given([requested()])
+        .when(command({ type: 'ApplyDesiredState', desired, webexResult: { id: webexMeetingId } }))
+        .thenThrows(MeetingCommandRejectedError, rejected(/only a scheduled meeting/)));
   });
 
   describe('RecordDeleted', () => {
     it('cancels with the Webex meeting id', () =>
-      given(requested(), scheduled())
-        .when({ type: 'RecordDeleted', reason: 'event-deleted' })
-        .then([{ type: 'MeetingCancelled', data: { meetingId, webexMeetingId, reason: 'event-deleted' } }]));
+      given([requested(), scheduled()])
+        .when(command({ type: 'RecordDeleted', reason: 'event-deleted' }))
+        .thenEvents(
+          facts([{ type: 'MeetingCancelled', data: { meetingId, webexMeetingId, reason: 'event-deleted' } }]),
+        ));
 
     it('is idempotent once cancelled', () =>
-      given(
+      given([
         requested(),
         scheduled(),
         envelope('MeetingCancelled', { meetingId, webexMeetingId, reason: 'event-deleted' }),
-      )
-        .when({ type: 'RecordDeleted', reason: 'event-deleted' })
-        .then([]));
+      ])
+        .when(command({ type: 'RecordDeleted', reason: 'event-deleted' }))
+        .thenNothingHappened());
 
     it('refuses a meeting that does not exist', () =>
-      given()
-        .when({ type: 'RecordDeleted', reason: 'event-deleted' })
-        .thenRejected(/new meeting cannot be cancelled/));
+      given([])
+        .when(command({ type: 'RecordDeleted', reason: 'event-deleted' }))
+        .thenThrows(MeetingCommandRejectedError, rejected(/new meeting cannot be cancelled/)));
   });
 
   describe('RecordFailure', () => {
     it('records the reason, the tracking id and whether a retry can help', () =>
-      given(requested())
-        .when({
-          type: 'RecordFailure',
-          reason: 'webex-rejected',
-          message: 'm'.repeat(2000),
-          retryable: false,
-          webexTrackingId: 'ROUTER_1',
-        })
-        .then([
-          {
-            type: 'MeetingSchedulingFailed',
-            data: {
-              meetingId,
-              reason: 'webex-rejected',
-              message: 'm'.repeat(1024),
-              retryable: false,
-              webexTrackingId: 'ROUTER_1',
+      given([requested()])
+        .when(
+          command({
+            type: 'RecordFailure',
+            reason: 'webex-rejected',
+            message: 'm'.repeat(2000),
+            retryable: false,
+            webexTrackingId: 'ROUTER_1',
+          }),
+        )
+        .thenEvents(
+          facts([
+            {
+              type: 'MeetingSchedulingFailed',
+              data: {
+                meetingId,
+                reason: 'webex-rejected',
+                message: 'm'.repeat(1024),
+                retryable: false,
+                webexTrackingId: 'ROUTER_1',
+              },
             },
-          },
-        ]));
+          ]),
+        ));
 
     it('refuses to fail a cancelled meeting', () =>
-      given(
+      given([
         requested(),
         scheduled(),
         envelope('MeetingCancelled', { meetingId, webexMeetingId, reason: 'event-deleted' }),
-      )
-        .when({ type: 'RecordFailure', reason: 'webex-rejected', message: 'x', retryable: false })
-        .thenRejected(/nothing to fail/));
+      ])
+        .when(command({ type: 'RecordFailure', reason: 'webex-rejected', message: 'x', retryable: false }))
+        .thenThrows(MeetingCommandRejectedError, rejected(/nothing to fail/)));
   });
 
   describe('RequestCopy', () => {
@@ -428,17 +458,155 @@ describe('decide', () => {
     };
 
     it('starts a new stream with the copy request', () =>
-      given()
-        .when({ type: 'RequestCopy', request: copy })
-        .then([{ type: 'MeetingRequested', data: copy }]));
+      given([])
+        .when(command({ type: 'RequestCopy', request: copy }))
+        .thenEvents(facts([{ type: 'MeetingRequested', data: copy }])));
 
     it('refuses a second request, or one that is not a copy', () => {
-      given(requested())
-        .when({ type: 'RequestCopy', request: copy })
-        .thenRejected(/already requested/);
-      given()
-        .when({ type: 'RequestCopy', request: { ...copy, source: 'calendar' } })
-        .thenRejected(/source "copy"/);
+      given([requested()])
+        .when(command({ type: 'RequestCopy', request: copy }))
+        .thenThrows(MeetingCommandRejectedError, rejected(/already requested/));
+      given([])
+        .when(command({ type: 'RequestCopy', request: { ...copy, source: 'calendar' } }))
+        .thenThrows(MeetingCommandRejectedError, rejected(/source "copy"/));
+    });
+  });
+  describe('the envelope of a decided event', () => {
+    it('is on the meeting’s stream, in the origin’s tenant, and carries its correlation, cause and trace', () =>
+      given([requested()])
+        .when({
+          type: 'RecordDeleted',
+          reason: 'event-deleted',
+          origin: {
+            ...origin,
+            traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+            sourceUpdatedAt: '2026-11-30T07:00:00Z',
+          },
+        })
+        .thenEvents(([cancelled]) =>
+          expect(cancelled).toMatchObject({
+            type: 'MeetingCancelled',
+            streamId,
+            tenantId,
+            correlationId: 'corr-1',
+            causationId: origin.causationId,
+            traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+            occurredAt: now.toISOString(),
+            sourceUpdatedAt: '2026-11-30T07:00:00Z',
+          }),
+        ));
+
+    it('a request that names no cause keeps its correlation id and names none', () =>
+      given([])
+        .when({
+          type: 'RequestMeeting',
+          request: requestedData,
+          origin: { ...origin, causationId: null, correlationId: 'gateway-request-7' },
+        })
+        .thenEvents(([request]) => {
+          expect(request).toMatchObject({ correlationId: 'gateway-request-7', causationId: null });
+          expect(request).not.toHaveProperty('sourceUpdatedAt');
+        }));
+  });
+
+  describe('RequestMeeting', () => {
+    it('starts the meeting’s stream with the request as given', () =>
+      given([])
+        .when(command({ type: 'RequestMeeting', request: requestedData }))
+        .thenEvents(facts([{ type: 'MeetingRequested', data: requestedData }])));
+
+    it('records nothing when the stream exists or was tombstoned', () => {
+      given([requested()])
+        .when(command({ type: 'RequestMeeting', request: requestedData }))
+        .thenNothingHappened();
+      expect(
+        meetingDecider.decide(
+          command({ type: 'RequestMeeting', request: requestedData }),
+          tombstonedMeetingState,
+        ),
+      ).toEqual([]);
+    });
+  });
+
+  describe('facts other services record', () => {
+    const attachment = { meetingId, calendarId, eventId: 'newevent1', conferenceId: '2581234567' };
+    const ending = { meetingId, endedAt: '2026-12-01T09:30:00Z', source: 'scheduled-end' as const };
+    const purge = { meetingId, purgedAt: '2026-12-02T09:30:00Z', retentionAfterEndSeconds: 86_400 };
+
+    it('ConferenceAttached once per calendar event and conference', () => {
+      given([requested(), scheduled()])
+        .when(command({ type: 'AttachConference', attachment }))
+        .thenEvents(facts([{ type: 'ConferenceAttached', data: attachment }]));
+      given([requested(), scheduled(), envelope('ConferenceAttached', attachment)])
+        .when(command({ type: 'AttachConference', attachment }))
+        .thenNothingHappened();
+      // Another conference on the same event (replaced), or another event: a new fact.
+      given([requested(), scheduled(), envelope('ConferenceAttached', attachment)])
+        .when(command({ type: 'AttachConference', attachment: { ...attachment, conferenceId: '99' } }))
+        .thenEvents(facts([{ type: 'ConferenceAttached', data: { ...attachment, conferenceId: '99' } }]));
+    });
+
+    it('MeetingEnded once, and MeetingDataPurged once', () => {
+      given([requested(), scheduled()])
+        .when(command({ type: 'EndMeeting', ending }))
+        .thenEvents(facts([{ type: 'MeetingEnded', data: ending }]));
+      given([requested(), scheduled(), envelope('MeetingEnded', ending)])
+        .when(command({ type: 'EndMeeting', ending }))
+        .thenNothingHappened();
+      given([requested(), scheduled(), envelope('MeetingEnded', ending)])
+        .when(command({ type: 'RecordDataPurged', purge }))
+        .thenEvents(facts([{ type: 'MeetingDataPurged', data: purge }]));
+      given([
+        requested(),
+        scheduled(),
+        envelope('MeetingEnded', ending),
+        envelope('MeetingDataPurged', purge),
+      ])
+        .when(command({ type: 'RecordDataPurged', purge }))
+        .thenNothingHappened();
+      given([
+        requested(),
+        scheduled(),
+        envelope('MeetingEnded', ending),
+        envelope('MeetingDataPurged', purge),
+      ])
+        .when(command({ type: 'EndMeeting', ending }))
+        .thenNothingHappened();
+    });
+
+    it('a meeting whose stream does not exist, or was tombstoned, is gone', () => {
+      const commands: MeetingCommandBody[] = [
+        { type: 'AttachConference', attachment },
+        { type: 'EndMeeting', ending },
+        { type: 'RecordDataPurged', purge },
+      ];
+      for (const body of commands) {
+        given([])
+          .when(command(body))
+          .thenThrows(MeetingGoneError, (error) =>
+            expect(error).toMatchObject({ meetingId, command: body.type }),
+          );
+        expect(() => meetingDecider.decide(command(body), tombstonedMeetingState)).toThrow(MeetingGoneError);
+      }
+    });
+
+    it('fold into the state as before: the event linked, the meeting ended, then purged', () => {
+      const gmail = requested({ source: 'gmail', eventId: undefined, gmailMessageId: 'm-1' });
+      const state = foldMeeting([
+        gmail,
+        scheduled(),
+        envelope('ConferenceAttached', attachment),
+        envelope('MeetingEnded', ending),
+      ]);
+      expect(state).toMatchObject({ status: 'ended', event: { calendarId, eventId: 'newevent1' } });
+      expect(
+        foldMeeting([
+          gmail,
+          scheduled(),
+          envelope('MeetingEnded', ending),
+          envelope('MeetingDataPurged', purge),
+        ]).status,
+      ).toBe('purged');
     });
   });
 });
@@ -448,23 +616,23 @@ describe('nextStep', () => {
 
   describe('on MeetingRequested', () => {
     it('creates a requested meeting from the normalized request', () => {
-      const step = given(requested({ title: 't'.repeat(128) })).plan(requestedTrigger);
+      const step = meetingOf(requested({ title: 't'.repeat(128) })).plan(requestedTrigger);
       expect(step).toMatchObject({ kind: 'create', desired: { title: 't'.repeat(128) } });
     });
 
     it('fails a meeting that would start in the past, without calling Webex', () =>
-      expect(given(requested()).plan(requestedTrigger, new Date('2026-12-01T09:01:00Z'))).toMatchObject({
+      expect(meetingOf(requested()).plan(requestedTrigger, new Date('2026-12-01T09:01:00Z'))).toMatchObject({
         kind: 'fail',
         reason: 'webex-rejected',
       }));
 
     it('accepts a start inside the current minute (Webex moves it to the next minute)', () =>
-      expect(given(requested()).plan(requestedTrigger, new Date('2026-12-01T09:00:30Z')).kind).toBe(
+      expect(meetingOf(requested()).plan(requestedTrigger, new Date('2026-12-01T09:00:30Z')).kind).toBe(
         'create',
       ));
 
     it('does nothing for scheduled, failed, cancelled or unknown meetings', () => {
-      expect(given(requested(), scheduled()).plan(requestedTrigger)).toEqual({
+      expect(meetingOf(requested(), scheduled()).plan(requestedTrigger)).toEqual({
         kind: 'nothing',
         reason: 'already-scheduled',
       });
@@ -474,11 +642,11 @@ describe('nextStep', () => {
         message: 'x',
         retryable: true,
       });
-      expect(given(requested(), failed).plan(requestedTrigger)).toEqual({
+      expect(meetingOf(requested(), failed).plan(requestedTrigger)).toEqual({
         kind: 'nothing',
         reason: 'failed',
       });
-      expect(given().plan(requestedTrigger)).toEqual({ kind: 'nothing', reason: 'not-requested' });
+      expect(meetingOf().plan(requestedTrigger)).toEqual({ kind: 'nothing', reason: 'not-requested' });
     });
 
     it('does nothing for a trigger that already caused an event here', () => {
@@ -487,7 +655,7 @@ describe('nextStep', () => {
         { meetingId, reason: 'webex-rejected', message: 'x', retryable: false },
         requestedTrigger.triggerId,
       );
-      expect(given(requested(), failed).plan(requestedTrigger)).toEqual({
+      expect(meetingOf(requested(), failed).plan(requestedTrigger)).toEqual({
         kind: 'nothing',
         reason: 'already-handled',
       });
@@ -495,7 +663,7 @@ describe('nextStep', () => {
   });
 
   describe('on CalendarEventChanged of the meeting’s own event', () => {
-    const meeting = () => given(requested(), scheduled());
+    const meeting = () => meetingOf(requested(), scheduled());
 
     it('does nothing when the desired state is what Webex holds (attendee order, organizer, case)', () =>
       expect(meeting().plan(change())).toEqual({ kind: 'nothing', reason: 'unchanged' }));
@@ -576,11 +744,11 @@ describe('nextStep', () => {
     });
 
     it('waits while the meeting is still being created', () =>
-      expect(given(requested()).plan(change({ title: 'x' }))).toEqual({ kind: 'wait' }));
+      expect(meetingOf(requested()).plan(change({ title: 'x' }))).toEqual({ kind: 'wait' }));
 
     it('ignores changes to cancelled, ended, failed or unknown meetings', () => {
       const cancelled = envelope('MeetingCancelled', { meetingId, webexMeetingId, reason: 'event-deleted' });
-      expect(given(requested(), scheduled(), cancelled).plan(change({ title: 'x' }))).toEqual({
+      expect(meetingOf(requested(), scheduled(), cancelled).plan(change({ title: 'x' }))).toEqual({
         kind: 'nothing',
         reason: 'finished',
       });
@@ -590,28 +758,28 @@ describe('nextStep', () => {
         message: 'x',
         retryable: false,
       });
-      expect(given(requested(), failed).plan(change({ title: 'x' }))).toEqual({
+      expect(meetingOf(requested(), failed).plan(change({ title: 'x' }))).toEqual({
         kind: 'nothing',
         reason: 'failed',
       });
-      expect(given().plan(change())).toEqual({ kind: 'nothing', reason: 'unknown-meeting' });
+      expect(meetingOf().plan(change())).toEqual({ kind: 'nothing', reason: 'unknown-meeting' });
     });
 
     it('a Gmail meeting follows its event once ConferenceAttached linked it', () => {
       const gmail = requested({ source: 'gmail', eventId: undefined, gmailMessageId: 'm-1' });
-      expect(given(gmail, scheduled()).plan(change({ title: 'x' }))).toEqual({
+      expect(meetingOf(gmail, scheduled()).plan(change({ title: 'x' }))).toEqual({
         kind: 'nothing',
         reason: 'event-not-linked',
       });
       const attached = envelope('ConferenceAttached', { meetingId, calendarId, eventId, conferenceId: '1' });
-      expect(given(gmail, scheduled(), attached).plan(change({ title: 'x' }))).toMatchObject({
+      expect(meetingOf(gmail, scheduled(), attached).plan(change({ title: 'x' }))).toMatchObject({
         kind: 'update',
       });
     });
   });
 
   describe('on CalendarEventChanged of another event carrying the conference', () => {
-    const meeting = () => given(requested(), scheduled());
+    const meeting = () => meetingOf(requested(), scheduled());
 
     it('a copy gets a new meeting request with a deterministic id and the copy’s details', () => {
       const step = meeting().plan(
@@ -757,9 +925,9 @@ describe('a meeting whose personal data was forgotten', () => {
   ];
 
   describe.each([
-    ['ended', () => given(redactedRequest(), scheduled(), ended())],
-    ['purged', () => given(redactedRequest(), scheduled(), redactedUpdate(), ended(), purged())],
-    ['purged with its data intact', () => given(requested(), scheduled(), ended(), purged())],
+    ['ended', () => meetingOf(redactedRequest(), scheduled(), ended())],
+    ['purged', () => meetingOf(redactedRequest(), scheduled(), redactedUpdate(), ended(), purged())],
+    ['purged with its data intact', () => meetingOf(requested(), scheduled(), ended(), purged())],
   ])('when %s', (_status, meeting) => {
     it.each(allTriggers())('%s does nothing', (_name, trigger) =>
       expect(meeting().plan(trigger)).toEqual({ kind: 'nothing', reason: 'finished' }),
@@ -773,7 +941,7 @@ describe('a meeting whose personal data was forgotten', () => {
   });
 
   it('a redacted request is not created, and changes do not wait for a create that cannot come', () => {
-    const meeting = given(redactedRequest());
+    const meeting = meetingOf(redactedRequest());
     expect(meeting.plan({ kind: 'requested', triggerId: newUuidV7() })).toEqual({
       kind: 'nothing',
       reason: 'personal-data-forgotten',
@@ -785,7 +953,7 @@ describe('a meeting whose personal data was forgotten', () => {
   });
 
   it('a scheduled meeting with unreadable data (tampered) is not updated, but can still be deleted', () => {
-    const meeting = given(redactedRequest(REDACTED_TAMPERED), scheduled());
+    const meeting = meetingOf(redactedRequest(REDACTED_TAMPERED), scheduled());
     expect(meeting.plan(change({ title: 'x' }))).toEqual({
       kind: 'nothing',
       reason: 'personal-data-forgotten',
@@ -798,7 +966,7 @@ describe('a meeting whose personal data was forgotten', () => {
   });
 
   it('a redacted change never reaches Webex, for the meeting’s own event or a copy', () => {
-    const meeting = given(requested(), scheduled());
+    const meeting = meetingOf(requested(), scheduled());
     expect(meeting.plan(redactedChange())).toEqual({ kind: 'nothing', reason: 'personal-data-forgotten' });
     expect(meeting.plan(redactedChange({ eventId: 'copy1' }))).toEqual({
       kind: 'nothing',
@@ -808,11 +976,11 @@ describe('a meeting whose personal data was forgotten', () => {
 
   it('no step planned from any redacted state or trigger carries a Redacted marker', () => {
     const states = [
-      given(redactedRequest()),
-      given(redactedRequest(), scheduled()),
-      given(requested(), scheduled(), redactedUpdate()),
-      given(redactedRequest(REDACTED_TAMPERED), scheduled()),
-      given(requested(), scheduled()),
+      meetingOf(redactedRequest()),
+      meetingOf(redactedRequest(), scheduled()),
+      meetingOf(requested(), scheduled(), redactedUpdate()),
+      meetingOf(redactedRequest(REDACTED_TAMPERED), scheduled()),
+      meetingOf(requested(), scheduled()),
     ];
     for (const meeting of states)
       for (const [, trigger] of allTriggers()) {
@@ -830,20 +998,19 @@ describe('ordering by Google’s `updated` time', () => {
   /** The meeting after a change updated at `appliedAt` renamed it to "Renamed". */
   const afterChangeAt = (appliedAt: string) => {
     const update = updatedEvent({}, newUuidV7());
-    return givenSourced(new Map([[update.id, appliedAt]]), requested(), scheduled(), update);
+    return meetingOf(requested(), scheduled(), { ...update, sourceUpdatedAt: appliedAt });
   };
 
   it('the fold keeps the newest source time of the events in the stream', () => {
     const first = updatedEvent({}, newUuidV7());
     const second = updatedEvent({ title: 'Again' }, newUuidV7());
     const sourced = (a: string, b: string) =>
-      foldMeeting(
-        [requested(), scheduled(), first, second],
-        new Map([
-          [first.id, a],
-          [second.id, b],
-        ]),
-      );
+      foldMeeting([
+        requested(),
+        scheduled(),
+        { ...first, sourceUpdatedAt: a },
+        { ...second, sourceUpdatedAt: b },
+      ]);
     expect(sourced(t1, t2).sourceUpdatedAt).toBe(t2);
     // Out of order in the stream (cannot happen through nextStep, but the fold must not go back).
     expect(sourced(t2, t1).sourceUpdatedAt).toBe(t2);
@@ -880,7 +1047,7 @@ describe('ordering by Google’s `updated` time', () => {
   });
 
   it('a meeting no change was applied to yet takes any change', () =>
-    expect(given(requested(), scheduled()).plan(change({ title: 'x', updatedAt: t1 }))).toMatchObject({
+    expect(meetingOf(requested(), scheduled()).plan(change({ title: 'x', updatedAt: t1 }))).toMatchObject({
       kind: 'update',
     }));
 });

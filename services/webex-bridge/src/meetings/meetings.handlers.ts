@@ -3,19 +3,21 @@ import { Payload } from '@nestjs/microservices';
 import { OnCommand, OnEvent } from '@scheduler/bus';
 import {
   CalendarEventChanged,
-  ContractViolationError,
-  ExchangeWebexAuthorizationCode,
+  EndMeeting,
   MeetingRequested,
-  WebexSiteResolved,
+  RecordConferenceAttached,
+  RecordMeetingDataPurged,
+  RequestMeeting,
   type EventOf,
 } from '@scheduler/contracts';
-import { ConnectWebexAccount, WebexSiteNotAllowedError } from '../accounts/index.js';
-import { MeetingLifecycle, type HandleOutcome } from '../meeting-lifecycle/index.js';
 import { asTransportFailure } from './expected-wait.js';
+import { MeetingCommands, type RequestOf } from './meeting-commands.js';
+import { MeetingLifecycle, type HandleOutcome } from './meeting-lifecycle.js';
 
 /**
- * The bridge's bus handlers. All of them are in the service's default handler group (one
- * durable consumer named after the service), deliberately:
+ * The meeting stream's bus handlers: the commands other services send its one writer, and the
+ * events that drive the Webex meeting. All of them are in the service's default handler group
+ * (one durable consumer named after the service), deliberately:
  *
  * - The transport handles the messages of one event-store stream one after another, within a
  *   group. CalendarEventChanged for one calendar event shares a stream
@@ -31,25 +33,40 @@ import { asTransportFailure } from './expected-wait.js';
  * - The service name is the group, so a test that boots the module under a unique service name
  *   gets a durable consumer of its own on a shared nats-server.
  *
- * Whatever a handler throws is treated as transient: the transport naks with a growing delay and
- * dead-letters after its max deliveries. The one permanent refusal (a directory site outside the
- * allow-list, or a malformed one) is logged and acknowledged instead, because retrying cannot
- * change it. The expected wait (MeetingNotScheduledYetError) is rethrown as ExpectedWait, which
- * Nest does not log at error level (expected-wait.ts).
+ * Whatever an event handler throws is treated as transient: the transport naks with a growing
+ * delay and dead-letters after its max deliveries. The expected wait (MeetingNotScheduledYetError)
+ * is rethrown as ExpectedWait, which Nest does not log at error level (expected-wait.ts). A
+ * command handler's error is answered as one; the caller retries the way it retries anything.
  */
 @Controller()
-export class WebexBridgeHandlers {
-  private readonly logger = new Logger(WebexBridgeHandlers.name);
+export class MeetingsHandlers {
+  private readonly logger = new Logger(MeetingsHandlers.name);
 
   constructor(
-    @Inject(ConnectWebexAccount) private readonly accounts: ConnectWebexAccount,
+    @Inject(MeetingCommands) private readonly commands: MeetingCommands,
     @Inject(MeetingLifecycle) private readonly lifecycle: MeetingLifecycle,
   ) {}
 
-  /** cmd.webex-bridge.exchange-authorization-code, sent by the gateway's OAuth callback. */
-  @OnCommand(ExchangeWebexAuthorizationCode)
-  exchangeAuthorizationCode(@Payload() request: unknown) {
-    return this.accounts.handle(request);
+  // The transport validated each request with its contract before it reaches these.
+
+  @OnCommand(RequestMeeting)
+  requestMeeting(@Payload() request: RequestOf<typeof RequestMeeting>) {
+    return this.commands.requestMeeting(request);
+  }
+
+  @OnCommand(RecordConferenceAttached)
+  recordConferenceAttached(@Payload() request: RequestOf<typeof RecordConferenceAttached>) {
+    return this.commands.recordConferenceAttached(request);
+  }
+
+  @OnCommand(EndMeeting)
+  endMeeting(@Payload() request: RequestOf<typeof EndMeeting>) {
+    return this.commands.endMeeting(request);
+  }
+
+  @OnCommand(RecordMeetingDataPurged)
+  recordMeetingDataPurged(@Payload() request: RequestOf<typeof RecordMeetingDataPurged>) {
+    return this.commands.recordMeetingDataPurged(request);
   }
 
   @OnEvent(MeetingRequested)
@@ -62,28 +79,6 @@ export class WebexBridgeHandlers {
     await this.handleMeetingTrigger(event);
   }
 
-  /**
-   * Only the directory's site (google-ingest) is news here. Our own `webex-account` sites are
-   * ignored, and our own `directory` sites coming back through the bus answer `unchanged`
-   * without calling Webex, so nothing loops.
-   */
-  @OnEvent(WebexSiteResolved)
-  async webexSiteResolved(@Payload() event: EventOf<typeof WebexSiteResolved>): Promise<void> {
-    if (event.data.source !== 'directory') return;
-    try {
-      const outcome = await this.accounts.recordDirectorySite(event.data.userId, event.data.siteUrl, event);
-      this.logger.debug(`directory site for user ${event.data.userId}: ${outcome} (event ${event.id})`);
-    } catch (error) {
-      if (error instanceof WebexSiteNotAllowedError || error instanceof ContractViolationError) {
-        this.logger.warn(
-          `directory site refused for user ${event.data.userId} (event ${event.id}): ${error.name}`,
-        );
-        return;
-      }
-      throw error;
-    }
-  }
-
   private async handleMeetingTrigger(
     event: EventOf<typeof MeetingRequested> | EventOf<typeof CalendarEventChanged>,
   ): Promise<void> {
@@ -93,10 +88,6 @@ export class WebexBridgeHandlers {
     } catch (error) {
       throw asTransportFailure(error);
     }
-    this.logOutcome(event, outcome);
-  }
-
-  private logOutcome(event: { id: string; type: string }, outcome: HandleOutcome): void {
     // Ids and kinds only: no titles, emails or tokens in logs.
     this.logger.debug(
       `${event.type} ${event.id} → meeting ${outcome.meetingId ?? '-'}: ${outcome.step}` +

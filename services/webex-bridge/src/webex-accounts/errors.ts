@@ -74,14 +74,3 @@ export class WebexTokensTamperedError extends Error {
     this.name = 'WebexTokensTamperedError';
   }
 }
-
-/** Appending to the user stream kept conflicting. Transient: the caller retries later. */
-export class UserStreamConflictError extends Error {
-  constructor(
-    readonly streamId: string,
-    readonly attempts: number,
-  ) {
-    super(`stream ${streamId}: appends kept conflicting after ${attempts} attempts`);
-    this.name = 'UserStreamConflictError';
-  }
-}

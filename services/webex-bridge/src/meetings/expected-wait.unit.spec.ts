@@ -1,7 +1,7 @@
 import { describe, expect, it, jest } from '@jest/globals';
 import type { ArgumentsHost } from '@nestjs/common';
 import { BaseRpcExceptionFilter } from '@nestjs/microservices';
-import { MeetingNotScheduledYetError } from '../meeting-lifecycle/index.js';
+import { MeetingNotScheduledYetError } from './errors.js';
 import { ExpectedWait, asTransportFailure } from './expected-wait.js';
 
 // Nest's RPC exception filter is what logged every retry of an expected wait at error level:

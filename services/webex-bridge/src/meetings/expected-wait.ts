@@ -1,5 +1,5 @@
 import { IntrinsicException } from '@nestjs/common';
-import { MeetingNotScheduledYetError } from '../meeting-lifecycle/index.js';
+import { MeetingNotScheduledYetError } from './errors.js';
 
 /**
  * An expected, transient wait (a calendar change that overtook its meeting's create). The

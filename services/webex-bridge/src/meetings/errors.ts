@@ -11,6 +11,20 @@ export class MeetingCommandRejectedError extends Error {
   }
 }
 
+/**
+ * A fact was to be recorded on a meeting whose stream does not exist or was tombstoned by
+ * retention. Nothing was written; the command answers `meeting-gone`.
+ */
+export class MeetingGoneError extends Error {
+  constructor(
+    readonly meetingId: string,
+    readonly command: string,
+  ) {
+    super(`meeting ${meetingId} does not exist or was deleted: ${command} has nothing to record on`);
+    this.name = 'MeetingGoneError';
+  }
+}
+
 /** The meeting is still being created; the trigger must come back later (transient: nak and redeliver). */
 export class MeetingNotScheduledYetError extends Error {
   constructor(
@@ -19,18 +33,6 @@ export class MeetingNotScheduledYetError extends Error {
   ) {
     super(`meeting ${meetingId} is not scheduled yet; event ${triggerId} has to wait for it`);
     this.name = 'MeetingNotScheduledYetError';
-  }
-}
-
-/** Appends kept conflicting with concurrent writers (transient: nak and redeliver). */
-export class MeetingConcurrencyError extends Error {
-  constructor(
-    readonly streamId: string,
-    readonly attempts: number,
-    options?: { cause?: unknown },
-  ) {
-    super(`stream ${streamId}: still conflicting after ${attempts} attempts`, options);
-    this.name = 'MeetingConcurrencyError';
   }
 }
 

@@ -1,15 +1,21 @@
-import type {
+import {
   AccountDisconnected,
-  DataOf,
   WebexAccountConnected,
   WebexSiteResolved,
+  createEvent,
+  type DataOf,
+  type EventCause,
+  type EventEnvelope,
 } from '@scheduler/contracts';
+import type { Decider } from '@scheduler/event-store';
 
 /**
- * The Webex facts of a `user-<userId>` stream, as pure functions (decide/evolve): what has been
- * said about the user's Webex connection and site, so a reconnect or a repeated directory site
+ * The user's Webex account stream, `webexAccount-<userId>`, as a decider: what has been said
+ * about the user's Webex connection and site, so a reconnect or a repeated directory site
  * appends only what changed.
  */
+
+export const webexAccountStreamId = (userId: string) => `webexAccount-${userId}`;
 
 export type WebexAccountFacts = Omit<DataOf<typeof WebexAccountConnected>, 'userId'>;
 export type WebexSiteFacts = Omit<DataOf<typeof WebexSiteResolved>, 'userId'>;
@@ -23,19 +29,16 @@ export interface WebexConnectionState {
 
 export const initialConnectionState: WebexConnectionState = { connected: false };
 
-/** The events of a user stream this module reads; others (Google's) are skipped before this. */
+/** What a decision states, before decide wraps it in an envelope. */
 export type ConnectionEvent =
   | { readonly type: 'WebexAccountConnected'; readonly data: DataOf<typeof WebexAccountConnected> }
   | { readonly type: 'WebexSiteResolved'; readonly data: DataOf<typeof WebexSiteResolved> }
   | { readonly type: 'AccountDisconnected'; readonly data: DataOf<typeof AccountDisconnected> };
 
-export const connectionEventTypes: ReadonlySet<string> = new Set([
-  'WebexAccountConnected',
-  'WebexSiteResolved',
-  'AccountDisconnected',
-]);
+const contracts = { WebexAccountConnected, WebexSiteResolved, AccountDisconnected } as const;
 
-export function evolveConnection(state: WebexConnectionState, event: ConnectionEvent): WebexConnectionState {
+export function evolve(state: WebexConnectionState, envelope: EventEnvelope): WebexConnectionState {
+  const event = envelope as unknown as ConnectionEvent;
   switch (event.type) {
     case 'WebexAccountConnected': {
       const { userId: _userId, ...account } = event.data;
@@ -47,6 +50,8 @@ export function evolveConnection(state: WebexConnectionState, event: ConnectionE
     }
     case 'AccountDisconnected':
       return event.data.provider === 'webex' ? { ...state, connected: false } : state;
+    default:
+      return state;
   }
 }
 
@@ -69,19 +74,31 @@ const sameSite = (left: WebexSiteFacts, right: WebexSiteFacts) =>
   left.source === right.source &&
   left.meetingTemplateId === right.meetingTemplateId;
 
+/** Where the events come from: the triggering event, or a command's correlation id. */
+export interface AccountOrigin {
+  readonly tenantId: string;
+  readonly occurredAt: Date;
+  readonly cause?: EventCause;
+  readonly correlationId?: string;
+}
+
+/** State these facts about the user's Webex account, each only if it is news. */
+export interface RecordConnectionFacts {
+  readonly userId: string;
+  readonly facts: readonly ConnectionFact[];
+  readonly origin: AccountOrigin;
+}
+
 /**
  * The events that state new facts, in order. Unchanged facts yield nothing (reconnects and
  * redeliveries are idempotent); a site from the Webex account never replaces a directory site;
  * a disconnect is stated once.
  */
-export function decideConnection(
-  userId: string,
-  state: WebexConnectionState,
-  facts: readonly ConnectionFact[],
-): ConnectionEvent[] {
-  const events: ConnectionEvent[] = [];
+export function decide(command: RecordConnectionFacts, state: WebexConnectionState): EventEnvelope[] {
+  const { userId, origin } = command;
+  const events: EventEnvelope[] = [];
   let current = state;
-  for (const fact of facts) {
+  for (const fact of command.facts) {
     let event: ConnectionEvent | undefined;
     if (fact.kind === 'connected') {
       if (!current.connected || !current.account || !sameAccount(current.account, fact.account))
@@ -94,9 +111,23 @@ export function decideConnection(
       event = { type: 'AccountDisconnected', data: { userId, provider: 'webex', reason: fact.reason } };
     }
     if (event) {
-      events.push(event);
-      current = evolveConnection(current, event);
+      const envelope = createEvent(contracts[event.type], {
+        streamId: webexAccountStreamId(userId),
+        tenantId: origin.tenantId,
+        data: event.data as never,
+        occurredAt: origin.occurredAt,
+        ...(origin.cause ? { cause: origin.cause } : {}),
+        ...(origin.correlationId ? { correlationId: origin.correlationId } : {}),
+      });
+      events.push(envelope);
+      current = evolve(current, envelope);
     }
   }
   return events;
 }
+
+export const webexAccountDecider: Decider<RecordConnectionFacts, EventEnvelope, WebexConnectionState> = {
+  decide,
+  evolve,
+  initialState: () => initialConnectionState,
+};

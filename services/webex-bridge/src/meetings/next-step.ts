@@ -1,0 +1,167 @@
+import type { MeetingRequested } from '@scheduler/contracts';
+import {
+  changedAspects,
+  copyMeetingId,
+  desiredStateFromChange,
+  type ChangedAspect,
+  type DesiredState,
+} from './desired-state.js';
+import {
+  anyRedacted,
+  type CalendarChange,
+  type CancelReason,
+  type Data,
+  type FailureReason,
+  type MeetingState,
+  type MeetingStatus,
+} from './meeting.decider.js';
+
+// nextStep: the pure planner of what a trigger asks of Webex, on the meeting's folded state.
+// meeting-lifecycle.ts makes the call and records its outcome through the decider.
+
+export type Trigger =
+  | { readonly kind: 'requested'; readonly triggerId: string }
+  | {
+      readonly kind: 'calendarChange';
+      readonly triggerId: string;
+      readonly tenantId: string;
+      readonly change: CalendarChange;
+      /** Set when the change was passed on from the original to its copy: never copy again. */
+      readonly redirected?: boolean;
+    };
+
+export type NothingReason =
+  | 'already-handled'
+  | 'already-scheduled'
+  | 'not-requested'
+  | 'finished'
+  | 'failed'
+  | 'unknown-meeting'
+  | 'other-tenant'
+  | 'no-conference'
+  | 'not-organizer'
+  | 'event-not-linked'
+  | 'other-calendar'
+  | 'recurring-instance'
+  | 'unchanged'
+  /** Older (Google `updated`) than a change this meeting already applied. */
+  | 'stale'
+  /** The personal data the step needs was forgotten (purged) or did not authenticate. */
+  | 'personal-data-forgotten';
+
+export type Step =
+  | { readonly kind: 'create'; readonly desired: DesiredState }
+  | {
+      readonly kind: 'update';
+      readonly desired: DesiredState;
+      readonly changed: readonly ChangedAspect[];
+      /** False when only invitees changed: Webex's PATCH cannot change those (docs/meeting-lifecycle.md). */
+      readonly callWebex: boolean;
+      readonly webexMeetingId: string;
+    }
+  | { readonly kind: 'delete'; readonly webexMeetingId: string | undefined; readonly reason: CancelReason }
+  | { readonly kind: 'copy'; readonly request: Data<typeof MeetingRequested> }
+  /** The change is about a copy of this meeting: handle it against the copy's stream. */
+  | { readonly kind: 'redirect'; readonly meetingId: string }
+  /** Refuse without calling Webex (e.g. a start in the past). */
+  | { readonly kind: 'fail'; readonly reason: FailureReason; readonly message: string }
+  /** The meeting is still being created: try again later (the transport naks and redelivers). */
+  | { readonly kind: 'wait' }
+  | { readonly kind: 'nothing'; readonly reason: NothingReason };
+
+const minute = 60_000;
+const startsInThePast = (desired: DesiredState, now: Date) =>
+  Date.parse(desired.start) < Math.floor(now.getTime() / minute) * minute;
+const pastStartMessage = 'the meeting would start in the past; Webex only schedules future meetings';
+
+const finished = (status: MeetingStatus) =>
+  status === 'cancelled' || status === 'ended' || status === 'purged';
+
+/** A live change whose personal values were forgotten: its title and attendees are markers. */
+const changeForgotten = (change: CalendarChange) =>
+  change.change !== 'cancelled' && anyRedacted(change.title, change.attendees, change.organizerEmail);
+
+const olderThan = (updatedAt: string | undefined, newest: string | undefined) =>
+  updatedAt !== undefined && newest !== undefined && Date.parse(updatedAt) < Date.parse(newest);
+
+export function nextStep(state: MeetingState, trigger: Trigger, now: Date): Step {
+  if (state.handledCauses.has(trigger.triggerId)) return { kind: 'nothing', reason: 'already-handled' };
+  // Ended and purged meetings are gone for good (their personal data may be forgotten): no
+  // trigger of any kind reaches Webex for them.
+  if (finished(state.status)) return { kind: 'nothing', reason: 'finished' };
+  if (trigger.kind === 'requested') {
+    switch (state.status) {
+      case 'requested':
+        if (!state.requested) return { kind: 'nothing', reason: 'personal-data-forgotten' };
+        if (startsInThePast(state.requested, now))
+          return { kind: 'fail', reason: 'webex-rejected', message: pastStartMessage };
+        return { kind: 'create', desired: state.requested };
+      case 'new':
+        return { kind: 'nothing', reason: 'not-requested' };
+      case 'scheduled':
+        return { kind: 'nothing', reason: 'already-scheduled' };
+      case 'failed':
+        return { kind: 'nothing', reason: 'failed' };
+      default:
+        return { kind: 'nothing', reason: 'finished' };
+    }
+  }
+
+  const { change } = trigger;
+  if (state.status === 'new') return { kind: 'nothing', reason: 'unknown-meeting' };
+  if (state.tenantId !== trigger.tenantId) return { kind: 'nothing', reason: 'other-tenant' };
+  if (state.status === 'failed') return { kind: 'nothing', reason: 'failed' };
+  // A redirected change still names the original's conference; any other must name this meeting.
+  if (!change.conference || (!trigger.redirected && change.conference.meetingId !== state.meetingId))
+    return { kind: 'nothing', reason: 'no-conference' };
+  // Waiting would never end: the create itself cannot happen without the request's details.
+  if (state.status === 'requested' && state.personalDataForgotten)
+    return { kind: 'nothing', reason: 'personal-data-forgotten' };
+  if (state.status === 'requested') return { kind: 'wait' };
+  if (!state.event) return { kind: 'nothing', reason: 'event-not-linked' };
+
+  const ownEvent = state.event.calendarId === change.calendarId && state.event.eventId === change.eventId;
+  if (ownEvent) {
+    // Redelivered after a newer change was applied (a nak sends a change to the back): applying
+    // it would roll the meeting back.
+    if (olderThan(change.updatedAt, state.sourceUpdatedAt)) return { kind: 'nothing', reason: 'stale' };
+    // Deleting needs ids only, so it works even once the personal data is gone.
+    if (change.change === 'cancelled')
+      return { kind: 'delete', webexMeetingId: state.webex?.webexMeetingId, reason: 'event-deleted' };
+    if (state.personalDataForgotten || !state.applied || changeForgotten(change))
+      return { kind: 'nothing', reason: 'personal-data-forgotten' };
+    if (!change.organizedByUser) return { kind: 'nothing', reason: 'not-organizer' };
+    const desired = desiredStateFromChange(change);
+    const changed = changedAspects(state.applied, desired);
+    if (changed.length === 0) return { kind: 'nothing', reason: 'unchanged' };
+    const callWebex = changed.some((aspect) => aspect !== 'invitees');
+    if (callWebex && changed.includes('time') && startsInThePast(desired, now))
+      return { kind: 'fail', reason: 'webex-rejected', message: pastStartMessage };
+    return { kind: 'update', desired, changed, callWebex, webexMeetingId: state.webex!.webexMeetingId };
+  }
+
+  if (state.event.eventId === change.eventId) return { kind: 'nothing', reason: 'other-calendar' };
+  // Instances of a recurring event ("<id>_20261126T090000Z") share its conference: they are not copies.
+  if (change.eventId.startsWith(`${state.event.eventId}_`))
+    return { kind: 'nothing', reason: 'recurring-instance' };
+  if (trigger.redirected) return { kind: 'nothing', reason: 'other-calendar' };
+
+  const copyId = copyMeetingId(state.meetingId!, change.calendarId, change.eventId);
+  if (change.change === 'cancelled') return { kind: 'redirect', meetingId: copyId };
+  if (changeForgotten(change)) return { kind: 'nothing', reason: 'personal-data-forgotten' };
+  if (!change.organizedByUser) return { kind: 'nothing', reason: 'not-organizer' };
+  const desired = desiredStateFromChange(change);
+  return {
+    kind: 'copy',
+    request: {
+      meetingId: copyId,
+      userId: change.userId,
+      source: 'copy',
+      calendarId: change.calendarId,
+      eventId: change.eventId,
+      copiedFromMeetingId: state.meetingId!,
+      ...desired,
+      invitees: [...desired.invitees],
+    },
+  };
+}
