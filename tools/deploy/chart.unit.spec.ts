@@ -854,8 +854,10 @@ it('renders large millisecond settings as integers, not Go floats', () => {
 
 describe("the chart's public paths", () => {
   it("route Google's push notifications to google-ingest's webhook route", () => {
-    const providers = readRepositoryFile('services/google-ingest/src/wiring/providers.ts');
-    const webhookPath = /CALENDAR_WEBHOOK_PATH = '([^']+)'/.exec(providers)?.[1];
+    const controller = readRepositoryFile(
+      'services/google-ingest/src/watch-channels/calendar-webhook.controller.ts',
+    );
+    const webhookPath = /CALENDAR_WEBHOOK_PATH = '([^']+)'/.exec(controller)?.[1];
     expect(webhookPath).toBeDefined();
     expect(templateText.get('templates/ingress.yaml')).toContain(
       `- path: /${webhookPath}\n            pathType: Exact`,

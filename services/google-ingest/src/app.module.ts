@@ -1,35 +1,12 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import {
-  CalendarEventChanged,
-  CalendarSyncReset,
-  CalendarWatchRenewed,
-  CalendarWatchStarted,
-  CalendarWatchStopped,
-  ConferenceAttached,
-  GoogleAccountConnected,
-  WebexSiteResolved,
-} from '@scheduler/contracts';
 import { EventPlatformModule, RuntimeModule } from '@scheduler/runtime';
+import { CalendarEventsModule } from './calendar-events/calendar-events.module.js';
+import { CalendarSyncModule } from './calendar-sync/calendar-sync.module.js';
+import { ConferenceAttachmentModule } from './conference-attachment/conference-attachment.module.js';
 import type { GoogleIngestConfig } from './config.js';
-import { CalendarWebhookController } from './wiring/calendar-webhook.controller.js';
-import { GoogleIngestHandlers } from './wiring/google-ingest.handlers.js';
-import { GoogleIngestLifecycle } from './wiring/google-ingest.lifecycle.js';
-import { googleIngestProviders } from './wiring/providers.js';
-
-/**
- * The event types google-ingest appends. Each type has exactly one publishing relay in the
- * deployment: WebexSiteResolved is also appended by webex-bridge, and this relay publishes both.
- */
-export const googleIngestProducedEvents = [
-  GoogleAccountConnected,
-  WebexSiteResolved,
-  CalendarWatchStarted,
-  CalendarWatchRenewed,
-  CalendarWatchStopped,
-  CalendarSyncReset,
-  CalendarEventChanged,
-  ConferenceAttached,
-] as const;
+import { GoogleAccountsModule } from './google-accounts/google-accounts.module.js';
+import { PrivateDatabaseModule } from './private-database.js';
+import { WatchChannelsModule } from './watch-channels/watch-channels.module.js';
 
 /** Google OAuth tokens, Calendar watch channels and push webhook, incremental sync, conference data writes. */
 @Module({})
@@ -39,10 +16,14 @@ export class GoogleIngestModule {
       module: GoogleIngestModule,
       imports: [
         RuntimeModule.forRoot({ service: 'google-ingest', config }),
-        EventPlatformModule.forRoot({ service: 'google-ingest', produces: googleIngestProducedEvents }),
+        EventPlatformModule.forRoot({ service: 'google-ingest' }),
+        PrivateDatabaseModule,
+        GoogleAccountsModule,
+        CalendarSyncModule,
+        WatchChannelsModule,
+        CalendarEventsModule,
+        ConferenceAttachmentModule,
       ],
-      controllers: [GoogleIngestHandlers, CalendarWebhookController],
-      providers: [...googleIngestProviders, GoogleIngestLifecycle],
     };
   }
 }

@@ -16,14 +16,21 @@ import {
   SubjectKeys,
 } from '@scheduler/crypto-shredding';
 import { EmulatorControl, createGoogleEmulator, type GoogleEmulator } from '@scheduler/emulators';
-import { PostgresEventStore } from '@scheduler/event-store';
+import type { EventEnvelope } from '@scheduler/contracts';
+import { PostgresEventStore, type StreamCodec } from '@scheduler/event-store';
 import { GoogleOAuth } from '@scheduler/google';
+import { sealedEnvelopeCodec } from '@scheduler/runtime';
 import { isolatedSchema, type IsolatedSchema } from '@scheduler/testing';
-import { CalendarSyncEngine, ensureCalendarSyncSchema } from '../src/calendar-sync/index.js';
-import { ChannelManager, ensureChannelSchema } from '../src/channels/index.js';
-import { ConnectGoogleAccount, type ConnectionLogger } from '../src/accounts/connect-google-account.js';
-import { GoogleTokenStore } from '../src/accounts/google-token-store.js';
-import { ensureGoogleAccountSchema } from '../src/accounts/migrations.js';
+import { CalendarSyncEngine } from '../src/calendar-sync/calendar-sync-engine.js';
+import { ensureCalendarSyncSchema } from '../src/calendar-sync/migrations.js';
+import {
+  ConnectGoogleAccount,
+  type ConnectionLogger,
+} from '../src/google-accounts/connect-google-account.js';
+import { GoogleTokenStore } from '../src/google-accounts/google-token-store.js';
+import { ensureGoogleAccountSchema } from '../src/google-accounts/migrations.js';
+import { ChannelManager } from '../src/watch-channels/channel-manager.js';
+import { ensureChannelSchema } from '../src/watch-channels/migrations.js';
 
 /**
  * For int specs only (never imported by the service): google-ingest's account pieces wired
@@ -49,7 +56,11 @@ export interface GoogleIngestFixture {
   readonly store: PostgresEventStore;
   readonly oauth: GoogleOAuth;
   readonly keys: SubjectKeys;
+  /** KEY_ENCRYPTION_KEY ("<id>:<base64>") of the data keys: a service process sharing this schema's keys needs it. */
+  readonly keyEncryptionKey: string;
   readonly codec: PersonalDataCodec;
+  /** How the service stores its streams and reads streams back (SEALED_ENVELOPES). */
+  readonly sealed: StreamCodec<EventEnvelope>;
   readonly tokens: GoogleTokenStore;
   readonly engine: CalendarSyncEngine;
   readonly channels: ChannelManager;
@@ -70,17 +81,16 @@ export interface GoogleIngestFixture {
  */
 export async function testPersonalData(
   pool: pg.Pool,
-): Promise<{ codec: PersonalDataCodec; secretBox: SecretBox; keys: SubjectKeys }> {
+): Promise<{ codec: PersonalDataCodec; secretBox: SecretBox; keys: SubjectKeys; keyEncryptionKey: string }> {
   const dataKeys = new PostgresDataKeyStore({ pool });
   await dataKeys.ensureSchema();
+  const keyEncryptionKey = `kek-test:${randomBytes(32).toString('base64')}`;
   const keys = new SubjectKeys({
     store: dataKeys,
-    keyEncryptionKeys: KeyEncryptionKeyRing.fromConfig({
-      primary: { id: 'kek-test', key: randomBytes(32).toString('base64') },
-    }),
+    keyEncryptionKeys: KeyEncryptionKeyRing.fromEnvironment({ primary: keyEncryptionKey }),
   });
   const secretBox = new SecretBox(keys);
-  return { codec: new PersonalDataCodec({ secretBox }), secretBox, keys };
+  return { codec: new PersonalDataCodec({ secretBox }), secretBox, keys, keyEncryptionKey };
 }
 
 export async function startGoogleIngestFixture(
@@ -92,7 +102,8 @@ export async function startGoogleIngestFixture(
   await ensureCalendarSyncSchema(pool);
   await ensureChannelSchema(pool);
   await ensureGoogleAccountSchema(pool);
-  const { codec, secretBox, keys } = await testPersonalData(pool);
+  const { codec, secretBox, keys, keyEncryptionKey } = await testPersonalData(pool);
+  const sealed = sealedEnvelopeCodec(codec);
   const store = await PostgresEventStore.connect({ connectionString: schema.connectionString });
   const emulator = await createGoogleEmulator({ push: { retryBaseDelayMs: 50 } });
   await emulator.listen();
@@ -118,12 +129,13 @@ export async function startGoogleIngestFixture(
     clock,
     onTokensError: (error) => tokenErrors.push(error),
   });
-  const engine = new CalendarSyncEngine({ pool, eventStore: store, personalData: codec, clock });
+  const engine = new CalendarSyncEngine({ pool, eventStore: store, codec: sealed, clock });
   const webhook: Server = createServer();
   await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
   const channels = new ChannelManager({
     pool,
     eventStore: store,
+    codec: sealed,
     syncer: engine,
     accounts: (userId) => tokens.accountFor(userId),
     webhookAddress: `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/webhooks/google`,
@@ -155,7 +167,7 @@ export async function startGoogleIngestFixture(
     tokens,
     eventStore: store,
     channels,
-    personalData: codec,
+    codec: sealed,
     logger,
     clock,
   });
@@ -171,7 +183,9 @@ export async function startGoogleIngestFixture(
     store,
     oauth,
     keys,
+    keyEncryptionKey,
     codec,
+    sealed,
     tokens,
     engine,
     channels,

@@ -1,12 +1,9 @@
 import { primitives } from '@scheduler/contracts';
 import { GoogleApiError, type CalendarEvent } from '@scheduler/google';
-import {
-  eventTimeZone,
-  liveEventData,
-  readOurConference,
-  type ConferenceLink,
-} from '../calendar-sync/index.js';
-import { GoogleAccountUnavailableError, type GoogleTokenStore } from '../accounts/index.js';
+import { type ConferenceLink, readOurConference } from '../calendar-sync/conference.js';
+import { eventTimeZone, liveEventData } from '../calendar-sync/event-mapping.js';
+import { GoogleAccountUnavailableError } from '../google-accounts/errors.js';
+import type { GoogleTokenStore } from '../google-accounts/google-token-store.js';
 
 /** What the gateway needs to request a meeting for an event. Personal data: never logged. */
 export interface CalendarEventDetails {
@@ -45,7 +42,7 @@ export interface CalendarEventReaderOptions {
 }
 
 /**
- * Reads one Google Calendar event for a user (issue 5: title, start, end, time zone, attendees),
+ * Reads one Google Calendar event for a user (title, start, end, time zone, attendees),
  * mapped exactly as the sync engine maps it, so what the gateway records and what the sync later
  * reports compare equal.
  */

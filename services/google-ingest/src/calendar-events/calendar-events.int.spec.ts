@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { newUuidV7 } from '@scheduler/contracts';
-import { GoogleAccountUnavailableError } from '../accounts/index.js';
+import { GoogleAccountUnavailableError } from '../google-accounts/errors.js';
 import {
   type GoogleIngestFixture,
   redirectUri,
   startGoogleIngestFixture,
   tenantId,
 } from '../../test/google-ingest.fixture.js';
-import { buildOurConferenceData } from '../calendar-sync/index.js';
-import { CalendarEventReader } from './index.js';
+import { buildOurConferenceData } from '../calendar-sync/conference.js';
+import { CalendarEventReader } from './calendar-event-reader.js';
 
 const alice = 'alice@demo.example';
 const bob = 'bob@demo.example';

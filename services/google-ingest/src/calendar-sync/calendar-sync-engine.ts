@@ -4,18 +4,12 @@ import {
   CalendarEventChanged,
   CalendarSyncReset,
   ContractViolationError,
+  type EventEnvelope,
   createEvent,
   type EventOf,
   newUuidV7,
 } from '@scheduler/contracts';
-import type { PersonalDataCodec } from '@scheduler/crypto-shredding';
-import {
-  type EventStore,
-  type ExpectedRevision,
-  ExpectedVersionConflictError,
-  envelopeToEventToAppend,
-  recordedEventToEnvelope,
-} from '@scheduler/event-store';
+import { type EventStore, type StreamCodec, handleCommand } from '@scheduler/event-store';
 import {
   type CalendarEvent,
   type ChangesPage,
@@ -32,7 +26,13 @@ import {
   liveEventData,
   stateDigest,
 } from './event-mapping.js';
-import { appendFacts, lastEventOf } from './stream-append.js';
+import { calendarEventDecider } from './calendar-event.decider.js';
+import {
+  type CalendarSyncTransaction,
+  CalendarSyncRepository,
+  type LinkedEvent,
+} from './calendar-sync.repository.js';
+import { recordWatchFacts } from './calendar-watch-stream.js';
 
 /** A connected Google account, as the sync needs it. Where it comes from (token storage) is not our concern here. */
 export interface CalendarAccount {
@@ -49,8 +49,8 @@ export interface CalendarSyncEngineOptions {
   /** The service's private database (sync state and linked events). */
   readonly pool: pg.Pool;
   readonly eventStore: EventStore;
-  /** Seals the personal fields of CalendarEventChanged (title, attendees) before they are stored. */
-  readonly personalData: PersonalDataCodec;
+  /** How google-ingest's streams are stored: CalendarEventChanged's personal fields (title, attendees) sealed. */
+  readonly codec: StreamCodec<EventEnvelope>;
   readonly clock?: () => Date;
   /** events.list page size (Google's default is 250, its maximum 2500). */
   readonly pageSize?: number;
@@ -72,19 +72,10 @@ export interface CalendarSyncResult {
   readonly skipped: ReadonlyArray<{ eventId: string; issues: readonly string[] }>;
 }
 
-interface LinkedEventRow {
-  event_id: string;
-  meeting_id: string;
-  conference_id: string;
-  state_salt: Buffer;
-  state_digest: string;
-  stream_revision: string;
-}
-
 interface SyncRun {
   readonly account: CalendarAccount;
   readonly calendarId: string;
-  readonly client: pg.PoolClient;
+  readonly transaction: CalendarSyncTransaction;
   readonly correlationId: string;
   readonly now: Date;
   readonly result: {
@@ -95,8 +86,6 @@ interface SyncRun {
   calendarTimeZone?: string;
 }
 
-const LOCK_NAMESPACE = 'google-ingest/calendar-sync';
-
 /**
  * Turns Google Calendar changes into CalendarEventChanged events (docs/calendar-sync.md).
  * Incremental with the stored sync token, full on the first sync and after a 410; only events
@@ -104,50 +93,37 @@ const LOCK_NAMESPACE = 'google-ingest/calendar-sync';
  * is emitted once however often it is seen.
  */
 export class CalendarSyncEngine {
-  private readonly pool: pg.Pool;
+  private readonly repository: CalendarSyncRepository;
   private readonly eventStore: EventStore;
-  private readonly personalData: PersonalDataCodec;
+  private readonly codec: StreamCodec<EventEnvelope>;
   private readonly clock: () => Date;
   private readonly pageSize: number | undefined;
 
   constructor(options: CalendarSyncEngineOptions) {
-    this.personalData = options.personalData;
-    this.pool = options.pool;
+    this.codec = options.codec;
+    this.repository = new CalendarSyncRepository(options.pool);
     this.eventStore = options.eventStore;
     this.clock = options.clock ?? (() => new Date());
     this.pageSize = options.pageSize;
   }
 
   async syncCalendar(account: CalendarAccount, calendarId: string): Promise<CalendarSyncResult> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      // One sync per calendar at a time, across replicas: the second waits, then starts from the
-      // token the first stored and finds nothing left to emit.
-      await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
-        JSON.stringify([LOCK_NAMESPACE, account.userId, calendarId]),
-      ]);
-      const result = await this.syncLocked(client, account, calendarId);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    return this.repository.withCalendarLocked(account.userId, calendarId, (transaction) =>
+      this.syncLocked(transaction, account, calendarId),
+    );
+  }
+
+  /** Whether the calendar was ever synced: a new watch of it needs no initial sync. */
+  hasSynced(userId: string, calendarId: string): Promise<boolean> {
+    return this.repository.hasSynced(userId, calendarId);
   }
 
   private async syncLocked(
-    client: pg.PoolClient,
+    transaction: CalendarSyncTransaction,
     account: CalendarAccount,
     calendarId: string,
   ): Promise<CalendarSyncResult> {
-    const state = await client.query<{ sync_token: string }>(
-      'SELECT sync_token FROM calendar_sync_state WHERE user_id = $1 AND calendar_id = $2',
-      [account.userId, calendarId],
-    );
-    const storedToken = state.rows[0]?.sync_token;
+    const storedToken = await transaction.syncToken();
     let reset: 'initial' | 'sync-token-expired' | undefined = storedToken ? undefined : 'initial';
     let listing: ChangesPage | undefined;
     const listOptions = this.pageSize !== undefined ? { maxResults: this.pageSize } : {};
@@ -164,16 +140,15 @@ export class CalendarSyncEngine {
     const run: SyncRun = {
       account,
       calendarId,
-      client,
+      transaction,
       correlationId: newUuidV7(),
       now: this.clock(),
       result: { emitted: { created: 0, updated: 0, cancelled: 0 }, unchanged: 0, skipped: [] },
     };
     if (reset) {
-      const streamId = calendarWatchStreamId(account.userId);
-      await appendFacts(this.eventStore, streamId, [
+      await recordWatchFacts(this.eventStore, this.codec, account.userId, [
         createEvent(CalendarSyncReset, {
-          streamId,
+          streamId: calendarWatchStreamId(account.userId),
           tenantId: account.tenantId,
           correlationId: run.correlationId,
           occurredAt: run.now,
@@ -183,22 +158,19 @@ export class CalendarSyncEngine {
     }
 
     const full = reset !== undefined;
-    const linked = await this.linkedEvents(run, full ? undefined : listing.events.map((event) => event.id!));
+    const linked = await transaction.linkedEvents(
+      full ? undefined : listing.events.map((event) => event.id!),
+    );
     for (const event of listing.events) await this.applyChange(run, event, linked.get(event.id!));
     if (full) {
       // A full listing leaves out deleted events: an event we had linked that is gone was
       // deleted (or moved away) while our token was dead.
       const listed = new Set(listing.events.map((event) => event.id!));
       for (const row of linked.values())
-        if (!listed.has(row.event_id)) await this.emitCancelled(run, row.event_id, row, undefined);
+        if (!listed.has(row.eventId)) await this.emitCancelled(run, row.eventId, row, undefined);
     }
 
-    await client.query(
-      `INSERT INTO calendar_sync_state (user_id, calendar_id, sync_token, last_synced_at)
-       VALUES ($1, $2, $3, $4)
-       ON CONFLICT (user_id, calendar_id) DO UPDATE SET sync_token = $3, last_synced_at = $4`,
-      [account.userId, calendarId, listing.nextSyncToken, run.now],
-    );
+    await transaction.saveSyncToken(listing.nextSyncToken, run.now);
     return {
       userId: account.userId,
       calendarId,
@@ -210,25 +182,7 @@ export class CalendarSyncEngine {
     };
   }
 
-  private async linkedEvents(
-    run: SyncRun,
-    eventIds: string[] | undefined,
-  ): Promise<Map<string, LinkedEventRow>> {
-    if (eventIds?.length === 0) return new Map();
-    const { rows } = await run.client.query<LinkedEventRow>(
-      `SELECT event_id, meeting_id, conference_id, state_salt, state_digest, stream_revision
-         FROM calendar_linked_events
-        WHERE user_id = $1 AND calendar_id = $2 AND ($3::text[] IS NULL OR event_id = ANY($3))`,
-      [run.account.userId, run.calendarId, eventIds ?? null],
-    );
-    return new Map(rows.map((row) => [row.event_id, row]));
-  }
-
-  private async applyChange(
-    run: SyncRun,
-    event: CalendarEvent,
-    row: LinkedEventRow | undefined,
-  ): Promise<void> {
+  private async applyChange(run: SyncRun, event: CalendarEvent, row: LinkedEvent | undefined): Promise<void> {
     const eventId = event.id!;
     if (event.status === 'cancelled') {
       // A deleted event we never linked: nothing to say and nothing to keep.
@@ -264,43 +218,42 @@ export class CalendarSyncEngine {
   private async emitCancelled(
     run: SyncRun,
     eventId: string,
-    row: LinkedEventRow,
+    row: LinkedEvent,
     updated: string | null | undefined,
   ): Promise<void> {
     const data = cancelledEventData({
       userId: run.account.userId,
       calendarId: run.calendarId,
       eventId,
-      conference: { meetingId: row.meeting_id, conferenceId: row.conference_id },
+      conference: { meetingId: row.meetingId, conferenceId: row.conferenceId },
       updated,
     });
     await this.emitIfChanged(run, eventId, data, row, 'forget');
   }
 
   /**
-   * Appends the change unless it is the state we emitted last. The stream is the truth: if it
-   * moved past our row (a crash after an append, before the row was saved), its last event is
-   * compared instead, so a retry never emits the same state twice.
+   * Records the change unless it is the state we emitted last. The private row's digest answers
+   * that without reading the stream; otherwise calendarEventDecider compares with the stream's
+   * last change, so a retry after a crash (appended, but the row not saved) emits nothing twice.
    */
   private async emitIfChanged(
     run: SyncRun,
     eventId: string,
     data: CalendarEventChangedData,
-    row: LinkedEventRow | undefined,
+    row: LinkedEvent | undefined,
     afterwards: 'keep' | 'forget',
   ): Promise<void> {
-    const salt = row?.state_salt ?? randomBytes(16);
+    const salt = row?.stateSalt ?? randomBytes(16);
     const digest = stateDigest(data, salt);
-    if (row && row.state_digest === digest) {
+    if (row && row.stateDigest === digest) {
       run.result.unchanged += 1;
       if (afterwards === 'forget') await this.forget(run, eventId);
       return;
     }
-    const streamId = calendarEventStreamId(run.account.userId, eventId);
-    let envelope: EventOf<typeof CalendarEventChanged>;
+    let change: EventOf<typeof CalendarEventChanged>;
     try {
-      envelope = createEvent(CalendarEventChanged, {
-        streamId,
+      change = createEvent(CalendarEventChanged, {
+        streamId: calendarEventStreamId(run.account.userId, eventId),
         tenantId: run.account.tenantId,
         correlationId: run.correlationId,
         occurredAt: run.now,
@@ -315,62 +268,33 @@ export class CalendarSyncEngine {
       });
       return;
     }
-    const expected: ExpectedRevision = row ? BigInt(row.stream_revision) : 'no_stream';
-    const sealed = envelopeToEventToAppend(await this.personalData.encode(envelope));
-    let revision: bigint;
-    try {
-      revision = (await this.eventStore.append(streamId, [sealed], expected)).nextExpectedRevision;
-      run.result.emitted[data.change] += 1;
-    } catch (error) {
-      if (!(error instanceof ExpectedVersionConflictError)) throw error;
-      const last = await lastEventOf(this.eventStore, streamId);
-      // Opened to compare: a forgotten (purged) value stays redacted, fails the parse, and is
-      // simply emitted again, sealed as forgotten.
-      const lastData =
-        last?.type === CalendarEventChanged.type
-          ? CalendarEventChanged.data.safeParse(
-              (await this.personalData.decode(recordedEventToEnvelope(last))).event.data,
-            )
-          : undefined;
-      if (last && lastData?.success && stateDigest(lastData.data, salt) === digest) {
-        revision = last.revision;
-        run.result.unchanged += 1;
-      } else {
-        revision = (await this.eventStore.append(streamId, [sealed], last ? last.revision : 'no_stream'))
-          .nextExpectedRevision;
-        run.result.emitted[data.change] += 1;
-      }
-    }
+    const recorded = await handleCommand(
+      this.eventStore,
+      change.streamId,
+      (state) => calendarEventDecider.decide({ change }, state),
+      { ...calendarEventDecider, codec: this.codec },
+    );
+    if (recorded.appendResult) run.result.emitted[data.change] += 1;
+    else run.result.unchanged += 1;
     if (afterwards === 'forget') {
       await this.forget(run, eventId);
       return;
     }
     const conference = data.conference as ConferenceLink;
-    await run.client.query(
-      `INSERT INTO calendar_linked_events
-         (user_id, calendar_id, event_id, meeting_id, conference_id, state_salt, state_digest, stream_revision, emitted_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-       ON CONFLICT (user_id, calendar_id, event_id) DO UPDATE SET
-         meeting_id = $4, conference_id = $5, state_salt = $6, state_digest = $7, stream_revision = $8, emitted_at = $9`,
-      [
-        run.account.userId,
-        run.calendarId,
-        eventId,
-        conference.meetingId,
-        conference.conferenceId,
-        salt,
-        digest,
-        revision.toString(),
-        run.now,
-      ],
-    );
+    await run.transaction.saveLinkedEvent({
+      eventId,
+      meetingId: conference.meetingId,
+      conferenceId: conference.conferenceId,
+      stateSalt: salt,
+      stateDigest: digest,
+      // Nothing appended means the stream's last change is this state already.
+      streamRevision: recorded.appendResult?.nextExpectedRevision ?? recorded.stream.currentRevision!,
+      emittedAt: run.now,
+    });
   }
 
   private async forget(run: SyncRun, eventId: string): Promise<void> {
-    await run.client.query(
-      'DELETE FROM calendar_linked_events WHERE user_id = $1 AND calendar_id = $2 AND event_id = $3',
-      [run.account.userId, run.calendarId, eventId],
-    );
+    await run.transaction.forgetLinkedEvent(eventId);
   }
 
   /** Asked once per sync, and only when an event of ours names no time zone itself. */

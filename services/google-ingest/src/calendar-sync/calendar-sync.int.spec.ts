@@ -6,14 +6,12 @@ import type { PersonalDataCodec } from '@scheduler/crypto-shredding';
 import { PostgresEventStore, type RecordedEvent, recordedEventToEnvelope } from '@scheduler/event-store';
 import { GoogleCalendarClient, GoogleOAuth } from '@scheduler/google';
 import { testPersonalData } from '../../test/google-ingest.fixture.js';
+import { sealedEnvelopeCodec } from '@scheduler/runtime';
 import { isolatedSchema, type IsolatedSchema } from '@scheduler/testing';
-import {
-  type CalendarAccount,
-  CalendarSyncEngine,
-  buildOurConferenceData,
-  calendarEventStreamId,
-  ensureCalendarSyncSchema,
-} from './index.js';
+import { type CalendarAccount, CalendarSyncEngine } from './calendar-sync-engine.js';
+import { buildOurConferenceData } from './conference.js';
+import { calendarEventStreamId } from './event-mapping.js';
+import { ensureCalendarSyncSchema } from './migrations.js';
 
 const clientId = 'scheduler-sync-test.apps.googleusercontent.com';
 const clientSecret = 'sync-test-secret';
@@ -126,7 +124,12 @@ beforeAll(async () => {
   await ensureCalendarSyncSchema(pool);
   store = await PostgresEventStore.connect({ connectionString: schema.connectionString });
   ({ codec: personalData } = await testPersonalData(pool));
-  engine = new CalendarSyncEngine({ pool, eventStore: store, personalData, pageSize: 3 });
+  engine = new CalendarSyncEngine({
+    pool,
+    eventStore: store,
+    codec: sealedEnvelopeCodec(personalData),
+    pageSize: 3,
+  });
   emulator = await createGoogleEmulator({ push: { retryBaseDelayMs: 50 } });
   await emulator.listen();
   const seeded = emulator.seed({
@@ -255,7 +258,7 @@ describe('calendar sync', () => {
     await changeEvent(linkedId, { summary: 'Planning (five times)' });
     const engines = Array.from(
       { length: 5 },
-      () => new CalendarSyncEngine({ pool, eventStore: store, personalData }),
+      () => new CalendarSyncEngine({ pool, eventStore: store, codec: sealedEnvelopeCodec(personalData) }),
     );
     // Slow listings keep all five in flight at once (an idle connection each, so none starts late).
     await Promise.all(Array.from({ length: 5 }, () => pool.connect())).then((clients) =>

@@ -96,11 +96,10 @@ export function cancelledEventData(input: {
 }
 
 /**
- * A digest of what the bridge acts on: everything but the change kind and Google's `updated`
- * stamp (Google bumps it for edits we do not care about, such as a reminder). Salted per event,
- * because the state includes the title and attendees: the digest alone reveals nothing.
+ * What the bridge acts on: everything but the change kind and Google's `updated` stamp (Google
+ * bumps it for edits we do not care about, such as a reminder).
  */
-export function stateDigest(data: CalendarEventChangedData, salt: Buffer): string {
+function relevantState(data: CalendarEventChangedData): string {
   const relevant =
     data.change === 'cancelled'
       ? { cancelled: true, conference: data.conference ?? null }
@@ -112,10 +111,25 @@ export function stateDigest(data: CalendarEventChangedData, salt: Buffer): strin
           end: Date.parse(data.end),
           timeZone: data.timeZone,
           attendees: data.attendees,
-          organizerEmail: data.organizerEmail.toLowerCase(),
+          // Read back after a purge it is a Redacted marker, which must compare unequal, not throw.
+          organizerEmail:
+            typeof data.organizerEmail === 'string' ? data.organizerEmail.toLowerCase() : data.organizerEmail,
           conference: data.conference ?? null,
         };
-  return createHash('sha256').update(salt).update(JSON.stringify(relevant)).digest('base64url');
+  return JSON.stringify(relevant);
+}
+
+/** Whether two changes say the same to the bridge. A forgotten (Redacted) field never matches a value. */
+export function sameEventState(left: CalendarEventChangedData, right: CalendarEventChangedData): boolean {
+  return relevantState(left) === relevantState(right);
+}
+
+/**
+ * A digest of the relevant state, salted per event because the state includes the title and
+ * attendees: the digest alone reveals nothing.
+ */
+export function stateDigest(data: CalendarEventChangedData, salt: Buffer): string {
+  return createHash('sha256').update(salt).update(relevantState(data)).digest('base64url');
 }
 
 /** The event's own IANA time zone, if it names a valid one. */

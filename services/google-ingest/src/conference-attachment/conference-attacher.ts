@@ -2,39 +2,32 @@ import {
   CalendarEventChanged,
   ConferenceAttached,
   type DataOf,
+  type EventEnvelope,
   type EventOf,
   MeetingRequested,
   type MeetingScheduled,
   createEvent,
 } from '@scheduler/contracts';
-import {
-  type EventStore,
-  type ExpectedRevision,
-  ExpectedVersionConflictError,
-  type RecordedEvent,
-  StreamNotFoundError,
-  envelopeToEventToAppend,
-} from '@scheduler/event-store';
+import { type EventStore, type StreamCodec, handleCommand, readStreamEvents } from '@scheduler/event-store';
 import { type CalendarEvent, GoogleApiError } from '@scheduler/google';
-import { z } from 'zod';
-import {
-  StreamContentionError,
-  appendFacts,
-  buildOurConferenceData,
-  calendarEventStreamId,
-  readOurConference,
-} from '../calendar-sync/index.js';
-import { GoogleAccountUnavailableError, type GoogleTokenStore } from '../accounts/index.js';
+import { calendarEventDecider } from '../calendar-sync/calendar-event.decider.js';
+import { buildOurConferenceData, readOurConference } from '../calendar-sync/conference.js';
+import { calendarEventStreamId } from '../calendar-sync/event-mapping.js';
+import { GoogleAccountUnavailableError } from '../google-accounts/errors.js';
+import type { GoogleTokenStore } from '../google-accounts/google-token-store.js';
+import type { MeetingRecorder } from './meeting-recorder.js';
 
 export type AttachOutcome =
-  /** The event now carries the conference and ConferenceAttached was appended. */
+  /** The event now carries the conference and webex-bridge recorded ConferenceAttached. */
   | { readonly outcome: 'attached'; readonly patched: boolean }
   /** ConferenceAttached for this conference was already on the stream: nothing done. */
   | { readonly outcome: 'already-attached' }
   /** The request names no calendar event (a Gmail meeting): nothing to patch. */
   | { readonly outcome: 'no-calendar-event' }
   /** The event is gone: nothing patched; CalendarEventChanged{cancelled} tells the bridge to delete the meeting. */
-  | { readonly outcome: 'event-deleted'; readonly recorded: boolean };
+  | { readonly outcome: 'event-deleted'; readonly recorded: boolean }
+  /** The event carries the conference, but webex-bridge says the meeting's stream is gone. */
+  | { readonly outcome: 'meeting-gone'; readonly patched: boolean };
 
 /** The meeting stream has no MeetingRequested (or no stream at all): nothing says which event to patch. */
 export class MeetingNotRequestedError extends Error {
@@ -57,133 +50,112 @@ export class TenantMismatchError extends Error {
 
 export interface ConferenceAttacherOptions {
   readonly eventStore: EventStore;
+  /** How streams are read back and google-ingest's own are stored (SEALED_ENVELOPES). */
+  readonly codec: StreamCodec<EventEnvelope>;
   readonly tokens: Pick<GoogleTokenStore, 'lookup'>;
+  /** Asks webex-bridge, the meeting stream's one writer, to record ConferenceAttached. */
+  readonly meetings: MeetingRecorder;
   readonly clock?: () => Date;
   /** Shown with the conference in Calendar (conferenceSolution.iconUri). */
   readonly iconUri?: string;
 }
 
-// Only the non-personal fields: they stay plaintext when the personal ones are sealed.
-const RequestedLink = z.looseObject({
-  userId: z.string(),
-  calendarId: z.string(),
-  eventId: z.string().optional(),
-});
-const AttachedLink = z.looseObject({ eventId: z.string(), conferenceId: z.string() });
-
-const MAXIMUM_ATTEMPTS = 5;
 const MAXIMUM_DIAL_INS = 10;
 
 /**
  * On MeetingScheduled, writes the Webex meeting into the Google event's conferenceData (in the
- * form readOurConference recognises, so the sync engine then treats the event as ours) and
- * records ConferenceAttached on the meeting stream. Idempotent through the stream and the event
- * itself (docs/google-accounts.md).
+ * form readOurConference recognises, so the sync engine then treats the event as ours) and asks
+ * webex-bridge to record ConferenceAttached on the meeting stream. Idempotent through the stream
+ * and the event itself (docs/google-accounts.md).
  */
 export class ConferenceAttacher {
   private readonly eventStore: EventStore;
+  private readonly codec: StreamCodec<EventEnvelope>;
   private readonly tokens: ConferenceAttacherOptions['tokens'];
+  private readonly meetings: MeetingRecorder;
   private readonly clock: () => Date;
   private readonly iconUri: string | undefined;
 
   constructor(options: ConferenceAttacherOptions) {
     this.eventStore = options.eventStore;
+    this.codec = options.codec;
     this.tokens = options.tokens;
+    this.meetings = options.meetings;
     this.clock = options.clock ?? (() => new Date());
     this.iconUri = options.iconUri;
   }
 
   /**
-   * `scheduled` must be decoded (its personal password in plaintext). Throws for what a
-   * redelivery may cure: Google errors, an account needing re-authorization, contention.
+   * `scheduled` as the transport delivers it (opened: its password in plaintext). Throws for
+   * what a redelivery may cure: Google errors, an account needing re-authorization, webex-bridge
+   * not answering (MeetingWriterUnavailableError).
    */
   async attach(scheduled: EventOf<typeof MeetingScheduled>): Promise<AttachOutcome> {
     const meeting = scheduled.data;
     const streamId = scheduled.streamId;
     const conferenceId = meeting.meetingNumber;
-    let lastError: unknown;
-    for (let attempt = 1; attempt <= MAXIMUM_ATTEMPTS; attempt++) {
-      const events = await this.readStream(streamId);
-      const requested = events.find((event) => event.type === MeetingRequested.type);
-      if (!requested) throw new MeetingNotRequestedError(streamId);
-      const link = RequestedLink.parse(requested.data);
-      if (link.eventId === undefined) return { outcome: 'no-calendar-event' };
-      const eventId = link.eventId;
-      const alreadyAttached = events.some((event) => {
-        if (event.type !== ConferenceAttached.type) return false;
-        const attached = AttachedLink.safeParse(event.data);
-        return (
-          attached.success && attached.data.eventId === eventId && attached.data.conferenceId === conferenceId
-        );
-      });
-      if (alreadyAttached) return { outcome: 'already-attached' };
+    const { events } = await readStreamEvents(this.eventStore, streamId, this.codec);
+    const requested = events.find(MeetingRequested.is);
+    if (!requested) throw new MeetingNotRequestedError(streamId);
+    const link = requested.data;
+    if (link.eventId === undefined) return { outcome: 'no-calendar-event' };
+    const eventId = link.eventId;
+    const alreadyAttached = events.some(
+      (event) =>
+        ConferenceAttached.is(event) &&
+        event.data.eventId === eventId &&
+        event.data.conferenceId === conferenceId,
+    );
+    if (alreadyAttached) return { outcome: 'already-attached' };
 
-      const lookup = await this.tokens.lookup(link.userId);
-      if (lookup.state !== 'connected') throw new GoogleAccountUnavailableError(link.userId, lookup.state);
-      const { account } = lookup;
-      if (account.tenantId !== scheduled.tenantId) throw new TenantMismatchError(streamId, link.userId);
+    const lookup = await this.tokens.lookup(link.userId);
+    if (lookup.state !== 'connected') throw new GoogleAccountUnavailableError(link.userId, lookup.state);
+    const { account } = lookup;
+    if (account.tenantId !== scheduled.tenantId) throw new TenantMismatchError(streamId, link.userId);
 
-      const current = await this.currentEvent(account.calendar, link.calendarId, eventId);
-      if (!current)
-        return {
-          outcome: 'event-deleted',
-          recorded: await this.recordDeletedEvent(scheduled, link.userId, link.calendarId, eventId),
-        };
-      const carried = readOurConference(current.conferenceData);
-      // Already there: a previous attempt patched and died before the append. A copy carrying
-      // another meeting's conference is not "there": it is replaced.
-      const patched = !(carried?.meetingId === meeting.meetingId && carried.conferenceId === conferenceId);
-      if (patched)
-        await account.calendar.patchConferenceData(
-          link.calendarId,
-          eventId,
-          buildOurConferenceData({
-            meetingId: meeting.meetingId,
-            meetingNumber: meeting.meetingNumber,
-            joinUrl: meeting.webLink,
-            siteUrl: meeting.siteUrl,
-            ...(typeof meeting.password === 'string' && meeting.password
-              ? { password: meeting.password }
-              : {}),
-            ...(meeting.sipAddress ? { sipAddress: meeting.sipAddress } : {}),
-            dialIn: dialInsOf(meeting),
-            notes: notesOf(meeting),
-            ...(this.iconUri ? { iconUri: this.iconUri } : {}),
-          }),
-        );
-      const expected: ExpectedRevision = events.at(-1)!.revision;
-      try {
-        await this.eventStore.append(
-          streamId,
-          [
-            envelopeToEventToAppend(
-              createEvent(ConferenceAttached, {
-                streamId,
-                tenantId: scheduled.tenantId,
-                cause: scheduled,
-                occurredAt: this.clock(),
-                data: { meetingId: meeting.meetingId, calendarId: link.calendarId, eventId, conferenceId },
-              }),
-            ),
-          ],
-          expected,
-        );
+    const current = await this.currentEvent(account.calendar, link.calendarId, eventId);
+    if (!current)
+      return {
+        outcome: 'event-deleted',
+        recorded: await this.recordDeletedEvent(scheduled, link.userId, link.calendarId, eventId),
+      };
+    const carried = readOurConference(current.conferenceData);
+    // Already there: a previous attempt patched and died before ConferenceAttached was recorded.
+    // A copy carrying another meeting's conference is not "there": it is replaced.
+    const patched = !(carried?.meetingId === meeting.meetingId && carried.conferenceId === conferenceId);
+    if (patched)
+      await account.calendar.patchConferenceData(
+        link.calendarId,
+        eventId,
+        buildOurConferenceData({
+          meetingId: meeting.meetingId,
+          meetingNumber: meeting.meetingNumber,
+          joinUrl: meeting.webLink,
+          siteUrl: meeting.siteUrl,
+          ...(typeof meeting.password === 'string' && meeting.password ? { password: meeting.password } : {}),
+          ...(meeting.sipAddress ? { sipAddress: meeting.sipAddress } : {}),
+          dialIn: dialInsOf(meeting),
+          notes: notesOf(meeting),
+          ...(this.iconUri ? { iconUri: this.iconUri } : {}),
+        }),
+      );
+    const outcome = await this.meetings.recordConferenceAttached({
+      tenantId: scheduled.tenantId,
+      trace: {
+        correlationId: scheduled.correlationId,
+        causationId: scheduled.id,
+        traceparent: scheduled.traceparent,
+      },
+      data: { meetingId: meeting.meetingId, calendarId: link.calendarId, eventId, conferenceId },
+    });
+    switch (outcome) {
+      case 'recorded':
         return { outcome: 'attached', patched };
-      } catch (error) {
-        // Someone appended meanwhile (a concurrent delivery, the bridge): decide again from the stream.
-        if (!(error instanceof ExpectedVersionConflictError)) throw error;
-        lastError = error;
-      }
-    }
-    throw new StreamContentionError(streamId, MAXIMUM_ATTEMPTS, { cause: lastError });
-  }
-
-  private async readStream(streamId: string): Promise<RecordedEvent[]> {
-    try {
-      return await this.eventStore.readStream(streamId);
-    } catch (error) {
-      if (error instanceof StreamNotFoundError) throw new MeetingNotRequestedError(streamId);
-      throw error;
+      // A concurrent delivery went first.
+      case 'already-recorded':
+        return { outcome: 'already-attached' };
+      case 'meeting-gone':
+        return { outcome: 'meeting-gone', patched };
     }
   }
 
@@ -205,7 +177,7 @@ export class ConferenceAttacher {
    * The event was deleted before the conference could be written. The sync engine never reports
    * that (the event never carried our conference), so we report it the way the bridge already
    * handles: CalendarEventChanged{cancelled} carrying the link, which makes it delete the Webex
-   * meeting. Once per meeting: a redelivery finds it on the stream.
+   * meeting. Once per meeting: a redelivery finds it on the stream (calendarEventDecider).
    */
   private async recordDeletedEvent(
     scheduled: EventOf<typeof MeetingScheduled>,
@@ -213,26 +185,26 @@ export class ConferenceAttacher {
     calendarId: string,
     eventId: string,
   ): Promise<boolean> {
-    const streamId = calendarEventStreamId(userId, eventId);
-    const link = { meetingId: scheduled.data.meetingId, conferenceId: scheduled.data.meetingNumber };
-    let last: RecordedEvent | undefined;
-    try {
-      [last] = await this.eventStore.readStream(streamId, { direction: 'backwards', maxCount: 1 });
-    } catch (error) {
-      if (!(error instanceof StreamNotFoundError)) throw error;
-    }
-    const lastData = last?.data as Partial<DataOf<typeof CalendarEventChanged>> | undefined;
-    if (lastData?.change === 'cancelled' && lastData.conference?.meetingId === link.meetingId) return false;
-    await appendFacts(this.eventStore, streamId, [
-      createEvent(CalendarEventChanged, {
-        streamId,
-        tenantId: scheduled.tenantId,
-        cause: scheduled,
-        occurredAt: this.clock(),
-        data: { change: 'cancelled', userId, calendarId, eventId, conference: link },
-      }),
-    ]);
-    return true;
+    const change = createEvent(CalendarEventChanged, {
+      streamId: calendarEventStreamId(userId, eventId),
+      tenantId: scheduled.tenantId,
+      cause: scheduled,
+      occurredAt: this.clock(),
+      data: {
+        change: 'cancelled',
+        userId,
+        calendarId,
+        eventId,
+        conference: { meetingId: scheduled.data.meetingId, conferenceId: scheduled.data.meetingNumber },
+      },
+    });
+    const recorded = await handleCommand(
+      this.eventStore,
+      change.streamId,
+      (state) => calendarEventDecider.decide({ change }, state),
+      { ...calendarEventDecider, codec: this.codec },
+    );
+    return recorded.appendResult !== undefined;
   }
 }
 

@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { envelopeToEventToAppend, recordedEventToEnvelope } from '@scheduler/event-store';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { JetStreamClient, busNames } from '@scheduler/bus';
 import {
   type EventOf,
   MeetingRequested,
@@ -9,22 +11,41 @@ import {
   parseEvent,
 } from '@scheduler/contracts';
 import { isSealedValue } from '@scheduler/crypto-shredding';
+import { createWebexEmulator, developmentClient, type WebexEmulator } from '@scheduler/emulators';
 import type { RecordedEvent } from '@scheduler/event-store';
-import { eventually } from '@scheduler/testing';
+import { freePort, localServiceEnvironments } from '@scheduler/local-infra';
+import {
+  type IsolatedSchema,
+  type ServiceProcess,
+  eventually,
+  isolatedSchema,
+  startServiceProcess,
+  testInfrastructure,
+  uniqueName,
+} from '@scheduler/testing';
 import {
   type GoogleIngestFixture,
   redirectUri,
   startGoogleIngestFixture,
   tenantId,
 } from '../../test/google-ingest.fixture.js';
-import { calendarEventStreamId, readOurConference } from '../calendar-sync/index.js';
-import { ConferenceAttacher, MeetingNotRequestedError } from './index.js';
+import { readOurConference } from '../calendar-sync/conference.js';
+import { calendarEventStreamId } from '../calendar-sync/event-mapping.js';
+import { ConferenceAttacher, MeetingNotRequestedError } from './conference-attacher.js';
+import { BusMeetingRecorder, MeetingWriterUnavailableError } from './meeting-recorder.js';
 
 const alice = 'alice@demo.example';
 
 let fixture: GoogleIngestFixture;
 let attacher: ConferenceAttacher;
 let aliceId: string;
+// webex-bridge, the meeting stream's one writer, records ConferenceAttached when asked: it runs
+// as its own process on this file's event store, data keys and JetStream prefix.
+let webex: WebexEmulator;
+let bridgeSchema: IsolatedSchema;
+let bridgeEnvironment: Record<string, string>;
+let bridge: ServiceProcess | undefined;
+let client: JetStreamClient;
 
 const calendarPath = `/google/calendars/${encodeURIComponent(alice)}`;
 
@@ -108,6 +129,15 @@ const patchesOf = async (eventId: string) => {
   return requests.filter((entry) => entry.path.endsWith(`/events/${eventId}`)).length;
 };
 
+async function startBridge(): Promise<ServiceProcess> {
+  const started = await startServiceProcess(
+    { name: 'webex-bridge', main: new URL('../../../webex-bridge/src/main.ts', import.meta.url) },
+    bridgeEnvironment,
+  );
+  await started.waitUntilReady(60_000);
+  return started;
+}
+
 beforeAll(async () => {
   fixture = await startGoogleIngestFixture('conference_attachment', [
     { email: alice, name: 'Alice Example', siteUrl: 'https://acme.webex.com' },
@@ -119,16 +149,54 @@ beforeAll(async () => {
     redirectUri,
     correlationId: 'corr-attach',
   });
+
+  webex = createWebexEmulator({ sweepIntervalMs: 0 });
+  await webex.listen(0, '127.0.0.1');
+  bridgeSchema = await isolatedSchema('conference_attachment_bridge');
+  const busPrefix = uniqueName('conference_attachment');
+  const port = await freePort();
+  bridgeEnvironment = localServiceEnvironments({
+    natsUrl: testInfrastructure().natsUrl,
+    eventStoreUrl: fixture.schema.connectionString,
+    keyStoreUrl: fixture.schema.connectionString,
+    databases: {
+      gateway: bridgeSchema.connectionString,
+      googleIngest: fixture.schema.connectionString,
+      webexBridge: bridgeSchema.connectionString,
+      retention: bridgeSchema.connectionString,
+    },
+    googleUrl: fixture.emulator.url,
+    webexUrl: webex.url,
+    ports: { gateway: port, googleIngest: port, webexBridge: port, retention: port },
+    tenantDomain: tenantId,
+    google: { clientId: 'unused', clientSecret: 'unused' },
+    webex: developmentClient,
+    secrets: {
+      oauthStateSecret: randomBytes(32).toString('base64url'),
+      keyEncryptionKey: fixture.keyEncryptionKey,
+    },
+    busPrefix,
+    logLevel: 'warn',
+  })['webex-bridge'];
+  bridge = await startBridge();
+  client = new JetStreamClient({ servers: testInfrastructure().natsUrl, names: busNames(busPrefix) });
+  await client.connect();
   attacher = new ConferenceAttacher({
     eventStore: fixture.store,
+    codec: fixture.sealed,
     tokens: fixture.tokens,
+    meetings: new BusMeetingRecorder(client),
     clock: () => fixture.emulator.clock.now(),
   });
-});
+}, 120_000);
 
 afterAll(async () => {
+  await bridge?.stop();
+  await client?.close();
+  await webex?.close();
+  await bridgeSchema?.drop();
   await fixture?.close();
-});
+}, 30_000);
 
 describe('ConferenceAttacher', () => {
   let eventId: string;
@@ -210,23 +278,27 @@ describe('ConferenceAttacher', () => {
     await fixture.channels.idle();
   });
 
-  it('after a crash between the patch and the append, the redelivery records without patching again', async () => {
+  it('after a crash between the patch and ConferenceAttached, the redelivery records without patching again', async () => {
     const crashedEventId = await createCalendarEvent('Crash test', '2027-04-02T09:00:00Z');
     const crashed = await scheduledMeeting(crashedEventId);
-    // The first attempt's patch landed; its append did not.
-    const failingStore = Object.create(fixture.store) as typeof fixture.store;
-    failingStore.append = () => Promise.reject(new Error('killed before the append'));
-    const dying = new ConferenceAttacher({ eventStore: failingStore, tokens: fixture.tokens });
-    await expect(dying.attach(crashed)).rejects.toThrow('killed before the append');
+    // The first attempt's patch landed; webex-bridge was down, so nothing recorded it: a
+    // missing answer is transient, and the transport redelivers.
+    await bridge!.stop();
+    bridge = undefined;
+    await expect(attacher.attach(crashed)).rejects.toBeInstanceOf(MeetingWriterUnavailableError);
     const patches = await patchesOf(crashedEventId);
     expect(patches).toBe(1);
+    expect(
+      (await meetingStream(crashed)).filter((event) => event.type === 'ConferenceAttached'),
+    ).toHaveLength(0);
+    bridge = await startBridge();
 
     expect(await attacher.attach(crashed)).toEqual({ outcome: 'attached', patched: false });
     expect(await patchesOf(crashedEventId)).toBe(1);
     expect(
       (await meetingStream(crashed)).filter((event) => event.type === 'ConferenceAttached'),
     ).toHaveLength(1);
-  });
+  }, 90_000);
 
   it('concurrent deliveries of one MeetingScheduled append ConferenceAttached exactly once', async () => {
     const concurrentEventId = await createCalendarEvent('Concurrent', '2027-04-03T09:00:00Z');

@@ -14,7 +14,14 @@ import {
   newUuidV7,
 } from '@scheduler/contracts';
 import { PersonalDataCodec, isSealedValue } from '@scheduler/crypto-shredding';
-import { EmulatorControl, createGoogleEmulator, type GoogleEmulator } from '@scheduler/emulators';
+import {
+  EmulatorControl,
+  createGoogleEmulator,
+  createWebexEmulator,
+  developmentClient,
+  type GoogleEmulator,
+  type WebexEmulator,
+} from '@scheduler/emulators';
 import {
   type EventStore,
   PostgresEventStore,
@@ -22,19 +29,22 @@ import {
   recordedEventToEnvelope,
 } from '@scheduler/event-store';
 import { GoogleOAuth } from '@scheduler/google';
-import { freePort } from '@scheduler/local-infra';
+import { freePort, localServiceEnvironments } from '@scheduler/local-infra';
 import { EVENT_STORE, NATS_CONNECTION, createServiceApp } from '@scheduler/runtime';
 import {
   eventually,
   isolatedSchema,
+  startServiceProcess,
   testInfrastructure,
   uniqueName,
   type IsolatedSchema,
+  type ServiceProcess,
 } from '@scheduler/testing';
-import { GoogleIngestModule } from '../app.module.js';
-import { ChannelManager } from '../channels/index.js';
-import { buildOurConferenceData, calendarEventStreamId, readOurConference } from '../calendar-sync/index.js';
-import { googleIngestEnvironment, type GoogleIngestConfig } from '../config.js';
+import { GoogleIngestModule } from './app.module.js';
+import { buildOurConferenceData, readOurConference } from './calendar-sync/conference.js';
+import { calendarEventStreamId } from './calendar-sync/event-mapping.js';
+import { googleIngestEnvironment, type GoogleIngestConfig } from './config.js';
+import { ChannelManager } from './watch-channels/channel-manager.js';
 
 // The service wired as main.ts wires it, in this process: real NATS (its own BUS_PREFIX, so its
 // streams, subjects, durable consumers and relay checkpoint are this file's alone), real
@@ -57,6 +67,10 @@ const names = busNames(busPrefix);
 
 let schemas: IsolatedSchema[] = [];
 let emulator: GoogleEmulator;
+// webex-bridge, the meeting stream's one writer, records ConferenceAttached when google-ingest
+// asks: it runs as its own process on the same event store, data keys and JetStream prefix.
+let webex: WebexEmulator;
+let bridge: ServiceProcess | undefined;
 let app: INestApplication;
 let client: JetStreamClient;
 let baseUrl: string;
@@ -94,9 +108,15 @@ async function settle(): Promise<void> {
 
 beforeAll(async () => {
   schemas = await Promise.all(
-    ['wiring_events', 'wiring_private', 'wiring_keys'].map((name) => isolatedSchema(name)),
+    ['wiring_events', 'wiring_private', 'wiring_keys', 'wiring_bridge'].map((name) => isolatedSchema(name)),
   );
-  const [events, privateDatabase, keys] = schemas as [IsolatedSchema, IsolatedSchema, IsolatedSchema];
+  const [events, privateDatabase, keys, bridgeDatabase] = schemas as [
+    IsolatedSchema,
+    IsolatedSchema,
+    IsolatedSchema,
+    IsolatedSchema,
+  ];
+  const keyEncryptionKey = `kek-wiring:${randomBytes(32).toString('base64')}`;
   emulator = await createGoogleEmulator({ push: { retryBaseDelayMs: 50 } });
   await emulator.listen();
   const seeded = emulator.seed({
@@ -122,7 +142,7 @@ beforeAll(async () => {
     BUS_PREFIX: busPrefix,
     DATABASE_URL: privateDatabase.connectionString,
     KEY_STORE_URL: keys.connectionString,
-    KEY_ENCRYPTION_KEY: `kek-wiring:${randomBytes(32).toString('base64')}`,
+    KEY_ENCRYPTION_KEY: keyEncryptionKey,
     GOOGLE_CLIENT_ID: clientId,
     GOOGLE_CLIENT_SECRET: clientSecret,
     GOOGLE_REDIRECT_URI: redirectUri,
@@ -130,6 +150,35 @@ beforeAll(async () => {
     PUBLIC_WEBHOOK_BASE_URL: baseUrl,
     // Only the webhook may cause a sync in these tests: the periodic one runs at start, then not for an hour.
     PERIODIC_SYNC_INTERVAL_MS: '3600000',
+  });
+  webex = createWebexEmulator({ sweepIntervalMs: 0 });
+  await webex.listen(0, '127.0.0.1');
+  const bridgePort = await freePort();
+  const bridgeStarting = startServiceProcess(
+    { name: 'webex-bridge', main: new URL('../../webex-bridge/src/main.ts', import.meta.url) },
+    localServiceEnvironments({
+      natsUrl: testInfrastructure().natsUrl,
+      eventStoreUrl: events.connectionString,
+      keyStoreUrl: keys.connectionString,
+      databases: {
+        gateway: bridgeDatabase.connectionString,
+        googleIngest: privateDatabase.connectionString,
+        webexBridge: bridgeDatabase.connectionString,
+        retention: bridgeDatabase.connectionString,
+      },
+      googleUrl: emulator.url,
+      webexUrl: webex.url,
+      ports: { gateway: bridgePort, googleIngest: port, webexBridge: bridgePort, retention: bridgePort },
+      tenantDomain: tenantId,
+      google: { clientId, clientSecret },
+      webex: developmentClient,
+      secrets: { oauthStateSecret: randomBytes(32).toString('base64url'), keyEncryptionKey },
+      busPrefix,
+      logLevel: 'warn',
+    })['webex-bridge'],
+  ).then(async (started) => {
+    bridge = started;
+    await started.waitUntilReady(60_000);
   });
   app = await createServiceApp(
     {
@@ -145,11 +194,14 @@ beforeAll(async () => {
   store = app.get<EventStore>(EVENT_STORE);
   client = new JetStreamClient({ servers: testInfrastructure().natsUrl, names, requestTimeoutMs: 20_000 });
   await client.connect();
-}, 60_000);
+  await bridgeStarting;
+}, 120_000);
 
 afterAll(async () => {
   await client?.close();
   if (!closed) await app?.close();
+  await bridge?.stop();
+  await webex?.close();
   await emulator?.close();
   await Promise.all(schemas.map((schema) => schema.drop()));
 });
@@ -193,8 +245,11 @@ describe('google-ingest wired', () => {
     expect(response).toEqual({ userId: aliceId, connected: true });
 
     // Sealed in the store: the profile's email is not there in plaintext.
-    const userEvents = await store.readStream(`user-${aliceId}`);
-    expect(userEvents.map((event) => event.type)).toEqual(['GoogleAccountConnected', 'WebexSiteResolved']);
+    const userEvents = await store.readStream(`googleAccount-${aliceId}`);
+    expect(userEvents.map((event) => event.type)).toEqual([
+      'GoogleAccountConnected',
+      'DirectoryWebexSiteChanged',
+    ]);
     expect(isSealedValue(userEvents[0]!.data.email)).toBe(true);
     const codec = app.get(PersonalDataCodec);
     const decoded = await codec.decode(recordedEventToEnvelope(userEvents[0]!));
@@ -202,8 +257,8 @@ describe('google-ingest wired', () => {
 
     await eventually(async () => {
       const subjects = await publishedSubjects();
-      expect(subjects[subjectOf('user', 'GoogleAccountConnected')]).toBe(1);
-      expect(subjects[subjectOf('user', 'WebexSiteResolved')]).toBe(1);
+      expect(subjects[subjectOf('googleAccount', 'GoogleAccountConnected')]).toBe(1);
+      expect(subjects[subjectOf('googleAccount', 'DirectoryWebexSiteChanged')]).toBe(1);
       expect(subjects[subjectOf('calendarWatch', 'CalendarWatchStarted')]).toBe(1);
     }, 15_000);
 
@@ -318,7 +373,7 @@ describe('google-ingest wired', () => {
     }, 15_000);
   }, 30_000);
 
-  it('writes the conference into the Google event on MeetingScheduled from the bus, and records ConferenceAttached', async () => {
+  it('writes the conference into the Google event on MeetingScheduled from the bus; webex-bridge records ConferenceAttached', async () => {
     const eventId = await createEvent_({
       summary: 'Customer call',
       start: { dateTime: '2027-03-03T15:00:00Z', timeZone: 'Europe/Berlin' },
@@ -356,7 +411,8 @@ describe('google-ingest wired', () => {
         password: 'Xy7pQ2mn',
       },
     });
-    // The stream as gateway and bridge leave it; the bridge's relay would publish MeetingScheduled.
+    // The stream as webex-bridge leaves it once Webex scheduled the meeting. Its relay publishes
+    // MeetingScheduled too; JetStream keeps one copy (same message id).
     const codec = app.get(PersonalDataCodec);
     await store.append(
       streamId,

@@ -29,8 +29,8 @@ const request = (code: string, correlationId = 'corr-connect-1', userId?: string
   ...(userId ? { userId } : {}),
 });
 
-const userStream = async (userId: string) => {
-  const events = await fixture.store.readStream(`user-${userId}`);
+const accountStream = async (userId: string) => {
+  const events = await fixture.store.readStream(`googleAccount-${userId}`);
   return Promise.all(events.map(async (event) => ({ recorded: event, ...(await decode(event)) })));
 };
 const decode = async (event: RecordedEvent) =>
@@ -74,7 +74,7 @@ describe('connecting a Google account', () => {
     expect(response).toEqual({ userId: aliceId, connected: true });
     expect(ExchangeGoogleAuthorizationCode.parseResponse(response)).toEqual(response);
 
-    const stream = await userStream(aliceId);
+    const stream = await accountStream(aliceId);
     expect(stream.map((event) => [event.type, event.data])).toEqual([
       [
         'GoogleAccountConnected',
@@ -88,7 +88,7 @@ describe('connecting a Google account', () => {
           scopes: [...scopes].sort(),
         },
       ],
-      ['WebexSiteResolved', { userId: aliceId, siteUrl: 'acme.webex.com', source: 'directory' }],
+      ['DirectoryWebexSiteChanged', { userId: aliceId, siteUrl: 'acme.webex.com' }],
     ]);
     expect(stream[0]!.correlationId).toBe('corr-connect-1');
     // The email and name are sealed in the store itself.
@@ -153,10 +153,10 @@ describe('connecting a Google account', () => {
       fixture.connector.connect(ExchangeGoogleAuthorizationCode.parseRequest(request(second!, 'corr-4'))),
     ]);
     expect(reports.flatMap((report) => report.appended)).toEqual(['GoogleAccountConnected']);
-    const stream = await userStream(aliceId);
+    const stream = await accountStream(aliceId);
     expect(stream.map((event) => event.type)).toEqual([
       'GoogleAccountConnected',
-      'WebexSiteResolved',
+      'DirectoryWebexSiteChanged',
       'GoogleAccountConnected',
     ]);
     expect((stream[2]!.data as { timeZone: string }).timeZone).toBe('Europe/Lisbon');
@@ -168,7 +168,7 @@ describe('connecting a Google account', () => {
       ExchangeGoogleAuthorizationCode.parseRequest(request(await fixture.authorize(bob), 'corr-bob')),
     );
     expect(report).toMatchObject({ userId: bobId, appended: ['GoogleAccountConnected'], site: 'ignored' });
-    expect((await userStream(bobId)).map((event) => event.type)).toEqual(['GoogleAccountConnected']);
+    expect((await accountStream(bobId)).map((event) => event.type)).toEqual(['GoogleAccountConnected']);
     const warning = fixture.warnings.find((entry) => entry.details.userId === bobId);
     expect(warning?.message).toMatch(/allow-list/);
     expect(JSON.stringify(warning)).not.toContain('evil.example');
@@ -178,10 +178,10 @@ describe('connecting a Google account', () => {
     expect(requests.some((entry) => entry.path.includes('evil'))).toBe(false);
   });
 
-  it('a user without a directory site gets no WebexSiteResolved and the calendar time zone', async () => {
+  it('a user without a directory site gets no DirectoryWebexSiteChanged and the calendar time zone', async () => {
     const carolId = fixture.users[carol]!.sub;
     await fixture.connector.handle(request(await fixture.authorize(carol), 'corr-carol'));
-    const stream = await userStream(carolId);
+    const stream = await accountStream(carolId);
     expect(stream.map((event) => [event.type, (event.data as { timeZone?: string }).timeZone])).toEqual([
       ['GoogleAccountConnected', 'America/New_York'],
     ]);

@@ -8,15 +8,14 @@ import type { PersonalDataCodec } from '@scheduler/crypto-shredding';
 import { PostgresEventStore, type RecordedEvent, recordedEventToEnvelope } from '@scheduler/event-store';
 import { GoogleCalendarClient, GoogleOAuth } from '@scheduler/google';
 import { testPersonalData } from '../../test/google-ingest.fixture.js';
+import { sealedEnvelopeCodec } from '@scheduler/runtime';
 import { eventually, isolatedSchema, type IsolatedSchema } from '@scheduler/testing';
-import {
-  type CalendarAccount,
-  CalendarSyncEngine,
-  buildOurConferenceData,
-  calendarEventStreamId,
-  ensureCalendarSyncSchema,
-} from '../calendar-sync/index.js';
-import { ChannelManager, type NotificationResult, ensureChannelSchema } from './index.js';
+import { type CalendarAccount, CalendarSyncEngine } from '../calendar-sync/calendar-sync-engine.js';
+import { buildOurConferenceData } from '../calendar-sync/conference.js';
+import { calendarEventStreamId } from '../calendar-sync/event-mapping.js';
+import { ensureCalendarSyncSchema } from '../calendar-sync/migrations.js';
+import { ChannelManager, type NotificationResult } from './channel-manager.js';
+import { ensureChannelSchema } from './migrations.js';
 
 const clientId = 'scheduler-channels-test.apps.googleusercontent.com';
 const clientSecret = 'channels-test-secret';
@@ -165,10 +164,11 @@ beforeAll(async () => {
   manager = new ChannelManager({
     pool,
     eventStore: store,
+    codec: sealedEnvelopeCodec(personalData),
     syncer: new CalendarSyncEngine({
       pool,
       eventStore: store,
-      personalData,
+      codec: sealedEnvelopeCodec(personalData),
       clock: () => emulator.clock.now(),
     }),
     accounts: async (userId) => (userId === alice.userId ? alice : undefined),

@@ -1,19 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { isolatedSchema } from '@scheduler/testing';
-import { ensureGoogleAccountSchema } from '../accounts/index.js';
-import { googleAccountMigrations } from '../accounts/migrations.js';
-import { ensureCalendarSyncSchema } from '../calendar-sync/index.js';
-import { calendarSyncMigrations } from '../calendar-sync/migrations.js';
-import { ensureChannelSchema } from '../channels/index.js';
-import { channelMigrations } from '../channels/migrations.js';
-
-/** What the service runs on start (providers.ts), in that order. */
-async function migratePrivateDatabase(pool: pg.Pool): Promise<void> {
-  await ensureGoogleAccountSchema(pool);
-  await ensureCalendarSyncSchema(pool);
-  await ensureChannelSchema(pool);
-}
+import { calendarSyncMigrations } from './calendar-sync/migrations.js';
+import { googleAccountMigrations } from './google-accounts/migrations.js';
+import { migratePrivateDatabase } from './private-database.js';
+import { channelMigrations } from './watch-channels/migrations.js';
 
 const recorded = async (pool: pg.Pool) =>
   (

@@ -11,15 +11,27 @@ import {
   type GoogleTokens,
   ReauthorizationRequired,
 } from '@scheduler/google';
-import type { CalendarAccount } from '../calendar-sync/index.js';
+import type { CalendarAccount } from '../calendar-sync/calendar-sync-engine.js';
 import { GoogleAccountTamperedError } from './errors.js';
+import {
+  type GoogleAccountRecord,
+  GoogleAccountRepository,
+  type GoogleAccountStatus,
+  type GrantRecord,
+} from './google-account.repository.js';
+
+export type { GoogleAccountStatus } from './google-account.repository.js';
 
 /** SecretBox contexts: bound into the associated data, so no sealed value can stand in for another. */
 const REFRESH_TOKEN_CONTEXT = 'google-refresh-token';
 const ACCESS_TOKEN_CONTEXT = 'google-access-token';
 const EMAIL_CONTEXT = 'google-account-email';
-
-export type GoogleAccountStatus = 'connected' | 'reauthorization-required';
+/** The columns, as a tamper error names them. */
+const COLUMNS = {
+  refreshTokenSealed: 'refresh_token_sealed',
+  accessTokenSealed: 'access_token_sealed',
+  emailSealed: 'email_sealed',
+} as const;
 
 /** A connected account with clients acting for it: what the sync engine, the reader and the attacher need. */
 export interface GoogleAccount extends CalendarAccount {
@@ -43,31 +55,19 @@ export interface GoogleTokenStoreOptions {
   readonly onTokensError?: (error: unknown, account: { userId: string }) => void;
 }
 
-interface AccountRow {
-  user_id: string;
-  tenant_id: string;
-  grant_id: string;
-  email_sealed: unknown;
-  refresh_token_sealed: unknown;
-  access_token_sealed: unknown;
-  access_token_expires_at: Date | null;
-  scopes: string[];
-  status: GoogleAccountStatus;
-}
-
 export type AccountLookup =
   | { readonly state: 'connected'; readonly account: GoogleAccount }
   | { readonly state: 'not-connected' | 'reauthorization-required' | 'forgotten' };
 
 /**
- * Google OAuth tokens at rest (design §6): refresh token, access token and the account's email
- * are sealed with SecretBox (AES-256-GCM envelope encryption under a rotatable KEK) in
- * google_accounts. Every grant (one consent) gets a grant id; refreshed tokens and a dead
+ * Google OAuth tokens at rest: refresh token, access token and the account's email are sealed
+ * with SecretBox (AES-256-GCM envelope encryption under a rotatable KEK) in google_accounts, so
+ * forgetting the user's key shreds them. Every grant (one consent) gets a grant id; refreshed tokens and a dead
  * refresh token are recorded against the grant that produced them, so a late refresh of an
  * old grant can never overwrite or disable a newer consent.
  */
 export class GoogleTokenStore {
-  private readonly pool: pg.Pool;
+  private readonly accounts: GoogleAccountRepository;
   private readonly secretBox: SecretBox;
   private readonly oauth: GoogleOAuth;
   private readonly endpoints: GoogleTokenStoreOptions['endpoints'];
@@ -80,7 +80,7 @@ export class GoogleTokenStore {
   private readonly directoryRunner: GoogleCallRunner;
 
   constructor(options: GoogleTokenStoreOptions) {
-    this.pool = options.pool;
+    this.accounts = new GoogleAccountRepository(options.pool);
     this.secretBox = options.secretBox;
     this.oauth = options.oauth;
     this.endpoints = options.endpoints;
@@ -109,50 +109,22 @@ export class GoogleTokenStore {
     if (!sealer) return false;
     const emailSealed = sealer.seal(input.email, EMAIL_CONTEXT);
     const accessSealed = sealer.seal(tokens.accessToken, ACCESS_TOKEN_CONTEXT);
-    const now = this.clock();
-    const grantId = randomUUID();
+    const grant: GrantRecord = {
+      userId,
+      tenantId: input.tenantId,
+      grantId: randomUUID(),
+      emailSealed,
+      accessTokenSealed: accessSealed,
+      accessTokenExpiresAt: new Date(tokens.expiresAt),
+      scopes: tokens.scopes,
+      connectedAt: this.clock(),
+    };
     if (tokens.refreshToken) {
-      await this.pool.query(
-        `INSERT INTO google_accounts (user_id, tenant_id, grant_id, email_sealed, refresh_token_sealed,
-           access_token_sealed, access_token_expires_at, scopes, status, connected_at, tokens_updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'connected', $9, $9)
-         ON CONFLICT (user_id) DO UPDATE SET tenant_id = EXCLUDED.tenant_id, grant_id = EXCLUDED.grant_id,
-           email_sealed = EXCLUDED.email_sealed, refresh_token_sealed = EXCLUDED.refresh_token_sealed,
-           access_token_sealed = EXCLUDED.access_token_sealed,
-           access_token_expires_at = EXCLUDED.access_token_expires_at, scopes = EXCLUDED.scopes,
-           status = 'connected', connected_at = EXCLUDED.connected_at,
-           tokens_updated_at = EXCLUDED.tokens_updated_at, reauthorization_required_at = NULL`,
-        [
-          userId,
-          input.tenantId,
-          grantId,
-          JSON.stringify(emailSealed),
-          JSON.stringify(sealer.seal(tokens.refreshToken, REFRESH_TOKEN_CONTEXT)),
-          JSON.stringify(accessSealed),
-          new Date(tokens.expiresAt),
-          [...tokens.scopes].sort(),
-          now,
-        ],
-      );
+      await this.accounts.saveGrant(grant, sealer.seal(tokens.refreshToken, REFRESH_TOKEN_CONTEXT));
       return true;
     }
     // Google sends a refresh token only with prompt=consent; a live stored one still works.
-    const updated = await this.pool.query(
-      `UPDATE google_accounts SET tenant_id = $2, grant_id = $3, email_sealed = $4, access_token_sealed = $5,
-         access_token_expires_at = $6, scopes = $7, connected_at = $8, tokens_updated_at = $8
-       WHERE user_id = $1 AND status = 'connected'`,
-      [
-        userId,
-        input.tenantId,
-        grantId,
-        JSON.stringify(emailSealed),
-        JSON.stringify(accessSealed),
-        new Date(tokens.expiresAt),
-        [...tokens.scopes].sort(),
-        now,
-      ],
-    );
-    return updated.rowCount === 1;
+    return this.accounts.saveGrantKeepingRefreshToken(grant);
   }
 
   /**
@@ -162,41 +134,26 @@ export class GoogleTokenStore {
   async recordRefreshedTokens(userId: string, grantId: string, tokens: GoogleTokens): Promise<void> {
     const sealer = await this.secretBox.sealerFor(userSubject(userId));
     if (!sealer) return;
-    await this.pool.query(
-      `UPDATE google_accounts SET access_token_sealed = $3, access_token_expires_at = $4,
-         refresh_token_sealed = COALESCE($5::jsonb, refresh_token_sealed),
-         scopes = CASE WHEN cardinality($6::text[]) > 0 THEN $6::text[] ELSE scopes END,
-         tokens_updated_at = $7
-       WHERE user_id = $1 AND grant_id = $2`,
-      [
-        userId,
-        grantId,
-        JSON.stringify(sealer.seal(tokens.accessToken, ACCESS_TOKEN_CONTEXT)),
-        new Date(tokens.expiresAt),
-        tokens.refreshToken ? JSON.stringify(sealer.seal(tokens.refreshToken, REFRESH_TOKEN_CONTEXT)) : null,
-        [...tokens.scopes].sort(),
-        this.clock(),
-      ],
-    );
+    await this.accounts.saveRefreshedTokens({
+      userId,
+      grantId,
+      accessTokenSealed: sealer.seal(tokens.accessToken, ACCESS_TOKEN_CONTEXT),
+      accessTokenExpiresAt: new Date(tokens.expiresAt),
+      refreshTokenSealed: tokens.refreshToken
+        ? sealer.seal(tokens.refreshToken, REFRESH_TOKEN_CONTEXT)
+        : undefined,
+      scopes: tokens.scopes,
+      updatedAt: this.clock(),
+    });
   }
 
   /** The grant's refresh token is dead (invalid_grant): the user must consent again. */
   async markReauthorizationRequired(userId: string, grantId: string): Promise<boolean> {
-    const result = await this.pool.query(
-      `UPDATE google_accounts SET status = 'reauthorization-required', reauthorization_required_at = $3,
-         access_token_sealed = NULL, access_token_expires_at = NULL
-       WHERE user_id = $1 AND grant_id = $2 AND status = 'connected'`,
-      [userId, grantId, this.clock()],
-    );
-    return result.rowCount === 1;
+    return this.accounts.markReauthorizationRequired(userId, grantId, this.clock());
   }
 
   async statusOf(userId: string): Promise<GoogleAccountStatus | undefined> {
-    const { rows } = await this.pool.query<{ status: GoogleAccountStatus }>(
-      'SELECT status FROM google_accounts WHERE user_id = $1',
-      [userId],
-    );
-    return rows[0]?.status;
+    return this.accounts.statusOf(userId);
   }
 
   /**
@@ -210,24 +167,21 @@ export class GoogleTokenStore {
 
   /** Like accountFor, but says why there is no account. */
   async lookup(userId: string): Promise<AccountLookup> {
-    const { rows } = await this.pool.query<AccountRow>('SELECT * FROM google_accounts WHERE user_id = $1', [
-      userId,
-    ]);
-    const row = rows[0];
+    const row = await this.accounts.find(userId);
     if (!row) return { state: 'not-connected' };
     if (row.status !== 'connected') return { state: 'reauthorization-required' };
-    const refreshToken = await this.open(row, 'refresh_token_sealed', REFRESH_TOKEN_CONTEXT);
-    const email = await this.open(row, 'email_sealed', EMAIL_CONTEXT);
+    const refreshToken = await this.open(row, 'refreshTokenSealed', REFRESH_TOKEN_CONTEXT);
+    const email = await this.open(row, 'emailSealed', EMAIL_CONTEXT);
     if (refreshToken === undefined || email === undefined) return { state: 'forgotten' };
     const accessToken =
-      row.access_token_sealed === null
+      row.accessTokenSealed === null
         ? undefined
-        : await this.open(row, 'access_token_sealed', ACCESS_TOKEN_CONTEXT);
-    const grantId = row.grant_id;
+        : await this.open(row, 'accessTokenSealed', ACCESS_TOKEN_CONTEXT);
+    const grantId = row.grantId;
     const auth = this.oauth.clientFor({
       refreshToken,
-      ...(accessToken !== undefined && row.access_token_expires_at
-        ? { accessToken, expiresAt: row.access_token_expires_at.getTime() }
+      ...(accessToken !== undefined && row.accessTokenExpiresAt
+        ? { accessToken, expiresAt: row.accessTokenExpiresAt.getTime() }
         : {}),
       onTokens: (tokens) => this.recordRefreshedTokens(userId, grantId, tokens),
       onTokensError: (error) => this.onTokensError(error, { userId }),
@@ -252,7 +206,7 @@ export class GoogleTokenStore {
       state: 'connected',
       account: {
         userId,
-        tenantId: row.tenant_id,
+        tenantId: row.tenantId,
         email,
         scopes: row.scopes,
         calendar: recordingDeadGrants(calendar, onDeadGrant),
@@ -262,16 +216,17 @@ export class GoogleTokenStore {
   }
 
   private async open(
-    row: AccountRow,
-    column: 'refresh_token_sealed' | 'access_token_sealed' | 'email_sealed',
+    row: GoogleAccountRecord,
+    field: 'refreshTokenSealed' | 'accessTokenSealed' | 'emailSealed',
     context: string,
   ): Promise<string | undefined> {
-    const sealed: unknown = row[column];
-    if (!isSealedValue(sealed) || sealed.subject !== userSubject(row.user_id))
-      throw new GoogleAccountTamperedError(row.user_id, column);
+    const sealed: unknown = row[field];
+    const column = COLUMNS[field];
+    if (!isSealedValue(sealed) || sealed.subject !== userSubject(row.userId))
+      throw new GoogleAccountTamperedError(row.userId, column);
     const opened = await this.secretBox.open(sealed as SealedValue, context);
     if (opened.outcome === 'forgotten') return undefined;
-    if (opened.outcome === 'tampered') throw new GoogleAccountTamperedError(row.user_id, column);
+    if (opened.outcome === 'tampered') throw new GoogleAccountTamperedError(row.userId, column);
     return opened.plaintext.toString('utf8');
   }
 }

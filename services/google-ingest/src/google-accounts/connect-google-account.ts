@@ -1,23 +1,5 @@
-import {
-  type DataOf,
-  type EventEnvelope,
-  ExchangeGoogleAuthorizationCode,
-  GoogleAccountConnected,
-  WebexSiteResolved,
-  createEvent,
-  parseEvent,
-  primitives,
-} from '@scheduler/contracts';
-import type { PersonalDataCodec } from '@scheduler/crypto-shredding';
-import {
-  type EventStore,
-  type ExpectedRevision,
-  ExpectedVersionConflictError,
-  type RecordedEvent,
-  StreamNotFoundError,
-  envelopeToEventToAppend,
-  recordedEventToEnvelope,
-} from '@scheduler/event-store';
+import { type EventEnvelope, ExchangeGoogleAuthorizationCode, primitives } from '@scheduler/contracts';
+import { type EventStore, type StreamCodec, handleCommand } from '@scheduler/event-store';
 import {
   GoogleApiError,
   type GoogleOAuth,
@@ -26,9 +8,14 @@ import {
   ReauthorizationRequired,
 } from '@scheduler/google';
 import type { z } from 'zod';
-import { StreamContentionError } from '../calendar-sync/index.js';
-import type { ChannelManager } from '../channels/index.js';
+import type { ChannelManager } from '../watch-channels/channel-manager.js';
 import { GoogleConnectionRejectedError } from './errors.js';
+import {
+  type GoogleProfile,
+  type RecordGoogleAccount,
+  googleAccountDecider,
+  googleAccountStreamId,
+} from './google-account.decider.js';
 import type { GoogleAccount, GoogleTokenStore } from './google-token-store.js';
 import { type DirectorySite, directorySite } from './webex-site.js';
 
@@ -53,8 +40,8 @@ export interface ConnectGoogleAccountOptions {
   readonly eventStore: EventStore;
   /** Watches the primary calendar; its `accounts` must be GoogleTokenStore.accountFor. */
   readonly channels: Pick<ChannelManager, 'startWatch' | 'liveChannels' | 'requestSync'>;
-  /** Seals the events' personal fields (email, name) under user:<userId>; plaintext without it. */
-  readonly personalData?: PersonalDataCodec;
+  /** How the account stream is stored: its personal fields (email, name) sealed under user:<userId>. */
+  readonly codec: StreamCodec<EventEnvelope>;
   /** Used when Google names no (valid) locale; the emulator names none. */
   readonly defaultLocale?: string;
   readonly logger?: ConnectionLogger;
@@ -63,19 +50,18 @@ export interface ConnectGoogleAccountOptions {
 
 export interface ConnectionReport {
   readonly userId: string;
-  /** Event types appended to user-<userId> by this call (empty: nothing changed). */
+  /** Event types appended to googleAccount-<userId> by this call (empty: nothing changed). */
   readonly appended: readonly string[];
   readonly site: DirectorySite['outcome'] | 'unreadable';
   readonly watch: 'started' | 'kept';
   readonly initialSync: 'completed' | 'failed';
 }
 
-const MAXIMUM_ATTEMPTS = 5;
 const LOCALE = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
 
 /**
- * ExchangeGoogleAuthorizationCode (issue 5): exchange the code, verify who consented, store the
- * tokens sealed, record the profile and the directory's Webex site on user-<userId>, watch the
+ * ExchangeGoogleAuthorizationCode: exchange the code, verify who consented, store the tokens
+ * sealed, record the profile and the directory's Webex site on googleAccount-<userId>, watch the
  * primary calendar and run its first sync. Safe to repeat (docs/google-accounts.md).
  */
 export class ConnectGoogleAccount {
@@ -147,7 +133,7 @@ export class ConnectGoogleAccount {
     const timeZone = await account.calendar.timeZone();
     const site = await this.readDirectorySite(account, correlationId);
     const claims = identity.payload as { name?: unknown; locale?: unknown };
-    const profile: DataOf<typeof GoogleAccountConnected> = {
+    const profile: GoogleProfile = {
       userId,
       email,
       ...(typeof claims.name === 'string' && claims.name.trim()
@@ -158,11 +144,13 @@ export class ConnectGoogleAccount {
       hostedDomain: identity.hostedDomain ?? tenantId,
       scopes: [...tokens.scopes].sort(),
     };
-    const appended = await this.recordProfile(
-      { tenantId, correlationId },
+    const appended = await this.recordAccount({
+      tenantId,
+      correlationId,
+      occurredAt: this.clock(),
       profile,
-      site.outcome === 'resolved' ? site.siteUrl : undefined,
-    );
+      directorySiteUrl: site.outcome === 'resolved' ? site.siteUrl : undefined,
+    });
 
     // The primary calendar's id is the user's email; CalendarEventChanged and MeetingRequested
     // must name the same calendar id, so we watch it under that id rather than "primary".
@@ -227,101 +215,17 @@ export class ConnectGoogleAccount {
   }
 
   /**
-   * Appends what changed since the stream last said so: GoogleAccountConnected when the profile
-   * differs from the last one recorded, WebexSiteResolved{directory} when the site differs from
-   * the last directory site. Both in one append, expecting the revision read; a conflict
-   * (another writer of user-<userId>, e.g. webex-bridge, or a concurrent reconnect) re-reads
-   * and decides again.
+   * Records on googleAccount-<userId> what this connection learnt that the stream does not say
+   * yet (googleAccountDecider). Concurrent reconnects with the same change record it once: the
+   * kernel appends at the revision it read and decides again after a conflict.
    */
-  private async recordProfile(
-    request: { tenantId: string; correlationId: string },
-    profile: DataOf<typeof GoogleAccountConnected>,
-    siteUrl: string | undefined,
-  ): Promise<string[]> {
-    const streamId = `${GoogleAccountConnected.category}-${profile.userId}`;
-    let lastError: unknown;
-    for (let attempt = 1; attempt <= MAXIMUM_ATTEMPTS; attempt++) {
-      const { events, expected } = await this.readStream(streamId);
-      const decoded = await Promise.all(events.map((event) => this.decode(event)));
-      const lastProfile = decoded.findLast((event) => event?.type === GoogleAccountConnected.type);
-      const lastSite = decoded.findLast(
-        (event) =>
-          event?.type === WebexSiteResolved.type &&
-          (event.data as DataOf<typeof WebexSiteResolved>).source === 'directory',
-      );
-      const toAppend: EventEnvelope[] = [];
-      const occurredAt = this.clock();
-      if (!lastProfile || !sameProfile(lastProfile.data as DataOf<typeof GoogleAccountConnected>, profile))
-        toAppend.push(
-          createEvent(GoogleAccountConnected, {
-            streamId,
-            tenantId: request.tenantId,
-            correlationId: request.correlationId,
-            occurredAt,
-            data: profile,
-          }),
-        );
-      if (siteUrl !== undefined && (lastSite?.data as { siteUrl?: string } | undefined)?.siteUrl !== siteUrl)
-        toAppend.push(
-          createEvent(WebexSiteResolved, {
-            streamId,
-            tenantId: request.tenantId,
-            correlationId: request.correlationId,
-            occurredAt,
-            data: { userId: profile.userId, siteUrl, source: 'directory' },
-          }),
-        );
-      if (toAppend.length === 0) return [];
-      const encoded = await Promise.all(toAppend.map((event) => this.encode(event)));
-      try {
-        await this.options.eventStore.append(streamId, encoded.map(envelopeToEventToAppend), expected);
-        return toAppend.map((event) => event.type);
-      } catch (error) {
-        if (!(error instanceof ExpectedVersionConflictError)) throw error;
-        lastError = error;
-      }
-    }
-    throw new StreamContentionError(streamId, MAXIMUM_ATTEMPTS, { cause: lastError });
+  private async recordAccount(command: RecordGoogleAccount): Promise<string[]> {
+    const { newEvents } = await handleCommand(
+      this.options.eventStore,
+      googleAccountStreamId(command.profile.userId),
+      (state) => googleAccountDecider.decide(command, state),
+      { ...googleAccountDecider, codec: this.options.codec },
+    );
+    return newEvents.map((event) => event.type);
   }
-
-  private async readStream(
-    streamId: string,
-  ): Promise<{ events: RecordedEvent[]; expected: ExpectedRevision }> {
-    try {
-      const events = await this.options.eventStore.readStream(streamId);
-      return { events, expected: events.at(-1)?.revision ?? 'no_stream' };
-    } catch (error) {
-      if (error instanceof StreamNotFoundError) return { events: [], expected: 'no_stream' };
-      throw error;
-    }
-  }
-
-  /** Only our two event types matter here; others on the stream (webex-bridge's) are not decoded. */
-  private async decode(event: RecordedEvent): Promise<EventEnvelope | undefined> {
-    if (event.type !== GoogleAccountConnected.type && event.type !== WebexSiteResolved.type) return undefined;
-    const envelope = recordedEventToEnvelope(event);
-    if (!this.options.personalData) return parseEvent(envelope);
-    // A redacted field (the user was forgotten) compares unequal, so the profile is recorded again.
-    return (await this.options.personalData.decode(envelope)).event;
-  }
-
-  private async encode(event: EventEnvelope): Promise<EventEnvelope> {
-    if (!this.options.personalData) return event;
-    return this.options.personalData.encode(event);
-  }
-}
-
-function sameProfile(
-  left: DataOf<typeof GoogleAccountConnected>,
-  right: DataOf<typeof GoogleAccountConnected>,
-): boolean {
-  return (
-    left.userId === right.userId &&
-    left.email === right.email &&
-    left.displayName === right.displayName &&
-    left.locale === right.locale &&
-    left.timeZone === right.timeZone &&
-    left.hostedDomain === right.hostedDomain &&
-    JSON.stringify([...left.scopes].sort()) === JSON.stringify([...right.scopes].sort())
-  );
 }

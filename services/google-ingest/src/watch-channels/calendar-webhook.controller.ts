@@ -1,6 +1,9 @@
 import { Controller, Headers, HttpCode, Logger, Post } from '@nestjs/common';
-import { ChannelManager, type NotificationHeaders } from '../channels/index.js';
-import { CALENDAR_WEBHOOK_PATH } from './providers.js';
+import { ChannelManager } from './channel-manager.js';
+import type { NotificationHeaders } from './notification.js';
+
+/** Where Google pushes calendar notifications, under PUBLIC_WEBHOOK_BASE_URL. */
+export const CALENDAR_WEBHOOK_PATH = 'webhooks/google/calendar';
 
 /**
  * Google Calendar push notifications. Google sends headers only; the channel token is checked

@@ -7,24 +7,23 @@ import {
   type EventEnvelope,
   createEvent,
 } from '@scheduler/contracts';
-import type { EventStore } from '@scheduler/event-store';
-import {
-  type CalendarAccount,
-  type CalendarSyncResult,
-  appendFacts,
-  calendarWatchStreamId,
-} from '../calendar-sync/index.js';
+import type { EventStore, StreamCodec } from '@scheduler/event-store';
+import type { CalendarAccount, CalendarSyncEngine } from '../calendar-sync/calendar-sync-engine.js';
+import { recordWatchFacts } from '../calendar-sync/calendar-watch-stream.js';
+import { calendarWatchStreamId } from '../calendar-sync/event-mapping.js';
 import { type NotificationHeaders, parsePushNotification } from './notification.js';
 import { SyncCoalescer } from './sync-coalescer.js';
+import { type ChannelRecord, type LiveChannel, WatchChannelRepository } from './watch-channel.repository.js';
 
 /** What the manager needs of the sync engine. */
-export interface CalendarSyncer {
-  syncCalendar(account: CalendarAccount, calendarId: string): Promise<CalendarSyncResult>;
-}
+export type CalendarSyncer = Pick<CalendarSyncEngine, 'syncCalendar' | 'hasSynced'>;
 
 export interface ChannelManagerOptions {
+  /** google-ingest's private database (table calendar_channels). */
   readonly pool: pg.Pool;
   readonly eventStore: EventStore;
+  /** How google-ingest's streams are stored (SEALED_ENVELOPES). */
+  readonly codec: StreamCodec<EventEnvelope>;
   readonly syncer: CalendarSyncer;
   /** The connected account of a user, or undefined once it is disconnected. */
   readonly accounts: (userId: string) => Promise<CalendarAccount | undefined>;
@@ -41,11 +40,7 @@ export interface ChannelManagerOptions {
   readonly onSyncError?: (error: unknown, calendar: { userId: string; calendarId: string }) => void;
 }
 
-export interface WatchedChannel {
-  readonly channelId: string;
-  readonly resourceId: string;
-  readonly expiresAt: Date;
-}
+export type WatchedChannel = LiveChannel;
 
 export type IgnoredNotificationReason =
   'malformed' | 'unknown-channel' | 'wrong-token' | 'wrong-resource' | 'stopped' | 'expired' | 'replayed';
@@ -68,28 +63,20 @@ export interface RenewalReport {
   readonly failed: ReadonlyArray<{ channelId: string; error: unknown }>;
 }
 
-interface ChannelRow {
-  channel_id: string;
-  user_id: string;
-  calendar_id: string;
-  resource_id: string | null;
-  token_digest: Buffer;
-  expires_at: Date | null;
-  stopped_at: Date | null;
-}
-
 const digestOf = (token: string) => createHash('sha256').update(token, 'utf8').digest();
 // Compared against for unknown channels, so they take as long as known ones.
 const UNKNOWN_CHANNEL_DIGEST = digestOf(randomBytes(32).toString('base64url'));
 
 /**
- * Google Calendar push channels (design §6, §7): starts them with a random 256-bit token, verifies
- * notifications in constant time, ignores unknown channels and replays, coalesces the syncs that
- * notifications ask for, and renews channels before they expire with an overlap.
+ * Google Calendar push channels: starts them with a random 256-bit token (only its digest is
+ * stored), verifies notifications in constant time, ignores unknown channels and replays,
+ * coalesces the syncs that notifications ask for, and renews channels before they expire with
+ * an overlap, so no change falls between two channels.
  */
 export class ChannelManager {
-  private readonly pool: pg.Pool;
+  private readonly channels: WatchChannelRepository;
   private readonly eventStore: EventStore;
+  private readonly codec: StreamCodec<EventEnvelope>;
   private readonly syncer: CalendarSyncer;
   private readonly accounts: ChannelManagerOptions['accounts'];
   private readonly webhookAddress: string;
@@ -101,8 +88,9 @@ export class ChannelManager {
   private readonly syncs = new SyncCoalescer();
 
   constructor(options: ChannelManagerOptions) {
-    this.pool = options.pool;
+    this.channels = new WatchChannelRepository(options.pool);
     this.eventStore = options.eventStore;
+    this.codec = options.codec;
     this.syncer = options.syncer;
     this.accounts = options.accounts;
     this.webhookAddress = options.webhookAddress;
@@ -119,7 +107,7 @@ export class ChannelManager {
    */
   async startWatch(account: CalendarAccount, calendarId: string): Promise<WatchedChannel> {
     const channel = await this.openChannel(account, calendarId);
-    await this.appendWatchEvents(account, [
+    await this.recordWatchEvents(account, [
       createEvent(CalendarWatchStarted, {
         streamId: calendarWatchStreamId(account.userId),
         tenantId: account.tenantId,
@@ -133,45 +121,26 @@ export class ChannelManager {
         },
       }),
     ]);
-    const synced = await this.pool.query(
-      'SELECT 1 FROM calendar_sync_state WHERE user_id = $1 AND calendar_id = $2',
-      [account.userId, calendarId],
-    );
-    if (synced.rowCount === 0) this.scheduleSync(account.userId, calendarId);
+    if (!(await this.syncer.hasSynced(account.userId, calendarId)))
+      this.scheduleSync(account.userId, calendarId);
     return channel;
   }
 
   /** The calendar's live channels (not stopped, not expired): lets a reconnect keep its watch instead of opening another. */
-  async liveChannels(userId: string, calendarId: string): Promise<WatchedChannel[]> {
-    const { rows } = await this.pool.query<{ channel_id: string; resource_id: string; expires_at: Date }>(
-      `SELECT channel_id, resource_id, expires_at FROM calendar_channels
-        WHERE user_id = $1 AND calendar_id = $2 AND stopped_at IS NULL
-          AND resource_id IS NOT NULL AND expires_at > $3
-        ORDER BY expires_at DESC`,
-      [userId, calendarId, this.clock()],
-    );
-    return rows.map((row) => ({
-      channelId: row.channel_id,
-      resourceId: row.resource_id,
-      expiresAt: row.expires_at,
-    }));
+  liveChannels(userId: string, calendarId: string): Promise<WatchedChannel[]> {
+    return this.channels.liveChannels(userId, calendarId, this.clock());
   }
 
   /** Stops every live channel of a calendar (the account was disconnected). */
   async stopWatch(account: CalendarAccount, calendarId: string): Promise<number> {
-    const { rows } = await this.pool.query<ChannelRow>(
-      `SELECT * FROM calendar_channels WHERE user_id = $1 AND calendar_id = $2 AND stopped_at IS NULL`,
-      [account.userId, calendarId],
-    );
-    for (const row of rows) {
-      if (row.resource_id) await account.calendar.stop({ id: row.channel_id, resourceId: row.resource_id });
-      await this.pool.query('UPDATE calendar_channels SET stopped_at = $2 WHERE channel_id = $1', [
-        row.channel_id,
-        this.clock(),
-      ]);
-      await this.appendWatchEvents(account, [this.stoppedEvent(account, row, 'account-disconnected')]);
+    const unstopped = await this.channels.unstoppedChannels(account.userId, calendarId);
+    for (const channel of unstopped) {
+      if (channel.resourceId)
+        await account.calendar.stop({ id: channel.channelId, resourceId: channel.resourceId });
+      await this.channels.markStopped(channel.channelId, this.clock());
+      await this.recordWatchEvents(account, [this.stoppedEvent(account, channel, 'account-disconnected')]);
     }
-    return rows.length;
+    return unstopped.length;
   }
 
   /**
@@ -181,38 +150,27 @@ export class ChannelManager {
   async handleNotification(headers: NotificationHeaders): Promise<NotificationResult> {
     const notification = parsePushNotification(headers);
     if (!notification) return { outcome: 'ignored', reason: 'malformed' };
-    const { rows } = await this.pool.query<ChannelRow>(
-      `SELECT channel_id, user_id, calendar_id, resource_id, token_digest, expires_at, stopped_at
-         FROM calendar_channels WHERE channel_id = $1`,
-      [notification.channelId],
-    );
-    const row = rows[0];
+    const channel = await this.channels.find(notification.channelId);
     const tokenMatches = timingSafeEqual(
       digestOf(notification.token ?? ''),
-      row?.token_digest ?? UNKNOWN_CHANNEL_DIGEST,
+      channel?.tokenDigest ?? UNKNOWN_CHANNEL_DIGEST,
     );
-    if (!row) return { outcome: 'ignored', reason: 'unknown-channel' };
+    if (!channel) return { outcome: 'ignored', reason: 'unknown-channel' };
     if (!tokenMatches || notification.token === undefined)
       return { outcome: 'ignored', reason: 'wrong-token' };
-    if (row.resource_id !== null && row.resource_id !== notification.resourceId)
+    if (channel.resourceId !== null && channel.resourceId !== notification.resourceId)
       return { outcome: 'ignored', reason: 'wrong-resource' };
-    if (row.stopped_at) return { outcome: 'ignored', reason: 'stopped' };
-    if (row.expires_at && row.expires_at.getTime() <= this.clock().getTime())
+    if (channel.stoppedAt) return { outcome: 'ignored', reason: 'stopped' };
+    if (channel.expiresAt && channel.expiresAt.getTime() <= this.clock().getTime())
       return { outcome: 'ignored', reason: 'expired' };
-    // Message numbers only grow per channel: one at or below the last seen is a replay (or a
-    // late retry of a hint a newer notification already covered).
-    const advanced = await this.pool.query(
-      `UPDATE calendar_channels SET last_message_number = $2
-        WHERE channel_id = $1 AND last_message_number < $2 AND stopped_at IS NULL`,
-      [row.channel_id, notification.messageNumber.toString()],
-    );
-    if (advanced.rowCount === 0) return { outcome: 'ignored', reason: 'replayed' };
+    if (!(await this.channels.advanceMessageNumber(channel.channelId, notification.messageNumber)))
+      return { outcome: 'ignored', reason: 'replayed' };
     // "sync" only announces the channel; the initial sync is startWatch's.
     const syncScheduled = notification.resourceState !== 'sync';
-    if (syncScheduled) this.scheduleSync(row.user_id, row.calendar_id);
+    if (syncScheduled) this.scheduleSync(channel.userId, channel.calendarId);
     return {
       outcome: 'accepted',
-      channelId: row.channel_id,
+      channelId: channel.channelId,
       resourceState: notification.resourceState,
       syncScheduled,
     };
@@ -226,13 +184,7 @@ export class ChannelManager {
     const renewed: Array<{ previousChannelId: string; channelId: string }> = [];
     const stopped: string[] = [];
     const failed: Array<{ channelId: string; error: unknown }> = [];
-    const due = await this.pool.query<{ channel_id: string }>(
-      `SELECT channel_id FROM calendar_channels
-        WHERE stopped_at IS NULL AND replaced_by IS NULL AND resource_id IS NOT NULL AND expires_at <= $1
-        ORDER BY expires_at`,
-      [new Date(now.getTime() + this.renewBeforeMs)],
-    );
-    for (const { channel_id: channelId } of due.rows) {
+    for (const channelId of await this.channels.dueForRenewal(new Date(now.getTime() + this.renewBeforeMs))) {
       try {
         const successor = await this.renewOne(channelId, now);
         if (successor) renewed.push({ previousChannelId: channelId, channelId: successor });
@@ -240,12 +192,8 @@ export class ChannelManager {
         failed.push({ channelId, error });
       }
     }
-    const ending = await this.pool.query<{ channel_id: string }>(
-      `SELECT channel_id FROM calendar_channels
-        WHERE stopped_at IS NULL AND replaced_by IS NOT NULL AND (replaced_at <= $1 OR expires_at <= $2)`,
-      [new Date(now.getTime() - this.overlapMs), now],
-    );
-    for (const { channel_id: channelId } of ending.rows) {
+    const ending = await this.channels.dueForRetirement(new Date(now.getTime() - this.overlapMs), now);
+    for (const channelId of ending) {
       try {
         if (await this.retireOne(channelId, now)) stopped.push(channelId);
       } catch (error) {
@@ -257,11 +205,9 @@ export class ChannelManager {
 
   /** The safety net for dropped notifications: one sync of every watched calendar. */
   async syncWatchedCalendars(): Promise<number> {
-    const { rows } = await this.pool.query<{ user_id: string; calendar_id: string }>(
-      `SELECT DISTINCT user_id, calendar_id FROM calendar_channels WHERE stopped_at IS NULL`,
-    );
-    for (const row of rows) this.scheduleSync(row.user_id, row.calendar_id);
-    return rows.length;
+    const watched = await this.channels.watchedCalendars();
+    for (const { userId, calendarId } of watched) this.scheduleSync(userId, calendarId);
+    return watched.length;
   }
 
   /** Coalesced with concurrent requests for the same calendar; resolves when a sync that started after the call ended. */
@@ -290,11 +236,13 @@ export class ChannelManager {
   private async openChannel(account: CalendarAccount, calendarId: string): Promise<WatchedChannel> {
     const channelId = randomUUID();
     const token = randomBytes(32).toString('base64url');
-    await this.pool.query(
-      `INSERT INTO calendar_channels (channel_id, user_id, calendar_id, token_digest, created_at)
-       VALUES ($1, $2, $3, $4, $5)`,
-      [channelId, account.userId, calendarId, digestOf(token), this.clock()],
-    );
+    await this.channels.insertPending({
+      channelId,
+      userId: account.userId,
+      calendarId,
+      tokenDigest: digestOf(token),
+      createdAt: this.clock(),
+    });
     try {
       const channel = await account.calendar.watch(calendarId, {
         id: channelId,
@@ -302,116 +250,87 @@ export class ChannelManager {
         token,
         ...(this.channelTtlSeconds !== undefined ? { ttlSeconds: this.channelTtlSeconds } : {}),
       });
-      await this.pool.query(
-        'UPDATE calendar_channels SET resource_id = $2, expires_at = $3 WHERE channel_id = $1',
-        [channelId, channel.resourceId, channel.expiresAt],
-      );
+      await this.channels.confirm(channelId, channel.resourceId, channel.expiresAt);
       return { channelId, resourceId: channel.resourceId, expiresAt: channel.expiresAt };
     } catch (error) {
-      await this.pool.query('DELETE FROM calendar_channels WHERE channel_id = $1', [channelId]);
+      await this.channels.remove(channelId);
       throw error;
     }
   }
 
   private async renewOne(channelId: string, now: Date): Promise<string | undefined> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    const renewal = await this.channels.inTransaction(async (transaction) => {
       // Another replica renewing the same channel holds the row: leave it to that one.
-      const { rows } = await client.query<ChannelRow>(
-        `SELECT * FROM calendar_channels
-          WHERE channel_id = $1 AND stopped_at IS NULL AND replaced_by IS NULL
-          FOR UPDATE SKIP LOCKED`,
-        [channelId],
-      );
-      const old = rows[0];
-      const account = old && (await this.accounts(old.user_id));
-      if (!old || !account) {
-        await client.query('COMMIT');
-        return undefined;
-      }
-      const successor = await this.openChannel(account, old.calendar_id);
-      const expired = old.expires_at !== null && old.expires_at.getTime() <= now.getTime();
-      await client.query(
-        `UPDATE calendar_channels SET replaced_by = $2, replaced_at = $3, stopped_at = $4 WHERE channel_id = $1`,
-        [channelId, successor.channelId, now, expired ? now : null],
-      );
-      await client.query('COMMIT');
-      const events: EventEnvelope[] = [
-        createEvent(CalendarWatchRenewed, {
-          streamId: calendarWatchStreamId(account.userId),
-          tenantId: account.tenantId,
-          occurredAt: now,
-          data: {
-            userId: account.userId,
-            calendarId: old.calendar_id,
-            channelId: successor.channelId,
-            resourceId: successor.resourceId,
-            expiresAt: successor.expiresAt.toISOString(),
-            previousChannelId: channelId,
-          },
-        }),
-      ];
-      if (expired) events.push(this.stoppedEvent(account, old, 'expired'));
-      await this.appendWatchEvents(account, events);
-      // A channel that lapsed may have missed changes: sync now rather than at the next periodic run.
-      if (expired) this.scheduleSync(account.userId, old.calendar_id);
-      return successor.channelId;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+      const old = await transaction.lockRenewable(channelId);
+      const account = old && (await this.accounts(old.userId));
+      if (!old || !account) return undefined;
+      const successor = await this.openChannel(account, old.calendarId);
+      const expired = old.expiresAt !== null && old.expiresAt.getTime() <= now.getTime();
+      await transaction.markReplaced(channelId, {
+        successorId: successor.channelId,
+        replacedAt: now,
+        stoppedAt: expired ? now : null,
+      });
+      return { old, account, successor, expired };
+    });
+    if (!renewal) return undefined;
+    const { old, account, successor, expired } = renewal;
+    const events: EventEnvelope[] = [
+      createEvent(CalendarWatchRenewed, {
+        streamId: calendarWatchStreamId(account.userId),
+        tenantId: account.tenantId,
+        occurredAt: now,
+        data: {
+          userId: account.userId,
+          calendarId: old.calendarId,
+          channelId: successor.channelId,
+          resourceId: successor.resourceId,
+          expiresAt: successor.expiresAt.toISOString(),
+          previousChannelId: channelId,
+        },
+      }),
+    ];
+    if (expired) events.push(this.stoppedEvent(account, old, 'expired'));
+    await this.recordWatchEvents(account, events);
+    // A channel that lapsed may have missed changes: sync now rather than at the next periodic run.
+    if (expired) this.scheduleSync(account.userId, old.calendarId);
+    return successor.channelId;
   }
 
   private async retireOne(channelId: string, now: Date): Promise<boolean> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const { rows } = await client.query<ChannelRow>(
-        `SELECT * FROM calendar_channels WHERE channel_id = $1 AND stopped_at IS NULL FOR UPDATE SKIP LOCKED`,
-        [channelId],
-      );
-      const old = rows[0];
-      if (!old) {
-        await client.query('COMMIT');
-        return false;
-      }
-      const account = await this.accounts(old.user_id);
-      const live = old.expires_at === null || old.expires_at.getTime() > now.getTime();
+    const retired = await this.channels.inTransaction(async (transaction) => {
+      const old = await transaction.lockUnstopped(channelId);
+      if (!old) return undefined;
+      const account = await this.accounts(old.userId);
+      const live = old.expiresAt === null || old.expiresAt.getTime() > now.getTime();
       // Google keeps notifying until the channel is stopped or expires; a gone account's channel just lapses.
-      if (account && live && old.resource_id)
-        await account.calendar.stop({ id: old.channel_id, resourceId: old.resource_id });
-      await client.query('UPDATE calendar_channels SET stopped_at = $2 WHERE channel_id = $1', [
-        channelId,
-        now,
+      if (account && live && old.resourceId)
+        await account.calendar.stop({ id: old.channelId, resourceId: old.resourceId });
+      await transaction.markStopped(channelId, now);
+      return { old, account };
+    });
+    if (!retired) return false;
+    if (retired.account)
+      await this.recordWatchEvents(retired.account, [
+        this.stoppedEvent(retired.account, retired.old, 'renewed'),
       ]);
-      await client.query('COMMIT');
-      if (account) await this.appendWatchEvents(account, [this.stoppedEvent(account, old, 'renewed')]);
-      return true;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    return true;
   }
 
   private stoppedEvent(
     account: CalendarAccount,
-    row: ChannelRow,
+    channel: ChannelRecord,
     reason: 'renewed' | 'account-disconnected' | 'expired',
   ): EventEnvelope {
     return createEvent(CalendarWatchStopped, {
       streamId: calendarWatchStreamId(account.userId),
       tenantId: account.tenantId,
       occurredAt: this.clock(),
-      data: { userId: account.userId, calendarId: row.calendar_id, channelId: row.channel_id, reason },
+      data: { userId: account.userId, calendarId: channel.calendarId, channelId: channel.channelId, reason },
     });
   }
 
-  private async appendWatchEvents(account: CalendarAccount, events: EventEnvelope[]): Promise<void> {
-    await appendFacts(this.eventStore, calendarWatchStreamId(account.userId), events);
+  private async recordWatchEvents(account: CalendarAccount, events: EventEnvelope[]): Promise<void> {
+    await recordWatchFacts(this.eventStore, this.codec, account.userId, events);
   }
 }

@@ -1,0 +1,151 @@
+import type pg from 'pg';
+
+/** The last state emitted for an event that carries (or carried) our conference. */
+export interface LinkedEvent {
+  readonly eventId: string;
+  readonly meetingId: string;
+  readonly conferenceId: string;
+  /** Per event, so the digest of a state that includes personal data reveals nothing. */
+  readonly stateSalt: Buffer;
+  readonly stateDigest: string;
+}
+
+/** The private tables of one calendar, inside the transaction that holds its sync lock. */
+export interface CalendarSyncTransaction {
+  syncToken(): Promise<string | undefined>;
+  saveSyncToken(syncToken: string, syncedAt: Date): Promise<void>;
+  /** All the calendar's linked events, or only those among `eventIds`. */
+  linkedEvents(eventIds: readonly string[] | undefined): Promise<Map<string, LinkedEvent>>;
+  saveLinkedEvent(
+    event: LinkedEvent & { readonly streamRevision: bigint; readonly emittedAt: Date },
+  ): Promise<void>;
+  forgetLinkedEvent(eventId: string): Promise<void>;
+}
+
+interface LinkedEventRow {
+  event_id: string;
+  meeting_id: string;
+  conference_id: string;
+  state_salt: Buffer;
+  state_digest: string;
+}
+
+const LOCK_NAMESPACE = 'google-ingest/calendar-sync';
+
+/** calendar_sync_state and calendar_linked_events in google-ingest's private database: every statement on them. */
+export class CalendarSyncRepository {
+  constructor(private readonly pool: pg.Pool) {}
+
+  /**
+   * Runs `work` in one transaction under the calendar's lock: one sync per calendar at a time,
+   * across replicas. The second waits, then starts from the token the first stored and finds
+   * nothing left to emit. Nothing is saved unless `work` succeeds.
+   */
+  async withCalendarLocked<Result>(
+    userId: string,
+    calendarId: string,
+    work: (transaction: CalendarSyncTransaction) => Promise<Result>,
+  ): Promise<Result> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+        JSON.stringify([LOCK_NAMESPACE, userId, calendarId]),
+      ]);
+      const result = await work(calendarTransaction(client, userId, calendarId));
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Whether the calendar was ever synced (then a new watch needs no initial sync). */
+  async hasSynced(userId: string, calendarId: string): Promise<boolean> {
+    const synced = await this.pool.query(
+      'SELECT 1 FROM calendar_sync_state WHERE user_id = $1 AND calendar_id = $2',
+      [userId, calendarId],
+    );
+    return synced.rowCount !== 0;
+  }
+}
+
+function calendarTransaction(
+  client: pg.PoolClient,
+  userId: string,
+  calendarId: string,
+): CalendarSyncTransaction {
+  return {
+    async syncToken() {
+      const state = await client.query<{ sync_token: string }>(
+        'SELECT sync_token FROM calendar_sync_state WHERE user_id = $1 AND calendar_id = $2',
+        [userId, calendarId],
+      );
+      return state.rows[0]?.sync_token;
+    },
+
+    async saveSyncToken(syncToken, syncedAt) {
+      await client.query(
+        `INSERT INTO calendar_sync_state (user_id, calendar_id, sync_token, last_synced_at)
+         VALUES ($1, $2, $3, $4)
+         ON CONFLICT (user_id, calendar_id) DO UPDATE SET sync_token = $3, last_synced_at = $4`,
+        [userId, calendarId, syncToken, syncedAt],
+      );
+    },
+
+    async linkedEvents(eventIds) {
+      if (eventIds?.length === 0) return new Map();
+      const { rows } = await client.query<LinkedEventRow>(
+        `SELECT event_id, meeting_id, conference_id, state_salt, state_digest
+           FROM calendar_linked_events
+          WHERE user_id = $1 AND calendar_id = $2 AND ($3::text[] IS NULL OR event_id = ANY($3))`,
+        [userId, calendarId, eventIds ?? null],
+      );
+      return new Map(
+        rows.map((row) => [
+          row.event_id,
+          {
+            eventId: row.event_id,
+            meetingId: row.meeting_id,
+            conferenceId: row.conference_id,
+            stateSalt: row.state_salt,
+            stateDigest: row.state_digest,
+          },
+        ]),
+      );
+    },
+
+    async saveLinkedEvent(event) {
+      // stream_revision: the calendarEvent stream's revision after this state, for whoever
+      // investigates; the stream itself decides what is emitted.
+      await client.query(
+        `INSERT INTO calendar_linked_events
+           (user_id, calendar_id, event_id, meeting_id, conference_id, state_salt, state_digest, stream_revision, emitted_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (user_id, calendar_id, event_id) DO UPDATE SET
+           meeting_id = $4, conference_id = $5, state_salt = $6, state_digest = $7, stream_revision = $8, emitted_at = $9`,
+        [
+          userId,
+          calendarId,
+          event.eventId,
+          event.meetingId,
+          event.conferenceId,
+          event.stateSalt,
+          event.stateDigest,
+          event.streamRevision.toString(),
+          event.emittedAt,
+        ],
+      );
+    },
+
+    async forgetLinkedEvent(eventId) {
+      await client.query(
+        'DELETE FROM calendar_linked_events WHERE user_id = $1 AND calendar_id = $2 AND event_id = $3',
+        [userId, calendarId, eventId],
+      );
+    },
+  };
+}

@@ -1,0 +1,29 @@
+import { Module } from '@nestjs/common';
+import type { ClientProxy } from '@nestjs/microservices';
+import type { EventEnvelope } from '@scheduler/contracts';
+import type { EventStore, StreamCodec } from '@scheduler/event-store';
+import { BUS_CLIENT, EVENT_STORE, SEALED_ENVELOPES } from '@scheduler/runtime';
+import { GoogleAccountsModule } from '../google-accounts/google-accounts.module.js';
+import { GoogleTokenStore } from '../google-accounts/google-token-store.js';
+import { ConferenceAttacher } from './conference-attacher.js';
+import { ConferenceAttachmentHandlers } from './conference-attachment.handlers.js';
+import { BusMeetingRecorder } from './meeting-recorder.js';
+
+/** On MeetingScheduled: our conference into the Google event, ConferenceAttached through webex-bridge. */
+@Module({
+  imports: [GoogleAccountsModule],
+  controllers: [ConferenceAttachmentHandlers],
+  providers: [
+    {
+      provide: ConferenceAttacher,
+      inject: [EVENT_STORE, SEALED_ENVELOPES, GoogleTokenStore, BUS_CLIENT],
+      useFactory: (
+        eventStore: EventStore,
+        codec: StreamCodec<EventEnvelope>,
+        tokens: GoogleTokenStore,
+        bus: ClientProxy,
+      ) => new ConferenceAttacher({ eventStore, codec, tokens, meetings: new BusMeetingRecorder(bus) }),
+    },
+  ],
+})
+export class ConferenceAttachmentModule {}
