@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { env } from '@scheduler/config';
 import { checkKeyRing, platformEnvironment } from '@scheduler/runtime';
-import { MAX_RETENTION_SECONDS, parseRetentionPolicies } from './policy/retention-policy.js';
+import { MAX_RETENTION_SECONDS, parseRetentionPolicies } from './meeting-timers/retention-policy.js';
 
 /**
  * retention's settings: its private database (the meeting timers), the shared data-key store

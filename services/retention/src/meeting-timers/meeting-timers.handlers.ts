@@ -8,8 +8,8 @@ import {
   type EventEnvelope,
   type EventOf,
 } from '@scheduler/contracts';
-import type { TimerChange } from '../timers/meeting-timer.js';
-import { RetentionTimers } from './retention-timers.js';
+import type { TimerChange } from './meeting-timer.js';
+import { MeetingTimers } from './meeting-timers.service.js';
 
 const changeSource = (event: EventEnvelope<string, { meetingId: string }>) => ({
   meetingId: event.data.meetingId,
@@ -31,10 +31,10 @@ const changeSource = (event: EventEnvelope<string, { meetingId: string }>) => ({
  * redelivers. Every handler is idempotent (see applyTimerChange).
  */
 @Controller()
-export class RetentionHandlers {
-  private readonly logger = new Logger(RetentionHandlers.name);
+export class MeetingTimersHandlers {
+  private readonly logger = new Logger(MeetingTimersHandlers.name);
 
-  constructor(@Inject(RetentionTimers) private readonly timers: RetentionTimers) {}
+  constructor(@Inject(MeetingTimers) private readonly timers: MeetingTimers) {}
 
   @OnEvent(MeetingRequested)
   async meetingRequested(@Payload() event: EventOf<typeof MeetingRequested>): Promise<void> {

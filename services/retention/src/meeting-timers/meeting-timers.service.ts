@@ -7,26 +7,24 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import type pg from 'pg';
 import { PeriodicTask, ReadinessRegistry, SERVICE_CONFIG } from '@scheduler/runtime';
 import type { RetentionConfig } from '../config.js';
-import { RetentionPolicy } from '../policy/retention-policy.js';
-import type { TimerChange, TimerChangeOutcome } from '../timers/meeting-timer.js';
-import { MeetingRetention, type Clock } from '../timers/meeting-retention.js';
-import { RetentionMetrics } from '../timers/retention-metrics.js';
-import { TimerStore } from '../timers/timer-store.js';
-import { RETENTION_CLOCK, RETENTION_DATABASE } from './tokens.js';
+import { RetentionPolicy } from './retention-policy.js';
+import type { TimerChange, TimerChangeOutcome } from './meeting-timer.js';
+import { MeetingRetention, RETENTION_CLOCK, type Clock } from './meeting-retention.js';
+import { RetentionMetrics } from './retention-metrics.js';
+import { MeetingTimersRepository } from './meeting-timers.repository.js';
 
 /** Timers claimed per transaction: small, so row locks are held briefly. */
 const BATCH_SIZE = 25;
 
 /**
- * The meeting timers and their loop: events arm them (RetentionHandlers), and every
+ * The meeting timers and their loop: events arm them (MeetingTimersHandlers), and every
  * RETENTION_TIMER_INTERVAL_MS the loop works off whatever is due, in batches, until nothing is.
  * Several replicas can run it: each claims rows the others do not hold (SKIP LOCKED).
  */
 @Injectable()
-export class RetentionTimers
+export class MeetingTimers
   implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
 {
   private readonly logger = new Logger('Retention');
@@ -36,9 +34,8 @@ export class RetentionTimers
 
   constructor(
     @Inject(SERVICE_CONFIG) config: RetentionConfig,
-    @Inject(RETENTION_DATABASE) private readonly pool: pg.Pool,
     @Inject(RETENTION_CLOCK) private readonly clock: Clock,
-    private readonly store: TimerStore,
+    private readonly store: MeetingTimersRepository,
     private readonly retention: MeetingRetention,
     private readonly metrics: RetentionMetrics,
     private readonly readiness: ReadinessRegistry,
@@ -62,9 +59,7 @@ export class RetentionTimers
   async onModuleInit(): Promise<void> {
     // Idempotent; a database that is down fails the start.
     await this.store.ensureSchema();
-    this.readiness.register('private-database', async () => {
-      await this.pool.query('SELECT 1');
-    });
+    this.readiness.register('private-database', () => this.store.ping());
   }
 
   onApplicationBootstrap(): void {
@@ -95,6 +90,6 @@ export class RetentionTimers
 
   /** After the transport drained: no handler still needs the pool. */
   async onApplicationShutdown(): Promise<void> {
-    await this.pool.end().catch(() => undefined);
+    await this.store.close();
   }
 }

@@ -3,12 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { EventRelay, busNames, eventSubject } from '@scheduler/bus';
+import { busNames, eventSubject } from '@scheduler/bus';
 import {
   MeetingCancelled,
   MeetingDataPurged,
   MeetingEnded,
   MeetingRequested,
+  MeetingScheduled,
   MeetingUpdated,
   createEvent,
   exampleUserId,
@@ -22,10 +23,10 @@ import {
   meetingSubject,
   type DataKeyStore,
 } from '@scheduler/crypto-shredding';
+import { createWebexEmulator, developmentClient, type WebexEmulator } from '@scheduler/emulators';
 import {
   type EventStore,
   StreamNotFoundError,
-  createEventStore,
   envelopeToEventToAppend,
   recordedEventToEnvelope,
 } from '@scheduler/event-store';
@@ -33,24 +34,26 @@ import { DATA_KEY_STORE, EVENT_STORE, MetricsRegistry, createServiceApp } from '
 import {
   eventually,
   isolatedSchema,
+  startServiceProcess,
   testInfrastructure,
   uniqueName,
   type IsolatedSchema,
+  type ServiceProcess,
 } from '@scheduler/testing';
 import pg from 'pg';
 import { RetentionModule } from '../app.module.js';
 import { retentionEnvironment, type RetentionConfig } from '../config.js';
-import type { Clock } from '../timers/meeting-retention.js';
-import { RetentionHandlers } from './retention-handlers.js';
+import type { Clock } from './meeting-retention.js';
+import { MeetingTimersHandlers } from './meeting-timers.handlers.js';
 
-// The wired service in-process over the real bus: meeting events appended to the event store
-// travel through a relay and JetStream to retention's handlers; its timer loop appends
-// MeetingEnded and MeetingDataPurged and forgets the meeting key in the shared data-key store.
+// The wired service in-process over the real bus, with the real webex-bridge as a process: the
+// meeting stream's one writer, which records MeetingEnded and MeetingDataPurged when retention
+// asks (EndMeeting, RecordMeetingDataPurged), and whose relay publishes the meeting events that
+// arm retention's timers. The tests append a scheduled meeting's first events themselves, as the
+// bridge would have, so that it has nothing to do with Webex for them.
 //
 // Isolation on the shared nats-server: BUS_PREFIX gives this file streams and subjects of its
-// own (deleted afterwards), and the service runs under a unique name (durable consumer, relay
-// checkpoint). In production MeetingRequested is published by the gateway's relay and
-// MeetingUpdated/MeetingCancelled by webex-bridge's; here a second relay stands in for them.
+// own (deleted afterwards), and the service runs under a unique name (durable consumer).
 //
 // Time: the first test waits for a real end two seconds ahead; the others move the service's
 // clock forward instead of waiting for ends hours away.
@@ -80,8 +83,9 @@ let app: INestApplication;
 let store: EventStore;
 let codec: PersonalDataCodec;
 let dataKeys: DataKeyStore;
-let relayStore: EventStore;
-let upstreamRelay: EventRelay;
+let bridgeSchema: IsolatedSchema;
+let webex: WebexEmulator;
+let webexBridge: ServiceProcess | undefined;
 let privateDatabase: pg.Pool;
 let relayConnection: NatsConnection;
 let config: RetentionConfig;
@@ -105,43 +109,54 @@ async function startApp(): Promise<void> {
 }
 
 beforeAll(async () => {
-  [eventStoreSchema, privateSchema, keyStoreSchema] = await Promise.all([
+  [eventStoreSchema, privateSchema, keyStoreSchema, bridgeSchema] = await Promise.all([
     isolatedSchema('retention_events'),
     isolatedSchema('retention_private'),
     isolatedSchema('retention_keys'),
+    isolatedSchema('retention_bridge'),
   ]);
-  config = retentionEnvironment.parse({
-    HTTP_PORT: '0',
+  // One event store, bus prefix and data-key store for retention and webex-bridge, as deployed.
+  const shared = {
     NATS_URL: testInfrastructure().natsUrl,
     EVENT_STORE_URL: eventStoreSchema.connectionString,
-    LOG_LEVEL: 'warn',
-    BUS_PREFIX: names.prefix,
-    DATABASE_URL: privateSchema.connectionString,
     KEY_STORE_URL: keyStoreSchema.connectionString,
     KEY_ENCRYPTION_KEY: `test-kek:${randomBytes(32).toString('base64')}`,
+    BUS_PREFIX: names.prefix,
+  };
+  webex = createWebexEmulator({ sweepIntervalMs: 0 });
+  await webex.listen(0, '127.0.0.1');
+  webexBridge = await startServiceProcess(
+    { name: 'webex-bridge', main: new URL('../../../webex-bridge/src/main.ts', import.meta.url) },
+    {
+      ...shared,
+      DATABASE_URL: bridgeSchema.connectionString,
+      WEBEX_API_BASE_URL: `${webex.url}/v1`,
+      WEBEX_CLIENT_ID: developmentClient.clientId,
+      WEBEX_CLIENT_SECRET: developmentClient.clientSecret,
+      WEBEX_REDIRECT_URI: 'http://127.0.0.1/oauth/webex/callback',
+      LOG_LEVEL: 'warn',
+    },
+  );
+  await webexBridge.waitUntilReady(60_000);
+  config = retentionEnvironment.parse({
+    ...shared,
+    HTTP_PORT: '0',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: privateSchema.connectionString,
     RETENTION_POLICIES: `${slowTenant}=${slowTenantSeconds}`,
     RETENTION_TIMER_INTERVAL_MS: '100',
   });
   await startApp();
   privateDatabase = new pg.Pool({ connectionString: privateSchema.connectionString, max: 2 });
-  relayStore = await createEventStore(eventStoreSchema.connectionString);
-  // Its own connection: it keeps publishing while the service restarts.
   relayConnection = await connect({ servers: testInfrastructure().natsUrl });
-  upstreamRelay = await EventRelay.start({
-    store: relayStore,
-    connection: relayConnection,
-    relayName: `${service}-upstream`,
-    names,
-    filter: { types: [MeetingRequested.type, MeetingUpdated.type, MeetingCancelled.type] },
-  });
-}, 60_000);
+}, 90_000);
 
 afterAll(async () => {
-  await upstreamRelay?.stop();
   await relayConnection?.close();
-  await relayStore?.close();
   await privateDatabase?.end();
   await app?.close();
+  await webexBridge?.stop();
+  await webex?.close();
   // The app's connection is closed by now: remove this file's streams over one of our own.
   const nats = await connect({ servers: testInfrastructure().natsUrl });
   try {
@@ -151,19 +166,25 @@ afterAll(async () => {
   } finally {
     await nats.close();
   }
-  await Promise.all([eventStoreSchema?.drop(), privateSchema?.drop(), keyStoreSchema?.drop()]);
+  await Promise.all([
+    eventStoreSchema?.drop(),
+    privateSchema?.drop(),
+    keyStoreSchema?.drop(),
+    bridgeSchema?.drop(),
+  ]);
 }, 60_000);
 
 // Helpers
 
 const meetingStreamId = (meetingId: string) => `meeting-${meetingId}`;
 
-/** Appends as producers do: personal fields sealed under the meeting's key. */
-async function append(event: EventEnvelope): Promise<void> {
-  await store.append(event.streamId, [envelopeToEventToAppend(await codec.encode(event))], 'any');
+/** Appends as the meeting's writer does: personal fields sealed under the meeting's key. */
+async function append(...events: EventEnvelope[]): Promise<void> {
+  const sealed = await Promise.all(events.map((event) => codec.encode(event)));
+  await store.append(events[0]!.streamId, sealed.map(envelopeToEventToAppend), 'any');
 }
 
-/** What the gateway appends: a meeting ending at `end` (it started half an hour earlier). */
+/** What webex-bridge records: a meeting requested to end at `end` (half an hour long), then scheduled. */
 async function requestMeeting(end: Date, tenantId = defaultTenant) {
   const meetingId = newUuidV7();
   const request = createEvent(MeetingRequested, {
@@ -182,7 +203,22 @@ async function requestMeeting(end: Date, tenantId = defaultTenant) {
       invitees: [{ email: 'grace@demo.example', displayName: 'Grace' }],
     },
   });
-  await append(request);
+  const scheduled = createEvent(MeetingScheduled, {
+    streamId: request.streamId,
+    tenantId,
+    cause: request,
+    data: {
+      meetingId,
+      webexMeetingId: 'webex-meeting-1',
+      meetingNumber: '2551234567',
+      siteUrl: 'demo.webex.com',
+      webLink: 'https://demo.webex.com/demo/j.php?MTID=m0123456789abcdef0123456789abcdef',
+      sipAddress: '2551234567@demo.webex.com',
+      password: 'Xy7pQ2mn',
+    },
+  });
+  // One append: the bridge, which sees the request on the bus, finds it scheduled already.
+  await append(request, scheduled);
   return request;
 }
 
@@ -274,9 +310,14 @@ describe('retention wired over NATS', () => {
     await eventually(async () => expect((await timerRow(meetingId))?.state).toBe('scheduled'), 10_000);
 
     await eventually(async () => {
-      expect(await streamTypes(meetingId)).toEqual(['MeetingRequested', 'MeetingEnded', 'MeetingDataPurged']);
+      expect(await streamTypes(meetingId)).toEqual([
+        'MeetingRequested',
+        'MeetingScheduled',
+        'MeetingEnded',
+        'MeetingDataPurged',
+      ]);
     }, 20_000);
-    const [requested, ended, purged] = await decodedEvents(meetingId);
+    const [requested, , ended, purged] = await decodedEvents(meetingId);
     expect(ended!.event).toMatchObject({
       tenantId: defaultTenant,
       correlationId: request.correlationId,
@@ -317,7 +358,7 @@ describe('retention wired over NATS', () => {
 
   it('a redelivered request does not re-arm a purged meeting, and a lost timer update appends nothing twice', async () => {
     const meetingId = purgedMeeting.data.meetingId;
-    const handlers = app.get(RetentionHandlers);
+    const handlers = app.get(MeetingTimersHandlers);
     // Redelivery, as the transport would hand it over (the title is redacted by now).
     const [redelivered] = await decodedEvents(meetingId);
     await handlers.meetingRequested(redelivered!.event as EventOf<typeof MeetingRequested>);
@@ -332,7 +373,12 @@ describe('retention wired over NATS', () => {
       [meetingId],
     );
     await eventually(async () => expect((await timerRow(meetingId))?.state).toBe('purged'), 10_000);
-    expect(await streamTypes(meetingId)).toEqual(['MeetingRequested', 'MeetingEnded', 'MeetingDataPurged']);
+    expect(await streamTypes(meetingId)).toEqual([
+      'MeetingRequested',
+      'MeetingScheduled',
+      'MeetingEnded',
+      'MeetingDataPurged',
+    ]);
     // The loop did run the steps again, and found them recorded.
     expect(await counter('scheduler_retention_meetings_purged_total', { outcome: 'already-recorded' })).toBe(
       alreadyRecordedBefore + 1,
@@ -352,31 +398,32 @@ describe('retention wired over NATS', () => {
     await append(update);
     await eventually(async () => expect((await timerRow(meetingId))?.ends_at).toEqual(movedEnd), 10_000);
     // The older update, delivered after the newer one (a nak sent it to the back).
-    await app.get(RetentionHandlers).meetingUpdated(staleUpdate);
+    await app.get(MeetingTimersHandlers).meetingUpdated(staleUpdate);
     expect(await timerRow(meetingId)).toMatchObject({ state: 'scheduled', ends_at: movedEnd });
 
     // The first end passes: nothing happens.
     clock.advance(hour + 60_000);
     await severalPasses();
-    expect(await streamTypes(meetingId)).toEqual(['MeetingRequested', 'MeetingUpdated']);
+    expect(await streamTypes(meetingId)).toEqual(['MeetingRequested', 'MeetingScheduled', 'MeetingUpdated']);
 
     // The moved end passes: it ends then, and is purged right after (the default policy).
     clock.advance(hour);
     await eventually(async () => {
       expect(await streamTypes(meetingId)).toEqual([
         'MeetingRequested',
+        'MeetingScheduled',
         'MeetingUpdated',
         'MeetingEnded',
         'MeetingDataPurged',
       ]);
     }, 20_000);
     const events = await decodedEvents(meetingId);
-    expect(events[2]!.event).toMatchObject({
+    expect(events[3]!.event).toMatchObject({
       causationId: update.id,
       correlationId: request.correlationId,
       data: { endedAt: movedEnd.toISOString() },
     });
-    expect((events[1]!.event.data as { title: unknown }).title).toEqual(REDACTED_FORGOTTEN);
+    expect((events[2]!.event.data as { title: unknown }).title).toEqual(REDACTED_FORGOTTEN);
   }, 40_000);
 
   it('a cancelled meeting is purged from its cancellation on, without ever ending', async () => {
@@ -393,11 +440,12 @@ describe('retention wired over NATS', () => {
     await eventually(async () => {
       expect(await streamTypes(meetingId)).toEqual([
         'MeetingRequested',
+        'MeetingScheduled',
         'MeetingCancelled',
         'MeetingDataPurged',
       ]);
     }, 20_000);
-    const [requested, , purged] = await decodedEvents(meetingId);
+    const [requested, , , purged] = await decodedEvents(meetingId);
     expect(purged!.event).toMatchObject({
       causationId: cancellation.id,
       correlationId: request.correlationId,
@@ -411,7 +459,7 @@ describe('retention wired over NATS', () => {
     const request = await requestMeeting(end, slowTenant);
     const meetingId = request.data.meetingId;
     await eventually(async () => {
-      expect(await streamTypes(meetingId)).toEqual(['MeetingRequested', 'MeetingEnded']);
+      expect(await streamTypes(meetingId)).toEqual(['MeetingRequested', 'MeetingScheduled', 'MeetingEnded']);
     }, 20_000);
     await eventually(
       async () =>
@@ -422,15 +470,20 @@ describe('retention wired over NATS', () => {
       10_000,
     );
     await severalPasses();
-    expect(await streamTypes(meetingId)).toEqual(['MeetingRequested', 'MeetingEnded']);
+    expect(await streamTypes(meetingId)).toEqual(['MeetingRequested', 'MeetingScheduled', 'MeetingEnded']);
     const [stillOpen] = await decodedEvents(meetingId);
     expect((stillOpen!.event.data as { title: unknown }).title).toBe('Design review');
 
     clock.advance(slowTenantSeconds * 1000);
     await eventually(async () => {
-      expect(await streamTypes(meetingId)).toEqual(['MeetingRequested', 'MeetingEnded', 'MeetingDataPurged']);
+      expect(await streamTypes(meetingId)).toEqual([
+        'MeetingRequested',
+        'MeetingScheduled',
+        'MeetingEnded',
+        'MeetingDataPurged',
+      ]);
     }, 20_000);
-    const [requested, , purged] = await decodedEvents(meetingId);
+    const [requested, , , purged] = await decodedEvents(meetingId);
     expect(purged!.event.data).toMatchObject({ retentionAfterEndSeconds: slowTenantSeconds });
     expect((requested!.event.data as { title: unknown }).title).toEqual(REDACTED_FORGOTTEN);
   }, 40_000);
@@ -465,6 +518,7 @@ describe('retention wired over NATS', () => {
     await eventually(async () => {
       expect(await streamTypes(pending.data.meetingId)).toEqual([
         'MeetingRequested',
+        'MeetingScheduled',
         'MeetingEnded',
         'MeetingDataPurged',
       ]);

@@ -92,8 +92,18 @@ async function inTransaction<Result>(
  * `due_at` is when the row next needs work (its end while scheduled, then its purge; null once
  * purged), so finding due work is one index range scan.
  */
-export class TimerStore {
+export class MeetingTimersRepository {
+  /** The pool is retention's private database; the repository ends it on close(). */
   constructor(private readonly pool: pg.Pool) {}
+
+  /** For readiness: the database answers. */
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end().catch(() => undefined);
+  }
 
   /** Idempotent and safe when several replicas start at once. */
   async ensureSchema(): Promise<void> {

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { isolatedSchema } from '@scheduler/testing';
 import { TIMER_TABLE, timerMigrations } from './migrations.js';
-import { TimerStore } from './timer-store.js';
+import { MeetingTimersRepository } from './meeting-timers.repository.js';
 
 describe('the timer table', () => {
   it('is created once when several replicas start at once on a fresh database', async () => {
@@ -13,8 +13,8 @@ describe('the timer table', () => {
       () => new pg.Pool({ connectionString: schema.connectionString, max: 1 }),
     );
     try {
-      await Promise.all(pools.map((pool) => new TimerStore(pool).ensureSchema()));
-      await expect(new TimerStore(pools[0]!).get('any')).resolves.toBeUndefined();
+      await Promise.all(pools.map((pool) => new MeetingTimersRepository(pool).ensureSchema()));
+      await expect(new MeetingTimersRepository(pools[0]!).get('any')).resolves.toBeUndefined();
       const { rows } = await pools[0]!.query('SELECT component, version FROM schema_migrations');
       expect(rows).toEqual([{ component: 'retention.timers', version: 1 }]);
     } finally {
@@ -35,7 +35,7 @@ describe('the timer table', () => {
          VALUES ('m-1', 't', 'meeting-m-1', 'scheduled', now(), now(), 0, 'e-1', now(), 'c-1')`,
       );
 
-      const store = new TimerStore(pool);
+      const store = new MeetingTimersRepository(pool);
       await store.ensureSchema();
       await expect(store.get('m-1')).resolves.toMatchObject({ meetingId: 'm-1', state: 'scheduled' });
       const { rows } = await pool.query('SELECT component, version FROM schema_migrations');

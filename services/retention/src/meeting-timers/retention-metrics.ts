@@ -1,6 +1,6 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 
-/** What the retention service measures (design §8); registered once per registry. */
+/** What the retention service measures; registered once per registry. */
 export class RetentionMetrics {
   readonly timersArmed: Counter<'event'>;
   readonly meetingsEnded: Counter<'outcome'>;

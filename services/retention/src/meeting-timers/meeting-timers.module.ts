@@ -1,0 +1,66 @@
+import { type DynamicModule, Logger, Module } from '@nestjs/common';
+import type { ClientProxy } from '@nestjs/microservices';
+import { SecretBox } from '@scheduler/crypto-shredding';
+import { BUS_CLIENT, MetricsRegistry, SERVICE_CONFIG } from '@scheduler/runtime';
+import pg from 'pg';
+import type { RetentionConfig } from '../config.js';
+import { MeetingRetention, RETENTION_CLOCK, systemClock, type Clock } from './meeting-retention.js';
+import { MeetingTimersHandlers } from './meeting-timers.handlers.js';
+import { MeetingTimersRepository } from './meeting-timers.repository.js';
+import { MeetingTimers } from './meeting-timers.service.js';
+import { RetentionMetrics } from './retention-metrics.js';
+
+/**
+ * Durable meeting-end timers: meeting events arm them, and when one is due the meeting ends and
+ * its personal data is purged by destroying its key.
+ */
+@Module({})
+export class MeetingTimersModule {
+  /** `clock`: where the timers take the time from; tests move it forward. */
+  static register(clock: Clock = systemClock): DynamicModule {
+    return {
+      module: MeetingTimersModule,
+      controllers: [MeetingTimersHandlers],
+      providers: [
+        { provide: RETENTION_CLOCK, useValue: clock },
+        {
+          provide: MeetingTimersRepository,
+          inject: [SERVICE_CONFIG],
+          useFactory: (config: RetentionConfig) => {
+            const pool = new pg.Pool({
+              connectionString: config.DATABASE_URL,
+              max: 4,
+              application_name: 'retention',
+            });
+            // An idle connection dropped by the server (restart, failover) is emitted on the pool
+            // and would crash the process unhandled; the next query reports a real outage.
+            pool.on('error', () => undefined);
+            return new MeetingTimersRepository(pool);
+          },
+        },
+        {
+          provide: RetentionMetrics,
+          inject: [MetricsRegistry],
+          useFactory: (metrics: MetricsRegistry) => new RetentionMetrics(metrics.registry),
+        },
+        {
+          provide: MeetingRetention,
+          inject: [BUS_CLIENT, SecretBox, RetentionMetrics],
+          useFactory: (bus: ClientProxy, secretBox: SecretBox, metrics: RetentionMetrics) => {
+            const logger = new Logger('Retention');
+            return new MeetingRetention({
+              bus,
+              secretBox,
+              metrics,
+              logger: {
+                log: (details, message) => logger.log(details, message),
+                warn: (details, message) => logger.warn(details, message),
+              },
+            });
+          },
+        },
+        MeetingTimers,
+      ],
+    };
+  }
+}
