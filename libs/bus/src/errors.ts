@@ -33,6 +33,20 @@ export class CommandFailedError extends Error {
   }
 }
 
+/**
+ * A command got no answer: nobody listens on its subject, the reply timed out, or the connection
+ * failed. Transient for the caller: the same command, sent again later, can succeed.
+ */
+export class CommandUnansweredError extends Error {
+  constructor(
+    readonly subject: string,
+    override readonly cause: unknown,
+  ) {
+    super(`command ${subject} got no answer: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = 'CommandUnansweredError';
+  }
+}
+
 function describe(value: unknown): string {
   if (typeof value === 'string') return `the string "${value}"`;
   try {

@@ -1,7 +1,7 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 
 /**
- * The bus's Prometheus metrics (design §8). A service passes the registry it exposes on
+ * The bus's Prometheus metrics. A service passes the registry it exposes on
  * /metrics; several relays and servers may share one, so each metric is registered once.
  */
 export class BusMetrics {

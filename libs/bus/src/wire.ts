@@ -3,7 +3,7 @@ import type { EventEnvelope } from '@scheduler/contracts';
 
 /** NATS headers the bus sets on every event besides Nats-Msg-Id (= the event id). */
 export const BusHeaders = {
-  /** W3C trace context, carried across the hop (design §8). */
+  /** W3C trace context, carried across the hop so one trace spans the services. */
   traceparent: 'traceparent',
   correlationId: 'Scheduler-Correlation-Id',
   /** The event-store stream: the transport keeps one stream's events in order. */

@@ -7,7 +7,7 @@ const STREAM_CATEGORY = /^[a-z][A-Za-z0-9]*$/;
 const TRACEPARENT = /^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** The envelope every event travels in (design §3); `data` is the contract's own schema. */
+/** The envelope every event travels in; `data` is the contract's own schema. */
 export interface EventEnvelope<Type extends string = string, Data = unknown> {
   readonly id: string;
   readonly type: Type;
@@ -47,6 +47,12 @@ export interface EventContract<Type extends string = string, Data extends z.ZodT
 export type EventOf<Contract> =
   Contract extends EventContract<infer Type, infer Data> ? EventEnvelope<Type, z.output<Data>> : never;
 export type DataOf<Contract> = Contract extends EventContract<string, infer Data> ? z.output<Data> : never;
+/** What a caller passes for a command (before the contract's defaults and transforms). */
+export type RequestOf<Contract> =
+  Contract extends CommandContract<string, infer Request> ? z.input<Request> : never;
+/** A command's answer, as its contract parses it. */
+export type ResponseOf<Contract> =
+  Contract extends CommandContract<string, z.ZodType, infer Response> ? z.output<Response> : never;
 
 export const streamIdPattern = (category: string) => new RegExp(`^${category}-[A-Za-z0-9._:@-]{1,400}$`);
 

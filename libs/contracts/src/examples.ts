@@ -197,7 +197,7 @@ export const exampleEventData: ExampleEventData = {
   ],
 };
 
-/** How each stream category names its streams (design §3: `<category>-<id>`). */
+/** How each stream category names its streams (`<category>-<id>`). */
 const exampleStreamIds: Readonly<Record<string, (data: Record<string, string>) => string>> = {
   googleAccount: (data) => `googleAccount-${data.userId}`,
   webexAccount: (data) => `webexAccount-${data.userId}`,

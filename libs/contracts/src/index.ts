@@ -5,6 +5,8 @@ export type {
   EventEnvelope,
   EventOf,
   DataOf,
+  RequestOf,
+  ResponseOf,
   EventCause,
   ServiceName,
 } from './define.js';

@@ -1,8 +1,14 @@
 import { jetstream, type JetStreamClient as NatsJetStreamClient, type PubAck } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
-import type { EventEnvelope } from '@scheduler/contracts';
-import { CommandFailedError, NotAContractPatternError, PublishFailedError } from '../errors.js';
+import type { CommandContract, EventEnvelope, RequestOf, ResponseOf } from '@scheduler/contracts';
+import { firstValueFrom } from 'rxjs';
+import {
+  CommandFailedError,
+  CommandUnansweredError,
+  NotAContractPatternError,
+  PublishFailedError,
+} from '../errors.js';
 import { busNames, commandSubject, eventSubject, type BusNames } from '../naming.js';
 import { encodeEnvelope, envelopeHeaders } from '../wire.js';
 import { isCommandContract, isEventContract } from './patterns.js';
@@ -12,6 +18,19 @@ export interface JetStreamClientOptions {
   readonly names?: BusNames;
   readonly requestTimeoutMs?: number;
   readonly connectionName?: string;
+}
+
+/**
+ * Sends a command and resolves with its validated response. Rejects with CommandFailedError
+ * (the handler answered with an error), CommandUnansweredError (no answer) or
+ * ContractViolationError (the request, or the answer, breaks the contract).
+ */
+export async function sendCommand<Contract extends CommandContract>(
+  client: Pick<ClientProxy, 'send'>,
+  contract: Contract,
+  request: RequestOf<Contract>,
+): Promise<ResponseOf<Contract>> {
+  return contract.parseResponse(await firstValueFrom(client.send(contract, request))) as ResponseOf<Contract>;
 }
 
 /**
@@ -81,10 +100,15 @@ export class JetStreamClient extends ClientProxy {
       if (!isCommandContract(contract)) throw new NotAContractPatternError(contract);
       const request = contract.parseRequest(packet.data);
       const subject = commandSubject(this.names, contract);
-      const connection = await this.connect();
-      const reply = await connection.request(subject, JSON.stringify(request), {
-        timeout: this.options.requestTimeoutMs ?? 10_000,
-      });
+      let reply;
+      try {
+        const connection = await this.connect();
+        reply = await connection.request(subject, JSON.stringify(request), {
+          timeout: this.options.requestTimeoutMs ?? 10_000,
+        });
+      } catch (error) {
+        throw new CommandUnansweredError(subject, error);
+      }
       const body = reply.json<{ response?: unknown; error?: { message: string } }>();
       if (body.error) throw new CommandFailedError(subject, body.error.message);
       return contract.parseResponse(body.response);

@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { firstValueFrom } from 'rxjs';
-import type { JetStreamClient } from '@scheduler/bus';
+import { sendCommand, type JetStreamClient } from '@scheduler/bus';
 import { type Invitee, ReadCalendarEvent } from '@scheduler/contracts';
 import { BUS_CLIENT } from '@scheduler/runtime';
 
@@ -54,9 +53,7 @@ export class NatsCalendarEventReader implements CalendarEventReader {
   constructor(@Inject(BUS_CLIENT) private readonly bus: JetStreamClient) {}
 
   async read(query: CalendarEventQuery): Promise<CalendarEventDetails | undefined> {
-    const response = ReadCalendarEvent.parseResponse(
-      await firstValueFrom(this.bus.send(ReadCalendarEvent, query)),
-    );
+    const response = await sendCommand(this.bus, ReadCalendarEvent, query);
     switch (response.outcome) {
       case 'found': {
         const { invitees, ...details } = response.event;

@@ -1,7 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { firstValueFrom } from 'rxjs';
 import type { z } from 'zod';
-import { CommandFailedError, type JetStreamClient } from '@scheduler/bus';
+import {
+  CommandFailedError,
+  CommandUnansweredError,
+  sendCommand,
+  type JetStreamClient,
+} from '@scheduler/bus';
 import { ContractViolationError, MeetingRequested, RequestMeeting, newUuidV7 } from '@scheduler/contracts';
 import {
   type EventStore,
@@ -136,17 +140,17 @@ export class MeetingRequests {
    * Without an answer the claim stays `claimed`, so a retry completes it under the same id.
    */
   private async requestMeeting(request: MeetingRequest): Promise<Position> {
-    let answer: unknown;
+    let response;
     try {
-      answer = await firstValueFrom(this.bus.send(RequestMeeting, request));
+      response = await sendCommand(this.bus, RequestMeeting, request);
     } catch (error) {
       if (error instanceof CommandFailedError)
         throw new UpstreamFailedError('the meeting request', { cause: error });
-      if (error instanceof ContractViolationError) throw error;
       // No responders, a timeout or a lost connection: webex-bridge cannot be reached right now.
-      throw new ServiceUnavailableError('the meeting request', { cause: error });
+      if (error instanceof CommandUnansweredError)
+        throw new ServiceUnavailableError('the meeting request', { cause: error });
+      throw error;
     }
-    const response = RequestMeeting.parseResponse(answer);
     // Another request completed the same claim first: there is exactly one meeting, and it is not ours.
     if (response.outcome === 'already-requested') throw new MeetingAlreadyExistsError(request.data.meetingId);
     return positionFromString(response.position);

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { firstValueFrom } from 'rxjs';
 import type { z } from 'zod';
-import type { JetStreamClient } from '@scheduler/bus';
+import { sendCommand, type JetStreamClient } from '@scheduler/bus';
 import { ExchangeGoogleAuthorizationCode, ExchangeWebexAuthorizationCode } from '@scheduler/contracts';
 import { BUS_CLIENT } from '@scheduler/runtime';
 
@@ -28,14 +27,10 @@ export class NatsAuthorizationCodeHandoff implements AuthorizationCodeHandoff {
   constructor(@Inject(BUS_CLIENT) private readonly bus: JetStreamClient) {}
 
   async google(request: GoogleAuthorizationCodeExchange): Promise<void> {
-    ExchangeGoogleAuthorizationCode.parseResponse(
-      await firstValueFrom(this.bus.send(ExchangeGoogleAuthorizationCode, request)),
-    );
+    await sendCommand(this.bus, ExchangeGoogleAuthorizationCode, request);
   }
 
   async webex(request: WebexAuthorizationCodeExchange): Promise<void> {
-    ExchangeWebexAuthorizationCode.parseResponse(
-      await firstValueFrom(this.bus.send(ExchangeWebexAuthorizationCode, request)),
-    );
+    await sendCommand(this.bus, ExchangeWebexAuthorizationCode, request);
   }
 }

@@ -1,8 +1,7 @@
 import type { ClientProxy } from '@nestjs/microservices';
-import { firstValueFrom } from 'rxjs';
 import type { z } from 'zod';
-import { CommandFailedError } from '@scheduler/bus';
-import { ContractViolationError, RecordConferenceAttached } from '@scheduler/contracts';
+import { CommandUnansweredError, sendCommand } from '@scheduler/bus';
+import { RecordConferenceAttached } from '@scheduler/contracts';
 
 export type RecordConferenceAttachedRequest = z.input<typeof RecordConferenceAttached.request>;
 export type RecordConferenceAttachedOutcome = z.output<typeof RecordConferenceAttached.response>['outcome'];
@@ -33,16 +32,14 @@ export class BusMeetingRecorder implements MeetingRecorder {
   async recordConferenceAttached(
     request: RecordConferenceAttachedRequest,
   ): Promise<RecordConferenceAttachedOutcome> {
-    let response: unknown;
     try {
-      response = await firstValueFrom(this.bus.send(RecordConferenceAttached, request));
+      return (await sendCommand(this.bus, RecordConferenceAttached, request)).outcome;
     } catch (error) {
       // An answer that is an error, or a request we built wrong, is not a missing answer.
-      if (error instanceof CommandFailedError || error instanceof ContractViolationError) throw error;
+      if (!(error instanceof CommandUnansweredError)) throw error;
       throw new MeetingWriterUnavailableError(RecordConferenceAttached.name, request.data.meetingId, {
         cause: error,
       });
     }
-    return RecordConferenceAttached.parseResponse(response).outcome;
   }
 }
