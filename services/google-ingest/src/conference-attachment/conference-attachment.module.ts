@@ -3,7 +3,7 @@ import type { ClientProxy } from '@nestjs/microservices';
 import type { EventEnvelope } from '@scheduler/contracts';
 import type { EventStore, StreamCodec } from '@scheduler/event-store';
 import { BUS_CLIENT, EVENT_STORE, SEALED_ENVELOPES } from '@scheduler/runtime';
-import { GoogleAccountsModule } from '../google-accounts/google-accounts.module.js';
+import { GoogleTokensModule } from '../google-accounts/google-tokens.module.js';
 import { GoogleTokenStore } from '../google-accounts/google-token-store.js';
 import { ConferenceAttacher } from './conference-attacher.js';
 import { ConferenceAttachmentHandlers } from './conference-attachment.handlers.js';
@@ -11,7 +11,7 @@ import { BusMeetingRecorder } from './meeting-recorder.js';
 
 /** On MeetingScheduled: our conference into the Google event, ConferenceAttached through webex-bridge. */
 @Module({
-  imports: [GoogleAccountsModule],
+  imports: [GoogleTokensModule],
   controllers: [ConferenceAttachmentHandlers],
   providers: [
     {

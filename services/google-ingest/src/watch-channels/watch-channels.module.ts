@@ -1,4 +1,4 @@
-import { Logger, Module, forwardRef } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
 import type pg from 'pg';
 import type { EventEnvelope } from '@scheduler/contracts';
 import type { EventStore, StreamCodec } from '@scheduler/event-store';
@@ -6,8 +6,8 @@ import { EVENT_STORE, SEALED_ENVELOPES, SERVICE_CONFIG } from '@scheduler/runtim
 import { CalendarSyncEngine } from '../calendar-sync/calendar-sync-engine.js';
 import { CalendarSyncModule } from '../calendar-sync/calendar-sync.module.js';
 import type { GoogleIngestConfig } from '../config.js';
-import { GoogleAccountsModule } from '../google-accounts/google-accounts.module.js';
 import { GoogleTokenStore } from '../google-accounts/google-token-store.js';
+import { GoogleTokensModule } from '../google-accounts/google-tokens.module.js';
 import { PRIVATE_DATABASE } from '../private-database.js';
 import { CALENDAR_WEBHOOK_PATH, CalendarWebhookController } from './calendar-webhook.controller.js';
 import { ChannelManager } from './channel-manager.js';
@@ -18,9 +18,7 @@ const describeError = (error: unknown) =>
 
 /** Push channels on the users' calendars: the webhook, renewal, and the syncs they cause. */
 @Module({
-  // A connection starts a watch, and a watch acts for a connected account: the two features
-  // need each other (no provider of either needs itself).
-  imports: [CalendarSyncModule, forwardRef(() => GoogleAccountsModule)],
+  imports: [CalendarSyncModule, GoogleTokensModule],
   controllers: [CalendarWebhookController],
   providers: [
     {
