@@ -1,5 +1,5 @@
 // npm run bench -- projection-rebuild
-// Rebuilding a read model from position 0 (design §4): a realistic meeting-summary
+// Rebuilding a read model from position 0: a realistic meeting-summary
 // projection over a log of meeting lifecycles mixed with unrelated events, on one embedded
 // PostgreSQL with its default, durable settings. Same-run baseline: the raw readAll
 // throughput of the event store over the same events and page size, which bounds any

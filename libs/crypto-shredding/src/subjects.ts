@@ -43,8 +43,8 @@ const dataField = (event: EventEnvelope, field: string): string => {
 };
 
 /**
- * The subject of each stream category's personal data (design §6: meeting data under a key
- * per meeting, profile data under a key per user).
+ * The subject of each stream category's personal data: meeting data under a key
+ * per meeting, so that a meeting's data can be forgotten alone; profile data under a key per user.
  *
  * - meeting-<meetingId>: the meeting.
  * - googleAccount-<userId>, webexAccount-<userId>: the user.

@@ -1,7 +1,7 @@
 import { UnsupportedEventStoreUrlError } from './errors.js';
 import type { EventStore } from './port.js';
 
-/** Chooses the adapter by URL scheme (design §5): postgres(ql):// or esdb:// (esdb+discover://). */
+/** Chooses the adapter by URL scheme: postgres(ql):// or esdb:// (esdb+discover://). */
 export async function createEventStore(url: string): Promise<EventStore> {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase() ?? '';
   switch (scheme) {

@@ -1,5 +1,5 @@
 /**
- * The event store port (design §4, §5). One interface, many backends (Emmett style):
+ * The event store port. One interface, many backends (Emmett style):
  * PostgreSQL locally and in tests, EventStoreDB/KurrentDB in production. Adapters
  * translate concepts and nothing more; every adapter passes the same conformance suite.
  */

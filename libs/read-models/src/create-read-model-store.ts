@@ -5,7 +5,7 @@ import type { ProjectionBackend } from './projections/projection-backend.js';
 /** Every adapter is both: a document store, and a target for the projection runner. */
 export type ProjectionStore = ReadModelStore & ProjectionBackend;
 
-/** Chooses the adapter by URL scheme (design §5): postgres(ql):// or mongodb(+srv)://. */
+/** Chooses the adapter by URL scheme: postgres(ql):// or mongodb(+srv)://. */
 export async function createReadModelStore(url: string): Promise<ProjectionStore> {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase() ?? '';
   switch (scheme) {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { ActiveDataKey, DataKeyStore } from './port.js';
 
 /**
- * The one conformance suite every DataKeyStore adapter passes (design §5). Adapters store
+ * The one conformance suite every DataKeyStore adapter passes. Adapters store
  * opaque bytes, so the suite needs no key-encryption key.
  */
 export function describeDataKeyStoreConformance(

@@ -3,7 +3,7 @@ import { MongoDataKeyStore } from './mongodb.js';
 import type { DataKeyStore } from './port.js';
 import { PostgresDataKeyStore } from './postgres.js';
 
-/** Picks the adapter by URL scheme (design §5): postgres:// or mongodb://. The store owns its connections. */
+/** Picks the adapter by URL scheme: postgres:// or mongodb://. The store owns its connections. */
 export function openDataKeyStore(
   url: string,
   options: { table?: string; schema?: string } = {},

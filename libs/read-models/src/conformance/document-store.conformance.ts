@@ -1,4 +1,4 @@
-// The one conformance suite every document-store adapter runs (design §5). Not a spec file
+// The one conformance suite every document-store adapter runs. Not a spec file
 // itself: each adapter's *.int.spec.ts calls it with a way to connect.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';

@@ -1,5 +1,5 @@
 /**
- * The read-model document store port (design §4, §5): one interface, two backends
+ * The read-model document store port: one interface, two backends
  * (PostgreSQL JSONB locally and in tests, MongoDB in production). Every adapter passes the
  * same conformance suite (document-store.conformance.ts).
  *

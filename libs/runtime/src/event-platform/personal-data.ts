@@ -14,7 +14,7 @@ function keyRingProblem(values: { primary: string; previous?: string | undefined
 
 /**
  * What every service needs: the settings of libs/config plus the deployment's data-key store
- * and key-encryption keys. Every service seals or opens personal data (design §6): events on
+ * and key-encryption keys. Every service seals or opens personal data: events on
  * the bus carry it sealed, so even a consumer that only reads needs the keys.
  */
 export const platformEnvironment = serviceEnvironment.extend({

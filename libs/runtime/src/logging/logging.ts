@@ -14,7 +14,7 @@ export function correlationIdOf(request: IncomingMessage): string {
 
 /**
  * pino JSON logs. Request logs carry the correlation id and never bodies, tokens or
- * cookies: personal data and secrets stay out of logs (design §6).
+ * cookies: personal data and secrets stay out of logs.
  */
 export function loggingModule(service: string, level: string) {
   return LoggerModule.forRoot({
