@@ -10,7 +10,7 @@ export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | bigint;
 /**
  * A position in the global log. EventStoreDB has distinct commit and prepare positions;
  * PostgreSQL puts the appending transaction's id in `commit` and the event's sequence
- * number in `prepare` (docs/event-store.md). Compare with comparePositions.
+ * number in `prepare` (libs/event-store/README.md). Compare with comparePositions.
  */
 export interface Position {
   readonly commit: bigint;

@@ -25,7 +25,7 @@ export interface EventRelayOptions {
   readonly filter?: EventFilter;
   /** Publishes awaiting their PubAck at once. */
   readonly maxInFlight?: number;
-  /** How often the checkpoint is saved. Far below the duplicate window (docs/bus.md). */
+  /** How often the checkpoint is saved. Far below the duplicate window (libs/bus/README.md). */
   readonly checkpointIntervalMs?: number;
   readonly publishTimeoutMs?: number;
   readonly checkpoints?: CheckpointStore;

@@ -19,7 +19,7 @@ import {
  * further behind than this is rebuilt from the store.
  */
 export interface EventStreamLimits {
-  /** Must exceed the longest relay outage plus its checkpoint interval (docs/bus.md). */
+  /** Must exceed the longest relay outage plus its checkpoint interval (libs/bus/README.md). */
   readonly duplicateWindowMs: number;
   readonly maxAgeMs: number;
   readonly maxBytes: number;

@@ -198,7 +198,8 @@ export class JetStreamServer
     for (const group of this.groups.values()) {
       await this.ensureConsumer(manager, group, connection);
       const consumer = await this.jetStream.consumers.get(this.names.eventStream, group.durable);
-      // A small buffer: a pulled message's ack_wait runs while it waits here (docs/bus.md).
+      // A small buffer: a pulled message's ack_wait runs while it waits here, so a large one would
+      // expire messages before a handler even starts them and get them redelivered.
       group.messages = await consumer.consume({ max_messages: Math.max(this.concurrency * 2, 2) });
       group.loop = this.consumeLoop(group, group.messages);
     }

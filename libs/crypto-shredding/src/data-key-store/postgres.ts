@@ -39,7 +39,7 @@ export interface PostgresDataKeyStoreOptions {
 
 /**
  * PostgreSQL adapter. Forgetting nulls the key material in place; PostgreSQL keeps the old row
- * version until VACUUM, and WAL archives and backups keep it longer (see docs/crypto-shredding.md).
+ * version until VACUUM, and WAL archives and backups keep it longer (see libs/crypto-shredding/README.md).
  */
 export class PostgresDataKeyStore implements DataKeyStore {
   private readonly pool: pg.Pool;

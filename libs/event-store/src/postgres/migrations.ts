@@ -42,7 +42,7 @@ export function eventStoreMigrations(schema: string): readonly Migration[] {
        status         smallint NOT NULL DEFAULT ${STREAM_ACTIVE}
      )`,
     `CREATE TABLE IF NOT EXISTS ${s}.event_store_events (
-       -- Global order is (transaction_id, global_position); see docs/event-store.md.
+       -- Global order is (transaction_id, global_position); see libs/event-store/README.md.
        transaction_id  xid8        NOT NULL,
        global_position bigint      GENERATED ALWAYS AS IDENTITY,
        stream_id       text        NOT NULL,

@@ -67,7 +67,7 @@ const MAXIMUM_REVISION = 9_223_372_036_854_775_807n;
 /**
  * The event store on PostgreSQL. Global order is (transaction id, sequence number), and
  * readers see only rows of transactions older than the oldest one still running, so no
- * reader ever passes an event that is yet to commit (docs/event-store.md).
+ * reader ever passes an event that is yet to commit (libs/event-store/README.md).
  */
 export class PostgresEventStore implements EventStore {
   private readonly statements: ReturnType<typeof buildStatements>;
