@@ -92,6 +92,21 @@ describe('event catalogue', () => {
     }
   });
 
+  it('gives every stream category exactly one producing service (its one writer)', () => {
+    const writers = new Map<string, Set<string>>();
+    for (const contract of contracts)
+      writers.set(contract.category, (writers.get(contract.category) ?? new Set()).add(contract.producer));
+    expect(Object.fromEntries([...writers].map(([category, services]) => [category, [...services]]))).toEqual(
+      {
+        meeting: ['webex-bridge'],
+        webexAccount: ['webex-bridge'],
+        googleAccount: ['google-ingest'],
+        calendarEvent: ['google-ingest'],
+        calendarWatch: ['google-ingest'],
+      },
+    );
+  });
+
   it('covers both branches of CalendarEventChanged', () => {
     const changes = examplesOf(eventContractsByType.get('CalendarEventChanged')!).map((data) => data.change);
     expect(changes).toEqual(expect.arrayContaining(['cancelled']));
