@@ -45,7 +45,7 @@ import { meetingsProjection, type MeetingView } from './meetings/meetings-projec
 import {
   GoogleCalendarEventReader,
   type GoogleCalendarAccount,
-} from './meetings/google-calendar-event-reader.js';
+} from '../test/google-calendar-event-reader.js';
 import {
   AUTHORIZATION_CODE_HANDOFF,
   type AuthorizationCodeHandoff,

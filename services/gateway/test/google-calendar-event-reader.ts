@@ -5,7 +5,7 @@ import {
   type CalendarEventDetails,
   type CalendarEventQuery,
   type CalendarEventReader,
-} from './calendar-event-reader.js';
+} from '../src/meetings/calendar-event-reader.js';
 
 /** A connected Google account: its email (to tell whether the user organises an event) and a Calendar client. */
 export interface GoogleCalendarAccount {
@@ -21,9 +21,9 @@ export type GoogleCalendarAccountResolver = (user: {
 const MAXIMUM_ATTENDEES = 1000;
 
 /**
- * Reads the event straight from Google Calendar with the user's own OAuth client, through
- * @scheduler/google. This is what google-ingest does behind the CalendarEventReader request;
- * here it lets the gateway's tests run the real read against the Google emulator.
+ * For the gateway's int tests only (never built into the service): reads the event straight
+ * from the Google emulator with the user's own OAuth client, standing in for google-ingest,
+ * which answers ReadCalendarEvent in production.
  */
 export class GoogleCalendarEventReader implements CalendarEventReader {
   constructor(private readonly accountFor: GoogleCalendarAccountResolver) {}
