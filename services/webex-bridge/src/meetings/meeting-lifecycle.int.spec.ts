@@ -255,8 +255,8 @@ describe('MeetingLifecycle against the Webex emulator and PostgreSQL', () => {
     expect(meeting.timezone).toBe('America/New_York');
     expect(meeting.integrationTags).toEqual([request.data.meetingId]);
     expect(emulator.state.invitees.get(meeting.id)).toEqual([
-      { email: 'alan@example.org' },
-      { email: 'grace@example.com', displayName: 'Grace' },
+      { id: expect.any(String), email: 'alan@example.org' },
+      { id: expect.any(String), email: 'grace@example.com', displayName: 'Grace' },
     ]);
     const posts = requestsTo('POST').slice(postsBefore);
     expect(posts).toHaveLength(1);

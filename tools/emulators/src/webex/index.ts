@@ -7,6 +7,7 @@ import { RequestLog } from '../core/request-log.js';
 import { accountRoutes } from './account.js';
 import { webexControlRoutes } from './control.js';
 import { renderFault, sendWebexError, statusMessage, trackingIdHeader } from './errors.js';
+import { inviteeRoutes } from './invitees.js';
 import { expireEndedMeetings, meetingRoutes, type MeetingEvent } from './meetings.js';
 import { authenticate, oauthRoutes, type OAuthSettings } from './oauth.js';
 import { WebexState, type StoredMeeting, type WebexOAuthClient, type WebexUserSeed } from './state.js';
@@ -73,7 +74,7 @@ export const developmentClient: WebexOAuthClient = {
   redirectUris: [],
 };
 
-/** Webex OAuth, Meetings, People, Preferences and Webhooks in one express app. */
+/** Webex OAuth, Meetings, Meeting Invitees, People, Preferences and Webhooks in one express app. */
 export function createWebexEmulator(options: WebexEmulatorOptions = {}): WebexEmulator {
   const clock = options.clock ?? new EmulatorClock();
   const state = new WebexState(clock);
@@ -126,6 +127,7 @@ export function createWebexEmulator(options: WebexEmulatorOptions = {}): WebexEm
   app.use(authenticate(state));
   app.use(accountRoutes(state));
   app.use(meetingRoutes(state, { createsPerDay: options.meetingCreatesPerDay ?? 100 }, emit));
+  app.use(inviteeRoutes(state));
   app.use(webhookRoutes(state));
   app.use((_request, response) => sendWebexError(response, 404, statusMessage(404)));
   app.use((error: unknown, _request: Request, response: Response, next: NextFunction) => {

@@ -1,7 +1,9 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { sendWebexError } from './errors.js';
 import { callerOf, requireScope, type Caller } from './oauth.js';
-import type { Invitee, StoredMeeting, WebexState } from './state.js';
+import { checkInviteeFields, hostEmailRefused, type InviteeFields } from './invitees.js';
+import { cursorOffset, pageOf, pageSize } from './paging.js';
+import type { StoredMeeting, WebexState } from './state.js';
 import { formatInZone, isIanaTimeZone, parseDateTime } from './time-zones.js';
 
 export type MeetingEvent = 'created' | 'updated' | 'deleted' | 'started' | 'ended';
@@ -129,15 +131,13 @@ interface MeetingFields {
   endMs?: number;
   timezone?: string;
   integrationTags?: string[];
-  invitees?: Invitee[];
+  invitees?: InviteeFields[];
   siteUrl?: string;
   templateId?: string;
   hostEmail?: string;
 }
 
 type Checked = { ok: true; fields: MeetingFields } | { ok: false; errors: string[] };
-
-const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** Field-level checks shared by POST, PATCH and PUT; time rules run on the merged result. */
 function checkFields(body: Record<string, unknown>, fallbackTimeZone: string): Checked {
@@ -197,21 +197,10 @@ function checkFields(body: Record<string, unknown>, fallbackTimeZone: string): C
     if (!Array.isArray(invitees)) errors.push('invitees must be an array.');
     else {
       if (invitees.length > 1000) errors.push('The maximum size of invitees is 1000.');
-      const parsed: Invitee[] = [];
+      const parsed: InviteeFields[] = [];
       invitees.forEach((invitee: unknown, index) => {
-        const candidate = (invitee ?? {}) as Record<string, unknown>;
-        if (typeof candidate.email !== 'string' || !emailPattern.test(candidate.email)) {
-          errors.push(`invitees[${index}].email is not a valid email address.`);
-          return;
-        }
-        if (candidate.displayName !== undefined && typeof candidate.displayName !== 'string')
-          errors.push(`invitees[${index}].displayName must be a string.`);
-        parsed.push({
-          email: candidate.email,
-          ...(typeof candidate.displayName === 'string' ? { displayName: candidate.displayName } : {}),
-          ...(typeof candidate.coHost === 'boolean' ? { coHost: candidate.coHost } : {}),
-          ...(typeof candidate.panelist === 'boolean' ? { panelist: candidate.panelist } : {}),
-        });
+        const checked = checkInviteeFields(invitee, `invitees[${index}].`, errors);
+        if (checked) parsed.push(checked);
       });
       fields.invitees = parsed;
     }
@@ -271,11 +260,8 @@ function bodyObject(request: Request): Record<string, unknown> | undefined {
 }
 
 function ownMeeting(state: WebexState, request: Request, response: Response): StoredMeeting | undefined {
-  const meeting = state.meetings.get(String(request.params.meetingId));
-  if (!meeting || meeting.deletedAtMs !== undefined || meeting.hostUserId !== callerOf(response).user.id) {
-    sendWebexError(response, 404, 'The requested resource could not be found.');
-    return undefined;
-  }
+  const meeting = state.hostedMeeting(callerOf(response).user.id, String(request.params.meetingId));
+  if (!meeting) sendWebexError(response, 404, 'The requested resource could not be found.');
   return meeting;
 }
 
@@ -329,7 +315,7 @@ export function meetingRoutes(
         'Missing required fields.',
         missing.map((name) => `${name.replace('Ms', '')} is required.`),
       );
-    if (fields.hostEmail !== undefined && fields.hostEmail.toLowerCase() !== caller.user.email)
+    if (hostEmailRefused(fields.hostEmail, caller))
       return sendWebexError(response, 403, 'hostEmail requires an admin-level scope.');
     const siteUrl = fields.siteUrl ?? state.defaultSite(caller.user);
     if (!caller.user.sites.some((site) => site.siteUrl === siteUrl))
@@ -364,7 +350,10 @@ export function meetingRoutes(
       updatedAtMs: now,
     };
     state.meetings.set(meeting.id, meeting);
-    state.invitees.set(meeting.id, fields.invitees ?? []);
+    state.invitees.set(
+      meeting.id,
+      (fields.invitees ?? []).map((invitee) => ({ id: state.newInviteeId(meeting.id), ...invitee })),
+    );
     emit('created', meeting);
     response.status(200).json(renderMeetingSeries(state, meeting, caller));
   });
@@ -375,9 +364,8 @@ export function meetingRoutes(
     const zone = headerTimeZone(request, response);
     if (zone === false) return;
     const renderZone = zone ?? 'UTC';
-    const max = query.max === undefined ? 10 : Number(query.max);
-    if (!Number.isInteger(max) || max < 1 || max > 100)
-      return sendWebexError(response, 400, 'max must be an integer from 1 to 100.');
+    const max = pageSize(query.max);
+    if (max === undefined) return sendWebexError(response, 400, 'max must be an integer from 1 to 100.');
     const now = state.clock.nowMs();
     const from = query.from === undefined ? undefined : parseDateTime(query.from, renderZone);
     const to = query.to === undefined ? undefined : parseDateTime(query.to, renderZone);
@@ -390,10 +378,8 @@ export function meetingRoutes(
     const meetingType = query.meetingType ?? 'meetingSeries';
     if (!['meetingSeries', 'scheduledMeeting', 'meeting'].includes(meetingType))
       return sendWebexError(response, 400, `meetingType ${meetingType} is not supported.`);
-    const offset =
-      query.cursor === undefined ? 0 : Number(Buffer.from(query.cursor, 'base64url').toString('utf8'));
-    if (!Number.isInteger(offset) || offset < 0)
-      return sendWebexError(response, 400, 'Invalid pagination cursor.');
+    const offset = cursorOffset(query.cursor);
+    if (offset === undefined) return sendWebexError(response, 400, 'Invalid pagination cursor.');
 
     // Our meetings are single-occurrence series; listing scheduled meetings or instances is not emulated.
     const series = meetingType === 'meetingSeries' ? [...state.meetings.values()] : [];
@@ -409,12 +395,7 @@ export function meetingRoutes(
             meeting.integrationTags.includes(query.integrationTag)),
       )
       .sort((left, right) => left.startMs - right.startMs || left.id.localeCompare(right.id));
-    const page = matching.slice(offset, offset + max);
-    if (offset + max < matching.length) {
-      const next = new URL(request.originalUrl, `${request.protocol}://${request.get('host')}`);
-      next.searchParams.set('cursor', Buffer.from(String(offset + max)).toString('base64url'));
-      response.setHeader('Link', `<${next.toString()}>; rel="next"`);
-    }
+    const page = pageOf(request, response, matching, offset, max);
     response.json({
       items: page.map((meeting) => renderMeetingListItem(state, meeting, caller, renderZone)),
     });

@@ -58,7 +58,10 @@ export interface AuthorizationCode {
 }
 
 export interface Invitee {
+  /** "<meeting id>_<digits>", as Webex's meeting invitee ids look. */
+  id: string;
   email: string;
+  /** As given; answers fall back to the Webex account's name, then to the email. */
   displayName?: string;
   coHost?: boolean;
   panelist?: boolean;
@@ -146,12 +149,14 @@ export class WebexState {
   readonly tokens = new Map<string, IssuedToken>();
   readonly codes = new Map<string, AuthorizationCode>();
   readonly meetings = new Map<string, StoredMeeting>();
+  /** Per meeting id: its invitees, in the order they were invited. */
   readonly invitees = new Map<string, Invitee[]>();
   readonly webhooks = new Map<string, StoredWebhook>();
   readonly templates: MeetingTemplate[] = [];
   /** Per user: when each POST /meetings attempt arrived (emulator clock), for the 100-per-24h limit. */
   readonly createAttempts = new Map<string, number[]>();
   readonly orgId = sparkId('ORGANIZATION');
+  private lastInviteeNumber = randomInt(1_000_000, 5_000_000);
 
   constructor(readonly clock: EmulatorClock) {}
 
@@ -187,6 +192,14 @@ export class WebexState {
   userByEmail(email: string): WebexUser | undefined {
     const wanted = email.trim().toLowerCase();
     return [...this.users.values()].find((user) => user.email === wanted);
+  }
+
+  /** A meeting this user hosts and has not deleted; anyone else's meeting does not exist for them. */
+  hostedMeeting(hostUserId: string, meetingId: string): StoredMeeting | undefined {
+    const meeting = this.meetings.get(meetingId);
+    return meeting && meeting.deletedAtMs === undefined && meeting.hostUserId === hostUserId
+      ? meeting
+      : undefined;
   }
 
   defaultSite(user: WebexUser): string {
@@ -292,6 +305,12 @@ export class WebexState {
       webLinkToken: `m${randomBytes(16).toString('hex')}`,
       siteUrl,
     };
+  }
+
+  /** Webex numbers invitees in one rising sequence ("…0402_2628957", "…0402_2628962"). */
+  newInviteeId(meetingId: string): string {
+    this.lastInviteeNumber += randomInt(1, 6);
+    return `${meetingId}_${this.lastInviteeNumber}`;
   }
 
   newInstanceId(meetingId: string): string {

@@ -116,7 +116,11 @@ describe('WebexClient against the Webex emulator', () => {
     expect(meeting.start).toMatch(/\+01:00$/);
     expect(meeting.integrationTags).toEqual([tag]);
     expect(emulator.state.invitees.get(meeting.id)).toEqual([
-      { email: 'bob@example.com', displayName: 'Bob' },
+      {
+        id: expect.stringMatching(new RegExp(`^${meeting.id}_\\d+$`)),
+        email: 'bob@example.com',
+        displayName: 'Bob',
+      },
     ]);
 
     expect((await webex.getMeeting(meeting.id)).title).toBe('Design review');

@@ -143,7 +143,11 @@ describe('Webex emulator: meetings', () => {
       callInNumbers: expect.arrayContaining([expect.objectContaining({ tollType: 'toll' })]),
     });
     expect(h.emulator.state.invitees.get(String(meeting.id))).toEqual([
-      { email: 'bob@example.com', displayName: 'Bob' },
+      {
+        id: expect.stringMatching(new RegExp(`^${String(meeting.id)}_\\d+$`)),
+        email: 'bob@example.com',
+        displayName: 'Bob',
+      },
     ]);
   });
 
@@ -394,6 +398,311 @@ describe('Webex emulator: meetings', () => {
       requests: Array<{ method: string; status: number }>;
     };
     expect(requests.requests.some((entry) => entry.method === 'POST' && entry.status === 400)).toBe(true);
+  });
+});
+
+describe('Webex emulator: meeting invitees', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await harness();
+  });
+  afterAll(() => h.emulator.close());
+
+  interface InviteeAnswer {
+    id: string;
+    email: string;
+    displayName: string;
+    coHost: boolean;
+    panelist: boolean;
+    meetingId: string;
+  }
+
+  const newMeeting = async (invitees: Array<Record<string, unknown>> = []) => {
+    const response = await h.api('/meetings', {
+      body: {
+        title: 'Invitees',
+        start: ahead(h.emulator, 60).toISOString(),
+        end: ahead(h.emulator, 90).toISOString(),
+        invitees,
+      },
+    });
+    expect(response.status).toBe(200);
+    return String(((await response.json()) as { id: string }).id);
+  };
+  const list = async (meetingId: string, query = '') => {
+    const response = await h.api(`/meetingInvitees?meetingId=${meetingId}${query}`);
+    expect(response.status).toBe(200);
+    return ((await response.json()) as { items: InviteeAnswer[] }).items;
+  };
+  const invite = (body: Record<string, unknown>) => h.api('/meetingInvitees', { body });
+  const errorOf = async (response: Response) =>
+    ((await response.json()) as { message: string; errors: Array<{ description: string }> }).message;
+
+  it('lists the invitees given at create, sorted by email, with Webex ids and defaults', async () => {
+    const meetingId = await newMeeting([
+      { email: 'zoe@example.org' },
+      { email: 'Bob@Example.com', displayName: 'Bob', coHost: true },
+    ]);
+    expect(await list(meetingId)).toEqual([
+      {
+        id: expect.stringMatching(new RegExp(`^${meetingId}_\\d+$`)),
+        email: 'Bob@Example.com',
+        displayName: 'Bob',
+        coHost: true,
+        panelist: false,
+        meetingId,
+      },
+      // Without a displayName: the email, as Webex shows someone without a Webex account.
+      {
+        id: expect.stringMatching(new RegExp(`^${meetingId}_\\d+$`)),
+        email: 'zoe@example.org',
+        displayName: 'zoe@example.org',
+        coHost: false,
+        panelist: false,
+        meetingId,
+      },
+    ]);
+  });
+
+  it('creates, reads, replaces and deletes an invitee; a second invitation of the same email is a 409', async () => {
+    const meetingId = await newMeeting();
+    const created = await invite({ meetingId, email: 'bob@example.com', sendEmail: false });
+    expect(created.status).toBe(200);
+    const invitee = (await created.json()) as InviteeAnswer;
+    // A Webex user without a given displayName shows under their account's name.
+    expect(invitee).toEqual({
+      id: expect.stringMatching(new RegExp(`^${meetingId}_\\d+$`)),
+      email: 'bob@example.com',
+      displayName: 'Bob Builder',
+      coHost: false,
+      panelist: false,
+      meetingId,
+    });
+    const again = await invite({ meetingId, email: 'BOB@example.com' });
+    expect(again.status).toBe(409);
+    expect(await errorOf(again)).toBe('User is already a meeting invitee.');
+
+    const read = await h.api(`/meetingInvitees/${invitee.id}`);
+    expect(read.status).toBe(200);
+    expect(await read.json()).toEqual(invitee);
+
+    const replaced = await h.api(`/meetingInvitees/${invitee.id}`, {
+      method: 'PUT',
+      body: { email: 'robert@example.com', displayName: 'Robert', coHost: true, sendEmail: false },
+    });
+    expect(replaced.status).toBe(200);
+    expect(await replaced.json()).toEqual({
+      ...invitee,
+      email: 'robert@example.com',
+      displayName: 'Robert',
+      coHost: true,
+    });
+    await invite({ meetingId, email: 'carol@example.com' });
+    const clash = await h.api(`/meetingInvitees/${invitee.id}`, {
+      method: 'PUT',
+      body: { email: 'Carol@example.com' },
+    });
+    expect(clash.status).toBe(409);
+
+    const deleted = await h.api(`/meetingInvitees/${invitee.id}?sendEmail=false`, { method: 'DELETE' });
+    expect(deleted.status).toBe(204);
+    expect(await deleted.text()).toBe('');
+    expect((await h.api(`/meetingInvitees/${invitee.id}`, { method: 'DELETE' })).status).toBe(404);
+    expect((await h.api(`/meetingInvitees/${invitee.id}`)).status).toBe(404);
+    expect((await list(meetingId)).map((item) => item.email)).toEqual(['carol@example.com']);
+    expect(h.emulator.state.invitees.get(meetingId)!.map((item) => item.email)).toEqual([
+      'carol@example.com',
+    ]);
+  });
+
+  it('bulk inserts up to 100, all or nothing: one already invited refuses the list with a 409', async () => {
+    const meetingId = await newMeeting([{ email: 'ada.too@example.com' }]);
+    const inserted = await h.api('/meetingInvitees/bulkInsert', {
+      body: {
+        meetingId,
+        items: [
+          { email: 'one@example.com', displayName: 'One', sendEmail: false },
+          { email: 'two@example.com', panelist: false, sendEmail: false },
+        ],
+      },
+    });
+    expect(inserted.status).toBe(200);
+    const { items } = (await inserted.json()) as { items: InviteeAnswer[] };
+    expect(items.map((item) => [item.email, item.displayName, item.meetingId])).toEqual([
+      ['one@example.com', 'One', meetingId],
+      ['two@example.com', 'two@example.com', meetingId],
+    ]);
+    expect(new Set(items.map((item) => item.id)).size).toBe(2);
+
+    const conflicting = await h.api('/meetingInvitees/bulkInsert', {
+      body: { meetingId, items: [{ email: 'three@example.com' }, { email: 'ONE@example.com' }] },
+    });
+    expect(conflicting.status).toBe(409);
+    expect(await errorOf(conflicting)).toBe('Some users in the list have been invited.');
+    expect((await list(meetingId)).map((item) => item.email)).toEqual([
+      'ada.too@example.com',
+      'one@example.com',
+      'two@example.com',
+    ]);
+
+    for (const [body, message] of [
+      [{ meetingId, items: [] }, /items/],
+      [{ meetingId, items: [{ email: 'a@example.com' }, { email: 'A@example.com' }] }, /unique email/],
+      [
+        { meetingId, items: Array.from({ length: 101 }, (_, index) => ({ email: `p${index}@example.com` })) },
+        /100/,
+      ],
+      [{ meetingId, items: [{ email: 'not-an-email' }] }, /items\[0\]\.email/],
+      [{ items: [{ email: 'a@example.com' }] }, /meetingId/],
+    ] as const) {
+      const refused = await h.api('/meetingInvitees/bulkInsert', { body });
+      expect(refused.status).toBe(400);
+      expect(await errorOf(refused)).toMatch(message);
+    }
+    expect(await list(meetingId)).toHaveLength(3);
+  });
+
+  it('pages the list with max and Link rel="next"', async () => {
+    const meetingId = await newMeeting(
+      Array.from({ length: 5 }, (_, index) => ({ email: `person${index}@example.com` })),
+    );
+    const first = await h.api(`/meetingInvitees?meetingId=${meetingId}&max=2`);
+    expect(first.status).toBe(200);
+    const emails: string[] = ((await first.json()) as { items: InviteeAnswer[] }).items.map(
+      (item) => item.email,
+    );
+    let link = first.headers.get('link');
+    while (link) {
+      const next = /^<([^>]+)>; rel="next"$/.exec(link)![1]!;
+      expect(next.startsWith(`${h.url}/v1/meetingInvitees?`)).toBe(true);
+      const page = await h.api(next.slice(`${h.url}/v1`.length));
+      emails.push(...((await page.json()) as { items: InviteeAnswer[] }).items.map((item) => item.email));
+      link = page.headers.get('link');
+    }
+    expect(emails).toEqual(Array.from({ length: 5 }, (_, index) => `person${index}@example.com`));
+    for (const max of ['0', '101', 'ten'])
+      expect((await h.api(`/meetingInvitees?meetingId=${meetingId}&max=${max}`)).status).toBe(400);
+    expect(
+      (
+        await h.api(
+          `/meetingInvitees?meetingId=${meetingId}&cursor=${Buffer.from('minus one').toString('base64url')}`,
+        )
+      ).status,
+    ).toBe(400);
+  });
+
+  it('refuses bad input with a 400 in Webex shape and changes nothing', async () => {
+    const meetingId = await newMeeting();
+    for (const [body, message] of [
+      [{ meetingId, email: 'not-an-email' }, /email/],
+      [{ meetingId }, /email/],
+      [{ email: 'x@example.com' }, /meetingId/],
+      [{ meetingId, email: 'x@example.com', displayName: 'x'.repeat(129) }, /128/],
+      [{ meetingId, email: 'x@example.com', coHost: 'yes' }, /coHost/],
+      [{ meetingId, email: 'x@example.com', sendEmail: 'no' }, /sendEmail/],
+    ] as const) {
+      const refused = await invite(body);
+      expect(refused.status).toBe(400);
+      expect(await errorOf(refused)).toMatch(message);
+    }
+    expect((await h.api('/meetingInvitees')).status).toBe(400);
+    const created = (await (await invite({ meetingId, email: 'x@example.com' })).json()) as InviteeAnswer;
+    expect((await h.api(`/meetingInvitees/${created.id}`, { method: 'PUT', body: {} })).status).toBe(400);
+    expect((await h.api(`/meetingInvitees/${created.id}?sendEmail=maybe`, { method: 'DELETE' })).status).toBe(
+      400,
+    );
+    expect(await list(meetingId)).toEqual([created]);
+  });
+
+  it("404 for an unknown or deleted meeting, an unknown invitee, or another host's meeting", async () => {
+    const meetingId = await newMeeting([{ email: 'guest@example.com' }]);
+    const [guest] = await list(meetingId);
+    expect((await h.api('/meetingInvitees?meetingId=00000000000000000000000000000402')).status).toBe(404);
+    expect((await invite({ meetingId: 'nope', email: 'x@example.com' })).status).toBe(404);
+    expect(
+      (
+        await h.api('/meetingInvitees/bulkInsert', {
+          body: { meetingId: 'nope', items: [{ email: 'x@example.com' }] },
+        })
+      ).status,
+    ).toBe(404);
+    for (const method of ['GET', 'DELETE'])
+      expect((await h.api(`/meetingInvitees/${meetingId}_1`, { method })).status).toBe(404);
+    expect(
+      (await h.api(`/meetingInvitees/${meetingId}_1`, { method: 'PUT', body: { email: 'x@example.com' } }))
+        .status,
+    ).toBe(404);
+
+    // Bob is not the host: for him neither the meeting nor its invitees exist.
+    const bob = (await h.token('bob@example.com')).access_token;
+    expect((await h.api(`/meetingInvitees?meetingId=${meetingId}`, { token: bob })).status).toBe(404);
+    expect((await h.api(`/meetingInvitees/${guest!.id}`, { token: bob })).status).toBe(404);
+    expect((await h.api(`/meetingInvitees/${guest!.id}`, { method: 'DELETE', token: bob })).status).toBe(404);
+    expect(
+      (await h.api('/meetingInvitees', { body: { meetingId, email: 'x@example.com' }, token: bob })).status,
+    ).toBe(404);
+
+    expect((await h.api(`/meetings/${meetingId}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await h.api(`/meetingInvitees?meetingId=${meetingId}`)).status).toBe(404);
+    expect((await h.api(`/meetingInvitees/${guest!.id}`)).status).toBe(404);
+  });
+
+  it('needs a valid token (401), the meeting scopes (403), and the caller as hostEmail (403)', async () => {
+    const meetingId = await newMeeting([{ email: 'guest@example.com' }]);
+    const [guest] = await list(meetingId);
+    expect((await fetch(`${h.url}/v1/meetingInvitees?meetingId=${meetingId}`)).status).toBe(401);
+    const readOnly = (await (
+      await h.control('/webex/tokens', { email: ada, scopes: ['meeting:schedules_read'] })
+    ).json()) as {
+      access_token: string;
+    };
+    expect(
+      (await h.api(`/meetingInvitees?meetingId=${meetingId}`, { token: readOnly.access_token })).status,
+    ).toBe(200);
+    expect(
+      (
+        await h.api('/meetingInvitees', {
+          body: { meetingId, email: 'x@example.com' },
+          token: readOnly.access_token,
+        })
+      ).status,
+    ).toBe(403);
+    expect(
+      (await h.api(`/meetingInvitees/${guest!.id}`, { method: 'DELETE', token: readOnly.access_token }))
+        .status,
+    ).toBe(403);
+    const noScopes = (await (
+      await h.control('/webex/tokens', { email: ada, scopes: ['spark:people_read'] })
+    ).json()) as {
+      access_token: string;
+    };
+    expect(
+      (await h.api(`/meetingInvitees?meetingId=${meetingId}`, { token: noScopes.access_token })).status,
+    ).toBe(403);
+
+    expect((await h.api(`/meetingInvitees?meetingId=${meetingId}&hostEmail=${ada}`)).status).toBe(200);
+    expect((await h.api(`/meetingInvitees?meetingId=${meetingId}&hostEmail=bob@example.com`)).status).toBe(
+      403,
+    );
+    expect((await invite({ meetingId, email: 'x@example.com', hostEmail: 'bob@example.com' })).status).toBe(
+      403,
+    );
+    expect((await list(meetingId)).map((item) => item.email)).toEqual(['guest@example.com']);
+  });
+
+  it('applies injected faults and records requests as on every other route', async () => {
+    const meetingId = await newMeeting();
+    h.emulator.faults.add({ method: 'POST', pathPrefix: '/v1/meetingInvitees', status: 503, times: 1 });
+    const failed = await invite({ meetingId, email: 'x@example.com' });
+    expect(failed.status).toBe(503);
+    expect(await list(meetingId)).toEqual([]);
+    expect((await invite({ meetingId, email: 'x@example.com' })).status).toBe(200);
+    const requests = (await (await h.control('/requests?pathPrefix=/v1/meetingInvitees')).json()) as {
+      requests: Array<{ method: string; status: number }>;
+    };
+    expect(requests.requests.filter((entry) => entry.method === 'POST').map((entry) => entry.status)).toEqual(
+      expect.arrayContaining([503, 200]),
+    );
   });
 });
 
