@@ -1,7 +1,9 @@
-// Rewrites webex-meetings.subset.openapi.json from a full copy of Cisco's Webex Meetings OpenAPI
-// document: only the operations listed in routes.json and the components they reference
+// Rewrites webex-meetings.subset.openapi.json from full copies of Cisco's Webex Meetings OpenAPI
+// documents: only the operations listed in routes.json and the components they reference
 // (transitively) are kept, so the repository carries what the conformance test reads and nothing else.
-// Usage: node libs/webex/openapi/refresh.mjs <path-to-full-webex-meetings.openapi.json>
+// Cisco publishes the meeting invitees operations in a separate document, so a route may come from
+// any of the sources given; each route must be in exactly one of them.
+// Usage: node libs/webex/openapi/refresh.mjs <webex-meetings.openapi.json> [<more source documents>...]
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
@@ -103,29 +105,94 @@ export function subsetOf(document, routes) {
   };
 }
 
-async function main(sourceArgument) {
-  if (!sourceArgument)
-    throw new OpenApiSubsetError(
-      'usage: node libs/webex/openapi/refresh.mjs <path-to-full-webex-meetings.openapi.json>',
-      {},
-    );
-  // npm run keeps the caller's directory in INIT_CWD; a relative path means relative to it.
-  const sourcePath = resolve(process.env.INIT_CWD ?? process.cwd(), sourceArgument);
-  const text = readFileSync(sourcePath, 'utf8');
-  let document;
-  try {
-    document = JSON.parse(text);
-  } catch (error) {
-    throw new OpenApiSubsetError(`${sourcePath} is not JSON: ${error.message}`, { sourcePath });
+const sameJson = (left, right) => JSON.stringify(left) === JSON.stringify(right);
+
+/**
+ * The subset over several source documents: each route is taken from the one source that has
+ * it, with the components it references from that same source. `sources` is [{ name, document }];
+ * the first one gives `openapi` and `info`.
+ */
+export function subsetOfSources(sources, routes) {
+  if (sources.length === 0) throw new OpenApiSubsetError('no source document given', {});
+  const routesBySource = sources.map(() => []);
+  for (const route of routes) {
+    const [method = '', path = ''] = route.split(' ');
+    const holders = sources
+      .map((source, index) => (source.document?.paths?.[path]?.[method.toLowerCase()] ? index : -1))
+      .filter((index) => index >= 0);
+    if (holders.length > 1)
+      throw new OpenApiSubsetError(
+        `${route} is in more than one source document (${holders.map((index) => sources[index].name).join(', ')})`,
+        { route },
+      );
+    // A route in no source goes to the first, whose subsetOf names the missing route.
+    routesBySource[holders[0] ?? 0].push(route);
   }
+  const unused = sources.filter((_, index) => routesBySource[index].length === 0);
+  if (unused.length > 0)
+    throw new OpenApiSubsetError(
+      `${unused.map((source) => source.name).join(', ')} holds none of the routes in routes.json`,
+      { sources: unused.map((source) => source.name) },
+    );
+
+  const parts = sources.map((source, index) => subsetOf(source.document, routesBySource[index]));
+  const paths = {};
+  const components = {};
+  const tags = [];
+  parts.forEach((part, index) => {
+    for (const [path, item] of Object.entries(part.paths)) {
+      if (paths[path] !== undefined)
+        throw new OpenApiSubsetError(`${path} comes from more than one source document`, { path });
+      paths[path] = item;
+    }
+    for (const [kind, entries] of Object.entries(part.components ?? {})) {
+      components[kind] ??= {};
+      for (const [name, component] of Object.entries(entries)) {
+        // The same name must mean the same thing, or a $ref would silently change meaning.
+        if (components[kind][name] !== undefined && !sameJson(components[kind][name], component))
+          throw new OpenApiSubsetError(
+            `#/components/${kind}/${name} differs between the source documents (again in ${sources[index].name})`,
+            { kind, name },
+          );
+        components[kind][name] = component;
+      }
+    }
+    for (const tag of part.tags ?? []) if (!tags.some((kept) => kept.name === tag.name)) tags.push(tag);
+  });
+  return {
+    openapi: parts[0].openapi,
+    info: parts[0].info,
+    ...(tags.length > 0 ? { tags } : {}),
+    paths,
+    ...(Object.keys(components).length > 0 ? { components } : {}),
+  };
+}
+
+const usage =
+  'usage: node libs/webex/openapi/refresh.mjs <webex-meetings.openapi.json> [<more source documents>...]';
+
+async function main(sourceArguments) {
+  if (sourceArguments.length === 0) throw new OpenApiSubsetError(usage, {});
+  const sources = sourceArguments.map((sourceArgument) => {
+    // npm run keeps the caller's directory in INIT_CWD; a relative path means relative to it.
+    const sourcePath = resolve(process.env.INIT_CWD ?? process.cwd(), sourceArgument);
+    const text = readFileSync(sourcePath, 'utf8');
+    try {
+      return { name: basename(sourcePath), text, document: JSON.parse(text) };
+    } catch (error) {
+      throw new OpenApiSubsetError(`${sourcePath} is not JSON: ${error.message}`, { sourcePath });
+    }
+  });
   const routes = JSON.parse(readFileSync(routesPath, 'utf8'));
-  const subset = subsetOf(document, routes);
+  const subset = subsetOfSources(sources, routes);
   const withProvenance = {
     openapi: subset.openapi,
     info: subset.info,
     'x-subset': {
-      source: basename(sourcePath),
-      sha256: createHash('sha256').update(text).digest('hex'),
+      sources: sources.map((source) => ({
+        source: source.name,
+        sha256: createHash('sha256').update(source.text).digest('hex'),
+      })),
       takenOn: new Date().toISOString().slice(0, 10),
       keeps: 'the operations in routes.json and the components they reference, transitively',
     },
@@ -141,12 +208,12 @@ async function main(sourceArgument) {
     .join(', ');
   console.log(
     `wrote ${subsetPath}: ${routes.length} operations on ${Object.keys(subset.paths).length} paths, ${counts || 'no components'} ` +
-      `from ${subset.info?.title} ${subset.info?.version} (${basename(sourcePath)})`,
+      `from ${subset.info?.title} ${subset.info?.version} (${sources.map((source) => source.name).join(', ')})`,
   );
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main(process.argv[2]).catch((error) => {
+  main(process.argv.slice(2)).catch((error) => {
     console.error(
       error instanceof OpenApiSubsetError ? `refresh: ${error.message}` : (error?.stack ?? String(error)),
     );

@@ -4,6 +4,8 @@ import { WebexApiError, WebexNetworkError, WebexRateLimited, WebexRequestInvalid
 import { errorFrom, exchange, parseBody, type Fetch } from './http.js';
 import {
   Meeting,
+  MeetingInvitee,
+  MeetingInviteeList,
   MeetingList,
   MeetingListItem,
   MeetingTemplates,
@@ -17,8 +19,15 @@ import type { WebexTokenProvider } from './tokens.js';
 
 export interface Invitee {
   email: string;
+  /** At most 128 characters (Webex). */
   displayName?: string;
   coHost?: boolean;
+}
+
+/** Webex sends invitees email unless told not to; we schedule silently, so callers say. */
+export interface InviteeEmailOption {
+  /** Webex's default is true. */
+  sendEmail?: boolean;
 }
 
 /** The fields of CreateMeetingObject we use. `start`/`end` are ISO 8601 with an offset. */
@@ -266,6 +275,132 @@ export class WebexClient {
     return this.listMeetings({ integrationTag, from: around.from, to: around.to, max: 100 });
   }
 
+  // Meeting invitees (a meeting's invitees cannot be changed through PATCH or PUT /meetings)
+
+  /** Every invitee of the meeting series, following the Link rel="next" pages. */
+  async listMeetingInvitees(meetingId: string): Promise<MeetingInvitee[]> {
+    const items: MeetingInvitee[] = [];
+    let page = await this.callWithHeaders(
+      'GET',
+      '/meetingInvitees',
+      { query: { meetingId, max: 100 }, schema: MeetingInviteeList },
+      true,
+    );
+    for (;;) {
+      items.push(...page.data.items);
+      const next = this.nextPage(page.headers.get('link'));
+      if (!next) return items;
+      page = await this.callWithHeaders(
+        'GET',
+        next.pathname,
+        { url: next, schema: MeetingInviteeList },
+        true,
+      );
+    }
+  }
+
+  getMeetingInvitee(inviteeId: string): Promise<MeetingInvitee> {
+    return this.call('GET', `/meetingInvitees/${encodeURIComponent(inviteeId)}`, { schema: MeetingInvitee });
+  }
+
+  /**
+   * Invites one person. Webex refuses an email already invited (409), so a retry after a lost
+   * answer cannot invite twice: on a 409 the existing invitee is looked up and adopted.
+   */
+  async createMeetingInvitee(
+    meetingId: string,
+    invitee: Invitee,
+    options: InviteeEmailOption = {},
+  ): Promise<{ invitee: MeetingInvitee; adopted: boolean }> {
+    checkInvitees([invitee]);
+    const body = { meetingId, ...invitee, ...emailOption(options) };
+    return this.retry.run(
+      async () => {
+        try {
+          const created = await this.callOnce('POST', '/meetingInvitees', { body, schema: MeetingInvitee });
+          return { invitee: created, adopted: false };
+        } catch (error) {
+          if (!(error instanceof WebexApiError) || error.status !== 409) throw error;
+          const existing = (await this.listMeetingInvitees(meetingId)).find((candidate) =>
+            sameEmail(candidate.email, invitee.email),
+          );
+          if (!existing) throw error;
+          return { invitee: existing, adopted: true };
+        }
+      },
+      { idempotent: true },
+    );
+  }
+
+  /**
+   * Invites up to 100 people in one call. Webex refuses the whole list (409) when one is already
+   * invited, without saying which, so a retry first lists the invitees and adopts them when every
+   * one is there already; otherwise the 409 goes to the caller.
+   */
+  async createMeetingInvitees(
+    meetingId: string,
+    invitees: readonly Invitee[],
+    options: InviteeEmailOption = {},
+  ): Promise<{ invitees: MeetingInvitee[]; adopted: boolean }> {
+    checkInvitees(invitees);
+    if (invitees.length === 0 || invitees.length > 100)
+      throw new WebexRequestInvalid([`bulk insert takes 1 to 100 invitees, not ${invitees.length}`]);
+    const emails = invitees.map((invitee) => invitee.email.toLowerCase());
+    if (new Set(emails).size !== emails.length)
+      throw new WebexRequestInvalid(['each invitee of a bulk insert needs its own email']);
+    const body = {
+      meetingId,
+      items: invitees.map((invitee) => ({ ...invitee, ...emailOption(options) })),
+    };
+    return this.retry.run(
+      async (attempt) => {
+        if (attempt > 1) {
+          const current = await this.listMeetingInvitees(meetingId);
+          const found = invitees.map((invitee) =>
+            current.find((candidate) => sameEmail(candidate.email, invitee.email)),
+          );
+          if (found.every((invitee): invitee is MeetingInvitee => invitee !== undefined))
+            return { invitees: found, adopted: true };
+        }
+        const created = await this.callOnce('POST', '/meetingInvitees/bulkInsert', {
+          body,
+          schema: MeetingInviteeList,
+        });
+        return { invitees: created.items, adopted: false };
+      },
+      { idempotent: true },
+    );
+  }
+
+  /** PUT replaces the invitee's email, displayName and coHost: what is left out goes back to Webex's default. */
+  updateMeetingInvitee(
+    inviteeId: string,
+    invitee: Invitee,
+    options: InviteeEmailOption = {},
+  ): Promise<MeetingInvitee> {
+    checkInvitees([invitee]);
+    return this.call('PUT', `/meetingInvitees/${encodeURIComponent(inviteeId)}`, {
+      body: { ...invitee, ...emailOption(options) },
+      schema: MeetingInvitee,
+    });
+  }
+
+  /** A 404 means the invitee is already gone, which is what we wanted. */
+  async deleteMeetingInvitee(
+    inviteeId: string,
+    options: InviteeEmailOption = {},
+  ): Promise<'deleted' | 'alreadyGone'> {
+    try {
+      await this.call('DELETE', `/meetingInvitees/${encodeURIComponent(inviteeId)}`, {
+        query: { sendEmail: options.sendEmail },
+      });
+      return 'deleted';
+    } catch (error) {
+      if (error instanceof WebexApiError && error.status === 404) return 'alreadyGone';
+      throw error;
+    }
+  }
+
   // The user
 
   getMe(): Promise<Person> {
@@ -385,6 +520,19 @@ export class WebexClient {
       this.options.timeoutMs ?? 30_000,
     );
   }
+}
+
+const sameEmail = (left: string, right: string) => left.toLowerCase() === right.toLowerCase();
+
+const emailOption = (options: InviteeEmailOption) =>
+  options.sendEmail === undefined ? {} : { sendEmail: options.sendEmail };
+
+/** What Webex would refuse anyway, refused before sending. */
+function checkInvitees(invitees: readonly Invitee[]): void {
+  const issues = invitees
+    .filter((invitee) => (invitee.displayName?.length ?? 0) > 128)
+    .map((invitee) => `displayName of ${invitee.email} longer than 128 characters`);
+  if (issues.length > 0) throw new WebexRequestInvalid(issues);
 }
 
 /** A window around the requested times wide enough for any offset and Webex's minute rounding. */

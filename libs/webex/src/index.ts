@@ -3,6 +3,7 @@ export type {
   CreateMeetingRequest,
   CreateWebhookRequest,
   Invitee,
+  InviteeEmailOption,
   ListMeetingsQuery,
   PatchMeetingRequest,
   ReplaceMeetingRequest,
@@ -25,5 +26,13 @@ export { RefreshingTokenProvider, staticTokenProvider } from './tokens.js';
 export type { RefreshingTokenProviderOptions, WebexTokenProvider } from './tokens.js';
 export { verifyWebexSignature, webexSignature } from './webhook-signature.js';
 export { MeetingWebhookNotification } from './schemas.js';
-export type { Meeting, MeetingListItem, MeetingTemplate, Person, Sites, Webhook } from './schemas.js';
+export type {
+  Meeting,
+  MeetingInvitee,
+  MeetingListItem,
+  MeetingTemplate,
+  Person,
+  Sites,
+  Webhook,
+} from './schemas.js';
 export { CircuitOpenError, TimeoutError } from '@scheduler/resilience';

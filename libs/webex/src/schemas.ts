@@ -57,6 +57,19 @@ export type MeetingListItem = z.infer<typeof MeetingListItem>;
 
 export const MeetingList = z.looseObject({ items: z.array(MeetingListItem) });
 
+/** GetInviteeObject: list items and the create, get and update answers; bulk insert items too. */
+export const MeetingInvitee = z.looseObject({
+  id: z.string().min(1),
+  email: z.string(),
+  displayName: z.string().optional(),
+  coHost: z.boolean().optional(),
+  panelist: z.boolean().optional(),
+  meetingId: z.string(),
+});
+export type MeetingInvitee = z.infer<typeof MeetingInvitee>;
+
+export const MeetingInviteeList = z.looseObject({ items: z.array(MeetingInvitee) });
+
 export const Person = z.looseObject({
   id: z.string(),
   emails: z.array(z.string()),

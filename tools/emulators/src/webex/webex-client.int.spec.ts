@@ -12,6 +12,7 @@ import {
   WebexClient,
   WebexOAuth,
   WebexRateLimited,
+  WebexRequestInvalid,
   createWebexCircuitBreaker,
   staticTokenProvider,
   verifyWebexSignature,
@@ -177,6 +178,162 @@ describe('WebexClient against the Webex emulator', () => {
     const templates = await webex.listMeetingTemplates();
     expect(templates.length).toBeGreaterThan(0);
     expect(templates.every((template) => template.templateType === 'meeting')).toBe(true);
+  });
+});
+
+describe('meeting invitees', () => {
+  const newMeeting = async (
+    webex: WebexClient,
+    invitees: Array<{ email: string; displayName?: string }> = [],
+  ) =>
+    (
+      await webex.createMeeting(
+        { title: 'Invitees', ...meetingTimes(), invitees, sendEmail: false },
+        { integrationTag: `invitees-${Date.now()}-${Math.random()}` },
+      )
+    ).meeting;
+  const storedEmails = (meetingId: string) =>
+    (emulator.state.invitees.get(meetingId) ?? []).map((invitee) => invitee.email).sort();
+
+  it('lists, invites, reads, replaces and removes invitees, without emails to them', async () => {
+    const webex = await staticClient();
+    const meeting = await newMeeting(webex, [{ email: 'bob@example.com', displayName: 'Bob' }]);
+    expect(await webex.listMeetingInvitees(meeting.id)).toEqual([
+      expect.objectContaining({ email: 'bob@example.com', displayName: 'Bob', meetingId: meeting.id }),
+    ]);
+
+    const { invitee, adopted } = await webex.createMeetingInvitee(
+      meeting.id,
+      { email: 'carol@example.com', displayName: 'Carol' },
+      { sendEmail: false },
+    );
+    expect(adopted).toBe(false);
+    expect(invitee).toMatchObject({
+      id: expect.stringMatching(/_\d+$/),
+      email: 'carol@example.com',
+      meetingId: meeting.id,
+    });
+    expect(
+      emulator.requests.list({ method: 'POST', pathPrefix: '/v1/meetingInvitees' })[0]!.body,
+    ).toMatchObject({
+      meetingId: meeting.id,
+      email: 'carol@example.com',
+      sendEmail: false,
+    });
+    expect(await webex.getMeetingInvitee(invitee.id)).toEqual(invitee);
+    expect(
+      await webex.updateMeetingInvitee(invitee.id, { email: 'carol@example.com', displayName: 'Carol K.' }),
+    ).toEqual({ ...invitee, displayName: 'Carol K.' });
+
+    const bulk = await webex.createMeetingInvitees(
+      meeting.id,
+      [{ email: 'dan@example.com' }, { email: 'eve@example.com', displayName: 'Eve' }],
+      { sendEmail: false },
+    );
+    expect(bulk.adopted).toBe(false);
+    expect(bulk.invitees.map((item) => item.email)).toEqual(['dan@example.com', 'eve@example.com']);
+    expect(storedEmails(meeting.id)).toEqual([
+      'bob@example.com',
+      'carol@example.com',
+      'dan@example.com',
+      'eve@example.com',
+    ]);
+
+    expect(await webex.deleteMeetingInvitee(invitee.id, { sendEmail: false })).toBe('deleted');
+    expect(
+      emulator.requests.list({ method: 'DELETE', pathPrefix: '/v1/meetingInvitees' })[0]!.query,
+    ).toMatchObject({
+      sendEmail: 'false',
+    });
+    expect(await webex.deleteMeetingInvitee(invitee.id)).toBe('alreadyGone');
+    expect(storedEmails(meeting.id)).toEqual(['bob@example.com', 'dan@example.com', 'eve@example.com']);
+  });
+
+  it('follows Link rel="next" pages past 100 invitees', async () => {
+    const webex = await staticClient();
+    const meeting = await newMeeting(webex);
+    await webex.createMeetingInvitees(
+      meeting.id,
+      Array.from({ length: 100 }, (_, index) => ({
+        email: `person${String(index).padStart(3, '0')}@example.com`,
+      })),
+      { sendEmail: false },
+    );
+    await webex.createMeetingInvitee(meeting.id, { email: 'zed@example.com' }, { sendEmail: false });
+    const all = await webex.listMeetingInvitees(meeting.id);
+    expect(all).toHaveLength(101);
+    expect(all.at(-1)!.email).toBe('zed@example.com');
+    expect(emulator.requests.list({ method: 'GET', pathPrefix: '/v1/meetingInvitees' })).toHaveLength(2);
+  });
+
+  it('inviting someone already invited adopts the existing invitee (409, then a lookup)', async () => {
+    const webex = await staticClient();
+    const meeting = await newMeeting(webex, [{ email: 'Bob@Example.com', displayName: 'Bob' }]);
+    const { invitee, adopted } = await webex.createMeetingInvitee(meeting.id, { email: 'bob@example.com' });
+    expect(adopted).toBe(true);
+    expect(invitee.email).toBe('Bob@Example.com');
+    expect(emulator.requests.list().map((entry) => `${entry.method} ${entry.path} ${entry.status}`)).toEqual(
+      expect.arrayContaining(['POST /v1/meetingInvitees 409', 'GET /v1/meetingInvitees 200']),
+    );
+    expect(storedEmails(meeting.id)).toEqual(['Bob@Example.com']);
+  });
+
+  it('an invitation whose answer was lost is retried and adopted, never made twice', async () => {
+    // The fault delays the POST past the client's deadline; Webex still adds the invitee.
+    const webex = await staticClient({
+      timeoutMs: 300,
+      retry: { baseDelayMs: 800, maxDelayMs: 800, random: () => 1 },
+    });
+    const meeting = await newMeeting(webex);
+    emulator.faults.add({ method: 'POST', pathPrefix: '/v1/meetingInvitees', latencyMs: 500, times: 1 });
+    const { invitee, adopted } = await webex.createMeetingInvitee(
+      meeting.id,
+      { email: 'lost@example.com' },
+      { sendEmail: false },
+    );
+    expect(adopted).toBe(true);
+    expect(emulator.state.invitees.get(meeting.id)!.map((stored) => stored.id)).toEqual([invitee.id]);
+  });
+
+  it('a bulk insert that failed with a 5xx looks the invitees up, then inserts once', async () => {
+    const webex = await staticClient();
+    const meeting = await newMeeting(webex);
+    emulator.requests.clear();
+    emulator.faults.add({
+      method: 'POST',
+      pathPrefix: '/v1/meetingInvitees/bulkInsert',
+      status: 503,
+      times: 1,
+    });
+    const { adopted } = await webex.createMeetingInvitees(meeting.id, [
+      { email: 'one@example.com' },
+      { email: 'two@example.com' },
+    ]);
+    expect(adopted).toBe(false);
+    expect(emulator.requests.list().map((entry) => `${entry.method} ${entry.path} ${entry.status}`)).toEqual([
+      'POST /v1/meetingInvitees/bulkInsert 503',
+      'GET /v1/meetingInvitees 200',
+      'POST /v1/meetingInvitees/bulkInsert 200',
+    ]);
+    expect(storedEmails(meeting.id)).toEqual(['one@example.com', 'two@example.com']);
+  });
+
+  it('typed errors: 404 for an unknown meeting; bad input refused before sending', async () => {
+    const webex = await staticClient();
+    const unknown = await webex
+      .listMeetingInvitees('00000000000000000000000000000402')
+      .catch((error: unknown) => error);
+    expect(unknown).toBeInstanceOf(WebexApiError);
+    expect((unknown as WebexApiError).status).toBe(404);
+    emulator.requests.clear();
+    await expect(webex.createMeetingInvitees('any', [])).rejects.toBeInstanceOf(WebexRequestInvalid);
+    await expect(
+      webex.createMeetingInvitees('any', [{ email: 'a@example.com' }, { email: 'A@example.com' }]),
+    ).rejects.toBeInstanceOf(WebexRequestInvalid);
+    await expect(
+      webex.createMeetingInvitee('any', { email: 'a@example.com', displayName: 'x'.repeat(129) }),
+    ).rejects.toBeInstanceOf(WebexRequestInvalid);
+    expect(emulator.requests.list()).toEqual([]);
   });
 });
 

@@ -178,6 +178,31 @@ describe('Webex OpenAPI conformance (emulator responses and client requests)', (
       end: at(8),
       agenda: 'Replaced',
     });
+    // Meeting invitees: the one given at create is listed; invite, bulk invite, read, replace,
+    // remove (twice: the second is a 404), and invite someone already invited (a 409, then adopted).
+    await webex.listMeetingInvitees(meeting.id);
+    const { invitee } = await webex.createMeetingInvitee(
+      meeting.id,
+      { email: 'alan@example.com', displayName: 'Alan' },
+      { sendEmail: false },
+    );
+    await webex.createMeetingInvitees(
+      meeting.id,
+      [
+        { email: 'edsger@example.com', displayName: 'Edsger', coHost: false },
+        { email: 'barbara@example.com' },
+      ],
+      { sendEmail: false },
+    );
+    await webex.getMeetingInvitee(invitee.id);
+    await webex.updateMeetingInvitee(
+      invitee.id,
+      { email: 'alan@example.com', displayName: 'Alan Turing' },
+      { sendEmail: false },
+    );
+    await webex.deleteMeetingInvitee(invitee.id, { sendEmail: false });
+    await webex.deleteMeetingInvitee(invitee.id);
+    await webex.createMeetingInvitee(meeting.id, { email: 'ada@example.com' }, { sendEmail: false });
     await webex.listMeetings({ integrationTag: tag, from: at(0), to: at(24), max: 1 });
     await webex.getMe();
     await webex.listSites();
@@ -360,7 +385,7 @@ describe('Webex OpenAPI conformance (emulator responses and client requests)', (
       bodiesChecked++;
     }
     expect(problems).toEqual([]);
-    // POST /meetings (x3), PATCH, PUT and POST /webhooks.
-    expect(bodiesChecked).toBeGreaterThanOrEqual(6);
+    // POST /meetings (x3), PATCH, PUT, POST /webhooks, POST /meetingInvitees (x2), bulkInsert and PUT.
+    expect(bodiesChecked).toBeGreaterThanOrEqual(10);
   });
 });
