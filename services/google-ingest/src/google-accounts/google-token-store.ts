@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { type SealedValue, type SecretBox, isSealedValue, userSubject } from '@scheduler/crypto-shredding';
 import {
+  GoogleApiError,
   GoogleCalendarClient,
   GoogleCallRunner,
   GoogleDirectoryClient,
@@ -13,6 +14,7 @@ import {
 } from '@scheduler/google';
 import type { CalendarAccount } from '../calendar-sync/calendar-sync-engine.js';
 import { GoogleAccountTamperedError } from './errors.js';
+import type { DisconnectionReason } from './google-account.decider.js';
 import {
   type GoogleAccountRecord,
   GoogleAccountRepository,
@@ -53,6 +55,18 @@ export interface GoogleTokenStoreOptions {
   readonly clock?: () => Date;
   /** Persisting refreshed tokens failed (the next call refreshes again). Receives ids only. */
   readonly onTokensError?: (error: unknown, account: { userId: string }) => void;
+  /** Handling a disconnection failed (the account stays marked). Receives ids only. */
+  readonly onDisconnectionError?: (error: unknown, account: { userId: string }) => void;
+}
+
+/**
+ * An account whose grant Google just refused, marked reauthorization-required by this call.
+ * Its `calendar` acts with the dead grant, so Google most likely refuses it too.
+ */
+export interface DeadGrant {
+  readonly account: CalendarAccount;
+  readonly reason: DisconnectionReason;
+  readonly disconnectedAt: Date;
 }
 
 export type AccountLookup =
@@ -75,6 +89,10 @@ export class GoogleTokenStore {
   private readonly siteUrlField: string | undefined;
   private readonly clock: () => Date;
   private readonly onTokensError: NonNullable<GoogleTokenStoreOptions['onTokensError']>;
+  private readonly onDisconnectionError: NonNullable<GoogleTokenStoreOptions['onDisconnectionError']>;
+  private disconnectionHandler: ((deadGrant: DeadGrant) => Promise<void>) | undefined;
+  /** Disconnections being handled, with the user each is for. */
+  private readonly disconnections = new Map<Promise<void>, string>();
   // One breaker per API for all accounts: a Google outage is not per user.
   private readonly calendarRunner: GoogleCallRunner;
   private readonly directoryRunner: GoogleCallRunner;
@@ -88,6 +106,7 @@ export class GoogleTokenStore {
     this.siteUrlField = options.siteUrlField;
     this.clock = options.clock ?? (() => new Date());
     this.onTokensError = options.onTokensError ?? (() => undefined);
+    this.onDisconnectionError = options.onDisconnectionError ?? (() => undefined);
     this.calendarRunner = new GoogleCallRunner('google-calendar', options.resilience);
     this.directoryRunner = new GoogleCallRunner('google-directory', options.resilience);
   }
@@ -152,6 +171,26 @@ export class GoogleTokenStore {
     return this.accounts.markReauthorizationRequired(userId, grantId, this.clock());
   }
 
+  /**
+   * Who acts when a grant dies (the disconnection flow). Set once at startup: it needs the
+   * channels and the sync, which themselves act through this store.
+   */
+  handleDisconnections(handler: (deadGrant: DeadGrant) => Promise<void>): void {
+    this.disconnectionHandler = handler;
+  }
+
+  /**
+   * Resolves when no disconnection (of `userId`, or of anyone) is being handled in this
+   * process: for a reconnection, tests and graceful shutdown.
+   */
+  async idle(userId?: string): Promise<void> {
+    const pending = () =>
+      [...this.disconnections]
+        .filter(([, user]) => userId === undefined || user === userId)
+        .map(([work]) => work);
+    for (let work = pending(); work.length > 0; work = pending()) await Promise.allSettled(work);
+  }
+
   async statusOf(userId: string): Promise<GoogleAccountStatus | undefined> {
     return this.accounts.statusOf(userId);
   }
@@ -186,7 +225,6 @@ export class GoogleTokenStore {
       onTokens: (tokens) => this.recordRefreshedTokens(userId, grantId, tokens),
       onTokensError: (error) => this.onTokensError(error, { userId }),
     });
-    const onDeadGrant = () => this.markReauthorizationRequired(userId, grantId);
     // Errors name the account by its pseudonymous id, never by its email.
     const calendar = new GoogleCalendarClient({
       auth,
@@ -202,6 +240,8 @@ export class GoogleTokenStore {
       ...(this.siteUrlSchema !== undefined ? { siteUrlSchema: this.siteUrlSchema } : {}),
       ...(this.siteUrlField !== undefined ? { siteUrlField: this.siteUrlField } : {}),
     });
+    const deadGrantAccount: CalendarAccount = { userId, tenantId: row.tenantId, email, calendar };
+    const onDeadGrant = (reason: DisconnectionReason) => this.deadGrant(deadGrantAccount, grantId, reason);
     return {
       state: 'connected',
       account: {
@@ -213,6 +253,28 @@ export class GoogleTokenStore {
         directory: recordingDeadGrants(directory, onDeadGrant),
       },
     };
+  }
+
+  /**
+   * The first report of a grant's death marks the account and hands it to the disconnection
+   * handler; later reports (concurrent calls, old clients) find it marked and do nothing. The
+   * handler runs in the background: the failed call may hold a channel's row lock (a renewal),
+   * which stopping the channels needs.
+   */
+  private async deadGrant(
+    account: CalendarAccount,
+    grantId: string,
+    reason: DisconnectionReason,
+  ): Promise<void> {
+    const disconnectedAt = this.clock();
+    if (!(await this.markReauthorizationRequired(account.userId, grantId))) return;
+    const handler = this.disconnectionHandler;
+    if (!handler) return;
+    const handling = Promise.resolve()
+      .then(() => handler({ account, reason, disconnectedAt }))
+      .catch((error: unknown) => this.onDisconnectionError(error, { userId: account.userId }))
+      .finally(() => this.disconnections.delete(handling));
+    this.disconnections.set(handling, account.userId);
   }
 
   private async open(
@@ -232,13 +294,14 @@ export class GoogleTokenStore {
 }
 
 /**
- * The client, with every method reporting a dead refresh token before the error reaches the
- * caller. Google only says so when a call needs a refresh, inside any method, so this is the
- * one place that sees them all.
+ * The client, with every method reporting a dead grant before the error reaches the caller:
+ * invalid_grant on a refresh, or a 401 (the clients answer a first 401 by refreshing and
+ * trying again, so a 401 that reaches us came with a fresh access token). Google only says so
+ * when a call needs a refresh, inside any method, so this is the one place that sees them all.
  */
 function recordingDeadGrants<Client extends object>(
   client: Client,
-  onDeadGrant: () => Promise<unknown>,
+  onDeadGrant: (reason: DisconnectionReason) => Promise<unknown>,
 ): Client {
   return new Proxy(client, {
     get(target, property, receiver) {
@@ -248,7 +311,9 @@ function recordingDeadGrants<Client extends object>(
         try {
           return await (value as (...values: unknown[]) => Promise<unknown>).apply(target, parameters);
         } catch (error) {
-          if (error instanceof ReauthorizationRequired) await onDeadGrant();
+          if (error instanceof ReauthorizationRequired) await onDeadGrant('token-revoked');
+          else if (error instanceof GoogleApiError && error.status === 401)
+            await onDeadGrant('token-rejected');
           throw error;
         }
       };
