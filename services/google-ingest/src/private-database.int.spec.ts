@@ -15,6 +15,7 @@ const recorded = async (pool: pg.Pool) =>
 
 const everyMigration = [
   { component: 'google-ingest.accounts', version: 1 },
+  { component: 'google-ingest.accounts', version: 2 },
   { component: 'google-ingest.calendar-sync', version: 1 },
   { component: 'google-ingest.calendar-sync', version: 2 },
   { component: 'google-ingest.channels', version: 1 },

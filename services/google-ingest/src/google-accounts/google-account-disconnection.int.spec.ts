@@ -13,6 +13,7 @@ import {
 
 const alice = 'alice@demo.example';
 const bob = 'bob@demo.example';
+const carol = 'carol@demo.example';
 
 let fixture: GoogleIngestFixture;
 let aliceId: string;
@@ -62,6 +63,7 @@ beforeAll(async () => {
   fixture = await startGoogleIngestFixture('google_account_disconnection', [
     { email: alice, name: 'Alice Example' },
     { email: bob, name: 'Bob Example' },
+    { email: carol, name: 'Carol Example' },
   ]);
   aliceId = fixture.users[alice]!.sub;
   bobId = fixture.users[bob]!.sub;
@@ -217,5 +219,39 @@ describe('a Google account whose token died', () => {
       channels: Array<{ id: string; stopped: boolean }>;
     };
     expect(channels.find((stored) => stored.id === channel!.channelId)).toMatchObject({ stopped: true });
+  });
+
+  it('a disconnection left undone (a crash, a failure) is finished by the retry, once', async () => {
+    const carolId = fixture.users[carol]!.sub;
+    await fixture.connector.handle(request(await fixture.authorize(carol), 'corr-carol-1'));
+    // The process "dies" while handling: the row is marked, nothing else happened.
+    fixture.tokens.handleDisconnections(() => Promise.reject(new Error('crashed while disconnecting')));
+    await fixture.control('/google/refresh-tokens/revoke', { email: carol });
+    fixture.emulator.clock.advance(3_700_000);
+    await expect(fixture.channels.requestSync(carolId, carol)).rejects.toBeInstanceOf(
+      ReauthorizationRequired,
+    );
+    await fixture.tokens.idle();
+    expect(fixture.disconnectionErrors).toEqual([new Error('crashed while disconnecting')]);
+    expect(await fixture.tokens.statusOf(carolId)).toBe('reauthorization-required');
+    expect((await accountStream(carolId)).map((event) => event.type)).toEqual(['GoogleAccountConnected']);
+    expect((await storedChannels(carolId)).map((channel) => channel.stopped)).toEqual([false]);
+
+    fixture.tokens.handleDisconnections(async (deadGrant) => {
+      await fixture.disconnection.disconnect(deadGrant);
+    });
+    // Too recent: the process that marked it may still be at work.
+    expect(await fixture.tokens.retryUnhandledDisconnections()).toBe(0);
+    fixture.emulator.clock.advance(120_000);
+    expect(await fixture.tokens.retryUnhandledDisconnections()).toBe(1);
+    const disconnections = (await accountStream(carolId)).filter(
+      (event) => event.type === 'GoogleAccountDisconnected',
+    );
+    expect(disconnections.map((event) => event.data)).toEqual([
+      { userId: carolId, reason: 'token-revoked', disconnectedAt: expect.any(String) },
+    ]);
+    expect((await storedChannels(carolId)).map((channel) => channel.stopped)).toEqual([true]);
+    // Done: nothing is left for the next run.
+    expect(await fixture.tokens.retryUnhandledDisconnections()).toBe(0);
   });
 });

@@ -10,6 +10,7 @@ import { ChannelManager } from '../watch-channels/channel-manager.js';
 import { WatchChannelsModule } from '../watch-channels/watch-channels.module.js';
 import { ConnectGoogleAccount } from './connect-google-account.js';
 import { DisconnectGoogleAccount } from './disconnect-google-account.js';
+import { GoogleAccountTasks } from './google-account-tasks.js';
 import { GoogleAccountsHandlers } from './google-accounts.handlers.js';
 import { GoogleTokenStore } from './google-token-store.js';
 import { GoogleTokensModule } from './google-tokens.module.js';
@@ -73,6 +74,7 @@ import { GoogleTokensModule } from './google-tokens.module.js';
         return disconnection;
       },
     },
+    GoogleAccountTasks,
   ],
   exports: [GoogleTokensModule],
 })

@@ -166,9 +166,13 @@ export class GoogleTokenStore {
     });
   }
 
-  /** The grant's refresh token is dead (invalid_grant): the user must consent again. */
-  async markReauthorizationRequired(userId: string, grantId: string): Promise<boolean> {
-    return this.accounts.markReauthorizationRequired(userId, grantId, this.clock());
+  /** The grant is dead (invalid_grant, or a 401 after a refresh): the user must consent again. */
+  async markReauthorizationRequired(
+    userId: string,
+    grantId: string,
+    reason: DisconnectionReason = 'token-revoked',
+  ): Promise<boolean> {
+    return this.accounts.markReauthorizationRequired(userId, grantId, this.clock(), reason);
   }
 
   /**
@@ -216,7 +220,63 @@ export class GoogleTokenStore {
       row.accessTokenSealed === null
         ? undefined
         : await this.open(row, 'accessTokenSealed', ACCESS_TOKEN_CONTEXT);
-    const grantId = row.grantId;
+    const { calendar, directory } = this.clientsFor(row, refreshToken, accessToken);
+    const deadGrantAccount: CalendarAccount = { userId, tenantId: row.tenantId, email, calendar };
+    const onDeadGrant = (reason: DisconnectionReason) =>
+      this.deadGrant(deadGrantAccount, row.grantId, reason);
+    return {
+      state: 'connected',
+      account: {
+        userId,
+        tenantId: row.tenantId,
+        email,
+        scopes: row.scopes,
+        calendar: recordingDeadGrants(calendar, onDeadGrant),
+        directory: recordingDeadGrants(directory, onDeadGrant),
+      },
+    };
+  }
+
+  /**
+   * Disconnects the accounts whose grant was marked dead at least `graceMs` ago and whose
+   * disconnection never completed (the process died in between, or it failed): call it
+   * periodically. Returns how many it handled.
+   */
+  async retryUnhandledDisconnections(graceMs = 60_000): Promise<number> {
+    const handler = this.disconnectionHandler;
+    if (!handler) return 0;
+    const busy = new Set(this.disconnections.values());
+    let handled = 0;
+    for (const row of await this.accounts.unhandledDisconnections(
+      new Date(this.clock().getTime() - graceMs),
+    )) {
+      if (busy.has(row.userId)) continue;
+      const refreshToken = await this.open(row, 'refreshTokenSealed', REFRESH_TOKEN_CONTEXT);
+      const email = await this.open(row, 'emailSealed', EMAIL_CONTEXT);
+      if (refreshToken === undefined || email === undefined) {
+        // A forgotten user: nothing left to act for.
+        await this.accounts.markDisconnectionHandled(row.userId, row.grantId, this.clock());
+        continue;
+      }
+      const { calendar } = this.clientsFor(row, refreshToken, undefined);
+      await this.handleDisconnection(handler, row.grantId, {
+        account: { userId: row.userId, tenantId: row.tenantId, email, calendar },
+        // Rows marked before the reason was recorded only knew invalid_grant.
+        reason: row.disconnectionReason ?? 'token-revoked',
+        disconnectedAt: row.reauthorizationRequiredAt ?? this.clock(),
+      });
+      handled += 1;
+    }
+    return handled;
+  }
+
+  /** Calendar and Directory clients acting with the row's grant. */
+  private clientsFor(
+    row: GoogleAccountRecord,
+    refreshToken: string,
+    accessToken: string | undefined,
+  ): { calendar: GoogleCalendarClient; directory: GoogleDirectoryClient } {
+    const { userId, grantId } = row;
     const auth = this.oauth.clientFor({
       refreshToken,
       ...(accessToken !== undefined && row.accessTokenExpiresAt
@@ -240,19 +300,7 @@ export class GoogleTokenStore {
       ...(this.siteUrlSchema !== undefined ? { siteUrlSchema: this.siteUrlSchema } : {}),
       ...(this.siteUrlField !== undefined ? { siteUrlField: this.siteUrlField } : {}),
     });
-    const deadGrantAccount: CalendarAccount = { userId, tenantId: row.tenantId, email, calendar };
-    const onDeadGrant = (reason: DisconnectionReason) => this.deadGrant(deadGrantAccount, grantId, reason);
-    return {
-      state: 'connected',
-      account: {
-        userId,
-        tenantId: row.tenantId,
-        email,
-        scopes: row.scopes,
-        calendar: recordingDeadGrants(calendar, onDeadGrant),
-        directory: recordingDeadGrants(directory, onDeadGrant),
-      },
-    };
+    return { calendar, directory };
   }
 
   /**
@@ -267,14 +315,30 @@ export class GoogleTokenStore {
     reason: DisconnectionReason,
   ): Promise<void> {
     const disconnectedAt = this.clock();
-    if (!(await this.markReauthorizationRequired(account.userId, grantId))) return;
+    if (!(await this.markReauthorizationRequired(account.userId, grantId, reason))) return;
     const handler = this.disconnectionHandler;
+    // Without a handler the row stays unhandled: retryUnhandledDisconnections takes it up.
     if (!handler) return;
-    const handling = Promise.resolve()
-      .then(() => handler({ account, reason, disconnectedAt }))
-      .catch((error: unknown) => this.onDisconnectionError(error, { userId: account.userId }))
+    void this.handleDisconnection(handler, grantId, { account, reason, disconnectedAt });
+  }
+
+  /**
+   * Runs the handler (tracked for idle()), then records the disconnection as done. A failure
+   * leaves it undone, for retryUnhandledDisconnections.
+   */
+  private handleDisconnection(
+    handler: (deadGrant: DeadGrant) => Promise<void>,
+    grantId: string,
+    deadGrant: DeadGrant,
+  ): Promise<void> {
+    const { userId } = deadGrant.account;
+    const handling: Promise<void> = Promise.resolve()
+      .then(() => handler(deadGrant))
+      .then(() => this.accounts.markDisconnectionHandled(userId, grantId, this.clock()))
+      .catch((error: unknown) => this.onDisconnectionError(error, { userId }))
       .finally(() => this.disconnections.delete(handling));
-    this.disconnections.set(handling, account.userId);
+    this.disconnections.set(handling, userId);
+    return handling;
   }
 
   private async open(
