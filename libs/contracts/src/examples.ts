@@ -42,6 +42,10 @@ export const exampleEventData: ExampleEventData = {
     },
   ],
   DirectoryWebexSiteChanged: [{ userId: exampleUserId, siteUrl: 'example.webex.com' }],
+  GoogleAccountDisconnected: [
+    { userId: exampleUserId, reason: 'token-revoked', disconnectedAt: '2026-12-02T08:00:00Z' },
+    { userId: exampleUserId, reason: 'token-rejected', disconnectedAt: '2026-12-02T08:00:00.000Z' },
+  ],
   WebexAccountConnected: [
     {
       userId: exampleUserId,
@@ -80,7 +84,10 @@ export const exampleEventData: ExampleEventData = {
     },
   ],
   CalendarWatchStopped: [{ userId: exampleUserId, calendarId, channelId: 'channel-1', reason: 'renewed' }],
-  CalendarSyncReset: [{ userId: exampleUserId, calendarId, reason: 'sync-token-expired' }],
+  CalendarSyncReset: [
+    { userId: exampleUserId, calendarId, reason: 'sync-token-expired' },
+    { userId: exampleUserId, calendarId, reason: 'account-reconnected' },
+  ],
   CalendarEventChanged: [
     {
       change: 'created',

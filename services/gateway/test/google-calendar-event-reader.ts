@@ -52,8 +52,9 @@ export class GoogleCalendarEventReader implements CalendarEventReader {
       timeZone,
       attendees: inviteesOf(event.attendees),
       organizerEmail,
-      organizedByUser:
-        event.organizer?.self === true || organizerEmail.toLowerCase() === account.email.toLowerCase(),
+      // As google-ingest decides it: never organizer.self, which Google sets relative to the
+      // calendar being read, so a delegate would pass for the organiser.
+      organizedByUser: organizerEmail !== '' && organizerEmail.toLowerCase() === account.email.toLowerCase(),
     };
   }
 }

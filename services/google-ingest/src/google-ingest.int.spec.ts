@@ -439,6 +439,80 @@ describe('google-ingest wired', () => {
       expect(subjects[subjectOf('meeting', 'ConferenceAttached')]).toBe(1);
     }, 15_000);
   }, 40_000);
+  it('a revoked grant noticed by a pushed sync disconnects the account (event on JetStream, channel stopped); the reconnection resyncs in full', async () => {
+    await settle();
+    const { channels: before } = (await control('/google/channels')) as {
+      channels: Array<{ id: string; stopped: boolean; expired: boolean }>;
+    };
+    const live = before
+      .filter((channel) => !channel.stopped && !channel.expired)
+      .map((channel) => channel.id);
+    expect(live).toHaveLength(1);
+    // The user removes our access in Google; an hour later the access token lapses too.
+    await control('/google/refresh-tokens/revoke', { email: alice });
+    emulator.clock.advance(3_700_000);
+    await createEvent_({
+      summary: 'Nobody syncs this',
+      start: { dateTime: '2027-03-05T09:00:00Z' },
+      end: { dateTime: '2027-03-05T09:30:00Z' },
+    });
+    const disconnected = await eventually(async () => {
+      const account = await store.readStream(`googleAccount-${aliceId}`);
+      expect(account.map((event) => event.type).at(-1)).toBe('GoogleAccountDisconnected');
+      return account.at(-1)!;
+    }, 15_000);
+    expect(disconnected.data).toMatchObject({ userId: aliceId, reason: 'token-revoked' });
+    const watch = await store.readStream(`calendarWatch-${aliceId}`);
+    expect(watch.filter((event) => event.type === 'CalendarWatchStopped').map((event) => event.data)).toEqual(
+      [expect.objectContaining({ channelId: live[0], reason: 'account-disconnected' })],
+    );
+    await eventually(async () => {
+      const subjects = await publishedSubjects();
+      expect(subjects[subjectOf('googleAccount', 'GoogleAccountDisconnected')]).toBe(1);
+    }, 15_000);
+
+    const oauth = new GoogleOAuth({ clientId, clientSecret, redirectUri, endpoints: emulator.endpoints });
+    const consent = await fetch(oauth.authorizationUrl({ scopes, state: 'state-2', loginHint: alice }), {
+      redirect: 'manual',
+    });
+    const code = new URL(consent.headers.get('location')!).searchParams.get('code')!;
+    await expect(
+      firstValueFrom(
+        client.send(ExchangeGoogleAuthorizationCode, {
+          tenantId,
+          code,
+          redirectUri,
+          correlationId: 'corr-wiring-reconnect',
+        }),
+      ),
+    ).resolves.toEqual({ userId: aliceId, connected: true });
+    expect((await store.readStream(`googleAccount-${aliceId}`)).map((event) => event.type).at(-1)).toBe(
+      'GoogleAccountConnected',
+    );
+    const resets = (await store.readStream(`calendarWatch-${aliceId}`)).filter(
+      (event) => event.type === 'CalendarSyncReset',
+    );
+    expect(resets.map((event) => (event.data as { reason: string }).reason)).toEqual([
+      'initial',
+      'account-reconnected',
+    ]);
+
+    // Google refused channels.stop with the dead grant: the old channel lives on at Google until
+    // its expiry (we ignore it meanwhile); then only the reconnection's channel is left.
+    const { channels: after } = (await control('/google/channels')) as {
+      channels: Array<{ id: string; stopped: boolean; expired: boolean; expirationMs: number }>;
+    };
+    const old = after.find((channel) => channel.id === live[0])!;
+    expect(old).toMatchObject({ stopped: false, expired: false });
+    emulator.clock.set(new Date(old.expirationMs + 1_000));
+    const { channels: lapsed } = (await control('/google/channels')) as {
+      channels: Array<{ id: string; stopped: boolean; expired: boolean }>;
+    };
+    const stillLive = lapsed.filter((channel) => !channel.stopped && !channel.expired);
+    expect(stillLive.map((channel) => channel.id)).not.toContain(live[0]);
+    expect(stillLive).toHaveLength(1);
+  }, 40_000);
+
   it('shuts down gracefully: a sync in flight when the app closes still records its change', async () => {
     await settle();
     await control('/google/notifications/drop', { count: 1 });

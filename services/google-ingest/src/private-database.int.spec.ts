@@ -13,9 +13,11 @@ const recorded = async (pool: pg.Pool) =>
     )
   ).rows;
 
-const everyComponentAtVersion1 = [
+const everyMigration = [
   { component: 'google-ingest.accounts', version: 1 },
+  { component: 'google-ingest.accounts', version: 2 },
   { component: 'google-ingest.calendar-sync', version: 1 },
+  { component: 'google-ingest.calendar-sync', version: 2 },
   { component: 'google-ingest.channels', version: 1 },
 ];
 
@@ -29,7 +31,7 @@ describe("google-ingest's private database", () => {
     );
     try {
       await Promise.all(pools.map(migratePrivateDatabase));
-      expect(await recorded(pools[0]!)).toEqual(everyComponentAtVersion1);
+      expect(await recorded(pools[0]!)).toEqual(everyMigration);
     } finally {
       await Promise.all(pools.map((pool) => pool.end()));
       await schema.drop();
@@ -52,7 +54,7 @@ describe("google-ingest's private database", () => {
       await migratePrivateDatabase(pool);
       const { rows } = await pool.query('SELECT sync_token FROM calendar_sync_state');
       expect(rows).toEqual([{ sync_token: 'token-1' }]);
-      expect(await recorded(pool)).toEqual(everyComponentAtVersion1);
+      expect(await recorded(pool)).toEqual(everyMigration);
     } finally {
       await pool.end();
       await schema.drop();

@@ -27,6 +27,7 @@ import {
   ConnectGoogleAccount,
   type ConnectionLogger,
 } from '../src/google-accounts/connect-google-account.js';
+import { DisconnectGoogleAccount } from '../src/google-accounts/disconnect-google-account.js';
 import { GoogleTokenStore } from '../src/google-accounts/google-token-store.js';
 import { ensureGoogleAccountSchema } from '../src/google-accounts/migrations.js';
 import { ChannelManager } from '../src/watch-channels/channel-manager.js';
@@ -65,6 +66,9 @@ export interface GoogleIngestFixture {
   readonly engine: CalendarSyncEngine;
   readonly channels: ChannelManager;
   readonly connector: ConnectGoogleAccount;
+  /** Registered with `tokens`, as the service wires it: a dead grant disconnects the account. */
+  readonly disconnection: DisconnectGoogleAccount;
+  readonly disconnectionErrors: unknown[];
   readonly warnings: Array<{ details: Record<string, unknown>; message: string }>;
   readonly logLines: string[];
   readonly tokenErrors: unknown[];
@@ -120,6 +124,7 @@ export async function startGoogleIngestFixture(
   const oauth = new GoogleOAuth({ clientId, clientSecret, redirectUri, endpoints });
   const clock = () => emulator.clock.now();
   const tokenErrors: unknown[] = [];
+  const disconnectionErrors: unknown[] = [];
   const tokens = new GoogleTokenStore({
     pool,
     secretBox,
@@ -128,6 +133,7 @@ export async function startGoogleIngestFixture(
     resilience: { baseDelayMs: 20 },
     clock,
     onTokensError: (error) => tokenErrors.push(error),
+    onDisconnectionError: (error) => disconnectionErrors.push(error),
   });
   const engine = new CalendarSyncEngine({ pool, eventStore: store, codec: sealed, clock });
   const webhook: Server = createServer();
@@ -172,6 +178,16 @@ export async function startGoogleIngestFixture(
     clock,
   });
 
+  const disconnection = new DisconnectGoogleAccount({
+    eventStore: store,
+    codec: sealed,
+    channels,
+    sync: engine,
+  });
+  tokens.handleDisconnections(async (deadGrant) => {
+    await disconnection.disconnect(deadGrant);
+  });
+
   const emulatorControl = new EmulatorControl(emulator.url);
   const control = (path: string, body?: unknown, method?: string) =>
     emulatorControl.request<Record<string, unknown> | undefined>(path, body, method);
@@ -190,6 +206,8 @@ export async function startGoogleIngestFixture(
     engine,
     channels,
     connector,
+    disconnection,
+    disconnectionErrors,
     warnings,
     logLines,
     tokenErrors,
@@ -207,6 +225,7 @@ export async function startGoogleIngestFixture(
     },
     async close() {
       await channels.idle();
+      await tokens.idle();
       await emulator.close();
       await new Promise((resolve) => webhook.close(resolve));
       await store.close();

@@ -58,7 +58,8 @@ export const CalendarSyncReset = defineEvent({
   data: z.strictObject({
     userId: UserId,
     calendarId: CalendarId,
-    reason: z.enum(['initial', 'sync-token-expired']),
+    /** Why the calendar was listed in full: never synced, Google expired the token, or the account came back after a disconnection (changes made meanwhile must be found). */
+    reason: z.enum(['initial', 'sync-token-expired', 'account-reconnected']),
   }),
 });
 

@@ -19,6 +19,7 @@ import {
 import {
   AccountDisconnected,
   GoogleAccountConnected,
+  GoogleAccountDisconnected,
   WebexAccountConnected,
   DirectoryWebexSiteChanged,
   WebexSiteResolved,
@@ -42,6 +43,7 @@ export * from './commands.js';
 export const eventCatalogue = [
   GoogleAccountConnected,
   DirectoryWebexSiteChanged,
+  GoogleAccountDisconnected,
   WebexAccountConnected,
   WebexSiteResolved,
   AccountDisconnected,

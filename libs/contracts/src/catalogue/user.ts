@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineEvent } from '../define.js';
 import { personal } from '../personal-data.js';
-import { Email, TimeZone, UserId, WebexSiteUrl } from '../primitives.js';
+import { Email, Instant, TimeZone, UserId, WebexSiteUrl } from '../primitives.js';
 
 const Provider = z.enum(['google', 'webex']);
 
@@ -37,6 +37,25 @@ export const DirectoryWebexSiteChanged = defineEvent({
   data: z.strictObject({
     userId: UserId,
     siteUrl: WebexSiteUrl,
+  }),
+});
+
+/**
+ * Google refused the account's grant, so google-ingest stopped its watch channels and stops
+ * syncing until the user consents again; the reconnection records GoogleAccountConnected and
+ * resyncs the calendar in full. `token-revoked`: the refresh token was refused (invalid_grant:
+ * revoked, expired or never valid). `token-rejected`: a freshly refreshed access token was
+ * still refused (401). Recorded once per disconnection.
+ */
+export const GoogleAccountDisconnected = defineEvent({
+  type: 'GoogleAccountDisconnected',
+  producer: 'google-ingest',
+  category: 'googleAccount',
+  schemaVersion: 1,
+  data: z.strictObject({
+    userId: UserId,
+    reason: z.enum(['token-revoked', 'token-rejected']),
+    disconnectedAt: Instant,
   }),
 });
 

@@ -1,5 +1,6 @@
 import { primitives } from '@scheduler/contracts';
 import { GoogleApiError, type CalendarEvent } from '@scheduler/google';
+import { canonicalCalendarId } from '../calendar-sync/calendar-id.js';
 import { type ConferenceLink, readOurConference } from '../calendar-sync/conference.js';
 import { eventTimeZone, liveEventData } from '../calendar-sync/event-mapping.js';
 import { GoogleAccountUnavailableError } from '../google-accounts/errors.js';
@@ -7,6 +8,7 @@ import type { GoogleTokenStore } from '../google-accounts/google-token-store.js'
 
 /** What the gateway needs to request a meeting for an event. Personal data: never logged. */
 export interface CalendarEventDetails {
+  /** Canonical: `primary` is answered as the owner's email, the id the sync reports. */
   readonly calendarId: string;
   readonly eventId: string;
   readonly iCalUID: string;
@@ -57,7 +59,9 @@ export class CalendarEventReader {
 
   /** Throws GoogleAccountUnavailableError when the user has no usable account; Google errors other than 404/410 propagate. */
   async read(input: { userId: string; calendarId: string; eventId: string }): Promise<CalendarEventRead> {
-    const { userId, calendarId, eventId } = input;
+    const { userId, eventId } = input;
+    // Until the account is known, the id as asked; then the canonical one (`primary` is the email).
+    let calendarId = input.calendarId;
     const notFound = (reason: EventNotFound['reason']): EventNotFound => ({
       outcome: 'not-found',
       calendarId,
@@ -73,6 +77,7 @@ export class CalendarEventReader {
     const lookup = await this.tokens.lookup(userId);
     if (lookup.state !== 'connected') throw new GoogleAccountUnavailableError(userId, lookup.state);
     const { account } = lookup;
+    calendarId = canonicalCalendarId(calendarId, account.email);
     let event: CalendarEvent;
     try {
       event = await account.calendar.getEvent(calendarId, eventId);

@@ -147,4 +147,57 @@ describe('CalendarEventReader', () => {
       reader.read({ userId: fixture.users[bob]!.sub, calendarId: bob, eventId: 'abcdef0123456789' }),
     ).rejects.toEqual(new GoogleAccountUnavailableError(fixture.users[bob]!.sub, 'not-connected'));
   });
+
+  it('`primary` and the owner’s email are one calendar: every form is answered with the email', async () => {
+    const eventId = await createEvent(alice, {
+      summary: 'One calendar',
+      start: { dateTime: '2027-03-04T09:00:00Z' },
+      end: { dateTime: '2027-03-04T09:30:00Z' },
+    });
+    const byEmail = await reader.read({ userId: aliceId, calendarId: alice, eventId });
+    expect(byEmail).toMatchObject({ outcome: 'found', event: { calendarId: alice, eventId } });
+    expect(await reader.read({ userId: aliceId, calendarId: 'primary', eventId })).toEqual(byEmail);
+    expect(await reader.read({ userId: aliceId, calendarId: 'Alice@Demo.Example', eventId })).toEqual(
+      byEmail,
+    );
+    expect(
+      await reader.read({ userId: aliceId, calendarId: 'primary', eventId: 'abcdef0123456789' }),
+    ).toEqual({
+      outcome: 'not-found',
+      calendarId: alice,
+      eventId: 'abcdef0123456789',
+      reason: 'unknown',
+    });
+  });
+
+  it('a delegate reading the owner’s calendar is not the organiser, though Google marks the organiser `self` there', async () => {
+    const bobId = fixture.users[bob]!.sub;
+    await fixture.connector.handle({
+      tenantId,
+      code: await fixture.authorize(bob),
+      redirectUri,
+      correlationId: 'corr-reader-bob',
+    });
+    await fixture.control(`${calendarPath(alice)}/share`, { email: bob, role: 'writer' });
+    const eventId = await createEvent(alice, {
+      summary: 'Alice’s review',
+      start: { dateTime: '2027-03-05T09:00:00Z' },
+      end: { dateTime: '2027-03-05T09:30:00Z' },
+      attendees: [{ email: alice }, { email: bob }],
+    });
+    // What Google answers the delegate: the organiser is `self`, because the calendar read is hers.
+    const bobAccount = await fixture.tokens.accountFor(bobId);
+    expect((await bobAccount!.calendar.getEvent(alice, eventId)).organizer).toMatchObject({
+      email: alice,
+      self: true,
+    });
+    expect(await reader.read({ userId: bobId, calendarId: alice, eventId })).toMatchObject({
+      outcome: 'found',
+      event: { calendarId: alice, organizerEmail: alice, organizedByUser: false },
+    });
+    expect(await reader.read({ userId: aliceId, calendarId: 'primary', eventId })).toMatchObject({
+      outcome: 'found',
+      event: { calendarId: alice, organizerEmail: alice, organizedByUser: true },
+    });
+  });
 });

@@ -16,6 +16,7 @@ import {
   type GoogleCalendarClient,
   SyncTokenExpired,
 } from '@scheduler/google';
+import { canonicalCalendarId } from './calendar-id.js';
 import { type ConferenceLink, readOurConference } from './conference.js';
 import {
   type CalendarEventChangedData,
@@ -30,6 +31,7 @@ import { calendarEventDecider } from './calendar-event.decider.js';
 import {
   type CalendarSyncTransaction,
   CalendarSyncRepository,
+  type FullResyncReason,
   type LinkedEvent,
 } from './calendar-sync.repository.js';
 import { recordWatchFacts } from './calendar-watch-stream.js';
@@ -61,7 +63,7 @@ export interface CalendarSyncResult {
   readonly calendarId: string;
   readonly mode: 'incremental' | 'full';
   /** Why the sync was a full one. */
-  readonly reset?: 'initial' | 'sync-token-expired';
+  readonly reset?: SyncReset;
   readonly pages: number;
   /** Changed events Google listed, ours or not. */
   readonly listed: number;
@@ -71,6 +73,9 @@ export interface CalendarSyncResult {
   /** Events of ours that our contract cannot describe; the sync went on without them. */
   readonly skipped: ReadonlyArray<{ eventId: string; issues: readonly string[] }>;
 }
+
+/** Why a sync listed the calendar in full (CalendarSyncReset's reason). */
+export type SyncReset = 'initial' | 'sync-token-expired' | FullResyncReason;
 
 interface SyncRun {
   readonly account: CalendarAccount;
@@ -107,10 +112,21 @@ export class CalendarSyncEngine {
     this.pageSize = options.pageSize;
   }
 
+  /** `calendarId` may be `primary`: the sync names the calendar by its canonical id. */
   async syncCalendar(account: CalendarAccount, calendarId: string): Promise<CalendarSyncResult> {
-    return this.repository.withCalendarLocked(account.userId, calendarId, (transaction) =>
-      this.syncLocked(transaction, account, calendarId),
+    const canonical = canonicalCalendarId(calendarId, account.email);
+    return this.repository.withCalendarLocked(account.userId, canonical, (transaction) =>
+      this.syncLocked(transaction, account, canonical),
     );
+  }
+
+  /**
+   * The user's calendars are listed in full at their next sync, whatever token they hold: set
+   * when the account's grant died, so that the sync after the reconnection finds what changed
+   * meanwhile, deletions included (an event gone from the full listing is cancelled).
+   */
+  requireFullResync(userId: string, reason: FullResyncReason): Promise<void> {
+    return this.repository.requireFullResync(userId, reason);
   }
 
   /** Whether the calendar was ever synced: a new watch of it needs no initial sync. */
@@ -123,13 +139,17 @@ export class CalendarSyncEngine {
     account: CalendarAccount,
     calendarId: string,
   ): Promise<CalendarSyncResult> {
-    const storedToken = await transaction.syncToken();
-    let reset: 'initial' | 'sync-token-expired' | undefined = storedToken ? undefined : 'initial';
+    const state = await transaction.syncState();
+    const fullResyncReason = state?.fullResyncReason;
+    let reset: SyncReset | undefined = state ? fullResyncReason : 'initial';
     let listing: ChangesPage | undefined;
     const listOptions = this.pageSize !== undefined ? { maxResults: this.pageSize } : {};
-    if (storedToken) {
+    if (state && !reset) {
       try {
-        listing = await account.calendar.listChanges(calendarId, { ...listOptions, syncToken: storedToken });
+        listing = await account.calendar.listChanges(calendarId, {
+          ...listOptions,
+          syncToken: state.syncToken,
+        });
       } catch (error) {
         if (!(error instanceof SyncTokenExpired)) throw error;
         reset = 'sync-token-expired';
@@ -164,13 +184,13 @@ export class CalendarSyncEngine {
     for (const event of listing.events) await this.applyChange(run, event, linked.get(event.id!));
     if (full) {
       // A full listing leaves out deleted events: an event we had linked that is gone was
-      // deleted (or moved away) while our token was dead.
+      // deleted (or moved away) while our sync token or the account's grant was dead.
       const listed = new Set(listing.events.map((event) => event.id!));
       for (const row of linked.values())
         if (!listed.has(row.eventId)) await this.emitCancelled(run, row.eventId, row, undefined);
     }
 
-    await transaction.saveSyncToken(listing.nextSyncToken, run.now);
+    await transaction.saveSyncToken(listing.nextSyncToken, run.now, fullResyncReason !== undefined);
     return {
       userId: account.userId,
       calendarId,

@@ -10,10 +10,23 @@ export interface LinkedEvent {
   readonly stateDigest: string;
 }
 
+/** Why the next sync of a calendar must list it in full although it holds a sync token. */
+export type FullResyncReason = 'account-reconnected';
+
+/** What the last sync of a calendar left. */
+export interface SyncState {
+  readonly syncToken: string;
+  readonly fullResyncReason: FullResyncReason | undefined;
+}
+
 /** The private tables of one calendar, inside the transaction that holds its sync lock. */
 export interface CalendarSyncTransaction {
-  syncToken(): Promise<string | undefined>;
-  saveSyncToken(syncToken: string, syncedAt: Date): Promise<void>;
+  syncState(): Promise<SyncState | undefined>;
+  /**
+   * `fullResyncDone`: this sync honoured the full-resync mark it read, which is cleared; a mark
+   * set while the sync ran stays for the next one.
+   */
+  saveSyncToken(syncToken: string, syncedAt: Date, fullResyncDone: boolean): Promise<void>;
   /** All the calendar's linked events, or only those among `eventIds`. */
   linkedEvents(eventIds: readonly string[] | undefined): Promise<Map<string, LinkedEvent>>;
   saveLinkedEvent(
@@ -63,6 +76,14 @@ export class CalendarSyncRepository {
     }
   }
 
+  /** Every calendar of the user that was synced is listed in full at its next sync. */
+  async requireFullResync(userId: string, reason: FullResyncReason): Promise<void> {
+    await this.pool.query('UPDATE calendar_sync_state SET full_resync_reason = $2 WHERE user_id = $1', [
+      userId,
+      reason,
+    ]);
+  }
+
   /** Whether the calendar was ever synced (then a new watch needs no initial sync). */
   async hasSynced(userId: string, calendarId: string): Promise<boolean> {
     const synced = await this.pool.query(
@@ -79,20 +100,23 @@ function calendarTransaction(
   calendarId: string,
 ): CalendarSyncTransaction {
   return {
-    async syncToken() {
-      const state = await client.query<{ sync_token: string }>(
-        'SELECT sync_token FROM calendar_sync_state WHERE user_id = $1 AND calendar_id = $2',
+    async syncState() {
+      const state = await client.query<{ sync_token: string; full_resync_reason: FullResyncReason | null }>(
+        `SELECT sync_token, full_resync_reason FROM calendar_sync_state
+          WHERE user_id = $1 AND calendar_id = $2`,
         [userId, calendarId],
       );
-      return state.rows[0]?.sync_token;
+      const row = state.rows[0];
+      return row && { syncToken: row.sync_token, fullResyncReason: row.full_resync_reason ?? undefined };
     },
 
-    async saveSyncToken(syncToken, syncedAt) {
+    async saveSyncToken(syncToken, syncedAt, fullResyncDone) {
       await client.query(
         `INSERT INTO calendar_sync_state (user_id, calendar_id, sync_token, last_synced_at)
          VALUES ($1, $2, $3, $4)
-         ON CONFLICT (user_id, calendar_id) DO UPDATE SET sync_token = $3, last_synced_at = $4`,
-        [userId, calendarId, syncToken, syncedAt],
+         ON CONFLICT (user_id, calendar_id) DO UPDATE SET sync_token = $3, last_synced_at = $4,
+           full_resync_reason = CASE WHEN $5 THEN NULL ELSE calendar_sync_state.full_resync_reason END`,
+        [userId, calendarId, syncToken, syncedAt, fullResyncDone],
       );
     },
 

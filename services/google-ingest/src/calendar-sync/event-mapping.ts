@@ -63,8 +63,9 @@ export function liveEventData(input: {
     calendarId,
     eventId: event.id ?? '',
     iCalUID: event.iCalUID ?? '',
-    organizedByUser:
-      event.organizer?.self === true || organizerEmail.toLowerCase() === owner.email.toLowerCase(),
+    // Never organizer.self: Google sets it relative to the calendar being read, so a delegate
+    // reading the owner's calendar would pass for the organiser.
+    organizedByUser: organizerEmail !== '' && organizerEmail.toLowerCase() === owner.email.toLowerCase(),
     title: (event.summary ?? '').slice(0, MAXIMUM_TITLE_LENGTH),
     start: instantOf(event.start, timeZone),
     end: instantOf(event.end, timeZone),

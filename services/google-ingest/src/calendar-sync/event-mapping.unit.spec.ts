@@ -80,11 +80,16 @@ describe('liveEventData', () => {
     ).not.toThrow();
   });
 
-  it('says whether the watching user organises the event', () => {
+  it('says whether the watching user organises the event, from the organiser’s email alone', () => {
+    expect(map().organizedByUser).toBe(true);
     expect(map({ organizer: { email: 'bob@demo.example' } }).organizedByUser).toBe(false);
+    // Google sets `self` relative to the calendar being read, not to the user reading it: a
+    // delegate reading Bob's calendar, or a team calendar, sees its organiser marked `self`.
+    expect(map({ organizer: { email: 'bob@demo.example', self: true } }).organizedByUser).toBe(false);
     expect(map({ organizer: { email: 'team@group.calendar.google.com', self: true } }).organizedByUser).toBe(
-      true,
+      false,
     );
+    expect(map({ organizer: { self: true } }).organizedByUser).toBe(false);
   });
 
   it('puts an all-day event at midnight in its time zone', () => {

@@ -33,6 +33,14 @@ export const calendarSyncMigrations: readonly Migration[] = [
        PRIMARY KEY (user_id, calendar_id, event_id)
      )`,
   },
+  {
+    version: 2,
+    name: 'calendar-sync-state-full-resync',
+    // Set when the account's grant died: changes made while we could not read the calendar
+    // (deletions included) are found only by listing it in full once the user is back.
+    up: `ALTER TABLE calendar_sync_state ADD COLUMN IF NOT EXISTS full_resync_reason text
+       CHECK (full_resync_reason IN ('account-reconnected'))`,
+  },
 ];
 
 export async function ensureCalendarSyncSchema(pool: pg.Pool): Promise<void> {

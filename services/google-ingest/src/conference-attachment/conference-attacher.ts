@@ -12,6 +12,7 @@ import { type EventStore, type StreamCodec, handleCommand, readStreamEvents } fr
 import { type CalendarEvent, GoogleApiError } from '@scheduler/google';
 import { calendarEventDecider } from '../calendar-sync/calendar-event.decider.js';
 import { buildOurConferenceData, readOurConference } from '../calendar-sync/conference.js';
+import { canonicalCalendarId } from '../calendar-sync/calendar-id.js';
 import { calendarEventStreamId } from '../calendar-sync/event-mapping.js';
 import { GoogleAccountUnavailableError } from '../google-accounts/errors.js';
 import type { GoogleTokenStore } from '../google-accounts/google-token-store.js';
@@ -117,7 +118,13 @@ export class ConferenceAttacher {
     if (!current)
       return {
         outcome: 'event-deleted',
-        recorded: await this.recordDeletedEvent(scheduled, link.userId, link.calendarId, eventId),
+        // Named as the sync names it, so the bridge sees one calendar event, not two.
+        recorded: await this.recordDeletedEvent(
+          scheduled,
+          link.userId,
+          canonicalCalendarId(link.calendarId, account.email),
+          eventId,
+        ),
       };
     const carried = readOurConference(current.conferenceData);
     // Already there: a previous attempt patched and died before ConferenceAttached was recorded.

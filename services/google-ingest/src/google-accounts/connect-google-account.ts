@@ -8,6 +8,7 @@ import {
   ReauthorizationRequired,
 } from '@scheduler/google';
 import type { z } from 'zod';
+import { PRIMARY_CALENDAR, canonicalCalendarId } from '../calendar-sync/calendar-id.js';
 import type { ChannelManager } from '../watch-channels/channel-manager.js';
 import { GoogleConnectionRejectedError } from './errors.js';
 import {
@@ -152,9 +153,13 @@ export class ConnectGoogleAccount {
       directorySiteUrl: site.outcome === 'resolved' ? site.siteUrl : undefined,
     });
 
-    // The primary calendar's id is the user's email; CalendarEventChanged and MeetingRequested
-    // must name the same calendar id, so we watch it under that id rather than "primary".
-    const calendarId = email;
+    // Watched and synced under its canonical id (the email), never as "primary". After a
+    // disconnection the old channels are stopped, so a new watch starts, and the sync is a full
+    // one (DisconnectGoogleAccount marked it): it finds what changed meanwhile, deletions included.
+    const calendarId = canonicalCalendarId(PRIMARY_CALENDAR, email);
+    // A disconnection still stopping the old grant's channels would otherwise let us keep one
+    // it is about to stop.
+    await this.options.tokens.idle(userId);
     const live = await this.options.channels.liveChannels(userId, calendarId);
     if (live.length === 0) await this.options.channels.startWatch(account, calendarId);
     let initialSync: ConnectionReport['initialSync'] = 'completed';

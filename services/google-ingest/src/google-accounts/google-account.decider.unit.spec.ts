@@ -3,6 +3,7 @@ import {
   DirectoryWebexSiteChanged,
   type EventEnvelope,
   GoogleAccountConnected,
+  GoogleAccountDisconnected,
   createEvent,
 } from '@scheduler/contracts';
 import { REDACTED_FORGOTTEN } from '@scheduler/crypto-shredding';
@@ -10,6 +11,7 @@ import { DeciderSpecification } from '@scheduler/testing';
 import {
   type GoogleProfile,
   type RecordGoogleAccount,
+  type RecordGoogleAccountDisconnection,
   googleAccountDecider,
   googleAccountStreamId,
 } from './google-account.decider.js';
@@ -37,6 +39,24 @@ const siteChanged = (siteUrl: string) =>
     correlationId: 'corr-0',
     data: { userId, siteUrl },
   });
+const disconnected = () =>
+  createEvent(GoogleAccountDisconnected, {
+    streamId,
+    tenantId,
+    correlationId: 'corr-0',
+    data: { userId, reason: 'token-revoked', disconnectedAt: '2027-01-01T08:00:00.000Z' },
+  });
+const disconnect = (
+  changes: Partial<RecordGoogleAccountDisconnection> = {},
+): RecordGoogleAccountDisconnection => ({
+  kind: 'disconnection',
+  userId,
+  tenantId,
+  correlationId: 'corr-2',
+  occurredAt,
+  reason: 'token-revoked',
+  ...changes,
+});
 const record = (changes: Partial<RecordGoogleAccount> = {}): RecordGoogleAccount => ({
   tenantId,
   correlationId: 'corr-1',
@@ -138,6 +158,60 @@ describe('the Google account', () => {
       .when(record())
       .thenEvents((events) =>
         expect(said(events).map((event) => event.type)).toEqual(['DirectoryWebexSiteChanged']),
+      );
+  });
+});
+
+describe('a disconnected Google account', () => {
+  it('a dead grant of a connected account records GoogleAccountDisconnected with its reason and time', () => {
+    given([connected(profile), siteChanged('acme.webex.com')])
+      .when(disconnect())
+      .thenEvents((events) =>
+        expect(said(events)).toEqual([
+          {
+            type: 'GoogleAccountDisconnected',
+            stream: `googleAccount-${userId}`,
+            tenant: tenantId,
+            correlationId: 'corr-2',
+            at: occurredAt.toISOString(),
+            data: { userId, reason: 'token-revoked', disconnectedAt: occurredAt.toISOString() },
+          },
+        ]),
+      );
+    given([connected(profile)])
+      .when(disconnect({ reason: 'token-rejected' }))
+      .thenEvents((events) =>
+        expect(said(events).map((event) => event.data)).toEqual([
+          { userId, reason: 'token-rejected', disconnectedAt: occurredAt.toISOString() },
+        ]),
+      );
+  });
+
+  it('is recorded once per disconnection: a second report of the dead grant records nothing', () => {
+    given([connected(profile), disconnected()])
+      .when(disconnect())
+      .thenNothingHappened();
+  });
+
+  it('an account the stream never saw connected is not disconnected', () => {
+    given([]).when(disconnect()).thenNothingHappened();
+  });
+
+  it('a reconnect after a disconnection records GoogleAccountConnected even when the profile is unchanged', () => {
+    given([connected(profile), siteChanged('acme.webex.com'), disconnected()])
+      .when(record())
+      .thenEvents((events) =>
+        expect(said(events).map((event) => [event.type, event.data])).toEqual([
+          ['GoogleAccountConnected', profile],
+        ]),
+      );
+  });
+
+  it('after the reconnect, the next dead grant is a new disconnection', () => {
+    given([connected(profile), disconnected(), connected(profile)])
+      .when(disconnect())
+      .thenEvents((events) =>
+        expect(said(events).map((event) => event.type)).toEqual(['GoogleAccountDisconnected']),
       );
   });
 });

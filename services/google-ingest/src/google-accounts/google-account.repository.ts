@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { SealedValue } from '@scheduler/crypto-shredding';
+import type { DisconnectionReason } from './google-account.decider.js';
 
 export type GoogleAccountStatus = 'connected' | 'reauthorization-required';
 
@@ -14,6 +15,9 @@ export interface GoogleAccountRecord {
   readonly accessTokenExpiresAt: Date | null;
   readonly scopes: string[];
   readonly status: GoogleAccountStatus;
+  /** When and why the grant was found dead (reauthorization-required only). */
+  readonly reauthorizationRequiredAt: Date | null;
+  readonly disconnectionReason: DisconnectionReason | null;
 }
 
 /** What one consent (a grant) stores. */
@@ -38,7 +42,23 @@ interface AccountRow {
   access_token_expires_at: Date | null;
   scopes: string[];
   status: GoogleAccountStatus;
+  reauthorization_required_at: Date | null;
+  disconnection_reason: DisconnectionReason | null;
 }
+
+const recordOf = (row: AccountRow): GoogleAccountRecord => ({
+  userId: row.user_id,
+  tenantId: row.tenant_id,
+  grantId: row.grant_id,
+  emailSealed: row.email_sealed,
+  refreshTokenSealed: row.refresh_token_sealed,
+  accessTokenSealed: row.access_token_sealed,
+  accessTokenExpiresAt: row.access_token_expires_at,
+  scopes: row.scopes,
+  status: row.status,
+  reauthorizationRequiredAt: row.reauthorization_required_at,
+  disconnectionReason: row.disconnection_reason,
+});
 
 /** google_accounts in google-ingest's private database: every statement on it. */
 export class GoogleAccountRepository {
@@ -55,7 +75,8 @@ export class GoogleAccountRepository {
          access_token_sealed = EXCLUDED.access_token_sealed,
          access_token_expires_at = EXCLUDED.access_token_expires_at, scopes = EXCLUDED.scopes,
          status = 'connected', connected_at = EXCLUDED.connected_at,
-         tokens_updated_at = EXCLUDED.tokens_updated_at, reauthorization_required_at = NULL`,
+         tokens_updated_at = EXCLUDED.tokens_updated_at, reauthorization_required_at = NULL,
+         disconnection_reason = NULL, disconnection_handled_at = NULL`,
       [
         grant.userId,
         grant.tenantId,
@@ -121,15 +142,42 @@ export class GoogleAccountRepository {
     );
   }
 
-  /** The grant's refresh token is dead; false when the grant is no longer the account's. */
-  async markReauthorizationRequired(userId: string, grantId: string, at: Date): Promise<boolean> {
+  /** The grant is dead; false when it is no longer the account's, or was marked already. */
+  async markReauthorizationRequired(
+    userId: string,
+    grantId: string,
+    at: Date,
+    reason: DisconnectionReason,
+  ): Promise<boolean> {
     const result = await this.pool.query(
       `UPDATE google_accounts SET status = 'reauthorization-required', reauthorization_required_at = $3,
+         disconnection_reason = $4, disconnection_handled_at = NULL,
          access_token_sealed = NULL, access_token_expires_at = NULL
        WHERE user_id = $1 AND grant_id = $2 AND status = 'connected'`,
-      [userId, grantId, at],
+      [userId, grantId, at, reason],
     );
     return result.rowCount === 1;
+  }
+
+  /** The dead grant's disconnection is done (channels stopped, event recorded). */
+  async markDisconnectionHandled(userId: string, grantId: string, at: Date): Promise<void> {
+    await this.pool.query(
+      `UPDATE google_accounts SET disconnection_handled_at = $3
+       WHERE user_id = $1 AND grant_id = $2 AND status = 'reauthorization-required'`,
+      [userId, grantId, at],
+    );
+  }
+
+  /** Dead grants marked by `markedBy` whose disconnection was never done (a crash, a failure). */
+  async unhandledDisconnections(markedBy: Date): Promise<GoogleAccountRecord[]> {
+    const { rows } = await this.pool.query<AccountRow>(
+      `SELECT * FROM google_accounts
+        WHERE status = 'reauthorization-required' AND disconnection_handled_at IS NULL
+          AND reauthorization_required_at <= $1
+        ORDER BY reauthorization_required_at`,
+      [markedBy],
+    );
+    return rows.map(recordOf);
   }
 
   async statusOf(userId: string): Promise<GoogleAccountStatus | undefined> {
@@ -145,18 +193,6 @@ export class GoogleAccountRepository {
       userId,
     ]);
     const row = rows[0];
-    return (
-      row && {
-        userId: row.user_id,
-        tenantId: row.tenant_id,
-        grantId: row.grant_id,
-        emailSealed: row.email_sealed,
-        refreshTokenSealed: row.refresh_token_sealed,
-        accessTokenSealed: row.access_token_sealed,
-        accessTokenExpiresAt: row.access_token_expires_at,
-        scopes: row.scopes,
-        status: row.status,
-      }
-    );
+    return row && recordOf(row);
   }
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { type SealedValue, type SecretBox, isSealedValue, userSubject } from '@scheduler/crypto-shredding';
 import {
+  GoogleApiError,
   GoogleCalendarClient,
   GoogleCallRunner,
   GoogleDirectoryClient,
@@ -13,6 +14,7 @@ import {
 } from '@scheduler/google';
 import type { CalendarAccount } from '../calendar-sync/calendar-sync-engine.js';
 import { GoogleAccountTamperedError } from './errors.js';
+import type { DisconnectionReason } from './google-account.decider.js';
 import {
   type GoogleAccountRecord,
   GoogleAccountRepository,
@@ -53,6 +55,18 @@ export interface GoogleTokenStoreOptions {
   readonly clock?: () => Date;
   /** Persisting refreshed tokens failed (the next call refreshes again). Receives ids only. */
   readonly onTokensError?: (error: unknown, account: { userId: string }) => void;
+  /** Handling a disconnection failed (the account stays marked). Receives ids only. */
+  readonly onDisconnectionError?: (error: unknown, account: { userId: string }) => void;
+}
+
+/**
+ * An account whose grant Google just refused, marked reauthorization-required by this call.
+ * Its `calendar` acts with the dead grant, so Google most likely refuses it too.
+ */
+export interface DeadGrant {
+  readonly account: CalendarAccount;
+  readonly reason: DisconnectionReason;
+  readonly disconnectedAt: Date;
 }
 
 export type AccountLookup =
@@ -75,6 +89,10 @@ export class GoogleTokenStore {
   private readonly siteUrlField: string | undefined;
   private readonly clock: () => Date;
   private readonly onTokensError: NonNullable<GoogleTokenStoreOptions['onTokensError']>;
+  private readonly onDisconnectionError: NonNullable<GoogleTokenStoreOptions['onDisconnectionError']>;
+  private disconnectionHandler: ((deadGrant: DeadGrant) => Promise<void>) | undefined;
+  /** Disconnections being handled, with the user each is for. */
+  private readonly disconnections = new Map<Promise<void>, string>();
   // One breaker per API for all accounts: a Google outage is not per user.
   private readonly calendarRunner: GoogleCallRunner;
   private readonly directoryRunner: GoogleCallRunner;
@@ -88,6 +106,7 @@ export class GoogleTokenStore {
     this.siteUrlField = options.siteUrlField;
     this.clock = options.clock ?? (() => new Date());
     this.onTokensError = options.onTokensError ?? (() => undefined);
+    this.onDisconnectionError = options.onDisconnectionError ?? (() => undefined);
     this.calendarRunner = new GoogleCallRunner('google-calendar', options.resilience);
     this.directoryRunner = new GoogleCallRunner('google-directory', options.resilience);
   }
@@ -147,9 +166,33 @@ export class GoogleTokenStore {
     });
   }
 
-  /** The grant's refresh token is dead (invalid_grant): the user must consent again. */
-  async markReauthorizationRequired(userId: string, grantId: string): Promise<boolean> {
-    return this.accounts.markReauthorizationRequired(userId, grantId, this.clock());
+  /** The grant is dead (invalid_grant, or a 401 after a refresh): the user must consent again. */
+  async markReauthorizationRequired(
+    userId: string,
+    grantId: string,
+    reason: DisconnectionReason = 'token-revoked',
+  ): Promise<boolean> {
+    return this.accounts.markReauthorizationRequired(userId, grantId, this.clock(), reason);
+  }
+
+  /**
+   * Who acts when a grant dies (the disconnection flow). Set once at startup: it needs the
+   * channels and the sync, which themselves act through this store.
+   */
+  handleDisconnections(handler: (deadGrant: DeadGrant) => Promise<void>): void {
+    this.disconnectionHandler = handler;
+  }
+
+  /**
+   * Resolves when no disconnection (of `userId`, or of anyone) is being handled in this
+   * process: for a reconnection, tests and graceful shutdown.
+   */
+  async idle(userId?: string): Promise<void> {
+    const pending = () =>
+      [...this.disconnections]
+        .filter(([, user]) => userId === undefined || user === userId)
+        .map(([work]) => work);
+    for (let work = pending(); work.length > 0; work = pending()) await Promise.allSettled(work);
   }
 
   async statusOf(userId: string): Promise<GoogleAccountStatus | undefined> {
@@ -177,7 +220,63 @@ export class GoogleTokenStore {
       row.accessTokenSealed === null
         ? undefined
         : await this.open(row, 'accessTokenSealed', ACCESS_TOKEN_CONTEXT);
-    const grantId = row.grantId;
+    const { calendar, directory } = this.clientsFor(row, refreshToken, accessToken);
+    const deadGrantAccount: CalendarAccount = { userId, tenantId: row.tenantId, email, calendar };
+    const onDeadGrant = (reason: DisconnectionReason) =>
+      this.deadGrant(deadGrantAccount, row.grantId, reason);
+    return {
+      state: 'connected',
+      account: {
+        userId,
+        tenantId: row.tenantId,
+        email,
+        scopes: row.scopes,
+        calendar: recordingDeadGrants(calendar, onDeadGrant),
+        directory: recordingDeadGrants(directory, onDeadGrant),
+      },
+    };
+  }
+
+  /**
+   * Disconnects the accounts whose grant was marked dead at least `graceMs` ago and whose
+   * disconnection never completed (the process died in between, or it failed): call it
+   * periodically. Returns how many it handled.
+   */
+  async retryUnhandledDisconnections(graceMs = 60_000): Promise<number> {
+    const handler = this.disconnectionHandler;
+    if (!handler) return 0;
+    const busy = new Set(this.disconnections.values());
+    let handled = 0;
+    for (const row of await this.accounts.unhandledDisconnections(
+      new Date(this.clock().getTime() - graceMs),
+    )) {
+      if (busy.has(row.userId)) continue;
+      const refreshToken = await this.open(row, 'refreshTokenSealed', REFRESH_TOKEN_CONTEXT);
+      const email = await this.open(row, 'emailSealed', EMAIL_CONTEXT);
+      if (refreshToken === undefined || email === undefined) {
+        // A forgotten user: nothing left to act for.
+        await this.accounts.markDisconnectionHandled(row.userId, row.grantId, this.clock());
+        continue;
+      }
+      const { calendar } = this.clientsFor(row, refreshToken, undefined);
+      await this.handleDisconnection(handler, row.grantId, {
+        account: { userId: row.userId, tenantId: row.tenantId, email, calendar },
+        // Rows marked before the reason was recorded only knew invalid_grant.
+        reason: row.disconnectionReason ?? 'token-revoked',
+        disconnectedAt: row.reauthorizationRequiredAt ?? this.clock(),
+      });
+      handled += 1;
+    }
+    return handled;
+  }
+
+  /** Calendar and Directory clients acting with the row's grant. */
+  private clientsFor(
+    row: GoogleAccountRecord,
+    refreshToken: string,
+    accessToken: string | undefined,
+  ): { calendar: GoogleCalendarClient; directory: GoogleDirectoryClient } {
+    const { userId, grantId } = row;
     const auth = this.oauth.clientFor({
       refreshToken,
       ...(accessToken !== undefined && row.accessTokenExpiresAt
@@ -186,7 +285,6 @@ export class GoogleTokenStore {
       onTokens: (tokens) => this.recordRefreshedTokens(userId, grantId, tokens),
       onTokensError: (error) => this.onTokensError(error, { userId }),
     });
-    const onDeadGrant = () => this.markReauthorizationRequired(userId, grantId);
     // Errors name the account by its pseudonymous id, never by its email.
     const calendar = new GoogleCalendarClient({
       auth,
@@ -202,17 +300,45 @@ export class GoogleTokenStore {
       ...(this.siteUrlSchema !== undefined ? { siteUrlSchema: this.siteUrlSchema } : {}),
       ...(this.siteUrlField !== undefined ? { siteUrlField: this.siteUrlField } : {}),
     });
-    return {
-      state: 'connected',
-      account: {
-        userId,
-        tenantId: row.tenantId,
-        email,
-        scopes: row.scopes,
-        calendar: recordingDeadGrants(calendar, onDeadGrant),
-        directory: recordingDeadGrants(directory, onDeadGrant),
-      },
-    };
+    return { calendar, directory };
+  }
+
+  /**
+   * The first report of a grant's death marks the account and hands it to the disconnection
+   * handler; later reports (concurrent calls, old clients) find it marked and do nothing. The
+   * handler runs in the background: the failed call may hold a channel's row lock (a renewal),
+   * which stopping the channels needs.
+   */
+  private async deadGrant(
+    account: CalendarAccount,
+    grantId: string,
+    reason: DisconnectionReason,
+  ): Promise<void> {
+    const disconnectedAt = this.clock();
+    if (!(await this.markReauthorizationRequired(account.userId, grantId, reason))) return;
+    const handler = this.disconnectionHandler;
+    // Without a handler the row stays unhandled: retryUnhandledDisconnections takes it up.
+    if (!handler) return;
+    void this.handleDisconnection(handler, grantId, { account, reason, disconnectedAt });
+  }
+
+  /**
+   * Runs the handler (tracked for idle()), then records the disconnection as done. A failure
+   * leaves it undone, for retryUnhandledDisconnections.
+   */
+  private handleDisconnection(
+    handler: (deadGrant: DeadGrant) => Promise<void>,
+    grantId: string,
+    deadGrant: DeadGrant,
+  ): Promise<void> {
+    const { userId } = deadGrant.account;
+    const handling: Promise<void> = Promise.resolve()
+      .then(() => handler(deadGrant))
+      .then(() => this.accounts.markDisconnectionHandled(userId, grantId, this.clock()))
+      .catch((error: unknown) => this.onDisconnectionError(error, { userId }))
+      .finally(() => this.disconnections.delete(handling));
+    this.disconnections.set(handling, userId);
+    return handling;
   }
 
   private async open(
@@ -232,13 +358,14 @@ export class GoogleTokenStore {
 }
 
 /**
- * The client, with every method reporting a dead refresh token before the error reaches the
- * caller. Google only says so when a call needs a refresh, inside any method, so this is the
- * one place that sees them all.
+ * The client, with every method reporting a dead grant before the error reaches the caller:
+ * invalid_grant on a refresh, or a 401 (the clients answer a first 401 by refreshing and
+ * trying again, so a 401 that reaches us came with a fresh access token). Google only says so
+ * when a call needs a refresh, inside any method, so this is the one place that sees them all.
  */
 function recordingDeadGrants<Client extends object>(
   client: Client,
-  onDeadGrant: () => Promise<unknown>,
+  onDeadGrant: (reason: DisconnectionReason) => Promise<unknown>,
 ): Client {
   return new Proxy(client, {
     get(target, property, receiver) {
@@ -248,7 +375,9 @@ function recordingDeadGrants<Client extends object>(
         try {
           return await (value as (...values: unknown[]) => Promise<unknown>).apply(target, parameters);
         } catch (error) {
-          if (error instanceof ReauthorizationRequired) await onDeadGrant();
+          if (error instanceof ReauthorizationRequired) await onDeadGrant('token-revoked');
+          else if (error instanceof GoogleApiError && error.status === 401)
+            await onDeadGrant('token-rejected');
           throw error;
         }
       };

@@ -60,6 +60,11 @@ const describeError = (error: unknown) =>
               { userId: account.userId, ...describeError(error) },
               'refreshed tokens were not persisted',
             ),
+          onDisconnectionError: (error, account) =>
+            logger.warn(
+              { userId: account.userId, ...describeError(error) },
+              'a dead Google grant was marked, but stopping its channels or recording GoogleAccountDisconnected failed',
+            ),
         });
       },
     },

@@ -24,6 +24,16 @@ export const googleAccountMigrations: readonly Migration[] = [
        reauthorization_required_at timestamptz
      )`,
   },
+  {
+    version: 2,
+    name: 'google-accounts-disconnection',
+    // Why the grant died, and when its disconnection (channels stopped, event recorded) was
+    // done: a row marked but not handled (a crash in between) is handled again.
+    up: `ALTER TABLE google_accounts
+       ADD COLUMN IF NOT EXISTS disconnection_reason text
+         CHECK (disconnection_reason IN ('token-revoked', 'token-rejected')),
+       ADD COLUMN IF NOT EXISTS disconnection_handled_at timestamptz`,
+  },
 ];
 
 export async function ensureGoogleAccountSchema(pool: pg.Pool): Promise<void> {

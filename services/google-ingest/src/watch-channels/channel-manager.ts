@@ -9,6 +9,7 @@ import {
 } from '@scheduler/contracts';
 import type { EventStore, StreamCodec } from '@scheduler/event-store';
 import type { CalendarAccount, CalendarSyncEngine } from '../calendar-sync/calendar-sync-engine.js';
+import { canonicalCalendarId } from '../calendar-sync/calendar-id.js';
 import { recordWatchFacts } from '../calendar-sync/calendar-watch-stream.js';
 import { calendarWatchStreamId } from '../calendar-sync/event-mapping.js';
 import { type NotificationHeaders, parsePushNotification } from './notification.js';
@@ -105,7 +106,9 @@ export class ChannelManager {
    * Watches a calendar: a new channel, CalendarWatchStarted, and (for a calendar never synced)
    * the initial sync, in the background.
    */
-  async startWatch(account: CalendarAccount, calendarId: string): Promise<WatchedChannel> {
+  async startWatch(account: CalendarAccount, requestedCalendarId: string): Promise<WatchedChannel> {
+    // Stored canonical: notifications then sync the calendar under the id the sync reports.
+    const calendarId = canonicalCalendarId(requestedCalendarId, account.email);
     const channel = await this.openChannel(account, calendarId);
     await this.recordWatchEvents(account, [
       createEvent(CalendarWatchStarted, {
@@ -131,16 +134,32 @@ export class ChannelManager {
     return this.channels.liveChannels(userId, calendarId, this.clock());
   }
 
-  /** Stops every live channel of a calendar (the account was disconnected). */
-  async stopWatch(account: CalendarAccount, calendarId: string): Promise<number> {
-    const unstopped = await this.channels.unstoppedChannels(account.userId, calendarId);
-    for (const channel of unstopped) {
-      if (channel.resourceId)
-        await account.calendar.stop({ id: channel.channelId, resourceId: channel.resourceId });
-      await this.channels.markStopped(channel.channelId, this.clock());
+  /**
+   * Stops every channel of an account whose grant died (one that existed at `disconnectedAt`; a
+   * watch started by a reconnection meanwhile is kept). Google most likely refuses
+   * channels.stop with the dead grant too: the channel is stopped here all the same, its
+   * notifications are ignored from now on, and Google's side lapses at its expiry.
+   */
+  async stopWatchesOfDisconnectedAccount(
+    account: CalendarAccount,
+    disconnectedAt: Date,
+  ): Promise<{ stopped: number; stoppedAtGoogle: number }> {
+    let stopped = 0;
+    let stoppedAtGoogle = 0;
+    for (const channel of await this.channels.unstoppedChannels(account.userId, disconnectedAt)) {
+      if (channel.resourceId) {
+        try {
+          await account.calendar.stop({ id: channel.channelId, resourceId: channel.resourceId });
+          stoppedAtGoogle += 1;
+        } catch {
+          // The dead grant: nothing more can be asked of Google for this account.
+        }
+      }
+      if (!(await this.channels.markStopped(channel.channelId, this.clock()))) continue;
+      stopped += 1;
       await this.recordWatchEvents(account, [this.stoppedEvent(account, channel, 'account-disconnected')]);
     }
-    return unstopped.length;
+    return { stopped, stoppedAtGoogle };
   }
 
   /**

@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import { PeriodicTask, SERVICE_CONFIG } from '@scheduler/runtime';
 import type { GoogleIngestConfig } from '../config.js';
+import { GoogleTokenStore } from '../google-accounts/google-token-store.js';
 import { ChannelManager } from './channel-manager.js';
 
 const describe = (error: unknown) => ({
@@ -30,6 +31,7 @@ export class WatchChannelTasks
   constructor(
     @Inject(SERVICE_CONFIG) config: GoogleIngestConfig,
     private readonly channels: ChannelManager,
+    private readonly tokens: GoogleTokenStore,
   ) {
     const failed = (task: string) => (error: unknown) =>
       this.logger.warn({ task, ...describe(error) }, `${task} failed; it runs again at the next interval`);
@@ -59,11 +61,14 @@ export class WatchChannelTasks
   async beforeApplicationShutdown(): Promise<void> {
     await Promise.all(this.tasks.map((task) => task.stop()));
     await this.channels.idle();
+    await this.tokens.idle();
   }
 
   /** After the transport drained: a handler may have started a sync (a connect's first sync) meanwhile. */
   async onApplicationShutdown(): Promise<void> {
     await this.channels.idle();
+    // A sync that just failed on a dead grant may have started a disconnection.
+    await this.tokens.idle();
   }
 
   private async renewChannels(): Promise<void> {

@@ -108,19 +108,24 @@ export class WatchChannelRepository {
     }));
   }
 
-  async unstoppedChannels(userId: string, calendarId: string): Promise<ChannelRecord[]> {
+  /** The user's channels on any calendar, not stopped, created at or before `createdBy`. */
+  async unstoppedChannels(userId: string, createdBy: Date): Promise<ChannelRecord[]> {
     const { rows } = await this.pool.query<ChannelRow>(
-      `SELECT ${COLUMNS} FROM calendar_channels WHERE user_id = $1 AND calendar_id = $2 AND stopped_at IS NULL`,
-      [userId, calendarId],
+      `SELECT ${COLUMNS} FROM calendar_channels
+        WHERE user_id = $1 AND stopped_at IS NULL AND created_at <= $2
+        ORDER BY created_at`,
+      [userId, createdBy],
     );
     return rows.map(recordOf);
   }
 
-  async markStopped(channelId: string, stoppedAt: Date): Promise<void> {
-    await this.pool.query('UPDATE calendar_channels SET stopped_at = $2 WHERE channel_id = $1', [
-      channelId,
-      stoppedAt,
-    ]);
+  /** False when the channel was stopped already (another replica, or a renewal, went first). */
+  async markStopped(channelId: string, stoppedAt: Date): Promise<boolean> {
+    const stopped = await this.pool.query(
+      'UPDATE calendar_channels SET stopped_at = $2 WHERE channel_id = $1 AND stopped_at IS NULL',
+      [channelId, stoppedAt],
+    );
+    return stopped.rowCount === 1;
   }
 
   /**

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { GoogleHttpError, OAuthError, sendGoogleError } from './errors.js';
 import type { OAuthAuthority } from './oauth.js';
 import type { PushNotifier } from './push.js';
-import type { GoogleUser, GoogleWorld } from './world.js';
+import { type GoogleUser, type GoogleWorld, asSeenFrom } from './world.js';
 
 const scope = (name: string) => `https://www.googleapis.com/auth/${name}`;
 const calendarRead = ['calendar', 'calendar.readonly', 'calendar.events', 'calendar.events.readonly'].map(
@@ -122,7 +122,7 @@ export function calendarRoutes(parts: ApiParts): Router {
         timeZone: calendar.timeZone,
         accessRole: calendar.acl.get(who.email) ?? 'reader',
         defaultReminders: owner.email === who.email ? [{ method: 'popup', minutes: 10 }] : [],
-        items: result.items,
+        items: result.items.map((event) => asSeenFrom(event, calendar.id)),
         ...(result.nextPageToken ? { nextPageToken: result.nextPageToken } : {}),
         ...(result.nextSyncToken ? { nextSyncToken: result.nextSyncToken } : {}),
       });
@@ -166,7 +166,7 @@ export function calendarRoutes(parts: ApiParts): Router {
     (request, response: Response<calendar_v3.Schema$Event>) => {
       const who = caller(request, oauth, calendarRead);
       const calendar = world.calendarFor(String(request.params.calendarId), who.email, 'read');
-      response.json(world.getEvent(calendar, String(request.params.eventId)));
+      response.json(asSeenFrom(world.getEvent(calendar, String(request.params.eventId)), calendar.id));
     },
   );
 
@@ -178,7 +178,12 @@ export function calendarRoutes(parts: ApiParts): Router {
     (request, response: Response<calendar_v3.Schema$Event>) => {
       const who = caller(request, oauth, calendarWrite);
       const calendar = world.calendarFor(String(request.params.calendarId), who.email, 'write');
-      response.json(world.insertEvent(calendar, request.body ?? {}, who.email, withConference(request)));
+      response.json(
+        asSeenFrom(
+          world.insertEvent(calendar, request.body ?? {}, who.email, withConference(request)),
+          calendar.id,
+        ),
+      );
     },
   );
 
@@ -192,12 +197,15 @@ export function calendarRoutes(parts: ApiParts): Router {
         const who = caller(request, oauth, calendarWrite);
         const calendar = world.calendarFor(String(request.params.calendarId), who.email, 'write');
         response.json(
-          world.changeEvent(
-            calendar,
-            String(request.params.eventId),
-            request.body ?? {},
-            mode,
-            withConference(request),
+          asSeenFrom(
+            world.changeEvent(
+              calendar,
+              String(request.params.eventId),
+              request.body ?? {},
+              mode,
+              withConference(request),
+            ),
+            calendar.id,
           ),
         );
       },

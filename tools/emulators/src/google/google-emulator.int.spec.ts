@@ -429,7 +429,8 @@ describe('Calendar events', () => {
     const token = tokens.get(alice)!;
     const calendarId = 'team@group.calendar.google.com';
     const full = await call('GET', events(alice), { token });
-    const created = await call('POST', `${control(alice)}/events`, {
+    const created = await call('POST', events(alice), {
+      token: tokens.get(alice)!,
       body: {
         summary: 'Moving',
         start: { dateTime: '2027-06-01T09:00:00Z' },
@@ -465,6 +466,40 @@ describe('Calendar events', () => {
       body: { start: { date: '2027-04-01' }, end: { date: '2027-04-02' } },
     });
     expect(write.status).toBe(403);
+  });
+
+  it('sets `self` relative to the calendar being read, not the caller, as Google does', async () => {
+    const created = await call('POST', events(alice), {
+      token: tokens.get(alice)!,
+      body: {
+        summary: 'Alice’s review',
+        start: { dateTime: '2027-04-02T09:00:00Z' },
+        end: { dateTime: '2027-04-02T09:30:00Z' },
+        // A client's `self` is not Google's answer: it is dropped.
+        attendees: [{ email: alice }, { email: bob, self: true }],
+      },
+    });
+    const eventId = created.body!.id as string;
+    const asOwner = await call('GET', `${events(alice)}/${eventId}`, { token: tokens.get(alice)! });
+    // Bob reads Alice's calendar (shared with him above): Alice's entries are `self`, his are not.
+    const asDelegate = await call('GET', `${events(alice)}/${eventId}`, { token: tokens.get(bob)! });
+    for (const read of [asOwner, asDelegate]) {
+      expect(read.body!.organizer).toEqual({ email: alice, displayName: 'Alice Example', self: true });
+      expect(read.body!.creator).toMatchObject({ email: alice, self: true });
+      expect(read.body!.attendees).toEqual([
+        expect.objectContaining({ email: alice, organizer: true, self: true }),
+        expect.not.objectContaining({ self: expect.anything() }),
+      ]);
+    }
+    const listed = await call('GET', events(alice), { token: tokens.get(bob)! });
+    const fromList = (listed.body!.items as Array<{ id: string; organizer: unknown }>).find(
+      (item) => item.id === eventId,
+    );
+    expect(fromList!.organizer).toMatchObject({ email: alice, self: true });
+    // Stored events hold no `self`.
+    const stored = await call('GET', `${control(alice)}/events`);
+    const raw = (stored.body!.items as Array<{ id: string }>).find((item) => item.id === eventId);
+    expect(JSON.stringify(raw)).not.toContain('"self"');
   });
 
   it('reads the time zone setting', async () => {

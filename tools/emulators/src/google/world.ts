@@ -552,6 +552,32 @@ function instanceOf(series: Event, id: string, startMs: number, durationMs: numb
   };
 }
 
+/**
+ * The event as Google answers it from one calendar: `self` on the organizer, the creator and
+ * each attendee says whether that person is the calendar being read (not the caller), so a
+ * delegate reading the owner's calendar sees the owner's entries marked `self`. Stored events
+ * never hold `self`.
+ */
+export function asSeenFrom(event: Event, calendarId: string): Event {
+  const id = calendarId.toLowerCase();
+  return {
+    ...event,
+    ...(event.organizer ? { organizer: markSelf(event.organizer, id) } : {}),
+    ...(event.creator ? { creator: markSelf(event.creator, id) } : {}),
+    ...(event.attendees ? { attendees: event.attendees.map((attendee) => markSelf(attendee, id)) } : {}),
+  };
+}
+
+function markSelf<Person extends { email?: string | null; self?: boolean | null }>(
+  person: Person,
+  calendarId: string,
+): Person {
+  const marked: { email?: string | null; self?: boolean | null } = { ...person };
+  delete marked.self;
+  if (marked.email?.toLowerCase() === calendarId) marked.self = true;
+  return marked as Person;
+}
+
 /** Deleted events in list results guarantee only their id (and, for instances, the series link). */
 function cancelledView(event: Event): Event {
   return {
@@ -569,8 +595,10 @@ function normalizeAttendees(attendees: Event['attendees'], organizerEmail: strin
   if (!attendees) return undefined;
   return attendees.map((attendee) => {
     if (!attendee.email) throw new GoogleHttpError(400, 'required', 'Missing attendee email.');
+    // `self` is Google's to say, per calendar read (asSeenFrom); a client's is ignored.
+    const { self: _ignored, ...given } = attendee;
     return {
-      ...attendee,
+      ...given,
       email: attendee.email.toLowerCase(),
       responseStatus: attendee.responseStatus ?? 'needsAction',
       ...(attendee.email.toLowerCase() === organizerEmail ? { organizer: true } : {}),
