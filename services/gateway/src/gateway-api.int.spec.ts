@@ -572,6 +572,17 @@ describe('adding a meeting and reading it back', () => {
     expect(await meetingEvents()).toEqual(before);
   });
 
+  it("refuses a second meeting on the same event asked for as 'primary': one calendar, one meeting", async () => {
+    const before = await meetingEvents();
+    const answer = await call('POST', '/v1/meetings', {
+      token: alice.idToken,
+      body: { calendarId: 'primary', eventId },
+    });
+    expect(answer.status).toBe(409);
+    expect(answer.body.error).toMatchObject({ code: 'meeting_already_exists', meetingId });
+    expect(await meetingEvents()).toEqual(before);
+  });
+
   it("hides another user's meeting: 404 by id, an empty list by event", async () => {
     const byId = await call('GET', `/v1/meetings/${meetingId}`, { token: bob.idToken });
     expect(byId.status).toBe(404);

@@ -44,7 +44,13 @@ export class GoogleCalendarEventReader implements CalendarEventReader {
     const timeZone =
       ownZone && primitives.TimeZone.safeParse(ownZone).success ? ownZone : await account.calendar.timeZone();
     const organizerEmail = event.organizer?.email ?? '';
+    const ownEmail = account.email.toLowerCase();
     return {
+      // As google-ingest answers it: `primary` and the owner's email are one calendar.
+      calendarId:
+        query.calendarId === 'primary' || query.calendarId.toLowerCase() === ownEmail
+          ? ownEmail
+          : query.calendarId,
       title: event.summary ?? '',
       // All-day events have only a date; they are passed on empty and refused as unsupported.
       start: instantOf(event.start?.dateTime),

@@ -47,6 +47,8 @@ export const ExchangeWebexAuthorizationCode = defineCommand({
 });
 
 const CalendarEventDetails = z.strictObject({
+  /** The calendar's canonical id: `primary` is answered as the owner's email, so one event has one id. */
+  calendarId: CalendarId,
   title: personal(z.string().max(1024)),
   start: Instant,
   end: Instant,

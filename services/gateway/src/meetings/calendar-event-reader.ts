@@ -12,6 +12,8 @@ export interface CalendarEventQuery {
 
 /** What the gateway needs of a calendar event to request a meeting for it (personal data: never logged). */
 export interface CalendarEventDetails {
+  /** The calendar's canonical id (`primary` is the owner's email): what claims and meetings name. */
+  readonly calendarId: string;
   readonly title: string;
   /** ISO 8601 instants. */
   readonly start: string;

@@ -93,16 +93,20 @@ export class MeetingRequests {
       throw new MeetingAlreadyExistsError(claimed.document.meetingId);
 
     const details = await this.readCalendarEvent(calendarEvent);
+    // Claims and the meeting name the calendar by its canonical id (`primary` is the owner's
+    // email), so the same event asked for under either id is one claim and one meeting.
+    const canonical = { calendarId: details.calendarId, eventId: target.eventId };
+    const canonicalEvent = { ...calendarEvent, calendarId: details.calendarId };
     const candidate = newUuidV7();
     // Validated before anything is claimed: an unsupported event leaves no claim behind.
-    let request = this.meetingRequest(candidate, principal, target, details, correlationId);
+    let request = this.meetingRequest(candidate, principal, canonical, details, correlationId);
 
-    const claim = await this.claimFor(calendarEvent, candidate);
+    const claim = await this.claimFor(canonicalEvent, candidate);
     const meetingId = claim.document.meetingId;
     if (meetingId !== candidate)
-      request = this.meetingRequest(meetingId, principal, target, details, correlationId);
+      request = this.meetingRequest(meetingId, principal, canonical, details, correlationId);
     const position = await this.requestMeeting(request);
-    await this.claims.confirm(calendarEvent, claim);
+    await this.claims.confirm(canonicalEvent, claim);
     if (!(await this.readModel.caughtUpTo(position, READ_YOUR_WRITES_TIMEOUT_MS)))
       this.logger.warn({
         message: 'meetings read model is behind; answering 202 anyway',

@@ -19,10 +19,20 @@ export class CalendarEventsHandlers {
     try {
       const read = await this.reader.read(request);
       if (read.outcome === 'not-found') return { outcome: 'not-found', reason: read.reason };
-      const { title, start, end, timeZone, invitees, organizerEmail, organizedByUser } = read.event;
+      const { calendarId, title, start, end, timeZone, invitees, organizerEmail, organizedByUser } =
+        read.event;
       return {
         outcome: 'found',
-        event: { title, start, end, timeZone, invitees: [...invitees], organizerEmail, organizedByUser },
+        event: {
+          calendarId,
+          title,
+          start,
+          end,
+          timeZone,
+          invitees: [...invitees],
+          organizerEmail,
+          organizedByUser,
+        },
       };
     } catch (error) {
       if (error instanceof GoogleAccountUnavailableError) return { outcome: 'account-unavailable' };
