@@ -143,6 +143,22 @@ export class MeetingLifecycle {
     throw new UnhandledEventTypeError(event.type);
   }
 
+  /**
+   * Fills meetings_to_converge from the streams: every meeting whose stream says it is not
+   * converged becomes due now (one waiting for a reconnect finds its account again at its first
+   * reconcile). For a table that was lost, or made for the first time. Returns how many.
+   */
+  async rebuildUnconverged(): Promise<number> {
+    let due = 0;
+    for (const [meetingId, userId] of await this.meetings.unsettledMeetings()) {
+      const state = await this.meetings.read(meetingId);
+      if (planReconcile(state, this.clock.now()).kind === 'nothing' && !state.sync) continue;
+      await this.sync.markDue(meetingId, userId, this.clock.now());
+      due++;
+    }
+    return due;
+  }
+
   /** The lifecycle's time: the reconciler's due times are measured with it too. */
   now(): Date {
     return this.clock.now();

@@ -210,6 +210,22 @@ describe('the reconcile loop', () => {
     expect(await sync.find(request.data.meetingId)).toBeUndefined();
   });
 
+  it('the table is rebuilt from the streams: a meeting left requested (a dead letter of old) is applied, a converged one is not touched', async () => {
+    const { lifecycle, reconciler } = replica();
+    const converged = await requestMeeting();
+    await lifecycle.handle(converged);
+    // Requested, never handled: what a dead-lettered MeetingRequested used to leave behind.
+    const stuck = await requestMeeting(5);
+    expect(await sync.find(stuck.data.meetingId)).toBeUndefined();
+
+    expect(await lifecycle.rebuildUnconverged()).toBe(1);
+    expect(await sync.find(stuck.data.meetingId)).toMatchObject({ userId, attempts: 0 });
+    expect(await sync.find(converged.data.meetingId)).toBeUndefined();
+    await reconciler.sweep();
+    expect(tagged(stuck.data.meetingId)).toHaveLength(1);
+    expect(tagged(converged.data.meetingId)).toHaveLength(1);
+  });
+
   it('two replicas with two changes to one meeting: one at a time, and Webex ends with the newest', async () => {
     const [first, second] = [replica(), replica()];
     const request = await requestMeeting();

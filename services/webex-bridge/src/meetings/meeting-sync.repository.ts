@@ -64,12 +64,14 @@ export class MeetingSyncRepository {
     this.table = meetingSyncTable(schema);
   }
 
-  async ensureSchema(): Promise<void> {
-    await migrate(this.pool, {
+  /** Returns whether this call created the table (then it is to be filled from the streams). */
+  async ensureSchema(): Promise<{ created: boolean }> {
+    const report = await migrate(this.pool, {
       component: 'webex-bridge.meetings',
       schema: this.schema,
       migrations: meetingMigrations(this.schema),
     });
+    return { created: report.applied.some((migration) => migration.version === 1) };
   }
 
   /**

@@ -44,17 +44,28 @@ class MeetingsResources
     @Inject(MEETINGS_DATABASE) private readonly database: pg.Pool,
     @Inject(MeetingSyncRepository) private readonly sync: MeetingSyncRepository,
     @Inject(MeetingReconciler) private readonly reconciler: MeetingReconciler,
+    @Inject(MeetingLifecycle) private readonly lifecycle: MeetingLifecycle,
     private readonly readiness: ReadinessRegistry,
   ) {}
 
+  private readonly logger = new Logger('Meetings');
+
+  private tableCreated = false;
+
   async onModuleInit(): Promise<void> {
-    await this.sync.ensureSchema();
+    this.tableCreated = (await this.sync.ensureSchema()).created;
     this.readiness.register('meetings-database', async () => {
       await this.database.query('SELECT 1');
     });
   }
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
+    // A new table knows nothing yet: meetings left unconverged before it existed (e.g. by a
+    // version that dead-lettered Webex failures) are found in the streams.
+    if (this.tableCreated) {
+      const due = await this.lifecycle.rebuildUnconverged();
+      this.logger.log({ due }, 'meetings_to_converge filled from the meeting streams');
+    }
     this.reconciler.start();
   }
 
