@@ -20,6 +20,7 @@ import { sealedEnvelopeCodec } from '@scheduler/runtime';
 import { isolatedSchema, type IsolatedSchema } from '@scheduler/testing';
 import { WebexClient, createWebexCircuitBreaker, staticTokenProvider } from '@scheduler/webex';
 import pg from 'pg';
+import { Registry } from 'prom-client';
 import { meetingStreamId } from './meeting.decider.js';
 import { MeetingCommands } from './meeting-commands.js';
 import { MeetingLifecycle } from './meeting-lifecycle.js';
@@ -42,7 +43,7 @@ let commands: MeetingCommands;
 let sync: MeetingSyncRepository;
 
 /** A replica of the bridge's meetings feature: its own lifecycle and reconciler, the shared database. */
-function replica() {
+function replica(registry?: Registry) {
   const lifecycle = new MeetingLifecycle({
     meetings,
     sync,
@@ -51,7 +52,13 @@ function replica() {
     // Long waits: only the probe can find out early that Webex is back.
     retryBackoff: { baseDelayMs: 60_000, maxDelayMs: 15 * 60_000 },
   });
-  const reconciler = new MeetingReconciler({ lifecycle, sync, intervalMs: 60_000, concurrency: 2 });
+  const reconciler = new MeetingReconciler({
+    lifecycle,
+    sync,
+    intervalMs: 60_000,
+    concurrency: 2,
+    ...(registry ? { registry } : {}),
+  });
   return { lifecycle, reconciler };
 }
 
@@ -165,7 +172,12 @@ async function typesOf(meetingId: string) {
 
 describe('the reconcile loop', () => {
   it('after a Webex outage, one sweep probes, finds Webex back and applies every deferred meeting once', async () => {
-    const { lifecycle, reconciler } = replica();
+    const registry = new Registry();
+    const { lifecycle, reconciler } = replica(registry);
+    const notConverged = async () =>
+      (await registry.getSingleMetric('scheduler_meetings_not_converged')!.get()).values.find(
+        (value) => value.labels.waiting === 'none',
+      )?.value;
     emulator.faults.add({ pathPrefix: '/v1/meetings', status: 503 });
     const requests = [];
     for (let index = 0; index < 3; index++) requests.push(await requestMeeting(3 + index));
@@ -178,6 +190,7 @@ describe('the reconcile loop', () => {
     // Still down: the probe fails, records nothing and leaves every meeting where it was.
     const rowsBefore = await Promise.all(requests.map((request) => sync.find(request.data.meetingId)));
     expect(await reconciler.sweep()).toEqual({ reconciled: 1, webexBack: false });
+    expect(await notConverged()).toBe(3);
     for (const [index, request] of requests.entries()) {
       expect(await sync.find(request.data.meetingId)).toEqual(rowsBefore[index]);
       expect(await typesOf(request.data.meetingId)).toEqual(['MeetingRequested', 'MeetingSyncDeferred']);
@@ -185,6 +198,7 @@ describe('the reconcile loop', () => {
 
     emulator.faults.clear();
     expect(await reconciler.sweep()).toMatchObject({ webexBack: true });
+    expect(await notConverged()).toBe(0);
     for (const request of requests) {
       expect(tagged(request.data.meetingId)).toHaveLength(1);
       expect(await typesOf(request.data.meetingId)).toEqual([

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { PeriodicTask } from '@scheduler/runtime';
-import { Counter, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { HandleOutcome, MeetingLifecycle } from './meeting-lifecycle.js';
 import type { MeetingSyncRepository } from './meeting-sync.repository.js';
 
@@ -31,6 +31,7 @@ export class MeetingReconciler {
   private readonly logger = new Logger('MeetingReconciler');
   private readonly task: PeriodicTask;
   private readonly outcomes: Counter<'sync'>;
+  private readonly notConverged: Gauge<'waiting'>;
   private readonly extraSweeps = new Set<Promise<unknown>>();
   private stopping = false;
 
@@ -47,14 +48,23 @@ export class MeetingReconciler {
           'the reconcile sweep failed; it runs again at the next interval',
         ),
     );
-    const name = 'scheduler_meetings_reconciled_total';
+    const registers = options.registry ? [options.registry] : [];
+    const existing = <Metric>(name: string) => options.registry?.getSingleMetric(name) as Metric | undefined;
     this.outcomes =
-      (options.registry?.getSingleMetric(name) as Counter<'sync'> | undefined) ??
+      existing<Counter<'sync'>>('scheduler_meetings_reconciled_total') ??
       new Counter({
-        name,
+        name: 'scheduler_meetings_reconciled_total',
         help: 'Meetings reconciled, by where they stand after it: converged, deferred, waiting-for-reconnect',
         labelNames: ['sync'],
-        registers: options.registry ? [options.registry] : [],
+        registers,
+      });
+    this.notConverged =
+      existing<Gauge<'waiting'>>('scheduler_meetings_not_converged') ??
+      new Gauge({
+        name: 'scheduler_meetings_not_converged',
+        help: 'Meetings whose Webex meeting does not look as desired yet, after the last sweep: pending, or waiting for a reconnect',
+        labelNames: ['waiting'],
+        registers,
       });
   }
 
@@ -89,6 +99,14 @@ export class MeetingReconciler {
 
   /** One pass: every due meeting, then one probe if meetings wait for Webex to come back. */
   async sweep(): Promise<SweepOutcome> {
+    const outcome = await this.reconcileDue();
+    const counts = await this.options.sync.counts();
+    this.notConverged.set({ waiting: 'none' }, counts.pending);
+    this.notConverged.set({ waiting: 'webex-reconnect' }, counts.waitingForReconnect);
+    return outcome;
+  }
+
+  private async reconcileDue(): Promise<SweepOutcome> {
     let reconciled = await this.drain();
     if (this.stopping) return { reconciled, webexBack: false };
     const probe = await this.options.lifecycle.reconcileNextDue({ probe: true });
