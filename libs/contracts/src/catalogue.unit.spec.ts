@@ -308,6 +308,7 @@ const badEmails: [string, string, number][] = byType.flatMap(([type, contract]) 
 const endBeforeStart: [string, string][] = [
   ['MeetingRequested', 'must be after start'],
   ['MeetingUpdated', 'must be after start'],
+  ['MeetingChangeRequested', 'must be after start'],
   ['CalendarEventChanged', 'must not be before start'],
 ];
 
@@ -316,6 +317,7 @@ describe('field rules', () => {
     expect([...new Set(badTimeZones.map(([type]) => type))].sort()).toEqual([
       'CalendarEventChanged',
       'GoogleAccountConnected',
+      'MeetingChangeRequested',
       'MeetingRequested',
       'MeetingUpdated',
     ]);
@@ -327,6 +329,7 @@ describe('field rules', () => {
         'CalendarEventChanged.attendees[0].email',
         'MeetingRequested.invitees[0].email',
         'MeetingUpdated.invitees[0].email',
+        'MeetingChangeRequested.invitees[0].email',
       ]),
     );
     const withStartAndEnd = byType

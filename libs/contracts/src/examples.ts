@@ -198,6 +198,33 @@ export const exampleEventData: ExampleEventData = {
       retryable: false,
     },
   ],
+  MeetingChangeRequested: [
+    {
+      meetingId: exampleMeetingId,
+      title: 'Quarterly planning (moved)',
+      start: '2026-12-01T10:00:00+01:00',
+      end: '2026-12-01T11:00:00+01:00',
+      timeZone: 'Europe/Berlin',
+      invitees,
+    },
+  ],
+  MeetingCancellationRequested: [{ meetingId: exampleMeetingId, reason: 'event-deleted' }],
+  MeetingSyncDeferred: [
+    {
+      meetingId: exampleMeetingId,
+      attempt: 3,
+      nextAttemptAt: '2026-11-30T08:00:04Z',
+      reason: 'webex-unavailable',
+      message: 'Webex answered 503 to PATCH /meetings/5f1e2d3c4b5a69788796a5b4c3d2e1f0',
+    },
+  ],
+  MeetingReconnectRequired: [
+    {
+      meetingId: exampleMeetingId,
+      account: 'webex',
+      message: 'the Webex authorization is no longer valid; the user has to connect Webex again',
+    },
+  ],
   MeetingEnded: [{ meetingId: exampleMeetingId, endedAt: end, source: 'scheduled-end' }],
   MeetingDataPurged: [
     { meetingId: exampleMeetingId, purgedAt: '2026-12-01T09:30:05Z', retentionAfterEndSeconds: 0 },

@@ -5,6 +5,7 @@ import {
   ExchangeGoogleAuthorizationCode,
   GoogleAccountConnected,
   MeetingRequested,
+  MeetingChangeRequested,
   MeetingScheduled,
   MeetingUpdated,
   WebexAccountConnected,
@@ -20,6 +21,7 @@ describe('personalDataPaths of the catalogue', () => {
   const expectations: [EventContract, string[]][] = [
     [MeetingRequested, ['invitees', 'title']],
     [MeetingUpdated, ['invitees', 'title']],
+    [MeetingChangeRequested, ['invitees', 'title']],
     // Only the created/updated branch carries personal data; the paths are the union of branches.
     [CalendarEventChanged, ['attendees', 'organizerEmail', 'title']],
     [GoogleAccountConnected, ['displayName', 'email']],
@@ -42,6 +44,7 @@ describe('personalDataPaths of the catalogue', () => {
     expect(withPersonalData.sort()).toEqual([
       'CalendarEventChanged',
       'GoogleAccountConnected',
+      'MeetingChangeRequested',
       'MeetingRequested',
       'MeetingScheduled',
       'MeetingUpdated',

@@ -8,6 +8,7 @@ import {
   MeetingRequested,
   MeetingScheduled,
   MeetingUpdated,
+  MeetingChangeRequested,
   WebexAccountConnected,
   UpcasterRegistry,
   createEvent,
@@ -135,6 +136,18 @@ function examples(userId: string, meetingId: string) {
         timeZone: 'Europe/Berlin',
         invitees: [],
         changed: ['time', 'title'],
+      },
+    }),
+    MeetingChangeRequested: createEvent(MeetingChangeRequested, {
+      streamId: meetingStream,
+      tenantId,
+      data: {
+        meetingId,
+        title: 'Budget review (moved again)',
+        start: '2026-12-01T11:00:00Z',
+        end: '2026-12-01T11:30:00Z',
+        timeZone: 'Europe/Berlin',
+        invitees: [{ email: 'grace@example.com', displayName: 'Grace Hopper' }],
       },
     }),
   };

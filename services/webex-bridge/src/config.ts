@@ -10,7 +10,10 @@ const defaultSiteCacheTtlMs = 24 * 60 * 60 * 1000;
  */
 export const webexBridgeEnvironment = platformEnvironment
   .extend({
-    /** The bridge's own database: webex_accounts and webex_directory_sites. No other service reads it. */
+    /**
+     * The bridge's own database: webex_accounts, webex_directory_sites and meetings_to_converge.
+     * No other service reads it.
+     */
     DATABASE_URL: env.url(['postgres', 'postgresql']),
     /** Webex REST and OAuth base, with the version: the emulator's `<url>/v1` locally. */
     WEBEX_API_BASE_URL: env.url(['https', 'http']).default('https://webexapis.com/v1'),
@@ -20,6 +23,18 @@ export const webexBridgeEnvironment = platformEnvironment
     WEBEX_REDIRECT_URI: env.url(['https', 'http']),
     /** How long a cached Webex site and meeting template are trusted. */
     WEBEX_SITE_CACHE_TTL_MS: env.milliseconds().default(defaultSiteCacheTtlMs),
+    /**
+     * How often meetings that are not converged are looked for: a meeting whose retry is due, or
+     * one probe whether Webex is back, waits at most this long.
+     */
+    RECONCILE_INTERVAL_MS: env.milliseconds().default(5_000),
+    /** Meetings one replica reconciles at once; each holds a database connection meanwhile. */
+    RECONCILE_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(4),
+    /**
+     * How long the Webex circuit stays open after repeated outage answers before one trial call.
+     * Short, so that a Webex that is back is noticed within about one sweep.
+     */
+    WEBEX_CIRCUIT_OPEN_MS: env.milliseconds().default(5_000),
   })
   .superRefine(checkKeyRing);
 

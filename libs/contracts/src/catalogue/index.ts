@@ -8,13 +8,17 @@ import {
 } from './calendar.js';
 import {
   ConferenceAttached,
+  MeetingCancellationRequested,
   MeetingCancelled,
+  MeetingChangeRequested,
   MeetingDataPurged,
   MeetingEnded,
   MeetingRequested,
   MeetingScheduled,
   MeetingSchedulingFailed,
+  MeetingSyncDeferred,
   MeetingUpdated,
+  MeetingReconnectRequired,
 } from './meeting.js';
 import {
   AccountDisconnected,
@@ -58,6 +62,10 @@ export const eventCatalogue = [
   MeetingUpdated,
   MeetingCancelled,
   MeetingSchedulingFailed,
+  MeetingChangeRequested,
+  MeetingCancellationRequested,
+  MeetingSyncDeferred,
+  MeetingReconnectRequired,
   MeetingEnded,
   MeetingDataPurged,
 ] as const;

@@ -137,6 +137,78 @@ export const MeetingSchedulingFailed = defineEvent({
   }),
 });
 
+/**
+ * The desired state of the meeting after a calendar change, recorded before Webex is called so
+ * that a failed or deferred call loses nothing: the reconciler applies the newest one it finds.
+ */
+export const MeetingChangeRequested = defineEvent({
+  type: 'MeetingChangeRequested',
+  producer: 'webex-bridge',
+  category: 'meeting',
+  schemaVersion: 1,
+  data: z
+    .strictObject({
+      meetingId: MeetingId,
+      title: personal(TITLE),
+      start: Instant,
+      end: Instant,
+      timeZone: TimeZone,
+      invitees: personal(z.array(Invitee).max(1000)),
+    })
+    .refine(endsAfterStart, END_AFTER_START),
+});
+
+/** The calendar event is gone: the Webex meeting is to be deleted (recorded before the DELETE). */
+export const MeetingCancellationRequested = defineEvent({
+  type: 'MeetingCancellationRequested',
+  producer: 'webex-bridge',
+  category: 'meeting',
+  schemaVersion: 1,
+  data: z.strictObject({
+    meetingId: MeetingId,
+    reason: z.enum(['event-deleted', 'event-cancelled', 'user-request', 'account-disconnected']),
+  }),
+});
+
+/**
+ * Webex could not be reached for a reason that passes (5xx, 429, timeout, network, open
+ * circuit): the meeting is pending and is tried again at `nextAttemptAt`.
+ */
+export const MeetingSyncDeferred = defineEvent({
+  type: 'MeetingSyncDeferred',
+  producer: 'webex-bridge',
+  category: 'meeting',
+  schemaVersion: 1,
+  data: z.strictObject({
+    meetingId: MeetingId,
+    attempt: z.number().int().min(1),
+    nextAttemptAt: Instant,
+    reason: z.enum([
+      'webex-unavailable',
+      'webex-rate-limited',
+      'webex-timeout',
+      'webex-unreachable',
+      'circuit-open',
+    ]),
+    /** Safe to show: never contains personal data or tokens. */
+    message: z.string().max(1024),
+  }),
+});
+
+/** The user's account cannot act in Webex until the user connects it again; then the meeting is applied. */
+export const MeetingReconnectRequired = defineEvent({
+  type: 'MeetingReconnectRequired',
+  producer: 'webex-bridge',
+  category: 'meeting',
+  schemaVersion: 1,
+  data: z.strictObject({
+    meetingId: MeetingId,
+    account: z.enum(['webex']),
+    /** Safe to show: never contains personal data or tokens. */
+    message: z.string().max(1024),
+  }),
+});
+
 export const MeetingEnded = defineEvent({
   type: 'MeetingEnded',
   producer: 'webex-bridge',

@@ -1,13 +1,17 @@
 import { z } from 'zod';
 import {
   ConferenceAttached,
+  MeetingCancellationRequested,
   MeetingCancelled,
+  MeetingChangeRequested,
   MeetingDataPurged,
   MeetingEnded,
   MeetingRequested,
   MeetingScheduled,
   MeetingSchedulingFailed,
+  MeetingSyncDeferred,
   MeetingUpdated,
+  MeetingReconnectRequired,
 } from '@scheduler/contracts';
 import type { RecordedEvent } from '@scheduler/event-store';
 import { defineProjection, type ProjectionResult } from '@scheduler/read-models';
@@ -34,6 +38,34 @@ export const activeMeetingStatuses: readonly MeetingStatus[] = [
 // A finished meeting stays finished: a late MeetingScheduled or ConferenceAttached must not revive it.
 const finalStatuses: ReadonlySet<MeetingStatus> = new Set(['cancelled', 'ended', 'purged']);
 
+/**
+ * Whether Webex holds what the meeting should look like, as a front end shows it: `pending`
+ * (being applied; with `nextAttemptAt` while Webex is unavailable), `waiting-for-reconnect`
+ * (the user must connect `account` again; then it is applied), `converged`, or the meeting's
+ * end: `failed` (cannot succeed; see `failure`), `cancelled`, `ended`, `purged`.
+ */
+export const syncStatuses = [
+  'pending',
+  'waiting-for-reconnect',
+  'converged',
+  'failed',
+  'cancelled',
+  'ended',
+  'purged',
+] as const;
+
+export const MeetingSync = z.strictObject({
+  status: z.enum(syncStatuses),
+  nextAttemptAt: z.string().optional(),
+  attempt: z.number().optional(),
+  /** Why the last attempt did not reach Webex (e.g. webex-unavailable), while pending. */
+  reason: z.string().optional(),
+  account: z.string().optional(),
+  /** A calendar change is recorded and not yet applied. */
+  changePending: z.boolean().optional(),
+});
+export type MeetingSync = z.infer<typeof MeetingSync>;
+
 export const MeetingView = z.strictObject({
   meetingId: z.string(),
   tenantId: z.string(),
@@ -51,6 +83,7 @@ export const MeetingView = z.strictObject({
   failure: z
     .strictObject({ reason: z.string(), message: z.string().optional(), trackingId: z.string().optional() })
     .optional(),
+  sync: MeetingSync.optional(),
   requestedAt: z.string(),
   updatedAt: z.string(),
 });
@@ -81,6 +114,52 @@ function withoutPersonalData(view: MeetingView): MeetingView {
 
 /** Pure: (meeting view, meeting event) -> meeting view. Unknown and out-of-order events leave it unchanged. */
 export function projectMeeting(
+  view: MeetingView | undefined,
+  event: RecordedEvent,
+): ProjectionResult<MeetingView> {
+  const next = projectLifecycle(view, event);
+  if (next === undefined || next === 'delete') return next;
+  const sync = nextSync(view?.sync, next, event);
+  return sync ? { ...next, sync } : next;
+}
+
+/** The sync status after an event, from the meeting's (new) status and the sync facts. */
+function nextSync(
+  current: MeetingSync | undefined,
+  view: MeetingView,
+  event: RecordedEvent,
+): MeetingSync | undefined {
+  const data = event.data as Record<string, unknown>;
+  const pendingChange = current?.changePending ? { changePending: true } : {};
+  if (
+    view.status === 'cancelled' ||
+    view.status === 'ended' ||
+    view.status === 'purged' ||
+    view.status === 'failed'
+  )
+    return { status: view.status };
+  if (MeetingRequested.is(event)) return { status: 'pending' };
+  if (MeetingChangeRequested.is(event) || MeetingCancellationRequested.is(event))
+    return { status: 'pending', changePending: true };
+  if (MeetingSyncDeferred.is(event))
+    return {
+      status: 'pending',
+      nextAttemptAt: String(data.nextAttemptAt),
+      attempt: Number(data.attempt),
+      reason: String(data.reason),
+      ...pendingChange,
+    };
+  if (MeetingReconnectRequired.is(event))
+    return { status: 'waiting-for-reconnect', account: String(data.account), ...pendingChange };
+  // A change recorded while the meeting was being created is applied right after the create.
+  if (MeetingScheduled.is(event))
+    return current?.changePending ? { status: 'pending', changePending: true } : { status: 'converged' };
+  // An update applies the newest desired state; a refused one is given up (see failure).
+  if (MeetingUpdated.is(event) || MeetingSchedulingFailed.is(event)) return { status: 'converged' };
+  return current;
+}
+
+function projectLifecycle(
   view: MeetingView | undefined,
   event: RecordedEvent,
 ): ProjectionResult<MeetingView> {
@@ -150,6 +229,13 @@ export function projectMeeting(
       updatedAt: at,
     };
   }
+  if (
+    MeetingChangeRequested.is(event) ||
+    MeetingCancellationRequested.is(event) ||
+    MeetingSyncDeferred.is(event) ||
+    MeetingReconnectRequired.is(event)
+  )
+    return { ...view, updatedAt: at };
   if (MeetingSchedulingFailed.is(event)) {
     const trackingId = text(data.webexTrackingId);
     return {

@@ -4,12 +4,15 @@ import {
   ConferenceAttached,
   type EventEnvelope,
   MeetingCancelled,
+  MeetingChangeRequested,
   MeetingDataPurged,
   MeetingEnded,
   MeetingRequested,
   MeetingScheduled,
   MeetingSchedulingFailed,
+  MeetingSyncDeferred,
   MeetingUpdated,
+  MeetingReconnectRequired,
   createEvent,
   newUuidV7,
 } from '@scheduler/contracts';
@@ -130,6 +133,44 @@ const purged = () =>
     }),
   );
 
+const changeRequested = () =>
+  recorded(
+    createEvent(MeetingChangeRequested, {
+      streamId,
+      tenantId,
+      data: {
+        meetingId,
+        title: 'Planning (moved)',
+        start: '2027-01-04T10:00:00Z',
+        end: '2027-01-04T10:30:00Z',
+        timeZone: 'Europe/Berlin',
+        invitees: [],
+      },
+    }),
+  );
+const deferred = (attempt = 1) =>
+  recorded(
+    createEvent(MeetingSyncDeferred, {
+      streamId,
+      tenantId,
+      data: {
+        meetingId,
+        attempt,
+        nextAttemptAt: `2027-01-03T08:00:0${attempt}Z`,
+        reason: 'webex-unavailable',
+        message: 'Webex answered 503',
+      },
+    }),
+  );
+const waitingForReconnect = () =>
+  recorded(
+    createEvent(MeetingReconnectRequired, {
+      streamId,
+      tenantId,
+      data: { meetingId, account: 'webex', message: 'connect Webex again' },
+    }),
+  );
+
 /** given(events) -> the view the projection folds them into. */
 function given(...events: RecordedEvent[]): MeetingView | undefined {
   let view: MeetingView | undefined;
@@ -155,6 +196,7 @@ describe('meetings projection', () => {
       start: '2027-01-04T09:00:00Z',
       end: '2027-01-04T09:30:00Z',
       timeZone: 'Europe/Berlin',
+      sync: { status: 'pending' },
       requestedAt: '2026-11-26T08:00:00.000Z',
       updatedAt: '2026-11-26T08:00:00.000Z',
     });
@@ -201,6 +243,50 @@ describe('meetings projection', () => {
     const attachedThenPurged = given(requested(), scheduled(), attached(), ended(), purged())!;
     for (const field of ['title', 'joinLink', 'meetingNumber', 'sipAddress'])
       expect(attachedThenPurged).not.toHaveProperty(field);
+  });
+
+  describe('sync status', () => {
+    it('pending while requested; converged once scheduled', () => {
+      expect(given(requested())!.sync).toEqual({ status: 'pending' });
+      expect(given(requested(), scheduled(), attached())!.sync).toEqual({ status: 'converged' });
+    });
+
+    it('a deferred attempt is pending with its next attempt time and reason, the status unchanged', () => {
+      const view = given(requested(), deferred(1), deferred(2))!;
+      expect(view.status).toBe('requested');
+      expect(view.sync).toEqual({
+        status: 'pending',
+        attempt: 2,
+        nextAttemptAt: '2027-01-03T08:00:02Z',
+        reason: 'webex-unavailable',
+      });
+    });
+
+    it('a recorded change is pending until an update applies it, also across a create', () => {
+      expect(given(requested(), scheduled(), changeRequested(), deferred())!.sync).toMatchObject({
+        status: 'pending',
+        changePending: true,
+      });
+      expect(given(requested(), changeRequested(), scheduled())!.sync).toMatchObject({ status: 'pending' });
+      expect(given(requested(), changeRequested(), scheduled(), updated())!).toMatchObject({
+        status: 'updated',
+        sync: { status: 'converged' },
+      });
+    });
+
+    it('waiting for a reconnect names the account, and is not failed', () => {
+      const view = given(requested(), scheduled(), changeRequested(), waitingForReconnect())!;
+      expect(view.status).toBe('scheduled');
+      expect(view.sync).toEqual({ status: 'waiting-for-reconnect', account: 'webex', changePending: true });
+      expect(view).not.toHaveProperty('failure');
+    });
+
+    it('failed, cancelled, ended and purged are shown as such', () => {
+      expect(given(requested(), failed())!.sync).toEqual({ status: 'failed' });
+      expect(given(requested(), scheduled(), cancelled(), deferred())!.sync).toEqual({ status: 'cancelled' });
+      expect(given(requested(), scheduled(), ended())!.sync).toEqual({ status: 'ended' });
+      expect(given(requested(), ended(), purged())!.sync).toEqual({ status: 'purged' });
+    });
   });
 
   it('ignores events for a meeting it never saw requested (it could not be scoped to a user)', () => {

@@ -25,17 +25,6 @@ export class MeetingGoneError extends Error {
   }
 }
 
-/** The meeting is still being created; the trigger must come back later (transient: nak and redeliver). */
-export class MeetingNotScheduledYetError extends Error {
-  constructor(
-    readonly meetingId: string,
-    readonly triggerId: string,
-  ) {
-    super(`meeting ${meetingId} is not scheduled yet; event ${triggerId} has to wait for it`);
-    this.name = 'MeetingNotScheduledYetError';
-  }
-}
-
 /** A MeetingRequested arrived whose stream does not hold it: the event did not come from our store. */
 export class MeetingStreamMissingError extends Error {
   constructor(

@@ -37,6 +37,7 @@ import { meetingStreamId } from './meeting.decider.js';
 import { MeetingCommands } from './meeting-commands.js';
 import { MeetingLifecycle } from './meeting-lifecycle.js';
 import { MeetingStreams, sourceUpdatedAtMetadata } from './meeting-stream.js';
+import { MeetingSyncRepository } from './meeting-sync.repository.js';
 
 const tenantId = 'example.com';
 const userId = '108234567890123456789';
@@ -53,6 +54,8 @@ let webex: WebexClient;
 let meetings: MeetingStreams;
 let commands: MeetingCommands;
 let lifecycle: MeetingLifecycle;
+let syncPool: pg.Pool;
+let sync: MeetingSyncRepository;
 
 beforeAll(async () => {
   emulator = createWebexEmulator({
@@ -90,12 +93,16 @@ beforeAll(async () => {
   codec = new PersonalDataCodec({ secretBox: new SecretBox(subjectKeys) });
   meetings = new MeetingStreams(store, sealedEnvelopeCodec(codec));
   commands = new MeetingCommands(meetings, emulator.clock);
-  lifecycle = new MeetingLifecycle(meetings, () => webex, emulator.clock);
+  syncPool = new pg.Pool({ connectionString: schema.connectionString, max: 6 });
+  sync = new MeetingSyncRepository(syncPool);
+  await sync.ensureSchema();
+  lifecycle = new MeetingLifecycle({ meetings, sync, webexClientFor: () => webex, clock: emulator.clock });
 });
 
 afterAll(async () => {
   await store?.close();
   await keyPool?.end();
+  await syncPool?.end();
   await schema?.drop();
   await emulator?.close();
 });
@@ -313,8 +320,16 @@ describe('MeetingLifecycle against the Webex emulator and PostgreSQL', () => {
       calendarChange(request, { ...moved, title: 'Design review (v2)' }),
     );
 
-    expect(timeOutcome).toMatchObject({ step: 'update', appended: ['MeetingUpdated'] });
-    expect(titleOutcome).toMatchObject({ step: 'update', appended: ['MeetingUpdated'] });
+    // The desired state is recorded before the PATCH, then applied.
+    expect(timeOutcome).toMatchObject({
+      step: 'update',
+      appended: ['MeetingChangeRequested', 'MeetingUpdated'],
+      sync: 'converged',
+    });
+    expect(titleOutcome).toMatchObject({
+      step: 'update',
+      appended: ['MeetingChangeRequested', 'MeetingUpdated'],
+    });
     const patches = requestsTo('PATCH', `/v1/meetings/${meeting.id}`);
     expect(patches.map((patch) => patch.body)).toEqual([
       { title: 'Design review', ...moved, timezone: 'America/New_York', sendEmail: false },
@@ -324,7 +339,9 @@ describe('MeetingLifecycle against the Webex emulator and PostgreSQL', () => {
     expect(stored.title).toBe('Design review (v2)');
     expect(stored.startMs).toBe(Date.parse(moved.start));
     expect(stored.endMs).toBe(Date.parse(moved.end));
-    const updates = (await streamOf(request.data.meetingId)).slice(2);
+    const updates = (await streamOf(request.data.meetingId)).filter(
+      (event) => event.type === 'MeetingUpdated',
+    );
     expect(updates.map((event) => (event.data as { changed: string[] }).changed)).toEqual([
       ['time'],
       ['title'],
@@ -352,6 +369,7 @@ describe('MeetingLifecycle against the Webex emulator and PostgreSQL', () => {
     expect(await typesOf(request.data.meetingId)).toEqual([
       'MeetingRequested',
       'MeetingScheduled',
+      'MeetingChangeRequested',
       'MeetingUpdated',
     ]);
   });
@@ -361,7 +379,7 @@ describe('MeetingLifecycle against the Webex emulator and PostgreSQL', () => {
     const outcome = await lifecycle.handle(
       calendarChange(request, { attendees: [{ email: 'new@example.com' }] }),
     );
-    expect(outcome).toMatchObject({ step: 'update', appended: ['MeetingUpdated'] });
+    expect(outcome).toMatchObject({ step: 'update', appended: ['MeetingChangeRequested', 'MeetingUpdated'] });
     expect(requestsTo('PATCH', `/v1/meetings/${meeting.id}`)).toHaveLength(0);
   });
 
@@ -379,7 +397,10 @@ describe('MeetingLifecycle against the Webex emulator and PostgreSQL', () => {
 
     const outcome = await lifecycle.handle(cancellation(request));
 
-    expect(outcome).toMatchObject({ step: 'delete', appended: ['MeetingCancelled'] });
+    expect(outcome).toMatchObject({
+      step: 'delete',
+      appended: ['MeetingCancellationRequested', 'MeetingCancelled'],
+    });
     expect(emulator.state.meetings.get(meeting.id)!.deletedAtMs).toBeDefined();
     expect(requestsTo('DELETE', `/v1/meetings/${meeting.id}`)[0]!.query).toMatchObject({
       sendEmail: 'false',
@@ -406,7 +427,10 @@ describe('MeetingLifecycle against the Webex emulator and PostgreSQL', () => {
 
     const outcome = await lifecycle.handle(cancellation(request));
 
-    expect(outcome).toMatchObject({ step: 'delete', appended: ['MeetingCancelled'] });
+    expect(outcome).toMatchObject({
+      step: 'delete',
+      appended: ['MeetingCancellationRequested', 'MeetingCancelled'],
+    });
     expect(requestsTo('DELETE', `/v1/meetings/${meeting.id}`).map((logged) => logged.status)).toEqual([
       204, 404,
     ]);
@@ -443,9 +467,18 @@ describe('MeetingLifecycle against the Webex emulator and PostgreSQL', () => {
     const edited = await lifecycle.handle(
       calendarChange(request, { eventId: 'copyevent1', ...copyTimes, title: 'Copy, renamed' }),
     );
-    expect(edited).toMatchObject({ step: 'update', redirectedTo: copyId, appended: ['MeetingUpdated'] });
+    expect(edited).toMatchObject({
+      step: 'update',
+      redirectedTo: copyId,
+      appended: ['MeetingChangeRequested', 'MeetingUpdated'],
+    });
     expect(copies[0]!.title).toBe('Copy, renamed');
-    expect(await typesOf(copyId)).toEqual(['MeetingRequested', 'MeetingScheduled', 'MeetingUpdated']);
+    expect(await typesOf(copyId)).toEqual([
+      'MeetingRequested',
+      'MeetingScheduled',
+      'MeetingChangeRequested',
+      'MeetingUpdated',
+    ]);
 
     // Deleting the copy deletes the copy's meeting only.
     expect(await lifecycle.handle(cancellation(request, 'copyevent1'))).toMatchObject({
@@ -490,14 +523,26 @@ describe('MeetingLifecycle against the Webex emulator and PostgreSQL', () => {
     expect(await typesOf(request.data.meetingId)).toEqual(['MeetingRequested', 'MeetingSchedulingFailed']);
   });
 
-  it('transient Webex failures are thrown for redelivery, and the redelivery succeeds', async () => {
+  // Transient failures used to be thrown for the transport to redeliver (and dead-letter after
+  // its max deliveries); now they are recorded, and the meeting is due again after a backoff.
+  it('transient Webex failures are deferred, never thrown, and the next attempt succeeds', async () => {
     const request = await requestMeeting();
     emulator.faults.add({ pathPrefix: '/v1/meetings', status: 503, times: 20 });
-    await expect(lifecycle.handle(request)).rejects.toThrow(/503/);
-    expect(await typesOf(request.data.meetingId)).toEqual(['MeetingRequested']);
+    expect(await lifecycle.handle(request)).toMatchObject({
+      step: 'create',
+      appended: ['MeetingSyncDeferred'],
+      sync: 'deferred',
+    });
+    const deferral = (await streamOf(request.data.meetingId)).at(-1)!;
+    expect(deferral.data).toMatchObject({ attempt: 1, reason: 'webex-unavailable' });
+    const row = (await sync.find(request.data.meetingId))!;
+    expect(row).toMatchObject({ attempts: 1, waitingFor: null });
+    expect(row.dueAt.toISOString()).toBe((deferral.data as { nextAttemptAt: string }).nextAttemptAt);
+    expect(liveWebexMeetingsTagged(request.data.meetingId)).toHaveLength(0);
     emulator.faults.clear();
-    expect(await lifecycle.handle(request)).toMatchObject({ step: 'create' });
+    expect(await lifecycle.handle(request)).toMatchObject({ step: 'create', sync: 'converged' });
     expect(liveWebexMeetingsTagged(request.data.meetingId)).toHaveLength(1);
+    expect(await sync.find(request.data.meetingId)).toBeUndefined();
   });
 
   it('a start in the past fails without calling Webex', async () => {
@@ -514,20 +559,33 @@ describe('MeetingLifecycle against the Webex emulator and PostgreSQL', () => {
     expect(requestsTo('POST').length).toBe(postsBefore);
   });
 
-  it('a dead Webex authorization records reauthorization-required', async () => {
+  // It used to record MeetingSchedulingFailed{reauthorization-required, retryable} and fail the
+  // meeting; now the meeting waits for the reconnect, which applies it.
+  it('a dead Webex authorization makes the meeting wait for a reconnect, not fail', async () => {
     const request = await requestMeeting();
-    const unauthorized = new MeetingLifecycle(
+    const unauthorized = new MeetingLifecycle({
       meetings,
-      () => {
+      sync,
+      webexClientFor: () => {
         throw new ReauthorizationRequired('no Webex tokens stored for the user', undefined);
       },
-      emulator.clock,
-    );
-    await unauthorized.handle(request);
-    expect((await streamOf(request.data.meetingId)).at(-1)!.data).toMatchObject({
-      reason: 'reauthorization-required',
-      retryable: true,
+      clock: emulator.clock,
     });
+    expect(await unauthorized.handle(request)).toMatchObject({ sync: 'waiting-for-reconnect' });
+    const waiting = (await streamOf(request.data.meetingId)).at(-1)!;
+    expect(waiting.type).toBe('MeetingReconnectRequired');
+    expect(waiting.data).toMatchObject({
+      account: 'webex',
+      message: expect.stringContaining('connect Webex again'),
+    });
+    expect(await sync.find(request.data.meetingId)).toMatchObject({ waitingFor: 'webex-reconnect', userId });
+    // Not due until the account is connected again; then it is applied.
+    expect(await lifecycle.reconcileNextDue()).toBe(false);
+    expect(await sync.wakeUser(userId, emulator.clock.now())).toBeGreaterThanOrEqual(1);
+    let outcome;
+    while ((outcome = await lifecycle.reconcileNextDue()) && outcome.meetingId !== request.data.meetingId);
+    expect(outcome).toMatchObject({ step: 'create', sync: 'converged' });
+    expect(liveWebexMeetingsTagged(request.data.meetingId)).toHaveLength(1);
   });
 
   it('overlapping deliveries of one request leave exactly one Webex meeting', async () => {
@@ -597,11 +655,12 @@ describe('MeetingLifecycle against the Webex emulator and PostgreSQL', () => {
     expect(raw.map((record) => record.type)).toEqual([
       'MeetingRequested',
       'MeetingScheduled',
+      'MeetingChangeRequested',
       'MeetingUpdated',
       'MeetingRequested',
     ]);
-    const [, scheduled, updated, copyRequest] = raw;
-    for (const record of [updated!, copyRequest!]) {
+    const [, scheduled, changeRequested, updated, copyRequest] = raw;
+    for (const record of [changeRequested!, updated!, copyRequest!]) {
       expect(isSealedValue(record.data.title)).toBe(true);
       expect(isSealedValue(record.data.invitees)).toBe(true);
     }
@@ -630,12 +689,14 @@ describe('MeetingLifecycle against the Webex emulator and PostgreSQL', () => {
     expect(events.map((event) => event.type)).toEqual([
       'MeetingRequested',
       'MeetingScheduled',
+      'MeetingChangeRequested',
       'MeetingUpdated',
       'MeetingEnded',
       'MeetingDataPurged',
     ]);
     expect(events[0]!.data).toMatchObject({ title: REDACTED_FORGOTTEN, invitees: REDACTED_FORGOTTEN });
     expect(events[2]!.data).toMatchObject({ title: REDACTED_FORGOTTEN });
+    expect(events[3]!.data).toMatchObject({ title: REDACTED_FORGOTTEN });
 
     // The request already caused MeetingScheduled; every change finds the meeting finished.
     expect(await lifecycle.handle(request)).toMatchObject({ step: 'nothing', reason: 'already-handled' });
@@ -647,7 +708,7 @@ describe('MeetingLifecycle against the Webex emulator and PostgreSQL', () => {
       });
     expect(emulator.requests.list({ pathPrefix: '/v1/meetings' })).toHaveLength(webexCallsBefore);
     expect(liveWebexMeetingsTagged(request.data.meetingId).map((live) => live.id)).toEqual([meeting.id]);
-    expect(await typesOf(request.data.meetingId)).toHaveLength(5);
+    expect(await typesOf(request.data.meetingId)).toHaveLength(6);
   });
 
   it('a request whose key is gone before it was scheduled is not created', async () => {
@@ -684,11 +745,22 @@ describe('MeetingLifecycle against the Webex emulator and PostgreSQL', () => {
       status: 503,
       times: 20,
     });
-    await expect(lifecycle.handle(older)).rejects.toThrow(/503/);
+    expect(await lifecycle.handle(older)).toMatchObject({ sync: 'deferred' });
     emulator.faults.clear();
 
-    expect(await lifecycle.handle(newer)).toMatchObject({ step: 'update', appended: ['MeetingUpdated'] });
-    expect(await lifecycle.handle(older)).toMatchObject({ step: 'nothing', reason: 'stale', appended: [] });
+    expect(await lifecycle.handle(newer)).toMatchObject({
+      step: 'update',
+      appended: ['MeetingChangeRequested', 'MeetingUpdated'],
+    });
+    // The older change was recorded (its desired state) before it failed: redelivered, it finds
+    // itself; the same older change delivered as another event is stale.
+    expect(await lifecycle.handle(older)).toMatchObject({ step: 'nothing', reason: 'already-handled' });
+    const olderAgain = calendarChange(request, { title: 'Older title', updatedAt: older.data.updatedAt });
+    expect(await lifecycle.handle(olderAgain)).toMatchObject({
+      step: 'nothing',
+      reason: 'stale',
+      appended: [],
+    });
 
     expect(emulator.state.meetings.get(meeting.id)!.title).toBe('Newer title');
     const patches = requestsTo('PATCH', `/v1/meetings/${meeting.id}`).filter((patch) => patch.status < 300);

@@ -1,15 +1,17 @@
 import {
   CalendarEventChanged,
   MeetingRequested,
+  newUuidV7,
   type EventContract,
   type EventEnvelope,
   type EventOf,
 } from '@scheduler/contracts';
 import { isRedacted } from '@scheduler/crypto-shredding';
 import { ExpectedVersionConflictError } from '@scheduler/event-store';
+import { backoffDelay, type BackoffOptions } from '@scheduler/resilience';
 import type { Meeting as WebexMeeting, WebexClient } from '@scheduler/webex';
 import type { DesiredState } from './desired-state.js';
-import { MeetingNotScheduledYetError, MeetingStreamMissingError, UnhandledEventTypeError } from './errors.js';
+import { MeetingStreamMissingError, UnhandledEventTypeError } from './errors.js';
 import {
   decide,
   meetingStreamId,
@@ -19,9 +21,10 @@ import {
   type MeetingState,
   type MeetingStreamEvent,
 } from './meeting.decider.js';
-import { nextStep, type Step, type Trigger } from './next-step.js';
+import { nextStep, planReconcile, type NothingReason, type Step, type Trigger } from './next-step.js';
 import type { MeetingStreams } from './meeting-stream.js';
-import { classifyWebexFailure } from './webex-failure.js';
+import type { LockedMeeting, MeetingSyncRepository } from './meeting-sync.repository.js';
+import { classifyWebexFailure, transientWebexFailure } from './webex-failure.js';
 
 export interface Clock {
   now(): Date;
@@ -30,7 +33,10 @@ export interface Clock {
 /** The Webex client acting as this user; may throw ReauthorizationRequired when none can be made. */
 export type WebexClientFor = (userId: string) => WebexClient | Promise<WebexClient>;
 
-/** What one handle() did; for logs, metrics and tests. */
+/** Where a meeting stands after a reconcile. */
+export type SyncOutcome = 'converged' | 'deferred' | 'waiting-for-reconnect';
+
+/** What one handle() or reconcile did; for logs, metrics and tests. */
 export interface HandleOutcome {
   readonly meetingId: string | undefined;
   readonly step: Step['kind'];
@@ -39,6 +45,8 @@ export interface HandleOutcome {
   readonly appended: readonly string[];
   /** Set when the change was handled against a copy's stream. */
   readonly redirectedTo?: string;
+  /** Set when the meeting was reconciled: converged (or nothing left to do), or tried again later. */
+  readonly sync?: SyncOutcome;
 }
 
 /** One attempt's decision: what to append to the meeting's stream, and what to report. */
@@ -50,30 +58,83 @@ interface Executed {
 /** The Webex meetings one handling created (or adopted), by id, with the client that did it. */
 type CreatedMeetings = Map<string, WebexClient>;
 
+/** A Webex failure that the meeting waits out instead of failing. */
+type Wait =
+  | { readonly kind: 'reconnect'; readonly message: string }
+  | { readonly kind: 'retry'; readonly attempt: number; readonly dueAt: Date; readonly message: string };
+
+/** Decides what a Webex failure records; undefined: not a wait (a permanent failure or our own trouble). */
+type OnWebexFailure = (error: unknown) => { wait: Wait; command?: MeetingCommandBody } | undefined;
+
 const day = 86_400_000;
 
 /**
- * The crash-safe meeting lifecycle (docs/meeting-lifecycle.md): the intent is in the stream
- * first, Webex is called second, the outcome is appended with the revision that was read. Every
- * step is safe to repeat, so redelivery and crashes at any point converge.
+ * How long a meeting waits after its n-th consecutive transient failure (backoffDelay): from
+ * about a second up to 15 minutes. The cap bounds how stale a meeting can be once Webex is back
+ * if nothing else notices; normally the reconciler's probe notices within one sweep interval.
+ */
+export const defaultRetryBackoff: BackoffOptions = { baseDelayMs: 1_000, maxDelayMs: 15 * 60_000 };
+
+export interface MeetingLifecycleOptions {
+  readonly meetings: MeetingStreams;
+  readonly webexClientFor: WebexClientFor;
+  /** The meetings that are not converged, and their row locks. */
+  readonly sync: MeetingSyncRepository;
+  readonly clock?: Clock;
+  readonly retryBackoff?: BackoffOptions;
+  /** Told about our own failures while reconciling (nobody waits for them); ids only. */
+  readonly onError?: (meetingId: string, error: unknown) => void;
+}
+
+/** What a trigger can be about without concerning this meeting's Webex meeting at all. */
+const unrelated: ReadonlySet<string> = new Set<NothingReason>([
+  'unknown-meeting',
+  'other-tenant',
+  'no-conference',
+  'event-not-linked',
+  'other-calendar',
+  'recurring-instance',
+  'finished',
+]);
+
+/** Steps one reconcile takes at most: create, then PATCH what changed meanwhile, and a margin. */
+const maximumStepsPerReconcile = 4;
+
+/**
+ * The meeting lifecycle (docs/meeting-lifecycle.md), level-triggered. A trigger records what the
+ * meeting should look like in its stream first (MeetingRequested, MeetingChangeRequested,
+ * MeetingCancellationRequested); then the meeting is reconciled: the stream is folded, the step
+ * from what Webex holds to what is desired is planned (planReconcile), Webex is called and the
+ * outcome is appended with the revision that was read (a conflict decides again on the fresh
+ * stream). A transient Webex failure becomes MeetingSyncDeferred, a dead authorization
+ * MeetingReconnectRequired, and the meeting's row in meetings_to_converge says when it is
+ * tried again.
  *
- * Each delivery is one decision through the kernel (MeetingStreams.decide): fold the stream,
- * plan the step (nextStep), call Webex, decide the events; a conflicting append does all of it
- * again on the fresh stream.
+ * Every reconcile holds the meeting's row lock, so one meeting is worked on by one replica at a
+ * time and Webex ends with the newest desired state.
  */
 export class MeetingLifecycle {
-  constructor(
-    private readonly meetings: MeetingStreams,
-    private readonly webexClientFor: WebexClientFor,
-    private readonly clock: Clock = { now: () => new Date() },
-  ) {}
+  private readonly meetings: MeetingStreams;
+  private readonly webexClientFor: WebexClientFor;
+  private readonly sync: MeetingSyncRepository;
+  private readonly clock: Clock;
+  private readonly retryBackoff: BackoffOptions;
+
+  constructor(private readonly options: MeetingLifecycleOptions) {
+    this.meetings = options.meetings;
+    this.webexClientFor = options.webexClientFor;
+    this.sync = options.sync;
+    this.clock = options.clock ?? { now: () => new Date() };
+    this.retryBackoff = options.retryBackoff ?? defaultRetryBackoff;
+  }
 
   /**
    * Handles MeetingRequested and CalendarEventChanged as the transport delivers them: opened
-   * and validated. Returns when the outcome is recorded; throws for transient trouble (Webex
-   * 5xx/429/timeouts, a meeting still being created, persistent conflicts), which the
-   * transport answers with a delayed redelivery. Personal values that were forgotten arrive as
-   * Redacted markers; nextStep never lets them reach Webex.
+   * and validated. Returns once the intent is recorded and the meeting was reconciled once. A
+   * Webex failure is never thrown: it is recorded and left to the reconciler. Throws only what a
+   * redelivery can repair (the database or the event store unavailable) or what can never
+   * succeed (a malformed event). Forgotten personal values arrive as Redacted markers; the
+   * planners never let them reach Webex.
    */
   async handle(event: EventEnvelope): Promise<HandleOutcome> {
     if (MeetingRequested.is(event)) return this.handleRequested(validated(MeetingRequested, event));
@@ -82,13 +143,63 @@ export class MeetingLifecycle {
     throw new UnhandledEventTypeError(event.type);
   }
 
-  private handleRequested(request: EventOf<typeof MeetingRequested>): Promise<HandleOutcome> {
+  /**
+   * Fills meetings_to_converge from the streams: every meeting whose stream says it is not
+   * converged becomes due now (one waiting for a reconnect finds its account again at its first
+   * reconcile). For a table that was lost, or made for the first time. Returns how many.
+   */
+  async rebuildUnconverged(): Promise<number> {
+    let due = 0;
+    for (const [meetingId, userId] of await this.meetings.unsettledMeetings()) {
+      const state = await this.meetings.read(meetingId);
+      if (planReconcile(state, this.clock.now()).kind === 'nothing' && !state.sync) continue;
+      await this.sync.markDue(meetingId, userId, this.clock.now());
+      due++;
+    }
+    return due;
+  }
+
+  /** The lifecycle's time: the reconciler's due times are measured with it too. */
+  now(): Date {
+    return this.clock.now();
+  }
+
+  /** Reconciles one meeting now (due or not), waiting for its row lock. */
+  reconcile(meetingId: string, userId: string, cause?: EventEnvelope): Promise<HandleOutcome> {
+    return this.sync.withMeetingLocked(meetingId, userId, this.clock.now(), (locked) =>
+      this.reconcileLocked(locked, cause),
+    );
+  }
+
+  /**
+   * Reconciles the next due meeting that no other replica holds; false when none is due.
+   * `probe`: instead, the meeting that has waited longest for a transient failure, due or not,
+   * as one trial call; if it fails, nothing is recorded and its row stays as it was.
+   */
+  async reconcileNextDue(options: { probe?: boolean } = {}): Promise<HandleOutcome | false> {
+    let outcome: HandleOutcome | undefined;
+    const claimed = await this.sync.claimNext(
+      this.clock.now(),
+      async (locked) => {
+        outcome = await this.reconcileLocked(locked, undefined, options.probe === true);
+      },
+      options,
+    );
+    return claimed ? outcome! : false;
+  }
+
+  private async handleRequested(request: EventOf<typeof MeetingRequested>): Promise<HandleOutcome> {
     const meetingId = request.data.meetingId;
-    const trigger: Trigger = { kind: 'requested', triggerId: request.id };
-    return this.onMeeting(meetingId, request, (state) => {
-      if (state.status === 'new') throw new MeetingStreamMissingError(meetingStreamId(meetingId), request.id);
-      return nextStep(state, trigger, this.clock.now());
-    });
+    const state = await this.meetings.read(meetingId);
+    if (state.status === 'new') throw new MeetingStreamMissingError(meetingStreamId(meetingId), request.id);
+    // The request is the desired state, already in the stream: reconcile (a redelivery too, as
+    // the first delivery may have died before it reconciled).
+    const reconciled = await this.reconcile(meetingId, request.data.userId, request);
+    // Nothing to do: say why in the trigger's terms (already handled, finished …).
+    const step = nextStep(state, { kind: 'requested', triggerId: request.id }, this.clock.now());
+    if (reconciled.step === 'nothing' && step.kind === 'nothing')
+      return { ...reconciled, reason: step.reason };
+    return reconciled;
   }
 
   private async handleCalendarChange(
@@ -104,11 +215,31 @@ export class MeetingLifecycle {
       change: change.data,
       ...(copyMeetingId ? { redirected: true } : {}),
     };
-    const outcome = await this.onMeeting(meetingId, change, (state) => {
-      const step = nextStep(state, trigger, this.clock.now());
-      if (step.kind === 'wait') throw new MeetingNotScheduledYetError(meetingId, change.id);
-      return step;
-    });
+    // One meeting, one at a time: the change waits for a create or update in flight.
+    const outcome = await this.sync.withMeetingLocked(
+      meetingId,
+      change.data.userId,
+      this.clock.now(),
+      async (locked) => {
+        // First the intent: what the change asks of the meeting, recorded before Webex is called.
+        const intent = await this.onMeeting(meetingId, change, (state) =>
+          nextStep(state, trigger, this.clock.now()),
+        );
+        const unrelatedToWebex =
+          intent.step === 'redirect' ||
+          intent.step === 'copy' ||
+          (intent.step === 'nothing' && unrelated.has(intent.reason!));
+        if (unrelatedToWebex) {
+          // The row was only made for the lock; an existing one keeps its schedule.
+          if (locked.inserted) await locked.converged();
+          return intent;
+        }
+        // Then the meeting is brought to it; also when the change asked nothing new, since an
+        // earlier delivery may have died between recording and reconciling.
+        const reconciled = await this.reconcileLocked(locked, change);
+        return { ...intent, appended: [...intent.appended, ...reconciled.appended], sync: reconciled.sync! };
+      },
+    );
     if (outcome.step === 'redirect') {
       const redirected = await this.handleCalendarChange(change, outcome.redirectedTo);
       return { ...redirected, redirectedTo: outcome.redirectedTo! };
@@ -116,19 +247,124 @@ export class MeetingLifecycle {
     return copyMeetingId ? { ...outcome, redirectedTo: copyMeetingId } : outcome;
   }
 
+  /** Under the meeting's row lock: step until converged, deferred, waiting or failed. */
+  private async reconcileLocked(
+    locked: LockedMeeting,
+    cause: EventEnvelope | undefined,
+    probe = false,
+  ): Promise<HandleOutcome> {
+    const meetingId = locked.row.meetingId;
+    const steps: HandleOutcome[] = [];
+    const report = (sync: SyncOutcome): HandleOutcome => ({
+      ...(steps.find((step) => step.step !== 'nothing') ?? steps.at(-1) ?? { meetingId, step: 'nothing' }),
+      appended: steps.flatMap((step) => step.appended),
+      sync,
+    });
+    // What the reconciler decides on its own shares one correlation id per reconcile.
+    const correlationId = `reconcile-${newUuidV7()}`;
+    try {
+      for (let count = 0; count < maximumStepsPerReconcile; count++) {
+        let wait: Wait | undefined;
+        let userId = locked.row.userId;
+        const outcome = await this.onMeeting(
+          meetingId,
+          cause,
+          (state) => {
+            userId = state.userId ?? userId;
+            return planReconcile(state, this.clock.now());
+          },
+          correlationId,
+          (error) => {
+            const decided = this.waitFor(locked, error, probe);
+            wait = decided?.wait;
+            return decided;
+          },
+        );
+        steps.push(outcome);
+        const waited = wait as Wait | undefined;
+        if (waited?.kind === 'reconnect') {
+          await locked.waitForReconnect(userId, waited.message);
+          return report('waiting-for-reconnect');
+        }
+        if (waited?.kind === 'retry') {
+          // A failed probe changes nothing: the meeting keeps its place in the backoff.
+          if (!probe) await locked.retryAt(waited.dueAt, waited.attempt, waited.message);
+          return report('deferred');
+        }
+        if (outcome.step === 'nothing' || outcome.step === 'fail') {
+          await locked.converged();
+          return report('converged');
+        }
+      }
+      // The desired state kept changing while it was applied: again soon.
+      await locked.retryAt(this.clock.now(), locked.row.attempts, 'the desired state kept changing');
+      return report('deferred');
+    } catch (error) {
+      // Our own trouble (event store, conflicts that kept coming): the row stays and backs off;
+      // the stream is the authority when it is tried again. Nothing is recorded in it.
+      const attempt = locked.row.attempts + 1;
+      const dueAt = new Date(this.clock.now().getTime() + backoffDelay(attempt, this.retryBackoff));
+      await locked.retryAt(dueAt, attempt, error instanceof Error ? error.name : 'unknown failure');
+      this.options.onError?.(meetingId, error);
+      return { ...report('deferred'), reason: 'error' };
+    }
+  }
+
+  /** A Webex failure the meeting waits out, and what to record for it; undefined for any other. */
+  private waitFor(
+    locked: LockedMeeting,
+    error: unknown,
+    probe: boolean,
+  ): { wait: Wait; command?: MeetingCommandBody } | undefined {
+    const permanent = classifyWebexFailure(error);
+    if (permanent?.reason === 'reauthorization-required')
+      return {
+        wait: { kind: 'reconnect', message: permanent.message },
+        command: { type: 'RecordWaitingForReconnect', message: permanent.message },
+      };
+    if (permanent) return undefined;
+    const transient = transientWebexFailure(error);
+    if (!transient) return undefined;
+    const attempt = locked.row.attempts + 1;
+    const dueAt = new Date(this.clock.now().getTime() + backoffDelay(attempt, this.retryBackoff));
+    const wait: Wait = { kind: 'retry', attempt, dueAt, message: transient.message };
+    if (probe) return { wait };
+    return {
+      wait,
+      command: {
+        type: 'RecordDeferred',
+        attempt,
+        nextAttemptAt: dueAt.toISOString(),
+        reason: transient.reason,
+        message: transient.message,
+      },
+    };
+  }
+
   /** Plans the step on the meeting as it is, carries it out and records its outcome, as one decision. */
   private async onMeeting(
     meetingId: string,
-    cause: EventEnvelope,
+    cause: EventEnvelope | undefined,
     plan: (state: MeetingState) => Step,
+    correlationId?: string,
+    onWebexFailure?: OnWebexFailure,
   ): Promise<HandleOutcome> {
     let outcome: HandleOutcome | undefined;
     const created: CreatedMeetings = new Map();
     let recorded: MeetingState;
     try {
       const result = await this.meetings.decide(meetingId, async (state) => {
-        const origin = originOf(cause, this.clock.now(), sourceUpdatedAtOf(cause));
-        const executed = await this.execute(meetingId, plan(state), state, origin, created);
+        const origin: CommandOrigin = cause
+          ? originOf(cause, this.clock.now(), sourceUpdatedAtOf(cause))
+          : {
+              // A stream without a tenant has nothing to reconcile (planReconcile plans nothing).
+              tenantId: state.tenantId ?? '',
+              correlationId: correlationId ?? `reconcile-${newUuidV7()}`,
+              causationId: null,
+              traceparent: null,
+              occurredAt: this.clock.now(),
+            };
+        const executed = await this.execute(meetingId, plan(state), state, origin, created, onWebexFailure);
         outcome = executed.outcome;
         return executed.events;
       });
@@ -148,12 +384,18 @@ export class MeetingLifecycle {
     state: MeetingState,
     origin: CommandOrigin,
     createdInWebex: CreatedMeetings,
+    onWebexFailure: OnWebexFailure | undefined,
   ): Promise<Executed> {
     const record = (command: MeetingCommandBody, kind: Step['kind'] = step.kind): Executed => {
       const events = decide({ ...command, origin }, state);
       return { events, outcome: { meetingId, step: kind, appended: events.map((event) => event.type) } };
     };
-    const recordFailure = (error: unknown) => {
+    const recordFailure = (error: unknown): Executed => {
+      const waiting = onWebexFailure?.(error);
+      if (waiting)
+        return waiting.command
+          ? record(waiting.command)
+          : { events: [], outcome: { meetingId, step: step.kind, appended: [] } };
       const failure = classifyWebexFailure(error);
       if (!failure) throw error;
       return record({ type: 'RecordFailure', ...failure });
@@ -162,8 +404,6 @@ export class MeetingLifecycle {
     switch (step.kind) {
       case 'nothing':
         return { events: [], outcome: { meetingId, step: 'nothing', reason: step.reason, appended: [] } };
-      case 'wait':
-        throw new MeetingNotScheduledYetError(meetingId, origin.causationId!);
       case 'fail':
         return record({
           type: 'RecordFailure',
@@ -171,6 +411,12 @@ export class MeetingLifecycle {
           message: step.message,
           retryable: false,
         });
+
+      // A trigger's intent: recorded as the desired state, applied by the reconcile that follows.
+      case 'update':
+        return record({ type: 'RecordDesiredState', desired: step.desired });
+      case 'delete':
+        return record({ type: 'RecordCancellationRequested', reason: step.reason });
 
       case 'create': {
         let created: { meeting: WebexMeeting; adopted: boolean };
@@ -186,7 +432,7 @@ export class MeetingLifecycle {
         return { ...executed, outcome: { ...executed.outcome, reason: 'adopted' } };
       }
 
-      case 'update': {
+      case 'patch': {
         let webexResult: { id: string } | undefined;
         if (step.callWebex) {
           try {
@@ -206,7 +452,7 @@ export class MeetingLifecycle {
         });
       }
 
-      case 'delete': {
+      case 'remove': {
         if (step.webexMeetingId) {
           try {
             const client = await this.webexClientFor(state.userId!);

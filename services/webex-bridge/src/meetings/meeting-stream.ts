@@ -5,6 +5,7 @@ import {
   type AggregateStreamResult,
   type EventStore,
   type HandleCommandResult,
+  type Position,
   type StreamCodec,
 } from '@scheduler/event-store';
 import {
@@ -79,6 +80,39 @@ export class MeetingStreams {
     );
   }
 
+  /**
+   * The meetings (id → user) whose newest event leaves them possibly not converged, from the
+   * whole `meeting` category of the log, page by page. Only ids and types are read (both stored
+   * in clear); the caller folds each candidate to decide.
+   */
+  async unsettledMeetings(pageSize = 1_000): Promise<Map<string, string>> {
+    const users = new Map<string, string>();
+    const unsettled = new Set<string>();
+    let after: Position | undefined;
+    for (;;) {
+      const page = await this.store.readAll({
+        ...(after ? { after } : {}),
+        maxCount: pageSize,
+        filter: { categories: ['meeting'] },
+      });
+      for (const event of page) {
+        const meetingId = event.data.meetingId;
+        if (typeof meetingId !== 'string') continue;
+        if (typeof event.data.userId === 'string') users.set(meetingId, event.data.userId);
+        if (unsettling.has(event.type)) unsettled.add(meetingId);
+        else if (!neutral.has(event.type)) unsettled.delete(meetingId);
+      }
+      if (page.length < pageSize) break;
+      after = page.at(-1)!.position;
+    }
+    return new Map(
+      [...unsettled].flatMap((meetingId) => {
+        const userId = users.get(meetingId);
+        return userId ? [[meetingId, userId] as const] : [];
+      }),
+    );
+  }
+
   async read(meetingId: string): Promise<MeetingState> {
     return currentState(
       await aggregateStream(this.store, meetingStreamId(meetingId), {
@@ -89,6 +123,21 @@ export class MeetingStreams {
     );
   }
 }
+
+/**
+ * The event types after which a meeting may not be converged: a wish recorded, or a wait. After
+ * any other event the meeting settled (applied, failed, finished) or has facts only.
+ */
+const unsettling: ReadonlySet<string> = new Set([
+  'MeetingRequested',
+  'MeetingChangeRequested',
+  'MeetingCancellationRequested',
+  'MeetingSyncDeferred',
+  'MeetingReconnectRequired',
+]);
+
+/** Facts that say nothing about what Webex holds: they leave the last verdict standing. */
+const neutral: ReadonlySet<string> = new Set(['ConferenceAttached']);
 
 const currentState = (stream: AggregateStreamResult<MeetingState>) =>
   stream.streamDeleted ? tombstonedMeetingState : stream.state;

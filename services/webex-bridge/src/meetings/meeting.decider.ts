@@ -1,12 +1,16 @@
 import {
   ConferenceAttached,
+  MeetingCancellationRequested,
   MeetingCancelled,
+  MeetingChangeRequested,
   MeetingDataPurged,
   MeetingEnded,
   MeetingRequested,
   MeetingScheduled,
   MeetingSchedulingFailed,
+  MeetingSyncDeferred,
   MeetingUpdated,
+  MeetingReconnectRequired,
   createEvent,
   type DataOf,
   type EventEnvelope,
@@ -59,6 +63,15 @@ export interface MeetingState {
   readonly requested?: DesiredState;
   /** What Webex holds, as far as our stream knows. */
   readonly applied?: DesiredState;
+  /**
+   * What Webex should hold: the newest of the request and the calendar changes recorded since
+   * (MeetingChangeRequested). The meeting is converged when it equals `applied`.
+   */
+  readonly desired?: DesiredState;
+  /** The calendar event is gone and the Webex meeting is still to be deleted. */
+  readonly cancellationRequested?: CancelReason;
+  /** Why the desired state is not applied yet; cleared by every outcome Webex answered. */
+  readonly sync?: SyncWait;
   readonly webex?: WebexMeetingReference;
   readonly lastFailure?: { readonly reason: FailureReason; readonly retryable: boolean };
   /**
@@ -83,6 +96,15 @@ export interface MeetingState {
   readonly streamDeleted?: boolean;
 }
 
+export type SyncWait =
+  | {
+      readonly kind: 'deferred';
+      readonly attempt: number;
+      readonly nextAttemptAt: string;
+      readonly reason: DeferReason;
+    }
+  | { readonly kind: 'waiting-for-reconnect'; readonly account: 'webex' };
+
 export const initialMeetingState: MeetingState = { status: 'new', handledCauses: new Set() };
 
 /** What a tombstoned stream stands for: the kernel reports it, it holds no events to fold. */
@@ -98,6 +120,7 @@ const attachmentKey = (attachment: { eventId: string; conferenceId: string }) =>
 export type Data<Contract> = DataOf<Contract>;
 export type FailureReason = Data<typeof MeetingSchedulingFailed>['reason'];
 export type CancelReason = Data<typeof MeetingCancelled>['reason'];
+export type DeferReason = Data<typeof MeetingSyncDeferred>['reason'];
 export type CalendarChange = Data<typeof CalendarEventChanged>;
 
 /** What a decision states, before decide wraps it in an envelope (ids, origin, time). */
@@ -106,6 +129,16 @@ export type MeetingFact =
   | { readonly type: 'MeetingScheduled'; readonly data: Data<typeof MeetingScheduled> }
   | { readonly type: 'MeetingUpdated'; readonly data: Data<typeof MeetingUpdated> }
   | { readonly type: 'MeetingCancelled'; readonly data: Data<typeof MeetingCancelled> }
+  | { readonly type: 'MeetingChangeRequested'; readonly data: Data<typeof MeetingChangeRequested> }
+  | {
+      readonly type: 'MeetingCancellationRequested';
+      readonly data: Data<typeof MeetingCancellationRequested>;
+    }
+  | { readonly type: 'MeetingSyncDeferred'; readonly data: Data<typeof MeetingSyncDeferred> }
+  | {
+      readonly type: 'MeetingReconnectRequired';
+      readonly data: Data<typeof MeetingReconnectRequired>;
+    }
   | { readonly type: 'MeetingSchedulingFailed'; readonly data: Data<typeof MeetingSchedulingFailed> }
   | { readonly type: 'ConferenceAttached'; readonly data: Data<typeof ConferenceAttached> }
   | { readonly type: 'MeetingEnded'; readonly data: Data<typeof MeetingEnded> }
@@ -116,6 +149,10 @@ const contracts = {
   MeetingScheduled,
   MeetingUpdated,
   MeetingCancelled,
+  MeetingChangeRequested,
+  MeetingCancellationRequested,
+  MeetingSyncDeferred,
+  MeetingReconnectRequired,
   MeetingSchedulingFailed,
   ConferenceAttached,
   MeetingEnded,
@@ -151,18 +188,33 @@ export function evolve(state: MeetingState, event: MeetingStreamEvent): MeetingS
       userId: data.userId,
       source: data.source,
       ...(data.eventId ? { event: { calendarId: data.calendarId, eventId: data.eventId } } : {}),
-      ...(forgotten ? { personalDataForgotten: true } : { requested: normalizeDesiredState(data) }),
+      ...(forgotten
+        ? { personalDataForgotten: true }
+        : { requested: normalizeDesiredState(data), desired: normalizeDesiredState(data) }),
     };
   }
   if (MeetingScheduled.is(event)) {
     const { webexMeetingId, meetingNumber, siteUrl, webLink } = event.data;
+    const { sync: _answered, ...rest } = next;
     return {
-      ...next,
+      ...rest,
       status: 'scheduled',
       webex: { webexMeetingId, meetingNumber, siteUrl, webLink },
       ...(state.requested ? { applied: state.requested } : {}),
     };
   }
+  if (MeetingChangeRequested.is(event)) {
+    const { title, start, end, timeZone, invitees } = event.data;
+    if (anyRedacted(title, invitees)) return { ...next, personalDataForgotten: true };
+    return { ...next, desired: { title, start, end, timeZone, invitees } };
+  }
+  if (MeetingCancellationRequested.is(event)) return { ...next, cancellationRequested: event.data.reason };
+  if (MeetingSyncDeferred.is(event)) {
+    const { attempt, nextAttemptAt, reason } = event.data;
+    return { ...next, sync: { kind: 'deferred', attempt, nextAttemptAt, reason } };
+  }
+  if (MeetingReconnectRequired.is(event))
+    return { ...next, sync: { kind: 'waiting-for-reconnect', account: event.data.account } };
   if (ConferenceAttached.is(event))
     return {
       ...next,
@@ -171,14 +223,24 @@ export function evolve(state: MeetingState, event: MeetingStreamEvent): MeetingS
     };
   if (MeetingUpdated.is(event)) {
     const { title, start, end, timeZone, invitees } = event.data;
-    if (anyRedacted(title, invitees)) return { ...next, personalDataForgotten: true };
-    return { ...next, applied: { title, start, end, timeZone, invitees } };
+    const { sync: _answered, ...rest } = next;
+    if (anyRedacted(title, invitees)) return { ...rest, personalDataForgotten: true };
+    // An update applies the newest desired state (appended with the revision it was decided on).
+    const applied = { title, start, end, timeZone, invitees };
+    return { ...rest, applied, desired: applied };
   }
-  if (MeetingCancelled.is(event)) return { ...next, status: 'cancelled' };
+  if (MeetingCancelled.is(event)) {
+    const { sync: _answered, ...rest } = next;
+    return { ...rest, status: 'cancelled' };
+  }
   if (MeetingSchedulingFailed.is(event)) {
     const lastFailure = { reason: event.data.reason, retryable: event.data.retryable };
-    // A meeting that exists keeps existing when an update is refused.
-    return { ...next, status: state.status === 'requested' ? 'failed' : state.status, lastFailure };
+    const { sync: _answered, cancellationRequested: _refused, ...rest } = next;
+    // A meeting that exists keeps existing when an update is refused; the refused change is
+    // given up (it can never succeed), so Webex's state is the desired one again.
+    if (state.status !== 'requested')
+      return { ...rest, ...(state.applied ? { desired: state.applied } : {}), lastFailure };
+    return { ...rest, status: 'failed', lastFailure };
   }
   if (MeetingEnded.is(event)) return { ...next, status: 'ended', endRecorded: true };
   if (MeetingDataPurged.is(event)) return { ...next, status: 'purged', purgeRecorded: true };
@@ -233,6 +295,17 @@ export type MeetingCommandBody =
       readonly webexResult?: { readonly id: string };
     }
   | { readonly type: 'RecordDeleted'; readonly reason: CancelReason }
+  /** A calendar change, before Webex is called: what the meeting should now look like. */
+  | { readonly type: 'RecordDesiredState'; readonly desired: DesiredState }
+  | { readonly type: 'RecordCancellationRequested'; readonly reason: CancelReason }
+  | {
+      readonly type: 'RecordDeferred';
+      readonly attempt: number;
+      readonly nextAttemptAt: string;
+      readonly reason: DeferReason;
+      readonly message: string;
+    }
+  | { readonly type: 'RecordWaitingForReconnect'; readonly message: string }
   | {
       readonly type: 'RecordFailure';
       readonly reason: FailureReason;
@@ -358,6 +431,59 @@ function decideFacts(command: MeetingCommand, state: MeetingState): MeetingFact[
             ...(state.webex ? { webexMeetingId: state.webex.webexMeetingId } : {}),
             reason: command.reason,
           },
+        },
+      ];
+
+    case 'RecordDesiredState': {
+      if (state.status !== 'requested' && state.status !== 'scheduled')
+        reject(state, command, `a ${state.status} meeting has no desired state to change`);
+      const current = state.desired ?? state.applied;
+      if (current && changedAspects(current, command.desired).length === 0) return [];
+      return [
+        {
+          type: 'MeetingChangeRequested',
+          data: { meetingId: state.meetingId!, ...command.desired, invitees: [...command.desired.invitees] },
+        },
+      ];
+    }
+
+    case 'RecordCancellationRequested':
+      if (state.status !== 'requested' && state.status !== 'scheduled')
+        reject(state, command, `a ${state.status} meeting cannot be cancelled`);
+      if (state.cancellationRequested) return [];
+      return [
+        {
+          type: 'MeetingCancellationRequested',
+          data: { meetingId: state.meetingId!, reason: command.reason },
+        },
+      ];
+
+    // A wait is stated once: a repeated poll with the same attempt records nothing.
+    case 'RecordDeferred':
+      if (state.status !== 'requested' && state.status !== 'scheduled')
+        reject(state, command, `a ${state.status} meeting has nothing to defer`);
+      if (state.sync?.kind === 'deferred' && state.sync.attempt === command.attempt) return [];
+      return [
+        {
+          type: 'MeetingSyncDeferred',
+          data: {
+            meetingId: state.meetingId!,
+            attempt: command.attempt,
+            nextAttemptAt: command.nextAttemptAt,
+            reason: command.reason,
+            message: command.message.slice(0, 1024),
+          },
+        },
+      ];
+
+    case 'RecordWaitingForReconnect':
+      if (state.status !== 'requested' && state.status !== 'scheduled')
+        reject(state, command, `a ${state.status} meeting has nothing to wait for`);
+      if (state.sync?.kind === 'waiting-for-reconnect') return [];
+      return [
+        {
+          type: 'MeetingReconnectRequired',
+          data: { meetingId: state.meetingId!, account: 'webex', message: command.message.slice(0, 1024) },
         },
       ];
 

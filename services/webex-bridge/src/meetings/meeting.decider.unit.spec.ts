@@ -2,13 +2,17 @@ import { describe, expect, it } from '@jest/globals';
 import {
   CalendarEventChanged,
   ConferenceAttached,
+  MeetingCancellationRequested,
   MeetingCancelled,
+  MeetingChangeRequested,
   MeetingDataPurged,
   MeetingEnded,
   MeetingRequested,
   MeetingScheduled,
   MeetingSchedulingFailed,
+  MeetingSyncDeferred,
   MeetingUpdated,
+  MeetingReconnectRequired,
   createEvent,
   newUuidV7,
   type DataOf,
@@ -30,7 +34,7 @@ import {
   type MeetingState,
   type MeetingStreamEvent,
 } from './meeting.decider.js';
-import { nextStep, type Trigger } from './next-step.js';
+import { nextStep, planReconcile, type Trigger } from './next-step.js';
 
 const tenantId = 'example.com';
 const meetingId = '019ac0a0-1c2d-7e3f-8a4b-5c6d7e8f9a0b';
@@ -64,6 +68,10 @@ const envelope = (type: string, data: unknown, causationId?: string): EventEnvel
     ConferenceAttached,
     MeetingEnded,
     MeetingDataPurged,
+    MeetingChangeRequested,
+    MeetingCancellationRequested,
+    MeetingSyncDeferred,
+    MeetingReconnectRequired,
   } as unknown as Record<string, typeof MeetingRequested>;
   return createEvent(contracts[type]!, {
     streamId,
@@ -743,8 +751,14 @@ describe('nextStep', () => {
       ).toEqual({ kind: 'nothing', reason: 'no-conference' });
     });
 
-    it('waits while the meeting is still being created', () =>
-      expect(meetingOf(requested()).plan(change({ title: 'x' }))).toEqual({ kind: 'wait' }));
+    // It used to wait (nak and redelivery) until the create was recorded; now the change is
+    // recorded as the desired state and applied right after the create.
+    it('a change while the meeting is still being created becomes its desired state', () =>
+      expect(meetingOf(requested()).plan(change({ title: 'x' }))).toMatchObject({
+        kind: 'update',
+        changed: ['title'],
+        webexMeetingId: undefined,
+      }));
 
     it('ignores changes to cancelled, ended, failed or unknown meetings', () => {
       const cancelled = envelope('MeetingCancelled', { meetingId, webexMeetingId, reason: 'event-deleted' });
@@ -1050,4 +1064,219 @@ describe('ordering by Google’s `updated` time', () => {
     expect(meetingOf(requested(), scheduled()).plan(change({ title: 'x', updatedAt: t1 }))).toMatchObject({
       kind: 'update',
     }));
+});
+
+describe('level-triggered: the desired state, and waiting for Webex', () => {
+  const moved = {
+    title: 'Design review',
+    start: '2026-12-01T10:00:00Z',
+    end: '2026-12-01T10:30:00Z',
+    timeZone: 'Europe/Berlin',
+    invitees: [{ email: 'alan@example.org' }, { email: 'grace@example.com', displayName: 'Grace' }],
+  };
+  const changeRequested = (desired = moved) => envelope('MeetingChangeRequested', { meetingId, ...desired });
+  const deferred = (attempt: number) =>
+    envelope('MeetingSyncDeferred', {
+      meetingId,
+      attempt,
+      nextAttemptAt: '2026-11-30T08:00:02Z',
+      reason: 'webex-unavailable',
+      message: 'Webex answered 503',
+    });
+  const waiting = () =>
+    envelope('MeetingReconnectRequired', { meetingId, account: 'webex', message: 'connect again' });
+  const updatedTo = (desired: typeof moved) =>
+    envelope('MeetingUpdated', { meetingId, webexMeetingId, ...desired, changed: ['time'] });
+
+  describe('RecordDesiredState', () => {
+    it('records a calendar change as MeetingChangeRequested, before any Webex call', () =>
+      given([requested(), scheduled()])
+        .when(command({ type: 'RecordDesiredState', desired: moved }))
+        .thenEvents(facts([{ type: 'MeetingChangeRequested', data: { meetingId, ...moved } }])));
+
+    it('records nothing when it is already the desired state, and a change back to what Webex holds', () => {
+      given([requested(), scheduled(), changeRequested()])
+        .when(command({ type: 'RecordDesiredState', desired: moved }))
+        .thenNothingHappened();
+      const original = foldMeeting([requested(), scheduled()]).applied!;
+      given([requested(), scheduled(), changeRequested()])
+        .when(command({ type: 'RecordDesiredState', desired: original }))
+        .thenEvents(
+          facts([
+            {
+              type: 'MeetingChangeRequested',
+              data: { meetingId, ...original, invitees: [...original.invitees] },
+            },
+          ]),
+        );
+    });
+
+    it('refuses a meeting that is finished or never requested', () => {
+      const cancelled = envelope('MeetingCancelled', { meetingId, webexMeetingId, reason: 'event-deleted' });
+      given([requested(), scheduled(), cancelled])
+        .when(command({ type: 'RecordDesiredState', desired: moved }))
+        .thenThrows(MeetingCommandRejectedError, rejected(/no desired state/));
+      given([])
+        .when(command({ type: 'RecordDesiredState', desired: moved }))
+        .thenThrows(MeetingCommandRejectedError, rejected(/no desired state/));
+    });
+  });
+
+  describe('RecordDeferred and RecordWaitingForReconnect', () => {
+    const deferral = {
+      type: 'RecordDeferred',
+      attempt: 2,
+      nextAttemptAt: '2026-11-30T08:00:04Z',
+      reason: 'webex-unavailable',
+      message: 'Webex answered 503',
+    } as const;
+
+    it('records each attempt once: a repeated decision on the same attempt records nothing', () => {
+      given([requested(), deferred(1)])
+        .when(command(deferral))
+        .thenEvents(
+          facts([
+            {
+              type: 'MeetingSyncDeferred',
+              data: {
+                meetingId,
+                attempt: 2,
+                nextAttemptAt: '2026-11-30T08:00:04Z',
+                reason: 'webex-unavailable',
+                message: 'Webex answered 503',
+              },
+            },
+          ]),
+        );
+      given([requested(), deferred(2)])
+        .when(command(deferral))
+        .thenNothingHappened();
+    });
+
+    it('a dead authorization is a wait for the reconnect, stated once, and never fails the meeting', () => {
+      given([requested()])
+        .when(command({ type: 'RecordWaitingForReconnect', message: 'connect again' }))
+        .thenEvents(
+          facts([
+            {
+              type: 'MeetingReconnectRequired',
+              data: { meetingId, account: 'webex', message: 'connect again' },
+            },
+          ]),
+        );
+      given([requested(), waiting()])
+        .when(command({ type: 'RecordWaitingForReconnect', message: 'connect again' }))
+        .thenNothingHappened();
+      expect(foldMeeting([requested(), waiting()])).toMatchObject({
+        status: 'requested',
+        sync: { kind: 'waiting-for-reconnect', account: 'webex' },
+      });
+    });
+
+    it('every answer from Webex ends the wait', () => {
+      expect(foldMeeting([requested(), deferred(3)]).sync).toMatchObject({ kind: 'deferred', attempt: 3 });
+      expect(foldMeeting([requested(), deferred(3), scheduled()]).sync).toBeUndefined();
+      expect(
+        foldMeeting([requested(), scheduled(), changeRequested(), waiting(), updatedTo(moved)]).sync,
+      ).toBe(undefined);
+    });
+  });
+
+  describe('planReconcile', () => {
+    const plan = (...events: MeetingStreamEvent[]) => planReconcile(foldMeeting(events), now);
+
+    it('creates a requested meeting from the request, then PATCHes a change recorded meanwhile', () => {
+      expect(plan(requested(), changeRequested())).toMatchObject({
+        kind: 'create',
+        desired: { start: '2026-12-01T09:00:00Z' },
+      });
+      expect(plan(requested(), changeRequested(), scheduled())).toEqual({
+        kind: 'patch',
+        desired: moved,
+        callWebex: true,
+        webexMeetingId,
+      });
+    });
+
+    it('is converged when Webex holds the newest desired state', () => {
+      expect(plan(requested(), scheduled())).toEqual({ kind: 'nothing', reason: 'converged' });
+      expect(plan(requested(), scheduled(), changeRequested(), updatedTo(moved))).toEqual({
+        kind: 'nothing',
+        reason: 'converged',
+      });
+    });
+
+    it('the newest desired state wins over an older pending one, however many attempts failed', () => {
+      const newest = { ...moved, title: 'Newest' };
+      expect(
+        plan(requested(), scheduled(), changeRequested(), deferred(1), changeRequested(newest), deferred(2)),
+      ).toMatchObject({ kind: 'patch', desired: newest });
+    });
+
+    it('a change refused by Webex is given up, so it is not tried for ever', () => {
+      const refused = envelope('MeetingSchedulingFailed', {
+        meetingId,
+        reason: 'webex-rejected',
+        message: 'x',
+        retryable: false,
+      });
+      expect(plan(requested(), scheduled(), changeRequested(), refused)).toEqual({
+        kind: 'nothing',
+        reason: 'converged',
+      });
+    });
+
+    it('a requested cancellation removes the Webex meeting, even once personal data is forgotten', () => {
+      const cancellation = envelope('MeetingCancellationRequested', { meetingId, reason: 'event-deleted' });
+      expect(plan(requested(), scheduled(), cancellation)).toEqual({
+        kind: 'remove',
+        webexMeetingId,
+        reason: 'event-deleted',
+      });
+      const original = changeRequested();
+      const forgotten = {
+        ...original,
+        data: { ...(original.data as Record<string, unknown>), title: REDACTED_FORGOTTEN },
+      };
+      expect(plan(requested(), scheduled(), forgotten, cancellation)).toMatchObject({ kind: 'remove' });
+      expect(plan(requested(), scheduled(), forgotten)).toEqual({
+        kind: 'nothing',
+        reason: 'personal-data-forgotten',
+      });
+    });
+
+    it('does nothing for failed, finished or unknown meetings, and refuses a move into the past', () => {
+      const failed = envelope('MeetingSchedulingFailed', {
+        meetingId,
+        reason: 'webex-rejected',
+        message: 'x',
+        retryable: false,
+      });
+      expect(plan(requested(), failed)).toEqual({ kind: 'nothing', reason: 'failed' });
+      expect(plan()).toEqual({ kind: 'nothing', reason: 'not-requested' });
+      const ended = envelope('MeetingEnded', {
+        meetingId,
+        endedAt: now.toISOString(),
+        source: 'scheduled-end',
+      });
+      expect(plan(requested(), scheduled(), changeRequested(), ended)).toEqual({
+        kind: 'nothing',
+        reason: 'finished',
+      });
+      const past = { ...moved, start: '2026-11-29T09:00:00Z', end: '2026-11-29T09:30:00Z' };
+      expect(plan(requested(), scheduled(), changeRequested(past))).toMatchObject({
+        kind: 'fail',
+        reason: 'webex-rejected',
+      });
+    });
+  });
+
+  it('a change compares with the newest desired state: going back to what Webex holds is a change', () => {
+    const meeting = meetingOf(requested(), scheduled(), changeRequested());
+    expect(meeting.plan(change())).toMatchObject({ kind: 'update', changed: ['time'] });
+    expect(meeting.plan(change({ start: '2026-12-01T10:00:00Z', end: '2026-12-01T10:30:00Z' }))).toEqual({
+      kind: 'nothing',
+      reason: 'unchanged',
+    });
+  });
 });

@@ -8,11 +8,12 @@ import {
   RecordConferenceAttached,
   RecordMeetingDataPurged,
   RequestMeeting,
+  WebexAccountConnected,
   type EventOf,
 } from '@scheduler/contracts';
-import { asTransportFailure } from './expected-wait.js';
 import { MeetingCommands, type RequestOf } from './meeting-commands.js';
-import { MeetingLifecycle, type HandleOutcome } from './meeting-lifecycle.js';
+import { MeetingLifecycle } from './meeting-lifecycle.js';
+import { MeetingReconciler } from './meeting-reconciler.js';
 
 /**
  * The meeting stream's bus handlers: the commands other services send its one writer, and the
@@ -25,17 +26,15 @@ import { MeetingLifecycle, type HandleOutcome } from './meeting-lifecycle.js';
  *   nak sends the failed one to the back. Splitting the handlers over groups would not add order
  *   anywhere and would only multiply consumers.
  * - MeetingRequested (`meeting-<id>`) and the CalendarEventChanged of the same meeting are on
- *   different streams, so no group orders them: they can race. The lifecycle reads the meeting
- *   stream on every delivery and throws MeetingNotScheduledYetError for a change that arrives
- *   while the meeting is still `requested`; the transport naks it and redelivers it after the
- *   create was recorded. Appends carry the revision read, so concurrent handling of the two
- *   cannot overwrite each other (a conflict reloads and replans).
+ *   different streams, so no group orders them: they can race. It does not matter: a change is
+ *   recorded as the meeting's desired state whatever its status, and every reconcile of the
+ *   meeting holds its row lock and applies the newest desired state.
  * - The service name is the group, so a test that boots the module under a unique service name
  *   gets a durable consumer of its own on a shared nats-server.
  *
- * Whatever an event handler throws is treated as transient: the transport naks with a growing
- * delay and dead-letters after its max deliveries. The expected wait (MeetingNotScheduledYetError)
- * is rethrown as ExpectedWait, which Nest does not log at error level (expected-wait.ts). A
+ * Webex failures are never thrown: the lifecycle records them and the reconciler retries. What
+ * an event handler still throws (our database or event store unavailable, a malformed event)
+ * goes to the transport: nak with a growing delay, dead letter after its max deliveries. A
  * command handler's error is answered as one; the caller retries the way it retries anything.
  */
 @Controller()
@@ -45,6 +44,7 @@ export class MeetingsHandlers {
   constructor(
     @Inject(MeetingCommands) private readonly commands: MeetingCommands,
     @Inject(MeetingLifecycle) private readonly lifecycle: MeetingLifecycle,
+    @Inject(MeetingReconciler) private readonly reconciler: MeetingReconciler,
   ) {}
 
   // The transport validated each request with its contract before it reaches these.
@@ -79,19 +79,22 @@ export class MeetingsHandlers {
     await this.handleMeetingTrigger(event);
   }
 
+  /** A (re)connected Webex account: the meetings that waited for it are applied now. */
+  @OnEvent(WebexAccountConnected)
+  async webexAccountConnected(@Payload() event: EventOf<typeof WebexAccountConnected>): Promise<void> {
+    const woken = await this.reconciler.accountReconnected(event.data.userId);
+    this.logger.debug(`${event.type} ${event.id}: ${woken} meeting(s) of the user due now`);
+  }
+
   private async handleMeetingTrigger(
     event: EventOf<typeof MeetingRequested> | EventOf<typeof CalendarEventChanged>,
   ): Promise<void> {
-    let outcome: HandleOutcome;
-    try {
-      outcome = await this.lifecycle.handle(event);
-    } catch (error) {
-      throw asTransportFailure(error);
-    }
+    const outcome = await this.lifecycle.handle(event);
     // Ids and kinds only: no titles, emails or tokens in logs.
     this.logger.debug(
       `${event.type} ${event.id} → meeting ${outcome.meetingId ?? '-'}: ${outcome.step}` +
-        (outcome.appended.length > 0 ? ` (appended ${outcome.appended.join(', ')})` : ''),
+        (outcome.appended.length > 0 ? ` (appended ${outcome.appended.join(', ')})` : '') +
+        (outcome.sync ? ` → ${outcome.sync}` : ''),
     );
   }
 }

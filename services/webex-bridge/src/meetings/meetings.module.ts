@@ -1,23 +1,115 @@
-import { Module } from '@nestjs/common';
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import type { EventEnvelope } from '@scheduler/contracts';
 import type { EventStore, StreamCodec } from '@scheduler/event-store';
-import { EVENT_STORE, SEALED_ENVELOPES } from '@scheduler/runtime';
+import {
+  EVENT_STORE,
+  MetricsRegistry,
+  ReadinessRegistry,
+  SEALED_ENVELOPES,
+  SERVICE_CONFIG,
+} from '@scheduler/runtime';
+import pg from 'pg';
+import type { WebexBridgeConfig } from '../config.js';
 import { WebexAccountsModule } from '../webex-accounts/webex-accounts.module.js';
 import { WebexTokenStore } from '../webex-accounts/webex-token-store.js';
 import { MeetingCommands } from './meeting-commands.js';
 import { MeetingLifecycle } from './meeting-lifecycle.js';
+import { MeetingReconciler } from './meeting-reconciler.js';
 import { MeetingStreams } from './meeting-stream.js';
+import { MeetingSyncRepository } from './meeting-sync.repository.js';
 import { MeetingsHandlers } from './meetings.handlers.js';
 
 /**
+ * The meetings feature's own pool. A reconcile holds a connection (its row lock) during the
+ * Webex call, which may need the accounts' pool for a token refresh: sharing one pool could
+ * leave every connection waiting for another.
+ */
+const MEETINGS_DATABASE = Symbol('MEETINGS_DATABASE');
+
+/** The schema of meetings_to_converge, the reconcile loop, and the pool they use. */
+@Injectable()
+class MeetingsResources
+  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
+  constructor(
+    @Inject(MEETINGS_DATABASE) private readonly database: pg.Pool,
+    @Inject(MeetingSyncRepository) private readonly sync: MeetingSyncRepository,
+    @Inject(MeetingReconciler) private readonly reconciler: MeetingReconciler,
+    @Inject(MeetingLifecycle) private readonly lifecycle: MeetingLifecycle,
+    private readonly readiness: ReadinessRegistry,
+  ) {}
+
+  private readonly logger = new Logger('Meetings');
+
+  private tableCreated = false;
+
+  async onModuleInit(): Promise<void> {
+    this.tableCreated = (await this.sync.ensureSchema()).created;
+    this.readiness.register('meetings-database', async () => {
+      await this.database.query('SELECT 1');
+    });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    // A new table knows nothing yet: meetings left unconverged before it existed (e.g. by a
+    // version that dead-lettered Webex failures) are found in the streams.
+    if (this.tableCreated) {
+      const due = await this.lifecycle.rebuildUnconverged();
+      this.logger.log({ due }, 'meetings_to_converge filled from the meeting streams');
+    }
+    this.reconciler.start();
+  }
+
+  /** Before the transport drains: no new sweep starts, the running one finishes. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.reconciler.stop();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.database.end().catch(() => undefined);
+  }
+}
+
+/**
  * The meeting streams, `meeting-<id>`, and their one writer: the commands other services send,
- * and the crash-safe lifecycle that keeps the Webex meeting as the calendar event wants it,
- * acting in Webex as the meeting's user.
+ * and the lifecycle that keeps the Webex meeting as the stream wants it (recording each wish
+ * first, then reconciling, again and again until Webex agrees), acting in Webex as the
+ * meeting's user.
  */
 @Module({
   imports: [WebexAccountsModule],
   controllers: [MeetingsHandlers],
   providers: [
+    {
+      provide: MEETINGS_DATABASE,
+      inject: [SERVICE_CONFIG],
+      useFactory: (config: WebexBridgeConfig) => {
+        const pool = new pg.Pool({
+          connectionString: config.DATABASE_URL,
+          // The reconciler's workers, plus event handlers waiting for a meeting's lock.
+          max: config.RECONCILE_CONCURRENCY + 4,
+          application_name: 'webex-bridge-meetings',
+        });
+        // An idle connection dropped by the server is emitted on the pool; the next query
+        // reports a real outage.
+        pool.on('error', () => undefined);
+        return pool;
+      },
+    },
+    {
+      provide: MeetingSyncRepository,
+      inject: [MEETINGS_DATABASE],
+      useFactory: (pool: pg.Pool) => new MeetingSyncRepository(pool),
+    },
     {
       provide: MeetingStreams,
       inject: [EVENT_STORE, SEALED_ENVELOPES],
@@ -31,10 +123,39 @@ import { MeetingsHandlers } from './meetings.handlers.js';
     },
     {
       provide: MeetingLifecycle,
-      inject: [MeetingStreams, WebexTokenStore],
-      useFactory: (meetings: MeetingStreams, tokens: WebexTokenStore) =>
-        new MeetingLifecycle(meetings, (userId) => tokens.webexClientFor(userId)),
+      inject: [MeetingStreams, WebexTokenStore, MeetingSyncRepository],
+      useFactory: (meetings: MeetingStreams, tokens: WebexTokenStore, sync: MeetingSyncRepository) => {
+        const logger = new Logger('MeetingLifecycle');
+        return new MeetingLifecycle({
+          meetings,
+          sync,
+          webexClientFor: (userId) => tokens.webexClientFor(userId),
+          onError: (meetingId, error) =>
+            logger.error(
+              { meetingId, error: error instanceof Error ? error.name : 'Error' },
+              'reconciling the meeting failed; it is tried again after a backoff',
+            ),
+        });
+      },
     },
+    {
+      provide: MeetingReconciler,
+      inject: [SERVICE_CONFIG, MeetingLifecycle, MeetingSyncRepository, MetricsRegistry],
+      useFactory: (
+        config: WebexBridgeConfig,
+        lifecycle: MeetingLifecycle,
+        sync: MeetingSyncRepository,
+        metrics: MetricsRegistry,
+      ) =>
+        new MeetingReconciler({
+          lifecycle,
+          sync,
+          intervalMs: config.RECONCILE_INTERVAL_MS,
+          concurrency: config.RECONCILE_CONCURRENCY,
+          registry: metrics.registry,
+        }),
+    },
+    MeetingsResources,
   ],
 })
 export class MeetingsModule {}

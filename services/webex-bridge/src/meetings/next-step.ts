@@ -16,8 +16,10 @@ import {
   type MeetingStatus,
 } from './meeting.decider.js';
 
-// nextStep: the pure planner of what a trigger asks of Webex, on the meeting's folded state.
-// meeting-lifecycle.ts makes the call and records its outcome through the decider.
+// nextStep: the pure planner of what a trigger asks of the meeting, on its folded state (the
+// lifecycle records it as the desired state). planReconcile: the pure planner of the Webex call
+// that brings the meeting to its desired state. meeting-lifecycle.ts makes the call and records
+// its outcome through the decider.
 
 export type Trigger =
   | { readonly kind: 'requested'; readonly triggerId: string }
@@ -47,7 +49,9 @@ export type NothingReason =
   /** Older (Google `updated`) than a change this meeting already applied. */
   | 'stale'
   /** The personal data the step needs was forgotten (purged) or did not authenticate. */
-  | 'personal-data-forgotten';
+  | 'personal-data-forgotten'
+  /** Webex holds what is desired: nothing to do. */
+  | 'converged';
 
 export type Step =
   | { readonly kind: 'create'; readonly desired: DesiredState }
@@ -57,16 +61,24 @@ export type Step =
       readonly changed: readonly ChangedAspect[];
       /** False when only invitees changed: Webex's PATCH cannot change those (docs/meeting-lifecycle.md). */
       readonly callWebex: boolean;
-      readonly webexMeetingId: string;
+      /** Absent while the meeting is still being created: the change waits in its desired state. */
+      readonly webexMeetingId: string | undefined;
     }
   | { readonly kind: 'delete'; readonly webexMeetingId: string | undefined; readonly reason: CancelReason }
+  /** The reconciler's: PATCH Webex to the whole desired state (or record an invitee-only change). */
+  | {
+      readonly kind: 'patch';
+      readonly desired: DesiredState;
+      readonly callWebex: boolean;
+      readonly webexMeetingId: string;
+    }
+  /** The reconciler's: DELETE the Webex meeting (if there is one) and record the cancellation. */
+  | { readonly kind: 'remove'; readonly webexMeetingId: string | undefined; readonly reason: CancelReason }
   | { readonly kind: 'copy'; readonly request: Data<typeof MeetingRequested> }
   /** The change is about a copy of this meeting: handle it against the copy's stream. */
   | { readonly kind: 'redirect'; readonly meetingId: string }
   /** Refuse without calling Webex (e.g. a start in the past). */
   | { readonly kind: 'fail'; readonly reason: FailureReason; readonly message: string }
-  /** The meeting is still being created: try again later (the transport naks and redelivers). */
-  | { readonly kind: 'wait' }
   | { readonly kind: 'nothing'; readonly reason: NothingReason };
 
 const minute = 60_000;
@@ -117,7 +129,6 @@ export function nextStep(state: MeetingState, trigger: Trigger, now: Date): Step
   // Waiting would never end: the create itself cannot happen without the request's details.
   if (state.status === 'requested' && state.personalDataForgotten)
     return { kind: 'nothing', reason: 'personal-data-forgotten' };
-  if (state.status === 'requested') return { kind: 'wait' };
   if (!state.event) return { kind: 'nothing', reason: 'event-not-linked' };
 
   const ownEvent = state.event.calendarId === change.calendarId && state.event.eventId === change.eventId;
@@ -128,16 +139,19 @@ export function nextStep(state: MeetingState, trigger: Trigger, now: Date): Step
     // Deleting needs ids only, so it works even once the personal data is gone.
     if (change.change === 'cancelled')
       return { kind: 'delete', webexMeetingId: state.webex?.webexMeetingId, reason: 'event-deleted' };
-    if (state.personalDataForgotten || !state.applied || changeForgotten(change))
+    // Compared with the newest desired state, not only with what Webex holds: a change back to
+    // what Webex holds must replace a pending one.
+    const current = state.desired ?? state.applied;
+    if (state.personalDataForgotten || !current || changeForgotten(change))
       return { kind: 'nothing', reason: 'personal-data-forgotten' };
     if (!change.organizedByUser) return { kind: 'nothing', reason: 'not-organizer' };
     const desired = desiredStateFromChange(change);
-    const changed = changedAspects(state.applied, desired);
+    const changed = changedAspects(current, desired);
     if (changed.length === 0) return { kind: 'nothing', reason: 'unchanged' };
     const callWebex = changed.some((aspect) => aspect !== 'invitees');
     if (callWebex && changed.includes('time') && startsInThePast(desired, now))
       return { kind: 'fail', reason: 'webex-rejected', message: pastStartMessage };
-    return { kind: 'update', desired, changed, callWebex, webexMeetingId: state.webex!.webexMeetingId };
+    return { kind: 'update', desired, changed, callWebex, webexMeetingId: state.webex?.webexMeetingId };
   }
 
   if (state.event.eventId === change.eventId) return { kind: 'nothing', reason: 'other-calendar' };
@@ -164,4 +178,37 @@ export function nextStep(state: MeetingState, trigger: Trigger, now: Date): Step
       invitees: [...desired.invitees],
     },
   };
+}
+
+/**
+ * What brings Webex to the meeting's desired state, from the folded stream alone (no trigger):
+ * the reconciler's plan. Create from the request, then PATCH the whole desired state while it
+ * differs from what Webex holds, or DELETE once the calendar event is gone.
+ */
+export function planReconcile(state: MeetingState, now: Date): Step {
+  if (finished(state.status)) return { kind: 'nothing', reason: 'finished' };
+  if (state.status === 'new') return { kind: 'nothing', reason: 'not-requested' };
+  if (state.status === 'failed') return { kind: 'nothing', reason: 'failed' };
+  // Deleting needs ids only, so it works even once the personal data is gone.
+  if (state.cancellationRequested)
+    return {
+      kind: 'remove',
+      webexMeetingId: state.webex?.webexMeetingId,
+      reason: state.cancellationRequested,
+    };
+  if (state.personalDataForgotten) return { kind: 'nothing', reason: 'personal-data-forgotten' };
+  if (state.status === 'requested') {
+    if (!state.requested) return { kind: 'nothing', reason: 'personal-data-forgotten' };
+    if (startsInThePast(state.requested, now))
+      return { kind: 'fail', reason: 'webex-rejected', message: pastStartMessage };
+    return { kind: 'create', desired: state.requested };
+  }
+  if (!state.applied || !state.webex) return { kind: 'nothing', reason: 'personal-data-forgotten' };
+  const desired = state.desired ?? state.applied;
+  const changed = changedAspects(state.applied, desired);
+  if (changed.length === 0) return { kind: 'nothing', reason: 'converged' };
+  const callWebex = changed.some((aspect) => aspect !== 'invitees');
+  if (callWebex && changed.includes('time') && startsInThePast(desired, now))
+    return { kind: 'fail', reason: 'webex-rejected', message: pastStartMessage };
+  return { kind: 'patch', desired, callWebex, webexMeetingId: state.webex.webexMeetingId };
 }

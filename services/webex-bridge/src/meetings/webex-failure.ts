@@ -1,10 +1,13 @@
 import {
+  CircuitOpenError,
   ReauthorizationRequired,
+  TimeoutError,
   WebexApiError,
+  WebexNetworkError,
   WebexRateLimited,
   WebexRequestInvalid,
 } from '@scheduler/webex';
-import type { FailureReason } from './meeting.decider.js';
+import type { DeferReason, FailureReason } from './meeting.decider.js';
 
 export interface PermanentFailure {
   readonly reason: FailureReason;
@@ -51,5 +54,27 @@ export function classifyWebexFailure(error: unknown): PermanentFailure | undefin
       ...tracking,
     };
   }
+  return undefined;
+}
+
+export interface TransientFailure {
+  readonly reason: DeferReason;
+  /** Safe to show and to log, as PermanentFailure's. */
+  readonly message: string;
+}
+
+/**
+ * Why a Webex call failed for a reason that passes, or `undefined` when the error is not one
+ * of Webex's transient answers (a permanent one, or trouble of our own: classifyWebexFailure
+ * and the caller decide). These are the failures the reconciler waits out, however long.
+ */
+export function transientWebexFailure(error: unknown): TransientFailure | undefined {
+  const message = error instanceof Error ? mask(error.message) : 'unknown failure';
+  if (error instanceof CircuitOpenError) return { reason: 'circuit-open', message };
+  if (error instanceof TimeoutError) return { reason: 'webex-timeout', message };
+  if (error instanceof WebexNetworkError) return { reason: 'webex-unreachable', message };
+  if (error instanceof WebexRateLimited) return { reason: 'webex-rate-limited', message };
+  if (error instanceof WebexApiError && (error.status >= 500 || error.status === 408))
+    return { reason: 'webex-unavailable', message };
   return undefined;
 }

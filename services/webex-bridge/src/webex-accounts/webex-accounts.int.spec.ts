@@ -25,6 +25,7 @@ import { MeetingCommands } from '../meetings/meeting-commands.js';
 import { meetingStreamId } from '../meetings/meeting.decider.js';
 import { MeetingLifecycle, type WebexClientFor } from '../meetings/meeting-lifecycle.js';
 import { MeetingStreams } from '../meetings/meeting-stream.js';
+import { MeetingSyncRepository } from '../meetings/meeting-sync.repository.js';
 import { ConnectWebexAccount } from './connect-webex-account.js';
 import {
   RedirectUriMismatchError,
@@ -532,6 +533,13 @@ describe('tokens over time', () => {
 
 describe('the meeting lifecycle on stored accounts', () => {
   const meetings = () => new MeetingStreams(eventStore, sealedEnvelopeCodec(codec));
+  let sync: MeetingSyncRepository;
+  beforeAll(async () => {
+    sync = new MeetingSyncRepository(pool);
+    await sync.ensureSchema();
+  });
+  const lifecycleWith = (webexClientFor: WebexClientFor) =>
+    new MeetingLifecycle({ meetings: meetings(), sync, webexClientFor, clock: emulator.clock });
 
   /** RequestMeeting, as the gateway sends it; returns the MeetingRequested the transport delivers. */
   async function requestMeeting(userId: string) {
@@ -563,7 +571,7 @@ describe('the meeting lifecycle on stored accounts', () => {
     emulator.clock.advance(15 * day);
     emulator.requests.clear();
     const webexClientFor: WebexClientFor = (user) => tokens.webexClientFor(user);
-    const lifecycle = new MeetingLifecycle(meetings(), webexClientFor, emulator.clock);
+    const lifecycle = lifecycleWith(webexClientFor);
 
     const outcome = await lifecycle.handle(await requestMeeting(userId));
 
@@ -574,15 +582,47 @@ describe('the meeting lifecycle on stored accounts', () => {
     ).toHaveLength(1);
   });
 
-  it('a user without a Webex account gets MeetingSchedulingFailed{reauthorization-required}, not endless retries', async () => {
-    const lifecycle = new MeetingLifecycle(meetings(), (user) => tokens.webexClientFor(user), emulator.clock);
+  // It used to record MeetingSchedulingFailed{reauthorization-required}; the meeting now waits,
+  // still without endless retries: its row is not due until the account is connected.
+  it('a user without a Webex account gets MeetingReconnectRequired, not endless retries', async () => {
+    const lifecycle = lifecycleWith((user) => tokens.webexClientFor(user));
     const request = await requestMeeting(newUserId());
 
     const outcome = await lifecycle.handle(request);
 
-    expect(outcome.appended).toEqual(['MeetingSchedulingFailed']);
-    const [, failed] = await eventStore.readStream(request.streamId);
-    expect(failed!.data).toMatchObject({ reason: 'reauthorization-required', retryable: true });
+    expect(outcome).toMatchObject({ appended: ['MeetingReconnectRequired'], sync: 'waiting-for-reconnect' });
+    const [, waiting] = await eventStore.readStream(request.streamId);
+    expect(waiting!.data).toMatchObject({ account: 'webex' });
+    expect(await sync.find(request.data.meetingId)).toMatchObject({ waitingFor: 'webex-reconnect' });
+  });
+
+  it('a revoked refresh token: the meeting waits, and reconnecting applies it', async () => {
+    const { email, userId, webexUser } = seedWebexUser();
+    await connect(email, userId);
+    const revoke = await fetch(`${emulator.url}/control/webex/tokens/revoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email }),
+    });
+    expect(revoke.status).toBe(200);
+    // The access token runs out: the refresh meets the revoked refresh token.
+    emulator.clock.advance(15 * day);
+    const lifecycle = lifecycleWith((user) => tokens.webexClientFor(user));
+    const request = await requestMeeting(userId);
+
+    expect(await lifecycle.handle(request)).toMatchObject({ sync: 'waiting-for-reconnect' });
+    const types = (await eventStore.readStream(request.streamId)).map((event) => event.type);
+    expect(types).toEqual(['MeetingRequested', 'MeetingReconnectRequired']);
+
+    await connect(email, userId);
+    expect(await sync.wakeUser(userId, emulator.clock.now())).toBe(1);
+    let outcome;
+    while ((outcome = await lifecycle.reconcileNextDue()) && outcome.meetingId !== request.data.meetingId);
+    expect(outcome).toMatchObject({ step: 'create', sync: 'converged', appended: ['MeetingScheduled'] });
+    expect(
+      [...emulator.state.meetings.values()].filter((meeting) => meeting.hostUserId === webexUser.id),
+    ).toHaveLength(1);
+    expect(await sync.find(request.data.meetingId)).toBeUndefined();
   });
 });
 

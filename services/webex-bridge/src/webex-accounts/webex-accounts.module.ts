@@ -100,7 +100,10 @@ class WebexAccountsResources implements OnModuleInit, OnApplicationShutdown {
           accountStream,
           oauth,
           // One breaker per process: it guards the Webex API, not a user.
-          client: { baseUrl: config.WEBEX_API_BASE_URL, circuitBreaker: createWebexCircuitBreaker() },
+          client: {
+            baseUrl: config.WEBEX_API_BASE_URL,
+            circuitBreaker: createWebexCircuitBreaker({ openDurationMs: config.WEBEX_CIRCUIT_OPEN_MS }),
+          },
         }),
     },
     {

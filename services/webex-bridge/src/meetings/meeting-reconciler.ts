@@ -1,0 +1,145 @@
+import { Logger } from '@nestjs/common';
+import { PeriodicTask } from '@scheduler/runtime';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { HandleOutcome, MeetingLifecycle } from './meeting-lifecycle.js';
+import type { MeetingSyncRepository } from './meeting-sync.repository.js';
+
+export interface MeetingReconcilerOptions {
+  readonly lifecycle: MeetingLifecycle;
+  readonly sync: MeetingSyncRepository;
+  readonly intervalMs: number;
+  /** Meetings reconciled at once by this replica. */
+  readonly concurrency: number;
+  readonly registry?: Registry;
+}
+
+/** What one sweep did. */
+export interface SweepOutcome {
+  readonly reconciled: number;
+  /** A trial call found Webex answering again: every deferred meeting was made due. */
+  readonly webexBack: boolean;
+}
+
+/**
+ * The reconcile loop: every interval it works off the meetings that are not converged and are
+ * due, several at a time, each under its row lock (SKIP LOCKED, so replicas share the work and
+ * never hold one meeting twice). Then, if meetings wait for a transient failure, one of them is
+ * tried as a probe; when Webex answers it, they are all made due and worked off in the same
+ * sweep, so a Webex that is back is noticed within one interval instead of one backoff step.
+ */
+export class MeetingReconciler {
+  private readonly logger = new Logger('MeetingReconciler');
+  private readonly task: PeriodicTask;
+  private readonly outcomes: Counter<'sync'>;
+  private readonly notConverged: Gauge<'waiting'>;
+  private readonly extraSweeps = new Set<Promise<unknown>>();
+  private stopping = false;
+
+  constructor(private readonly options: MeetingReconcilerOptions) {
+    this.task = new PeriodicTask(
+      'meeting reconciler',
+      options.intervalMs,
+      async () => {
+        await this.sweep();
+      },
+      (error) =>
+        this.logger.warn(
+          { error: error instanceof Error ? error.name : 'Error' },
+          'the reconcile sweep failed; it runs again at the next interval',
+        ),
+    );
+    const registers = options.registry ? [options.registry] : [];
+    const existing = <Metric>(name: string) => options.registry?.getSingleMetric(name) as Metric | undefined;
+    this.outcomes =
+      existing<Counter<'sync'>>('scheduler_meetings_reconciled_total') ??
+      new Counter({
+        name: 'scheduler_meetings_reconciled_total',
+        help: 'Meetings reconciled, by where they stand after it: converged, deferred, waiting-for-reconnect',
+        labelNames: ['sync'],
+        registers,
+      });
+    this.notConverged =
+      existing<Gauge<'waiting'>>('scheduler_meetings_not_converged') ??
+      new Gauge({
+        name: 'scheduler_meetings_not_converged',
+        help: 'Meetings whose Webex meeting does not look as desired yet, after the last sweep: pending, or waiting for a reconnect',
+        labelNames: ['waiting'],
+        registers,
+      });
+  }
+
+  start(): void {
+    this.stopping = false;
+    this.task.start();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.task.stop();
+    await Promise.allSettled([...this.extraSweeps]);
+  }
+
+  /** The user connected Webex again: their waiting meetings are due now, and a sweep starts at once. */
+  async accountReconnected(userId: string): Promise<number> {
+    const woken = await this.options.sync.wakeUser(userId, this.options.lifecycle.now());
+    if (woken > 0) this.sweepNow();
+    return woken;
+  }
+
+  /** Starts a sweep beside the periodic one (safe: rows are claimed with SKIP LOCKED). */
+  sweepNow(): void {
+    if (this.stopping) return;
+    const sweep = this.sweep()
+      .catch((error: unknown) =>
+        this.logger.warn({ error: error instanceof Error ? error.name : 'Error' }, 'an extra sweep failed'),
+      )
+      .finally(() => this.extraSweeps.delete(sweep));
+    this.extraSweeps.add(sweep);
+  }
+
+  /** One pass: every due meeting, then one probe if meetings wait for Webex to come back. */
+  async sweep(): Promise<SweepOutcome> {
+    const outcome = await this.reconcileDue();
+    const counts = await this.options.sync.counts();
+    this.notConverged.set({ waiting: 'none' }, counts.pending);
+    this.notConverged.set({ waiting: 'webex-reconnect' }, counts.waitingForReconnect);
+    return outcome;
+  }
+
+  private async reconcileDue(): Promise<SweepOutcome> {
+    let reconciled = await this.drain();
+    if (this.stopping) return { reconciled, webexBack: false };
+    const probe = await this.options.lifecycle.reconcileNextDue({ probe: true });
+    if (!probe) return { reconciled, webexBack: false };
+    this.count(probe);
+    reconciled += 1;
+    if (probe.sync !== 'converged') return { reconciled, webexBack: false };
+    const woken = await this.options.sync.wakeDeferred(this.options.lifecycle.now());
+    this.logger.log({ woken }, 'Webex answers again: deferred meetings are due now');
+    reconciled += await this.drain();
+    return { reconciled, webexBack: true };
+  }
+
+  private async drain(): Promise<number> {
+    let reconciled = 0;
+    const worker = async () => {
+      while (!this.stopping) {
+        const outcome = await this.options.lifecycle.reconcileNextDue();
+        if (!outcome) return;
+        this.count(outcome);
+        reconciled += 1;
+      }
+    };
+    await Promise.all(Array.from({ length: this.options.concurrency }, worker));
+    return reconciled;
+  }
+
+  private count(outcome: HandleOutcome): void {
+    this.outcomes.inc({ sync: outcome.sync ?? 'converged' });
+    // Ids and kinds only: no titles, emails or tokens in logs.
+    this.logger.debug(
+      `meeting ${outcome.meetingId ?? '-'}: ${outcome.step} → ${outcome.sync ?? '-'}` +
+        (outcome.appended.length > 0 ? ` (appended ${outcome.appended.join(', ')})` : ''),
+    );
+  }
+}

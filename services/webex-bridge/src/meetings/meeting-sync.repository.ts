@@ -1,0 +1,209 @@
+import type pg from 'pg';
+import { migrate } from '@scheduler/postgres-migrations';
+import { meetingMigrations, meetingSyncTable } from './migrations.js';
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** A meeting that is not converged: when it is tried next, how often it failed, what it waits for. */
+export interface UnconvergedMeeting {
+  readonly meetingId: string;
+  readonly userId: string;
+  readonly dueAt: Date;
+  /** Consecutive failures since the meeting last converged (a trigger does not reset them). */
+  readonly attempts: number;
+  readonly waitingFor: 'webex-reconnect' | null;
+  readonly lastError: string | null;
+}
+
+/** What may be done to a meeting's row while its lock is held. */
+export interface LockedMeeting {
+  readonly row: UnconvergedMeeting;
+  /** The row was made for this lock (the meeting was converged before). */
+  readonly inserted: boolean;
+  /** Webex holds what is desired (or nothing can ever be done): the row goes. */
+  converged(): Promise<void>;
+  /** Try again at `dueAt`, after `attempts` consecutive transient failures. */
+  retryAt(dueAt: Date, attempts: number, lastError: string): Promise<void>;
+  /** Nothing is tried until the user's Webex account is connected again (wakeUser). */
+  waitForReconnect(userId: string, lastError: string): Promise<void>;
+}
+
+interface Row {
+  meeting_id: string;
+  user_id: string;
+  due_at: Date;
+  attempts: number;
+  waiting_for: 'webex-reconnect' | null;
+  last_error: string | null;
+}
+
+const toMeeting = (row: Row): UnconvergedMeeting => ({
+  meetingId: row.meeting_id,
+  userId: row.user_id,
+  dueAt: row.due_at,
+  attempts: row.attempts,
+  waitingFor: row.waiting_for,
+  lastError: row.last_error,
+});
+
+/**
+ * All SQL of `meetings_to_converge`. A meeting's row lock is the one place where its Webex
+ * meeting is changed: the reconciler claims due rows with FOR UPDATE SKIP LOCKED, an event
+ * handler waits for the lock of its meeting, so two replicas never work on one meeting at once.
+ */
+export class MeetingSyncRepository {
+  private readonly table: string;
+
+  constructor(
+    /** The feature's own pool: a claimed row holds its connection during the Webex call. */
+    private readonly pool: pg.Pool,
+    private readonly schema?: string,
+  ) {
+    if (schema !== undefined && !IDENTIFIER.test(schema))
+      throw new Error(`"${schema}" is not a plain lower-case SQL identifier`);
+    this.table = meetingSyncTable(schema);
+  }
+
+  /** Returns whether this call created the table (then it is to be filled from the streams). */
+  async ensureSchema(): Promise<{ created: boolean }> {
+    const report = await migrate(this.pool, {
+      component: 'webex-bridge.meetings',
+      schema: this.schema,
+      migrations: meetingMigrations(this.schema),
+    });
+    return { created: report.applied.some((migration) => migration.version === 1) };
+  }
+
+  /**
+   * Runs `work` holding the meeting's row lock, waiting for whoever holds it (the reconciler,
+   * another replica's handler); a meeting without a row gets one, due at `now`, so that the
+   * lock exists and a crash inside `work` leaves it to the reconciler. Commits when `work`
+   * returns, rolls back when it throws.
+   */
+  async withMeetingLocked<Result>(
+    meetingId: string,
+    userId: string,
+    now: Date,
+    work: (locked: LockedMeeting) => Promise<Result>,
+  ): Promise<Result> {
+    return this.inTransaction(async (connection) => {
+      // The no-op update takes the lock of an existing row and keeps its schedule.
+      const { rows } = await connection.query<Row & { inserted: boolean }>(
+        `INSERT INTO ${this.table} AS existing (meeting_id, user_id, due_at) VALUES ($1, $2, $3)
+         ON CONFLICT (meeting_id) DO UPDATE SET updated_at = existing.updated_at
+         RETURNING *, (xmax = 0) AS inserted`,
+        [meetingId, userId, now],
+      );
+      return work(this.locked(connection, toMeeting(rows[0]!), rows[0]!.inserted));
+    });
+  }
+
+  /**
+   * Claims the next due meeting no one else holds (FOR UPDATE SKIP LOCKED) and runs `work` on
+   * it under its lock. `probe`: take the meeting that waits longest for a transient failure even
+   * if it is not due yet (one trial call tells whether Webex is back). Returns false when there
+   * was nothing to claim.
+   */
+  async claimNext(
+    now: Date,
+    work: (locked: LockedMeeting) => Promise<void>,
+    options: { probe?: boolean } = {},
+  ): Promise<boolean> {
+    return this.inTransaction(async (connection) => {
+      const due = options.probe ? 'attempts > 0 AND due_at > $1' : 'due_at <= $1';
+      const { rows } = await connection.query<Row>(
+        `SELECT * FROM ${this.table} WHERE waiting_for IS NULL AND ${due}
+         ORDER BY due_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
+        [now],
+      );
+      if (!rows[0]) return false;
+      await work(this.locked(connection, toMeeting(rows[0]), false));
+      return true;
+    });
+  }
+
+  /** The account is connected again: every meeting of the user is due now. Returns how many. */
+  async wakeUser(userId: string, now: Date): Promise<number> {
+    const { rowCount } = await this.pool.query(
+      `UPDATE ${this.table} SET waiting_for = NULL, due_at = $2, updated_at = now() WHERE user_id = $1`,
+      [userId, now],
+    );
+    return rowCount ?? 0;
+  }
+
+  /** Webex answers again: every meeting that backs off from a transient failure is due now. */
+  async wakeDeferred(now: Date): Promise<number> {
+    const { rowCount } = await this.pool.query(
+      `UPDATE ${this.table} SET due_at = $1, updated_at = now()
+       WHERE waiting_for IS NULL AND attempts > 0 AND due_at > $1`,
+      [now],
+    );
+    return rowCount ?? 0;
+  }
+
+  /** Makes a meeting due now (e.g. found unconverged by a rebuild), keeping its attempts. */
+  async markDue(meetingId: string, userId: string, now: Date): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO ${this.table} (meeting_id, user_id, due_at) VALUES ($1, $2, $3)
+       ON CONFLICT (meeting_id) DO UPDATE SET due_at = $3, updated_at = now()`,
+      [meetingId, userId, now],
+    );
+  }
+
+  async find(meetingId: string): Promise<UnconvergedMeeting | undefined> {
+    const { rows } = await this.pool.query<Row>(`SELECT * FROM ${this.table} WHERE meeting_id = $1`, [
+      meetingId,
+    ]);
+    return rows[0] ? toMeeting(rows[0]) : undefined;
+  }
+
+  /** How many meetings are not converged, and how many of those wait for a reconnect (metrics). */
+  async counts(): Promise<{ pending: number; waitingForReconnect: number }> {
+    const { rows } = await this.pool.query<{ pending: string; waiting: string }>(
+      `SELECT count(*) FILTER (WHERE waiting_for IS NULL) AS pending,
+              count(*) FILTER (WHERE waiting_for IS NOT NULL) AS waiting
+       FROM ${this.table}`,
+    );
+    return { pending: Number(rows[0]!.pending), waitingForReconnect: Number(rows[0]!.waiting) };
+  }
+
+  private locked(connection: pg.PoolClient, row: UnconvergedMeeting, inserted: boolean): LockedMeeting {
+    const meetingId = row.meetingId;
+    return {
+      row,
+      inserted,
+      converged: async () => {
+        await connection.query(`DELETE FROM ${this.table} WHERE meeting_id = $1`, [meetingId]);
+      },
+      retryAt: async (dueAt, attempts, lastError) => {
+        await connection.query(
+          `UPDATE ${this.table} SET due_at = $2, attempts = $3, last_error = $4, waiting_for = NULL,
+             updated_at = now() WHERE meeting_id = $1`,
+          [meetingId, dueAt, attempts, lastError.slice(0, 1024)],
+        );
+      },
+      waitForReconnect: async (userId, lastError) => {
+        await connection.query(
+          `UPDATE ${this.table} SET waiting_for = 'webex-reconnect', user_id = $2, last_error = $3,
+             updated_at = now() WHERE meeting_id = $1`,
+          [meetingId, userId, lastError.slice(0, 1024)],
+        );
+      },
+    };
+  }
+
+  private async inTransaction<Result>(work: (connection: pg.PoolClient) => Promise<Result>): Promise<Result> {
+    const connection = await this.pool.connect();
+    try {
+      await connection.query('BEGIN');
+      const result = await work(connection);
+      await connection.query('COMMIT');
+      return result;
+    } catch (error) {
+      await connection.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      connection.release();
+    }
+  }
+}

@@ -1,0 +1,31 @@
+import type { Migration } from '@scheduler/postgres-migrations';
+
+/** Where the meetings feature's table lives: `schema` if given, else the connection's search_path. */
+export function meetingSyncTable(schema: string | undefined): string {
+  return `${schema ? `"${schema}".` : ''}meetings_to_converge`;
+}
+
+/**
+ * The meetings whose Webex meeting does not yet look as their stream wants it. Derived state:
+ * every row can be rebuilt by folding the meeting streams; the streams stay the authority.
+ */
+export function meetingMigrations(schema: string | undefined): readonly Migration[] {
+  const table = meetingSyncTable(schema);
+  return [
+    {
+      version: 1,
+      name: 'create-meetings-to-converge',
+      up: `CREATE TABLE ${table} (
+         meeting_id text PRIMARY KEY,
+         user_id text NOT NULL,
+         due_at timestamptz NOT NULL,
+         attempts integer NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+         waiting_for text CHECK (waiting_for IN ('webex-reconnect')),
+         last_error text,
+         updated_at timestamptz NOT NULL DEFAULT now()
+       );
+       CREATE INDEX meetings_to_converge_due ON ${table} (due_at) WHERE waiting_for IS NULL;
+       CREATE INDEX meetings_to_converge_user ON ${table} (user_id)`,
+    },
+  ];
+}
