@@ -288,6 +288,7 @@ describe('google-ingest wired', () => {
     await expect(read({ userId: aliceId, eventId })).resolves.toEqual({
       outcome: 'found',
       event: {
+        calendarId: alice,
         title: 'Quarterly planning',
         start: '2027-03-01T09:00:00.000Z',
         end: '2027-03-01T10:00:00.000Z',
