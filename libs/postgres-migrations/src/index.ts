@@ -1,4 +1,5 @@
 export { migrate, migrationChecksum } from './migrate.js';
+export { inTransaction, transactionOn } from './transaction.js';
 export type { Migration, MigrateOptions, MigrationReport } from './migrate.js';
 export {
   SchemaMigrationError,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
+import { transactionOn } from './transaction.js';
 import {
   DatabaseNewerThanCodeError,
   MigrationChecksumMismatchError,
@@ -108,7 +109,7 @@ export async function migrate(pool: pg.Pool, options: MigrateOptions): Promise<M
 
     const applied: { version: number; name: string }[] = [];
     for (const migration of migrations.slice(rows.length)) {
-      await inTransaction(client, async () => {
+      await transactionOn(client, async () => {
         try {
           await client.query(migration.up);
         } catch (error) {
@@ -152,7 +153,7 @@ async function createRecordTable(
   table: string,
   createSchema: boolean,
 ): Promise<void> {
-  await inTransaction(client, async () => {
+  await transactionOn(client, async () => {
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [LOCK_NAMESPACE, schema]);
     if (createSchema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${quote(schema)}`);
     await client.query(`CREATE TABLE IF NOT EXISTS ${table} (
@@ -186,15 +187,4 @@ function checkApplied(
       throw new MigrationChecksumMismatchError(component, row.version, row.name, row.checksum, checksum);
     }
   });
-}
-
-async function inTransaction(client: pg.ClientBase, work: () => Promise<void>): Promise<void> {
-  await client.query('BEGIN');
-  try {
-    await work();
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  }
 }

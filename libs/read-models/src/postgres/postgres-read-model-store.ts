@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { migrate } from '@scheduler/postgres-migrations';
+import { migrate, inTransaction } from '@scheduler/postgres-migrations';
 import type { Position, RecordedEvent } from '@scheduler/event-store';
 import { comparePositions, positionFromString, positionToString } from '@scheduler/event-store';
 import {
@@ -426,19 +426,8 @@ export class PostgresReadModelStore implements ReadModelStore, ProjectionBackend
     return { applied, checkpoint: through };
   }
 
-  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+  private transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, work);
   }
 }
 

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { inTransaction } from '@scheduler/postgres-migrations';
 
 /** The last state emitted for an event that carries (or carried) our conference. */
 export interface LinkedEvent {
@@ -59,21 +60,12 @@ export class CalendarSyncRepository {
     calendarId: string,
     work: (transaction: CalendarSyncTransaction) => Promise<Result>,
   ): Promise<Result> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    return inTransaction(this.pool, async (client) => {
       await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
         JSON.stringify([LOCK_NAMESPACE, userId, calendarId]),
       ]);
-      const result = await work(calendarTransaction(client, userId, calendarId));
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+      return work(calendarTransaction(client, userId, calendarId));
+    });
   }
 
   /** Every calendar of the user that was synced is listed in full at its next sync. */

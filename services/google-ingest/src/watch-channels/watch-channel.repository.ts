@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { inTransaction } from '@scheduler/postgres-migrations';
 
 /** A push channel as stored: never its token, only the token's digest. */
 export interface ChannelRecord {
@@ -170,19 +171,8 @@ export class WatchChannelRepository {
   }
 
   /** Runs `work` in one transaction: committed when it returns, rolled back when it throws. */
-  async inTransaction<Result>(work: (transaction: ChannelTransaction) => Promise<Result>): Promise<Result> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(channelTransaction(client));
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+  inTransaction<Result>(work: (transaction: ChannelTransaction) => Promise<Result>): Promise<Result> {
+    return inTransaction(this.pool, (client) => work(channelTransaction(client)));
   }
 }
 

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { migrate } from '@scheduler/postgres-migrations';
+import { inTransaction, migrate } from '@scheduler/postgres-migrations';
 import {
   applyTimerChange,
   dueAt,
@@ -68,24 +68,6 @@ const timerValues = (timer: MeetingTimer) => [
   timer.cause.traceparent,
   dueAt(timer) ?? null,
 ];
-
-async function inTransaction<Result>(
-  pool: pg.Pool,
-  work: (client: pg.PoolClient) => Promise<Result>,
-): Promise<Result> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
-}
 
 /**
  * The durable meeting timers in retention's private PostgreSQL database: one row per meeting.

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { migrate } from '@scheduler/postgres-migrations';
+import { migrate, inTransaction } from '@scheduler/postgres-migrations';
 import { meetingMigrations, meetingSyncTable } from './migrations.js';
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -192,18 +192,7 @@ export class MeetingSyncRepository {
     };
   }
 
-  private async inTransaction<Result>(work: (connection: pg.PoolClient) => Promise<Result>): Promise<Result> {
-    const connection = await this.pool.connect();
-    try {
-      await connection.query('BEGIN');
-      const result = await work(connection);
-      await connection.query('COMMIT');
-      return result;
-    } catch (error) {
-      await connection.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      connection.release();
-    }
+  private inTransaction<Result>(work: (connection: pg.PoolClient) => Promise<Result>): Promise<Result> {
+    return inTransaction(this.pool, work);
   }
 }

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { webexAccountMigrations, webexAccountTables } from './migrations.js';
-import { migrate } from '@scheduler/postgres-migrations';
+import { inTransaction, migrate } from '@scheduler/postgres-migrations';
 import type { WebexSiteFacts } from './webex-account.decider.js';
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -169,9 +169,7 @@ export class WebexAccountsRepository {
     userId: string,
     work: (account: StoredWebexAccount | undefined, locked: LockedWebexAccount) => Promise<Result>,
   ): Promise<Result> {
-    const connection = await this.pool.connect();
-    try {
-      await connection.query('BEGIN');
+    return inTransaction(this.pool, async (connection) => {
       const { rows } = await connection.query<AccountRow>(
         `SELECT * FROM ${this.accounts} WHERE user_id = $1 FOR UPDATE`,
         [userId],
@@ -191,15 +189,8 @@ export class WebexAccountsRepository {
           );
         },
       };
-      const result = await work(rows[0] ? toAccount(rows[0]) : undefined, locked);
-      await connection.query('COMMIT');
-      return result;
-    } catch (error) {
-      await connection.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      connection.release();
-    }
+      return work(rows[0] ? toAccount(rows[0]) : undefined, locked);
+    });
   }
 }
 
