@@ -374,13 +374,43 @@ describe('MeetingLifecycle against the Webex emulator and PostgreSQL', () => {
     ]);
   });
 
-  it('an invitee-only change is recorded without calling Webex', async () => {
+  it('an invitee-only change reaches Webex through the meeting-invitees API, without PATCH and without mails', async () => {
     const { request, meeting } = await scheduledMeeting();
+    const invitesBefore = emulator.requests.list({ pathPrefix: '/v1/meetingInvitees' }).length;
     const outcome = await lifecycle.handle(
-      calendarChange(request, { attendees: [{ email: 'new@example.com' }] }),
+      calendarChange(request, {
+        attendees: [{ email: host }, { email: 'Alan@example.org' }, { email: 'new@example.com' }],
+      }),
     );
     expect(outcome).toMatchObject({ step: 'update', appended: ['MeetingChangeRequested', 'MeetingUpdated'] });
     expect(requestsTo('PATCH', `/v1/meetings/${meeting.id}`)).toHaveLength(0);
+    // Grace removed, new@ added; Alan kept (emails compare case-insensitively).
+    expect(
+      emulator.state.invitees
+        .get(meeting.id)!
+        .map((invitee) => invitee.email)
+        .sort(),
+    ).toEqual(['alan@example.org', 'new@example.com']);
+    const calls = emulator.requests.list({ pathPrefix: '/v1/meetingInvitees' }).slice(invitesBefore);
+    expect(calls.map((call) => call.method)).toEqual(['GET', 'POST', 'DELETE']);
+    expect(calls[1]!.body).toMatchObject({
+      meetingId: meeting.id,
+      email: 'new@example.com',
+      sendEmail: false,
+    });
+    expect(calls[2]!.query).toMatchObject({ sendEmail: 'false' });
+
+    // Webex fails halfway (the add went through, the removals did not): the retry does what is left.
+    emulator.faults.add({ method: 'DELETE', pathPrefix: '/v1/meetingInvitees', status: 503 });
+    const again = await lifecycle.handle(
+      calendarChange(request, { attendees: [{ email: 'grace@example.com' }] }),
+    );
+    expect(again).toMatchObject({ sync: 'deferred' });
+    emulator.faults.clear();
+    expect(await lifecycle.reconcile(request.data.meetingId, userId)).toMatchObject({ sync: 'converged' });
+    expect(emulator.state.invitees.get(meeting.id)!.map((invitee) => invitee.email)).toEqual([
+      'grace@example.com',
+    ]);
   });
 
   it('edits by someone who does not organize the event change nothing', async () => {

@@ -12,6 +12,7 @@ import { backoffDelay, type BackoffOptions } from '@scheduler/resilience';
 import type { Meeting as WebexMeeting, WebexClient } from '@scheduler/webex';
 import type { DesiredState } from './desired-state.js';
 import { MeetingStreamMissingError, UnhandledEventTypeError } from './errors.js';
+import { inviteeChanges } from './invitee-changes.js';
 import {
   decide,
   meetingStreamId,
@@ -434,16 +435,17 @@ export class MeetingLifecycle {
 
       case 'patch': {
         let webexResult: { id: string } | undefined;
-        if (step.callWebex) {
-          try {
-            const client = await this.webexClientFor(state.userId!);
+        try {
+          const client = await this.webexClientFor(state.userId!);
+          if (step.changed.some((aspect) => aspect !== 'invitees'))
             webexResult = await client.patchMeeting(step.webexMeetingId, {
               ...webexTimesAndTitle(step.desired),
               sendEmail: false,
             });
-          } catch (error) {
-            return recordFailure(error);
-          }
+          if (step.changed.includes('invitees'))
+            await applyInvitees(client, step.webexMeetingId, step.desired.invitees);
+        } catch (error) {
+          return recordFailure(error);
         }
         return record({
           type: 'ApplyDesiredState',
@@ -543,6 +545,22 @@ function validated<Contract extends EventContract>(
 /** The Google `updated` time of a calendar change; other causes have none. */
 function sourceUpdatedAtOf(cause: EventEnvelope): string | undefined {
   return CalendarEventChanged.is(cause) ? cause.data.updatedAt : undefined;
+}
+
+/**
+ * Brings Webex's invitee list to the calendar's, one invitee at a time: a create that already
+ * happened answers 409 and is adopted, a delete that already happened answers 404, so a retry
+ * after a partial run only does what is left. No Webex mails: Google already sent the invitation.
+ */
+async function applyInvitees(
+  client: WebexClient,
+  webexMeetingId: string,
+  desired: DesiredState['invitees'],
+): Promise<void> {
+  const { toAdd, toRemove } = inviteeChanges(desired, await client.listMeetingInvitees(webexMeetingId));
+  for (const invitee of toAdd)
+    await client.createMeetingInvitee(webexMeetingId, { ...invitee }, { sendEmail: false });
+  for (const invitee of toRemove) await client.deleteMeetingInvitee(invitee.id, { sendEmail: false });
 }
 
 function webexTimesAndTitle(desired: DesiredState) {

@@ -59,17 +59,18 @@ export type Step =
       readonly kind: 'update';
       readonly desired: DesiredState;
       readonly changed: readonly ChangedAspect[];
-      /** False when only invitees changed: Webex's PATCH cannot change those (docs/meeting-lifecycle.md). */
-      readonly callWebex: boolean;
       /** Absent while the meeting is still being created: the change waits in its desired state. */
       readonly webexMeetingId: string | undefined;
     }
   | { readonly kind: 'delete'; readonly webexMeetingId: string | undefined; readonly reason: CancelReason }
-  /** The reconciler's: PATCH Webex to the whole desired state (or record an invitee-only change). */
+  /**
+   * The reconciler's: bring Webex to the whole desired state. Title and time through PATCH,
+   * invitees through the meeting-invitees API (PATCH cannot change them).
+   */
   | {
       readonly kind: 'patch';
       readonly desired: DesiredState;
-      readonly callWebex: boolean;
+      readonly changed: readonly ChangedAspect[];
       readonly webexMeetingId: string;
     }
   /** The reconciler's: DELETE the Webex meeting (if there is one) and record the cancellation. */
@@ -148,10 +149,9 @@ export function nextStep(state: MeetingState, trigger: Trigger, now: Date): Step
     const desired = desiredStateFromChange(change);
     const changed = changedAspects(current, desired);
     if (changed.length === 0) return { kind: 'nothing', reason: 'unchanged' };
-    const callWebex = changed.some((aspect) => aspect !== 'invitees');
-    if (callWebex && changed.includes('time') && startsInThePast(desired, now))
+    if (changed.includes('time') && startsInThePast(desired, now))
       return { kind: 'fail', reason: 'webex-rejected', message: pastStartMessage };
-    return { kind: 'update', desired, changed, callWebex, webexMeetingId: state.webex?.webexMeetingId };
+    return { kind: 'update', desired, changed, webexMeetingId: state.webex?.webexMeetingId };
   }
 
   if (state.event.eventId === change.eventId) return { kind: 'nothing', reason: 'other-calendar' };
@@ -207,8 +207,7 @@ export function planReconcile(state: MeetingState, now: Date): Step {
   const desired = state.desired ?? state.applied;
   const changed = changedAspects(state.applied, desired);
   if (changed.length === 0) return { kind: 'nothing', reason: 'converged' };
-  const callWebex = changed.some((aspect) => aspect !== 'invitees');
-  if (callWebex && changed.includes('time') && startsInThePast(desired, now))
+  if (changed.includes('time') && startsInThePast(desired, now))
     return { kind: 'fail', reason: 'webex-rejected', message: pastStartMessage };
-  return { kind: 'patch', desired, callWebex, webexMeetingId: state.webex.webexMeetingId };
+  return { kind: 'patch', desired, changed, webexMeetingId: state.webex.webexMeetingId };
 }
