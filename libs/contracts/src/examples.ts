@@ -225,6 +225,20 @@ export const exampleEventData: ExampleEventData = {
       message: 'the Webex authorization is no longer valid; the user has to connect Webex again',
     },
   ],
+  MeetingDriftDetected: [
+    {
+      meetingId: exampleMeetingId,
+      webexMeetingId: '5f1e2d3c4b5a69788796a5b4c3d2e1f0',
+      found: 'changed',
+      changed: ['time'],
+    },
+    {
+      meetingId: exampleMeetingId,
+      webexMeetingId: '5f1e2d3c4b5a69788796a5b4c3d2e1f0',
+      found: 'deleted',
+      changed: [],
+    },
+  ],
   MeetingEnded: [{ meetingId: exampleMeetingId, endedAt: end, source: 'scheduled-end' }],
   MeetingDataPurged: [
     { meetingId: exampleMeetingId, purgedAt: '2026-12-01T09:30:05Z', retentionAfterEndSeconds: 0 },

@@ -28,6 +28,11 @@ export const webexBridgeEnvironment = platformEnvironment
      * one probe whether Webex is back, waits at most this long.
      */
     RECONCILE_INTERVAL_MS: env.milliseconds().default(5_000),
+    /**
+     * How often every upcoming converged meeting is compared with what Webex holds (GET by id):
+     * one call or two per meeting, so far apart; a meeting changed in Webex is put back within it.
+     */
+    RECONCILE_DRIFT_INTERVAL_MS: env.milliseconds().default(5 * 60_000),
     /** Meetings one replica reconciles at once; each holds a database connection meanwhile. */
     RECONCILE_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(4),
     /**

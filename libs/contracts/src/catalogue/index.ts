@@ -19,6 +19,7 @@ import {
   MeetingSyncDeferred,
   MeetingUpdated,
   MeetingReconnectRequired,
+  MeetingDriftDetected,
 } from './meeting.js';
 import {
   AccountDisconnected,
@@ -66,6 +67,7 @@ export const eventCatalogue = [
   MeetingCancellationRequested,
   MeetingSyncDeferred,
   MeetingReconnectRequired,
+  MeetingDriftDetected,
   MeetingEnded,
   MeetingDataPurged,
 ] as const;

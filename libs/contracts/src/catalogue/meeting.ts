@@ -209,6 +209,24 @@ export const MeetingReconnectRequired = defineEvent({
   }),
 });
 
+/**
+ * The periodic comparison with Webex found the meeting not as it was applied: changed there
+ * (`changed` names the aspects; the calendar's state is applied again) or deleted there (it is
+ * not re-created: someone removed it on purpose).
+ */
+export const MeetingDriftDetected = defineEvent({
+  type: 'MeetingDriftDetected',
+  producer: 'webex-bridge',
+  category: 'meeting',
+  schemaVersion: 1,
+  data: z.strictObject({
+    meetingId: MeetingId,
+    webexMeetingId: z.string().min(1).max(256),
+    found: z.enum(['changed', 'deleted']),
+    changed: z.array(z.enum(['title', 'time', 'invitees'])).max(3),
+  }),
+});
+
 export const MeetingEnded = defineEvent({
   type: 'MeetingEnded',
   producer: 'webex-bridge',

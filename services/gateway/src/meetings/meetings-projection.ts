@@ -12,6 +12,7 @@ import {
   MeetingSyncDeferred,
   MeetingUpdated,
   MeetingReconnectRequired,
+  MeetingDriftDetected,
 } from '@scheduler/contracts';
 import type { RecordedEvent } from '@scheduler/event-store';
 import { defineProjection, type ProjectionResult } from '@scheduler/read-models';
@@ -41,13 +42,15 @@ const finalStatuses: ReadonlySet<MeetingStatus> = new Set(['cancelled', 'ended',
 /**
  * Whether Webex holds what the meeting should look like, as a front end shows it: `pending`
  * (being applied; with `nextAttemptAt` while Webex is unavailable), `waiting-for-reconnect`
- * (the user must connect `account` again; then it is applied), `converged`, or the meeting's
- * end: `failed` (cannot succeed; see `failure`), `cancelled`, `ended`, `purged`.
+ * (the user must connect `account` again; then it is applied), `converged`,
+ * `deleted-in-webex` (someone deleted the Webex meeting in Webex; it is not re-created), or the
+ * meeting's end: `failed` (cannot succeed; see `failure`), `cancelled`, `ended`, `purged`.
  */
 export const syncStatuses = [
   'pending',
   'waiting-for-reconnect',
   'converged',
+  'deleted-in-webex',
   'failed',
   'cancelled',
   'ended',
@@ -151,6 +154,11 @@ function nextSync(
     };
   if (MeetingReconnectRequired.is(event))
     return { status: 'waiting-for-reconnect', account: String(data.account), ...pendingChange };
+  // Changed in Webex: the calendar's state is being applied again.
+  if (MeetingDriftDetected.is(event))
+    return data.found === 'deleted'
+      ? { status: 'deleted-in-webex' }
+      : { status: 'pending', changePending: true };
   // A change recorded while the meeting was being created is applied right after the create.
   if (MeetingScheduled.is(event))
     return current?.changePending ? { status: 'pending', changePending: true } : { status: 'converged' };
@@ -233,7 +241,8 @@ function projectLifecycle(
     MeetingChangeRequested.is(event) ||
     MeetingCancellationRequested.is(event) ||
     MeetingSyncDeferred.is(event) ||
-    MeetingReconnectRequired.is(event)
+    MeetingReconnectRequired.is(event) ||
+    MeetingDriftDetected.is(event)
   )
     return { ...view, updatedAt: at };
   if (MeetingSchedulingFailed.is(event)) {

@@ -13,6 +13,7 @@ import {
   MeetingSyncDeferred,
   MeetingUpdated,
   MeetingReconnectRequired,
+  MeetingDriftDetected,
   createEvent,
   newUuidV7,
 } from '@scheduler/contracts';
@@ -162,6 +163,15 @@ const deferred = (attempt = 1) =>
       },
     }),
   );
+const drifted = (found: 'changed' | 'deleted') =>
+  recorded(
+    createEvent(MeetingDriftDetected, {
+      streamId,
+      tenantId,
+      data: { meetingId, webexMeetingId: 'w1', found, changed: found === 'changed' ? ['time'] : [] },
+    }),
+  );
+
 const waitingForReconnect = () =>
   recorded(
     createEvent(MeetingReconnectRequired, {
@@ -279,6 +289,19 @@ describe('meetings projection', () => {
       expect(view.status).toBe('scheduled');
       expect(view.sync).toEqual({ status: 'waiting-for-reconnect', account: 'webex', changePending: true });
       expect(view).not.toHaveProperty('failure');
+    });
+
+    it('a meeting changed in Webex is pending until the calendar state is applied again; one deleted in Webex says so', () => {
+      expect(given(requested(), scheduled(), drifted('changed'))!.sync).toEqual({
+        status: 'pending',
+        changePending: true,
+      });
+      expect(given(requested(), scheduled(), drifted('changed'), updated())!.sync).toEqual({
+        status: 'converged',
+      });
+      const deleted = given(requested(), scheduled(), drifted('deleted'))!;
+      expect(deleted.sync).toEqual({ status: 'deleted-in-webex' });
+      expect(deleted.status).toBe('scheduled');
     });
 
     it('failed, cancelled, ended and purged are shown as such', () => {

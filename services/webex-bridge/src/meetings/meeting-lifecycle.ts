@@ -9,8 +9,8 @@ import {
 import { isRedacted } from '@scheduler/crypto-shredding';
 import { ExpectedVersionConflictError } from '@scheduler/event-store';
 import { backoffDelay, type BackoffOptions } from '@scheduler/resilience';
-import type { Meeting as WebexMeeting, WebexClient } from '@scheduler/webex';
-import type { DesiredState } from './desired-state.js';
+import { WebexApiError, type Meeting as WebexMeeting, type WebexClient } from '@scheduler/webex';
+import type { ChangedAspect, DesiredState } from './desired-state.js';
 import { MeetingStreamMissingError, UnhandledEventTypeError } from './errors.js';
 import { inviteeChanges } from './invitee-changes.js';
 import {
@@ -33,6 +33,12 @@ export interface Clock {
 
 /** The Webex client acting as this user; may throw ReauthorizationRequired when none can be made. */
 export type WebexClientFor = (userId: string) => WebexClient | Promise<WebexClient>;
+
+/**
+ * What one drift check found: Webex as applied (`in-step`), changed there and applied again,
+ * deleted there (recorded), not converged (the reconciler is on it), or not known (Webex failed).
+ */
+export type DriftOutcome = 'in-step' | 'changed' | 'deleted' | 'not-converged' | 'unknown';
 
 /** Where a meeting stands after a reconcile. */
 export type SyncOutcome = 'converged' | 'deferred' | 'waiting-for-reconnect';
@@ -160,6 +166,19 @@ export class MeetingLifecycle {
     return due;
   }
 
+  /** Fills meetings_to_check from the streams (when it was just created): the upcoming converged meetings. */
+  async rebuildDriftChecks(): Promise<number> {
+    let tracked = 0;
+    for (const meetingId of await this.meetings.liveMeetings()) {
+      const state = await this.meetings.read(meetingId);
+      const plan = planReconcile(state, this.clock.now());
+      if (plan.kind !== 'nothing' || plan.reason !== 'converged') continue;
+      await this.keepDriftCheck(meetingId, state);
+      tracked++;
+    }
+    return tracked;
+  }
+
   /** The lifecycle's time: the reconciler's due times are measured with it too. */
   now(): Date {
     return this.clock.now();
@@ -187,6 +206,65 @@ export class MeetingLifecycle {
       options,
     );
     return claimed ? outcome! : false;
+  }
+
+  /**
+   * Compares a converged meeting with what Webex holds (GET by id, and its invitees). Changed
+   * there: MeetingDriftDetected{changed} and the desired state is applied again at once (the
+   * calendar is the source of truth). Deleted there: MeetingDriftDetected{deleted}, not
+   * re-created. Runs under the meeting's row lock, like every reconcile.
+   */
+  checkDrift(meetingId: string, userId: string): Promise<DriftOutcome> {
+    return this.sync.withMeetingLocked(meetingId, userId, this.clock.now(), async (locked) => {
+      const state = await this.meetings.read(meetingId);
+      const plan = planReconcile(state, this.clock.now());
+      if (plan.kind !== 'nothing' || plan.reason !== 'converged') {
+        // Something is to be applied: the row this lock made (due now) hands it to the reconciler.
+        if (plan.kind === 'nothing') {
+          if (locked.inserted) await locked.converged();
+          await this.keepDriftCheck(meetingId, state);
+        }
+        return 'not-converged';
+      }
+      let found: { found: 'changed' | 'deleted'; changed: ChangedAspect[] } | undefined;
+      try {
+        const client = await this.webexClientFor(state.userId!);
+        found = await driftIn(client, state.webex!.webexMeetingId, state.applied!);
+      } catch (error) {
+        // Compared again at the next check; a failure here says nothing about the meeting.
+        if (locked.inserted) await locked.converged();
+        this.options.onError?.(meetingId, error);
+        return 'unknown';
+      }
+      if (!found) {
+        if (locked.inserted) await locked.converged();
+        return 'in-step';
+      }
+      const drift = found;
+      await this.meetings.decide(meetingId, (current) =>
+        decide(
+          {
+            type: 'RecordDrift',
+            ...drift,
+            origin: {
+              tenantId: current.tenantId ?? '',
+              correlationId: `drift-${newUuidV7()}`,
+              causationId: null,
+              traceparent: null,
+              occurredAt: this.clock.now(),
+            },
+          },
+          current,
+        ),
+      );
+      if (drift.found === 'deleted') {
+        await locked.converged();
+        await this.sync.untrackForDrift(meetingId);
+        return 'deleted';
+      }
+      await this.reconcileLocked(locked, undefined);
+      return 'changed';
+    });
   }
 
   private async handleRequested(request: EventOf<typeof MeetingRequested>): Promise<HandleOutcome> {
@@ -267,12 +345,12 @@ export class MeetingLifecycle {
       for (let count = 0; count < maximumStepsPerReconcile; count++) {
         let wait: Wait | undefined;
         let userId = locked.row.userId;
-        const outcome = await this.onMeeting(
+        const { outcome, state } = await this.onMeetingWithState(
           meetingId,
           cause,
-          (state) => {
-            userId = state.userId ?? userId;
-            return planReconcile(state, this.clock.now());
+          (current) => {
+            userId = current.userId ?? userId;
+            return planReconcile(current, this.clock.now());
           },
           correlationId,
           (error) => {
@@ -294,6 +372,7 @@ export class MeetingLifecycle {
         }
         if (outcome.step === 'nothing' || outcome.step === 'fail') {
           await locked.converged();
+          await this.keepDriftCheck(meetingId, state);
           return report('converged');
         }
       }
@@ -342,14 +421,36 @@ export class MeetingLifecycle {
     };
   }
 
+  /** A converged meeting that Webex holds and that has not started is compared with Webex from time to time. */
+  private async keepDriftCheck(meetingId: string, state: MeetingState): Promise<void> {
+    const start = state.applied ? Date.parse(state.applied.start) : Number.NaN;
+    const watched =
+      state.status === 'scheduled' &&
+      state.webex !== undefined &&
+      !state.webexDeleted &&
+      state.userId !== undefined &&
+      start > this.clock.now().getTime();
+    if (watched) await this.sync.trackForDrift(meetingId, state.userId!, new Date(start));
+    else await this.sync.untrackForDrift(meetingId);
+  }
+
   /** Plans the step on the meeting as it is, carries it out and records its outcome, as one decision. */
   private async onMeeting(
     meetingId: string,
     cause: EventEnvelope | undefined,
     plan: (state: MeetingState) => Step,
+  ): Promise<HandleOutcome> {
+    return (await this.onMeetingWithState(meetingId, cause, plan)).outcome;
+  }
+
+  /** onMeeting, also answering the meeting's state after the decision. */
+  private async onMeetingWithState(
+    meetingId: string,
+    cause: EventEnvelope | undefined,
+    plan: (state: MeetingState) => Step,
     correlationId?: string,
     onWebexFailure?: OnWebexFailure,
-  ): Promise<HandleOutcome> {
+  ): Promise<{ outcome: HandleOutcome; state: MeetingState }> {
     let outcome: HandleOutcome | undefined;
     const created: CreatedMeetings = new Map();
     let recorded: MeetingState;
@@ -376,7 +477,7 @@ export class MeetingLifecycle {
       throw error;
     }
     await this.removeDuplicates(created, recorded);
-    return outcome!;
+    return { outcome: outcome!, state: recorded };
   }
 
   private async execute(
@@ -545,6 +646,32 @@ function validated<Contract extends EventContract>(
 /** The Google `updated` time of a calendar change; other causes have none. */
 function sourceUpdatedAtOf(cause: EventEnvelope): string | undefined {
   return CalendarEventChanged.is(cause) ? cause.data.updatedAt : undefined;
+}
+
+/** How the Webex meeting differs from what was applied; undefined when it does not. */
+async function driftIn(
+  client: WebexClient,
+  webexMeetingId: string,
+  applied: DesiredState,
+): Promise<{ found: 'changed' | 'deleted'; changed: ChangedAspect[] } | undefined> {
+  let meeting: WebexMeeting;
+  try {
+    meeting = await client.getMeeting(webexMeetingId);
+  } catch (error) {
+    if (error instanceof WebexApiError && error.status === 404) return { found: 'deleted', changed: [] };
+    throw error;
+  }
+  const changed: ChangedAspect[] = [];
+  if (meeting.title !== applied.title) changed.push('title');
+  if (
+    Date.parse(meeting.start) !== Date.parse(applied.start) ||
+    Date.parse(meeting.end) !== Date.parse(applied.end) ||
+    meeting.timezone !== applied.timeZone
+  )
+    changed.push('time');
+  const invitees = inviteeChanges(applied.invitees, await client.listMeetingInvitees(webexMeetingId));
+  if (invitees.toAdd.length + invitees.toRemove.length > 0) changed.push('invitees');
+  return changed.length > 0 ? { found: 'changed', changed } : undefined;
 }
 
 /**

@@ -264,4 +264,72 @@ describe('the reconcile loop', () => {
     // Whichever took the lock first: the older change applied then replaced, or found stale.
     expect(patches).toEqual(patches.length === 2 ? ['Older title', 'Newer title'] : ['Newer title']);
   });
+
+  it('the drift check puts a meeting changed in Webex back to the calendar, and records one deleted in Webex', async () => {
+    const driftIntervalMs = 300_000;
+    const { lifecycle } = replica();
+    const drifting = new MeetingReconciler({
+      lifecycle,
+      sync,
+      intervalMs: 60_000,
+      concurrency: 2,
+      driftIntervalMs,
+    });
+    const moved = await requestMeeting(5);
+    const deleted = await requestMeeting(6);
+    for (const request of [moved, deleted]) await lifecycle.handle(request);
+    const [movedInWebex] = tagged(moved.data.meetingId);
+    const [deletedInWebex] = tagged(deleted.data.meetingId);
+    const later = new Date(Date.parse(moved.data.start) + 3_600_000);
+    // Someone changes the meeting in Webex: another time and title, an extra invitee; the other is deleted.
+    await webex.patchMeeting(movedInWebex!.id, {
+      title: 'Changed in Webex',
+      start: later.toISOString(),
+      end: new Date(later.getTime() + 1_800_000).toISOString(),
+    });
+    await webex.createMeetingInvitee(movedInWebex!.id, { email: 'extra@example.com' }, { sendEmail: false });
+    await webex.deleteMeeting(deletedInWebex!.id);
+    emulator.requests.clear();
+
+    const found = await drifting.checkDrift();
+    expect(found.changed).toBeGreaterThanOrEqual(1);
+    expect(found.deleted).toBeGreaterThanOrEqual(1);
+
+    // Back to the calendar's state: title, time, no extra invitee.
+    const restored = emulator.state.meetings.get(movedInWebex!.id)!;
+    expect(restored.title).toBe('Design review');
+    expect(restored.startMs).toBe(Date.parse(moved.data.start));
+    expect(emulator.state.invitees.get(movedInWebex!.id)).toEqual([]);
+    expect(await typesOf(moved.data.meetingId)).toEqual([
+      'MeetingRequested',
+      'MeetingScheduled',
+      'MeetingDriftDetected',
+      'MeetingUpdated',
+    ]);
+    const [driftEvent] = (await store.readStream(meetingStreamId(moved.data.meetingId))).filter(
+      (record) => record.type === 'MeetingDriftDetected',
+    );
+    expect(driftEvent!.data).toMatchObject({ found: 'changed', changed: ['title', 'time', 'invitees'] });
+    // Deleted in Webex: recorded, not re-created, and later calendar changes leave it alone.
+    expect(await typesOf(deleted.data.meetingId)).toEqual([
+      'MeetingRequested',
+      'MeetingScheduled',
+      'MeetingDriftDetected',
+    ]);
+    expect(tagged(deleted.data.meetingId)).toHaveLength(0);
+    expect(
+      await lifecycle.handle(calendarChange(deleted, 'Renamed', new Date(emulator.clock.nowMs() + 1_000))),
+    ).toMatchObject({ step: 'nothing', reason: 'deleted-in-webex' });
+    expect(emulator.requests.list({ method: 'POST', pathPrefix: '/v1/meetings' })).toHaveLength(0);
+
+    // Checked within half the interval: not again. Later, once more, and in step (a GET and the invitees).
+    expect((await drifting.checkDrift()).changed).toBe(0);
+    emulator.requests.clear();
+    emulator.clock.advance(driftIntervalMs);
+    const again = await drifting.checkDrift();
+    expect(again).toMatchObject({ changed: 0, deleted: 0 });
+    expect(again['in-step']).toBeGreaterThanOrEqual(1);
+    expect(emulator.requests.list({ pathPrefix: `/v1/meetings/${deletedInWebex!.id}` })).toHaveLength(0);
+    expect(emulator.requests.list({ method: 'PATCH' })).toHaveLength(0);
+  });
 });

@@ -1,13 +1,15 @@
 import { Logger } from '@nestjs/common';
 import { PeriodicTask } from '@scheduler/runtime';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { HandleOutcome, MeetingLifecycle } from './meeting-lifecycle.js';
+import type { DriftOutcome, HandleOutcome, MeetingLifecycle } from './meeting-lifecycle.js';
 import type { MeetingSyncRepository } from './meeting-sync.repository.js';
 
 export interface MeetingReconcilerOptions {
   readonly lifecycle: MeetingLifecycle;
   readonly sync: MeetingSyncRepository;
   readonly intervalMs: number;
+  /** How often every upcoming converged meeting is compared with Webex (drift); 0 turns it off. */
+  readonly driftIntervalMs?: number;
   /** Meetings reconciled at once by this replica. */
   readonly concurrency: number;
   readonly registry?: Registry;
@@ -30,6 +32,8 @@ export interface SweepOutcome {
 export class MeetingReconciler {
   private readonly logger = new Logger('MeetingReconciler');
   private readonly task: PeriodicTask;
+  private readonly driftTask: PeriodicTask | undefined;
+  private readonly driftChecks: Counter<'found'>;
   private readonly outcomes: Counter<'sync'>;
   private readonly notConverged: Gauge<'waiting'>;
   private readonly extraSweeps = new Set<Promise<unknown>>();
@@ -48,6 +52,22 @@ export class MeetingReconciler {
           'the reconcile sweep failed; it runs again at the next interval',
         ),
     );
+    const driftIntervalMs = options.driftIntervalMs ?? 0;
+    this.driftTask =
+      driftIntervalMs > 0
+        ? new PeriodicTask(
+            'meeting drift check',
+            driftIntervalMs,
+            async () => {
+              await this.checkDrift();
+            },
+            (error) =>
+              this.logger.warn(
+                { error: error instanceof Error ? error.name : 'Error' },
+                'the drift check failed; it runs again at the next interval',
+              ),
+          )
+        : undefined;
     const registers = options.registry ? [options.registry] : [];
     const existing = <Metric>(name: string) => options.registry?.getSingleMetric(name) as Metric | undefined;
     this.outcomes =
@@ -66,16 +86,26 @@ export class MeetingReconciler {
         labelNames: ['waiting'],
         registers,
       });
+    this.driftChecks =
+      existing<Counter<'found'>>('scheduler_meeting_drift_checks_total') ??
+      new Counter({
+        name: 'scheduler_meeting_drift_checks_total',
+        help: 'Meetings compared with Webex, by what was found: in-step, changed (applied again), deleted, not-converged, unknown',
+        labelNames: ['found'],
+        registers,
+      });
   }
 
   start(): void {
     this.stopping = false;
     this.task.start();
+    this.driftTask?.start();
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
     await this.task.stop();
+    await this.driftTask?.stop();
     await Promise.allSettled([...this.extraSweeps]);
   }
 
@@ -104,6 +134,41 @@ export class MeetingReconciler {
     this.notConverged.set({ waiting: 'none' }, counts.pending);
     this.notConverged.set({ waiting: 'webex-reconnect' }, counts.waitingForReconnect);
     return outcome;
+  }
+
+  /**
+   * Compares every upcoming converged meeting not checked within half the drift interval with
+   * Webex, several at a time; replicas claim different meetings. Returns what was found.
+   */
+  async checkDrift(): Promise<Record<DriftOutcome, number>> {
+    const found: Record<DriftOutcome, number> = {
+      'in-step': 0,
+      changed: 0,
+      deleted: 0,
+      'not-converged': 0,
+      unknown: 0,
+    };
+    const halfInterval = (this.options.driftIntervalMs ?? 0) / 2;
+    while (!this.stopping) {
+      const now = this.options.lifecycle.now();
+      const claimed = await this.options.sync.claimDriftChecks(
+        now,
+        new Date(now.getTime() - halfInterval),
+        this.options.concurrency * 4,
+      );
+      if (claimed.length === 0) break;
+      const queue = [...claimed];
+      const worker = async () => {
+        for (let next = queue.shift(); next && !this.stopping; next = queue.shift()) {
+          const outcome = await this.options.lifecycle.checkDrift(next.meetingId, next.userId);
+          found[outcome] += 1;
+          this.driftChecks.inc({ found: outcome });
+        }
+      };
+      await Promise.all(Array.from({ length: this.options.concurrency }, worker));
+    }
+    if (found.changed + found.deleted > 0) this.logger.log(found, 'drift check: meetings changed in Webex');
+    return found;
   }
 
   private async reconcileDue(): Promise<SweepOutcome> {

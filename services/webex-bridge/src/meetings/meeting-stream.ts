@@ -113,6 +113,29 @@ export class MeetingStreams {
     );
   }
 
+  /** The meetings of the whole `meeting` category that did not finish (cancelled, ended, purged). */
+  async liveMeetings(pageSize = 1_000): Promise<string[]> {
+    const live = new Set<string>();
+    const finished = new Set<string>();
+    let after: Position | undefined;
+    for (;;) {
+      const page = await this.store.readAll({
+        ...(after ? { after } : {}),
+        maxCount: pageSize,
+        filter: { categories: ['meeting'] },
+      });
+      for (const event of page) {
+        const meetingId = event.data.meetingId;
+        if (typeof meetingId !== 'string') continue;
+        if (finishing.has(event.type)) finished.add(meetingId);
+        else live.add(meetingId);
+      }
+      if (page.length < pageSize) break;
+      after = page.at(-1)!.position;
+    }
+    return [...live].filter((meetingId) => !finished.has(meetingId));
+  }
+
   async read(meetingId: string): Promise<MeetingState> {
     return currentState(
       await aggregateStream(this.store, meetingStreamId(meetingId), {
@@ -134,7 +157,11 @@ const unsettling: ReadonlySet<string> = new Set([
   'MeetingCancellationRequested',
   'MeetingSyncDeferred',
   'MeetingReconnectRequired',
+  'MeetingDriftDetected',
 ]);
+
+/** After these a meeting is finished for good. */
+const finishing: ReadonlySet<string> = new Set(['MeetingCancelled', 'MeetingEnded', 'MeetingDataPurged']);
 
 /** Facts that say nothing about what Webex holds: they leave the last verdict standing. */
 const neutral: ReadonlySet<string> = new Set(['ConferenceAttached']);

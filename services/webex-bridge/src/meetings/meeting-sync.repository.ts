@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { migrate, inTransaction } from '@scheduler/postgres-migrations';
-import { meetingMigrations, meetingSyncTable } from './migrations.js';
+import { meetingDriftTable, meetingMigrations, meetingSyncTable } from './migrations.js';
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -53,6 +53,7 @@ const toMeeting = (row: Row): UnconvergedMeeting => ({
  */
 export class MeetingSyncRepository {
   private readonly table: string;
+  private readonly driftTable: string;
 
   constructor(
     /** The feature's own pool: a claimed row holds its connection during the Webex call. */
@@ -62,16 +63,54 @@ export class MeetingSyncRepository {
     if (schema !== undefined && !IDENTIFIER.test(schema))
       throw new Error(`"${schema}" is not a plain lower-case SQL identifier`);
     this.table = meetingSyncTable(schema);
+    this.driftTable = meetingDriftTable(schema);
   }
 
-  /** Returns whether this call created the table (then it is to be filled from the streams). */
-  async ensureSchema(): Promise<{ created: boolean }> {
+  /** Returns which tables this call created (then they are to be filled from the streams). */
+  async ensureSchema(): Promise<{ created: boolean; driftCreated: boolean }> {
     const report = await migrate(this.pool, {
       component: 'webex-bridge.meetings',
       schema: this.schema,
       migrations: meetingMigrations(this.schema),
     });
-    return { created: report.applied.some((migration) => migration.version === 1) };
+    const applied = (version: number) => report.applied.some((migration) => migration.version === version);
+    return { created: applied(1), driftCreated: applied(2) };
+  }
+
+  /** A scheduled meeting Webex should hold as applied: compared with Webex until it starts. */
+  async trackForDrift(meetingId: string, userId: string, startsAt: Date): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO ${this.driftTable} (meeting_id, user_id, starts_at) VALUES ($1, $2, $3)
+       ON CONFLICT (meeting_id) DO UPDATE SET user_id = $2, starts_at = $3`,
+      [meetingId, userId, startsAt],
+    );
+  }
+
+  /** The meeting is finished, failed or gone from Webex: nothing to compare any more. */
+  async untrackForDrift(meetingId: string): Promise<void> {
+    await this.pool.query(`DELETE FROM ${this.driftTable} WHERE meeting_id = $1`, [meetingId]);
+  }
+
+  /**
+   * Claims up to `limit` upcoming meetings not checked since `checkedBefore`, least recently
+   * checked first, and marks them checked at `now`; SKIP LOCKED, so replicas take different ones.
+   * Meetings that started are dropped (Webex refuses to move a started meeting anyway).
+   */
+  async claimDriftChecks(
+    now: Date,
+    checkedBefore: Date,
+    limit: number,
+  ): Promise<Array<{ meetingId: string; userId: string }>> {
+    await this.pool.query(`DELETE FROM ${this.driftTable} WHERE starts_at <= $1`, [now]);
+    const { rows } = await this.pool.query<{ meeting_id: string; user_id: string }>(
+      `UPDATE ${this.driftTable} SET checked_at = $1 WHERE meeting_id IN (
+         SELECT meeting_id FROM ${this.driftTable}
+         WHERE starts_at > $1 AND (checked_at IS NULL OR checked_at < $2)
+         ORDER BY checked_at NULLS FIRST LIMIT $3 FOR UPDATE SKIP LOCKED)
+       RETURNING meeting_id, user_id`,
+      [now, checkedBefore, limit],
+    );
+    return rows.map((row) => ({ meetingId: row.meeting_id, userId: row.user_id }));
   }
 
   /**

@@ -11,6 +11,7 @@ import {
   MeetingSyncDeferred,
   MeetingUpdated,
   MeetingReconnectRequired,
+  MeetingDriftDetected,
   createEvent,
   type DataOf,
   type EventEnvelope,
@@ -19,7 +20,12 @@ import {
 import { isRedacted } from '@scheduler/crypto-shredding';
 import type { Decider } from '@scheduler/event-store';
 import type { Meeting as WebexMeeting } from '@scheduler/webex';
-import { changedAspects, normalizeDesiredState, type DesiredState } from './desired-state.js';
+import {
+  changedAspects,
+  normalizeDesiredState,
+  type ChangedAspect,
+  type DesiredState,
+} from './desired-state.js';
 import { MeetingCommandRejectedError, MeetingGoneError } from './errors.js';
 
 // The meeting aggregate, Emmett style: evolve(state, event) folds a stream into state,
@@ -73,6 +79,13 @@ export interface MeetingState {
   /** Why the desired state is not applied yet; cleared by every outcome Webex answered. */
   readonly sync?: SyncWait;
   readonly webex?: WebexMeetingReference;
+  /**
+   * What the drift check found changed in Webex since it was applied: Webex no longer holds
+   * `applied` in these aspects, so they are applied again. Cleared by the next update.
+   */
+  readonly drift?: readonly ChangedAspect[];
+  /** Someone deleted the Webex meeting in Webex: nothing more is sent to it. */
+  readonly webexDeleted?: boolean;
   readonly lastFailure?: { readonly reason: FailureReason; readonly retryable: boolean };
   /**
    * Some personal value in the stream could not be opened (its key was forgotten by the purge,
@@ -140,6 +153,7 @@ export type MeetingFact =
       readonly data: Data<typeof MeetingReconnectRequired>;
     }
   | { readonly type: 'MeetingSchedulingFailed'; readonly data: Data<typeof MeetingSchedulingFailed> }
+  | { readonly type: 'MeetingDriftDetected'; readonly data: Data<typeof MeetingDriftDetected> }
   | { readonly type: 'ConferenceAttached'; readonly data: Data<typeof ConferenceAttached> }
   | { readonly type: 'MeetingEnded'; readonly data: Data<typeof MeetingEnded> }
   | { readonly type: 'MeetingDataPurged'; readonly data: Data<typeof MeetingDataPurged> };
@@ -154,6 +168,7 @@ const contracts = {
   MeetingSyncDeferred,
   MeetingReconnectRequired,
   MeetingSchedulingFailed,
+  MeetingDriftDetected,
   ConferenceAttached,
   MeetingEnded,
   MeetingDataPurged,
@@ -215,6 +230,10 @@ export function evolve(state: MeetingState, event: MeetingStreamEvent): MeetingS
   }
   if (MeetingReconnectRequired.is(event))
     return { ...next, sync: { kind: 'waiting-for-reconnect', account: event.data.account } };
+  if (MeetingDriftDetected.is(event))
+    return event.data.found === 'deleted'
+      ? { ...next, webexDeleted: true }
+      : { ...next, drift: [...new Set([...(state.drift ?? []), ...event.data.changed])] };
   if (ConferenceAttached.is(event))
     return {
       ...next,
@@ -223,7 +242,7 @@ export function evolve(state: MeetingState, event: MeetingStreamEvent): MeetingS
     };
   if (MeetingUpdated.is(event)) {
     const { title, start, end, timeZone, invitees } = event.data;
-    const { sync: _answered, ...rest } = next;
+    const { sync: _answered, drift: _reapplied, ...rest } = next;
     if (anyRedacted(title, invitees)) return { ...rest, personalDataForgotten: true };
     // An update applies the newest desired state (appended with the revision it was decided on).
     const applied = { title, start, end, timeZone, invitees };
@@ -235,7 +254,7 @@ export function evolve(state: MeetingState, event: MeetingStreamEvent): MeetingS
   }
   if (MeetingSchedulingFailed.is(event)) {
     const lastFailure = { reason: event.data.reason, retryable: event.data.retryable };
-    const { sync: _answered, cancellationRequested: _refused, ...rest } = next;
+    const { sync: _answered, cancellationRequested: _refused, drift: _givenUp, ...rest } = next;
     // A meeting that exists keeps existing when an update is refused; the refused change is
     // given up (it can never succeed), so Webex's state is the desired one again.
     if (state.status !== 'requested')
@@ -306,6 +325,12 @@ export type MeetingCommandBody =
       readonly message: string;
     }
   | { readonly type: 'RecordWaitingForReconnect'; readonly message: string }
+  /** What the drift check found in Webex: aspects changed there, or the meeting deleted there. */
+  | {
+      readonly type: 'RecordDrift';
+      readonly found: 'changed' | 'deleted';
+      readonly changed: readonly ChangedAspect[];
+    }
   | {
       readonly type: 'RecordFailure';
       readonly reason: FailureReason;
@@ -401,7 +426,9 @@ function decideFacts(command: MeetingCommand, state: MeetingState): MeetingFact[
         reject(state, command, 'only a scheduled meeting can be updated');
       if (command.webexResult && command.webexResult.id !== state.webex!.webexMeetingId)
         reject(state, command, `Webex answered for meeting ${command.webexResult.id}`);
-      const changed = changedAspects(state.applied!, command.desired);
+      // Aspects changed in Webex behind our back are applied again, though the stream's
+      // applied state already has them.
+      const changed = withDrift(changedAspects(state.applied!, command.desired), state.drift);
       if (changed.length === 0) return [];
       if (!command.webexResult && changed.some((aspect) => aspect !== 'invitees'))
         reject(state, command, 'a title or time change needs the Webex answer');
@@ -487,6 +514,24 @@ function decideFacts(command: MeetingCommand, state: MeetingState): MeetingFact[
         },
       ];
 
+    case 'RecordDrift':
+      if (state.status !== 'scheduled' || !state.webex)
+        reject(state, command, 'only a scheduled meeting can drift in Webex');
+      if (state.webexDeleted) return [];
+      if (command.found === 'changed' && command.changed.every((aspect) => state.drift?.includes(aspect)))
+        return [];
+      return [
+        {
+          type: 'MeetingDriftDetected',
+          data: {
+            meetingId: state.meetingId!,
+            webexMeetingId: state.webex!.webexMeetingId,
+            found: command.found,
+            changed: command.found === 'deleted' ? [] : [...command.changed],
+          },
+        },
+      ];
+
     case 'RecordFailure':
       if (state.status !== 'requested' && state.status !== 'scheduled')
         reject(state, command, `a ${state.status} meeting has nothing to fail`);
@@ -520,6 +565,15 @@ function decideFacts(command: MeetingCommand, state: MeetingState): MeetingFact[
       if (state.purgeRecorded) return [];
       return [{ type: 'MeetingDataPurged', data: command.purge }];
   }
+}
+
+/** The aspects to apply: what the desired state changes, and what drifted in Webex, in one order. */
+export function withDrift(
+  changed: readonly ChangedAspect[],
+  drift: readonly ChangedAspect[] | undefined,
+): ChangedAspect[] {
+  const all = new Set([...changed, ...(drift ?? [])]);
+  return (['title', 'time', 'invitees'] as const).filter((aspect) => all.has(aspect));
 }
 
 export const meetingDecider: Decider<MeetingCommand, MeetingStreamEvent, MeetingState> = {

@@ -13,6 +13,7 @@ import {
   MeetingSyncDeferred,
   MeetingUpdated,
   MeetingReconnectRequired,
+  MeetingDriftDetected,
   createEvent,
   newUuidV7,
   type DataOf,
@@ -24,6 +25,8 @@ import type { Meeting as WebexMeeting } from '@scheduler/webex';
 import { copyMeetingId, type LiveCalendarChange } from './desired-state.js';
 import { MeetingCommandRejectedError, MeetingGoneError } from './errors.js';
 import {
+  decide,
+  evolve,
   foldMeeting,
   meetingDecider,
   tombstonedMeetingState,
@@ -72,6 +75,7 @@ const envelope = (type: string, data: unknown, causationId?: string): EventEnvel
     MeetingCancellationRequested,
     MeetingSyncDeferred,
     MeetingReconnectRequired,
+    MeetingDriftDetected,
   } as unknown as Record<string, typeof MeetingRequested>;
   return createEvent(contracts[type]!, {
     streamId,
@@ -1209,6 +1213,25 @@ describe('level-triggered: the desired state, and waiting for Webex', () => {
       expect(
         plan(requested(), scheduled(), changeRequested(), deferred(1), changeRequested(newest), deferred(2)),
       ).toMatchObject({ kind: 'patch', desired: newest });
+    });
+
+    it('drift found in Webex is applied again; once applied, converged; a meeting deleted in Webex is left alone', () => {
+      const drifted = (found: 'changed' | 'deleted', changed: string[] = []) =>
+        envelope('MeetingDriftDetected', { meetingId, webexMeetingId, found, changed });
+      const state = foldMeeting([requested(), scheduled(), drifted('changed', ['time', 'invitees'])]);
+      expect(planReconcile(state, now)).toMatchObject({ kind: 'patch', changed: ['time', 'invitees'] });
+      const [update] = decide(
+        { type: 'ApplyDesiredState', desired: state.applied!, webexResult: { id: webexMeetingId }, origin },
+        state,
+      );
+      expect(update!.data).toMatchObject({ changed: ['time', 'invitees'] });
+      expect(planReconcile(evolve(state, update!), now)).toEqual({ kind: 'nothing', reason: 'converged' });
+      // The same drift found again before it was applied is stated once.
+      expect(decide({ type: 'RecordDrift', found: 'changed', changed: ['time'], origin }, state)).toEqual([]);
+
+      const gone = foldMeeting([requested(), scheduled(), drifted('deleted')]);
+      expect(planReconcile(gone, now)).toEqual({ kind: 'nothing', reason: 'deleted-in-webex' });
+      expect(decide({ type: 'RecordDrift', found: 'deleted', changed: [], origin }, gone)).toEqual([]);
     });
 
     it('a change refused by Webex is given up, so it is not tried for ever', () => {

@@ -51,9 +51,12 @@ class MeetingsResources
   private readonly logger = new Logger('Meetings');
 
   private tableCreated = false;
+  private driftTableCreated = false;
 
   async onModuleInit(): Promise<void> {
-    this.tableCreated = (await this.sync.ensureSchema()).created;
+    const schema = await this.sync.ensureSchema();
+    this.tableCreated = schema.created;
+    this.driftTableCreated = schema.driftCreated;
     this.readiness.register('meetings-database', async () => {
       await this.database.query('SELECT 1');
     });
@@ -65,6 +68,10 @@ class MeetingsResources
     if (this.tableCreated) {
       const due = await this.lifecycle.rebuildUnconverged();
       this.logger.log({ due }, 'meetings_to_converge filled from the meeting streams');
+    }
+    if (this.driftTableCreated) {
+      const tracked = await this.lifecycle.rebuildDriftChecks();
+      this.logger.log({ tracked }, 'meetings_to_check filled from the meeting streams');
     }
     this.reconciler.start();
   }
@@ -151,6 +158,7 @@ class MeetingsResources
           lifecycle,
           sync,
           intervalMs: config.RECONCILE_INTERVAL_MS,
+          driftIntervalMs: config.RECONCILE_DRIFT_INTERVAL_MS,
           concurrency: config.RECONCILE_CONCURRENCY,
           registry: metrics.registry,
         }),

@@ -5,12 +5,18 @@ export function meetingSyncTable(schema: string | undefined): string {
   return `${schema ? `"${schema}".` : ''}meetings_to_converge`;
 }
 
+/** The scheduled meetings whose Webex meeting is compared with Webex from time to time (drift). */
+export function meetingDriftTable(schema: string | undefined): string {
+  return `${schema ? `"${schema}".` : ''}meetings_to_check`;
+}
+
 /**
  * The meetings whose Webex meeting does not yet look as their stream wants it. Derived state:
  * every row can be rebuilt by folding the meeting streams; the streams stay the authority.
  */
 export function meetingMigrations(schema: string | undefined): readonly Migration[] {
   const table = meetingSyncTable(schema);
+  const drift = meetingDriftTable(schema);
   return [
     {
       version: 1,
@@ -26,6 +32,19 @@ export function meetingMigrations(schema: string | undefined): readonly Migratio
        );
        CREATE INDEX meetings_to_converge_due ON ${table} (due_at) WHERE waiting_for IS NULL;
        CREATE INDEX meetings_to_converge_user ON ${table} (user_id)`,
+    },
+    {
+      // Derived too: a converged, scheduled meeting and the start Webex should hold, so that the
+      // drift check reads only upcoming meetings; rebuilt from the streams when created.
+      version: 2,
+      name: 'create-meetings-to-check',
+      up: `CREATE TABLE ${drift} (
+         meeting_id text PRIMARY KEY,
+         user_id text NOT NULL,
+         starts_at timestamptz NOT NULL,
+         checked_at timestamptz
+       );
+       CREATE INDEX meetings_to_check_upcoming ON ${drift} (starts_at)`,
     },
   ];
 }

@@ -14,6 +14,7 @@ import {
   type FailureReason,
   type MeetingState,
   type MeetingStatus,
+  withDrift,
 } from './meeting.decider.js';
 
 // nextStep: the pure planner of what a trigger asks of the meeting, on its folded state (the
@@ -51,7 +52,9 @@ export type NothingReason =
   /** The personal data the step needs was forgotten (purged) or did not authenticate. */
   | 'personal-data-forgotten'
   /** Webex holds what is desired: nothing to do. */
-  | 'converged';
+  | 'converged'
+  /** Someone deleted the Webex meeting in Webex: it is not re-created. */
+  | 'deleted-in-webex';
 
 export type Step =
   | { readonly kind: 'create'; readonly desired: DesiredState }
@@ -142,6 +145,8 @@ export function nextStep(state: MeetingState, trigger: Trigger, now: Date): Step
       return { kind: 'delete', webexMeetingId: state.webex?.webexMeetingId, reason: 'event-deleted' };
     // Compared with the newest desired state, not only with what Webex holds: a change back to
     // what Webex holds must replace a pending one.
+    // Someone deleted it in Webex on purpose: calendar changes are not applied to it any more.
+    if (state.webexDeleted) return { kind: 'nothing', reason: 'deleted-in-webex' };
     const current = state.desired ?? state.applied;
     if (state.personalDataForgotten || !current || changeForgotten(change))
       return { kind: 'nothing', reason: 'personal-data-forgotten' };
@@ -197,6 +202,7 @@ export function planReconcile(state: MeetingState, now: Date): Step {
       reason: state.cancellationRequested,
     };
   if (state.personalDataForgotten) return { kind: 'nothing', reason: 'personal-data-forgotten' };
+  if (state.webexDeleted) return { kind: 'nothing', reason: 'deleted-in-webex' };
   if (state.status === 'requested') {
     if (!state.requested) return { kind: 'nothing', reason: 'personal-data-forgotten' };
     if (startsInThePast(state.requested, now))
@@ -205,7 +211,7 @@ export function planReconcile(state: MeetingState, now: Date): Step {
   }
   if (!state.applied || !state.webex) return { kind: 'nothing', reason: 'personal-data-forgotten' };
   const desired = state.desired ?? state.applied;
-  const changed = changedAspects(state.applied, desired);
+  const changed = withDrift(changedAspects(state.applied, desired), state.drift);
   if (changed.length === 0) return { kind: 'nothing', reason: 'converged' };
   if (changed.includes('time') && startsInThePast(desired, now))
     return { kind: 'fail', reason: 'webex-rejected', message: pastStartMessage };
