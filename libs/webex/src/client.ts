@@ -201,7 +201,11 @@ export class WebexClient {
     ];
     if (issues.length > 0) throw new WebexRequestInvalid(issues);
     const body = { ...request, integrationTags };
-    const window = lookupWindow(request.start, request.end);
+    // Webex lists the user's preferred site unless told which: look where the meeting was created.
+    const window = {
+      ...lookupWindow(request.start, request.end),
+      ...(request.siteUrl ? { siteUrl: request.siteUrl } : {}),
+    };
 
     return this.retry.run(
       async (attempt) => {
@@ -445,7 +449,10 @@ export class WebexClient {
 
   // Transport
 
-  private async findByIntegrationTagOnce(integrationTag: string, window: { from: string; to: string }) {
+  private async findByIntegrationTagOnce(
+    integrationTag: string,
+    window: { from: string; to: string; siteUrl?: string },
+  ) {
     const page = await this.callWithHeaders(
       'GET',
       '/meetings',

@@ -465,6 +465,20 @@ describe('webex-bridge wired over NATS', () => {
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     expect(templateReads()).toHaveLength(1);
     expect(await readTypes(webexAccountStreamId(userId))).toEqual(typesAfterResolve);
+
+    // Meetings are created there, with the site's default meeting template.
+    const request = await requestMeeting(userId, 'organizer@example.com');
+    await eventually(
+      async () => expect(liveWebexMeetingsTagged(request.data.meetingId)).toHaveLength(1),
+      20_000,
+    );
+    const [created] = liveWebexMeetingsTagged(request.data.meetingId);
+    const hqTemplate = emulator.state.templates.find(
+      (template) =>
+        template.siteUrl === 'hq.webex.com' && template.isDefault && template.templateType === 'meeting',
+    );
+    expect(hqTemplate).toBeDefined();
+    expect(created).toMatchObject({ siteUrl: 'hq.webex.com', templateId: hqTemplate!.id });
   }, 60_000);
 });
 

@@ -40,6 +40,11 @@ export type WebexClientFor = (userId: string) => WebexClient | Promise<WebexClie
  */
 export type DriftOutcome = 'in-step' | 'changed' | 'deleted' | 'not-converged' | 'unknown';
 
+/** The user's Webex site and its default meeting template (the directory's site wins); undefined: Webex's default. */
+export type SiteFor = (
+  userId: string,
+) => Promise<{ readonly siteUrl: string; readonly meetingTemplateId?: string } | undefined>;
+
 /** Where a meeting stands after a reconcile. */
 export type SyncOutcome = 'converged' | 'deferred' | 'waiting-for-reconnect';
 
@@ -85,6 +90,8 @@ export const defaultRetryBackoff: BackoffOptions = { baseDelayMs: 1_000, maxDela
 export interface MeetingLifecycleOptions {
   readonly meetings: MeetingStreams;
   readonly webexClientFor: WebexClientFor;
+  /** Where meetings are created: the user's site and template. Without it, the account's default site. */
+  readonly siteFor?: SiteFor;
   /** The meetings that are not converged, and their row locks. */
   readonly sync: MeetingSyncRepository;
   readonly clock?: Clock;
@@ -524,7 +531,8 @@ export class MeetingLifecycle {
         let created: { meeting: WebexMeeting; adopted: boolean };
         try {
           const client = await this.webexClientFor(state.userId!);
-          created = await this.ensureWebexMeeting(client, meetingId, step.desired);
+          const site = await this.options.siteFor?.(state.userId!);
+          created = await this.ensureWebexMeeting(client, meetingId, step.desired, site);
           createdInWebex.set(created.meeting.id, client);
         } catch (error) {
           return recordFailure(error);
@@ -598,17 +606,29 @@ export class MeetingLifecycle {
     client: WebexClient,
     meetingId: string,
     desired: DesiredState,
+    site: Awaited<ReturnType<SiteFor>>,
   ): Promise<{ meeting: WebexMeeting; adopted: boolean }> {
     const request = webexTimesAndTitle(desired);
-    const existing = await client.listMeetingsByIntegrationTag(meetingId, {
+    const where = site
+      ? {
+          siteUrl: site.siteUrl,
+          ...(site.meetingTemplateId ? { templateId: site.meetingTemplateId } : {}),
+        }
+      : {};
+    // Webex lists only the user's preferred site unless told which: look where we create.
+    const existing = await client.listMeetings({
+      integrationTag: meetingId,
       from: new Date(Date.parse(request.start) - day).toISOString(),
       to: new Date(Date.parse(request.end) + day).toISOString(),
+      max: 100,
+      ...(site ? { siteUrl: site.siteUrl } : {}),
     });
     const found = existing.find((meeting) => meeting.integrationTags?.includes(meetingId) ?? true);
     if (found) return { meeting: found, adopted: true };
     return client.createMeeting(
       {
         ...request,
+        ...where,
         invitees: desired.invitees.map((invitee) => ({ ...invitee })),
         // Google already mails the invitation, which carries the join details.
         sendEmail: false,

@@ -20,6 +20,7 @@ import {
 import pg from 'pg';
 import type { WebexBridgeConfig } from '../config.js';
 import { WebexAccountsModule } from '../webex-accounts/webex-accounts.module.js';
+import { ConnectWebexAccount } from '../webex-accounts/connect-webex-account.js';
 import { WebexTokenStore } from '../webex-accounts/webex-token-store.js';
 import { MeetingCommands } from './meeting-commands.js';
 import { MeetingLifecycle } from './meeting-lifecycle.js';
@@ -130,13 +131,21 @@ class MeetingsResources
     },
     {
       provide: MeetingLifecycle,
-      inject: [MeetingStreams, WebexTokenStore, MeetingSyncRepository],
-      useFactory: (meetings: MeetingStreams, tokens: WebexTokenStore, sync: MeetingSyncRepository) => {
+      inject: [MeetingStreams, WebexTokenStore, MeetingSyncRepository, ConnectWebexAccount],
+      useFactory: (
+        meetings: MeetingStreams,
+        tokens: WebexTokenStore,
+        sync: MeetingSyncRepository,
+        accounts: ConnectWebexAccount,
+      ) => {
         const logger = new Logger('MeetingLifecycle');
         return new MeetingLifecycle({
           meetings,
           sync,
           webexClientFor: (userId) => tokens.webexClientFor(userId),
+          // The directory's site (or the account's default) and its template, cached for the
+          // site TTL and read again after it.
+          siteFor: (userId) => accounts.siteFor(userId),
           onError: (meetingId, error) =>
             logger.error(
               { meetingId, error: error instanceof Error ? error.name : 'Error' },

@@ -132,6 +132,6 @@ class WebexAccountsResources implements OnModuleInit, OnApplicationShutdown {
     },
     WebexAccountsResources,
   ],
-  exports: [WebexTokenStore],
+  exports: [WebexTokenStore, ConnectWebexAccount],
 })
 export class WebexAccountsModule {}

@@ -121,6 +121,8 @@ export function webexControlRoutes(dependencies: ControlDependencies): Router {
       .map((meeting) => ({
         ...renderMeetingSeries(state, meeting, undefined),
         integrationTags: meeting.integrationTags,
+        // The template a create named (GET /meetings does not show it): where and how it was created.
+        templateId: meeting.templateId ?? null,
         invitees: state.invitees.get(meeting.id) ?? [],
         instanceId: meeting.instanceId ?? null,
         deleted: meeting.deletedAtMs !== undefined,
