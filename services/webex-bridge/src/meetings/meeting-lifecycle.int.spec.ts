@@ -311,6 +311,28 @@ describe('MeetingLifecycle against the Webex emulator and PostgreSQL', () => {
     expect((await streamOf(request.data.meetingId))[1]!.data).toMatchObject({ webexMeetingId: orphan.id });
   });
 
+  it('cancelling a meeting still being created deletes the Webex meeting a crashed create left (found by its tag)', async () => {
+    const request = await requestMeeting();
+    // The crash: Webex created the meeting, the bridge died before appending MeetingScheduled.
+    const { meeting: orphan } = await webex.createMeeting(
+      { title: request.data.title, start: request.data.start, end: request.data.end },
+      { integrationTag: request.data.meetingId },
+    );
+
+    const outcome = await lifecycle.handle(cancellation(request));
+
+    expect(outcome).toMatchObject({
+      step: 'delete',
+      appended: ['MeetingCancellationRequested', 'MeetingCancelled'],
+    });
+    expect(emulator.state.meetings.get(orphan.id)!.deletedAtMs).toBeDefined();
+    expect(liveWebexMeetingsTagged(request.data.meetingId)).toHaveLength(0);
+    expect(requestsTo('DELETE', `/v1/meetings/${orphan.id}`)[0]!.query).toMatchObject({ sendEmail: 'false' });
+    // The request arriving late creates nothing.
+    expect(await lifecycle.handle(request)).toMatchObject({ step: 'nothing', appended: [] });
+    expect(liveWebexMeetingsTagged(request.data.meetingId)).toHaveLength(0);
+  });
+
   it('a time change and a subject change each send one PATCH with the whole desired state', async () => {
     const { request, meeting } = await scheduledMeeting();
     const moved = futureTimes(4, 45);

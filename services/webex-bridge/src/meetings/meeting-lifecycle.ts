@@ -564,14 +564,21 @@ export class MeetingLifecycle {
       }
 
       case 'remove': {
-        if (step.webexMeetingId) {
-          try {
+        try {
+          if (step.webexMeetingId) {
             const client = await this.webexClientFor(state.userId!);
             // Google already told the attendees the event is gone.
             await client.deleteMeeting(step.webexMeetingId, { sendEmail: false });
-          } catch (error) {
-            return recordFailure(error);
+          } else if (state.status === 'requested') {
+            // A create that crashed before recording may have left a Webex meeting carrying our
+            // tag: it would be orphaned, so it is looked up and deleted too.
+            const client = await this.webexClientFor(state.userId!);
+            const site = await this.options.siteFor?.(state.userId!);
+            for (const orphan of await this.taggedMeetings(client, meetingId, state.requested, site))
+              await client.deleteMeeting(orphan.id, { sendEmail: false });
           }
+        } catch (error) {
+          return recordFailure(error);
         }
         return record({ type: 'RecordDeleted', reason: step.reason });
       }
@@ -615,15 +622,7 @@ export class MeetingLifecycle {
           ...(site.meetingTemplateId ? { templateId: site.meetingTemplateId } : {}),
         }
       : {};
-    // Webex lists only the user's preferred site unless told which: look where we create.
-    const existing = await client.listMeetings({
-      integrationTag: meetingId,
-      from: new Date(Date.parse(request.start) - day).toISOString(),
-      to: new Date(Date.parse(request.end) + day).toISOString(),
-      max: 100,
-      ...(site ? { siteUrl: site.siteUrl } : {}),
-    });
-    const found = existing.find((meeting) => meeting.integrationTags?.includes(meetingId) ?? true);
+    const [found] = await this.taggedMeetings(client, meetingId, desired, site);
     if (found) return { meeting: found, adopted: true };
     return client.createMeeting(
       {
@@ -635,6 +634,30 @@ export class MeetingLifecycle {
       },
       { integrationTag: meetingId },
     );
+  }
+
+  /**
+   * The Webex meetings carrying our tag (the meeting id) around the meeting's times, on the site
+   * where it is created (Webex lists only the user's preferred site unless told which). Without
+   * the times (personal data forgotten), the year ahead.
+   */
+  private async taggedMeetings(
+    client: WebexClient,
+    meetingId: string,
+    times: { readonly start: string; readonly end: string } | undefined,
+    site: Awaited<ReturnType<SiteFor>>,
+  ): Promise<WebexMeeting[]> {
+    const now = this.clock.now().getTime();
+    const from = times ? Date.parse(times.start) - day : now - day;
+    const to = times ? Date.parse(times.end) + day : now + 366 * day;
+    const listed = await client.listMeetings({
+      integrationTag: meetingId,
+      from: new Date(from).toISOString(),
+      to: new Date(to).toISOString(),
+      max: 100,
+      ...(site ? { siteUrl: site.siteUrl } : {}),
+    });
+    return listed.filter((meeting) => meeting.integrationTags?.includes(meetingId) ?? true);
   }
 
   /**
