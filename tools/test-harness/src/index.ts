@@ -1,2 +1,2 @@
 export { startJourneyStack } from './journey-stack.js';
-export type { JourneyStack, ServiceName } from './journey-stack.js';
+export type { JourneyStack, JourneyStackOptions, ServiceName } from './journey-stack.js';

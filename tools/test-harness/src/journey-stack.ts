@@ -32,6 +32,11 @@ export interface JourneyStack {
   readonly eventStoreSchema: string;
   /** The shared data-key store's schema, in the same database (the `eventStore` pool reaches it qualified). */
   readonly keyStoreSchema: string;
+  /**
+   * Starts one more process of the service with the same settings (database, bus, consumers) on
+   * a port of its own, as a second replica of a deployment; stopped with the stack.
+   */
+  startReplica(service: ServiceName): Promise<ServiceProcess>;
   /** Stops the service (SIGTERM, or SIGKILL for a crash) and starts it again. */
   restart(service: ServiceName, signal?: NodeJS.Signals): Promise<ServiceProcess>;
   /**
@@ -56,7 +61,12 @@ const serviceSource = (name: ServiceName) => ({
  * PostgreSQL with schemas and a JetStream prefix of the file's own. The services get the
  * same settings as under `npm start` (localServiceEnvironments).
  */
-export async function startJourneyStack(): Promise<JourneyStack> {
+export interface JourneyStackOptions {
+  /** Settings added to (or replacing) a service's local ones, e.g. a shorter interval. */
+  readonly environment?: Partial<Record<ServiceName, Record<string, string>>>;
+}
+
+export async function startJourneyStack(options: JourneyStackOptions = {}): Promise<JourneyStack> {
   const infrastructure = testInfrastructure();
   const schemas: IsolatedSchema[] = [];
   const schema = async (name: string) => {
@@ -80,7 +90,7 @@ export async function startJourneyStack(): Promise<JourneyStack> {
     webexBridge: await freePort(),
     retention: await freePort(),
   };
-  const environments = localServiceEnvironments({
+  const localEnvironments = localServiceEnvironments({
     natsUrl: infrastructure.natsUrl,
     eventStoreUrl: events.connectionString,
     keyStoreUrl: keys.connectionString,
@@ -102,6 +112,13 @@ export async function startJourneyStack(): Promise<JourneyStack> {
     },
     busPrefix: uniqueName('journey'),
   });
+  const environments = Object.fromEntries(
+    SERVICES.map((service) => [
+      service,
+      { ...localEnvironments[service], ...options.environment?.[service] },
+    ]),
+  ) as Record<ServiceName, Record<string, string>>;
+  const replicas: ServiceProcess[] = [];
   const services = {} as Record<ServiceName, ServiceProcess>;
   const start = async (service: ServiceName) => {
     services[service] = await startServiceProcess(serviceSource(service), environments[service]);
@@ -145,12 +162,24 @@ export async function startJourneyStack(): Promise<JourneyStack> {
       await followRedirects(authorizationUrl);
       return idToken;
     },
+    async startReplica(service) {
+      const replica = await startServiceProcess(serviceSource(service), {
+        ...environments[service],
+        HTTP_PORT: String(await freePort()),
+      });
+      replicas.push(replica);
+      await replica.waitUntilReady(60_000);
+      return replica;
+    },
     restart: async (service, signal = 'SIGTERM') => {
       await services[service].stop(signal);
       return start(service);
     },
     async stop() {
-      await Promise.allSettled(SERVICES.map((service) => services[service]?.stop('SIGTERM')));
+      await Promise.allSettled([
+        ...SERVICES.map((service) => services[service]?.stop('SIGTERM')),
+        ...replicas.map((replica) => replica.stop('SIGTERM')),
+      ]);
       await eventStore.end();
       await emulators.close();
       await Promise.allSettled(schemas.map((created) => created.drop()));

@@ -16,6 +16,14 @@ const UserSeed = z.strictObject({
   sites: z.array(z.strictObject({ siteUrl: z.string().min(3), default: z.boolean().optional() })).optional(),
 });
 
+/** What someone changes in Webex's own interface (the host, or an administrator). */
+const MeetingEdit = z.strictObject({
+  title: z.string().min(1).max(128).optional(),
+  start: z.iso.datetime({ offset: true }).optional(),
+  end: z.iso.datetime({ offset: true }).optional(),
+  timezone: z.string().optional(),
+});
+
 const ClientSeed = z.strictObject({
   clientId: z.string().min(1),
   clientSecret: z.string().min(1),
@@ -129,6 +137,35 @@ export function webexControlRoutes(dependencies: ControlDependencies): Router {
       }));
     response.json({ meetings: items });
   });
+  // Changes made in Webex itself, not through the API: the meeting as someone edited it there
+  // (webhooks fire as for any change).
+  router.patch('/meetings/:meetingId', (request, response) => {
+    const meeting = state.meetings.get(request.params.meetingId);
+    if (!meeting || meeting.deletedAtMs !== undefined)
+      return response.status(404).json({ error: `no meeting ${request.params.meetingId}` });
+    const edit = parse(MeetingEdit, request.body);
+    if (edit.timezone !== undefined && !isIanaTimeZone(edit.timezone))
+      throw new ControlInputError(`timezone ${edit.timezone} is not an IANA time zone`);
+    const startMs = edit.start !== undefined ? Date.parse(edit.start) : meeting.startMs;
+    const endMs = edit.end !== undefined ? Date.parse(edit.end) : meeting.endMs;
+    if (endMs <= startMs) throw new ControlInputError('end must be after start');
+    if (edit.title !== undefined) meeting.title = edit.title;
+    if (edit.timezone !== undefined) meeting.timezone = edit.timezone;
+    meeting.startMs = startMs;
+    meeting.endMs = endMs;
+    meeting.updatedAtMs = state.clock.nowMs();
+    emit('updated', meeting);
+    response.json(renderMeetingSeries(state, meeting, undefined));
+  });
+  router.delete('/meetings/:meetingId', (request, response) => {
+    const meeting = state.meetings.get(request.params.meetingId);
+    if (!meeting || meeting.deletedAtMs !== undefined)
+      return response.status(404).json({ error: `no meeting ${request.params.meetingId}` });
+    meeting.deletedAtMs = state.clock.nowMs();
+    emit('deleted', meeting);
+    response.status(204).end();
+  });
+
   for (const action of ['start', 'end'] as const) {
     router.post(`/meetings/:meetingId/${action}`, (request, response) => {
       const meeting = state.meetings.get(request.params.meetingId);

@@ -389,6 +389,29 @@ describe('Webex emulator: meetings', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_450);
   });
 
+  it('a meeting changed or deleted in Webex itself (control): the API then shows the change, or 404', async () => {
+    const created = await h.api(`/meetings`, {
+      body: {
+        title: 'Edited in Webex',
+        start: ahead(h.emulator, 120).toISOString(),
+        end: ahead(h.emulator, 150).toISOString(),
+      },
+    });
+    expect(created.status).toBe(200);
+    const { id } = (await created.json()) as { id: string };
+    const start = ahead(h.emulator, 180);
+    const end = new Date(start.getTime() + 1_800_000);
+    const edit = { title: 'Moved there', start: start.toISOString(), end: end.toISOString() };
+    expect((await h.control(`/webex/meetings/${id}`, edit, 'PATCH')).status).toBe(200);
+    const read = (await (await h.api(`/meetings/${id}`)).json()) as { title: string; start: string };
+    expect(read.title).toBe('Moved there');
+    expect(Date.parse(read.start)).toBe(start.getTime());
+    const backwards = { start: end.toISOString(), end: start.toISOString() };
+    expect((await h.control(`/webex/meetings/${id}`, backwards, 'PATCH')).status).toBe(400);
+    expect((await h.control(`/webex/meetings/${id}`, undefined, 'DELETE')).status).toBe(204);
+    expect((await h.api(`/meetings/${id}`)).status).toBe(404);
+  });
+
   it('shows meetings as Webex sees them, and every request received', async () => {
     const seen = (await (await h.control('/webex/meetings')).json()) as {
       meetings: Array<{ invitees: unknown[]; integrationTags: string[] }>;
