@@ -852,6 +852,42 @@ it('renders large millisecond settings as integers, not Go floats', () => {
   });
 });
 
+it("renders webex-bridge's reconcile settings when set, and leaves them to the service's defaults when not", () => {
+  const webexBridgeData = (values: Values) =>
+    (
+      parseYaml(
+        [...renderWith(values)].find(([path]) => path.endsWith('webex-bridge/configmap.yaml'))![1],
+      ) as Manifest
+    ).data as Record<string, string>;
+  const base = overlay('chart-secrets-values.yaml');
+  const candidate = coalesce(base, {
+    webexBridge: {
+      reconcileIntervalMs: 10_000,
+      reconcileConcurrency: 8,
+      reconcileDriftIntervalMs: 600_000,
+      webexCircuitOpenMs: 10_000,
+    },
+  }) as Values;
+  expect(schemaErrors(candidate)).toEqual([]);
+  expect(webexBridgeData(candidate)).toMatchObject({
+    RECONCILE_INTERVAL_MS: '10000',
+    RECONCILE_CONCURRENCY: '8',
+    RECONCILE_DRIFT_INTERVAL_MS: '600000',
+    WEBEX_CIRCUIT_OPEN_MS: '10000',
+  });
+  const defaults = webexBridgeData(coalesce(base, {}) as Values);
+  for (const name of [
+    'RECONCILE_INTERVAL_MS',
+    'RECONCILE_CONCURRENCY',
+    'RECONCILE_DRIFT_INTERVAL_MS',
+    'WEBEX_CIRCUIT_OPEN_MS',
+  ])
+    expect(defaults).not.toHaveProperty(name);
+  expect(schemaErrors(coalesce(base, { webexBridge: { reconcileConcurrency: 33 } }) as Values)).not.toEqual(
+    [],
+  );
+});
+
 describe("the chart's public paths", () => {
   it("route Google's push notifications to google-ingest's webhook route", () => {
     const controller = readRepositoryFile(
