@@ -107,9 +107,9 @@ describe('event catalogue', () => {
     );
   });
 
-  it('covers both branches of CalendarEventChanged', () => {
+  it('covers every branch of CalendarEventChanged', () => {
     const changes = examplesOf(eventContractsByType.get('CalendarEventChanged')!).map((data) => data.change);
-    expect(changes).toEqual(expect.arrayContaining(['cancelled']));
+    expect(changes).toEqual(expect.arrayContaining(['cancelled', 'conference-removed']));
     expect(changes.some((change) => change === 'created' || change === 'updated')).toBe(true);
   });
 });
@@ -435,7 +435,8 @@ describe('field rules', () => {
     ).toEqual([
       {
         path: 'data.change',
-        message: "Invalid discriminator value. Expected 'created' | 'updated' | 'cancelled'",
+        message:
+          "Invalid discriminator value. Expected 'created' | 'updated' | 'cancelled' | 'conference-removed'",
       },
     ]);
   });
@@ -459,5 +460,12 @@ describe('field rules', () => {
       data: { change: string };
     };
     expect(updated.data.change).toBe('updated');
+    // A removed conference names the link it removes: without it the bridge could not know the meeting.
+    expect(
+      violationsOf(
+        contract,
+        withData(contract, (data) => delete data.conference, 2),
+      ),
+    ).toEqual([{ path: 'data.conference', message: 'is required' }]);
   });
 });

@@ -113,6 +113,14 @@ export const exampleEventData: ExampleEventData = {
       conference: { meetingId: exampleMeetingId, conferenceId: '2501234567' },
       updatedAt: '2026-11-27T08:00:00Z',
     },
+    {
+      change: 'conference-removed',
+      userId: exampleUserId,
+      calendarId,
+      eventId,
+      conference: { meetingId: exampleMeetingId, conferenceId: '2501234567' },
+      updatedAt: '2026-11-26T09:00:00Z',
+    },
   ],
   MeetingRequested: [
     {
@@ -188,6 +196,7 @@ export const exampleEventData: ExampleEventData = {
       webexMeetingId: '5f1e2d3c4b5a69788796a5b4c3d2e1f0',
       reason: 'event-deleted',
     },
+    { meetingId: exampleMeetingId, reason: 'conference-removed' },
   ],
   MeetingSchedulingFailed: [
     {
@@ -208,7 +217,10 @@ export const exampleEventData: ExampleEventData = {
       invitees,
     },
   ],
-  MeetingCancellationRequested: [{ meetingId: exampleMeetingId, reason: 'event-deleted' }],
+  MeetingCancellationRequested: [
+    { meetingId: exampleMeetingId, reason: 'event-deleted' },
+    { meetingId: exampleMeetingId, reason: 'conference-removed' },
+  ],
   MeetingSyncDeferred: [
     {
       meetingId: exampleMeetingId,

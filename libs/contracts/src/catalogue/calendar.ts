@@ -112,5 +112,15 @@ export const CalendarEventChanged = defineEvent({
       conference: ConferenceLink.optional(),
       updatedAt: Instant.optional(),
     }),
+    /**
+     * The event stays but no longer carries our conference (the user removed it): the meeting it
+     * carried is no longer wanted. `conference` is the link the event carried until then.
+     */
+    z.strictObject({
+      change: z.literal('conference-removed'),
+      ...EventIdentity,
+      conference: ConferenceLink,
+      updatedAt: Instant,
+    }),
   ]),
 });

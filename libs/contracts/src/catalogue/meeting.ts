@@ -112,7 +112,13 @@ export const MeetingCancelled = defineEvent({
   data: z.strictObject({
     meetingId: MeetingId,
     webexMeetingId: z.string().min(1).max(256).optional(),
-    reason: z.enum(['event-deleted', 'event-cancelled', 'user-request', 'account-disconnected']),
+    reason: z.enum([
+      'event-deleted',
+      'event-cancelled',
+      'user-request',
+      'account-disconnected',
+      'conference-removed',
+    ]),
   }),
 });
 
@@ -166,7 +172,13 @@ export const MeetingCancellationRequested = defineEvent({
   schemaVersion: 1,
   data: z.strictObject({
     meetingId: MeetingId,
-    reason: z.enum(['event-deleted', 'event-cancelled', 'user-request', 'account-disconnected']),
+    reason: z.enum([
+      'event-deleted',
+      'event-cancelled',
+      'user-request',
+      'account-disconnected',
+      'conference-removed',
+    ]),
   }),
 });
 

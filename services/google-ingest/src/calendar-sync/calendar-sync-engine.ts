@@ -23,6 +23,7 @@ import {
   calendarEventStreamId,
   calendarWatchStreamId,
   cancelledEventData,
+  conferenceRemovedEventData,
   eventTimeZone,
   liveEventData,
   stateDigest,
@@ -67,12 +68,15 @@ export interface CalendarSyncResult {
   readonly pages: number;
   /** Changed events Google listed, ours or not. */
   readonly listed: number;
-  readonly emitted: { created: number; updated: number; cancelled: number };
+  readonly emitted: EmittedCounts;
   /** Changes to our events whose relevant state we had emitted already. */
   readonly unchanged: number;
   /** Events of ours that our contract cannot describe; the sync went on without them. */
   readonly skipped: ReadonlyArray<{ eventId: string; issues: readonly string[] }>;
 }
+
+/** CalendarEventChanged appended, by kind of change. */
+export type EmittedCounts = Record<CalendarEventChangedData['change'], number>;
 
 /** Why a sync listed the calendar in full (CalendarSyncReset's reason). */
 export type SyncReset = 'initial' | 'sync-token-expired' | FullResyncReason;
@@ -84,7 +88,7 @@ interface SyncRun {
   readonly correlationId: string;
   readonly now: Date;
   readonly result: {
-    emitted: { created: number; updated: number; cancelled: number };
+    emitted: EmittedCounts;
     unchanged: number;
     skipped: Array<{ eventId: string; issues: readonly string[] }>;
   };
@@ -163,7 +167,11 @@ export class CalendarSyncEngine {
       transaction,
       correlationId: newUuidV7(),
       now: this.clock(),
-      result: { emitted: { created: 0, updated: 0, cancelled: 0 }, unchanged: 0, skipped: [] },
+      result: {
+        emitted: { created: 0, updated: 0, cancelled: 0, 'conference-removed': 0 },
+        unchanged: 0,
+        skipped: [],
+      },
     };
     if (reset) {
       await recordWatchFacts(this.eventStore, this.codec, account.userId, [
@@ -221,6 +229,20 @@ export class CalendarSyncEngine {
       });
       return;
     }
+    if (!conference) {
+      // Our conference was removed from an event we had linked: say so once, with the link it
+      // carried (the meeting is no longer wanted), then forget the event.
+      const removed = conferenceRemovedEventData({
+        userId: run.account.userId,
+        calendarId: run.calendarId,
+        eventId,
+        conference: { meetingId: row!.meetingId, conferenceId: row!.conferenceId },
+        updated: event.updated,
+        now: run.now,
+      });
+      await this.emitIfChanged(run, eventId, removed, row, 'forget');
+      return;
+    }
     const data = liveEventData({
       owner: run.account,
       calendarId: run.calendarId,
@@ -230,9 +252,7 @@ export class CalendarSyncEngine {
       timeZone: eventTimeZone(event) ?? (await this.calendarTimeZone(run)),
       now: run.now,
     });
-    // Our conference was removed from an event we had linked: say so once (no conference in the
-    // data), then forget the event.
-    await this.emitIfChanged(run, eventId, data, row, conference ? 'keep' : 'forget');
+    await this.emitIfChanged(run, eventId, data, row, 'keep');
   }
 
   private async emitCancelled(

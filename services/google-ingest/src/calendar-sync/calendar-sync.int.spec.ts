@@ -379,15 +379,36 @@ describe('calendar sync', () => {
     expect(state).not.toContain(other.id);
   });
 
-  it('removing our conference from an event says so once (no conference), then the event is forgotten', async () => {
-    const event = await createCalendarEvent('Detached', '2027-01-08T09:00:00Z', { meetingId: newUuidV7() });
+  it('removing our conference from an event says so once (conference-removed, with the link it carried), then the event is forgotten', async () => {
+    const meetingId = newUuidV7();
+    const event = await createCalendarEvent('Detached', '2027-01-08T09:00:00Z', { meetingId });
     await engine.syncCalendar(alice, alice.email);
     const calendar = emulator.world.calendarById(alice.email);
-    emulator.world.changeEvent(calendar, event.id, { conferenceData: null } as never, 'patch', true);
-    expect(await engine.syncCalendar(alice, alice.email)).toMatchObject({ emitted: { updated: 1 } });
+    const changed = emulator.world.changeEvent(
+      calendar,
+      event.id,
+      { conferenceData: null } as never,
+      'patch',
+      true,
+    );
+    expect(await engine.syncCalendar(alice, alice.email)).toMatchObject({
+      emitted: { updated: 0, 'conference-removed': 1 },
+    });
     const events = await calendarEvents(event.id);
-    expect(events.at(-1)!.data).toMatchObject({ change: 'updated', title: 'Detached' });
-    expect(events.at(-1)!.data).not.toHaveProperty('conference');
+    expect(events.at(-1)!.data).toEqual({
+      change: 'conference-removed',
+      userId: alice.userId,
+      calendarId: alice.email,
+      eventId: event.id,
+      conference: { meetingId, conferenceId: expect.any(String) },
+      updatedAt: new Date(changed.updated!).toISOString(),
+    });
+    // Seen again (an overlapping sync, a full listing after a 410): nothing more is said.
+    emulator.world.invalidateSyncTokens(alice.email);
+    expect(await engine.syncCalendar(alice, alice.email)).toMatchObject({
+      emitted: { created: 0, updated: 0, cancelled: 0, 'conference-removed': 0 },
+    });
+    expect(await calendarEvents(event.id)).toHaveLength(2);
     expect(await privateState()).not.toContain(event.id);
     await changeEvent(event.id, { summary: 'Detached and renamed' });
     await engine.syncCalendar(alice, alice.email);
@@ -431,7 +452,7 @@ describe('calendar sync', () => {
     expect(result.skipped).toEqual([
       { eventId: occurrenceId, issues: [expect.stringContaining('recurringEventId')] },
     ]);
-    expect(result.emitted).toEqual({ created: 0, updated: 0, cancelled: 0 });
+    expect(result.emitted).toEqual({ created: 0, updated: 0, cancelled: 0, 'conference-removed': 0 });
     expect(await calendarEvents(occurrenceId)).toEqual([]);
   });
 

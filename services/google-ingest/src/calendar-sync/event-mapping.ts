@@ -96,6 +96,26 @@ export function cancelledEventData(input: {
   };
 }
 
+/** The event stays, without the conference it carried (`conference`: the link from our row). */
+export function conferenceRemovedEventData(input: {
+  userId: string;
+  calendarId: string;
+  eventId: string;
+  conference: ConferenceLink;
+  updated: string | null | undefined;
+  /** Stands in for Google's `updated` stamp when the event lacks one. */
+  now: Date;
+}): CalendarEventChangedData {
+  return {
+    change: 'conference-removed',
+    userId: input.userId,
+    calendarId: input.calendarId,
+    eventId: input.eventId,
+    conference: { ...input.conference },
+    updatedAt: instantOr(input.updated, input.now),
+  };
+}
+
 /**
  * What the bridge acts on: everything but the change kind and Google's `updated` stamp (Google
  * bumps it for edits we do not care about, such as a reminder).
@@ -104,19 +124,23 @@ function relevantState(data: CalendarEventChangedData): string {
   const relevant =
     data.change === 'cancelled'
       ? { cancelled: true, conference: data.conference ?? null }
-      : {
-          cancelled: false,
-          organizedByUser: data.organizedByUser,
-          title: data.title,
-          start: Date.parse(data.start),
-          end: Date.parse(data.end),
-          timeZone: data.timeZone,
-          attendees: data.attendees,
-          // Read back after a purge it is a Redacted marker, which must compare unequal, not throw.
-          organizerEmail:
-            typeof data.organizerEmail === 'string' ? data.organizerEmail.toLowerCase() : data.organizerEmail,
-          conference: data.conference ?? null,
-        };
+      : data.change === 'conference-removed'
+        ? { cancelled: false, conferenceRemoved: data.conference }
+        : {
+            cancelled: false,
+            organizedByUser: data.organizedByUser,
+            title: data.title,
+            start: Date.parse(data.start),
+            end: Date.parse(data.end),
+            timeZone: data.timeZone,
+            attendees: data.attendees,
+            // Read back after a purge it is a Redacted marker, which must compare unequal, not throw.
+            organizerEmail:
+              typeof data.organizerEmail === 'string'
+                ? data.organizerEmail.toLowerCase()
+                : data.organizerEmail,
+            conference: data.conference ?? null,
+          };
   return JSON.stringify(relevant);
 }
 

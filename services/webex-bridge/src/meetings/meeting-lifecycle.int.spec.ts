@@ -473,6 +473,36 @@ describe('MeetingLifecycle against the Webex emulator and PostgreSQL', () => {
     });
   });
 
+  it('our conference removed from an event that stays deletes the Webex meeting (MeetingCancelled{conference-removed})', async () => {
+    const { request, meeting } = await scheduledMeeting();
+    const removed = createEvent(CalendarEventChanged, {
+      streamId: `calendarEvent-${userId}.${request.data.eventId!}`,
+      tenantId,
+      data: {
+        change: 'conference-removed',
+        userId,
+        calendarId,
+        eventId: request.data.eventId!,
+        conference: { meetingId: request.data.meetingId, conferenceId: '1' },
+        updatedAt: new Date().toISOString(),
+      },
+    });
+
+    expect(await lifecycle.handle(removed)).toMatchObject({
+      step: 'delete',
+      appended: ['MeetingCancellationRequested', 'MeetingCancelled'],
+    });
+    expect(emulator.state.meetings.get(meeting.id)!.deletedAtMs).toBeDefined();
+    const events = await streamOf(request.data.meetingId);
+    expect(events.at(-2)!.data).toEqual({ meetingId: request.data.meetingId, reason: 'conference-removed' });
+    expect(events.at(-1)!.data).toEqual({
+      meetingId: request.data.meetingId,
+      webexMeetingId: meeting.id,
+      reason: 'conference-removed',
+    });
+    expect(await lifecycle.handle(removed)).toMatchObject({ step: 'nothing' });
+  });
+
   it('a delete that Webex answers with 404 counts as done', async () => {
     const { request, meeting } = await scheduledMeeting();
     await webex.deleteMeeting(meeting.id);

@@ -186,6 +186,22 @@ const cancelledChange = (overrides: { eventId?: string; calendarId?: string } = 
   },
 });
 
+const conferenceRemovedChange = (
+  overrides: { eventId?: string; calendarId?: string; updatedAt?: string } = {},
+): Trigger => ({
+  kind: 'calendarChange',
+  triggerId: newUuidV7(),
+  tenantId,
+  change: {
+    change: 'conference-removed',
+    userId,
+    calendarId: overrides.calendarId ?? calendarId,
+    eventId: overrides.eventId ?? eventId,
+    conference: { meetingId, conferenceId: '2581234567' },
+    updatedAt: overrides.updatedAt ?? '2026-11-30T07:00:00Z',
+  },
+});
+
 describe('evolve', () => {
   it('starts a requested meeting from MeetingRequested, normalizing the desired state', () => {
     const state = foldMeeting([requested({ title: 'x'.repeat(128) })]);
@@ -726,6 +742,19 @@ describe('nextStep', () => {
         reason: 'event-deleted',
       }));
 
+    it('our conference removed from the event (the event stays) deletes the meeting', () =>
+      expect(meeting().plan(conferenceRemovedChange())).toEqual({
+        kind: 'delete',
+        webexMeetingId,
+        reason: 'conference-removed',
+      }));
+
+    it('the conference removed from a copy concerns the copy’s meeting', () =>
+      expect(meeting().plan(conferenceRemovedChange({ eventId: 'copyevent9' }))).toEqual({
+        kind: 'redirect',
+        meetingId: copyMeetingId(meetingId, calendarId, 'copyevent9'),
+      }));
+
     it('only the organizer’s edits count', () =>
       expect(meeting().plan(change({ title: 'Theirs', organizedByUser: false }))).toEqual({
         kind: 'nothing',
@@ -1060,6 +1089,17 @@ describe('ordering by Google’s `updated` time', () => {
       }),
     ).toEqual({ kind: 'nothing', reason: 'stale' });
     expect(afterChangeAt(t2).plan(cancelledChange())).toMatchObject({ kind: 'delete' });
+  });
+
+  it('so is a conference removal older than the change applied', () => {
+    expect(afterChangeAt(t2).plan(conferenceRemovedChange({ updatedAt: t1 }))).toEqual({
+      kind: 'nothing',
+      reason: 'stale',
+    });
+    expect(afterChangeAt(t2).plan(conferenceRemovedChange({ updatedAt: t3 }))).toMatchObject({
+      kind: 'delete',
+      reason: 'conference-removed',
+    });
   });
 
   it('a meeting no change was applied to yet takes any change', () =>

@@ -95,7 +95,18 @@ const finished = (status: MeetingStatus) =>
 
 /** A live change whose personal values were forgotten: its title and attendees are markers. */
 const changeForgotten = (change: CalendarChange) =>
-  change.change !== 'cancelled' && anyRedacted(change.title, change.attendees, change.organizerEmail);
+  (change.change === 'created' || change.change === 'updated') &&
+  anyRedacted(change.title, change.attendees, change.organizerEmail);
+
+/**
+ * A change that ends the meeting: the event was deleted, or it stays without our conference (the
+ * user removed it, so the meeting it carried is not wanted any more).
+ */
+type EndingChange = Extract<CalendarChange, { change: 'cancelled' | 'conference-removed' }>;
+const endsMeeting = (change: CalendarChange): change is EndingChange =>
+  change.change === 'cancelled' || change.change === 'conference-removed';
+const cancelReasonOf = (change: EndingChange): CancelReason =>
+  change.change === 'cancelled' ? 'event-deleted' : 'conference-removed';
 
 const olderThan = (updatedAt: string | undefined, newest: string | undefined) =>
   updatedAt !== undefined && newest !== undefined && Date.parse(updatedAt) < Date.parse(newest);
@@ -141,8 +152,8 @@ export function nextStep(state: MeetingState, trigger: Trigger, now: Date): Step
     // it would roll the meeting back.
     if (olderThan(change.updatedAt, state.sourceUpdatedAt)) return { kind: 'nothing', reason: 'stale' };
     // Deleting needs ids only, so it works even once the personal data is gone.
-    if (change.change === 'cancelled')
-      return { kind: 'delete', webexMeetingId: state.webex?.webexMeetingId, reason: 'event-deleted' };
+    if (endsMeeting(change))
+      return { kind: 'delete', webexMeetingId: state.webex?.webexMeetingId, reason: cancelReasonOf(change) };
     // Compared with the newest desired state, not only with what Webex holds: a change back to
     // what Webex holds must replace a pending one.
     // Someone deleted it in Webex on purpose: calendar changes are not applied to it any more.
@@ -166,7 +177,8 @@ export function nextStep(state: MeetingState, trigger: Trigger, now: Date): Step
   if (trigger.redirected) return { kind: 'nothing', reason: 'other-calendar' };
 
   const copyId = copyMeetingId(state.meetingId!, change.calendarId, change.eventId);
-  if (change.change === 'cancelled') return { kind: 'redirect', meetingId: copyId };
+  // A copy deleted, or stripped of the conference it copied: the copy's meeting decides.
+  if (endsMeeting(change)) return { kind: 'redirect', meetingId: copyId };
   if (changeForgotten(change)) return { kind: 'nothing', reason: 'personal-data-forgotten' };
   if (!change.organizedByUser) return { kind: 'nothing', reason: 'not-organizer' };
   const desired = desiredStateFromChange(change);

@@ -68,6 +68,8 @@ const ChangeEvent = z.strictObject({
   start: EventTime.optional(),
   end: EventTime.optional(),
   attendees: z.array(Attendee).optional(),
+  /** null removes the event's conference, as the Calendar UI's "remove conference" does. */
+  conferenceData: z.null().optional(),
   asUser: z.email().optional(),
 });
 const Duplicate = z.strictObject({
@@ -160,7 +162,10 @@ export function googleControlRoutes(parts: ControlParts): Router {
   router.patch('/calendars/:calendarId/events/:eventId', (request, response) => {
     const { asUser: _asUser, ...changes } = parseControl(ChangeEvent, request.body);
     const calendar = calendarOf(request.params.calendarId);
-    response.json(world.changeEvent(calendar, String(request.params.eventId), changes, 'patch', false));
+    const removesConference = changes.conferenceData === null;
+    response.json(
+      world.changeEvent(calendar, String(request.params.eventId), changes, 'patch', removesConference),
+    );
   });
 
   router.delete('/calendars/:calendarId/events/:eventId', (request, response) => {

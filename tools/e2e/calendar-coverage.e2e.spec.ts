@@ -1,0 +1,168 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { demoTenant } from '@scheduler/emulators';
+import { startJourneyStack, type JourneyStack } from '@scheduler/test-harness';
+import { eventually } from '@scheduler/testing';
+
+// What the Calendar can do to an event besides editing it, through the whole system: copy it,
+// remove our conference from it, hold it on another calendar, move it, and lose the account's
+// grant while the event is deleted.
+const alice = demoTenant.user;
+
+interface MeetingView {
+  meetingId: string;
+  status: string;
+}
+
+interface WebexMeeting {
+  id: string;
+  title: string;
+  start: string;
+  integrationTags?: string[];
+}
+
+let stack: JourneyStack;
+let idToken: string;
+
+beforeAll(async () => {
+  stack = await startJourneyStack();
+  idToken = await stack.connectDemoUser();
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+async function api<T>(path: string, body?: unknown, token = idToken): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${stack.gatewayUrl}${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await response.text();
+  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+}
+
+async function webexMeetings(): Promise<WebexMeeting[]> {
+  return (await stack.webex.request<{ meetings: WebexMeeting[] }>('/webex/meetings')).meetings;
+}
+
+const tagged = async (meetingId: string) =>
+  (await webexMeetings()).filter((meeting) => meeting.integrationTags?.includes(meetingId));
+
+let nextDay = 1;
+/** A start a whole hour in the future, one day further for each event so none overlap. */
+const nextStart = () => {
+  const at = new Date(Date.now() + (24 * nextDay++ + 2) * 3600_000);
+  at.setUTCMinutes(0, 0, 0);
+  return at;
+};
+
+const eventPath = (calendarId: string, eventId = '') =>
+  `/google/calendars/${encodeURIComponent(calendarId)}/events${eventId ? `/${eventId}` : ''}`;
+
+/** A Calendar event on `calendarId`, a Webex meeting added to it through the gateway, attached. */
+async function addMeeting(
+  summary: string,
+  calendarId = alice,
+): Promise<{ eventId: string; meetingId: string; startAt: Date }> {
+  const startAt = nextStart();
+  const event = await stack.google.request<{ id: string }>(eventPath(calendarId), {
+    summary,
+    start: { dateTime: startAt.toISOString(), timeZone: 'Europe/Berlin' },
+    end: { dateTime: new Date(startAt.getTime() + 3600_000).toISOString(), timeZone: 'Europe/Berlin' },
+  });
+  const added = await api<{ meetingId: string }>('/v1/meetings', { calendarId, eventId: event.id });
+  expect(added.status).toBe(202);
+  const meetingId = added.body.meetingId;
+  await eventually(async () => {
+    expect((await api<MeetingView>(`/v1/meetings/${meetingId}`)).body.status).toBe('attached');
+  }, 30_000);
+  expect(await tagged(meetingId)).toHaveLength(1);
+  return { eventId: event.id, meetingId, startAt };
+}
+
+/** An event as the calendar's owner sees it in the Calendar UI. */
+async function calendarEvent(calendarId: string, eventId: string): Promise<Record<string, unknown>> {
+  const { items } = await stack.google.request<{ items: Array<Record<string, unknown>> }>(
+    eventPath(calendarId),
+  );
+  const found = items.find((item) => item.id === eventId);
+  if (!found) throw new Error(`no event ${eventId} on ${calendarId}`);
+  return found;
+}
+
+/** The meeting stream's event types, in order. */
+async function meetingStream(meetingId: string): Promise<string[]> {
+  const { rows } = await stack.eventStore.query<{ type: string }>(
+    `SELECT event_type AS type FROM "${stack.eventStoreSchema}".event_store_events
+      WHERE stream_id = $1 ORDER BY global_position`,
+    [`meeting-${meetingId}`],
+  );
+  return rows.map((row) => row.type);
+}
+
+describe('calendar coverage', () => {
+  it('a copied event gets its own Webex meeting about as fast as any other change', async () => {
+    const original = await addMeeting('Copy source');
+    const before = new Set((await webexMeetings()).map((meeting) => meeting.id));
+
+    // A plain edit first, as the yardstick.
+    const editedAt = Date.now();
+    await stack.google.request(
+      eventPath(alice, original.eventId),
+      { summary: 'Copy source (renamed)' },
+      'PATCH',
+    );
+    await eventually(
+      async () => expect((await tagged(original.meetingId))[0]!.title).toBe('Copy source (renamed)'),
+      60_000,
+      20,
+    );
+    const editLatencyMs = Date.now() - editedAt;
+
+    const copiedAt = Date.now();
+    const duplicated = await stack.google.request<{ id: string }>(
+      `${eventPath(alice, original.eventId)}/duplicate`,
+      { start: nextStart().toISOString() },
+    );
+    const copy = await eventually(
+      async () => {
+        const added = (await webexMeetings()).filter((meeting) => !before.has(meeting.id));
+        expect(added).toHaveLength(1);
+        return added[0]!;
+      },
+      60_000,
+      20,
+    );
+    const copyLatencyMs = Date.now() - copiedAt;
+    expect(copy.integrationTags).not.toContain(original.meetingId);
+    const copyMeetingId = copy.integrationTags![0]!;
+    // The copy's meeting is complete once the copy event carries its own conference.
+    await eventually(
+      async () => {
+        const event = await calendarEvent(alice, duplicated.id);
+        expect(JSON.stringify(event.conferenceData)).toContain(copyMeetingId);
+        expect((await api<MeetingView>(`/v1/meetings/${copyMeetingId}`)).body.status).toBe('attached');
+      },
+      60_000,
+      20,
+    );
+    const attachedLatencyMs = Date.now() - copiedAt;
+    console.log(
+      `copy: Webex meeting after ${copyLatencyMs} ms, attached after ${attachedLatencyMs} ms; edit reached Webex after ${editLatencyMs} ms`,
+    );
+    expect(copyLatencyMs).toBeLessThan(5_000);
+    expect(attachedLatencyMs).toBeLessThan(5_000);
+  }, 120_000);
+
+  it('removing our conference from an event that stays deletes the Webex meeting', async () => {
+    const { eventId, meetingId } = await addMeeting('Conference removed');
+    await stack.google.request(eventPath(alice, eventId), { conferenceData: null }, 'PATCH');
+    await eventually(async () => expect(await tagged(meetingId)).toHaveLength(0), 30_000);
+    expect(await meetingStream(meetingId)).toEqual(
+      expect.arrayContaining(['MeetingCancellationRequested', 'MeetingCancelled']),
+    );
+    // The event itself is still there.
+    expect(await calendarEvent(alice, eventId)).toMatchObject({ status: 'confirmed' });
+  }, 60_000);
+});
