@@ -6,7 +6,7 @@ import { eventually } from '@scheduler/testing';
 // What the Calendar can do to an event besides editing it, through the whole system: copy it,
 // remove our conference from it, hold it on another calendar, move it, and lose the account's
 // grant while the event is deleted.
-const alice = demoTenant.user;
+const alice: string = demoTenant.user;
 
 interface MeetingView {
   meetingId: string;
@@ -91,6 +91,14 @@ async function calendarEvent(calendarId: string, eventId: string): Promise<Recor
   return found;
 }
 
+/** Live push channels the emulator holds, by calendar. */
+async function watchedCalendars(): Promise<string[]> {
+  const { channels } = await stack.google.request<{
+    channels: Array<{ calendarId: string; stopped: boolean }>;
+  }>('/google/channels');
+  return channels.filter((channel) => !channel.stopped).map((channel) => channel.calendarId);
+}
+
 /** The meeting stream's event types, in order. */
 async function meetingStream(meetingId: string): Promise<string[]> {
   const { rows } = await stack.eventStore.query<{ type: string }>(
@@ -154,6 +162,60 @@ describe('calendar coverage', () => {
     expect(copyLatencyMs).toBeLessThan(5_000);
     expect(attachedLatencyMs).toBeLessThan(5_000);
   }, 120_000);
+
+  describe('secondary and shared calendars', () => {
+    const bob = 'bob@demo.example';
+    let team: string;
+
+    beforeAll(async () => {
+      // Alice owns a secondary calendar and shares it with Bob; Bob shares his own with Alice.
+      const seeded = await stack.google.request<{ users: Array<{ email: string; calendars: string[] }> }>(
+        '/google/seed',
+        { users: [{ email: alice, calendars: [{ summary: 'Team' }] }, { email: bob }] },
+      );
+      team = seeded.users[0]!.calendars.at(-1)!;
+      await stack.google.request(`/google/calendars/${encodeURIComponent(team)}/share`, {
+        email: bob,
+        role: 'writer',
+      });
+      await stack.google.request(`/google/calendars/${encodeURIComponent(bob)}/share`, {
+        email: alice,
+        role: 'writer',
+      });
+    });
+
+    it('a meeting added on the owner’s secondary calendar has it watched, and its changes reach Webex', async () => {
+      expect(await watchedCalendars()).not.toContain(team);
+      const { eventId, meetingId } = await addMeeting('Team sync', team);
+      expect(await watchedCalendars()).toContain(team);
+      await stack.google.request(eventPath(team, eventId), { summary: 'Team sync (renamed)' }, 'PATCH');
+      await eventually(
+        async () => expect((await tagged(meetingId))[0]!.title).toBe('Team sync (renamed)'),
+        30_000,
+      );
+      await stack.google.request(eventPath(team, eventId), undefined, 'DELETE');
+      await eventually(async () => expect(await tagged(meetingId)).toHaveLength(0), 30_000);
+    }, 90_000);
+
+    it('a delegate of a shared calendar cannot add or drive a meeting on it: the organiser is its owner', async () => {
+      const startAt = nextStart();
+      const event = await stack.google.request<{ id: string }>(eventPath(bob), {
+        summary: 'Bob’s review',
+        start: { dateTime: startAt.toISOString(), timeZone: 'Europe/Berlin' },
+        end: { dateTime: new Date(startAt.getTime() + 3600_000).toISOString(), timeZone: 'Europe/Berlin' },
+      });
+      const meetingsBefore = (await webexMeetings()).length;
+      // Google marks Bob "self" as organiser when Alice reads Bob's calendar: that must not count.
+      const refused = await api<{ error: { code: string } }>('/v1/meetings', {
+        calendarId: bob,
+        eventId: event.id,
+      });
+      expect(refused.status).toBe(403);
+      expect(refused.body.error.code).toBe('not_event_organizer');
+      expect(await watchedCalendars()).not.toContain(bob);
+      expect((await webexMeetings()).length).toBe(meetingsBefore);
+    });
+  });
 
   it('removing our conference from an event that stays deletes the Webex meeting', async () => {
     const { eventId, meetingId } = await addMeeting('Conference removed');

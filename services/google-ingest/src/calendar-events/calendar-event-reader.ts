@@ -3,6 +3,7 @@ import { GoogleApiError, type CalendarEvent } from '@scheduler/google';
 import { canonicalCalendarId } from '../calendar-sync/calendar-id.js';
 import { type ConferenceLink, readOurConference } from '../calendar-sync/conference.js';
 import { eventTimeZone, liveEventData } from '../calendar-sync/event-mapping.js';
+import { organizedElsewhere, ownCalendarIds } from '../calendar-sync/own-calendars.js';
 import { GoogleAccountUnavailableError } from '../google-accounts/errors.js';
 import type { GoogleTokenStore } from '../google-accounts/google-token-store.js';
 
@@ -90,7 +91,13 @@ export class CalendarEventReader {
     const timeZone = eventTimeZone(event) ?? (await account.calendar.timeZone());
     const conference = readOurConference(event.conferenceData);
     const data = liveEventData({
-      owner: { userId, email: account.email },
+      owner: {
+        userId,
+        email: account.email,
+        ...(organizedElsewhere(event.organizer?.email, account.email)
+          ? { ownCalendarIds: await ownCalendarIds(account) }
+          : {}),
+      },
       calendarId,
       event,
       conference,

@@ -36,6 +36,7 @@ import {
   type LinkedEvent,
 } from './calendar-sync.repository.js';
 import { recordWatchFacts } from './calendar-watch-stream.js';
+import { organizedElsewhere, ownCalendarIds } from './own-calendars.js';
 
 /** A connected Google account, as the sync needs it. Where it comes from (token storage) is not our concern here. */
 export interface CalendarAccount {
@@ -93,6 +94,7 @@ interface SyncRun {
     skipped: Array<{ eventId: string; issues: readonly string[] }>;
   };
   calendarTimeZone?: string;
+  ownCalendarIds?: ReadonlySet<string>;
 }
 
 /**
@@ -244,7 +246,9 @@ export class CalendarSyncEngine {
       return;
     }
     const data = liveEventData({
-      owner: run.account,
+      owner: organizedElsewhere(event.organizer?.email, run.account.email)
+        ? { ...run.account, ownCalendarIds: await this.ownCalendarIds(run) }
+        : run.account,
       calendarId: run.calendarId,
       event,
       conference,
@@ -335,6 +339,12 @@ export class CalendarSyncEngine {
 
   private async forget(run: SyncRun, eventId: string): Promise<void> {
     await run.transaction.forgetLinkedEvent(eventId);
+  }
+
+  /** Asked once per sync, and only when an event of ours is organised by another address than the user's. */
+  private async ownCalendarIds(run: SyncRun): Promise<ReadonlySet<string>> {
+    run.ownCalendarIds ??= await ownCalendarIds(run.account);
+    return run.ownCalendarIds;
   }
 
   /** Asked once per sync, and only when an event of ours names no time zone itself. */

@@ -26,6 +26,7 @@ let personalData: PersonalDataCodec;
 let engine: CalendarSyncEngine;
 let alice: CalendarAccount;
 let bobEmail: string;
+let bobUserId: string;
 
 async function control(path: string, body?: unknown, method?: string) {
   return new EmulatorControl(emulator.url).request(path, body, method);
@@ -141,6 +142,7 @@ beforeAll(async () => {
   });
   alice = await connect('alice@demo.example', seeded.users[0]!.sub);
   bobEmail = 'bob@demo.example';
+  bobUserId = seeded.users[1]!.sub;
 });
 
 afterAll(async () => {
@@ -467,5 +469,34 @@ describe('calendar sync', () => {
           data: event.data,
         }),
       ).not.toThrow();
+  });
+
+  // Last: it leaves sync state for other calendars and users, which the tests above do not expect.
+  it('on a shared calendar only its owner is the organiser: the owner’s sync says organizedByUser, a delegate’s does not (organizer.self notwithstanding)', async () => {
+    // Alice's secondary calendar, shared with Bob: Google names the calendar as the organiser
+    // of its events, and its owner (dataOwner) is Alice.
+    const team = emulator.world.addCalendar({ ownerEmail: alice.email, summary: 'Team' });
+    emulator.world.share(team.id, bobEmail, 'owner');
+    const event = await createCalendarEvent('Team sync', '2027-01-06T13:00:00Z', {
+      meetingId: newUuidV7(),
+      calendarId: team.id,
+    });
+    const bob = await connect(bobEmail, bobUserId);
+    await engine.syncCalendar(alice, team.id);
+    await engine.syncCalendar(bob, team.id);
+    const opened = async (userId: string) =>
+      Promise.all(
+        (await store.readAll({ filter: { categories: ['calendarEvent'] } }))
+          .filter((recorded) => recorded.streamId === calendarEventStreamId(userId, event.id))
+          .map(async (recorded) => (await personalData.decode(recordedEventToEnvelope(recorded))).event.data),
+      );
+    expect(await opened(alice.userId)).toEqual([
+      expect.objectContaining({ change: 'created', calendarId: team.id, organizedByUser: true }),
+    ]);
+    // Bob reads the calendar with the organiser marked `self`, even with the right to manage sharing.
+    expect((await bob.calendar.getEvent(team.id, event.id)).organizer?.self).toBe(true);
+    expect(await opened(bobUserId)).toEqual([
+      expect.objectContaining({ change: 'created', calendarId: team.id, organizedByUser: false }),
+    ]);
   });
 });

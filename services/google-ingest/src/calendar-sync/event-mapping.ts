@@ -35,6 +35,11 @@ export interface EventOwner {
   readonly userId: string;
   /** Compared case-insensitively with the organizer; never logged. */
   readonly email: string;
+  /**
+   * The user's own secondary calendars (ownCalendarIds): the organiser of an event made on one
+   * of them is that calendar. Needed only when the organiser is not the user's email.
+   */
+  readonly ownCalendarIds?: ReadonlySet<string>;
 }
 
 /**
@@ -65,7 +70,10 @@ export function liveEventData(input: {
     iCalUID: event.iCalUID ?? '',
     // Never organizer.self: Google sets it relative to the calendar being read, so a delegate
     // reading the owner's calendar would pass for the organiser.
-    organizedByUser: organizerEmail !== '' && organizerEmail.toLowerCase() === owner.email.toLowerCase(),
+    organizedByUser:
+      organizerEmail !== '' &&
+      (organizerEmail.toLowerCase() === owner.email.toLowerCase() ||
+        (owner.ownCalendarIds?.has(organizerEmail.toLowerCase()) ?? false)),
     title: (event.summary ?? '').slice(0, MAXIMUM_TITLE_LENGTH),
     start: instantOf(event.start, timeZone),
     end: instantOf(event.end, timeZone),

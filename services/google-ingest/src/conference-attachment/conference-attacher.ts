@@ -16,6 +16,7 @@ import { canonicalCalendarId } from '../calendar-sync/calendar-id.js';
 import { calendarEventStreamId } from '../calendar-sync/event-mapping.js';
 import { GoogleAccountUnavailableError } from '../google-accounts/errors.js';
 import type { GoogleTokenStore } from '../google-accounts/google-token-store.js';
+import type { ChannelManager } from '../watch-channels/channel-manager.js';
 import type { MeetingRecorder } from './meeting-recorder.js';
 
 export type AttachOutcome =
@@ -56,6 +57,8 @@ export interface ConferenceAttacherOptions {
   readonly tokens: Pick<GoogleTokenStore, 'lookup'>;
   /** Asks webex-bridge, the meeting stream's one writer, to record ConferenceAttached. */
   readonly meetings: MeetingRecorder;
+  /** Watches the event's calendar (a secondary or shared one is watched from its first meeting on). */
+  readonly watches?: Pick<ChannelManager, 'ensureWatched'>;
   readonly clock?: () => Date;
   /** Shown with the conference in Calendar (conferenceSolution.iconUri). */
   readonly iconUri?: string;
@@ -74,6 +77,7 @@ export class ConferenceAttacher {
   private readonly codec: StreamCodec<EventEnvelope>;
   private readonly tokens: ConferenceAttacherOptions['tokens'];
   private readonly meetings: MeetingRecorder;
+  private readonly watches: ConferenceAttacherOptions['watches'];
   private readonly clock: () => Date;
   private readonly iconUri: string | undefined;
 
@@ -82,6 +86,7 @@ export class ConferenceAttacher {
     this.codec = options.codec;
     this.tokens = options.tokens;
     this.meetings = options.meetings;
+    this.watches = options.watches;
     this.clock = options.clock ?? (() => new Date());
     this.iconUri = options.iconUri;
   }
@@ -126,6 +131,8 @@ export class ConferenceAttacher {
           eventId,
         ),
       };
+    // Before the patch, so the patch's own notification reaches us on the new channel.
+    await this.watches?.ensureWatched(account, link.calendarId);
     const carried = readOurConference(current.conferenceData);
     // Already there: a previous attempt patched and died before ConferenceAttached was recorded.
     // A copy carrying another meeting's conference is not "there": it is replaced.

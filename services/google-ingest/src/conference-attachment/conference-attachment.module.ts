@@ -5,24 +5,34 @@ import type { EventStore, StreamCodec } from '@scheduler/event-store';
 import { BUS_CLIENT, EVENT_STORE, SEALED_ENVELOPES } from '@scheduler/runtime';
 import { GoogleTokensModule } from '../google-accounts/google-tokens.module.js';
 import { GoogleTokenStore } from '../google-accounts/google-token-store.js';
+import { ChannelManager } from '../watch-channels/channel-manager.js';
+import { WatchChannelsModule } from '../watch-channels/watch-channels.module.js';
 import { ConferenceAttacher } from './conference-attacher.js';
 import { ConferenceAttachmentHandlers } from './conference-attachment.handlers.js';
 import { BusMeetingRecorder } from './meeting-recorder.js';
 
 /** On MeetingScheduled: our conference into the Google event, ConferenceAttached through webex-bridge. */
 @Module({
-  imports: [GoogleTokensModule],
+  imports: [GoogleTokensModule, WatchChannelsModule],
   controllers: [ConferenceAttachmentHandlers],
   providers: [
     {
       provide: ConferenceAttacher,
-      inject: [EVENT_STORE, SEALED_ENVELOPES, GoogleTokenStore, BUS_CLIENT],
+      inject: [EVENT_STORE, SEALED_ENVELOPES, GoogleTokenStore, BUS_CLIENT, ChannelManager],
       useFactory: (
         eventStore: EventStore,
         codec: StreamCodec<EventEnvelope>,
         tokens: GoogleTokenStore,
         bus: ClientProxy,
-      ) => new ConferenceAttacher({ eventStore, codec, tokens, meetings: new BusMeetingRecorder(bus) }),
+        watches: ChannelManager,
+      ) =>
+        new ConferenceAttacher({
+          eventStore,
+          codec,
+          tokens,
+          meetings: new BusMeetingRecorder(bus),
+          watches,
+        }),
     },
   ],
 })

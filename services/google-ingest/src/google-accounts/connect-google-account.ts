@@ -40,7 +40,10 @@ export interface ConnectGoogleAccountOptions {
   readonly tokens: GoogleTokenStore;
   readonly eventStore: EventStore;
   /** Watches the primary calendar; its `accounts` must be GoogleTokenStore.accountFor. */
-  readonly channels: Pick<ChannelManager, 'startWatch' | 'liveChannels' | 'requestSync'>;
+  readonly channels: Pick<
+    ChannelManager,
+    'startWatch' | 'liveChannels' | 'requestSync' | 'ensureWatched' | 'calendarsWatchedBy'
+  >;
   /** How the account stream is stored: its personal fields (email, name) sealed under user:<userId>. */
   readonly codec: StreamCodec<EventEnvelope>;
   /** Used when Google names no (valid) locale; the emulator names none. */
@@ -172,6 +175,21 @@ export class ConnectGoogleAccount {
         { userId, correlationId, error: error instanceof Error ? error.name : 'unknown' },
         'initial calendar sync failed',
       );
+    }
+    // The other calendars meetings were added on (secondary, shared) were watched too; after a
+    // disconnection their channels are stopped, so they are watched and listed in full again.
+    for (const other of await this.options.channels.calendarsWatchedBy(userId)) {
+      if (other === calendarId) continue;
+      try {
+        await this.options.channels.ensureWatched(account, other);
+        await this.options.channels.requestSync(userId, other);
+      } catch (error) {
+        // Access to a shared calendar may be gone; the periodic sync retries the ones still watched.
+        this.options.logger?.warn(
+          { userId, correlationId, error: error instanceof Error ? error.name : 'unknown' },
+          'watching a further calendar failed',
+        );
+      }
     }
     this.options.logger?.info(
       { userId, correlationId, appended, site: site.outcome, watch: live.length === 0 ? 'started' : 'kept' },

@@ -129,6 +129,23 @@ export class ChannelManager {
     return channel;
   }
 
+  /**
+   * Watches the calendar unless a live channel does already: a meeting was added to an event on
+   * it (a secondary or shared calendar is watched only from then on). Returns whether a watch
+   * was started.
+   */
+  async ensureWatched(account: CalendarAccount, requestedCalendarId: string): Promise<boolean> {
+    const calendarId = canonicalCalendarId(requestedCalendarId, account.email);
+    if ((await this.liveChannels(account.userId, calendarId)).length > 0) return false;
+    await this.startWatch(account, calendarId);
+    return true;
+  }
+
+  /** The calendars the user ever watched (canonical ids): a reconnection watches them all again. */
+  calendarsWatchedBy(userId: string): Promise<string[]> {
+    return this.channels.calendarsOf(userId);
+  }
+
   /** The calendar's live channels (not stopped, not expired): lets a reconnect keep its watch instead of opening another. */
   liveChannels(userId: string, calendarId: string): Promise<WatchedChannel[]> {
     return this.channels.liveChannels(userId, calendarId, this.clock());

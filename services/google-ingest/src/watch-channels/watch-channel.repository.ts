@@ -163,6 +163,15 @@ export class WatchChannelRepository {
     return rows.map((row) => row.channel_id);
   }
 
+  /** Every calendar the user ever had a channel on, stopped or not. */
+  async calendarsOf(userId: string): Promise<string[]> {
+    const { rows } = await this.pool.query<{ calendar_id: string }>(
+      `SELECT DISTINCT calendar_id FROM calendar_channels WHERE user_id = $1 ORDER BY calendar_id`,
+      [userId],
+    );
+    return rows.map((row) => row.calendar_id);
+  }
+
   async watchedCalendars(): Promise<Array<{ userId: string; calendarId: string }>> {
     const { rows } = await this.pool.query<{ user_id: string; calendar_id: string }>(
       `SELECT DISTINCT user_id, calendar_id FROM calendar_channels WHERE stopped_at IS NULL`,

@@ -245,6 +245,8 @@ export function calendarRoutes(parts: ApiParts): Router {
       timeZone: calendar.timeZone,
       accessRole: calendar.acl.get(email) ?? 'reader',
       ...(calendar.id === email ? { primary: true } : {}),
+      // Google names the owner of secondary calendars only.
+      ...(calendar.id !== calendar.ownerEmail ? { dataOwner: calendar.ownerEmail } : {}),
     };
   };
 

@@ -160,11 +160,15 @@ export function googleControlRoutes(parts: ControlParts): Router {
   });
 
   router.patch('/calendars/:calendarId/events/:eventId', (request, response) => {
-    const { asUser: _asUser, ...changes } = parseControl(ChangeEvent, request.body);
+    const { asUser: _asUser, conferenceData, ...changes } = parseControl(ChangeEvent, request.body);
     const calendar = calendarOf(request.params.calendarId);
-    const removesConference = changes.conferenceData === null;
+    // changeEvent reads a null conferenceData (with conference data on) as "remove it".
+    const removesConference = conferenceData === null;
+    const input = (
+      removesConference ? { ...changes, conferenceData: null } : changes
+    ) as calendar_v3.Schema$Event;
     response.json(
-      world.changeEvent(calendar, String(request.params.eventId), changes, 'patch', removesConference),
+      world.changeEvent(calendar, String(request.params.eventId), input, 'patch', removesConference),
     );
   });
 
