@@ -217,6 +217,36 @@ describe('calendar coverage', () => {
     });
   });
 
+  it('an event moved to another calendar keeps its meeting, which follows it there', async () => {
+    const seeded = await stack.google.request<{ users: Array<{ calendars: string[] }> }>('/google/seed', {
+      users: [{ email: alice, calendars: [{ summary: 'Projects' }] }],
+    });
+    const projects = seeded.users[0]!.calendars.at(-1)!;
+    const { eventId, meetingId } = await addMeeting('Moving meeting');
+    expect(await watchedCalendars()).not.toContain(projects);
+
+    await stack.google.request(`${eventPath(alice, eventId)}/move`, { calendarId: projects });
+    // The source shows the event cancelled; the meeting is not deleted but follows the event.
+    await eventually(async () => expect(await watchedCalendars()).toContain(projects), 30_000);
+    await eventually(async () => {
+      const { rows } = await stack.eventStore.query<{ calendarId: string }>(
+        `SELECT data->>'calendarId' AS "calendarId" FROM "${stack.eventStoreSchema}".event_store_events
+          WHERE stream_id = $1 AND event_type = 'ConferenceAttached' ORDER BY global_position`,
+        [`meeting-${meetingId}`],
+      );
+      expect(rows.map((row) => row.calendarId)).toEqual([alice, projects]);
+    }, 30_000);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await tagged(meetingId)).toHaveLength(1);
+    expect(await meetingStream(meetingId)).not.toContain('MeetingCancellationRequested');
+
+    // Changes made on the new calendar drive it, and deleting the event there deletes it.
+    await stack.google.request(eventPath(projects, eventId), { summary: 'Moved meeting' }, 'PATCH');
+    await eventually(async () => expect((await tagged(meetingId))[0]!.title).toBe('Moved meeting'), 30_000);
+    await stack.google.request(eventPath(projects, eventId), undefined, 'DELETE');
+    await eventually(async () => expect(await tagged(meetingId)).toHaveLength(0), 30_000);
+  }, 120_000);
+
   it('removing our conference from an event that stays deletes the Webex meeting', async () => {
     const { eventId, meetingId } = await addMeeting('Conference removed');
     await stack.google.request(eventPath(alice, eventId), { conferenceData: null }, 'PATCH');

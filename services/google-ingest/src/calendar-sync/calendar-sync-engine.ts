@@ -13,9 +13,11 @@ import { type EventStore, type StreamCodec, handleCommand } from '@scheduler/eve
 import {
   type CalendarEvent,
   type ChangesPage,
+  GoogleApiError,
   type GoogleCalendarClient,
   SyncTokenExpired,
 } from '@scheduler/google';
+import type { MeetingRecorder } from '../conference-attachment/meeting-recorder.js';
 import { canonicalCalendarId } from './calendar-id.js';
 import { type ConferenceLink, readOurConference } from './conference.js';
 import {
@@ -58,6 +60,11 @@ export interface CalendarSyncEngineOptions {
   readonly clock?: () => Date;
   /** events.list page size (Google's default is 250, its maximum 2500). */
   readonly pageSize?: number;
+  /**
+   * Asks webex-bridge to record where a moved event lives now (ConferenceAttached on the new
+   * calendar). Without it a moved event is reported cancelled, like a deleted one.
+   */
+  readonly meetings?: MeetingRecorder;
 }
 
 export interface CalendarSyncResult {
@@ -74,6 +81,8 @@ export interface CalendarSyncResult {
   readonly unchanged: number;
   /** Events of ours that our contract cannot describe; the sync went on without them. */
   readonly skipped: ReadonlyArray<{ eventId: string; issues: readonly string[] }>;
+  /** Events of ours moved to another calendar (events.move): their meeting follows them there. */
+  readonly moved: ReadonlyArray<{ eventId: string; toCalendarId: string }>;
 }
 
 /** CalendarEventChanged appended, by kind of change. */
@@ -92,8 +101,11 @@ interface SyncRun {
     emitted: EmittedCounts;
     unchanged: number;
     skipped: Array<{ eventId: string; issues: readonly string[] }>;
+    moved: Array<{ eventId: string; toCalendarId: string }>;
   };
   calendarTimeZone?: string;
+  /** The user's calendars (calendarList), asked at most once per sync. */
+  calendars?: readonly string[];
   ownCalendarIds?: ReadonlySet<string>;
 }
 
@@ -109,8 +121,10 @@ export class CalendarSyncEngine {
   private readonly codec: StreamCodec<EventEnvelope>;
   private readonly clock: () => Date;
   private readonly pageSize: number | undefined;
+  private readonly meetings: MeetingRecorder | undefined;
 
   constructor(options: CalendarSyncEngineOptions) {
+    this.meetings = options.meetings;
     this.codec = options.codec;
     this.repository = new CalendarSyncRepository(options.pool);
     this.eventStore = options.eventStore;
@@ -173,6 +187,7 @@ export class CalendarSyncEngine {
         emitted: { created: 0, updated: 0, cancelled: 0, 'conference-removed': 0 },
         unchanged: 0,
         skipped: [],
+        moved: [],
       },
     };
     if (reset) {
@@ -265,6 +280,8 @@ export class CalendarSyncEngine {
     row: LinkedEvent,
     updated: string | null | undefined,
   ): Promise<void> {
+    // Google's listing shows a moved event as cancelled in the calendar it left.
+    if (await this.followedMove(run, eventId, row)) return;
     const data = cancelledEventData({
       userId: run.account.userId,
       calendarId: run.calendarId,
@@ -339,6 +356,40 @@ export class CalendarSyncEngine {
 
   private async forget(run: SyncRun, eventId: string): Promise<void> {
     await run.transaction.forgetLinkedEvent(eventId);
+  }
+
+  /**
+   * events.move keeps the event's id and conference and shows it cancelled where it was. If the
+   * event is live on another calendar of the user with the same meeting, the meeting follows it:
+   * webex-bridge records the new calendar (before anything else is said of the event, so no
+   * change from there reads as another calendar's), the row here is forgotten, and the target
+   * calendar's own sync (watched by the caller if need be) reports the event from now on.
+   */
+  private async followedMove(run: SyncRun, eventId: string, row: LinkedEvent): Promise<boolean> {
+    if (!this.meetings) return false;
+    run.calendars ??= (await run.account.calendar.listCalendars())
+      .map((entry) => canonicalCalendarId(entry.id!, run.account.email))
+      .filter((id) => id !== run.calendarId);
+    for (const calendarId of run.calendars) {
+      let event: CalendarEvent;
+      try {
+        event = await run.account.calendar.getEvent(calendarId, eventId);
+      } catch (error) {
+        if (error instanceof GoogleApiError && (error.status === 404 || error.status === 410)) continue;
+        throw error;
+      }
+      const conference = readOurConference(event.conferenceData);
+      if (event.status === 'cancelled' || conference?.meetingId !== row.meetingId) continue;
+      await this.meetings.recordConferenceAttached({
+        tenantId: run.account.tenantId,
+        trace: { correlationId: run.correlationId, causationId: null, traceparent: null },
+        data: { meetingId: row.meetingId, calendarId, eventId, conferenceId: conference.conferenceId },
+      });
+      await this.forget(run, eventId);
+      run.result.moved.push({ eventId, toCalendarId: calendarId });
+      return true;
+    }
+    return false;
   }
 
   /** Asked once per sync, and only when an event of ours is organised by another address than the user's. */

@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
+import type { ClientProxy } from '@nestjs/microservices';
 import type pg from 'pg';
 import type { EventEnvelope } from '@scheduler/contracts';
 import type { EventStore, StreamCodec } from '@scheduler/event-store';
-import { EVENT_STORE, SEALED_ENVELOPES } from '@scheduler/runtime';
+import { BUS_CLIENT, EVENT_STORE, SEALED_ENVELOPES } from '@scheduler/runtime';
+import { BusMeetingRecorder } from '../conference-attachment/meeting-recorder.js';
 import { PRIVATE_DATABASE } from '../private-database.js';
 import { CalendarSyncEngine } from './calendar-sync-engine.js';
 
@@ -11,9 +13,13 @@ import { CalendarSyncEngine } from './calendar-sync-engine.js';
   providers: [
     {
       provide: CalendarSyncEngine,
-      inject: [PRIVATE_DATABASE, EVENT_STORE, SEALED_ENVELOPES],
-      useFactory: (pool: pg.Pool, eventStore: EventStore, codec: StreamCodec<EventEnvelope>) =>
-        new CalendarSyncEngine({ pool, eventStore, codec }),
+      inject: [PRIVATE_DATABASE, EVENT_STORE, SEALED_ENVELOPES, BUS_CLIENT],
+      useFactory: (
+        pool: pg.Pool,
+        eventStore: EventStore,
+        codec: StreamCodec<EventEnvelope>,
+        bus: ClientProxy,
+      ) => new CalendarSyncEngine({ pool, eventStore, codec, meetings: new BusMeetingRecorder(bus) }),
     },
   ],
   exports: [CalendarSyncEngine],

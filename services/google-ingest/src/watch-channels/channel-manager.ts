@@ -250,7 +250,13 @@ export class ChannelManager {
   requestSync(userId: string, calendarId: string): Promise<void> {
     return this.syncs.request(JSON.stringify([userId, calendarId]), async () => {
       const account = await this.accounts(userId);
-      if (account) await this.syncer.syncCalendar(account, calendarId);
+      if (!account) return;
+      const result = await this.syncer.syncCalendar(account, calendarId);
+      // An event of ours moved to a calendar we may not watch yet: watch it, and sync it now.
+      for (const moved of new Set(result.moved.map((move) => move.toCalendarId))) {
+        await this.ensureWatched(account, moved);
+        this.scheduleSync(userId, moved);
+      }
     });
   }
 

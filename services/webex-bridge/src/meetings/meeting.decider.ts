@@ -127,8 +127,10 @@ export const tombstonedMeetingState: MeetingState = {
   streamDeleted: true,
 };
 
-const attachmentKey = (attachment: { eventId: string; conferenceId: string }) =>
-  `${attachment.eventId} ${attachment.conferenceId}`;
+// The calendar is part of it: an event moved to another calendar keeps its id and conference,
+// and recording it there is what makes the meeting follow it.
+const attachmentKey = (attachment: { calendarId: string; eventId: string; conferenceId: string }) =>
+  `${attachment.calendarId} ${attachment.eventId} ${attachment.conferenceId}`;
 
 export type Data<Contract> = DataOf<Contract>;
 export type FailureReason = Data<typeof MeetingSchedulingFailed>['reason'];

@@ -212,6 +212,25 @@ export function calendarRoutes(parts: ApiParts): Router {
     );
   }
 
+  // events.move: the organiser becomes the destination calendar; the event keeps its id there
+  // and shows as cancelled in the source's changes. Both calendars need write access.
+  router.post(
+    '/calendar/v3/calendars/:calendarId/events/:eventId/move',
+    (request, response: Response<calendar_v3.Schema$Event>) => {
+      const who = caller(request, oauth, calendarWrite);
+      const calendar = world.calendarFor(String(request.params.calendarId), who.email, 'write');
+      const destination = single(request.query, 'destination');
+      if (!destination)
+        throw new GoogleHttpError(400, 'required', 'Required parameter: destination', {
+          location: 'destination',
+        });
+      const target = world.calendarFor(destination, who.email, 'write');
+      response.json(
+        asSeenFrom(world.moveEvent(calendar, String(request.params.eventId), target.id), target.id),
+      );
+    },
+  );
+
   router.delete('/calendar/v3/calendars/:calendarId/events/:eventId', (request, response) => {
     const who = caller(request, oauth, calendarWrite);
     const calendar = world.calendarFor(String(request.params.calendarId), who.email, 'write');

@@ -336,6 +336,52 @@ describe('conference data', () => {
   });
 });
 
+describe('events.move', () => {
+  it('moves an event to another writable calendar: same id and conference there, organiser the destination, cancelled in the source, dataOwner listed', async () => {
+    const tokens = await connect(alice);
+    const { calendar } = clients(tokens);
+    const team = emulator.world.addCalendar({ ownerEmail: alice, summary: 'Team' });
+    const event = await createEvent('Moving', '2027-02-02T10:00:00Z');
+    await calendar.patchConferenceData(alice, event.id, conference);
+    const before = await calendar.listChanges(alice);
+    const move = (destination?: string) =>
+      fetch(
+        new URL(
+          `calendar/v3/calendars/${encodeURIComponent(alice)}/events/${event.id}/move${destination ? `?destination=${encodeURIComponent(destination)}` : ''}`,
+          emulator.endpoints.calendarRootUrl,
+        ),
+        { method: 'POST', headers: { authorization: `Bearer ${tokens.accessToken}` } },
+      );
+    expect((await move()).status).toBe(400);
+    // Bob's calendar is not Alice's to write to.
+    expect((await move(bob)).status).toBe(404);
+    const answer = await move(team.id);
+    expect(answer.status).toBe(200);
+    const moved = (await answer.json()) as { id: string; organizer: { email: string; self?: boolean } };
+    expect(moved).toMatchObject({ id: event.id, organizer: { email: team.id, self: true } });
+    const there = await calendar.getEvent(team.id, event.id);
+    expect(there.conferenceData).toMatchObject({ conferenceId: conference.conferenceId });
+    const changes = await calendar.listChanges(alice, { syncToken: before.nextSyncToken });
+    expect(changes.events).toEqual([expect.objectContaining({ id: event.id, status: 'cancelled' })]);
+    const listed = await calendar.listCalendars();
+    expect(listed.find((entry) => entry.id === team.id)).toMatchObject({
+      dataOwner: alice,
+      accessRole: 'owner',
+    });
+    expect(listed.find((entry) => entry.id === alice)).not.toHaveProperty('dataOwner');
+    // And back again: the id is free on the source, where the event was cancelled.
+    const back = await fetch(
+      new URL(
+        `calendar/v3/calendars/${encodeURIComponent(team.id)}/events/${event.id}/move?destination=${encodeURIComponent(alice)}`,
+        emulator.endpoints.calendarRootUrl,
+      ),
+      { method: 'POST', headers: { authorization: `Bearer ${tokens.accessToken}` } },
+    );
+    expect(back.status).toBe(200);
+    expect((await calendar.getEvent(alice, event.id)).status).toBe('confirmed');
+  });
+});
+
 describe('push notifications', () => {
   let receiver: Server;
   let receiverUrl: string;

@@ -466,7 +466,10 @@ export class GoogleWorld {
     if (current.recurringEventId)
       throw new GoogleHttpError(400, 'cannotChangeOrganizerOfInstance', 'Cannot move an instance.');
     const target = this.calendarById(targetCalendarId);
-    if (target.events.has(eventId))
+    if (target.id === calendar.id)
+      throw new GoogleHttpError(400, 'invalid', 'The event is already on the destination calendar.');
+    // An event that left the target before (cancelled there) may come back under its id.
+    if (target.events.get(eventId) && target.events.get(eventId)!.resource.status !== 'cancelled')
       throw new GoogleHttpError(409, 'duplicate', 'The requested identifier already exists.');
     const owner = this.requireUser(target.ownerEmail);
     this.commit(calendar, { ...current, status: 'cancelled', updated: this.clock.now().toISOString() });
