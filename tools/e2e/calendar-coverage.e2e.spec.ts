@@ -257,4 +257,67 @@ describe('calendar coverage', () => {
     // The event itself is still there.
     expect(await calendarEvent(alice, eventId)).toMatchObject({ status: 'confirmed' });
   }, 60_000);
+  // Last: it moves the emulators' clock and reconnects the account.
+  it('a Google token is revoked and an event is deleted; the disconnection is recorded; after reconnecting, the Webex meeting is deleted', async () => {
+    const { eventId, meetingId } = await addMeeting('Deleted while disconnected');
+    const watchedBefore = [...new Set(await watchedCalendars())];
+    const eventTypes = async (streamPrefix: string) => {
+      const { rows } = await stack.eventStore.query<{ type: string; data: Record<string, unknown> }>(
+        `SELECT event_type AS type, data FROM "${stack.eventStoreSchema}".event_store_events
+          WHERE stream_id LIKE $1 ORDER BY global_position`,
+        [`${streamPrefix}%`],
+      );
+      return rows;
+    };
+
+    // The user removes our access in Google; the access token lapses an hour later.
+    await stack.google.request('/google/refresh-tokens/revoke', { email: alice });
+    await stack.google.request('/clock/advance', { milliseconds: 3_700_000 });
+    await stack.google.request(eventPath(alice, eventId), undefined, 'DELETE');
+
+    // The deletion's notification makes google-ingest sync with the dead grant: it records the
+    // disconnection, and nothing reaches the meeting yet.
+    const disconnected = await eventually(async () => {
+      const account = (await eventTypes('googleAccount-')).filter(
+        (row) => row.type === 'GoogleAccountDisconnected',
+      );
+      expect(account).toHaveLength(1);
+      return account[0]!;
+    }, 30_000);
+    expect(disconnected.data).toMatchObject({ reason: 'token-revoked' });
+    expect(await tagged(meetingId)).toHaveLength(1);
+    expect(await meetingStream(meetingId)).not.toContain('MeetingCancelled');
+
+    // Consent again, signed in (the emulator holds several users now, so it needs the login
+    // hint the gateway sends for a signed-in user): the full resync finds the event gone and
+    // the meeting is deleted.
+    const returnTo = `${stack.gatewayUrl}/health/live`;
+    let response = await fetch(
+      `${stack.gatewayUrl}/v1/oauth/google/start?returnTo=${encodeURIComponent(returnTo)}`,
+      { headers: { authorization: `Bearer ${idToken}` }, redirect: 'manual' },
+    );
+    let location = response.headers.get('location');
+    for (let hop = 0; hop < 6 && location && response.status >= 300 && response.status < 400; hop++) {
+      response = await fetch(new URL(location, stack.gatewayUrl), { redirect: 'manual' });
+      expect(new URL(location, stack.gatewayUrl).searchParams.get('error')).toBeNull();
+      location = response.headers.get('location');
+    }
+    expect(response.status).toBe(200);
+    await eventually(async () => expect(await tagged(meetingId)).toHaveLength(0), 30_000);
+    expect(await meetingStream(meetingId)).toEqual(expect.arrayContaining(['MeetingCancelled']));
+    // Every calendar watched before (the secondary ones too) is watched again.
+    expect(watchedBefore.length).toBeGreaterThan(1);
+    await eventually(async () =>
+      expect(await watchedCalendars()).toEqual(expect.arrayContaining(watchedBefore)),
+    );
+    const watchFacts = (await eventTypes('calendarWatch-')).map((row) => [row.type, row.data.reason]);
+    expect(watchFacts).toEqual(
+      expect.arrayContaining([
+        ['CalendarWatchStopped', 'account-disconnected'],
+        ['CalendarSyncReset', 'account-reconnected'],
+      ]),
+    );
+    const account = (await eventTypes('googleAccount-')).map((row) => row.type);
+    expect(account.at(-1)).toBe('GoogleAccountConnected');
+  }, 120_000);
 });
