@@ -20,7 +20,7 @@ const Channel = {
   expiresAt: Instant,
 };
 
-/** Streams: `calendarWatch-<userId>` (one watched calendar per user: the primary one, for now). */
+/** Streams: `calendarWatch-<userId>` (every calendar the user watches: the primary one, and those meetings live on). */
 export const CalendarWatchStarted = defineEvent({
   type: 'CalendarWatchStarted',
   producer: 'google-ingest',
