@@ -270,6 +270,12 @@ describe('calendar coverage', () => {
       return rows;
     };
 
+    // google-ingest knows the event as ours once its sync saw the conference the attacher wrote.
+    await eventually(async () => {
+      const changes = await eventTypes(`calendarEvent-%.${eventId}`);
+      expect(changes.map((row) => row.data.change)).toEqual(['created']);
+    }, 30_000);
+
     // The user removes our access in Google; the access token lapses an hour later.
     await stack.google.request('/google/refresh-tokens/revoke', { email: alice });
     await stack.google.request('/clock/advance', { milliseconds: 3_700_000 });
