@@ -229,7 +229,7 @@ export class MeetingLifecycle {
         // Something is to be applied: the row this lock made (due now) hands it to the reconciler.
         if (plan.kind === 'nothing') {
           if (locked.inserted) await locked.converged();
-          await this.keepDriftCheck(meetingId, state);
+          await this.keepDriftCheck(meetingId, state, locked);
         }
         return 'not-converged';
       }
@@ -266,7 +266,7 @@ export class MeetingLifecycle {
       );
       if (drift.found === 'deleted') {
         await locked.converged();
-        await this.sync.untrackForDrift(meetingId);
+        await locked.untrackForDrift();
         return 'deleted';
       }
       await this.reconcileLocked(locked, undefined);
@@ -379,7 +379,7 @@ export class MeetingLifecycle {
         }
         if (outcome.step === 'nothing' || outcome.step === 'fail') {
           await locked.converged();
-          await this.keepDriftCheck(meetingId, state);
+          await this.keepDriftCheck(meetingId, state, locked);
           return report('converged');
         }
       }
@@ -429,7 +429,11 @@ export class MeetingLifecycle {
   }
 
   /** A converged meeting that Webex holds and that has not started is compared with Webex from time to time. */
-  private async keepDriftCheck(meetingId: string, state: MeetingState): Promise<void> {
+  private async keepDriftCheck(
+    meetingId: string,
+    state: MeetingState,
+    locked?: Pick<LockedMeeting, 'trackForDrift' | 'untrackForDrift'>,
+  ): Promise<void> {
     const start = state.applied ? Date.parse(state.applied.start) : Number.NaN;
     const watched =
       state.status === 'scheduled' &&
@@ -437,8 +441,12 @@ export class MeetingLifecycle {
       !state.webexDeleted &&
       state.userId !== undefined &&
       start > this.clock.now().getTime();
-    if (watched) await this.sync.trackForDrift(meetingId, state.userId!, new Date(start));
-    else await this.sync.untrackForDrift(meetingId);
+    // Under a lock, on the lock's connection (see LockedMeeting).
+    if (watched)
+      await (locked
+        ? locked.trackForDrift(state.userId!, new Date(start))
+        : this.sync.trackForDrift(meetingId, state.userId!, new Date(start)));
+    else await (locked ? locked.untrackForDrift() : this.sync.untrackForDrift(meetingId));
   }
 
   /** Plans the step on the meeting as it is, carries it out and records its outcome, as one decision. */

@@ -26,6 +26,13 @@ export interface LockedMeeting {
   retryAt(dueAt: Date, attempts: number, lastError: string): Promise<void>;
   /** Nothing is tried until the user's Webex account is connected again (wakeUser). */
   waitForReconnect(userId: string, lastError: string): Promise<void>;
+  /**
+   * trackForDrift / untrackForDrift on the lock's own connection. A lock holder never asks the
+   * pool for a second connection: waiting handlers can hold every other one, which would leave
+   * the holder, and so all of them, waiting for ever.
+   */
+  trackForDrift(userId: string, startsAt: Date): Promise<void>;
+  untrackForDrift(): Promise<void>;
 }
 
 interface Row {
@@ -78,8 +85,13 @@ export class MeetingSyncRepository {
   }
 
   /** A scheduled meeting Webex should hold as applied: compared with Webex until it starts. */
-  async trackForDrift(meetingId: string, userId: string, startsAt: Date): Promise<void> {
-    await this.pool.query(
+  async trackForDrift(
+    meetingId: string,
+    userId: string,
+    startsAt: Date,
+    connection: pg.Pool | pg.PoolClient = this.pool,
+  ): Promise<void> {
+    await connection.query(
       `INSERT INTO ${this.driftTable} (meeting_id, user_id, starts_at) VALUES ($1, $2, $3)
        ON CONFLICT (meeting_id) DO UPDATE SET user_id = $2, starts_at = $3`,
       [meetingId, userId, startsAt],
@@ -87,8 +99,8 @@ export class MeetingSyncRepository {
   }
 
   /** The meeting is finished, failed or gone from Webex: nothing to compare any more. */
-  async untrackForDrift(meetingId: string): Promise<void> {
-    await this.pool.query(`DELETE FROM ${this.driftTable} WHERE meeting_id = $1`, [meetingId]);
+  async untrackForDrift(meetingId: string, connection: pg.Pool | pg.PoolClient = this.pool): Promise<void> {
+    await connection.query(`DELETE FROM ${this.driftTable} WHERE meeting_id = $1`, [meetingId]);
   }
 
   /**
@@ -228,6 +240,8 @@ export class MeetingSyncRepository {
           [meetingId, userId, lastError.slice(0, 1024)],
         );
       },
+      trackForDrift: (userId, startsAt) => this.trackForDrift(meetingId, userId, startsAt, connection),
+      untrackForDrift: () => this.untrackForDrift(meetingId, connection),
     };
   }
 
