@@ -251,7 +251,17 @@ export const exampleEventData: ExampleEventData = {
       changed: [],
     },
   ],
-  MeetingEnded: [{ meetingId: exampleMeetingId, endedAt: end, source: 'scheduled-end' }],
+  WebexMeetingDeleted: [
+    {
+      meetingId: exampleMeetingId,
+      webexMeetingId: '5f1e2d3c4b5a69788796a5b4c3d2e1f0',
+      deletedAt: '2026-11-30T15:12:00Z',
+    },
+  ],
+  MeetingEnded: [
+    { meetingId: exampleMeetingId, endedAt: end, source: 'scheduled-end' },
+    { meetingId: exampleMeetingId, endedAt: '2026-12-01T09:47:12Z', source: 'webex-webhook' },
+  ],
   MeetingDataPurged: [
     { meetingId: exampleMeetingId, purgedAt: '2026-12-01T09:30:05Z', retentionAfterEndSeconds: 0 },
   ],

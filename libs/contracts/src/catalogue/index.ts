@@ -12,6 +12,7 @@ import {
   MeetingCancelled,
   MeetingChangeRequested,
   MeetingDataPurged,
+  WebexMeetingDeleted,
   MeetingEnded,
   MeetingRequested,
   MeetingScheduled,
@@ -68,6 +69,7 @@ export const eventCatalogue = [
   MeetingSyncDeferred,
   MeetingReconnectRequired,
   MeetingDriftDetected,
+  WebexMeetingDeleted,
   MeetingEnded,
   MeetingDataPurged,
 ] as const;
