@@ -1,5 +1,7 @@
 import type {
+  DataOf,
   EndMeeting,
+  WebexMeetingDeleted,
   RecordConferenceAttached,
   RecordMeetingDataPurged,
   RequestMeeting,
@@ -16,6 +18,13 @@ type ResponseOf<Contract extends { response: z.ZodType }> = z.output<Contract['r
 
 /** The facts recorded for other services answer alike. */
 type RecordOutcome = ResponseOf<typeof EndMeeting>;
+
+/** Who records a fact and under which trace: the shape of every command request. */
+interface FactRequest<Data> {
+  readonly tenantId: string;
+  readonly trace: { correlationId: string; causationId: string | null; traceparent: string | null };
+  readonly data: Data;
+}
 
 /**
  * The meeting commands other services send: the meeting stream has one writer, this service,
@@ -65,6 +74,17 @@ export class MeetingCommands {
     });
   }
 
+  /** Webex's meetings webhook reported the Webex meeting deleted there (not by us). */
+  recordWebexMeetingDeleted(
+    request: FactRequest<DataOf<typeof WebexMeetingDeleted>>,
+  ): Promise<RecordOutcome> {
+    return this.record(request.data.meetingId, {
+      type: 'RecordWebexMeetingDeleted',
+      deletion: request.data,
+      origin: this.originOf(request),
+    });
+  }
+
   recordMeetingDataPurged(request: RequestOf<typeof RecordMeetingDataPurged>): Promise<RecordOutcome> {
     return this.record(request.data.meetingId, {
       type: 'RecordDataPurged',
@@ -85,10 +105,7 @@ export class MeetingCommands {
     }
   }
 
-  private originOf(request: {
-    tenantId: string;
-    trace: { correlationId: string; causationId: string | null; traceparent: string | null };
-  }): CommandOrigin {
+  private originOf(request: FactRequest<unknown>): CommandOrigin {
     return { tenantId: request.tenantId, ...request.trace, occurredAt: this.clock.now() };
   }
 }

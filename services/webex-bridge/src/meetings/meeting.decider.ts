@@ -4,6 +4,7 @@ import {
   MeetingCancelled,
   MeetingChangeRequested,
   MeetingDataPurged,
+  WebexMeetingDeleted,
   MeetingEnded,
   MeetingRequested,
   MeetingScheduled,
@@ -104,6 +105,13 @@ export interface MeetingState {
   readonly attachedConferences?: ReadonlySet<string>;
   /** MeetingEnded and MeetingDataPurged are each recorded once, whatever asks again. */
   readonly endRecorded?: boolean;
+  /**
+   * Webex reported the real end (MeetingEnded source webex-webhook). It is recorded once, also
+   * after the scheduled end was: a meeting that ran over ends later than it was scheduled to.
+   */
+  readonly realEndRecorded?: boolean;
+  /** Webex reported the Webex meeting deleted there (WebexMeetingDeleted), not by us. */
+  readonly webexMeetingDeleted?: boolean;
   readonly purgeRecorded?: boolean;
   /** Tombstoned by retention: it can never be read or written again (see tombstonedMeetingState). */
   readonly streamDeleted?: boolean;
@@ -158,6 +166,7 @@ export type MeetingFact =
   | { readonly type: 'MeetingDriftDetected'; readonly data: Data<typeof MeetingDriftDetected> }
   | { readonly type: 'ConferenceAttached'; readonly data: Data<typeof ConferenceAttached> }
   | { readonly type: 'MeetingEnded'; readonly data: Data<typeof MeetingEnded> }
+  | { readonly type: 'WebexMeetingDeleted'; readonly data: Data<typeof WebexMeetingDeleted> }
   | { readonly type: 'MeetingDataPurged'; readonly data: Data<typeof MeetingDataPurged> };
 
 const contracts = {
@@ -173,6 +182,7 @@ const contracts = {
   MeetingDriftDetected,
   ConferenceAttached,
   MeetingEnded,
+  WebexMeetingDeleted,
   MeetingDataPurged,
 } as const;
 
@@ -263,7 +273,14 @@ export function evolve(state: MeetingState, event: MeetingStreamEvent): MeetingS
       return { ...rest, ...(state.applied ? { desired: state.applied } : {}), lastFailure };
     return { ...rest, status: 'failed', lastFailure };
   }
-  if (MeetingEnded.is(event)) return { ...next, status: 'ended', endRecorded: true };
+  if (MeetingEnded.is(event))
+    return {
+      ...next,
+      status: 'ended',
+      endRecorded: true,
+      ...(event.data.source === 'webex-webhook' ? { realEndRecorded: true } : {}),
+    };
+  if (WebexMeetingDeleted.is(event)) return { ...next, webexMeetingDeleted: true };
   if (MeetingDataPurged.is(event)) return { ...next, status: 'purged', purgeRecorded: true };
   return next;
 }
@@ -342,6 +359,10 @@ export type MeetingCommandBody =
     }
   | { readonly type: 'AttachConference'; readonly attachment: Data<typeof ConferenceAttached> }
   | { readonly type: 'EndMeeting'; readonly ending: Data<typeof MeetingEnded> }
+  | {
+      readonly type: 'RecordWebexMeetingDeleted';
+      readonly deletion: Data<typeof WebexMeetingDeleted>;
+    }
   | { readonly type: 'RecordDataPurged'; readonly purge: Data<typeof MeetingDataPurged> };
 
 export type MeetingCommand = MeetingCommandBody & { readonly origin: CommandOrigin };
@@ -559,8 +580,16 @@ function decideFacts(command: MeetingCommand, state: MeetingState): MeetingFact[
 
     case 'EndMeeting':
       if (gone(state)) throw new MeetingGoneError(command.ending.meetingId, command.type);
-      if (state.endRecorded) return [];
+      // Webex's real end supersedes the scheduled one, so it is recorded after it too.
+      if (command.ending.source === 'webex-webhook' ? state.realEndRecorded : state.endRecorded) return [];
       return [{ type: 'MeetingEnded', data: command.ending }];
+
+    // Only a deletion we did not ask for: ours follows a cancellation (requested or recorded).
+    case 'RecordWebexMeetingDeleted':
+      if (gone(state)) throw new MeetingGoneError(command.deletion.meetingId, command.type);
+      if (state.webexMeetingDeleted || state.status !== 'scheduled' || state.cancellationRequested) return [];
+      if (state.webex?.webexMeetingId !== command.deletion.webexMeetingId) return [];
+      return [{ type: 'WebexMeetingDeleted', data: command.deletion }];
 
     case 'RecordDataPurged':
       if (gone(state)) throw new MeetingGoneError(command.purge.meetingId, command.type);
