@@ -174,5 +174,7 @@ class MeetingsResources
     },
     MeetingsResources,
   ],
+  // For the Webex webhooks: they record facts and make meetings due through these.
+  exports: [MeetingStreams, MeetingCommands, MeetingSyncRepository, MeetingReconciler],
 })
 export class MeetingsModule {}

@@ -1,0 +1,119 @@
+import type { SealedValue } from '@scheduler/crypto-shredding';
+import { migrate } from '@scheduler/postgres-migrations';
+import type pg from 'pg';
+import { webexWebhookMigrations, webexWebhookTables } from './migrations.js';
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** A user's meetings webhook as we keep it; `webhookId` is unset until Webex answered the create. */
+export interface StoredWebhookRegistration {
+  readonly userId: string;
+  readonly sealedSecret: SealedValue;
+  readonly webhookId: string | null;
+}
+
+interface RegistrationRow {
+  user_id: string;
+  sealed_secret: SealedValue;
+  webhook_id: string | null;
+}
+
+const toRegistration = (row: RegistrationRow): StoredWebhookRegistration => ({
+  userId: row.user_id,
+  sealedSecret: row.sealed_secret,
+  webhookId: row.webhook_id,
+});
+
+/** All SQL of `webex_meeting_webhooks` and `webex_meeting_links`. */
+export class WebexWebhooksRepository {
+  private readonly registrations: string;
+  private readonly links: string;
+
+  constructor(
+    /** The service's pool; the repository never ends it. */
+    private readonly pool: pg.Pool,
+    private readonly schema?: string,
+  ) {
+    if (schema !== undefined && !IDENTIFIER.test(schema))
+      throw new Error(`"${schema}" is not a plain lower-case SQL identifier`);
+    ({ registrations: this.registrations, links: this.links } = webexWebhookTables(schema));
+  }
+
+  /** Returns whether this call created the links table (then it is to be filled from the streams). */
+  async ensureSchema(): Promise<{ linksCreated: boolean }> {
+    const report = await migrate(this.pool, {
+      component: 'webex-bridge.webex-webhooks',
+      schema: this.schema,
+      migrations: webexWebhookMigrations(this.schema),
+    });
+    return { linksCreated: report.applied.some((migration) => migration.version === 2) };
+  }
+
+  async registration(userId: string): Promise<StoredWebhookRegistration | undefined> {
+    const { rows } = await this.pool.query<RegistrationRow>(
+      `SELECT * FROM ${this.registrations} WHERE user_id = $1`,
+      [userId],
+    );
+    return rows[0] ? toRegistration(rows[0]) : undefined;
+  }
+
+  async registrationByWebhook(webhookId: string): Promise<StoredWebhookRegistration | undefined> {
+    const { rows } = await this.pool.query<RegistrationRow>(
+      `SELECT * FROM ${this.registrations} WHERE webhook_id = $1`,
+      [webhookId],
+    );
+    return rows[0] ? toRegistration(rows[0]) : undefined;
+  }
+
+  /**
+   * Keeps the user's secret, or stores `sealedSecret` if the user has none yet; returns the one
+   * kept. The secret stays the same across re-registrations, so a notification in flight is
+   * still verified.
+   */
+  async ensureSecret(userId: string, sealedSecret: SealedValue): Promise<StoredWebhookRegistration> {
+    const { rows } = await this.pool.query<RegistrationRow>(
+      `INSERT INTO ${this.registrations} AS existing (user_id, sealed_secret) VALUES ($1, $2)
+       ON CONFLICT (user_id) DO UPDATE SET updated_at = existing.updated_at
+       RETURNING *`,
+      [userId, JSON.stringify(sealedSecret)],
+    );
+    return toRegistration(rows[0]!);
+  }
+
+  /** Replaces a secret that can no longer be opened (forgotten or tampered with). */
+  async replaceSecret(userId: string, sealedSecret: SealedValue): Promise<void> {
+    await this.pool.query(
+      `UPDATE ${this.registrations} SET sealed_secret = $2, webhook_id = NULL, updated_at = now()
+       WHERE user_id = $1`,
+      [userId, JSON.stringify(sealedSecret)],
+    );
+  }
+
+  async saveWebhookId(userId: string, webhookId: string): Promise<void> {
+    await this.pool.query(
+      `UPDATE ${this.registrations} SET webhook_id = $2, updated_at = now() WHERE user_id = $1`,
+      [userId, webhookId],
+    );
+  }
+
+  async deleteRegistration(userId: string): Promise<void> {
+    await this.pool.query(`DELETE FROM ${this.registrations} WHERE user_id = $1`, [userId]);
+  }
+
+  /** Records which meeting a Webex meeting is; the first link of a Webex meeting id stays. */
+  async link(webexMeetingId: string, meetingId: string): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO ${this.links} (webex_meeting_id, meeting_id) VALUES ($1, $2)
+       ON CONFLICT (webex_meeting_id) DO NOTHING`,
+      [webexMeetingId, meetingId],
+    );
+  }
+
+  async meetingOf(webexMeetingId: string): Promise<string | undefined> {
+    const { rows } = await this.pool.query<{ meeting_id: string }>(
+      `SELECT meeting_id FROM ${this.links} WHERE webex_meeting_id = $1`,
+      [webexMeetingId],
+    );
+    return rows[0]?.meeting_id;
+  }
+}

@@ -1,0 +1,117 @@
+import { randomBytes } from 'node:crypto';
+import { isSealedValue, userSubject, type SealedValue, type SecretBox } from '@scheduler/crypto-shredding';
+import type { WebexClient } from '@scheduler/webex';
+import type { StoredWebhookRegistration, WebexWebhooksRepository } from './webex-webhooks.repository.js';
+
+/** Where Webex posts the meetings notifications, below the public webhook base URL. */
+export const meetingsWebhookPath = '/webhooks/webex/meetings';
+
+/** The name our webhooks carry in Webex (what a person sees listing them). */
+export const meetingsWebhookName = 'Scheduler: meetings';
+
+/** Bound into the sealed value's associated data: no other sealed value can pass for a secret. */
+const SECRET_CONTEXT = 'webex-webhook-secret';
+
+export type RegistrationOutcome = 'registered' | 'already-registered';
+
+export interface WebhookRegistrationsOptions {
+  readonly repository: WebexWebhooksRepository;
+  readonly secretBox: SecretBox;
+  /** The Webex client acting as the user; throws ReauthorizationRequired when none can be made. */
+  readonly webexClientFor: (userId: string) => Promise<WebexClient>;
+  /** `<public webhook base URL>/webhooks/webex/meetings`. */
+  readonly targetUrl: string;
+  readonly newSecret?: () => string;
+}
+
+/**
+ * One Webex meetings webhook per connected user (resource `meetings`, event `all`), signed with
+ * a random secret of the user's, kept sealed under the user's subject. Registering is idempotent:
+ * Webex's list is the truth of what exists, so a webhook that is missing, disabled or unknown to
+ * us is replaced, and duplicates pointing at our target are removed.
+ */
+export class WebhookRegistrations {
+  private readonly newSecret: () => string;
+
+  constructor(private readonly options: WebhookRegistrationsOptions) {
+    this.newSecret = options.newSecret ?? (() => randomBytes(32).toString('base64url'));
+  }
+
+  get targetUrl(): string {
+    return this.options.targetUrl;
+  }
+
+  async register(userId: string): Promise<RegistrationOutcome> {
+    const { repository } = this.options;
+    let stored = await repository.ensureSecret(userId, await this.seal(userId, this.newSecret()));
+    let secret = await this.openSecret(stored);
+    if (secret === undefined) {
+      // Unreadable (tampered with): a fresh secret, and a fresh webhook below.
+      secret = this.newSecret();
+      await repository.replaceSecret(userId, await this.seal(userId, secret));
+      stored = { ...stored, webhookId: null };
+    }
+    const client = await this.options.webexClientFor(userId);
+    const ours = (await client.listWebhooks()).filter(
+      (webhook) => webhook.targetUrl === this.options.targetUrl && webhook.resource === 'meetings',
+    );
+    const kept = ours.find(
+      (webhook) =>
+        webhook.id === stored.webhookId &&
+        webhook.event === 'all' &&
+        (webhook.status === undefined || webhook.status === 'active'),
+    );
+    for (const webhook of ours) if (webhook !== kept) await client.deleteWebhook(webhook.id);
+    if (kept) return 'already-registered';
+    const created = await client.createWebhook({
+      name: meetingsWebhookName,
+      targetUrl: this.options.targetUrl,
+      resource: 'meetings',
+      event: 'all',
+      secret,
+    });
+    await repository.saveWebhookId(userId, created.id);
+    return 'registered';
+  }
+
+  /**
+   * The user disconnected: the webhook is deleted in Webex when the authorization still works
+   * (a dead one cannot delete anything; Webex then disables the webhook by itself once its
+   * deliveries are not accepted), and the secret is forgotten, so later notifications of the
+   * user are ignored.
+   */
+  async deregister(userId: string): Promise<'deleted' | 'forgotten'> {
+    const stored = await this.options.repository.registration(userId);
+    let deleted = false;
+    if (stored?.webhookId) {
+      try {
+        const client = await this.options.webexClientFor(userId);
+        await client.deleteWebhook(stored.webhookId);
+        deleted = true;
+      } catch {
+        // Nothing to act with: forgetting the secret is what stops us acting on its notifications.
+      }
+    }
+    await this.options.repository.deleteRegistration(userId);
+    return deleted ? 'deleted' : 'forgotten';
+  }
+
+  /** The secret of the user whose webhook this is; undefined for a webhook we do not know. */
+  async secretOfWebhook(webhookId: string): Promise<{ userId: string; secret: string } | undefined> {
+    const stored = await this.options.repository.registrationByWebhook(webhookId);
+    if (!stored) return undefined;
+    const secret = await this.openSecret(stored);
+    return secret === undefined ? undefined : { userId: stored.userId, secret };
+  }
+
+  private seal(userId: string, secret: string): Promise<SealedValue> {
+    return this.options.secretBox.seal(userSubject(userId), secret, SECRET_CONTEXT);
+  }
+
+  private async openSecret(stored: StoredWebhookRegistration): Promise<string | undefined> {
+    const sealed = stored.sealedSecret;
+    if (!isSealedValue(sealed) || sealed.subject !== userSubject(stored.userId)) return undefined;
+    const opened = await this.options.secretBox.open(sealed, SECRET_CONTEXT);
+    return opened.outcome === 'opened' ? opened.plaintext.toString('utf8') : undefined;
+  }
+}
