@@ -8,6 +8,7 @@ import { firstValueFrom } from 'rxjs';
 import { busNames, type JetStreamClient } from '@scheduler/bus';
 import {
   AccountDisconnected,
+  EndMeeting,
   ExchangeWebexAuthorizationCode,
   RequestMeeting,
   createEvent,
@@ -381,6 +382,30 @@ describe('receiving Webex notifications', () => {
     const endedAt = Date.parse((events[2]!.data as { endedAt: string }).endedAt);
     expect(endedAt).toBeGreaterThanOrEqual(before - 1_000);
     expect(endedAt).toBeLessThanOrEqual(Date.now());
+  }, 60_000);
+
+  it('ended in Webex after the scheduled end was recorded (it ran over): the real end is recorded too', async () => {
+    const { email, userId, webexUserId } = await connectedUser();
+    await eventually(() => expect(webhooksOf(webexUserId)).toHaveLength(1), 20_000);
+    const { meetingId, webexMeetingId } = await scheduledMeeting(userId, email);
+    // What retention asks at the scheduled end.
+    const client = app.get<JetStreamClient>(BUS_CLIENT);
+    const scheduledEnd = await firstValueFrom(
+      client.send(EndMeeting, {
+        tenantId,
+        trace: { correlationId: `end-${meetingId}`, causationId: null, traceparent: null },
+        data: { meetingId, endedAt: new Date().toISOString(), source: 'scheduled-end' },
+      }),
+    );
+    expect(scheduledEnd).toEqual({ outcome: 'recorded' });
+
+    await fetch(`${emulator.url}/control/webex/meetings/${webexMeetingId}/end`, { method: 'POST' });
+    await deliveryOf('ended', webexMeetingId);
+    const ended = (await meetingEvents(meetingId)).filter((event) => event.type === 'MeetingEnded');
+    expect(ended.map((event) => (event.data as { source: string }).source)).toEqual([
+      'scheduled-end',
+      'webex-webhook',
+    ]);
   }, 60_000);
 
   it('refuses a bad or missing signature and records nothing; malformed is 400; unknown is 200', async () => {
