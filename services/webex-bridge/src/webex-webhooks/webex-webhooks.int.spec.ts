@@ -56,6 +56,8 @@ let store: EventStore;
 let codec: PersonalDataCodec;
 let privateDatabase: pg.Pool;
 let baseUrl: string;
+let port: number;
+let config: WebexBridgeConfig;
 
 const newUserId = () => `1${randomBytes(8).readBigUInt64BE().toString().padStart(20, '0')}`;
 
@@ -66,6 +68,23 @@ async function freePort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/** Boots the service (again, for a restart): same name, port and databases. */
+async function startApp(): Promise<void> {
+  app = await createServiceApp(
+    {
+      service,
+      environment: webexBridgeEnvironment,
+      module: (validated) => WebexBridgeModule.forRoot(validated, { service }),
+      consumesEvents: true,
+    },
+    config,
+  );
+  await app.startAllMicroservices();
+  await app.listen(port, '127.0.0.1');
+  store = app.get<EventStore>(EVENT_STORE);
+  codec = app.get(PersonalDataCodec);
 }
 
 beforeAll(async () => {
@@ -81,9 +100,9 @@ beforeAll(async () => {
     IsolatedSchema,
     IsolatedSchema,
   ];
-  const port = await freePort();
+  port = await freePort();
   baseUrl = `http://127.0.0.1:${port}`;
-  const config: WebexBridgeConfig = webexBridgeEnvironment.parse({
+  config = webexBridgeEnvironment.parse({
     HTTP_PORT: String(port),
     NATS_URL: testInfrastructure().natsUrl,
     EVENT_STORE_URL: eventStoreSchema.connectionString,
@@ -98,19 +117,7 @@ beforeAll(async () => {
     WEBEX_REDIRECT_URI: redirectUri,
     PUBLIC_WEBHOOK_BASE_URL: baseUrl,
   });
-  app = await createServiceApp(
-    {
-      service,
-      environment: webexBridgeEnvironment,
-      module: (validated) => WebexBridgeModule.forRoot(validated, { service }),
-      consumesEvents: true,
-    },
-    config,
-  );
-  await app.startAllMicroservices();
-  await app.listen(port, '127.0.0.1');
-  store = app.get<EventStore>(EVENT_STORE);
-  codec = app.get(PersonalDataCodec);
+  await startApp();
   privateDatabase = new pg.Pool({ connectionString: privateSchema.connectionString, max: 2 });
 }, 60_000);
 
@@ -294,6 +301,27 @@ describe('registration', () => {
     emulator.state.webhooks.set('stray', { ...second!, id: 'stray' });
     expect(await registrations.register(userId)).toBe('already-registered');
     expect(webhooksOf(webexUserId).map((webhook) => webhook.id)).toEqual([second!.id]);
+  }, 60_000);
+
+  it('two registrations of one user at once (connect, start, another replica) leave one webhook', async () => {
+    const { userId, webexUserId } = await connectedUser();
+    await eventually(() => expect(webhooksOf(webexUserId)).toHaveLength(1), 20_000);
+    emulator.state.webhooks.delete(webhooksOf(webexUserId)[0]!.id);
+    const registrations = app.get(WebhookRegistrations);
+    const outcomes = await Promise.all([registrations.register(userId), registrations.register(userId)]);
+    expect(outcomes.sort()).toEqual(['already-registered', 'registered']);
+    expect(webhooksOf(webexUserId)).toHaveLength(1);
+  }, 60_000);
+
+  it('at start, every connected account is checked: a webhook gone meanwhile is registered again', async () => {
+    const { webexUserId } = await connectedUser();
+    await eventually(() => expect(webhooksOf(webexUserId)).toHaveLength(1), 20_000);
+    const [before] = webhooksOf(webexUserId);
+    await app.close();
+    emulator.state.webhooks.delete(before!.id);
+    await startApp();
+    await eventually(() => expect(webhooksOf(webexUserId)).toHaveLength(1), 20_000);
+    expect(webhooksOf(webexUserId)[0]!.secret).toBe(before!.secret);
   }, 60_000);
 
   it('deregisters when the account is disconnected', async () => {

@@ -33,6 +33,8 @@ export class WebexWebhooksRepository {
     /** The service's pool; the repository never ends it. */
     private readonly pool: pg.Pool,
     private readonly schema?: string,
+    /** Where the queries run: the pool, or the connection that holds a registration lock. */
+    private readonly db: Pick<pg.Pool, 'query'> = pool,
   ) {
     if (schema !== undefined && !IDENTIFIER.test(schema))
       throw new Error(`"${schema}" is not a plain lower-case SQL identifier`);
@@ -49,8 +51,36 @@ export class WebexWebhooksRepository {
     return { linksCreated: report.applied.some((migration) => migration.version === 2) };
   }
 
+  /**
+   * Runs `work` holding the user's registration lock (a transaction-scoped advisory lock), so
+   * that two registrations of one user (the connect handler, the check at start, another
+   * replica) never both find no webhook and both create one.
+   */
+  async withRegistrationLock<Result>(
+    userId: string,
+    work: (locked: WebexWebhooksRepository) => Promise<Result>,
+  ): Promise<Result> {
+    const connection = await this.pool.connect();
+    try {
+      await connection.query('BEGIN');
+      await connection.query(
+        `SELECT pg_advisory_xact_lock(hashtext('webex-meeting-webhook'), hashtext($1))`,
+        [userId],
+      );
+      // The work's queries run on the lock's connection: it needs no second one from the pool.
+      const result = await work(new WebexWebhooksRepository(this.pool, this.schema, connection));
+      await connection.query('COMMIT');
+      return result;
+    } catch (error) {
+      await connection.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      connection.release();
+    }
+  }
+
   async registration(userId: string): Promise<StoredWebhookRegistration | undefined> {
-    const { rows } = await this.pool.query<RegistrationRow>(
+    const { rows } = await this.db.query<RegistrationRow>(
       `SELECT * FROM ${this.registrations} WHERE user_id = $1`,
       [userId],
     );
@@ -58,7 +88,7 @@ export class WebexWebhooksRepository {
   }
 
   async registrationByWebhook(webhookId: string): Promise<StoredWebhookRegistration | undefined> {
-    const { rows } = await this.pool.query<RegistrationRow>(
+    const { rows } = await this.db.query<RegistrationRow>(
       `SELECT * FROM ${this.registrations} WHERE webhook_id = $1`,
       [webhookId],
     );
@@ -71,7 +101,7 @@ export class WebexWebhooksRepository {
    * still verified.
    */
   async ensureSecret(userId: string, sealedSecret: SealedValue): Promise<StoredWebhookRegistration> {
-    const { rows } = await this.pool.query<RegistrationRow>(
+    const { rows } = await this.db.query<RegistrationRow>(
       `INSERT INTO ${this.registrations} AS existing (user_id, sealed_secret) VALUES ($1, $2)
        ON CONFLICT (user_id) DO UPDATE SET updated_at = existing.updated_at
        RETURNING *`,
@@ -82,7 +112,7 @@ export class WebexWebhooksRepository {
 
   /** Replaces a secret that can no longer be opened (forgotten or tampered with). */
   async replaceSecret(userId: string, sealedSecret: SealedValue): Promise<void> {
-    await this.pool.query(
+    await this.db.query(
       `UPDATE ${this.registrations} SET sealed_secret = $2, webhook_id = NULL, updated_at = now()
        WHERE user_id = $1`,
       [userId, JSON.stringify(sealedSecret)],
@@ -90,19 +120,19 @@ export class WebexWebhooksRepository {
   }
 
   async saveWebhookId(userId: string, webhookId: string): Promise<void> {
-    await this.pool.query(
+    await this.db.query(
       `UPDATE ${this.registrations} SET webhook_id = $2, updated_at = now() WHERE user_id = $1`,
       [userId, webhookId],
     );
   }
 
   async deleteRegistration(userId: string): Promise<void> {
-    await this.pool.query(`DELETE FROM ${this.registrations} WHERE user_id = $1`, [userId]);
+    await this.db.query(`DELETE FROM ${this.registrations} WHERE user_id = $1`, [userId]);
   }
 
   /** Records which meeting a Webex meeting is; the first link of a Webex meeting id stays. */
   async link(webexMeetingId: string, meetingId: string): Promise<void> {
-    await this.pool.query(
+    await this.db.query(
       `INSERT INTO ${this.links} (webex_meeting_id, meeting_id) VALUES ($1, $2)
        ON CONFLICT (webex_meeting_id) DO NOTHING`,
       [webexMeetingId, meetingId],
@@ -110,7 +140,7 @@ export class WebexWebhooksRepository {
   }
 
   async meetingOf(webexMeetingId: string): Promise<string | undefined> {
-    const { rows } = await this.pool.query<{ meeting_id: string }>(
+    const { rows } = await this.db.query<{ meeting_id: string }>(
       `SELECT meeting_id FROM ${this.links} WHERE webex_meeting_id = $1`,
       [webexMeetingId],
     );

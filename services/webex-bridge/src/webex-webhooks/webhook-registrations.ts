@@ -41,8 +41,28 @@ export class WebhookRegistrations {
     return this.options.targetUrl;
   }
 
-  async register(userId: string): Promise<RegistrationOutcome> {
-    const { repository } = this.options;
+  register(userId: string): Promise<RegistrationOutcome> {
+    return this.options.repository.withRegistrationLock(userId, (locked) =>
+      this.registerLocked(userId, locked),
+    );
+  }
+
+  /**
+   * The user disconnected: the webhook is deleted in Webex when the authorization still works
+   * (a dead one cannot delete anything; Webex then disables the webhook by itself once its
+   * deliveries are not accepted), and the secret is forgotten, so later notifications of the
+   * user are ignored.
+   */
+  deregister(userId: string): Promise<'deleted' | 'forgotten'> {
+    return this.options.repository.withRegistrationLock(userId, (locked) =>
+      this.deregisterLocked(userId, locked),
+    );
+  }
+
+  private async registerLocked(
+    userId: string,
+    repository: WebexWebhooksRepository,
+  ): Promise<RegistrationOutcome> {
     let stored = await repository.ensureSecret(userId, await this.seal(userId, this.newSecret()));
     let secret = await this.openSecret(stored);
     if (secret === undefined) {
@@ -74,14 +94,11 @@ export class WebhookRegistrations {
     return 'registered';
   }
 
-  /**
-   * The user disconnected: the webhook is deleted in Webex when the authorization still works
-   * (a dead one cannot delete anything; Webex then disables the webhook by itself once its
-   * deliveries are not accepted), and the secret is forgotten, so later notifications of the
-   * user are ignored.
-   */
-  async deregister(userId: string): Promise<'deleted' | 'forgotten'> {
-    const stored = await this.options.repository.registration(userId);
+  private async deregisterLocked(
+    userId: string,
+    repository: WebexWebhooksRepository,
+  ): Promise<'deleted' | 'forgotten'> {
+    const stored = await repository.registration(userId);
     let deleted = false;
     if (stored?.webhookId) {
       try {
@@ -92,7 +109,7 @@ export class WebhookRegistrations {
         // Nothing to act with: forgetting the secret is what stops us acting on its notifications.
       }
     }
-    await this.options.repository.deleteRegistration(userId);
+    await repository.deleteRegistration(userId);
     return deleted ? 'deleted' : 'forgotten';
   }
 
