@@ -52,17 +52,16 @@ async function meetingStream(meetingId: string) {
 
 describe('Webex meetings webhooks', () => {
   it('a meeting ended in Webex (emulator control) is purged from its real end', async () => {
-    // The user's webhook, registered when Webex was connected.
+    // The user's webhooks, registered when Webex was connected: one per event webex-bridge acts on.
     const webexBridgeUrl = stack.services['webex-bridge'].baseUrl;
     await eventually(() => {
       const webhooks = [...stack.emulators.webex.state.webhooks.values()];
-      expect(webhooks).toEqual([
-        expect.objectContaining({
+      expect(webhooks.map((webhook) => webhook.event).sort()).toEqual(['deleted', 'ended', 'updated']);
+      for (const webhook of webhooks)
+        expect(webhook).toMatchObject({
           resource: 'meetings',
-          event: 'all',
           targetUrl: `${webexBridgeUrl}/webhooks/webex/meetings`,
-        }),
-      ]);
+        });
     }, 30_000);
 
     // A meeting scheduled two days ahead.
@@ -116,7 +115,7 @@ describe('Webex meetings webhooks', () => {
       deliveries: { event: string; meetingId: string; attempts: { status?: number }[] }[];
     }>('/webex/webhook-deliveries?wait=true');
     const ours = deliveries.filter((delivery) => delivery.meetingId === webexMeeting.id);
-    expect(ours.map((delivery) => delivery.event)).toEqual(expect.arrayContaining(['started', 'ended']));
+    expect(ours.map((delivery) => delivery.event)).toContain('ended');
     for (const delivery of ours) expect(delivery.attempts.map((attempt) => attempt.status)).toEqual([200]);
   }, 120_000);
 });

@@ -5,18 +5,20 @@ export function webexWebhookTables(schema: string | undefined) {
   const prefix = schema ? `"${schema}".` : '';
   return {
     registrations: `${prefix}webex_meeting_webhooks`,
+    webhookIds: `${prefix}webex_meeting_webhook_ids`,
     links: `${prefix}webex_meeting_links`,
   };
 }
 
 /**
- * - `webex_meeting_webhooks`: the meetings webhook registered in Webex for each connected user,
- *   and its secret, sealed under the user's subject (forgetting the user shreds it).
+ * - `webex_meeting_webhooks`: each connected user's webhook secret, sealed under the user's
+ *   subject (forgetting the user shreds it), and `webex_meeting_webhook_ids`: the user's
+ *   meetings webhooks in Webex, one per event we need, all signed with that secret.
  * - `webex_meeting_links`: which of our meetings a Webex meeting id is (from MeetingScheduled).
  *   Derived state: every row can be rebuilt from the meeting streams.
  */
 export function webexWebhookMigrations(schema: string | undefined): readonly Migration[] {
-  const { registrations, links } = webexWebhookTables(schema);
+  const { registrations, webhookIds, links } = webexWebhookTables(schema);
   return [
     {
       version: 1,
@@ -24,8 +26,13 @@ export function webexWebhookMigrations(schema: string | undefined): readonly Mig
       up: `CREATE TABLE ${registrations} (
          user_id text PRIMARY KEY,
          sealed_secret jsonb NOT NULL,
-         webhook_id text UNIQUE,
          updated_at timestamptz NOT NULL DEFAULT now()
+       );
+       CREATE TABLE ${webhookIds} (
+         webhook_id text PRIMARY KEY,
+         user_id text NOT NULL REFERENCES ${registrations} (user_id) ON DELETE CASCADE,
+         event text NOT NULL,
+         UNIQUE (user_id, event)
        )`,
     },
     {

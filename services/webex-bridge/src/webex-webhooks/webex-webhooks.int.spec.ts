@@ -262,71 +262,88 @@ async function reconciledCount(): Promise<number> {
 // Specifications
 
 describe('registration', () => {
-  it('registers one meetings webhook per connected user, with a secret kept sealed', async () => {
+  it('registers the meetings webhooks of each connected user (one per event we act on), the secret kept sealed', async () => {
     const { userId, webexUserId } = await connectedUser();
-    await eventually(() => expect(webhooksOf(webexUserId)).toHaveLength(1), 20_000);
-    const [webhook] = webhooksOf(webexUserId);
-    expect(webhook).toMatchObject({
-      targetUrl: `${baseUrl}${meetingsWebhookPath}`,
-      resource: 'meetings',
-      event: 'all',
-      status: 'active',
-    });
-    expect(webhook!.secret!.length).toBeGreaterThanOrEqual(32);
+    await eventually(() => expect(webhooksOf(webexUserId)).toHaveLength(3), 20_000);
+    const webhooks = webhooksOf(webexUserId);
+    expect(webhooks.map((webhook) => webhook.event).sort()).toEqual(['deleted', 'ended', 'updated']);
+    for (const webhook of webhooks)
+      expect(webhook).toMatchObject({
+        targetUrl: `${baseUrl}${meetingsWebhookPath}`,
+        resource: 'meetings',
+        status: 'active',
+        secret: webhooks[0]!.secret,
+      });
+    const secret = webhooks[0]!.secret!;
+    expect(secret.length).toBeGreaterThanOrEqual(32);
     const { rows } = await privateDatabase.query(
-      `SELECT sealed_secret, webhook_id FROM webex_meeting_webhooks WHERE user_id = $1`,
+      `SELECT sealed_secret FROM webex_meeting_webhooks WHERE user_id = $1`,
       [userId],
     );
-    expect(rows[0].webhook_id).toBe(webhook!.id);
     expect(isSealedValue(rows[0].sealed_secret)).toBe(true);
-    expect(JSON.stringify(rows[0])).not.toContain(webhook!.secret);
+    expect(JSON.stringify(rows[0])).not.toContain(secret);
+    const { rows: ids } = await privateDatabase.query(
+      `SELECT webhook_id FROM webex_meeting_webhook_ids WHERE user_id = $1 ORDER BY webhook_id`,
+      [userId],
+    );
+    expect(ids.map((row) => row.webhook_id)).toEqual(webhooks.map((webhook) => webhook.id).sort());
   }, 60_000);
 
   it('is idempotent, re-registers a webhook that is missing, and removes duplicates', async () => {
     const { userId, webexUserId } = await connectedUser();
-    await eventually(() => expect(webhooksOf(webexUserId)).toHaveLength(1), 20_000);
+    await eventually(() => expect(webhooksOf(webexUserId)).toHaveLength(3), 20_000);
     const registrations = app.get(WebhookRegistrations);
-    const [first] = webhooksOf(webexUserId);
+    const ids = () =>
+      webhooksOf(webexUserId)
+        .map((webhook) => webhook.id)
+        .sort();
+    const first = ids();
     expect(await registrations.register(userId)).toBe('already-registered');
-    expect(webhooksOf(webexUserId).map((webhook) => webhook.id)).toEqual([first!.id]);
+    expect(ids()).toEqual(first);
 
     // Gone in Webex (deleted by someone, or never stored): listed, found missing, created again.
-    emulator.state.webhooks.delete(first!.id);
+    const ended = webhooksOf(webexUserId).find((webhook) => webhook.event === 'ended')!;
+    emulator.state.webhooks.delete(ended.id);
     expect(await registrations.register(userId)).toBe('registered');
-    const [second] = webhooksOf(webexUserId);
-    expect(second!.id).not.toBe(first!.id);
-    expect(second!.secret).toBe(first!.secret);
+    const again = webhooksOf(webexUserId).find((webhook) => webhook.event === 'ended')!;
+    expect(again.id).not.toBe(ended.id);
+    expect(again.secret).toBe(ended.secret);
+    expect(webhooksOf(webexUserId)).toHaveLength(3);
 
-    // A second one at our target (a create whose answer was lost): removed.
-    emulator.state.webhooks.set('stray', { ...second!, id: 'stray' });
+    // Another one at our target (a create whose answer was lost): removed.
+    const second = ids();
+    emulator.state.webhooks.set('stray', { ...again, id: 'stray' });
     expect(await registrations.register(userId)).toBe('already-registered');
-    expect(webhooksOf(webexUserId).map((webhook) => webhook.id)).toEqual([second!.id]);
+    expect(ids()).toEqual(second);
   }, 60_000);
 
-  it('two registrations of one user at once (connect, start, another replica) leave one webhook', async () => {
+  it('two registrations of one user at once (connect, start, another replica) leave one webhook per event', async () => {
     const { userId, webexUserId } = await connectedUser();
-    await eventually(() => expect(webhooksOf(webexUserId)).toHaveLength(1), 20_000);
-    emulator.state.webhooks.delete(webhooksOf(webexUserId)[0]!.id);
+    await eventually(() => expect(webhooksOf(webexUserId)).toHaveLength(3), 20_000);
+    for (const webhook of webhooksOf(webexUserId)) emulator.state.webhooks.delete(webhook.id);
     const registrations = app.get(WebhookRegistrations);
     const outcomes = await Promise.all([registrations.register(userId), registrations.register(userId)]);
     expect(outcomes.sort()).toEqual(['already-registered', 'registered']);
-    expect(webhooksOf(webexUserId)).toHaveLength(1);
+    expect(webhooksOf(webexUserId)).toHaveLength(3);
   }, 60_000);
 
   it('at start, every connected account is checked: a webhook gone meanwhile is registered again', async () => {
     const { webexUserId } = await connectedUser();
-    await eventually(() => expect(webhooksOf(webexUserId)).toHaveLength(1), 20_000);
+    await eventually(() => expect(webhooksOf(webexUserId)).toHaveLength(3), 20_000);
     const [before] = webhooksOf(webexUserId);
     await app.close();
     emulator.state.webhooks.delete(before!.id);
     await startApp();
-    await eventually(() => expect(webhooksOf(webexUserId)).toHaveLength(1), 20_000);
-    expect(webhooksOf(webexUserId)[0]!.secret).toBe(before!.secret);
+    await eventually(() => {
+      const webhooks = webhooksOf(webexUserId);
+      expect(webhooks.map((webhook) => webhook.event).sort()).toEqual(['deleted', 'ended', 'updated']);
+    }, 20_000);
+    for (const webhook of webhooksOf(webexUserId)) expect(webhook.secret).toBe(before!.secret);
   }, 60_000);
 
   it('deregisters when the account is disconnected', async () => {
     const { userId, webexUserId } = await connectedUser();
-    await eventually(() => expect(webhooksOf(webexUserId)).toHaveLength(1), 20_000);
+    await eventually(() => expect(webhooksOf(webexUserId)).toHaveLength(3), 20_000);
     const disconnected = createEvent(AccountDisconnected, {
       streamId: webexAccountStreamId(userId),
       tenantId,
@@ -347,7 +364,7 @@ describe('registration', () => {
 describe('receiving Webex notifications', () => {
   it('updated in Webex: the meeting is made due for the reconciler', async () => {
     const { email, userId, webexUserId } = await connectedUser();
-    await eventually(() => expect(webhooksOf(webexUserId)).toHaveLength(1), 20_000);
+    await eventually(() => expect(webhooksOf(webexUserId)).toHaveLength(3), 20_000);
     const { meetingId, webexMeetingId } = await scheduledMeeting(userId, email);
     const reconciledBefore = await reconciledCount();
 
@@ -369,7 +386,7 @@ describe('receiving Webex notifications', () => {
 
   it('deleted in Webex: WebexMeetingDeleted is recorded once', async () => {
     const { email, userId, webexUserId } = await connectedUser();
-    await eventually(() => expect(webhooksOf(webexUserId)).toHaveLength(1), 20_000);
+    await eventually(() => expect(webhooksOf(webexUserId)).toHaveLength(3), 20_000);
     const { meetingId, webexMeetingId } = await scheduledMeeting(userId, email);
 
     await asUserInWebex(email, 'DELETE', `/meetings/${webexMeetingId}`);
@@ -389,7 +406,7 @@ describe('receiving Webex notifications', () => {
 
   it('ended in Webex: MeetingEnded{webex-webhook} at the real end', async () => {
     const { email, userId, webexUserId } = await connectedUser();
-    await eventually(() => expect(webhooksOf(webexUserId)).toHaveLength(1), 20_000);
+    await eventually(() => expect(webhooksOf(webexUserId)).toHaveLength(3), 20_000);
     const { meetingId, webexMeetingId } = await scheduledMeeting(userId, email);
 
     const before = Date.now();
@@ -414,7 +431,7 @@ describe('receiving Webex notifications', () => {
 
   it('ended in Webex after the scheduled end was recorded (it ran over): the real end is recorded too', async () => {
     const { email, userId, webexUserId } = await connectedUser();
-    await eventually(() => expect(webhooksOf(webexUserId)).toHaveLength(1), 20_000);
+    await eventually(() => expect(webhooksOf(webexUserId)).toHaveLength(3), 20_000);
     const { meetingId, webexMeetingId } = await scheduledMeeting(userId, email);
     // What retention asks at the scheduled end.
     const client = app.get<JetStreamClient>(BUS_CLIENT);
@@ -438,7 +455,7 @@ describe('receiving Webex notifications', () => {
 
   it('refuses a bad or missing signature and records nothing; malformed is 400; unknown is 200', async () => {
     const { email, userId, webexUserId } = await connectedUser();
-    await eventually(() => expect(webhooksOf(webexUserId)).toHaveLength(1), 20_000);
+    await eventually(() => expect(webhooksOf(webexUserId)).toHaveLength(3), 20_000);
     const { meetingId, webexMeetingId } = await scheduledMeeting(userId, email);
     await asUserInWebex(email, 'DELETE', `/meetings/${webexMeetingId}`);
     const delivery = await deliveryOf('deleted', webexMeetingId);

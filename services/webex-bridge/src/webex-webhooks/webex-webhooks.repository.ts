@@ -5,28 +5,30 @@ import { webexWebhookMigrations, webexWebhookTables } from './migrations.js';
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
-/** A user's meetings webhook as we keep it; `webhookId` is unset until Webex answered the create. */
+/** A user's meetings webhooks as we keep them: the secret, and the webhook of each event. */
 export interface StoredWebhookRegistration {
   readonly userId: string;
   readonly sealedSecret: SealedValue;
-  readonly webhookId: string | null;
+  /** Webhook id by event; an event is missing until Webex answered its create. */
+  readonly webhookIds: Readonly<Record<string, string>>;
 }
 
 interface RegistrationRow {
   user_id: string;
   sealed_secret: SealedValue;
-  webhook_id: string | null;
+  webhook_ids: Record<string, string> | null;
 }
 
 const toRegistration = (row: RegistrationRow): StoredWebhookRegistration => ({
   userId: row.user_id,
   sealedSecret: row.sealed_secret,
-  webhookId: row.webhook_id,
+  webhookIds: row.webhook_ids ?? {},
 });
 
-/** All SQL of `webex_meeting_webhooks` and `webex_meeting_links`. */
+/** All SQL of `webex_meeting_webhooks`, `webex_meeting_webhook_ids` and `webex_meeting_links`. */
 export class WebexWebhooksRepository {
   private readonly registrations: string;
+  private readonly webhookIds: string;
   private readonly links: string;
 
   constructor(
@@ -38,7 +40,11 @@ export class WebexWebhooksRepository {
   ) {
     if (schema !== undefined && !IDENTIFIER.test(schema))
       throw new Error(`"${schema}" is not a plain lower-case SQL identifier`);
-    ({ registrations: this.registrations, links: this.links } = webexWebhookTables(schema));
+    ({
+      registrations: this.registrations,
+      webhookIds: this.webhookIds,
+      links: this.links,
+    } = webexWebhookTables(schema));
   }
 
   /** Returns whether this call created the links table (then it is to be filled from the streams). */
@@ -81,7 +87,7 @@ export class WebexWebhooksRepository {
 
   async registration(userId: string): Promise<StoredWebhookRegistration | undefined> {
     const { rows } = await this.db.query<RegistrationRow>(
-      `SELECT * FROM ${this.registrations} WHERE user_id = $1`,
+      `${this.selectRegistrations} WHERE r.user_id = $1`,
       [userId],
     );
     return rows[0] ? toRegistration(rows[0]) : undefined;
@@ -89,43 +95,46 @@ export class WebexWebhooksRepository {
 
   async registrationByWebhook(webhookId: string): Promise<StoredWebhookRegistration | undefined> {
     const { rows } = await this.db.query<RegistrationRow>(
-      `SELECT * FROM ${this.registrations} WHERE webhook_id = $1`,
+      `${this.selectRegistrations}
+       WHERE r.user_id = (SELECT user_id FROM ${this.webhookIds} WHERE webhook_id = $1)`,
       [webhookId],
     );
     return rows[0] ? toRegistration(rows[0]) : undefined;
   }
 
   /**
-   * Keeps the user's secret, or stores `sealedSecret` if the user has none yet; returns the one
+   * Keeps the user's secret, or stores `sealedSecret` if the user has none yet; returns what is
    * kept. The secret stays the same across re-registrations, so a notification in flight is
    * still verified.
    */
   async ensureSecret(userId: string, sealedSecret: SealedValue): Promise<StoredWebhookRegistration> {
-    const { rows } = await this.db.query<RegistrationRow>(
-      `INSERT INTO ${this.registrations} AS existing (user_id, sealed_secret) VALUES ($1, $2)
-       ON CONFLICT (user_id) DO UPDATE SET updated_at = existing.updated_at
-       RETURNING *`,
+    await this.db.query(
+      `INSERT INTO ${this.registrations} (user_id, sealed_secret) VALUES ($1, $2)
+       ON CONFLICT (user_id) DO NOTHING`,
       [userId, JSON.stringify(sealedSecret)],
     );
-    return toRegistration(rows[0]!);
+    return (await this.registration(userId))!;
   }
 
-  /** Replaces a secret that can no longer be opened (forgotten or tampered with). */
+  /** Replaces a secret that can no longer be opened: the webhooks signed with the old one go. */
   async replaceSecret(userId: string, sealedSecret: SealedValue): Promise<void> {
+    await this.db.query(`DELETE FROM ${this.webhookIds} WHERE user_id = $1`, [userId]);
     await this.db.query(
-      `UPDATE ${this.registrations} SET sealed_secret = $2, webhook_id = NULL, updated_at = now()
-       WHERE user_id = $1`,
+      `UPDATE ${this.registrations} SET sealed_secret = $2, updated_at = now() WHERE user_id = $1`,
       [userId, JSON.stringify(sealedSecret)],
     );
   }
 
-  async saveWebhookId(userId: string, webhookId: string): Promise<void> {
+  /** Records the user's webhook for `event`, replacing the one recorded before. */
+  async saveWebhookId(userId: string, event: string, webhookId: string): Promise<void> {
     await this.db.query(
-      `UPDATE ${this.registrations} SET webhook_id = $2, updated_at = now() WHERE user_id = $1`,
-      [userId, webhookId],
+      `INSERT INTO ${this.webhookIds} (webhook_id, user_id, event) VALUES ($1, $2, $3)
+       ON CONFLICT (user_id, event) DO UPDATE SET webhook_id = EXCLUDED.webhook_id`,
+      [webhookId, userId, event],
     );
   }
 
+  /** The secret and every webhook id of the user. */
   async deleteRegistration(userId: string): Promise<void> {
     await this.db.query(`DELETE FROM ${this.registrations} WHERE user_id = $1`, [userId]);
   }
@@ -145,5 +154,12 @@ export class WebexWebhooksRepository {
       [webexMeetingId],
     );
     return rows[0]?.meeting_id;
+  }
+
+  private get selectRegistrations(): string {
+    return `SELECT r.user_id, r.sealed_secret,
+              (SELECT jsonb_object_agg(w.event, w.webhook_id) FROM ${this.webhookIds} w
+                WHERE w.user_id = r.user_id) AS webhook_ids
+            FROM ${this.registrations} r`;
   }
 }

@@ -9,6 +9,12 @@ export const meetingsWebhookPath = '/webhooks/webex/meetings';
 /** The name our webhooks carry in Webex (what a person sees listing them). */
 export const meetingsWebhookName = 'Scheduler: meetings';
 
+/**
+ * The events we act on, one webhook each: Webex's webhook API takes one event per webhook, and
+ * `created`/`started` would only cost deliveries.
+ */
+export const meetingsWebhookEvents = ['updated', 'deleted', 'ended'] as const;
+
 /** Bound into the sealed value's associated data: no other sealed value can pass for a secret. */
 const SECRET_CONTEXT = 'webex-webhook-secret';
 
@@ -25,10 +31,11 @@ export interface WebhookRegistrationsOptions {
 }
 
 /**
- * One Webex meetings webhook per connected user (resource `meetings`, event `all`), signed with
- * a random secret of the user's, kept sealed under the user's subject. Registering is idempotent:
- * Webex's list is the truth of what exists, so a webhook that is missing, disabled or unknown to
- * us is replaced, and duplicates pointing at our target are removed.
+ * Each connected user's Webex meetings webhooks (resource `meetings`, one per event of
+ * meetingsWebhookEvents), all signed with a random secret of the user's, kept sealed under the
+ * user's subject. Registering is idempotent: Webex's list is the truth of what exists, so a
+ * webhook that is missing, disabled or unknown to us is replaced, and duplicates pointing at our
+ * target are removed.
  */
 export class WebhookRegistrations {
   private readonly newSecret: () => string;
@@ -48,10 +55,9 @@ export class WebhookRegistrations {
   }
 
   /**
-   * The user disconnected: the webhook is deleted in Webex when the authorization still works
-   * (a dead one cannot delete anything; Webex then disables the webhook by itself once its
-   * deliveries are not accepted), and the secret is forgotten, so later notifications of the
-   * user are ignored.
+   * The user disconnected: the webhooks are deleted in Webex when the authorization still works
+   * (a dead one cannot delete anything; the next connect replaces them), and the secret is
+   * forgotten, so later notifications of the user are ignored.
    */
   deregister(userId: string): Promise<'deleted' | 'forgotten'> {
     return this.options.repository.withRegistrationLock(userId, (locked) =>
@@ -66,44 +72,48 @@ export class WebhookRegistrations {
     let stored = await repository.ensureSecret(userId, await this.seal(userId, this.newSecret()));
     let secret = await this.openSecret(stored);
     if (secret === undefined) {
-      // Unreadable (tampered with): a fresh secret, and a fresh webhook below.
+      // Unreadable (tampered with): a fresh secret, and fresh webhooks below.
       secret = this.newSecret();
       await repository.replaceSecret(userId, await this.seal(userId, secret));
-      stored = { ...stored, webhookId: null };
+      stored = { ...stored, webhookIds: {} };
     }
     const client = await this.options.webexClientFor(userId);
     const ours = (await client.listWebhooks()).filter(
       (webhook) => webhook.targetUrl === this.options.targetUrl && webhook.resource === 'meetings',
     );
-    const kept = ours.find(
-      (webhook) =>
-        webhook.id === stored.webhookId &&
-        webhook.event === 'all' &&
-        (webhook.status === undefined || webhook.status === 'active'),
+    const kept = new Set(
+      ours.filter(
+        (webhook) =>
+          stored.webhookIds[webhook.event] === webhook.id &&
+          (webhook.status === undefined || webhook.status === 'active'),
+      ),
     );
-    for (const webhook of ours) if (webhook !== kept) await client.deleteWebhook(webhook.id);
-    if (kept) return 'already-registered';
-    const created = await client.createWebhook({
-      name: meetingsWebhookName,
-      targetUrl: this.options.targetUrl,
-      resource: 'meetings',
-      event: 'all',
-      secret,
-    });
-    await repository.saveWebhookId(userId, created.id);
-    return 'registered';
+    for (const webhook of ours) if (!kept.has(webhook)) await client.deleteWebhook(webhook.id);
+    const keptEvents = new Set([...kept].map((webhook) => webhook.event));
+    const missing = meetingsWebhookEvents.filter((event) => !keptEvents.has(event));
+    for (const event of missing) {
+      const created = await client.createWebhook({
+        name: meetingsWebhookName,
+        targetUrl: this.options.targetUrl,
+        resource: 'meetings',
+        event,
+        secret,
+      });
+      await repository.saveWebhookId(userId, event, created.id);
+    }
+    return missing.length === 0 ? 'already-registered' : 'registered';
   }
 
   private async deregisterLocked(
     userId: string,
     repository: WebexWebhooksRepository,
   ): Promise<'deleted' | 'forgotten'> {
-    const stored = await repository.registration(userId);
+    const webhookIds = Object.values((await repository.registration(userId))?.webhookIds ?? {});
     let deleted = false;
-    if (stored?.webhookId) {
+    if (webhookIds.length > 0) {
       try {
         const client = await this.options.webexClientFor(userId);
-        await client.deleteWebhook(stored.webhookId);
+        for (const webhookId of webhookIds) await client.deleteWebhook(webhookId);
         deleted = true;
       } catch {
         // Nothing to act with: forgetting the secret is what stops us acting on its notifications.
