@@ -251,13 +251,6 @@ export const exampleEventData: ExampleEventData = {
       changed: [],
     },
   ],
-  WebexMeetingDeleted: [
-    {
-      meetingId: exampleMeetingId,
-      webexMeetingId: '5f1e2d3c4b5a69788796a5b4c3d2e1f0',
-      deletedAt: '2026-11-30T15:12:00Z',
-    },
-  ],
   MeetingEnded: [
     { meetingId: exampleMeetingId, endedAt: end, source: 'scheduled-end' },
     { meetingId: exampleMeetingId, endedAt: '2026-12-01T09:47:12Z', source: 'webex-webhook' },

@@ -12,7 +12,6 @@ import {
   MeetingCancelled,
   MeetingChangeRequested,
   MeetingDataPurged,
-  WebexMeetingDeleted,
   MeetingEnded,
   MeetingRequested,
   MeetingScheduled,
@@ -69,7 +68,6 @@ export const eventCatalogue = [
   MeetingSyncDeferred,
   MeetingReconnectRequired,
   MeetingDriftDetected,
-  WebexMeetingDeleted,
   MeetingEnded,
   MeetingDataPurged,
 ] as const;

@@ -251,23 +251,6 @@ export const MeetingEnded = defineEvent({
   }),
 });
 
-/**
- * Webex reported (meetings webhook, `deleted`) that the Webex meeting was deleted there, not by
- * us: the calendar event still points at it. Recorded once per meeting.
- */
-export const WebexMeetingDeleted = defineEvent({
-  type: 'WebexMeetingDeleted',
-  producer: 'webex-bridge',
-  category: 'meeting',
-  schemaVersion: 1,
-  data: z.strictObject({
-    meetingId: MeetingId,
-    webexMeetingId: z.string().min(1).max(256),
-    /** When the notification was received: Webex does not say when the deletion happened. */
-    deletedAt: Instant,
-  }),
-});
-
 export const MeetingDataPurged = defineEvent({
   type: 'MeetingDataPurged',
   producer: 'webex-bridge',

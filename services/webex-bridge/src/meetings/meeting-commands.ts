@@ -1,7 +1,5 @@
 import type {
-  DataOf,
   EndMeeting,
-  WebexMeetingDeleted,
   RecordConferenceAttached,
   RecordMeetingDataPurged,
   RequestMeeting,
@@ -18,13 +16,6 @@ type ResponseOf<Contract extends { response: z.ZodType }> = z.output<Contract['r
 
 /** The facts recorded for other services answer alike. */
 type RecordOutcome = ResponseOf<typeof EndMeeting>;
-
-/** Who records a fact and under which trace: the shape of every command request. */
-interface FactRequest<Data> {
-  readonly tenantId: string;
-  readonly trace: { correlationId: string; causationId: string | null; traceparent: string | null };
-  readonly data: Data;
-}
 
 /**
  * The meeting commands other services send: the meeting stream has one writer, this service,
@@ -74,17 +65,6 @@ export class MeetingCommands {
     });
   }
 
-  /** Webex's meetings webhook reported the Webex meeting deleted there (not by us). */
-  recordWebexMeetingDeleted(
-    request: FactRequest<DataOf<typeof WebexMeetingDeleted>>,
-  ): Promise<RecordOutcome> {
-    return this.record(request.data.meetingId, {
-      type: 'RecordWebexMeetingDeleted',
-      deletion: request.data,
-      origin: this.originOf(request),
-    });
-  }
-
   recordMeetingDataPurged(request: RequestOf<typeof RecordMeetingDataPurged>): Promise<RecordOutcome> {
     return this.record(request.data.meetingId, {
       type: 'RecordDataPurged',
@@ -105,7 +85,10 @@ export class MeetingCommands {
     }
   }
 
-  private originOf(request: FactRequest<unknown>): CommandOrigin {
+  private originOf(request: {
+    tenantId: string;
+    trace: { correlationId: string; causationId: string | null; traceparent: string | null };
+  }): CommandOrigin {
     return { tenantId: request.tenantId, ...request.trace, occurredAt: this.clock.now() };
   }
 }

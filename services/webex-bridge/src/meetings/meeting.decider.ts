@@ -4,7 +4,6 @@ import {
   MeetingCancelled,
   MeetingChangeRequested,
   MeetingDataPurged,
-  WebexMeetingDeleted,
   MeetingEnded,
   MeetingRequested,
   MeetingScheduled,
@@ -110,8 +109,6 @@ export interface MeetingState {
    * after the scheduled end was: a meeting that ran over ends later than it was scheduled to.
    */
   readonly realEndRecorded?: boolean;
-  /** Webex reported the Webex meeting deleted there (WebexMeetingDeleted), not by us. */
-  readonly webexMeetingDeleted?: boolean;
   readonly purgeRecorded?: boolean;
   /** Tombstoned by retention: it can never be read or written again (see tombstonedMeetingState). */
   readonly streamDeleted?: boolean;
@@ -166,7 +163,6 @@ export type MeetingFact =
   | { readonly type: 'MeetingDriftDetected'; readonly data: Data<typeof MeetingDriftDetected> }
   | { readonly type: 'ConferenceAttached'; readonly data: Data<typeof ConferenceAttached> }
   | { readonly type: 'MeetingEnded'; readonly data: Data<typeof MeetingEnded> }
-  | { readonly type: 'WebexMeetingDeleted'; readonly data: Data<typeof WebexMeetingDeleted> }
   | { readonly type: 'MeetingDataPurged'; readonly data: Data<typeof MeetingDataPurged> };
 
 const contracts = {
@@ -182,7 +178,6 @@ const contracts = {
   MeetingDriftDetected,
   ConferenceAttached,
   MeetingEnded,
-  WebexMeetingDeleted,
   MeetingDataPurged,
 } as const;
 
@@ -280,7 +275,6 @@ export function evolve(state: MeetingState, event: MeetingStreamEvent): MeetingS
       endRecorded: true,
       ...(event.data.source === 'webex-webhook' ? { realEndRecorded: true } : {}),
     };
-  if (WebexMeetingDeleted.is(event)) return { ...next, webexMeetingDeleted: true };
   if (MeetingDataPurged.is(event)) return { ...next, status: 'purged', purgeRecorded: true };
   return next;
 }
@@ -359,10 +353,6 @@ export type MeetingCommandBody =
     }
   | { readonly type: 'AttachConference'; readonly attachment: Data<typeof ConferenceAttached> }
   | { readonly type: 'EndMeeting'; readonly ending: Data<typeof MeetingEnded> }
-  | {
-      readonly type: 'RecordWebexMeetingDeleted';
-      readonly deletion: Data<typeof WebexMeetingDeleted>;
-    }
   | { readonly type: 'RecordDataPurged'; readonly purge: Data<typeof MeetingDataPurged> };
 
 export type MeetingCommand = MeetingCommandBody & { readonly origin: CommandOrigin };
@@ -583,13 +573,6 @@ function decideFacts(command: MeetingCommand, state: MeetingState): MeetingFact[
       // Webex's real end supersedes the scheduled one, so it is recorded after it too.
       if (command.ending.source === 'webex-webhook' ? state.realEndRecorded : state.endRecorded) return [];
       return [{ type: 'MeetingEnded', data: command.ending }];
-
-    // Only a deletion we did not ask for: ours follows a cancellation (requested or recorded).
-    case 'RecordWebexMeetingDeleted':
-      if (gone(state)) throw new MeetingGoneError(command.deletion.meetingId, command.type);
-      if (state.webexMeetingDeleted || state.status !== 'scheduled' || state.cancellationRequested) return [];
-      if (state.webex?.webexMeetingId !== command.deletion.webexMeetingId) return [];
-      return [{ type: 'WebexMeetingDeleted', data: command.deletion }];
 
     case 'RecordDataPurged':
       if (gone(state)) throw new MeetingGoneError(command.purge.meetingId, command.type);

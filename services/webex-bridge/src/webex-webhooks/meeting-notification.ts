@@ -1,15 +1,14 @@
 import { MeetingWebhookNotification } from '@scheduler/webex';
 
 /**
- * What a meetings notification asks of us. The calendar is the source of truth, so a change
- * made in Webex is only a reason to look again; a deletion and the real end are facts.
- * - reconcile (`updated`): make the meeting due now, so the desired state is applied again;
- * - deleted (`deleted`): record that the Webex meeting is gone;
+ * What a meetings notification asks of us.
+ * - check (`updated`, `deleted`): compare the meeting with Webex now (the drift check), which
+ *   finds what changed there or that it is gone; the calendar stays the source of truth;
  * - ended (`ended`): record the real end;
  * - ignored: `created` and `started` (nothing of ours depends on them), any other event.
  */
 export type NotificationAction =
-  | { readonly kind: 'reconcile' | 'deleted' | 'ended'; readonly webexMeetingId: string }
+  | { readonly kind: 'check' | 'ended'; readonly webexMeetingId: string }
   | { readonly kind: 'ignored'; readonly reason: string };
 
 /** A notification body that is not a meetings notification at all. */
@@ -51,9 +50,8 @@ export function notificationAction(body: unknown): NotificationAction {
   const webexMeetingId = data.meetingSeriesId ?? data.id;
   switch (event) {
     case 'updated':
-      return { kind: 'reconcile', webexMeetingId };
     case 'deleted':
-      return { kind: 'deleted', webexMeetingId };
+      return { kind: 'check', webexMeetingId };
     case 'ended':
       return { kind: 'ended', webexMeetingId };
     default:

@@ -18,15 +18,9 @@ const notification = (event: string, data: Record<string, unknown> = { id: serie
 });
 
 describe('notificationAction: what a meetings notification asks of us', () => {
-  it('updated → reconcile, deleted → deleted, for the series', () => {
-    expect(notificationAction(notification('updated'))).toEqual({
-      kind: 'reconcile',
-      webexMeetingId: seriesId,
-    });
-    expect(notificationAction(notification('deleted'))).toEqual({
-      kind: 'deleted',
-      webexMeetingId: seriesId,
-    });
+  it('updated and deleted → a drift check of the series', () => {
+    expect(notificationAction(notification('updated'))).toEqual({ kind: 'check', webexMeetingId: seriesId });
+    expect(notificationAction(notification('deleted'))).toEqual({ kind: 'check', webexMeetingId: seriesId });
   });
 
   it('ended names the instance: the series it belongs to is our Webex meeting', () => {

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { verifyWebexSignature } from '@scheduler/webex';
-import type { Clock } from '../meetings/meeting-lifecycle.js';
+import type { Clock, DriftOutcome } from '../meetings/meeting-lifecycle.js';
 import type { MeetingCommands } from '../meetings/meeting-commands.js';
 import type { MeetingStreams } from '../meetings/meeting-stream.js';
-import type { MeetingSyncRepository } from '../meetings/meeting-sync.repository.js';
 import {
   MalformedNotificationError,
   notificationAction,
@@ -17,36 +16,61 @@ import type { WebexWebhooksRepository } from './webex-webhooks.repository.js';
  * What a notification came to, and the HTTP status Webex gets. Webex retries a non-2xx answer,
  * so everything we cannot use but could not have prevented (an unknown webhook or meeting, a
  * meeting of another user, a finished meeting) is acknowledged: retrying would not change it.
+ * While the service stops, a notification it would act on is answered 503, so that Webex
+ * delivers it again (to another replica).
  */
 export type ReceiveOutcome =
-  | { readonly status: 200; readonly outcome: 'made-due' | 'recorded' | 'already-recorded' }
+  | { readonly status: 200; readonly outcome: 'check-started' | 'recorded' | 'already-recorded' }
   | { readonly status: 200; readonly outcome: 'ignored'; readonly reason: string }
   | { readonly status: 400; readonly outcome: 'malformed'; readonly reason: string }
-  | { readonly status: 401 | 403; readonly outcome: 'refused'; readonly reason: string };
+  | { readonly status: 401 | 403; readonly outcome: 'refused'; readonly reason: string }
+  | { readonly status: 503; readonly outcome: 'stopping' };
 
 export interface WebexWebhookReceiverOptions {
   /** Whose secret signs a webhook's notifications. */
   readonly registrations: Pick<WebhookRegistrations, 'secretOfWebhook'>;
   readonly repository: WebexWebhooksRepository;
   readonly meetings: MeetingStreams;
-  readonly sync: MeetingSyncRepository;
   readonly commands: MeetingCommands;
-  /** Starts a reconcile sweep now (the reconciler's sweepNow). */
-  readonly sweepNow: () => void;
+  /** The lifecycle's drift check of one meeting: compares it with Webex, under its row lock. */
+  readonly checkDrift: (meetingId: string, userId: string) => Promise<DriftOutcome>;
+  /** Told about a drift check that failed (nobody waits for it); ids only. */
+  readonly onError?: (meetingId: string, error: unknown) => void;
   readonly clock?: Clock;
 }
 
 /**
  * Webex's meetings notifications. The signature (X-Spark-Signature: HMAC-SHA1 of the exact bytes
  * with the secret of the webhook the body names) is checked before anything is read or
- * recorded. A notification is a hint, as Google's push is: the reconcile sweep stays the
- * guarantee, so a lost notification only delays what the sweep or the next change does.
+ * recorded. A notification is a hint, as Google's push is: the periodic drift check and the
+ * reconcile sweep stay the guarantee, so a lost notification only delays what they do.
+ *
+ * `updated` and `deleted` run the drift check of the meeting at once instead of at its next
+ * turn: it finds what changed in Webex (MeetingDriftDetected{changed}, and the calendar's state
+ * applied again) or that the meeting is gone there (MeetingDriftDetected{deleted}). It runs after
+ * the answer (Webex wants a quick one); notifications arriving for a meeting whose check runs
+ * make it run once more, not once each. `ended` records MeetingEnded{webex-webhook}.
  */
 export class WebexWebhookReceiver {
   private readonly clock: Clock;
+  /** The drift checks running, by meeting; `again`: a notification came while it ran. */
+  private readonly checks = new Map<string, { again: boolean; done: Promise<void> }>();
+  private stopping = false;
 
   constructor(private readonly options: WebexWebhookReceiverOptions) {
     this.clock = options.clock ?? { now: () => new Date() };
+  }
+
+  /** Takes no more work, and waits for the drift checks started. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.idle();
+  }
+
+  /** Resolves once no drift check started by a notification is running. */
+  async idle(): Promise<void> {
+    while (this.checks.size > 0)
+      await Promise.allSettled([...this.checks.values()].map((check) => check.done));
   }
 
   async receive(rawBody: Buffer | undefined, signature: string | undefined): Promise<ReceiveOutcome> {
@@ -83,30 +107,40 @@ export class WebexWebhookReceiver {
     if (!live && !(action.kind === 'ended' && state.status === 'ended'))
       return ignored(`${state.status} meeting`);
 
-    const now = this.clock.now();
-    if (action.kind === 'reconcile') {
-      await this.options.sync.markDue(meetingId, registration.userId, now);
-      this.options.sweepNow();
-      return { status: 200, outcome: 'made-due' };
+    if (this.stopping) return { status: 503, outcome: 'stopping' };
+    if (action.kind === 'check') {
+      this.checkDriftSoon(meetingId, registration.userId);
+      return { status: 200, outcome: 'check-started' };
     }
-    const request = {
+    const { outcome } = await this.options.commands.endMeeting({
       tenantId: state.tenantId,
       trace: { correlationId: `webex-webhook-${randomUUID()}`, causationId: null, traceparent: null },
-    };
-    const { outcome } =
-      action.kind === 'deleted'
-        ? await this.options.commands.recordWebexMeetingDeleted({
-            ...request,
-            data: { meetingId, webexMeetingId: action.webexMeetingId, deletedAt: now.toISOString() },
-          })
-        : await this.options.commands.endMeeting({
-            ...request,
-            // Webex's notification does not carry when the meeting ended: it is sent as it ends.
-            data: { meetingId, endedAt: now.toISOString(), source: 'webex-webhook' },
-          });
+      // Webex's notification does not carry when the meeting ended: it is sent as it ends.
+      data: { meetingId, endedAt: this.clock.now().toISOString(), source: 'webex-webhook' },
+    });
     return outcome === 'meeting-gone'
       ? ignored('meeting gone')
       : { status: 200, outcome: outcome === 'recorded' ? 'recorded' : 'already-recorded' };
+  }
+
+  private checkDriftSoon(meetingId: string, userId: string): void {
+    const running = this.checks.get(meetingId);
+    if (running) {
+      running.again = true;
+      return;
+    }
+    const check = { again: false, done: Promise.resolve() };
+    check.done = (async () => {
+      do {
+        check.again = false;
+        try {
+          await this.options.checkDrift(meetingId, userId);
+        } catch (error) {
+          this.options.onError?.(meetingId, error);
+        }
+      } while (check.again && !this.stopping);
+    })().finally(() => this.checks.delete(meetingId));
+    this.checks.set(meetingId, check);
   }
 }
 

@@ -23,7 +23,7 @@ import {
   type WebhookDelivery,
 } from '@scheduler/emulators';
 import { type EventStore, envelopeToEventToAppend, recordedEventToEnvelope } from '@scheduler/event-store';
-import { BUS_CLIENT, EVENT_STORE, MetricsRegistry, createServiceApp } from '@scheduler/runtime';
+import { BUS_CLIENT, EVENT_STORE, createServiceApp } from '@scheduler/runtime';
 import {
   eventually,
   isolatedSchema,
@@ -38,6 +38,7 @@ import { webexBridgeEnvironment, type WebexBridgeConfig } from '../config.js';
 import { meetingStreamId } from '../meetings/meeting.decider.js';
 import { webexAccountStreamId } from '../webex-accounts/webex-account.decider.js';
 import { WebhookRegistrations, meetingsWebhookPath } from './webhook-registrations.js';
+import { WebexWebhookReceiver } from './webex-webhook-receiver.js';
 import { WebexWebhooksRepository } from './webex-webhooks.repository.js';
 
 // The wired service with Webex's meetings webhooks: registered in the emulator when a user
@@ -251,14 +252,6 @@ const post = (body: string | Buffer, headers: Record<string, string> = {}) =>
     body,
   });
 
-async function reconciledCount(): Promise<number> {
-  const metric = await app
-    .get(MetricsRegistry)
-    .registry.getSingleMetric('scheduler_meetings_reconciled_total')
-    ?.get();
-  return (metric?.values ?? []).reduce((sum, value) => sum + value.value, 0);
-}
-
 // Specifications
 
 describe('registration', () => {
@@ -362,29 +355,37 @@ describe('registration', () => {
 });
 
 describe('receiving Webex notifications', () => {
-  it('updated in Webex: the meeting is made due for the reconciler', async () => {
+  it("updated in Webex: the drift check runs at once, records the change and puts the calendar's state back", async () => {
     const { email, userId, webexUserId } = await connectedUser();
     await eventually(() => expect(webhooksOf(webexUserId)).toHaveLength(3), 20_000);
     const { meetingId, webexMeetingId } = await scheduledMeeting(userId, email);
-    const reconciledBefore = await reconciledCount();
 
     await asUserInWebex(email, 'PATCH', `/meetings/${webexMeetingId}`, { title: 'Changed in Webex' });
     const delivery = await deliveryOf('updated', webexMeetingId);
     expect(delivery.attempts.map((attempt) => attempt.status)).toEqual([200]);
-    // Made due and swept at once: the reconciler took the meeting up.
-    await eventually(async () => expect(await reconciledCount()).toBeGreaterThan(reconciledBefore), 10_000);
-    // The same signed notification again answers what it did: the meeting was made due.
-    const again = await post(delivery.body, { 'x-spark-signature': delivery.signature! });
-    expect(again.status).toBe(200);
-    expect(await again.json()).toEqual({ outcome: 'made-due' });
-    // Nothing is recorded for an update: the calendar stays the source of truth.
-    expect((await meetingEvents(meetingId)).map((event) => event.type)).toEqual([
+    await app.get(WebexWebhookReceiver).idle();
+    const events = await meetingEvents(meetingId);
+    expect(events.map((event) => event.type)).toEqual([
       'MeetingRequested',
       'MeetingScheduled',
+      'MeetingDriftDetected',
+      'MeetingUpdated',
     ]);
+    expect(events[2]!.data).toMatchObject({ found: 'changed', changed: ['title'] });
+    expect(emulator.state.meetings.get(webexMeetingId)!.title).toBe('Design review');
+
+    // The same signed notification again (Webex retried it, or our own PATCH's): compared
+    // again, in step, nothing recorded.
+    const again = await post(delivery.body, { 'x-spark-signature': delivery.signature! });
+    expect(again.status).toBe(200);
+    expect(await again.json()).toEqual({ outcome: 'check-started' });
+    await app.get(WebexWebhookReceiver).idle();
+    await emulator.webhooks.idle();
+    await app.get(WebexWebhookReceiver).idle();
+    expect(await meetingEvents(meetingId)).toHaveLength(4);
   }, 60_000);
 
-  it('deleted in Webex: WebexMeetingDeleted is recorded once', async () => {
+  it('deleted in Webex: the drift check records MeetingDriftDetected{deleted} once', async () => {
     const { email, userId, webexUserId } = await connectedUser();
     await eventually(() => expect(webhooksOf(webexUserId)).toHaveLength(3), 20_000);
     const { meetingId, webexMeetingId } = await scheduledMeeting(userId, email);
@@ -392,16 +393,19 @@ describe('receiving Webex notifications', () => {
     await asUserInWebex(email, 'DELETE', `/meetings/${webexMeetingId}`);
     const delivery = await deliveryOf('deleted', webexMeetingId);
     expect(delivery.attempts.map((attempt) => attempt.status)).toEqual([200]);
+    await app.get(WebexWebhookReceiver).idle();
     const events = await meetingEvents(meetingId);
     expect(events.map((event) => event.type)).toEqual([
       'MeetingRequested',
       'MeetingScheduled',
-      'WebexMeetingDeleted',
+      'MeetingDriftDetected',
     ]);
-    expect(events[2]!.data).toMatchObject({ meetingId, webexMeetingId });
+    expect(events[2]!.data).toMatchObject({ meetingId, webexMeetingId, found: 'deleted' });
 
     const again = await post(delivery.body, { 'x-spark-signature': delivery.signature! });
-    expect(await again.json()).toEqual({ outcome: 'already-recorded' });
+    expect(again.status).toBe(200);
+    await app.get(WebexWebhookReceiver).idle();
+    expect(await meetingEvents(meetingId)).toHaveLength(3);
   }, 60_000);
 
   it('ended in Webex: MeetingEnded{webex-webhook} at the real end', async () => {
@@ -460,6 +464,7 @@ describe('receiving Webex notifications', () => {
     await asUserInWebex(email, 'DELETE', `/meetings/${webexMeetingId}`);
     const delivery = await deliveryOf('deleted', webexMeetingId);
     // What the stream holds after the real notification: a refused one adds nothing to it.
+    await app.get(WebexWebhookReceiver).idle();
     const eventsBefore = (await meetingEvents(meetingId)).length;
 
     // Another meeting's notification would need the same secret; a forged body the right one.

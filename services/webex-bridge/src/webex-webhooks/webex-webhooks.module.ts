@@ -14,9 +14,8 @@ import { EVENT_STORE, SERVICE_CONFIG } from '@scheduler/runtime';
 import pg from 'pg';
 import type { WebexBridgeConfig } from '../config.js';
 import { MeetingCommands } from '../meetings/meeting-commands.js';
-import { MeetingReconciler } from '../meetings/meeting-reconciler.js';
+import { MeetingLifecycle } from '../meetings/meeting-lifecycle.js';
 import { MeetingStreams } from '../meetings/meeting-stream.js';
-import { MeetingSyncRepository } from '../meetings/meeting-sync.repository.js';
 import { MeetingsModule } from '../meetings/meetings.module.js';
 import { WebexAccountsModule } from '../webex-accounts/webex-accounts.module.js';
 import { WebexAccountsRepository } from '../webex-accounts/webex-accounts.repository.js';
@@ -46,6 +45,7 @@ class WebexWebhooksResources
     @Inject(WebhookRegistrations) private readonly registrations: WebhookRegistrations | null,
     @Inject(WebexAccountsRepository) private readonly accounts: WebexAccountsRepository,
     @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(WebexWebhookReceiver) private readonly receiver: WebexWebhookReceiver,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -65,9 +65,10 @@ class WebexWebhooksResources
     this.checking = this.checkConnectedUsers(this.registrations);
   }
 
+  /** Before the meetings feature stops: no drift check of a notification is left running. */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
-    await this.checking;
+    await Promise.all([this.checking, this.receiver.stop()]);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -99,8 +100,8 @@ class WebexWebhooksResources
 /**
  * Webex's meetings webhooks: one per connected user, registered at connect (and checked at
  * start), and the receiver that turns Webex's own changes into work for the meeting lifecycle:
- * an update makes the meeting due (the calendar's state is applied again), a deletion and the
- * real end are recorded on the meeting stream.
+ * an update or a deletion runs the meeting's drift check at once, the real end is recorded on
+ * the meeting stream.
  */
 @Module({
   imports: [WebexAccountsModule, MeetingsModule],
@@ -148,26 +149,30 @@ class WebexWebhooksResources
         WebhookRegistrations,
         WebexWebhooksRepository,
         MeetingStreams,
-        MeetingSyncRepository,
         MeetingCommands,
-        MeetingReconciler,
+        MeetingLifecycle,
       ],
       useFactory: (
         registrations: WebhookRegistrations | null,
         repository: WebexWebhooksRepository,
         meetings: MeetingStreams,
-        sync: MeetingSyncRepository,
         commands: MeetingCommands,
-        reconciler: MeetingReconciler,
-      ) =>
-        new WebexWebhookReceiver({
+        lifecycle: MeetingLifecycle,
+      ) => {
+        const logger = new Logger('WebexWebhooks');
+        return new WebexWebhookReceiver({
           registrations: registrations ?? { secretOfWebhook: async () => undefined },
           repository,
           meetings,
-          sync,
           commands,
-          sweepNow: () => reconciler.sweepNow(),
-        }),
+          checkDrift: (meetingId, userId) => lifecycle.checkDrift(meetingId, userId),
+          onError: (meetingId, error) =>
+            logger.warn(
+              { meetingId, error: error instanceof Error ? error.name : 'Error' },
+              "a notification's drift check failed; the periodic one compares the meeting again",
+            ),
+        });
+      },
     },
     WebexWebhooksResources,
   ],

@@ -1,8 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
 import {
-  MeetingCancellationRequested,
-  MeetingCancelled,
-  WebexMeetingDeleted,
   MeetingEnded,
   MeetingRequested,
   MeetingScheduled,
@@ -12,7 +9,6 @@ import {
   type EventEnvelope,
 } from '@scheduler/contracts';
 import { DeciderSpecification } from '@scheduler/testing';
-import { MeetingGoneError } from '../meetings/errors.js';
 import {
   foldMeeting,
   meetingDecider,
@@ -22,8 +18,7 @@ import {
   type MeetingStreamEvent,
 } from '../meetings/meeting.decider.js';
 
-// The facts Webex's meetings webhooks record on the meeting stream: the real end and a
-// deletion made in Webex.
+// The fact Webex's `ended` notification records on the meeting stream: the real end.
 
 const tenantId = 'example.com';
 const meetingId = '019ac0a0-1c2d-7e3f-8a4b-5c6d7e8f9a0b';
@@ -56,9 +51,7 @@ const scheduled = () =>
 
 const scheduledEnd = { meetingId, endedAt: '2026-12-01T09:30:00Z', source: 'scheduled-end' as const };
 const realEnd = { meetingId, endedAt: '2026-12-01T09:47:12Z', source: 'webex-webhook' as const };
-const deletion = { meetingId, webexMeetingId, deletedAt: '2026-11-30T15:12:00Z' };
 const ended = (ending: DataOf<typeof MeetingEnded>) => event(MeetingEnded, ending);
-const deleted = () => event(WebexMeetingDeleted, deletion);
 
 const origin: CommandOrigin = {
   tenantId,
@@ -94,49 +87,5 @@ describe('the real end (MeetingEnded source webex-webhook)', () => {
       endRecorded: true,
       realEndRecorded: true,
     });
-  });
-});
-
-describe('a deletion in Webex (WebexMeetingDeleted)', () => {
-  it('is recorded once for a scheduled meeting, which stays scheduled', () => {
-    given([requested(), scheduled()])
-      .when(command({ type: 'RecordWebexMeetingDeleted', deletion }))
-      .thenEvents(facts([{ type: 'WebexMeetingDeleted', data: deletion }]));
-    given([requested(), scheduled(), deleted()])
-      .when(command({ type: 'RecordWebexMeetingDeleted', deletion }))
-      .thenNothingHappened();
-    expect(foldMeeting([requested(), scheduled(), deleted()])).toMatchObject({
-      status: 'scheduled',
-      webexMeetingDeleted: true,
-    });
-  });
-
-  it('is not recorded for our own deletion, another Webex meeting, or a meeting not scheduled', () => {
-    const cancelling = event(MeetingCancellationRequested, { meetingId, reason: 'event-deleted' });
-    const cancelled = event(MeetingCancelled, {
-      meetingId,
-      webexMeetingId,
-      reason: 'event-deleted',
-    });
-    for (const history of [
-      [requested(), scheduled(), cancelling],
-      [requested(), scheduled(), cancelling, cancelled],
-      [requested(), scheduled(), ended(scheduledEnd)],
-      [requested()],
-    ])
-      given(history)
-        .when(command({ type: 'RecordWebexMeetingDeleted', deletion }))
-        .thenNothingHappened();
-    given([requested(), scheduled()])
-      .when(
-        command({ type: 'RecordWebexMeetingDeleted', deletion: { ...deletion, webexMeetingId: 'other' } }),
-      )
-      .thenNothingHappened();
-  });
-
-  it('a meeting without a stream is gone', () => {
-    given([])
-      .when(command({ type: 'RecordWebexMeetingDeleted', deletion }))
-      .thenThrows(MeetingGoneError, (error) => expect(error).toMatchObject({ meetingId }));
   });
 });
