@@ -23,7 +23,7 @@ import {
   type WebhookDelivery,
 } from '@scheduler/emulators';
 import { type EventStore, envelopeToEventToAppend, recordedEventToEnvelope } from '@scheduler/event-store';
-import { BUS_CLIENT, EVENT_STORE, createServiceApp } from '@scheduler/runtime';
+import { BUS_CLIENT, EVENT_STORE, MetricsRegistry, createServiceApp } from '@scheduler/runtime';
 import {
   eventually,
   isolatedSchema,
@@ -252,6 +252,17 @@ const post = (body: string | Buffer, headers: Record<string, string> = {}) =>
     body,
   });
 
+/** Notifications the service answered, by outcome, from its metrics. */
+async function notificationCount(outcome: string): Promise<number> {
+  const metric = await app
+    .get(MetricsRegistry)
+    .registry.getSingleMetric('scheduler_webex_notifications_total')
+    ?.get();
+  return (metric?.values ?? [])
+    .filter((value) => value.labels.outcome === outcome)
+    .reduce((sum, value) => sum + value.value, 0);
+}
+
 // Specifications
 
 describe('registration', () => {
@@ -468,6 +479,7 @@ describe('receiving Webex notifications', () => {
     const eventsBefore = (await meetingEvents(meetingId)).length;
 
     // Another meeting's notification would need the same secret; a forged body the right one.
+    const refusedBefore = await notificationCount('refused');
     const forged = delivery.body.replace('"deleted"', '"ended"');
     const wrong = await post(forged, { 'x-spark-signature': delivery.signature! });
     expect(wrong.status).toBe(403);
@@ -476,6 +488,7 @@ describe('receiving Webex notifications', () => {
     const unsigned = await post(forged);
     expect(unsigned.status).toBe(401);
     expect(await meetingEvents(meetingId)).toHaveLength(eventsBefore);
+    expect(await notificationCount('refused')).toBe(refusedBefore + 3);
 
     expect((await post('{"id": ')).status).toBe(400);
     expect((await post('{"resource": "meetings"}')).status).toBe(400);
