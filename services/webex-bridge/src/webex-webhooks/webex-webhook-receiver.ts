@@ -45,32 +45,38 @@ export interface WebexWebhookReceiverOptions {
  * recorded. A notification is a hint, as Google's push is: the periodic drift check and the
  * reconcile sweep stay the guarantee, so a lost notification only delays what they do.
  *
- * `updated` and `deleted` run the drift check of the meeting at once instead of at its next
- * turn: it finds what changed in Webex (MeetingDriftDetected{changed}, and the calendar's state
- * applied again) or that the meeting is gone there (MeetingDriftDetected{deleted}). It runs after
- * the answer (Webex wants a quick one); notifications arriving for a meeting whose check runs
- * make it run once more, not once each. `ended` records MeetingEnded{webex-webhook}.
+ * `updated` and `deleted` run the drift check of the meeting soon instead of at its next turn:
+ * it finds what changed in Webex (MeetingDriftDetected{changed}, and the calendar's state applied
+ * again) or that the meeting is gone there (MeetingDriftDetected{deleted}). Checks run after the
+ * answer (Webex wants a quick one), one at a time: each holds a connection of the meetings pool
+ * (its row lock) and may need a second, and that pool is sized for the reconciler and the event
+ * handlers, so a burst of notifications (our own PATCHes after an outage send one each) must
+ * not take it over. A meeting waits in the queue once, however many notifications name it, and
+ * a notification that comes while its check runs makes it run once more.
+ * `ended` records MeetingEnded{webex-webhook}.
  */
 export class WebexWebhookReceiver {
   private readonly clock: Clock;
-  /** The drift checks running, by meeting; `again`: a notification came while it ran. */
-  private readonly checks = new Map<string, { again: boolean; done: Promise<void> }>();
+  /** Meetings waiting for their check (meeting id → user id), in arrival order. */
+  private readonly queued = new Map<string, string>();
+  /** The meeting being checked; `again`: a notification for it came meanwhile. */
+  private running: { meetingId: string; again: boolean } | undefined;
+  private worker: Promise<void> | undefined;
   private stopping = false;
 
   constructor(private readonly options: WebexWebhookReceiverOptions) {
     this.clock = options.clock ?? { now: () => new Date() };
   }
 
-  /** Takes no more work, and waits for the drift checks started. */
+  /** Takes no more work, and waits for the running check (the queued ones are left to the periodic check). */
   async stop(): Promise<void> {
     this.stopping = true;
     await this.idle();
   }
 
-  /** Resolves once no drift check started by a notification is running. */
+  /** Resolves once no drift check asked for by a notification is queued or running. */
   async idle(): Promise<void> {
-    while (this.checks.size > 0)
-      await Promise.allSettled([...this.checks.values()].map((check) => check.done));
+    while (this.worker) await this.worker;
   }
 
   async receive(rawBody: Buffer | undefined, signature: string | undefined): Promise<ReceiveOutcome> {
@@ -124,23 +130,39 @@ export class WebexWebhookReceiver {
   }
 
   private checkDriftSoon(meetingId: string, userId: string): void {
-    const running = this.checks.get(meetingId);
-    if (running) {
-      running.again = true;
-      return;
+    if (this.running?.meetingId === meetingId) this.running.again = true;
+    else this.queued.set(meetingId, userId);
+    this.startWorker();
+  }
+
+  private startWorker(): void {
+    if (this.worker || this.stopping) return;
+    this.worker = this.work().finally(() => {
+      this.worker = undefined;
+      // A meeting queued between the loop's last look and here is not left waiting.
+      if (this.queued.size > 0) this.startWorker();
+    });
+  }
+
+  private async work(): Promise<void> {
+    for (let next = this.nextQueued(); next && !this.stopping; next = this.nextQueued()) {
+      const [meetingId, userId] = next;
+      this.running = { meetingId, again: false };
+      try {
+        await this.options.checkDrift(meetingId, userId);
+      } catch (error) {
+        this.options.onError?.(meetingId, error);
+      }
+      if (this.running.again) this.queued.set(meetingId, userId);
+      this.running = undefined;
     }
-    const check = { again: false, done: Promise.resolve() };
-    check.done = (async () => {
-      do {
-        check.again = false;
-        try {
-          await this.options.checkDrift(meetingId, userId);
-        } catch (error) {
-          this.options.onError?.(meetingId, error);
-        }
-      } while (check.again && !this.stopping);
-    })().finally(() => this.checks.delete(meetingId));
-    this.checks.set(meetingId, check);
+  }
+
+  private nextQueued(): [string, string] | undefined {
+    const next = this.queued.entries().next();
+    if (next.done) return undefined;
+    this.queued.delete(next.value[0]);
+    return next.value;
   }
 }
 

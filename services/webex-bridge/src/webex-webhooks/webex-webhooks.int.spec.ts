@@ -396,6 +396,35 @@ describe('receiving Webex notifications', () => {
     expect(await meetingEvents(meetingId)).toHaveLength(4);
   }, 60_000);
 
+  it('ten notifications for one meeting while its check runs: one more check, not ten', async () => {
+    const { email, userId, webexUserId } = await connectedUser();
+    await eventually(() => expect(webhooksOf(webexUserId)).toHaveLength(3), 20_000);
+    const { webexMeetingId } = await scheduledMeeting(userId, email);
+    await asUserInWebex(email, 'PATCH', `/meetings/${webexMeetingId}`, { title: 'Changed in Webex' });
+    const delivery = await deliveryOf('updated', webexMeetingId);
+    await app.get(WebexWebhookReceiver).idle();
+    await emulator.webhooks.idle();
+    await app.get(WebexWebhookReceiver).idle();
+    const reads = () =>
+      emulator.requests.list({ method: 'GET', pathPrefix: `/v1/meetings/${webexMeetingId}` }).length;
+    const readsBefore = reads();
+    // The first check is slow to answer, so that the other notifications come while it runs.
+    emulator.faults.add({
+      method: 'GET',
+      pathPrefix: `/v1/meetings/${webexMeetingId}`,
+      latencyMs: 2_000,
+      times: 1,
+    });
+
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => post(delivery.body, { 'x-spark-signature': delivery.signature! })),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual(Array.from({ length: 10 }, () => 200));
+    await app.get(WebexWebhookReceiver).idle();
+    // The first check, and one more for all those that came while it ran.
+    expect(reads() - readsBefore).toBe(2);
+  }, 60_000);
+
   it('deleted in Webex: the drift check records MeetingDriftDetected{deleted} once', async () => {
     const { email, userId, webexUserId } = await connectedUser();
     await eventually(() => expect(webhooksOf(webexUserId)).toHaveLength(3), 20_000);
