@@ -901,6 +901,21 @@ describe("the chart's public paths", () => {
     expect(readRepositoryFile('deploy/k8s/README.md')).toContain(`POST /${webhookPath}`);
   });
 
+  it("route Webex's meetings webhooks to webex-bridge's webhook route, the target it registers", () => {
+    const registrations = readRepositoryFile(
+      'services/webex-bridge/src/webex-webhooks/webhook-registrations.ts',
+    );
+    const webhookPath = /meetingsWebhookPath = '([^']+)'/.exec(registrations)?.[1];
+    expect(webhookPath).toBeDefined();
+    expect(templateText.get('templates/ingress.yaml')).toContain(
+      `- path: ${webhookPath}\n            pathType: Exact\n            backend:\n              service:\n                name: {{ $webexBridge }}`,
+    );
+    expect(templateText.get('templates/webex-bridge/configmap.yaml')).toContain(
+      'PUBLIC_WEBHOOK_BASE_URL: {{ include "scheduler.webexWebhookBaseUrl" . | quote }}',
+    );
+    expect(readRepositoryFile('deploy/k8s/README.md')).toContain(`POST ${webhookPath}`);
+  });
+
   it("build the OAuth redirect URIs from the gateway's callback routes, which sit under an Ingress path", () => {
     const controller = readRepositoryFile('services/gateway/src/oauth/oauth.controller.ts');
     const prefix = /@Controller\('([^']+)'\)/.exec(controller)?.[1];

@@ -251,7 +251,10 @@ export const exampleEventData: ExampleEventData = {
       changed: [],
     },
   ],
-  MeetingEnded: [{ meetingId: exampleMeetingId, endedAt: end, source: 'scheduled-end' }],
+  MeetingEnded: [
+    { meetingId: exampleMeetingId, endedAt: end, source: 'scheduled-end' },
+    { meetingId: exampleMeetingId, endedAt: '2026-12-01T09:47:12Z', source: 'webex-webhook' },
+  ],
   MeetingDataPurged: [
     { meetingId: exampleMeetingId, purgedAt: '2026-12-01T09:30:05Z', retentionAfterEndSeconds: 0 },
   ],

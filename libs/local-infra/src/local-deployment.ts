@@ -84,6 +84,8 @@ export function localServiceEnvironments(
       WEBEX_CLIENT_ID: deployment.webex.clientId,
       WEBEX_CLIENT_SECRET: deployment.webex.clientSecret,
       WEBEX_REDIRECT_URI: `${gatewayUrl}/v1/oauth/webex/callback`,
+      // The emulator posts each user's meetings notifications here.
+      PUBLIC_WEBHOOK_BASE_URL: `http://127.0.0.1:${deployment.ports.webexBridge}`,
     },
     retention: {
       ...common,

@@ -80,7 +80,12 @@ export async function createServiceApp<Config extends ServiceEnvironment>(
   definition: ServiceDefinition<Config>,
   config: Config,
 ): Promise<INestApplication> {
-  const app = await NestFactory.create(definition.module(config), { bufferLogs: true, abortOnError: false });
+  // rawBody: a webhook's signature is checked over the exact bytes received (request.rawBody).
+  const app = await NestFactory.create(definition.module(config), {
+    bufferLogs: true,
+    abortOnError: false,
+    rawBody: true,
+  });
   app.useLogger(app.get(Logger));
   app.flushLogs();
   if (definition.consumesEvents) {

@@ -3,6 +3,7 @@ import { EventPlatformModule, RuntimeModule } from '@scheduler/runtime';
 import type { WebexBridgeConfig } from './config.js';
 import { MeetingsModule } from './meetings/meetings.module.js';
 import { WebexAccountsModule } from './webex-accounts/webex-accounts.module.js';
+import { WebexWebhooksModule } from './webex-webhooks/webex-webhooks.module.js';
 
 export interface WebexBridgeModuleOptions {
   /**
@@ -13,7 +14,7 @@ export interface WebexBridgeModuleOptions {
   readonly service?: string;
 }
 
-/** webex-bridge: the meeting streams' one writer and the Webex accounts it acts through. */
+/** webex-bridge: the meeting streams' one writer, the Webex accounts it acts through, and their webhooks. */
 @Module({})
 export class WebexBridgeModule {
   static forRoot(config: WebexBridgeConfig, options: WebexBridgeModuleOptions = {}): DynamicModule {
@@ -26,6 +27,7 @@ export class WebexBridgeModule {
         EventPlatformModule.forRoot({ service: 'webex-bridge', relayName: service }),
         WebexAccountsModule,
         MeetingsModule,
+        WebexWebhooksModule,
       ],
     };
   }

@@ -40,6 +40,12 @@ export const webexBridgeEnvironment = platformEnvironment
      * Short, so that a Webex that is back is noticed within about one sweep.
      */
     WEBEX_CIRCUIT_OPEN_MS: env.milliseconds().default(5_000),
+    /**
+     * Where Webex reaches this service from outside: each connected user's meetings webhook posts
+     * to `<it>/webhooks/webex/meetings`. Unset: no webhooks are registered (the reconcile sweep
+     * alone keeps meetings in step, and Webex's own changes and real ends are not seen).
+     */
+    PUBLIC_WEBHOOK_BASE_URL: env.url(['https', 'http']).optional(),
   })
   .superRefine(checkKeyRing);
 

@@ -80,6 +80,15 @@ app.kubernetes.io/part-of: scheduler
 {{- end }}
 {{- end }}
 
+{{/* PUBLIC_WEBHOOK_BASE_URL of webex-bridge: set explicitly, or the gateway's public base URL (same Ingress host). */}}
+{{- define "scheduler.webexWebhookBaseUrl" -}}
+{{- if .Values.webexBridge.publicWebhookBaseUrl }}
+{{- .Values.webexBridge.publicWebhookBaseUrl | trimSuffix "/" }}
+{{- else }}
+{{- include "scheduler.publicBaseUrl" . }}
+{{- end }}
+{{- end }}
+
 {{/* The Secret a service reads: the one the organisation names, or the one this chart renders. */}}
 {{- define "scheduler.secretName" -}}
 {{- default (include "scheduler.componentName" .) .settings.secret.existingSecret }}

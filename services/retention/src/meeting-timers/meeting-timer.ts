@@ -36,10 +36,12 @@ interface ChangeSource {
 /**
  * What a meeting event means to retention:
  * - end: MeetingRequested or MeetingUpdated (the meeting now ends at `endsAt`);
- * - cancel: MeetingCancelled (it will never take place; purge counts from `occurredAt`).
+ * - cancel: MeetingCancelled (it will never take place; purge counts from `occurredAt`);
+ * - ended: MeetingEnded from Webex's webhook (the meeting really ended at `endsAt`: the purge
+ *   counts from it instead of the scheduled end, and no MeetingEnded is sent any more).
  */
 export type TimerChange =
-  | (ChangeSource & { readonly kind: 'end'; readonly endsAt: Date })
+  | (ChangeSource & { readonly kind: 'end' | 'ended'; readonly endsAt: Date })
   | (ChangeSource & { readonly kind: 'cancel' });
 
 export type TimerChangeOutcome =
@@ -68,6 +70,8 @@ function isNewer(change: ChangeSource, timer: MeetingTimer): boolean {
  *   redelivered or overtaken MeetingUpdated never moves the end back. After the meeting ended,
  *   a new end still moves the purge (the data is kept until policy after the latest end), but
  *   the meeting does not end a second time.
+ * - Webex's real end is an end change that also ends the meeting: newer, it sets the end and the
+ *   purge; overtaken by a newer end, it still ends the meeting and leaves that end standing.
  */
 export function applyTimerChange(
   current: MeetingTimer | undefined,
@@ -83,12 +87,12 @@ export function applyTimerChange(
     retentionAfterEndSeconds,
   };
   if (!current) {
-    return change.kind === 'end'
+    return change.kind !== 'cancel'
       ? {
           kind: 'armed',
           timer: {
             ...source,
-            state: 'scheduled',
+            state: change.kind === 'ended' ? 'ended' : 'scheduled',
             endsAt: change.endsAt,
             purgeAt: addSeconds(change.endsAt, retentionAfterEndSeconds),
           },
@@ -120,6 +124,8 @@ export function applyTimerChange(
     };
   }
   if (!isNewer(change, current)) {
+    if (change.kind === 'ended' && current.state === 'scheduled')
+      return { kind: 'armed', timer: { ...current, state: 'ended' } };
     return { kind: 'unchanged', reason: 'a newer event already set the end' };
   }
   return {
@@ -127,6 +133,7 @@ export function applyTimerChange(
     timer: {
       ...current,
       ...source,
+      ...(change.kind === 'ended' ? { state: 'ended' as const } : {}),
       endsAt: change.endsAt,
       purgeAt: addSeconds(change.endsAt, retentionAfterEndSeconds),
     },

@@ -12,7 +12,7 @@ const meetingId = '01930000-0000-7000-8000-000000000001';
 const at = (iso: string) => new Date(iso);
 
 function change(
-  kind: 'end' | 'cancel',
+  kind: TimerChange['kind'],
   occurredAt: string,
   id: string,
   endsAt = '2026-12-01T11:00:00Z',
@@ -24,7 +24,7 @@ function change(
     cause: { id, correlationId: `journey-${id}`, traceparent: null },
     occurredAt: at(occurredAt),
   };
-  return kind === 'end' ? { ...source, kind, endsAt: at(endsAt) } : { ...source, kind };
+  return kind === 'cancel' ? { ...source, kind } : { ...source, kind, endsAt: at(endsAt) };
 }
 
 function armed(outcome: ReturnType<typeof applyTimerChange>): MeetingTimer {
@@ -135,6 +135,72 @@ describe('applyTimerChange', () => {
         reason: 'the meeting data was already purged',
       });
     }
+  });
+});
+
+describe("applyTimerChange: Webex's real end (MeetingEnded from its webhook)", () => {
+  const realEnd = (occurredAt: string, id: string, endedAt: string) =>
+    change('ended', occurredAt, id, endedAt);
+
+  it('ends the meeting at its real end, before the scheduled one: the purge counts from it', () => {
+    const ended = armed(
+      applyTimerChange(requested, realEnd('2026-12-01T10:40:00Z', 'event-7', '2026-12-01T10:40:00Z'), 3600),
+    );
+    expect(ended).toMatchObject({
+      state: 'ended',
+      endsAt: at('2026-12-01T10:40:00Z'),
+      purgeAt: at('2026-12-01T11:40:00Z'),
+      cause: { id: 'event-7' },
+    });
+    expect(dueStep(ended, at('2026-12-01T11:00:00Z'))).toBeUndefined();
+    expect(dueStep(ended, at('2026-12-01T11:40:00Z'))).toBe('purge');
+  });
+
+  it('after the scheduled end (the meeting ran over): the purge moves to the real end', () => {
+    const endedOnSchedule: MeetingTimer = { ...requested, state: 'ended' };
+    expect(
+      armed(
+        applyTimerChange(
+          endedOnSchedule,
+          realEnd('2026-12-01T11:25:00Z', 'event-8', '2026-12-01T11:25:00Z'),
+          60,
+        ),
+      ),
+    ).toMatchObject({
+      state: 'ended',
+      endsAt: at('2026-12-01T11:25:00Z'),
+      purgeAt: at('2026-12-01T11:26:00Z'),
+    });
+  });
+
+  it('seen before the request (or overtaken by a newer end): ended all the same', () => {
+    expect(
+      armed(
+        applyTimerChange(undefined, realEnd('2026-12-01T10:40:00Z', 'event-7', '2026-12-01T10:40:00Z'), 0),
+      ),
+    ).toMatchObject({
+      state: 'ended',
+      endsAt: at('2026-12-01T10:40:00Z'),
+      purgeAt: at('2026-12-01T10:40:00Z'),
+    });
+    const movedLater = armed(
+      applyTimerChange(
+        requested,
+        change('end', '2026-12-01T10:50:00Z', 'event-9', '2026-12-01T12:00:00Z'),
+        0,
+      ),
+    );
+    expect(
+      armed(
+        applyTimerChange(movedLater, realEnd('2026-12-01T10:40:00Z', 'event-7', '2026-12-01T10:40:00Z'), 0),
+      ),
+    ).toMatchObject({ state: 'ended', endsAt: at('2026-12-01T12:00:00Z'), cause: { id: 'event-9' } });
+  });
+
+  it('changes nothing for a cancelled or purged meeting', () => {
+    const next = realEnd('2026-12-01T10:40:00Z', 'event-7', '2026-12-01T10:40:00Z');
+    expect(applyTimerChange({ ...requested, state: 'cancelled' }, next, 0).kind).toBe('unchanged');
+    expect(applyTimerChange({ ...requested, state: 'purged' }, next, 0).kind).toBe('unchanged');
   });
 });
 

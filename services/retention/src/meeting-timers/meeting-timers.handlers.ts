@@ -3,6 +3,7 @@ import { Payload } from '@nestjs/microservices';
 import { OnEvent } from '@scheduler/bus';
 import {
   MeetingCancelled,
+  MeetingEnded,
   MeetingRequested,
   MeetingUpdated,
   type EventEnvelope,
@@ -49,6 +50,16 @@ export class MeetingTimersHandlers {
   @OnEvent(MeetingCancelled)
   async meetingCancelled(@Payload() event: EventOf<typeof MeetingCancelled>): Promise<void> {
     await this.record(event, { ...changeSource(event), kind: 'cancel' });
+  }
+
+  /**
+   * Webex's real end (MeetingEnded from its webhook): the purge counts from it. The scheduled
+   * end's MeetingEnded is retention's own doing and changes nothing.
+   */
+  @OnEvent(MeetingEnded)
+  async meetingEnded(@Payload() event: EventOf<typeof MeetingEnded>): Promise<void> {
+    if (event.data.source !== 'webex-webhook') return;
+    await this.record(event, { ...changeSource(event), kind: 'ended', endsAt: new Date(event.data.endedAt) });
   }
 
   private async record(event: EventEnvelope, change: TimerChange): Promise<void> {

@@ -454,6 +454,33 @@ describe('retention wired over NATS', () => {
     await eventually(async () => expect((await timerRow(meetingId))?.state).toBe('purged'), 10_000);
   }, 30_000);
 
+  it('a meeting that Webex reports ended is purged from its real end, not its scheduled one', async () => {
+    const request = await requestMeeting(new Date(clock.now().getTime() + 24 * 3_600_000));
+    const meetingId = request.data.meetingId;
+    await eventually(async () => expect((await timerRow(meetingId))?.state).toBe('scheduled'), 10_000);
+    // What webex-bridge records from Webex's `ended` notification.
+    const realEnd = createEvent(MeetingEnded, {
+      streamId: request.streamId,
+      tenantId: request.tenantId,
+      data: { meetingId, endedAt: clock.now().toISOString(), source: 'webex-webhook' },
+    });
+    await append(realEnd);
+    await eventually(async () => {
+      expect(await streamTypes(meetingId)).toEqual([
+        'MeetingRequested',
+        'MeetingScheduled',
+        'MeetingEnded',
+        'MeetingDataPurged',
+      ]);
+    }, 20_000);
+    const [requested, , , purged] = await decodedEvents(meetingId);
+    expect(purged!.event).toMatchObject({ causationId: realEnd.id, correlationId: realEnd.correlationId });
+    expect((requested!.event.data as { title: unknown }).title).toEqual(REDACTED_FORGOTTEN);
+    const timer = await timerRow(meetingId);
+    expect(timer).toMatchObject({ state: 'purged' });
+    expect(timer!.ends_at.toISOString()).toBe(realEnd.data.endedAt);
+  }, 30_000);
+
   it("a tenant's own policy keeps the data that long after the end", async () => {
     const end = new Date(clock.now().getTime() + 1_000);
     const request = await requestMeeting(end, slowTenant);

@@ -104,6 +104,11 @@ export interface MeetingState {
   readonly attachedConferences?: ReadonlySet<string>;
   /** MeetingEnded and MeetingDataPurged are each recorded once, whatever asks again. */
   readonly endRecorded?: boolean;
+  /**
+   * Webex reported the real end (MeetingEnded source webex-webhook). It is recorded once, also
+   * after the scheduled end was: a meeting that ran over ends later than it was scheduled to.
+   */
+  readonly realEndRecorded?: boolean;
   readonly purgeRecorded?: boolean;
   /** Tombstoned by retention: it can never be read or written again (see tombstonedMeetingState). */
   readonly streamDeleted?: boolean;
@@ -263,7 +268,13 @@ export function evolve(state: MeetingState, event: MeetingStreamEvent): MeetingS
       return { ...rest, ...(state.applied ? { desired: state.applied } : {}), lastFailure };
     return { ...rest, status: 'failed', lastFailure };
   }
-  if (MeetingEnded.is(event)) return { ...next, status: 'ended', endRecorded: true };
+  if (MeetingEnded.is(event))
+    return {
+      ...next,
+      status: 'ended',
+      endRecorded: true,
+      ...(event.data.source === 'webex-webhook' ? { realEndRecorded: true } : {}),
+    };
   if (MeetingDataPurged.is(event)) return { ...next, status: 'purged', purgeRecorded: true };
   return next;
 }
@@ -559,7 +570,8 @@ function decideFacts(command: MeetingCommand, state: MeetingState): MeetingFact[
 
     case 'EndMeeting':
       if (gone(state)) throw new MeetingGoneError(command.ending.meetingId, command.type);
-      if (state.endRecorded) return [];
+      // Webex's real end supersedes the scheduled one, so it is recorded after it too.
+      if (command.ending.source === 'webex-webhook' ? state.realEndRecorded : state.endRecorded) return [];
       return [{ type: 'MeetingEnded', data: command.ending }];
 
     case 'RecordDataPurged':

@@ -174,5 +174,7 @@ class MeetingsResources
     },
     MeetingsResources,
   ],
+  // For the Webex webhooks: they record the real end and run a meeting's drift check through these.
+  exports: [MeetingStreams, MeetingCommands, MeetingLifecycle],
 })
 export class MeetingsModule {}

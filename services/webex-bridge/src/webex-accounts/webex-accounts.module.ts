@@ -132,6 +132,6 @@ class WebexAccountsResources implements OnModuleInit, OnApplicationShutdown {
     },
     WebexAccountsResources,
   ],
-  exports: [WebexTokenStore, ConnectWebexAccount],
+  exports: [WebexTokenStore, ConnectWebexAccount, WebexAccountsRepository],
 })
 export class WebexAccountsModule {}

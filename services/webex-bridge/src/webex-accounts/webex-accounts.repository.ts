@@ -152,6 +152,14 @@ export class WebexAccountsRepository {
     return rowCount === 1;
   }
 
+  /** The users whose Webex account is connected now (e.g. to check their webhooks at start). */
+  async connectedUserIds(): Promise<string[]> {
+    const { rows } = await this.pool.query<{ user_id: string }>(
+      `SELECT user_id FROM ${this.accounts} WHERE status = 'connected' ORDER BY user_id`,
+    );
+    return rows.map((row) => row.user_id);
+  }
+
   /** AccountDisconnected was recorded: a later reader need not record it again. */
   async markDisconnectRecorded(userId: string): Promise<void> {
     await this.pool.query(
