@@ -32,14 +32,8 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function api<T>(path: string, body?: unknown, token = idToken): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${stack.gatewayUrl}${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await response.text();
-  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+function api<T>(path: string, body?: unknown, token = idToken): Promise<{ status: number; body: T }> {
+  return stack.callGateway<T>(token, path, body);
 }
 
 async function webexMeetings(): Promise<WebexMeeting[]> {

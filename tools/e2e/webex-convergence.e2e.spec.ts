@@ -39,14 +39,8 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function api<T>(path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${stack.gatewayUrl}${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${idToken}` },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await response.text();
-  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+function api<T>(path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  return stack.callGateway<T>(idToken, path, body);
 }
 
 const meetingView = async (meetingId: string) => (await api<MeetingView>(`/v1/meetings/${meetingId}`)).body;

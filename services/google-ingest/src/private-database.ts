@@ -7,7 +7,8 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import pg from 'pg';
+import type pg from 'pg';
+import { privatePool } from '@scheduler/postgres-migrations';
 import { ReadinessRegistry, SERVICE_CONFIG } from '@scheduler/runtime';
 import { ensureCalendarSyncSchema } from './calendar-sync/migrations.js';
 import type { GoogleIngestConfig } from './config.js';
@@ -28,13 +29,12 @@ export async function migratePrivateDatabase(pool: pg.Pool): Promise<void> {
 }
 
 async function openPrivateDatabase(config: GoogleIngestConfig): Promise<pg.Pool> {
-  const pool = new pg.Pool({
+  const pool = privatePool({
     connectionString: config.DATABASE_URL,
     max: 10,
-    application_name: 'google-ingest',
+    name: 'google-ingest',
+    onIdleError: (error) => new Logger('PrivateDatabase').warn(describeError(error), 'idle client failed'),
   });
-  // An idle client's error (the server restarted) must not crash the process; the next query reconnects.
-  pool.on('error', (error) => new Logger('PrivateDatabase').warn(describeError(error), 'idle client failed'));
   try {
     await migratePrivateDatabase(pool);
   } catch (error) {

@@ -44,6 +44,11 @@ export interface JourneyStack {
    * (the emulators consent) and returns a Google ID token for the gateway's API.
    */
   connectDemoUser(): Promise<string>;
+  /**
+   * Calls the gateway's API as the holder of `idToken`: GET without a body, POST (JSON) with
+   * one. Answers the status and the parsed body.
+   */
+  callGateway<T>(idToken: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
   stop(): Promise<void>;
 }
 
@@ -144,6 +149,15 @@ export async function startJourneyStack(options: JourneyStackOptions = {}): Prom
     eventStore,
     eventStoreSchema: events.schema,
     keyStoreSchema: keys.schema,
+    async callGateway<T>(idToken: string, path: string, body?: unknown) {
+      const response = await fetch(`http://127.0.0.1:${ports.gateway}${path}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${idToken}` },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      const text = await response.text();
+      return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+    },
     async connectDemoUser() {
       const gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
       const google = new EmulatorControl(emulators.googleUrl);

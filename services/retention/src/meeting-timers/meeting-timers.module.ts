@@ -2,7 +2,7 @@ import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import type { ClientProxy } from '@nestjs/microservices';
 import { SecretBox } from '@scheduler/crypto-shredding';
 import { BUS_CLIENT, MetricsRegistry, SERVICE_CONFIG } from '@scheduler/runtime';
-import pg from 'pg';
+import { privatePool } from '@scheduler/postgres-migrations';
 import type { RetentionConfig } from '../config.js';
 import { MeetingRetention, RETENTION_CLOCK, systemClock, type Clock } from './meeting-retention.js';
 import { MeetingTimersHandlers } from './meeting-timers.handlers.js';
@@ -26,17 +26,10 @@ export class MeetingTimersModule {
         {
           provide: MeetingTimersRepository,
           inject: [SERVICE_CONFIG],
-          useFactory: (config: RetentionConfig) => {
-            const pool = new pg.Pool({
-              connectionString: config.DATABASE_URL,
-              max: 4,
-              application_name: 'retention',
-            });
-            // An idle connection dropped by the server (restart, failover) is emitted on the pool
-            // and would crash the process unhandled; the next query reports a real outage.
-            pool.on('error', () => undefined);
-            return new MeetingTimersRepository(pool);
-          },
+          useFactory: (config: RetentionConfig) =>
+            new MeetingTimersRepository(
+              privatePool({ connectionString: config.DATABASE_URL, max: 4, name: 'retention' }),
+            ),
         },
         {
           provide: RetentionMetrics,

@@ -17,7 +17,8 @@ import {
   SEALED_ENVELOPES,
   SERVICE_CONFIG,
 } from '@scheduler/runtime';
-import pg from 'pg';
+import type pg from 'pg';
+import { privatePool } from '@scheduler/postgres-migrations';
 import type { WebexBridgeConfig } from '../config.js';
 import { WebexAccountsModule } from '../webex-accounts/webex-accounts.module.js';
 import { ConnectWebexAccount } from '../webex-accounts/connect-webex-account.js';
@@ -101,16 +102,12 @@ class MeetingsResources
       provide: MEETINGS_DATABASE,
       inject: [SERVICE_CONFIG],
       useFactory: (config: WebexBridgeConfig) => {
-        const pool = new pg.Pool({
+        return privatePool({
           connectionString: config.DATABASE_URL,
           // The reconciler's workers, plus event handlers waiting for a meeting's lock.
           max: config.RECONCILE_CONCURRENCY + 4,
-          application_name: 'webex-bridge-meetings',
+          name: 'webex-bridge-meetings',
         });
-        // An idle connection dropped by the server is emitted on the pool; the next query
-        // reports a real outage.
-        pool.on('error', () => undefined);
-        return pool;
       },
     },
     {

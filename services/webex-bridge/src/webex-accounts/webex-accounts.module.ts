@@ -4,7 +4,8 @@ import { SecretBox } from '@scheduler/crypto-shredding';
 import type { EventStore, StreamCodec } from '@scheduler/event-store';
 import { EVENT_STORE, ReadinessRegistry, SEALED_ENVELOPES, SERVICE_CONFIG } from '@scheduler/runtime';
 import { createWebexCircuitBreaker, type WebexOAuthOptions } from '@scheduler/webex';
-import pg from 'pg';
+import type pg from 'pg';
+import { privatePool } from '@scheduler/postgres-migrations';
 import type { WebexBridgeConfig } from '../config.js';
 import { ConnectWebexAccount } from './connect-webex-account.js';
 import { WebexAccountStream } from './webex-account-stream.js';
@@ -51,17 +52,8 @@ class WebexAccountsResources implements OnModuleInit, OnApplicationShutdown {
     {
       provide: WEBEX_ACCOUNTS_DATABASE,
       inject: [SERVICE_CONFIG],
-      useFactory: (config: WebexBridgeConfig) => {
-        const pool = new pg.Pool({
-          connectionString: config.DATABASE_URL,
-          max: 8,
-          application_name: 'webex-bridge',
-        });
-        // An idle connection dropped by the server (restart, failover) is emitted on the pool
-        // and would crash the process unhandled; the next query reports a real outage.
-        pool.on('error', () => undefined);
-        return pool;
-      },
+      useFactory: (config: WebexBridgeConfig) =>
+        privatePool({ connectionString: config.DATABASE_URL, max: 8, name: 'webex-bridge' }),
     },
     {
       provide: WEBEX_OAUTH_OPTIONS,

@@ -11,7 +11,8 @@ import {
 import { SecretBox } from '@scheduler/crypto-shredding';
 import type { EventStore } from '@scheduler/event-store';
 import { EVENT_STORE, SERVICE_CONFIG } from '@scheduler/runtime';
-import pg from 'pg';
+import type pg from 'pg';
+import { privatePool } from '@scheduler/postgres-migrations';
 import type { WebexBridgeConfig } from '../config.js';
 import { MeetingCommands } from '../meetings/meeting-commands.js';
 import { MeetingLifecycle } from '../meetings/meeting-lifecycle.js';
@@ -111,13 +112,7 @@ class WebexWebhooksResources
       provide: WEBEX_WEBHOOKS_DATABASE,
       inject: [SERVICE_CONFIG],
       useFactory: (config: WebexBridgeConfig) => {
-        const pool = new pg.Pool({
-          connectionString: config.DATABASE_URL,
-          max: 4,
-          application_name: 'webex-bridge-webhooks',
-        });
-        pool.on('error', () => undefined);
-        return pool;
+        return privatePool({ connectionString: config.DATABASE_URL, max: 4, name: 'webex-bridge-webhooks' });
       },
     },
     {
