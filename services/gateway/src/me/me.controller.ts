@@ -17,6 +17,8 @@ const PreferencesBody = z
   })
   .refine((body) => Object.keys(body).length > 0, {
     message: 'must name at least one of siteUrl, templateId, language',
+    // Only a body that is otherwise valid: an unknown field alone is named, not also this.
+    when: (payload) => payload.issues.length === 0,
   });
 
 /** The authenticated user: their accounts' status and their meeting preferences. */
