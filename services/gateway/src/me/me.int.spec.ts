@@ -499,4 +499,21 @@ describe('PUT /v1/me/preferences', () => {
       webex.faults.clear();
     }
   }, 60_000);
+
+  // Last of all: it stops webex-bridge.
+  it('while webex-bridge is down, GET still answers from the read model with options null; a change is 503', async () => {
+    await webexBridge.stop();
+    const answer = await me(alice);
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({
+      google: { status: 'connected' },
+      webex: { status: 'connected' },
+      site: { siteUrl: 'demo.webex.com', source: 'account-default' },
+      options: null,
+      optionsUnavailable: { reason: 'webex-bridge-unavailable' },
+    });
+    const put = await putPreferences(alice, { language: 'de' });
+    expect(put.status).toBe(503);
+    expect(put.body.error).toMatchObject({ code: 'service_unavailable' });
+  }, 60_000);
 });
