@@ -13,6 +13,12 @@ interface MeetingView {
   status: string;
 }
 
+/** GET /v1/me, as far as these tests read it. */
+interface AccountStatus {
+  google: { status: string; reason?: string; since?: string };
+  webex: { status: string };
+}
+
 interface WebexMeeting {
   id: string;
   title: string;
@@ -285,6 +291,13 @@ describe('calendar coverage', () => {
       return account[0]!;
     }, 30_000);
     expect(disconnected.data).toMatchObject({ reason: 'token-revoked' });
+    // The user sees it: Google needs a reconnect, Webex is unaffected.
+    await eventually(async () => {
+      const status = await api<AccountStatus>('/v1/me');
+      expect(status.status).toBe(200);
+      expect(status.body.google).toMatchObject({ status: 'needs-reconnect', reason: 'token-revoked' });
+      expect(status.body.webex).toMatchObject({ status: 'connected' });
+    });
     expect(await tagged(meetingId)).toHaveLength(1);
     expect(await meetingStream(meetingId)).not.toContain('MeetingCancelled');
 
@@ -319,5 +332,8 @@ describe('calendar coverage', () => {
     );
     const account = (await eventTypes('googleAccount-')).map((row) => row.type);
     expect(account.at(-1)).toBe('GoogleAccountConnected');
+    await eventually(async () =>
+      expect((await api<AccountStatus>('/v1/me')).body.google).toMatchObject({ status: 'connected' }),
+    );
   }, 120_000);
 });

@@ -21,6 +21,12 @@ interface MeetingView {
   sync?: { status: string; nextAttemptAt?: string; attempt?: number; reason?: string; account?: string };
 }
 
+/** GET /v1/me, as far as these tests read it. */
+interface AccountStatus {
+  google: { status: string };
+  webex: { status: string; reason?: string };
+}
+
 interface WebexMeeting {
   id: string;
   start: string;
@@ -201,6 +207,17 @@ describe('level-triggered sync with Webex', () => {
         expect(view.sync).toMatchObject({ status: 'waiting-for-reconnect', account: 'webex' });
       }, 30_000);
 
+    // The user sees it: Webex needs a reconnect, Google is unaffected.
+    await eventually(async () => {
+      const status = await api<AccountStatus>('/v1/me');
+      expect(status.status).toBe(200);
+      expect(status.body.webex).toMatchObject({
+        status: 'needs-reconnect',
+        reason: 'reauthorization-required',
+      });
+      expect(status.body.google).toMatchObject({ status: 'connected' });
+    });
+
     // The user connects Webex again through the gateway.
     const reconnected = Date.now();
     await stack.connectDemoUser();
@@ -217,6 +234,9 @@ describe('level-triggered sync with Webex', () => {
       100,
     );
     console.log(`reconnected → all 6 applied in Webex: ${Date.now() - reconnected} ms`);
+    await eventually(async () =>
+      expect((await api<AccountStatus>('/v1/me')).body.webex).toMatchObject({ status: 'connected' }),
+    );
     await eventually(async () => {
       for (const id of [...meetings.map((meeting) => meeting.meetingId), added.meetingId])
         expect((await meetingView(id)).sync).toEqual({ status: 'converged' });

@@ -64,6 +64,15 @@ export const exampleEventData: ExampleEventData = {
     },
   ],
   AccountDisconnected: [{ userId: exampleUserId, provider: 'webex', reason: 'user-request' }],
+  MeetingPreferencesChanged: [
+    {
+      userId: exampleUserId,
+      siteUrl: 'example.webex.com',
+      meetingTemplateId: 'template-standard',
+      language: 'en-GB',
+    },
+    { userId: exampleUserId, language: 'de' },
+  ],
   CalendarWatchStarted: [
     {
       userId: exampleUserId,

@@ -147,6 +147,31 @@ describe('contract JSON Schemas', () => {
           request: { tenantId: 'example.com', trace, data: exampleEventData.MeetingDataPurged[0] },
           response: { outcome: 'meeting-gone' },
         },
+        ListMeetingOptions: {
+          request: { tenantId: 'example.com', userId: '108234567890123456789' },
+          response: {
+            outcome: 'listed',
+            sites: [{ siteUrl: 'example.webex.com', default: true }],
+            templates: [
+              { id: 'template-standard', name: 'Standard', siteUrl: 'example.webex.com', isDefault: true },
+            ],
+          },
+        },
+        ChangeMeetingPreferences: {
+          request: {
+            tenantId: 'example.com',
+            userId: '108234567890123456789',
+            correlationId: 'request-1',
+            siteUrl: 'example.webex.com',
+            meetingTemplateId: null,
+            language: 'en-GB',
+          },
+          response: {
+            outcome: 'changed',
+            position: '42/7',
+            preferences: { siteUrl: 'example.webex.com', language: 'en-GB' },
+          },
+        },
       };
       for (const contract of commandCatalogue) {
         const base = `commands/${contract.name}.v${contract.schemaVersion}`;

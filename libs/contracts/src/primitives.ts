@@ -73,6 +73,14 @@ export const WebexSiteUrl = z
     message: 'must be a Webex site such as "acme.webex.com"',
   });
 
+/** A BCP 47 language tag such as "en-GB" (Google's account locale, a user's language choice). */
+export const Locale = z
+  .string()
+  .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, { message: 'must be a BCP 47 locale such as "en-GB"' });
+
+/** A Webex meeting template id, as Webex lists it for a site. */
+export const MeetingTemplateId = z.string().min(1).max(256);
+
 export const HttpsUrl = z.url({ protocol: /^https$/ }).max(1300);
 
 export const Invitee = z.strictObject({

@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { EventPlatformModule, RuntimeModule } from '@scheduler/runtime';
 import { ApiErrorsModule } from './api-errors/api-errors.module.js';
 import type { GatewayConfig } from './config.js';
+import { MeModule } from './me/me.module.js';
 import { MeetingsModule } from './meetings/meetings.module.js';
 import { OAuthModule } from './oauth/oauth.module.js';
 
@@ -21,6 +22,7 @@ export class GatewayModule {
         EventPlatformModule.forRoot({ service: 'gateway' }),
         ApiErrorsModule,
         MeetingsModule,
+        MeModule,
         OAuthModule,
       ],
     };

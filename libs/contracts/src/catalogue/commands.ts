@@ -8,9 +8,12 @@ import {
   Email,
   Instant,
   Invitee,
+  Locale,
+  MeetingTemplateId,
   TenantId,
   TimeZone,
   UserId,
+  WebexSiteUrl,
 } from '../primitives.js';
 
 const AuthorizationCodeExchange = z.strictObject({
@@ -142,4 +145,82 @@ export const RecordMeetingDataPurged = defineCommand({
   schemaVersion: 1,
   request: MeetingCommand(MeetingDataPurged.data),
   response: z.strictObject({ outcome: z.enum(['recorded', 'already-recorded', 'meeting-gone']) }),
+});
+
+// The user's meeting preferences: webex-bridge holds the Webex tokens, so it lists what the
+// user's Webex account offers and checks a choice against it.
+
+/** The Webex sites and meeting templates a user can choose from. */
+const MeetingOptions = z.strictObject({
+  sites: z.array(z.strictObject({ siteUrl: WebexSiteUrl, default: z.boolean() })).max(100),
+  templates: z
+    .array(
+      z.strictObject({
+        id: MeetingTemplateId,
+        name: z.string().max(256),
+        siteUrl: WebexSiteUrl,
+        isDefault: z.boolean(),
+      }),
+    )
+    .max(1000),
+});
+
+/**
+ * Why the options or a choice could not be checked: `account-unavailable` (Webex is not
+ * connected, or must be connected again), `webex-unavailable` (Webex did not answer in time).
+ */
+const WebexNotReachable = [
+  z.strictObject({ outcome: z.literal('account-unavailable') }),
+  z.strictObject({ outcome: z.literal('webex-unavailable') }),
+] as const;
+
+/** The gateway asks which sites and meeting templates the user's Webex account offers. */
+export const ListMeetingOptions = defineCommand({
+  name: 'ListMeetingOptions',
+  service: 'webex-bridge',
+  action: 'list-meeting-options',
+  schemaVersion: 1,
+  request: z.strictObject({ tenantId: TenantId, userId: UserId }),
+  response: z.discriminatedUnion('outcome', [
+    MeetingOptions.extend({ outcome: z.literal('listed') }),
+    ...WebexNotReachable,
+  ]),
+});
+
+/** The user's preferences as they stand; an absent field has no preference. */
+export const MeetingPreferences = z.strictObject({
+  siteUrl: WebexSiteUrl.optional(),
+  meetingTemplateId: MeetingTemplateId.optional(),
+  language: Locale.optional(),
+});
+
+/**
+ * The user changes their meeting preferences (the gateway's PUT /v1/me/preferences): a field
+ * given replaces the preference, `null` removes it, an absent one keeps it. webex-bridge checks
+ * a site and template against the user's Webex account and records MeetingPreferencesChanged.
+ * `refused`: the account has no such site, or the site no such template.
+ */
+export const ChangeMeetingPreferences = defineCommand({
+  name: 'ChangeMeetingPreferences',
+  service: 'webex-bridge',
+  action: 'change-meeting-preferences',
+  schemaVersion: 1,
+  request: z.strictObject({
+    tenantId: TenantId,
+    userId: UserId,
+    correlationId: z.string().min(1).max(128),
+    siteUrl: WebexSiteUrl.nullable().optional(),
+    meetingTemplateId: MeetingTemplateId.nullable().optional(),
+    language: Locale.max(35).nullable().optional(),
+  }),
+  response: z.discriminatedUnion('outcome', [
+    z.strictObject({ outcome: z.literal('changed'), position: Position, preferences: MeetingPreferences }),
+    z.strictObject({ outcome: z.literal('unchanged'), preferences: MeetingPreferences }),
+    z.strictObject({
+      outcome: z.literal('refused'),
+      field: z.enum(['siteUrl', 'meetingTemplateId']),
+      reason: z.enum(['unknown-site', 'unknown-template']),
+    }),
+    ...WebexNotReachable,
+  ]),
 });

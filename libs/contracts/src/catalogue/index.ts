@@ -28,6 +28,7 @@ import {
   WebexAccountConnected,
   DirectoryWebexSiteChanged,
   WebexSiteResolved,
+  MeetingPreferencesChanged,
 } from './user.js';
 import {
   EndMeeting,
@@ -37,6 +38,8 @@ import {
   RecordConferenceAttached,
   RecordMeetingDataPurged,
   RequestMeeting,
+  ListMeetingOptions,
+  ChangeMeetingPreferences,
 } from './commands.js';
 
 export * from './user.js';
@@ -52,6 +55,7 @@ export const eventCatalogue = [
   WebexAccountConnected,
   WebexSiteResolved,
   AccountDisconnected,
+  MeetingPreferencesChanged,
   CalendarWatchStarted,
   CalendarWatchRenewed,
   CalendarWatchStopped,
@@ -80,6 +84,8 @@ export const commandCatalogue = [
   RecordConferenceAttached,
   EndMeeting,
   RecordMeetingDataPurged,
+  ListMeetingOptions,
+  ChangeMeetingPreferences,
 ] as const;
 
 /** The event contracts a service appends: what its relay publishes. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineEvent } from '../define.js';
 import { personal } from '../personal-data.js';
-import { Email, Instant, TimeZone, UserId, WebexSiteUrl } from '../primitives.js';
+import { Email, Instant, Locale, MeetingTemplateId, TimeZone, UserId, WebexSiteUrl } from '../primitives.js';
 
 const Provider = z.enum(['google', 'webex']);
 
@@ -19,9 +19,7 @@ export const GoogleAccountConnected = defineEvent({
     userId: UserId,
     email: personal(Email),
     displayName: personal(z.string().min(1).max(256)).optional(),
-    locale: z
-      .string()
-      .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, { message: 'must be a BCP 47 locale such as "en-GB"' }),
+    locale: Locale,
     timeZone: TimeZone,
     hostedDomain: z.string().min(3).max(253),
     scopes: z.array(z.string().min(1)).min(1),
@@ -96,5 +94,24 @@ export const AccountDisconnected = defineEvent({
     userId: UserId,
     provider: Provider,
     reason: z.enum(['user-request', 'reauthorization-required', 'revoked']),
+  }),
+});
+
+/**
+ * The user chose where and how new meetings are created: the Webex site and meeting template
+ * (both checked against what the user's Webex account offers when chosen) and the language.
+ * Carries every preference as it now stands; an absent field has no preference (the directory's
+ * or the account's default applies). Recorded only when something changed.
+ */
+export const MeetingPreferencesChanged = defineEvent({
+  type: 'MeetingPreferencesChanged',
+  producer: 'webex-bridge',
+  category: 'webexAccount',
+  schemaVersion: 1,
+  data: z.strictObject({
+    userId: UserId,
+    siteUrl: WebexSiteUrl.optional(),
+    meetingTemplateId: MeetingTemplateId.optional(),
+    language: Locale.optional(),
   }),
 });

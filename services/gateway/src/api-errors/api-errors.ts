@@ -165,3 +165,23 @@ export class GoogleAccountNotConnectedError extends ApiError {
     super('Connect your Google account first (GET /v1/oauth/google/start)');
   }
 }
+
+/** 409: the user's Webex account is not connected (or must be connected again), so it cannot be asked. */
+export class WebexAccountNotConnectedError extends ApiError {
+  readonly status = 409;
+  readonly code = 'webex_account_not_connected';
+  constructor() {
+    super('Connect your Webex account first (POST /v1/oauth/webex/start)');
+  }
+}
+
+/** 422: a preference names a Webex site or meeting template the user's Webex account does not offer. */
+export class PreferenceNotOfferedError extends ApiError {
+  readonly status = 422;
+  readonly code = 'preference_not_offered';
+  constructor(readonly fields: readonly FieldProblem[]) {
+    super(`Your Webex account does not offer this: ${fields.map((field) => field.path).join(', ')}`, {
+      fields,
+    });
+  }
+}

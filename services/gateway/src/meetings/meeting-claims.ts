@@ -7,7 +7,7 @@ import {
   type StoredDocument,
   VersionConflictError,
 } from '@scheduler/read-models';
-import { READ_MODEL_STORE } from './meetings-read-model.js';
+import { READ_MODEL_STORE } from '../read-models/read-model-store.module.js';
 
 /**
  * Which meeting holds a calendar event, shared by every gateway replica. `claimed`: its

@@ -7,14 +7,14 @@ import {
   type OnModuleInit,
   Optional,
 } from '@nestjs/common';
-import { ReadinessRegistry, sealedEventOpener } from '@scheduler/runtime';
+import { ReadinessRegistry } from '@scheduler/runtime';
 import { PersonalDataCodec } from '@scheduler/crypto-shredding';
 import type { EventStore, Position } from '@scheduler/event-store';
-import { type DocumentCollection, type ProjectionStore, ProjectionRunner } from '@scheduler/read-models';
+import type { DocumentCollection, ProjectionRunner, ProjectionStore } from '@scheduler/read-models';
 import type { Principal } from '../authentication/identity-verifier.js';
+import { startGatewayProjection } from '../read-models/gateway-projection.js';
+import { READ_MODEL_STORE } from '../read-models/read-model-store.module.js';
 import { activeMeetingStatuses, type MeetingView, meetingsProjection } from './meetings-projection.js';
-
-export const READ_MODEL_STORE = Symbol('READ_MODEL_STORE');
 
 const MAXIMUM_MEETINGS_PER_EVENT = 100;
 
@@ -38,34 +38,15 @@ export class MeetingsReadModel implements OnModuleInit, OnModuleDestroy {
 
   async onModuleInit(): Promise<void> {
     this.collection = await this.store.collection(meetingsProjection.collection);
-    this.runner = new ProjectionRunner({
+    // Titles are stored sealed; the projection sees them opened (or redacted, once forgotten).
+    this.runner = await startGatewayProjection({
       eventStore: this.eventStore,
       store: this.store,
+      codec: this.codec,
       projection: meetingsProjection,
-      retryDelayMs: 1000,
-      // Titles are stored sealed; the projection sees them opened (or redacted, once forgotten).
-      open: sealedEventOpener({
-        codec: this.codec,
-        onUnreadable: (event, error) =>
-          this.logger.warn({
-            message: 'meeting event is invalid; projected as stored',
-            eventId: event.id,
-            eventType: event.type,
-            errorName: error.name,
-          }),
-      }),
-      // Names and positions only: the error's message may quote document content.
-      onError: (error) =>
-        this.logger.warn({
-          message: 'meetings projection error',
-          errorName: error instanceof Error ? error.name : typeof error,
-        }),
-    });
-    await this.runner.start();
-    // A projection that failed deterministically stops; the gateway then serves stale reads.
-    this.readiness?.register('meetings-projection', async () => {
-      const failure = this.runner?.failure;
-      if (failure) throw new Error(`the meetings projection stopped (${failure.name})`);
+      logger: this.logger,
+      label: 'meetings',
+      ...(this.readiness ? { readiness: this.readiness } : {}),
     });
   }
 

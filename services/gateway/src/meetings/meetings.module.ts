@@ -1,26 +1,11 @@
-import { Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { createReadModelStore, type ProjectionStore } from '@scheduler/read-models';
-import { SERVICE_CONFIG } from '@scheduler/runtime';
+import { Module } from '@nestjs/common';
 import { AuthenticationModule } from '../authentication/authentication.module.js';
-import type { GatewayConfig } from '../config.js';
+import { ReadModelStoreModule } from '../read-models/read-model-store.module.js';
 import { CALENDAR_EVENT_READER, NatsCalendarEventReader } from './calendar-event-reader.js';
 import { MeetingClaims } from './meeting-claims.js';
 import { MeetingRequests } from './meeting-requests.js';
 import { MeetingsController } from './meetings.controller.js';
-import { MeetingsReadModel, READ_MODEL_STORE } from './meetings-read-model.js';
-
-/**
- * Closes the read-model store after the projection runner stopped (onModuleDestroy). The
- * event store is EventPlatformModule's, and closed there.
- */
-@Injectable()
-class ReadModelStoreLifecycle implements OnApplicationShutdown {
-  constructor(@Inject(READ_MODEL_STORE) private readonly store: ProjectionStore) {}
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.store.close();
-  }
-}
+import { MeetingsReadModel } from './meetings-read-model.js';
 
 /**
  * The user's meetings: adding one to a calendar event (a RequestMeeting command to
@@ -28,15 +13,9 @@ class ReadModelStoreLifecycle implements OnApplicationShutdown {
  * queries, projected from the meeting streams.
  */
 @Module({
-  imports: [AuthenticationModule],
+  imports: [AuthenticationModule, ReadModelStoreModule],
   controllers: [MeetingsController],
   providers: [
-    {
-      provide: READ_MODEL_STORE,
-      inject: [SERVICE_CONFIG],
-      useFactory: (config: GatewayConfig) => createReadModelStore(config.READ_MODEL_URL),
-    },
-    ReadModelStoreLifecycle,
     { provide: CALENDAR_EVENT_READER, useClass: NatsCalendarEventReader },
     MeetingsReadModel,
     MeetingClaims,

@@ -40,7 +40,10 @@ export type WebexClientFor = (userId: string) => WebexClient | Promise<WebexClie
  */
 export type DriftOutcome = 'in-step' | 'changed' | 'deleted' | 'not-converged' | 'unknown';
 
-/** The user's Webex site and its default meeting template (the directory's site wins); undefined: Webex's default. */
+/**
+ * The user's Webex site and meeting template (their preference, else the directory's site, else the
+ * account's default); undefined: Webex's default.
+ */
 export type SiteFor = (
   userId: string,
 ) => Promise<{ readonly siteUrl: string; readonly meetingTemplateId?: string } | undefined>;

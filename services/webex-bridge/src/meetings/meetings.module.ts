@@ -21,7 +21,8 @@ import type pg from 'pg';
 import { privatePool } from '@scheduler/postgres-migrations';
 import type { WebexBridgeConfig } from '../config.js';
 import { WebexAccountsModule } from '../webex-accounts/webex-accounts.module.js';
-import { ConnectWebexAccount } from '../webex-accounts/connect-webex-account.js';
+import { MeetingPreferencesModule } from '../meeting-preferences/meeting-preferences.module.js';
+import { UserMeetingPreferences } from '../meeting-preferences/user-meeting-preferences.js';
 import { WebexTokenStore } from '../webex-accounts/webex-token-store.js';
 import { MeetingCommands } from './meeting-commands.js';
 import { MeetingLifecycle } from './meeting-lifecycle.js';
@@ -95,7 +96,7 @@ class MeetingsResources
  * meeting's user.
  */
 @Module({
-  imports: [WebexAccountsModule],
+  imports: [WebexAccountsModule, MeetingPreferencesModule],
   controllers: [MeetingsHandlers],
   providers: [
     {
@@ -128,21 +129,21 @@ class MeetingsResources
     },
     {
       provide: MeetingLifecycle,
-      inject: [MeetingStreams, WebexTokenStore, MeetingSyncRepository, ConnectWebexAccount],
+      inject: [MeetingStreams, WebexTokenStore, MeetingSyncRepository, UserMeetingPreferences],
       useFactory: (
         meetings: MeetingStreams,
         tokens: WebexTokenStore,
         sync: MeetingSyncRepository,
-        accounts: ConnectWebexAccount,
+        preferences: UserMeetingPreferences,
       ) => {
         const logger = new Logger('MeetingLifecycle');
         return new MeetingLifecycle({
           meetings,
           sync,
           webexClientFor: (userId) => tokens.webexClientFor(userId),
-          // The directory's site (or the account's default) and its template, cached for the
-          // site TTL and read again after it.
-          siteFor: (userId) => accounts.siteFor(userId),
+          // The user's preferred site and template, else the directory's site (or the
+          // account's default) and its template, cached for the site TTL and read again after it.
+          siteFor: (userId) => preferences.siteFor(userId),
           onError: (meetingId, error) =>
             logger.error(
               { meetingId, error: error instanceof Error ? error.name : 'Error' },

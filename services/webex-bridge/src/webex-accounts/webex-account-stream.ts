@@ -1,6 +1,18 @@
 import type { EventCause, EventEnvelope } from '@scheduler/contracts';
-import { handleCommand, type EventStore, type StreamCodec } from '@scheduler/event-store';
-import { webexAccountDecider, webexAccountStreamId, type ConnectionFact } from './webex-account.decider.js';
+import {
+  aggregateStream,
+  handleCommand,
+  type EventStore,
+  type Position,
+  type StreamCodec,
+} from '@scheduler/event-store';
+import {
+  webexAccountDecider,
+  webexAccountStreamId,
+  type ConnectionFact,
+  type MeetingPreferences,
+  type WebexConnectionState,
+} from './webex-account.decider.js';
 
 /** Where the appended events come from: the triggering event, or a command's correlation id. */
 export interface RecordTrace {
@@ -36,5 +48,43 @@ export class WebexAccountStream {
       { ...webexAccountDecider, codec: this.envelopes },
     );
     return newEvents.map((event) => event.type);
+  }
+
+  /**
+   * Records the user's meeting preferences, `change` applied to the recorded ones (again on a
+   * version conflict, so a concurrent change is never lost), if that changes them.
+   * `position`: where MeetingPreferencesChanged landed, so a reader can wait for it.
+   */
+  async changePreferences(
+    userId: string,
+    tenantId: string,
+    change: (current: MeetingPreferences) => MeetingPreferences,
+    trace: RecordTrace = {},
+  ): Promise<{ readonly preferences: MeetingPreferences; readonly position: Position | undefined }> {
+    const origin = { tenantId, occurredAt: this.now(), ...trace };
+    const { appendResult, newState } = await handleCommand(
+      this.eventStore,
+      webexAccountStreamId(userId),
+      (state) =>
+        webexAccountDecider.decide(
+          {
+            userId,
+            facts: [{ kind: 'preferences-changed', preferences: change(state.preferences) }],
+            origin,
+          },
+          state,
+        ),
+      { ...webexAccountDecider, codec: this.envelopes },
+    );
+    return { preferences: newState.preferences, position: appendResult?.position };
+  }
+
+  /** What the stream says about the user's Webex account now (the initial state when it has no stream). */
+  async current(userId: string): Promise<WebexConnectionState> {
+    const { state } = await aggregateStream(this.eventStore, webexAccountStreamId(userId), {
+      ...webexAccountDecider,
+      codec: this.envelopes,
+    });
+    return state;
   }
 }

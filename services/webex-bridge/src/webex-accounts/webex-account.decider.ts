@@ -1,5 +1,6 @@
 import {
   AccountDisconnected,
+  MeetingPreferencesChanged,
   WebexAccountConnected,
   WebexSiteResolved,
   createEvent,
@@ -20,22 +21,34 @@ export const webexAccountStreamId = (userId: string) => `webexAccount-${userId}`
 export type WebexAccountFacts = Omit<DataOf<typeof WebexAccountConnected>, 'userId'>;
 export type WebexSiteFacts = Omit<DataOf<typeof WebexSiteResolved>, 'userId'>;
 export type DisconnectReason = DataOf<typeof AccountDisconnected>['reason'];
+/** The user's own choices for new meetings; an absent field has no preference. */
+export type MeetingPreferences = Omit<DataOf<typeof MeetingPreferencesChanged>, 'userId'>;
 
 export interface WebexConnectionState {
   readonly connected: boolean;
   readonly account?: WebexAccountFacts;
   readonly site?: WebexSiteFacts;
+  readonly preferences: MeetingPreferences;
 }
 
-export const initialConnectionState: WebexConnectionState = { connected: false };
+export const initialConnectionState: WebexConnectionState = { connected: false, preferences: {} };
 
 /** What a decision states, before decide wraps it in an envelope. */
 export type ConnectionEvent =
   | { readonly type: 'WebexAccountConnected'; readonly data: DataOf<typeof WebexAccountConnected> }
   | { readonly type: 'WebexSiteResolved'; readonly data: DataOf<typeof WebexSiteResolved> }
-  | { readonly type: 'AccountDisconnected'; readonly data: DataOf<typeof AccountDisconnected> };
+  | { readonly type: 'AccountDisconnected'; readonly data: DataOf<typeof AccountDisconnected> }
+  | {
+      readonly type: 'MeetingPreferencesChanged';
+      readonly data: DataOf<typeof MeetingPreferencesChanged>;
+    };
 
-const contracts = { WebexAccountConnected, WebexSiteResolved, AccountDisconnected } as const;
+const contracts = {
+  WebexAccountConnected,
+  WebexSiteResolved,
+  AccountDisconnected,
+  MeetingPreferencesChanged,
+} as const;
 
 export function evolve(state: WebexConnectionState, envelope: EventEnvelope): WebexConnectionState {
   const event = envelope as unknown as ConnectionEvent;
@@ -50,6 +63,10 @@ export function evolve(state: WebexConnectionState, envelope: EventEnvelope): We
     }
     case 'AccountDisconnected':
       return event.data.provider === 'webex' ? { ...state, connected: false } : state;
+    case 'MeetingPreferencesChanged': {
+      const { userId: _userId, ...preferences } = event.data;
+      return { ...state, preferences };
+    }
     default:
       return state;
   }
@@ -58,7 +75,9 @@ export function evolve(state: WebexConnectionState, envelope: EventEnvelope): We
 export type ConnectionFact =
   | { readonly kind: 'connected'; readonly account: WebexAccountFacts }
   | { readonly kind: 'site-resolved'; readonly site: WebexSiteFacts }
-  | { readonly kind: 'disconnected'; readonly reason: DisconnectReason };
+  | { readonly kind: 'disconnected'; readonly reason: DisconnectReason }
+  /** The preferences as they now stand (checked against Webex by the caller). */
+  | { readonly kind: 'preferences-changed'; readonly preferences: MeetingPreferences };
 
 const sameScopes = (left: readonly string[], right: readonly string[]) =>
   left.length === right.length && [...left].sort().join(' ') === [...right].sort().join(' ');
@@ -68,6 +87,11 @@ const sameAccount = (left: WebexAccountFacts, right: WebexAccountFacts) =>
   left.email === right.email &&
   left.displayName === right.displayName &&
   sameScopes(left.scopes, right.scopes);
+
+const samePreferences = (left: MeetingPreferences, right: MeetingPreferences) =>
+  left.siteUrl === right.siteUrl &&
+  left.meetingTemplateId === right.meetingTemplateId &&
+  left.language === right.language;
 
 const sameSite = (left: WebexSiteFacts, right: WebexSiteFacts) =>
   left.siteUrl === right.siteUrl &&
@@ -92,7 +116,7 @@ export interface RecordConnectionFacts {
 /**
  * The events that state new facts, in order. Unchanged facts yield nothing (reconnects and
  * redeliveries are idempotent); a site from the Webex account never replaces a directory site;
- * a disconnect is stated once.
+ * a disconnect is stated once; preferences are stated when they differ.
  */
 export function decide(command: RecordConnectionFacts, state: WebexConnectionState): EventEnvelope[] {
   const { userId, origin } = command;
@@ -107,6 +131,9 @@ export function decide(command: RecordConnectionFacts, state: WebexConnectionSta
       const directoryWins = current.site?.source === 'directory' && fact.site.source === 'webex-account';
       if (!directoryWins && (!current.site || !sameSite(current.site, fact.site)))
         event = { type: 'WebexSiteResolved', data: { userId, ...fact.site } };
+    } else if (fact.kind === 'preferences-changed') {
+      if (!samePreferences(current.preferences, fact.preferences))
+        event = { type: 'MeetingPreferencesChanged', data: { userId, ...fact.preferences } };
     } else if (current.connected) {
       event = { type: 'AccountDisconnected', data: { userId, provider: 'webex', reason: fact.reason } };
     }

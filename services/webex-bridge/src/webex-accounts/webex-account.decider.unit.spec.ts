@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import {
   AccountDisconnected,
+  MeetingPreferencesChanged,
   WebexAccountConnected,
   WebexSiteResolved,
   createEvent,
@@ -27,7 +28,12 @@ const directorySite = { siteUrl: 'hq.webex.com', source: 'directory' as const, m
 
 const tenantId = 'example.com';
 const occurredAt = new Date('2026-11-30T08:00:00Z');
-const contracts = { WebexAccountConnected, WebexSiteResolved, AccountDisconnected } as const;
+const contracts = {
+  WebexAccountConnected,
+  WebexSiteResolved,
+  AccountDisconnected,
+  MeetingPreferencesChanged,
+} as const;
 
 /** The stored form of a fact: an envelope on the user's Webex account stream. */
 const stored = (event: ConnectionEvent): EventEnvelope =>
@@ -132,5 +138,27 @@ describe('Webex connection facts on the Webex account stream', () => {
       data: { userId, provider: 'google', reason: 'revoked' },
     };
     given(connected(), google).when({ kind: 'connected', account }).then([]);
+  });
+
+  it('preferences are stated when they differ, as they now stand, connected or not', () => {
+    const preferences = { siteUrl: 'hq.webex.com', meetingTemplateId: 't9', language: 'de' };
+    const changed: ConnectionEvent = { type: 'MeetingPreferencesChanged', data: { userId, ...preferences } };
+    given(connected()).when({ kind: 'preferences-changed', preferences }).then([changed]);
+    given(connected(), changed).when({ kind: 'preferences-changed', preferences }).then([]);
+    given(changed)
+      .when({ kind: 'preferences-changed', preferences: { language: 'de' } })
+      .then([{ type: 'MeetingPreferencesChanged', data: { userId, language: 'de' } }]);
+    // No preference at all is the initial state: nothing to state.
+    given().when({ kind: 'preferences-changed', preferences: {} }).then([]);
+  });
+
+  it('a reconnect keeps the preferences', () => {
+    const changed: ConnectionEvent = {
+      type: 'MeetingPreferencesChanged',
+      data: { userId, siteUrl: 'hq.webex.com' },
+    };
+    given(connected(), changed, disconnected, connected())
+      .when({ kind: 'preferences-changed', preferences: { siteUrl: 'hq.webex.com' } })
+      .then([]);
   });
 });

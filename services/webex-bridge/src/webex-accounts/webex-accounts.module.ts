@@ -124,6 +124,6 @@ class WebexAccountsResources implements OnModuleInit, OnApplicationShutdown {
     },
     WebexAccountsResources,
   ],
-  exports: [WebexTokenStore, ConnectWebexAccount, WebexAccountsRepository],
+  exports: [WebexTokenStore, ConnectWebexAccount, WebexAccountsRepository, WebexAccountStream],
 })
 export class WebexAccountsModule {}
