@@ -325,6 +325,8 @@ function runHelm(args: readonly string[]): HelmResult {
       HELM_CACHE_HOME: join(scratch, 'cache'),
       HELM_CONFIG_HOME: join(scratch, 'config'),
       HELM_DATA_HOME: join(scratch, 'data'),
+      // No cluster is ever reached: `install --dry-run=client` renders offline.
+      KUBECONFIG: join(scratch, 'no-kubeconfig'),
     },
   });
   return {
@@ -891,6 +893,13 @@ withHelm('single settings, rendered by helm', () => {
       expect(defaults).not.toHaveProperty(name);
   });
 
+  it("refuses clusters older than the chart's kubeVersion (1.25)", () => {
+    const result = template(base, '1.24.17');
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(/kubeVersion/);
+    expect(render(base, '1.25.0').manifests.length).toBeGreaterThan(0);
+  });
+
   it('pauses before SIGTERM only on clusters with the native sleep action (1.30+)', () => {
     const containers = (rendered: Rendered) =>
       deploymentsOf(rendered).map(
@@ -1031,6 +1040,34 @@ withHelm('the public paths and the documented Secrets, rendered by helm', () => 
         'https://scheduler.acme.example',
       );
     }
+  });
+
+  it('prints after install (NOTES.txt) the redirect URIs and webhook URLs the services use', () => {
+    const result = runHelm([
+      'install',
+      releaseName,
+      chartDirectory,
+      '--namespace',
+      namespace,
+      '--dry-run=client',
+      ...valuesArguments({
+        ciFiles: ['key-rotation-values.yaml'],
+        inline: { ingress: { enabled: true, host: 'scheduler.acme.example' } },
+      }),
+    ]);
+    expect(result.status).toBe(0);
+    const notes = result.stdout.slice(result.stdout.indexOf('\nNOTES:\n'));
+    const data = (service: string) =>
+      named('ConfigMap', `${fullname}-${service}`)!.data as Record<string, string>;
+    expect(notes).toContain(`Register with Google:  ${data('google-ingest')['GOOGLE_REDIRECT_URI']}\n`);
+    expect(notes).toContain(`Register with Webex:   ${data('webex-bridge')['WEBEX_REDIRECT_URI']}\n`);
+    expect(notes).toContain(
+      `Google push webhook:   ${data('google-ingest')['PUBLIC_WEBHOOK_BASE_URL']}/webhooks/google/calendar\n`,
+    );
+    expect(notes).toContain(
+      `Webex webhooks:        ${data('webex-bridge')['PUBLIC_WEBHOOK_BASE_URL']}/webhooks/webex/meetings\n`,
+    );
+    for (const service of serviceDirectories) expect(notes).toContain(`  - ${fullname}-${service}\n`);
   });
 
   it("builds the OAuth redirect URIs from the gateway's callback routes, which sit under an Ingress path", () => {
