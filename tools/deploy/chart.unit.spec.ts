@@ -16,17 +16,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
-import * as core from 'kubernetes-models/v1';
-import * as apps from 'kubernetes-models/apps/v1';
-import * as autoscaling from 'kubernetes-models/autoscaling/v2';
-import * as networking from 'kubernetes-models/networking.k8s.io/v1';
-import * as policy from 'kubernetes-models/policy/v1';
-import * as monitoring from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { serviceEnvironment } from '@scheduler/config';
 import { projectToolsBin } from '@scheduler/local-infra';
 import { platformEnvironment } from '@scheduler/runtime';
 import { readDeclaredEnvironment, UnreadableEnvironmentSchemaError } from './environment-schemas.js';
 import { helmMissingReason, helmVersion, locateHelm } from './helm-binary.js';
+import { schemaProblems, unknownFields } from './kubernetes-schemas.js';
 
 const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
 const chartDirectory = join(repositoryRoot, 'deploy/k8s/scheduler');
@@ -380,7 +375,7 @@ interface Manifest {
   readonly data?: Record<string, unknown>;
 }
 interface Rendered {
-  readonly manifests: readonly (Manifest & { readonly source: string })[];
+  readonly manifests: readonly Manifest[];
   readonly yamlErrors: readonly string[];
 }
 
@@ -393,60 +388,59 @@ function render(source: ValuesSource, kube = kubeVersion): Rendered {
   const documents = parseAllDocuments(result.stdout).filter((document) => document.contents !== null);
   return {
     yamlErrors: documents.flatMap((document) => document.errors.map((error) => error.message)),
-    manifests: documents.map((document) => ({
-      ...(document.toJS() as Manifest),
-      source: /Source: (\S+)/.exec(document.commentBefore ?? '')?.[1] ?? '?',
-    })),
+    manifests: documents.map((document) => document.toJS() as Manifest),
   };
-}
-
-// Each kind the chart may render, with the schema of its API version: Kubernetes' own
-// (kubernetes-models) and prometheus-operator's for the ServiceMonitor.
-interface Validatable {
-  validate(): void;
-}
-type ModelClass = new (data: object) => Validatable;
-const modelsByApiVersion: Record<string, Record<string, unknown>> = {
-  v1: core,
-  'apps/v1': apps,
-  'autoscaling/v2': autoscaling,
-  'networking.k8s.io/v1': networking,
-  'policy/v1': policy,
-  'monitoring.coreos.com/v1': monitoring,
-};
-/** The problems Kubernetes' schema of the manifest's kind finds; a kind without a schema is one. */
-function schemaProblems(manifest: Manifest): string[] {
-  const model = modelsByApiVersion[manifest.apiVersion]?.[manifest.kind] as
-    (ModelClass & { apiVersion?: string; kind?: string }) | undefined;
-  const identity = `${manifest.apiVersion} ${manifest.kind}/${manifest.metadata?.name}`;
-  if (typeof model !== 'function' || model.kind !== manifest.kind || model.apiVersion !== manifest.apiVersion)
-    return [`${identity}: no schema for this apiVersion and kind`];
-  const { source: _source, ...object } = manifest as Manifest & { source?: string };
-  try {
-    new model(object).validate();
-    return [];
-  } catch (error) {
-    return [`${identity}: ${(error as Error).message}`];
-  }
 }
 
 withHelm('helm itself', () => {
   it('is the pinned release or the one named by HELM_BIN or on PATH', () => {
     expect(helmVersion(helmBinary!)).toMatch(/^\d+\.\d+\.\d+$/);
   });
+});
+
+describe("the check against Kubernetes' schemas", () => {
+  const named = { metadata: { name: 'x' } };
+  const deployment = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    ...named,
+    spec: {
+      selector: { matchLabels: { a: 'b' } },
+      template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i' }] } },
+    },
+  };
 
   it('finds a manifest of a kind without a schema, or one that breaks its schema', () => {
-    const named = { metadata: { name: 'x' } };
+    expect(schemaProblems(deployment)).toEqual([]);
     expect(schemaProblems({ apiVersion: 'example.com/v1', kind: 'Widget', ...named })).toEqual([
       'example.com/v1 Widget/x: no schema for this apiVersion and kind',
     ]);
     expect(schemaProblems({ apiVersion: 'v1', kind: 'Widget', ...named })).toHaveLength(1);
-    expect(
-      schemaProblems({ apiVersion: 'apps/v1', kind: 'Deployment', ...named, spec: { replicas: '2' } }),
-    ).toEqual([expect.stringMatching(/replicas must be integer/)]);
-    expect(
-      schemaProblems({ apiVersion: 'v1', kind: 'ConfigMap', ...named, data: { PORT: 8080 } as Values }),
-    ).toEqual([expect.stringMatching(/PORT must be string/)]);
+    const textReplicas = { ...deployment, spec: { ...deployment.spec, replicas: '2' } };
+    expect(schemaProblems(textReplicas)).toEqual([expect.stringMatching(/replicas must be integer/)]);
+    const configMap = { apiVersion: 'v1', kind: 'ConfigMap', ...named, data: { PORT: 8080 } };
+    expect(schemaProblems(configMap)).toEqual([expect.stringMatching(/PORT must be string/)]);
+  });
+
+  // TypeScript names the first unknown field of each manifest: enough to fail, one at a time.
+  it('finds fields the kind does not have, at any depth', () => {
+    expect(unknownFields([deployment])).toEqual([]);
+    const top = { ...deployment, metadata: { name: 'top' }, spec: { ...deployment.spec, replica: 2 } };
+    const deep = {
+      ...deployment,
+      metadata: { name: 'deep' },
+      spec: {
+        ...deployment.spec,
+        template: {
+          ...deployment.spec.template,
+          spec: { containers: [{ name: 'c', image: 'i', envfrom: [] }] },
+        },
+      },
+    };
+    expect(unknownFields([top, deep])).toEqual([
+      expect.stringMatching(/^apps\/v1 Deployment\/top: .*'"replica"' does not exist in type/),
+      expect.stringMatching(/^apps\/v1 Deployment\/deep: .*'"envfrom"' does not exist in type 'IContainer'/),
+    ]);
   });
 });
 
@@ -571,11 +565,15 @@ describe.each(overlayFiles)('the chart rendered by helm with ci/%s', (name) => {
     });
   });
 
-  withThisHelm('renders only well-formed documents, each valid against the schema of its kind', () => {
-    expect(rendered().yamlErrors).toEqual([]);
-    expect(manifests().length).toBeGreaterThan(0);
-    expect(manifests().flatMap(schemaProblems)).toEqual([]);
-  });
+  withThisHelm(
+    'renders only well-formed documents, each valid against the schema of its kind, without unknown fields',
+    () => {
+      expect(rendered().yamlErrors).toEqual([]);
+      expect(manifests().length).toBeGreaterThan(0);
+      expect(manifests().flatMap(schemaProblems)).toEqual([]);
+      expect(unknownFields(manifests())).toEqual([]);
+    },
+  );
 
   withThisHelm('names every object once, in the release namespace, one Deployment per service', () => {
     for (const manifest of manifests()) {
