@@ -20,7 +20,7 @@ import { serviceEnvironment } from '@scheduler/config';
 import { projectToolsBin } from '@scheduler/local-infra';
 import { platformEnvironment } from '@scheduler/runtime';
 import { readDeclaredEnvironment, UnreadableEnvironmentSchemaError } from './environment-schemas.js';
-import { helmMissingReason, helmVersion, locateHelm } from './helm-binary.js';
+import { helmMissingReason, helmVersion, locateHelm, pinnedHelmVersion, projectHelm } from './helm-binary.js';
 import { schemaProblems, unknownFields } from './kubernetes-schemas.js';
 
 const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -385,12 +385,23 @@ interface Rendered {
   readonly yamlErrors: readonly string[];
 }
 
-/** `helm template`'s output as manifests, each with the template it came from; throws on helm's error. */
+class HelmTemplateError extends Error {
+  constructor(
+    readonly source: ValuesSource,
+    readonly result: HelmResult,
+  ) {
+    super(
+      `helm template with ${JSON.stringify(source)} ${result.status === 0 ? 'warned' : `failed (${result.status})`}: ${result.stderr}`,
+    );
+    this.name = 'HelmTemplateError';
+  }
+}
+
+/** `helm template`'s output as manifests; throws when helm fails or warns. */
 function render(source: ValuesSource, kube = kubeVersion): Rendered {
   const result = template(source, kube);
-  if (result.status !== 0) throw new Error(`helm template failed (${result.status}): ${result.stderr}`);
-  // helm logs what it ignored (a value that cannot merge, a failed lookup) on stderr.
-  if (result.stderr.trim()) throw new Error(`helm template warned: ${result.stderr}`);
+  // helm also logs what it ignored (a value that cannot merge, a failed lookup) on stderr.
+  if (result.status !== 0 || result.stderr.trim()) throw new HelmTemplateError(source, result);
   const documents = parseAllDocuments(result.stdout).filter((document) => document.contents !== null);
   return {
     yamlErrors: documents.flatMap((document) => document.errors.map((error) => error.message)),
@@ -399,8 +410,10 @@ function render(source: ValuesSource, kube = kubeVersion): Rendered {
 }
 
 withHelm('helm itself', () => {
-  it('is the pinned release or the one named by HELM_BIN or on PATH', () => {
-    expect(helmVersion(helmBinary!)).toMatch(/^\d+\.\d+\.\d+$/);
+  it("is the pinned release when it is the project's own, else the one named by HELM_BIN or on PATH", () => {
+    const version = helmVersion(helmBinary!);
+    if (helmBinary === projectHelm(projectToolsBin)) expect(version).toBe(pinnedHelmVersion);
+    else expect(version).toMatch(/^\d+\.\d+\.\d+$/);
   });
 });
 
