@@ -1,10 +1,11 @@
 // Runs before `npm start`, `npm test` and `npm run bench`. It makes a fresh Debian machine
 // ready: the project's Node 24 (from the `node` devDependency, first on PATH inside npm
-// scripts) and nats-server: the pinned release built with `go install` into .tools/bin when Go
-// is on PATH, else Debian's package. Nothing else is installed by hand.
+// scripts), nats-server: the pinned release built with `go install` into .tools/bin when Go
+// is on PATH, else Debian's package, and for `npm test` helm, built the same way, which the
+// Helm chart's tests run (without Go and helm they are skipped). Nothing else is installed by hand.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 const fail = (message) => {
   console.error(`\npreflight: ${message}\n`);
@@ -32,6 +33,9 @@ const {
   // runs TypeScript sources itself.
   // eslint-disable-next-line @nx/enforce-module-boundaries
 } = await import('../../libs/local-infra/src/nats-server-binary.ts');
+// The same module the chart tests use to find helm.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+const helm = await import('../deploy/helm-binary.ts');
 
 const isDebian = () => existsSync('/etc/debian_version') || /debian/i.test(safeRead('/etc/os-release'));
 const safeRead = (path) => {
@@ -53,31 +57,41 @@ const versionOf = (binary) => {
   }
 };
 
-/** go install into a folder of its own, then a rename, so two runs at once never see half a binary. */
-const goInstallNatsServer = (go) => {
+/**
+ * `go install <goPackage>@v<version>` into a folder of its own, then a rename to `target`, so two
+ * runs at once never see half a binary. True when the built binary reports that version.
+ */
+const goInstall = (go, { name, goPackage, version, target, versionOf, buildFlags = [] }) => {
   console.log(
-    `preflight: installing nats-server v${pinnedNatsServerVersion} with go install into .tools/bin ` +
+    `preflight: installing ${name} v${version} with go install into .tools/bin ` +
       '(minutes the first time, seconds once Go has it cached)…',
   );
   mkdirSync(projectToolsBin, { recursive: true });
   const staging = mkdtempSync(join(projectToolsBin, '..', 'go-install-'));
   try {
     const started = Date.now();
-    const result = spawnSync(go, ['install', `${natsServerGoPackage}@v${pinnedNatsServerVersion}`], {
+    const result = spawnSync(go, ['install', ...buildFlags, `${goPackage}@v${version}`], {
       stdio: 'inherit',
       env: { ...process.env, GOBIN: staging },
     });
-    const built = join(staging, 'nats-server');
-    if (result.status !== 0 || versionOf(built) !== pinnedNatsServerVersion) return false;
-    renameSync(built, projectNatsServer);
-    console.log(
-      `preflight: nats-server v${pinnedNatsServerVersion} installed in ${Math.round((Date.now() - started) / 1000)} s`,
-    );
+    const built = join(staging, basename(target));
+    if (result.status !== 0 || versionOf(built) !== version) return false;
+    renameSync(built, target);
+    console.log(`preflight: ${name} v${version} installed in ${Math.round((Date.now() - started) / 1000)} s`);
     return true;
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
 };
+
+const goInstallNatsServer = (go) =>
+  goInstall(go, {
+    name: 'nats-server',
+    goPackage: natsServerGoPackage,
+    version: pinnedNatsServerVersion,
+    target: projectNatsServer,
+    versionOf,
+  });
 
 const installDebianNatsServer = () => {
   const root = typeof process.getuid === 'function' && process.getuid() === 0;
@@ -134,3 +148,32 @@ const ensureNatsServer = () => {
 
 const needsNats = !process.env.TEST_NATS_URL || process.argv.includes('--stack');
 if (needsNats) ensureNatsServer();
+
+// helm checks the Helm chart (tools/deploy); only the tests need it.
+const ensureHelm = () => {
+  if (process.env.HELM_BIN && existsSync(process.env.HELM_BIN)) return;
+  const pinned = helm.pinnedHelmVersion;
+  const target = helm.projectHelm(projectToolsBin);
+  if (helm.helmVersion(target) === pinned) return;
+  const go = commandPath('go');
+  const installed = go
+    ? goInstall(go, {
+        name: 'helm',
+        goPackage: helm.helmGoPackage,
+        buildFlags: helm.helmGoBuildFlags,
+        version: pinned,
+        target,
+        versionOf: helm.helmVersion,
+      })
+    : false;
+  if (installed) return;
+  const why = go ? `go install of helm v${pinned} failed (see above)` : 'Go is not on PATH';
+  const fallback = helm.locateHelm(projectToolsBin);
+  console.log(
+    fallback
+      ? `preflight: ${why}, so the chart tests run ${fallback} v${helm.helmVersion(fallback) ?? '?'} instead of v${pinned}.`
+      : `preflight: ${why} and no helm is on PATH, so the Helm chart tests (tools/deploy) are skipped${process.env.CI ? ' (under CI: they fail)' : ''}.`,
+  );
+};
+
+if (process.env.npm_lifecycle_event === 'test') ensureHelm();

@@ -8,6 +8,7 @@ export {
   supportsSyncInterval,
   pinnedNatsServerVersion,
   projectNatsServer,
+  projectToolsBin,
   NatsServerNotInstalledError,
   NatsServerVersionUnknownError,
 } from './nats-server-binary.js';
