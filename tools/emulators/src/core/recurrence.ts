@@ -11,7 +11,7 @@ import { DateTime } from 'luxon';
 import rrulePackage, { type Options } from 'rrule';
 
 // rrule ships CommonJS without named ESM exports: take them from the default export.
-const { RRule, RRuleSet } = rrulePackage;
+const { RRule } = rrulePackage;
 
 export class RecurrenceRuleInvalid extends Error {
   constructor(
@@ -41,7 +41,17 @@ export function ruleParts(rule: string): Array<[string, string]> {
 /** The wall-clock time of `instantMs` in `timeZone`, carried in a Date's UTC fields. */
 export function wallClock(instantMs: number, timeZone: string): Date {
   const local = DateTime.fromMillis(instantMs, { zone: timeZone });
-  return new Date(Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute, local.second));
+  return new Date(
+    Date.UTC(
+      local.year,
+      local.month - 1,
+      local.day,
+      local.hour,
+      local.minute,
+      local.second,
+      local.millisecond,
+    ),
+  );
 }
 
 /** The instant a wall-clock time (UTC fields of `wall`) is in `timeZone`; a time in a DST gap moves forward. */
@@ -54,6 +64,7 @@ export function instantOf(wall: Date, timeZone: string): number {
       hour: wall.getUTCHours(),
       minute: wall.getUTCMinutes(),
       second: wall.getUTCSeconds(),
+      millisecond: wall.getUTCMilliseconds(),
     },
     { zone: timeZone },
   ).toMillis();
@@ -144,16 +155,25 @@ export function occurrenceStarts(
 ): number[] {
   const zone = pattern.timeZone;
   const dtstart = wallClock(pattern.firstStartMs, zone);
-  const set = new RRuleSet();
-  for (const rule of pattern.rules) set.rrule(parsedRule(rule, dtstart, zone));
-  for (const added of pattern.additionsMs ?? []) set.rdate(wallClock(added, zone));
-  for (const excluded of pattern.exclusionsMs ?? []) set.exdate(wallClock(excluded, zone));
-  const horizon = wallClock(bounds.beforeMs, zone);
-  const starts: number[] = [];
-  set.all((wall, index) => {
-    if (index >= bounds.limit || wall >= horizon) return false;
-    starts.push(instantOf(wall, zone));
-    return true;
-  });
-  return starts;
+  const horizon = wallClock(bounds.beforeMs, zone).getTime();
+  const excluded = new Set((pattern.exclusionsMs ?? []).map((ms) => wallClock(ms, zone).getTime()));
+  // Each rule stops at the horizon or once it has given enough to survive the exclusions.
+  // (RRuleSet is not used: with an early stop it yields RDATEs out of order.)
+  const wanted = bounds.limit + excluded.size;
+  const walls = new Set<number>();
+  for (const rule of pattern.rules)
+    parsedRule(rule, dtstart, zone).all((wall, index) => {
+      if (index >= wanted || wall.getTime() >= horizon) return false;
+      walls.add(wall.getTime());
+      return true;
+    });
+  for (const added of pattern.additionsMs ?? []) {
+    const wall = wallClock(added, zone).getTime();
+    if (wall < horizon) walls.add(wall);
+  }
+  return [...walls]
+    .filter((wall) => !excluded.has(wall))
+    .sort((left, right) => left - right)
+    .slice(0, bounds.limit)
+    .map((wall) => instantOf(new Date(wall), zone));
 }
