@@ -175,6 +175,44 @@ export class GoogleCalendarClient {
     }
   }
 
+  /**
+   * events.instances, following every page: the occurrences of a recurring event (ids
+   * `<event id>_<yyyymmddThhmmssZ>`, with recurringEventId and originalStartTime), exceptions as
+   * they were changed; cancelled ones only with showDeleted. timeMin bounds the end, timeMax the start.
+   */
+  async listInstances(
+    calendarId: string,
+    eventId: string,
+    options: { timeMin?: string; timeMax?: string; showDeleted?: boolean; maxResults?: number } = {},
+  ): Promise<CalendarEvent[]> {
+    const operation = 'calendar.events.instances';
+    const instances: CalendarEvent[] = [];
+    let pageToken: string | undefined;
+    for (;;) {
+      const response = await this.runner.run(
+        operation,
+        (requestOptions) =>
+          this.api.events.instances(
+            {
+              calendarId,
+              eventId,
+              ...(options.timeMin !== undefined ? { timeMin: options.timeMin } : {}),
+              ...(options.timeMax !== undefined ? { timeMax: options.timeMax } : {}),
+              ...(options.showDeleted !== undefined ? { showDeleted: options.showDeleted } : {}),
+              ...(options.maxResults !== undefined ? { maxResults: options.maxResults } : {}),
+              ...(pageToken ? { pageToken } : {}),
+            },
+            requestOptions,
+          ),
+        this.context(true),
+      );
+      const page = validate(operation, EventsPageShape, response.data);
+      instances.push(...(page.items as CalendarEvent[]));
+      if (!page.nextPageToken) return instances;
+      pageToken = page.nextPageToken;
+    }
+  }
+
   async getEvent(calendarId: string, eventId: string): Promise<CalendarEvent> {
     const operation = 'calendar.events.get';
     const response = await this.runner.run(

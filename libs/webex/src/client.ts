@@ -43,6 +43,12 @@ export interface CreateMeetingRequest {
   siteUrl?: string;
   templateId?: string;
   integrationTags?: string[];
+  /**
+   * An RRULE value without "RRULE:" ("FREQ=WEEKLY;INTERVAL=1;COUNT=10"): the meeting becomes a
+   * recurring series, repeated in `timezone`. Monthly and yearly rules keep only their first
+   * BYDAY/BYMONTHDAY value; a rule with an end may reach at most 5 years ahead.
+   */
+  recurrence?: string;
 }
 
 /** PATCH sets absolute values, so sending it twice leaves the same meeting: safe to retry. */
@@ -55,6 +61,32 @@ export interface PatchMeetingRequest {
   password?: string;
   sendEmail?: boolean;
   integrationTags?: string[];
+  /**
+   * On a series: the new rule, or null to make it non-recurring. A new start, end or rule
+   * cancels every occurrence changed or deleted on its own (Webex).
+   */
+  recurrence?: string | null;
+}
+
+/**
+ * What one occurrence of a series can change. Its new start must stay from 00:00 of its own day
+ * (series zone) to 00:00 of the next occurrence's day; see isOccurrenceOutsideItsDay.
+ */
+export interface PatchOccurrenceRequest {
+  title?: string;
+  start?: string;
+  end?: string;
+  agenda?: string;
+  password?: string;
+  sendEmail?: boolean;
+}
+
+export interface ListOccurrencesQuery {
+  /** Occurrences overlapping [from, to); Webex's default is the next 7 days. */
+  from?: string;
+  to?: string;
+  /** Only the occurrences changed on their own (true), or only the others (false). */
+  isModified?: boolean;
 }
 
 /** PUT replaces the meeting; Webex requires title, password, start and end. */
@@ -73,6 +105,11 @@ export interface ListMeetingsQuery {
   /** Page size, 1 to 100 (Webex default 10). */
   max?: number;
   siteUrl?: string;
+  /** The occurrences (scheduledMeeting) of one series; with it Webex ignores integrationTag and siteUrl. */
+  meetingSeriesId?: string;
+  /** Webex default meetingSeries. */
+  meetingType?: 'meetingSeries' | 'scheduledMeeting';
+  isModified?: boolean;
 }
 
 export interface CreateWebhookRequest {
@@ -198,6 +235,7 @@ export class WebexClient {
         .filter((tag) => tag.length > 64 || tag.length === 0)
         .map((tag) => `integrationTag "${tag}" must be 1 to 64 characters`),
       ...(request.title.length > 128 ? ['title longer than 128 characters'] : []),
+      ...recurrenceIssues(request.recurrence),
     ];
     if (issues.length > 0) throw new WebexRequestInvalid(issues);
     const body = { ...request, integrationTags };
@@ -225,6 +263,8 @@ export class WebexClient {
   }
 
   patchMeeting(meetingId: string, patch: PatchMeetingRequest): Promise<MeetingListItem> {
+    const issues = recurrenceIssues(patch.recurrence);
+    if (issues.length > 0) return Promise.reject(new WebexRequestInvalid(issues));
     return this.call('PATCH', `/meetings/${encodeURIComponent(meetingId)}`, {
       body: patch,
       schema: MeetingListItem,
@@ -254,7 +294,33 @@ export class WebexClient {
     }
   }
 
-  /** Every matching meeting series, following the Link rel="next" pages. */
+  // Occurrences of a recurring series (Webex "scheduled meetings", ids "<series id>_<yyyymmddThhmmssZ>")
+
+  /** Every occurrence of the series overlapping the window, earliest first, following the pages. */
+  listMeetingOccurrences(
+    meetingSeriesId: string,
+    query: ListOccurrencesQuery = {},
+  ): Promise<MeetingListItem[]> {
+    return this.listMeetings({ ...query, meetingSeriesId, meetingType: 'scheduledMeeting', max: 100 });
+  }
+
+  /** Changes one occurrence only (it becomes isModified); the series and its other occurrences stay. */
+  patchMeetingOccurrence(occurrenceId: string, patch: PatchOccurrenceRequest): Promise<MeetingListItem> {
+    return this.call('PATCH', `/meetings/${encodeURIComponent(occurrenceId)}`, {
+      body: patch,
+      schema: MeetingListItem,
+    });
+  }
+
+  /** Deletes one occurrence; the series stays. A 404 means it is already gone. */
+  deleteMeetingOccurrence(
+    occurrenceId: string,
+    options: { sendEmail?: boolean } = {},
+  ): Promise<'deleted' | 'alreadyGone'> {
+    return this.deleteMeeting(occurrenceId, options);
+  }
+
+  /** Every matching meeting series (or occurrence, by meetingType), following the Link rel="next" pages. */
   async listMeetings(query: ListMeetingsQuery = {}): Promise<MeetingListItem[]> {
     const items: MeetingListItem[] = [];
     let page = await this.callWithHeaders(
@@ -530,6 +596,14 @@ export class WebexClient {
 }
 
 const sameEmail = (left: string, right: string) => left.toLowerCase() === right.toLowerCase();
+
+/** Webex takes the rule's value only; "RRULE:…" is what the calendar side writes, not Webex. */
+function recurrenceIssues(recurrence: string | null | undefined): string[] {
+  if (typeof recurrence !== 'string') return [];
+  if (/^RRULE:/i.test(recurrence)) return ['recurrence must be the rule without "RRULE:"'];
+  if (!/(^|;)FREQ=/i.test(recurrence)) return ['recurrence must name FREQ'];
+  return [];
+}
 
 const emailOption = (options: InviteeEmailOption) =>
   options.sendEmail === undefined ? {} : { sendEmail: options.sendEmail };

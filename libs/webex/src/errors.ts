@@ -87,3 +87,17 @@ export class WebexRequestInvalid extends WebexError {
     super(`invalid Webex request: ${issues.join('; ')}`);
   }
 }
+
+/**
+ * Webex refused to move one occurrence of a series outside its day window (from 00:00 of its own
+ * day to 00:00 of the next occurrence's day, series zone): "meeting.err.two_meeting_schedule_at_same_day".
+ */
+export function isOccurrenceOutsideItsDay(error: unknown): boolean {
+  return (
+    error instanceof WebexApiError &&
+    error.status === 400 &&
+    [error.webexMessage, ...error.errors.map((detail) => detail.description)].some((text) =>
+      text.includes('two_meeting_schedule_at_same_day'),
+    )
+  );
+}

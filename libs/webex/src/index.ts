@@ -5,12 +5,15 @@ export type {
   Invitee,
   InviteeEmailOption,
   ListMeetingsQuery,
+  ListOccurrencesQuery,
   PatchMeetingRequest,
+  PatchOccurrenceRequest,
   ReplaceMeetingRequest,
   WebexClientOptions,
   WebexRetryOptions,
 } from './client.js';
 export {
+  isOccurrenceOutsideItsDay,
   ReauthorizationRequired,
   WebexApiError,
   WebexError,

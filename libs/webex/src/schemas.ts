@@ -41,6 +41,8 @@ export const Meeting = z.looseObject({
   timezone: z.string(),
   start: z.string(),
   end: z.string(),
+  /** The series' RRULE value; absent on a one-off meeting and on occurrences. */
+  recurrence: z.string().optional(),
   hostEmail: z.string(),
   hostDisplayName: z.string().optional(),
   siteUrl: z.string(),
@@ -52,7 +54,11 @@ export const Meeting = z.looseObject({
 export type Meeting = z.infer<typeof Meeting>;
 
 /** MeetingObjectForListMeeting: list items, and the PATCH/PUT answers. */
-export const MeetingListItem = Meeting.extend({ meetingSeriesId: z.string() });
+export const MeetingListItem = Meeting.extend({
+  meetingSeriesId: z.string(),
+  /** Occurrences only: changed on its own. */
+  isModified: z.boolean().optional(),
+});
 export type MeetingListItem = z.infer<typeof MeetingListItem>;
 
 export const MeetingList = z.looseObject({ items: z.array(MeetingListItem) });

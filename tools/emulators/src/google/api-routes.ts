@@ -170,6 +170,51 @@ export function calendarRoutes(parts: ApiParts): Router {
     },
   );
 
+  // events.instances: the occurrences of a recurring event, exceptions included.
+  router.get(
+    '/calendar/v3/calendars/:calendarId/events/:eventId/instances',
+    (request, response: Response<calendar_v3.Schema$Events>) => {
+      const who = caller(request, oauth, calendarRead);
+      const calendar = world.calendarFor(String(request.params.calendarId), who.email, 'read');
+      const instant = (name: string) => {
+        const value = single(request.query, name);
+        if (value === undefined) return undefined;
+        const ms = Date.parse(value);
+        if (Number.isNaN(ms))
+          throw new GoogleHttpError(400, 'invalid', `Invalid value for ${name}.`, { location: name });
+        return ms;
+      };
+      const maxResults = Number(single(request.query, 'maxResults') ?? '250');
+      if (!Number.isInteger(maxResults) || maxResults < 1)
+        throw new GoogleHttpError(400, 'invalid', 'Invalid value for maxResults.', {
+          location: 'maxResults',
+        });
+      const timeMinMs = instant('timeMin');
+      const timeMaxMs = instant('timeMax');
+      const originalStartMs = instant('originalStart');
+      const pageToken = single(request.query, 'pageToken');
+      const result = world.listInstances(calendar, String(request.params.eventId), {
+        showDeleted: flag(request.query.showDeleted, false),
+        maxResults: Math.min(maxResults, 2500),
+        ...(pageToken !== undefined ? { pageToken } : {}),
+        ...(timeMinMs !== undefined ? { timeMinMs } : {}),
+        ...(timeMaxMs !== undefined ? { timeMaxMs } : {}),
+        ...(originalStartMs !== undefined ? { originalStartMs } : {}),
+      });
+      response.json({
+        kind: 'calendar#events',
+        etag: `"p${calendar.sequence}"`,
+        summary: calendar.summary,
+        updated: new Date().toISOString(),
+        timeZone: calendar.timeZone,
+        accessRole: calendar.acl.get(who.email) ?? 'reader',
+        defaultReminders: [],
+        items: result.items.map((event) => asSeenFrom(event, calendar.id)),
+        ...(result.nextPageToken ? { nextPageToken: result.nextPageToken } : {}),
+      });
+    },
+  );
+
   const withConference = (request: Request) =>
     Number(single(request.query, 'conferenceDataVersion') ?? '0') >= 1;
 

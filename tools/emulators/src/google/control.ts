@@ -78,6 +78,20 @@ const Duplicate = z.strictObject({
 });
 const CancelInstance = z.strictObject({ originalStartTime: z.iso.datetime({ offset: true }) });
 const Move = z.strictObject({ calendarId: z.string() });
+const Split = z.strictObject({
+  /** The occurrence (as the rule placed it) from which on the changes apply. */
+  originalStartTime: z.iso.datetime({ offset: true }),
+  changes: z
+    .strictObject({
+      summary: z.string().optional(),
+      description: z.string().optional(),
+      start: EventTime.optional(),
+      end: EventTime.optional(),
+      attendees: z.array(Attendee).optional(),
+      recurrence: z.array(z.string()).optional(),
+    })
+    .default({}),
+});
 const Share = z.strictObject({
   email: z.email(),
   role: z.enum(['reader', 'writer', 'owner']).default('writer'),
@@ -189,6 +203,18 @@ export function googleControlRoutes(parts: ControlParts): Router {
     const body = parseControl(CancelInstance, request.body);
     const calendar = calendarOf(request.params.calendarId);
     response.json(world.cancelInstance(calendar, String(request.params.eventId), body.originalStartTime));
+  });
+
+  // "This and following events" in the Calendar UI: the series ends before the occurrence and a
+  // new series (new id) starts there with the changes.
+  router.post('/calendars/:calendarId/events/:eventId/split', (request, response) => {
+    const body = parseControl(Split, request.body);
+    const calendar = calendarOf(request.params.calendarId);
+    response
+      .status(201)
+      .json(
+        world.splitSeries(calendar, String(request.params.eventId), body.originalStartTime, body.changes),
+      );
   });
 
   router.post('/calendars/:calendarId/events/:eventId/move', (request, response) => {

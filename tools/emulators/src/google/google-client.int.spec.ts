@@ -309,6 +309,41 @@ describe('incremental sync', () => {
   });
 });
 
+describe('recurring events', () => {
+  it("lists a series' instances (all pages, in its zone) and sees a moved or cancelled one in incremental sync", async () => {
+    const { calendar } = clients(await connect(alice));
+    const series = await createEvent('Weekly', '2027-03-15T09:00:00+01:00', {
+      end: { dateTime: '2027-03-15T09:30:00+01:00', timeZone: 'Europe/Berlin' },
+      recurrence: ['RRULE:FREQ=WEEKLY;COUNT=4'],
+    });
+    const instances = await calendar.listInstances(alice, series.id, { maxResults: 3 });
+    expect(instances.map((instance) => instance.id)).toEqual([
+      `${series.id}_20270315T080000Z`,
+      `${series.id}_20270322T080000Z`,
+      `${series.id}_20270329T070000Z`,
+      `${series.id}_20270405T070000Z`,
+    ]);
+    const since = await calendar.listChanges(alice);
+    await control(`${calendarPath(alice)}/events/${series.id}/cancel-instance`, {
+      originalStartTime: '2027-03-22T08:00:00Z',
+    });
+    const changes = await calendar.listChanges(alice, { syncToken: since.nextSyncToken });
+    expect(changes.events).toEqual([
+      expect.objectContaining({
+        id: `${series.id}_20270322T080000Z`,
+        status: 'cancelled',
+        recurringEventId: series.id,
+      }),
+    ]);
+    const remaining = await calendar.listInstances(alice, series.id, {
+      timeMin: '2027-03-01T00:00:00Z',
+      timeMax: '2027-05-01T00:00:00Z',
+    });
+    expect(remaining).toHaveLength(3);
+    expect(await calendar.listInstances(alice, series.id, { showDeleted: true })).toHaveLength(4);
+  });
+});
+
 describe('conference data', () => {
   it('writes conference data, reads it back, and a copied event keeps it under a new id', async () => {
     const { calendar } = clients(await connect(alice));

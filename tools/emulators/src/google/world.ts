@@ -3,7 +3,8 @@ import type { calendar_v3 } from 'googleapis';
 import type { EmulatorClock } from '../core/clock.js';
 import { GoogleHttpError } from './errors.js';
 import { isValidEventId, newEventId } from './ids.js';
-import { instanceSuffix, occurrenceStarts, parseRecurrence } from './recurrence.js';
+import { DateTime } from 'luxon';
+import { instanceSuffix, parseRecurrence, seriesStarts } from './recurrence.js';
 
 type Event = calendar_v3.Schema$Event;
 type EventDateTime = calendar_v3.Schema$EventDateTime;
@@ -49,6 +50,16 @@ export interface ListQuery {
   maxResults: number;
   timeMinMs?: number;
   timeMaxMs?: number;
+}
+
+export interface InstancesQuery {
+  pageToken?: string;
+  showDeleted: boolean;
+  maxResults: number;
+  timeMinMs?: number;
+  timeMaxMs?: number;
+  /** Only the instance that the rule first placed at this instant. */
+  originalStartMs?: number;
 }
 
 export interface ListResult {
@@ -262,7 +273,7 @@ export class GoogleWorld {
     for (const stored of candidates) {
       const event = stored.resource;
       if (query.singleEvents && event.recurrence?.length) {
-        for (const instance of this.expand(calendar, event))
+        for (const instance of this.expand(calendar, event, query.timeMaxMs))
           rows.push({ sequence: stored.changeSequence, event: instance });
       } else {
         rows.push({ sequence: stored.changeSequence, event: structuredClone(event) });
@@ -420,8 +431,7 @@ export class GoogleWorld {
       throw new GoogleHttpError(404, 'notFound', `No recurring event ${seriesId}.`);
     const startMs = Date.parse(originalStart);
     const allDay = Boolean(series.start?.date);
-    const instanceId = `${seriesId}_${instanceSuffix(startMs, allDay)}`;
-    const instance = this.getEvent(calendar, instanceId);
+    const instance = this.getEvent(calendar, `${seriesId}_${instanceSuffix(startMs, allDay)}`);
     return this.commit(calendar, {
       ...instance,
       status: 'cancelled',
@@ -517,20 +527,35 @@ export class GoogleWorld {
     return { ...data, signature };
   }
 
-  /** The occurrences of a series that have no stored exception (a changed or cancelled instance). */
-  private expand(calendar: CalendarRecord, series: Event): Event[] {
-    const rule = parseRecurrence(series.recurrence ?? []);
+  /** Where the series repeats: its start in its own zone (the calendar's when it names none). */
+  private anchorOf(calendar: CalendarRecord, series: Event) {
     const start = timeOf(series.start, 'start');
+    return {
+      firstStartMs: start.ms,
+      timeZone: series.start?.timeZone ?? calendar.timeZone,
+      allDay: start.allDay,
+    };
+  }
+
+  /**
+   * The occurrences of a series that have no stored exception (a changed or cancelled instance),
+   * starting before `beforeMs` (without it, the first 366).
+   */
+  private expand(calendar: CalendarRecord, series: Event, beforeMs?: number): Event[] {
+    const anchor = this.anchorOf(calendar, series);
+    const pattern = parseRecurrence(series.recurrence ?? [], anchor);
     const end = timeOf(series.end, 'end');
-    if (!rule) return [structuredClone(series)];
+    if (!pattern) return [structuredClone(series)];
     // Occurrences with a stored exception are left out: the exception is its own log entry.
-    return occurrenceStarts(rule, start.ms)
+    return seriesStarts(pattern, beforeMs)
       .map((occurrenceMs) => ({
         occurrenceMs,
-        id: `${series.id}_${instanceSuffix(occurrenceMs, start.allDay)}`,
+        id: `${series.id}_${instanceSuffix(occurrenceMs, anchor.allDay)}`,
       }))
       .filter(({ id }) => !calendar.events.has(id))
-      .map(({ occurrenceMs, id }) => instanceOf(series, id, occurrenceMs, end.ms - start.ms, start.allDay));
+      .map(({ occurrenceMs, id }) =>
+        instanceOf(series, id, occurrenceMs, end.ms - anchor.firstStartMs, anchor.allDay),
+      );
   }
 
   private materializeInstance(calendar: CalendarRecord, instanceId: string): Event | undefined {
@@ -538,8 +563,149 @@ export class GoogleWorld {
     if (separator === -1) return undefined;
     const series = calendar.events.get(instanceId.slice(0, separator))?.resource;
     if (!series?.recurrence?.length) return undefined;
-    return this.expand(calendar, series).find((instance) => instance.id === instanceId);
+    const originalStartMs = suffixInstant(instanceId.slice(separator + 1));
+    if (originalStartMs === undefined) return undefined;
+    return this.expand(calendar, series, originalStartMs + 1).find((instance) => instance.id === instanceId);
   }
+
+  /**
+   * events.instances: the series' occurrences (exceptions included, as stored), earliest first;
+   * cancelled ones only with showDeleted. Without timeMax, the first 366 occurrences.
+   */
+  listInstances(
+    calendar: CalendarRecord,
+    seriesId: string,
+    query: InstancesQuery,
+  ): { items: Event[]; nextPageToken?: string } {
+    const series = calendar.events.get(seriesId)?.resource;
+    if (!series) throw new GoogleHttpError(404, 'notFound', 'Not Found');
+    if (series.status === 'cancelled') throw new GoogleHttpError(410, 'deleted', 'Resource has been deleted');
+    if (!series.recurrence?.length) return { items: [structuredClone(series)] };
+    const exceptions = [...calendar.events.values()]
+      .map((stored) => stored.resource)
+      .filter((event) => event.recurringEventId === seriesId)
+      .map((event) => structuredClone(event));
+    const all = [...this.expand(calendar, series, query.timeMaxMs), ...exceptions]
+      .filter((event) => query.showDeleted || event.status !== 'cancelled')
+      .filter(
+        (event) =>
+          query.originalStartMs === undefined ||
+          timeOf(event.originalStartTime, 'originalStartTime').ms === query.originalStartMs,
+      )
+      .filter((event) => {
+        if (event.status === 'cancelled') return true;
+        const start = timeOf(event.start, 'start').ms;
+        const end = timeOf(event.end, 'end').ms;
+        return (
+          (query.timeMinMs === undefined || end > query.timeMinMs) &&
+          (query.timeMaxMs === undefined || start < query.timeMaxMs)
+        );
+      })
+      .map((event) => ({
+        event,
+        sortMs: timeOf(event.status === 'cancelled' ? event.originalStartTime : event.start, 'start').ms,
+      }))
+      .sort((a, b) => a.sortMs - b.sortMs || (a.event.id! < b.event.id! ? -1 : 1))
+      .map(({ event }) => (event.status === 'cancelled' ? cancelledView(event) : event));
+    const offset = query.pageToken === undefined ? 0 : pageOffset(query.pageToken);
+    const items = all.slice(offset, offset + query.maxResults);
+    return offset + query.maxResults < all.length
+      ? { items, nextPageToken: Buffer.from(String(offset + query.maxResults)).toString('base64url') }
+      : { items };
+  }
+
+  /**
+   * "This and following", as the Calendar UI does it with the two documented calls: the
+   * original's rule ends (UNTIL) just before the chosen occurrence, and a new series (new id)
+   * starts there with the changes. The original's exceptions from there on are cancelled; the
+   * conference is carried over. Both changes reach incremental sync.
+   */
+  splitSeries(
+    calendar: CalendarRecord,
+    seriesId: string,
+    originalStart: string,
+    changes: Event,
+  ): { original: Event; following: Event } {
+    const series = calendar.events.get(seriesId)?.resource;
+    if (!series?.recurrence?.length || series.status === 'cancelled')
+      throw new GoogleHttpError(404, 'notFound', `No recurring event ${seriesId}.`);
+    const anchor = this.anchorOf(calendar, series);
+    const splitMs = Date.parse(originalStart);
+    const ruleLine = series.recurrence.find((line) => line.toUpperCase().startsWith('RRULE:'))!;
+    const ruleOnly = parseRecurrence([ruleLine], anchor)!;
+    const before = seriesStarts(ruleOnly, splitMs);
+    if (!seriesStarts(ruleOnly, splitMs + 1).includes(splitMs))
+      throw new GoogleHttpError(400, 'invalid', `${originalStart} is not an occurrence of ${seriesId}.`);
+    if (before.length === 0)
+      throw new GoogleHttpError(
+        400,
+        'invalid',
+        'Split at a later occurrence; the first one changes the whole series.',
+      );
+    const parts = ruleLine
+      .slice(ruleLine.indexOf(':') + 1)
+      .split(';')
+      .map((part) => part.split('=') as [string, string]);
+    const count = parts.find(([name]) => name.toUpperCase() === 'COUNT')?.[1];
+    const withoutEnd = parts.filter(([name]) => !['COUNT', 'UNTIL'].includes(name.toUpperCase()));
+    const rule = (extra: Array<[string, string]>) =>
+      `RRULE:${[...withoutEnd, ...extra].map(([name, value]) => `${name}=${value}`).join(';')}`;
+    const untilValue = anchor.allDay
+      ? instanceSuffix(splitMs - 86_400_000, true)
+      : instanceSuffix(splitMs - 1_000, false);
+    const otherLines = series.recurrence.filter((line) => line !== ruleLine);
+    const original = this.changeEvent(
+      calendar,
+      seriesId,
+      { recurrence: [rule([['UNTIL', untilValue]]), ...otherLines] },
+      'patch',
+      false,
+    );
+    for (const stored of [...calendar.events.values()]) {
+      const exception = stored.resource;
+      if (exception.recurringEventId !== seriesId || exception.status === 'cancelled') continue;
+      if (timeOf(exception.originalStartTime, 'originalStartTime').ms < splitMs) continue;
+      this.commit(calendar, { ...exception, status: 'cancelled', updated: this.clock.now().toISOString() });
+    }
+    const end = timeOf(series.end, 'end');
+    const followingRule = count
+      ? rule([['COUNT', String(Number(count) - before.length)]])
+      : rule(parts.filter(([name]) => name.toUpperCase() === 'UNTIL'));
+    const following = this.insertEvent(
+      calendar,
+      {
+        summary: series.summary ?? '',
+        ...(series.description ? { description: series.description } : {}),
+        ...(series.location ? { location: series.location } : {}),
+        ...(series.attendees ? { attendees: series.attendees } : {}),
+        start: shiftedTime(series.start!, splitMs, anchor.allDay),
+        end: shiftedTime(series.end!, splitMs + (end.ms - anchor.firstStartMs), anchor.allDay),
+        recurrence: [followingRule, ...otherLines],
+        ...changes,
+      },
+      calendar.ownerEmail,
+      false,
+    );
+    if (!series.conferenceData) return { original, following };
+    const stored = calendar.events.get(following.id!)!;
+    stored.resource.conferenceData = structuredClone(series.conferenceData);
+    return { original, following: structuredClone(stored.resource) };
+  }
+}
+
+/** The original start an instance id's suffix names (20270322T080000Z or 20270322). */
+function suffixInstant(suffix: string): number | undefined {
+  const match = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})Z)?$/.exec(suffix);
+  if (!match) return undefined;
+  const [, year, month, day, hour = '0', minute = '0', second = '0'] = match;
+  return Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second));
+}
+
+function pageOffset(token: string): number {
+  const offset = Number(Buffer.from(token, 'base64url').toString('utf8'));
+  if (!Number.isInteger(offset) || offset < 0)
+    throw new GoogleHttpError(400, 'invalid', 'Invalid page token value.', { location: 'pageToken' });
+  return offset;
 }
 
 function instanceOf(series: Event, id: string, startMs: number, durationMs: number, allDay: boolean): Event {
@@ -620,5 +786,20 @@ function validateTimes(event: Event): void {
     );
   if (end.ms < start.ms)
     throw new GoogleHttpError(400, 'timeRangeEmpty', 'The specified time range is empty.');
-  if (event.recurrence?.length) parseRecurrence(event.recurrence);
+  for (const [field, time] of [
+    ['start', event.start],
+    ['end', event.end],
+  ] as const)
+    if (time?.timeZone && !DateTime.local().setZone(time.timeZone).isValid)
+      throw new GoogleHttpError(400, 'invalid', `Invalid time zone definition for ${field} time.`);
+  if (event.recurrence?.length) {
+    if (event.recurringEventId)
+      throw new GoogleHttpError(400, 'invalid', 'An instance of a recurring event cannot have a recurrence.');
+    // The rule's syntax does not depend on the zone; expansion uses the calendar's when the event names none.
+    parseRecurrence(event.recurrence, {
+      firstStartMs: start.ms,
+      timeZone: event.start?.timeZone ?? 'UTC',
+      allDay: start.allDay,
+    });
+  }
 }

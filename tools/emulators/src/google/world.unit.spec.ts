@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { EmulatorClock } from '../core/clock.js';
 import { GoogleHttpError } from './errors.js';
-import { occurrenceStarts, parseRecurrence } from './recurrence.js';
+import { parseRecurrence, seriesStarts } from './recurrence.js';
 import { GoogleWorld, type ListQuery } from './world.js';
 
 const owner = 'alice@demo.example';
@@ -96,22 +96,67 @@ describe('GoogleWorld listing', () => {
 });
 
 describe('recurrence', () => {
+  const start = Date.parse('2027-01-01T09:00:00Z');
+  const utc = { firstStartMs: start, timeZone: 'UTC', allDay: false };
+  const days = (lines: string[], anchor = utc) =>
+    seriesStarts(parseRecurrence(lines, anchor)!).map((ms) => new Date(ms).toISOString().slice(0, 10));
+
   it('expands DAILY with INTERVAL and UNTIL, and WEEKLY with COUNT', () => {
-    const start = Date.parse('2027-01-01T09:00:00Z');
-    const daily = parseRecurrence(['RRULE:FREQ=DAILY;INTERVAL=2;UNTIL=20270107T090000Z'])!;
-    expect(occurrenceStarts(daily, start).map((ms) => new Date(ms).toISOString().slice(0, 10))).toEqual([
+    expect(days(['RRULE:FREQ=DAILY;INTERVAL=2;UNTIL=20270107T090000Z'])).toEqual([
       '2027-01-01',
       '2027-01-03',
       '2027-01-05',
       '2027-01-07',
     ]);
-    expect(occurrenceStarts(parseRecurrence(['RRULE:FREQ=WEEKLY;COUNT=3'])!, start)).toHaveLength(3);
-    expect(parseRecurrence(['EXDATE:20270101'])).toBeUndefined();
+    expect(days(['RRULE:FREQ=WEEKLY;COUNT=3'])).toHaveLength(3);
+    expect(parseRecurrence(['EXDATE:20270101'], utc)).toBeUndefined();
   });
 
-  it('rejects rules it cannot expand faithfully', () => {
-    expect(() => parseRecurrence(['RRULE:FREQ=MONTHLY'])).toThrow(GoogleHttpError);
-    expect(() => parseRecurrence(['RRULE:FREQ=WEEKLY;BYDAY=MO,WE'])).toThrow(/BYDAY/);
-    expect(() => parseRecurrence(['RRULE:FREQ=DAILY;COUNT=0'])).toThrow(GoogleHttpError);
+  it('expands BYDAY (ordinal too), BYMONTHDAY, BYMONTH and BYSETPOS; EXDATE takes out, RDATE adds', () => {
+    expect(days(['RRULE:FREQ=WEEKLY;BYDAY=MO,WE;COUNT=4'])).toEqual([
+      '2027-01-04',
+      '2027-01-06',
+      '2027-01-11',
+      '2027-01-13',
+    ]);
+    expect(days(['RRULE:FREQ=MONTHLY;BYDAY=2TU;COUNT=3'])).toEqual([
+      '2027-01-12',
+      '2027-02-09',
+      '2027-03-09',
+    ]);
+    expect(days(['RRULE:FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1;COUNT=2'])).toEqual([
+      '2027-01-29',
+      '2027-02-26',
+    ]);
+    expect(days(['RRULE:FREQ=YEARLY;BYMONTH=3;BYMONTHDAY=15;COUNT=2'])).toEqual(['2027-03-15', '2028-03-15']);
+    expect(
+      days([
+        'RRULE:FREQ=DAILY;COUNT=3',
+        'EXDATE:20270102T090000Z',
+        'RDATE;TZID=Europe/Berlin:20270110T100000',
+      ]),
+    ).toEqual(['2027-01-01', '2027-01-03', '2027-01-10']);
+  });
+
+  it('repeats at the same wall time in the series zone across a DST change', () => {
+    const berlin = {
+      firstStartMs: Date.parse('2027-03-22T08:00:00Z'),
+      timeZone: 'Europe/Berlin',
+      allDay: false,
+    };
+    const starts = seriesStarts(parseRecurrence(['RRULE:FREQ=WEEKLY;COUNT=2'], berlin)!);
+    expect(starts.map((ms) => new Date(ms).toISOString())).toEqual([
+      '2027-03-22T08:00:00.000Z',
+      '2027-03-29T07:00:00.000Z',
+    ]);
+  });
+
+  it('rejects lines and rule parts it cannot expand faithfully', () => {
+    expect(() => parseRecurrence(['RRULE:FREQ=HOURLY'], utc)).toThrow(GoogleHttpError);
+    expect(() => parseRecurrence(['RRULE:FREQ=WEEKLY;WKST=MO'], utc)).toThrow(/WKST/);
+    expect(() => parseRecurrence(['RRULE:FREQ=YEARLY;BYWEEKNO=3'], utc)).toThrow(/BYWEEKNO/);
+    expect(() => parseRecurrence(['EXRULE:FREQ=DAILY'], utc)).toThrow(/EXRULE/);
+    expect(() => parseRecurrence(['RRULE:FREQ=DAILY;COUNT=0'], utc)).toThrow(GoogleHttpError);
+    expect(() => parseRecurrence(['RRULE:FREQ=DAILY', 'EXDATE:2027-01-02'], utc)).toThrow(GoogleHttpError);
   });
 });

@@ -1,7 +1,14 @@
 import express, { type Router } from 'express';
 import { z } from 'zod';
 import { ControlInputError, parseControl } from '../core/control-routes.js';
-import { endMeeting, renderMeetingSeries, startMeeting, type MeetingEvent } from './meetings.js';
+import {
+  endMeeting,
+  occurrenceTimes,
+  renderMeetingSeries,
+  startMeeting,
+  type MeetingEvent,
+} from './meetings.js';
+import { ruleOccurrences } from './recurrence.js';
 import { defaultScopes, type OAuthSettings } from './oauth.js';
 import type { StoredMeeting, WebexState } from './state.js';
 import { isIanaTimeZone } from './time-zones.js';
@@ -134,8 +141,31 @@ export function webexControlRoutes(dependencies: ControlDependencies): Router {
         invitees: state.invitees.get(meeting.id) ?? [],
         instanceId: meeting.instanceId ?? null,
         deleted: meeting.deletedAtMs !== undefined,
+        recurrence: meeting.recurrence ?? null,
+        exceptionCount: meeting.exceptions.size,
       }));
     response.json({ meetings: items });
+  });
+  // Every occurrence of a series per its rule (5 years ahead at most), deleted ones included,
+  // with what changed on each: what a test checks after occurrence PATCHes and DELETEs.
+  router.get('/meetings/:meetingId/occurrences', (request, response) => {
+    const meeting = state.meetings.get(request.params.meetingId);
+    if (!meeting) return response.status(404).json({ error: `no meeting ${request.params.meetingId}` });
+    const occurrences = ruleOccurrences(meeting).map((occurrence) => {
+      const exception = meeting.exceptions.get(occurrence.id);
+      const { startMs, endMs } = occurrenceTimes(meeting, occurrence);
+      return {
+        id: occurrence.id,
+        meetingSeriesId: meeting.id,
+        originalStart: new Date(occurrence.originalStartMs).toISOString(),
+        start: new Date(startMs).toISOString(),
+        end: new Date(endMs).toISOString(),
+        isModified: exception !== undefined,
+        deleted: exception?.deleted ?? false,
+        title: exception?.title ?? meeting.title,
+      };
+    });
+    response.json({ meetingSeriesId: meeting.id, recurrence: meeting.recurrence ?? null, occurrences });
   });
   // Changes made in Webex itself, not through the API: the meeting as someone edited it there
   // (webhooks fire as for any change).
@@ -149,6 +179,13 @@ export function webexControlRoutes(dependencies: ControlDependencies): Router {
     const startMs = edit.start !== undefined ? Date.parse(edit.start) : meeting.startMs;
     const endMs = edit.end !== undefined ? Date.parse(edit.end) : meeting.endMs;
     if (endMs <= startMs) throw new ControlInputError('end must be after start');
+    // As through the API: new times or a new zone cancel the series' changed occurrences.
+    if (
+      startMs !== meeting.startMs ||
+      endMs !== meeting.endMs ||
+      (edit.timezone !== undefined && edit.timezone !== meeting.timezone)
+    )
+      meeting.exceptions.clear();
     if (edit.title !== undefined) meeting.title = edit.title;
     if (edit.timezone !== undefined) meeting.timezone = edit.timezone;
     meeting.startMs = startMs;

@@ -72,16 +72,37 @@ function bodyObject(request: Request): Record<string, unknown> | undefined {
 const notFound = (response: Response) =>
   sendWebexError(response, 404, 'The requested resource could not be found.');
 
+/**
+ * The series, or one occurrence of it, that invitees are kept under: a series' invitees are
+ * invited to every occurrence, an occurrence's only to it.
+ */
+function invitedMeeting(
+  state: WebexState,
+  caller: Caller,
+  meetingId: string,
+): { id: string; series: StoredMeeting } | undefined {
+  const found = state.hostedSeriesOrOccurrence(caller.user.id, meetingId);
+  return found ? { id: found.occurrence?.id ?? found.series.id, series: found.series } : undefined;
+}
+
+/** Everyone invited to the meeting: an occurrence's own invitees and its series'. */
+function alreadyInvited(state: WebexState, meeting: { id: string; series: StoredMeeting }): Invitee[] {
+  return [
+    ...(meeting.id !== meeting.series.id ? (state.invitees.get(meeting.series.id) ?? []) : []),
+    ...(state.invitees.get(meeting.id) ?? []),
+  ];
+}
+
 /** The invitee with this id, on a meeting the caller hosts; anything else does not exist for them. */
 function hostedInvitee(
   state: WebexState,
   caller: Caller,
   inviteeId: string,
-): { meeting: StoredMeeting; invitees: Invitee[]; invitee: Invitee } | undefined {
+): { meeting: { id: string }; invitees: Invitee[]; invitee: Invitee } | undefined {
   for (const [meetingId, invitees] of state.invitees) {
     const invitee = invitees.find((candidate) => candidate.id === inviteeId);
     if (!invitee) continue;
-    const meeting = state.hostedMeeting(caller.user.id, meetingId);
+    const meeting = invitedMeeting(state, caller, meetingId);
     return meeting ? { meeting, invitees, invitee } : undefined;
   }
   return undefined;
@@ -111,10 +132,11 @@ export function inviteeRoutes(state: WebexState): Router {
     // `panelist` filters webinar invitees only; our meetings are not webinars, so it changes nothing.
     if (query.panelist !== undefined && !['true', 'false', 'null'].includes(query.panelist))
       return sendWebexError(response, 400, 'panelist must be true, false or null.');
-    const meeting = state.hostedMeeting(caller.user.id, query.meetingId);
+    const meeting = invitedMeeting(state, caller, query.meetingId);
     if (!meeting) return notFound(response);
+    const invited = alreadyInvited(state, meeting);
     // "The list returned is sorted in ascending order by email address."
-    const sorted = [...(state.invitees.get(meeting.id) ?? [])].sort(
+    const sorted = invited.sort(
       (left, right) =>
         left.email.toLowerCase().localeCompare(right.email.toLowerCase()) || left.id.localeCompare(right.id),
     );
@@ -134,10 +156,10 @@ export function inviteeRoutes(state: WebexState): Router {
     if (errors.length > 0) return sendWebexError(response, 400, errors[0]!, errors);
     if (hostEmailRefused(body.hostEmail, caller))
       return sendWebexError(response, 403, 'hostEmail requires an admin-level scope.');
-    const meeting = state.hostedMeeting(caller.user.id, String(body.meetingId));
+    const meeting = invitedMeeting(state, caller, String(body.meetingId));
     if (!meeting) return notFound(response);
     const invitees = state.invitees.get(meeting.id) ?? [];
-    if (invitees.some((invitee) => sameEmail(invitee.email, fields!.email)))
+    if (alreadyInvited(state, meeting).some((invitee) => sameEmail(invitee.email, fields!.email)))
       return sendWebexError(response, 409, 'User is already a meeting invitee.');
     const invitee: Invitee = { id: state.newInviteeId(meeting.id), ...fields! };
     state.invitees.set(meeting.id, [...invitees, invitee]);
@@ -168,11 +190,12 @@ export function inviteeRoutes(state: WebexState): Router {
     if (errors.length > 0) return sendWebexError(response, 400, errors[0]!, errors);
     if (hostEmailRefused(body.hostEmail, caller))
       return sendWebexError(response, 403, 'hostEmail requires an admin-level scope.');
-    const meeting = state.hostedMeeting(caller.user.id, String(body.meetingId));
+    const meeting = invitedMeeting(state, caller, String(body.meetingId));
     if (!meeting) return notFound(response);
     const invitees = state.invitees.get(meeting.id) ?? [];
     // All or nothing: one already invited refuses the whole request.
-    if (parsed.some((fields) => invitees.some((invitee) => sameEmail(invitee.email, fields.email))))
+    const invited = alreadyInvited(state, meeting);
+    if (parsed.some((fields) => invited.some((invitee) => sameEmail(invitee.email, fields.email))))
       return sendWebexError(response, 409, 'Some users in the list have been invited.');
     const added = parsed.map((fields) => ({ id: state.newInviteeId(meeting.id), ...fields }));
     state.invitees.set(meeting.id, [...invitees, ...added]);

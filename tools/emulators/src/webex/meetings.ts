@@ -3,6 +3,14 @@ import { sendWebexError } from './errors.js';
 import { callerOf, requireScope, type Caller } from './oauth.js';
 import { checkInviteeFields, hostEmailRefused, type InviteeFields } from './invitees.js';
 import { cursorOffset, pageOf, pageSize } from './paging.js';
+import { RecurrenceRuleInvalid } from '../core/recurrence.js';
+import {
+  checkRecurrenceLimits,
+  normalizeRecurrence,
+  occurrenceStartWindow,
+  ruleOccurrences,
+  type RuleOccurrence,
+} from './recurrence.js';
 import type { StoredMeeting, WebexState } from './state.js';
 import { formatInZone, isIanaTimeZone, parseDateTime } from './time-zones.js';
 
@@ -45,6 +53,7 @@ export function renderMeetingSeries(
     timezone: timeZone,
     start: formatInZone(meeting.startMs, timeZone),
     end: formatInZone(meeting.endMs, timeZone),
+    ...(meeting.recurrence !== undefined ? { recurrence: meeting.recurrence } : {}),
     hostUserId: host.id,
     hostDisplayName: host.displayName,
     hostEmail: host.email,
@@ -123,6 +132,67 @@ export function renderMeetingListItem(
   return { id, meetingSeriesId: meeting.id, ...rest };
 }
 
+/** An occurrence's times: its own once changed, else where the series' rule puts it. */
+export function occurrenceTimes(series: StoredMeeting, occurrence: RuleOccurrence) {
+  const exception = series.exceptions.get(occurrence.id);
+  return {
+    startMs: exception?.startMs ?? occurrence.originalStartMs,
+    endMs: exception?.endMs ?? occurrence.originalStartMs + (series.endMs - series.startMs),
+  };
+}
+
+/** The occurrences that exist: per the rule, less those deleted one by one. */
+export function liveOccurrences(series: StoredMeeting) {
+  return ruleOccurrences(series)
+    .filter((occurrence) => !series.exceptions.get(occurrence.id)?.deleted)
+    .map((occurrence) => ({ occurrence, ...occurrenceTimes(series, occurrence) }));
+}
+
+/** From the first occurrence's start to the last one's end (5 years ahead at most for open-ended rules). */
+export function seriesSpan(series: StoredMeeting): { startMs: number; endMs: number } {
+  if (series.recurrence === undefined) return { startMs: series.startMs, endMs: series.endMs };
+  const occurrences = liveOccurrences(series);
+  return occurrences.reduce(
+    (span, occurrence) => ({
+      startMs: Math.min(span.startMs, occurrence.startMs),
+      endMs: Math.max(span.endMs, occurrence.endMs),
+    }),
+    { startMs: series.startMs, endMs: series.endMs },
+  );
+}
+
+/** One occurrence of a series (a scheduledMeeting), as list items and occurrence PATCH answers show it. */
+export function renderOccurrence(
+  state: WebexState,
+  series: StoredMeeting,
+  occurrence: RuleOccurrence,
+  caller: Caller | undefined,
+  timeZone = series.timezone,
+) {
+  const exception = series.exceptions.get(occurrence.id);
+  const { startMs, endMs } = occurrenceTimes(series, occurrence);
+  const {
+    id: _seriesId,
+    recurrence: _recurrence,
+    agenda: seriesAgenda,
+    ...rest
+  } = renderMeetingSeries(state, series, caller, timeZone);
+  const agenda = exception?.agenda === undefined ? seriesAgenda : exception.agenda;
+  return {
+    id: occurrence.id,
+    meetingSeriesId: series.id,
+    ...rest,
+    title: exception?.title ?? series.title,
+    ...(typeof agenda === 'string' ? { agenda } : {}),
+    password: exception?.password ?? series.password,
+    meetingType: 'scheduledMeeting' as const,
+    state: endMs <= state.clock.nowMs() ? ('expired' as const) : ('scheduled' as const),
+    isModified: exception !== undefined,
+    start: formatInZone(startMs, timeZone),
+    end: formatInZone(endMs, timeZone),
+  };
+}
+
 interface MeetingFields {
   title?: string;
   agenda?: string | null;
@@ -130,6 +200,8 @@ interface MeetingFields {
   startMs?: number;
   endMs?: number;
   timezone?: string;
+  /** null: make the series non-recurring. */
+  recurrence?: string | null;
   integrationTags?: string[];
   invitees?: InviteeFields[];
   siteUrl?: string;
@@ -172,6 +244,18 @@ function checkFields(body: Record<string, unknown>, fallbackTimeZone: string): C
   if (timezone !== undefined) {
     if (!isIanaTimeZone(timezone)) errors.push(`timezone ${timezone} is not a valid IANA time zone.`);
     else fields.timezone = timezone;
+  }
+  if (body.recurrence === null) fields.recurrence = null;
+  else {
+    const recurrence = text('recurrence', 512);
+    if (recurrence !== undefined) {
+      try {
+        fields.recurrence = normalizeRecurrence(recurrence);
+      } catch (error) {
+        if (!(error instanceof RecurrenceRuleInvalid)) throw error;
+        errors.push(`recurrence ${recurrence} is invalid: ${error.reason}.`);
+      }
+    }
   }
   const zone = fields.timezone ?? fallbackTimeZone;
   for (const name of ['start', 'end'] as const) {
@@ -252,17 +336,27 @@ function checkTimes(
   return { ok: true, startMs: roundedStart, endMs: roundedEnd };
 }
 
+/** The reason a series' rule breaks Webex's limits, if it does. */
+function recurrenceLimitError(
+  candidate: Pick<StoredMeeting, 'recurrence' | 'startMs' | 'timezone'>,
+): string | undefined {
+  try {
+    checkRecurrenceLimits(candidate);
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof RecurrenceRuleInvalid)) throw error;
+    return `recurrence ${error.rule} is invalid: ${error.reason}.`;
+  }
+}
+
+/** Webex's code for an occurrence moved outside its day window (its "recurring interval"). */
+export const occurrenceOutsideItsDay = 'meeting.err.two_meeting_schedule_at_same_day';
+
 function bodyObject(request: Request): Record<string, unknown> | undefined {
   const body = request.body as unknown;
   return body && typeof body === 'object' && !Array.isArray(body)
     ? (body as Record<string, unknown>)
     : undefined;
-}
-
-function ownMeeting(state: WebexState, request: Request, response: Response): StoredMeeting | undefined {
-  const meeting = state.hostedMeeting(callerOf(response).user.id, String(request.params.meetingId));
-  if (!meeting) sendWebexError(response, 404, 'The requested resource could not be found.');
-  return meeting;
 }
 
 function headerTimeZone(request: Request, response: Response): string | undefined | false {
@@ -332,6 +426,11 @@ export function meetingRoutes(
     const times = checkTimes(fields.startMs ?? now + 5 * minute, fields.endMs ?? now + 65 * minute, now);
     if (!times.ok) return sendWebexError(response, 400, times.errors[0]!, times.errors);
 
+    const timezone = fields.timezone ?? caller.user.timezone;
+    const recurrence = fields.recurrence ?? undefined;
+    const limitError = recurrenceLimitError({ recurrence, startMs: times.startMs, timezone });
+    if (limitError) return sendWebexError(response, 400, limitError);
+
     const identity = state.newMeetingIdentity(siteUrl);
     const meeting: StoredMeeting = {
       ...identity,
@@ -340,7 +439,9 @@ export function meetingRoutes(
       password: fields.password ?? identity.password,
       startMs: times.startMs,
       endMs: times.endMs,
-      timezone: fields.timezone ?? caller.user.timezone,
+      timezone,
+      ...(recurrence !== undefined ? { recurrence } : {}),
+      exceptions: new Map(),
       hostUserId: caller.user.id,
       integrationTags: fields.integrationTags ?? [],
       integrationTagsClientId: caller.clientId,
@@ -381,19 +482,54 @@ export function meetingRoutes(
     const offset = cursorOffset(query.cursor);
     if (offset === undefined) return sendWebexError(response, 400, 'Invalid pagination cursor.');
 
-    // Our meetings are single-occurrence series; listing scheduled meetings or instances is not emulated.
-    const series = meetingType === 'meetingSeries' ? [...state.meetings.values()] : [];
+    if (query.isModified !== undefined && query.isModified !== 'true' && query.isModified !== 'false')
+      return sendWebexError(response, 400, 'isModified must be true or false.');
+    const hosted = [...state.meetings.values()].filter(
+      (meeting) => meeting.deletedAtMs === undefined && meeting.hostUserId === caller.user.id,
+    );
+    const taggedForCaller = (meeting: StoredMeeting) =>
+      query.integrationTag === undefined ||
+      (meeting.integrationTagsClientId === caller.clientId &&
+        meeting.integrationTags.includes(query.integrationTag));
+
+    if (meetingType === 'scheduledMeeting') {
+      // With meetingSeriesId, Webex ignores integrationTag and siteUrl.
+      const seriesList =
+        query.meetingSeriesId !== undefined
+          ? hosted.filter((meeting) => meeting.id === query.meetingSeriesId)
+          : hosted
+              .filter(taggedForCaller)
+              .filter((meeting) => query.siteUrl === undefined || meeting.siteUrl === query.siteUrl);
+      const occurrences = seriesList
+        .flatMap((series) => liveOccurrences(series).map((live) => ({ series, ...live })))
+        .filter(({ startMs, endMs }) => endMs > rangeFrom && startMs < rangeTo)
+        .filter(
+          ({ series, occurrence }) =>
+            query.isModified === undefined ||
+            series.exceptions.has(occurrence.id) === (query.isModified === 'true'),
+        )
+        .sort(
+          (left, right) =>
+            left.startMs - right.startMs || left.occurrence.id.localeCompare(right.occurrence.id),
+        );
+      const page = pageOf(request, response, occurrences, offset, max);
+      return response.json({
+        items: page.map(({ series, occurrence }) =>
+          renderOccurrence(state, series, occurrence, caller, renderZone),
+        ),
+      });
+    }
+
+    // Running or ended instances are not listed: the emulator keeps only the latest run of a series.
+    const series = meetingType === 'meetingSeries' ? hosted : [];
     const matching = series
-      .filter((meeting) => meeting.deletedAtMs === undefined && meeting.hostUserId === caller.user.id)
-      .filter((meeting) => meeting.endMs > rangeFrom && meeting.startMs < rangeTo)
+      .map((meeting) => ({ meeting, span: seriesSpan(meeting) }))
+      .filter(({ span }) => span.endMs > rangeFrom && span.startMs < rangeTo)
+      .map(({ meeting }) => meeting)
+      .filter((meeting) => query.meetingSeriesId === undefined || meeting.id === query.meetingSeriesId)
       .filter((meeting) => query.siteUrl === undefined || meeting.siteUrl === query.siteUrl)
       .filter((meeting) => query.state === undefined || meeting.state === query.state)
-      .filter(
-        (meeting) =>
-          query.integrationTag === undefined ||
-          (meeting.integrationTagsClientId === caller.clientId &&
-            meeting.integrationTags.includes(query.integrationTag)),
-      )
+      .filter(taggedForCaller)
       .sort((left, right) => left.startMs - right.startMs || left.id.localeCompare(right.id));
     const page = pageOf(request, response, matching, offset, max);
     response.json({
@@ -405,14 +541,25 @@ export function meetingRoutes(
     if (request.params.meetingId === 'templates') return next();
     const zone = headerTimeZone(request, response);
     if (zone === false) return;
-    const meeting = ownMeeting(state, request, response);
-    if (meeting) response.json(renderMeetingSeries(state, meeting, callerOf(response), zone));
+    const caller = callerOf(response);
+    const found = state.hostedSeriesOrOccurrence(caller.user.id, String(request.params.meetingId));
+    if (!found) return sendWebexError(response, 404, 'The requested resource could not be found.');
+    const { series, occurrence } = found;
+    if (occurrence) return response.json(renderOccurrence(state, series, occurrence, caller, zone));
+    if (request.query.current === 'true' && series.recurrence !== undefined) {
+      // The series' current or next scheduled meeting.
+      const now = state.clock.nowMs();
+      const next = liveOccurrences(series).find(({ endMs }) => endMs > now);
+      if (next) return response.json(renderOccurrence(state, series, next.occurrence, caller, zone));
+    }
+    response.json(renderMeetingSeries(state, series, caller, zone));
   });
 
   const update = (mode: 'patch' | 'put') => (request: Request, response: Response) => {
     const caller = callerOf(response);
-    const meeting = ownMeeting(state, request, response);
-    if (!meeting) return;
+    const found = state.hostedSeriesOrOccurrence(caller.user.id, String(request.params.meetingId));
+    if (!found) return sendWebexError(response, 404, 'The requested resource could not be found.');
+    const meeting = found.series;
     const body = bodyObject(request);
     if (!body) return sendWebexError(response, 400, 'The request body must be a JSON object.');
     if (mode === 'put') {
@@ -432,6 +579,7 @@ export function meetingRoutes(
     const fields = checked.fields;
     if (fields.invitees !== undefined || fields.siteUrl !== undefined || fields.templateId !== undefined)
       return sendWebexError(response, 400, 'invitees, siteUrl and templateId cannot be updated here.');
+    if (found.occurrence) return updateOccurrence(meeting, found.occurrence, fields, mode);
     let startMs = meeting.startMs;
     let endMs = meeting.endMs;
     if (fields.startMs !== undefined || fields.endMs !== undefined) {
@@ -443,11 +591,27 @@ export function meetingRoutes(
       if (!times.ok) return sendWebexError(response, 400, times.errors[0]!, times.errors);
       ({ startMs, endMs } = times);
     }
+    const timezone = fields.timezone ?? meeting.timezone;
+    const recurrence =
+      fields.recurrence === undefined ? meeting.recurrence : (fields.recurrence ?? undefined);
+    const limitError = recurrenceLimitError({ recurrence, startMs, timezone });
+    if (limitError) return sendWebexError(response, 400, limitError);
+    // Webex: changing the series' start, end or rule cancels every changed or deleted occurrence.
+    // A new zone moves every occurrence too, so it does the same here.
+    if (
+      startMs !== meeting.startMs ||
+      endMs !== meeting.endMs ||
+      recurrence !== meeting.recurrence ||
+      timezone !== meeting.timezone
+    )
+      meeting.exceptions.clear();
+    if (recurrence === undefined) delete meeting.recurrence;
+    else meeting.recurrence = recurrence;
     if (fields.title !== undefined) meeting.title = fields.title;
     if (fields.agenda === null || (mode === 'put' && fields.agenda === undefined)) delete meeting.agenda;
     else if (fields.agenda !== undefined) meeting.agenda = fields.agenda;
     if (fields.password !== undefined) meeting.password = fields.password;
-    if (fields.timezone !== undefined) meeting.timezone = fields.timezone;
+    meeting.timezone = timezone;
     if (fields.integrationTags !== undefined) {
       meeting.integrationTags = fields.integrationTags;
       meeting.integrationTagsClientId = caller.clientId;
@@ -457,6 +621,55 @@ export function meetingRoutes(
     meeting.updatedAtMs = state.clock.nowMs();
     emit('updated', meeting);
     response.json(renderMeetingListItem(state, meeting, caller));
+
+    /** PATCH/PUT on one occurrence: it becomes an exception (isModified); the series is untouched. */
+    function updateOccurrence(
+      series: StoredMeeting,
+      occurrence: RuleOccurrence,
+      fields: MeetingFields,
+      mode: 'patch' | 'put',
+    ) {
+      if (
+        fields.recurrence !== undefined ||
+        fields.integrationTags !== undefined ||
+        fields.timezone !== undefined
+      )
+        return sendWebexError(
+          response,
+          400,
+          'recurrence, integrationTags and timezone can be changed on the meeting series only.',
+        );
+      const current = occurrenceTimes(series, occurrence);
+      const now = state.clock.nowMs();
+      if (current.endMs <= now)
+        return sendWebexError(response, 400, 'A scheduled meeting that has ended cannot be updated.');
+      let { startMs, endMs } = current;
+      if (fields.startMs !== undefined || fields.endMs !== undefined) {
+        const times = checkTimes(fields.startMs ?? startMs, fields.endMs ?? endMs, now);
+        if (!times.ok) return sendWebexError(response, 400, times.errors[0]!, times.errors);
+        ({ startMs, endMs } = times);
+      }
+      const window = occurrenceStartWindow(ruleOccurrences(series), occurrence.id, series.timezone);
+      if (startMs < window.fromMs || startMs >= window.toMs)
+        return sendWebexError(response, 400, occurrenceOutsideItsDay, [
+          'The start of a scheduled meeting must stay between 00:00 of its own day and 00:00 of the day of the next scheduled meeting of the series.',
+        ]);
+      const previous = series.exceptions.get(occurrence.id);
+      const title = fields.title ?? previous?.title;
+      const password = fields.password ?? previous?.password;
+      const agenda = fields.agenda !== undefined ? fields.agenda : mode === 'put' ? null : previous?.agenda;
+      series.exceptions.set(occurrence.id, {
+        deleted: false,
+        startMs,
+        endMs,
+        ...(title !== undefined ? { title } : {}),
+        ...(password !== undefined ? { password } : {}),
+        ...(agenda !== undefined ? { agenda } : {}),
+        updatedAtMs: now,
+      });
+      emit('updated', series);
+      response.json(renderOccurrence(state, series, occurrence, caller));
+    }
   };
   router.patch('/v1/meetings/:meetingId', write, update('patch'));
   router.put('/v1/meetings/:meetingId', write, update('put'));
@@ -465,10 +678,24 @@ export function meetingRoutes(
     const sendEmail = request.query.sendEmail;
     if (sendEmail !== undefined && sendEmail !== 'true' && sendEmail !== 'false')
       return sendWebexError(response, 400, 'sendEmail must be true or false.');
-    const meeting = ownMeeting(state, request, response);
-    if (!meeting) return;
-    meeting.deletedAtMs = state.clock.nowMs();
-    emit('deleted', meeting);
+    const found = state.hostedSeriesOrOccurrence(
+      callerOf(response).user.id,
+      String(request.params.meetingId),
+    );
+    if (!found) return sendWebexError(response, 404, 'The requested resource could not be found.');
+    const { series, occurrence } = found;
+    if (occurrence) {
+      // One occurrence goes; the series stays, so its subscribers hear of an update.
+      series.exceptions.set(occurrence.id, {
+        deleted: true,
+        ...occurrenceTimes(series, occurrence),
+        updatedAtMs: state.clock.nowMs(),
+      });
+      emit('updated', series);
+      return response.status(204).end();
+    }
+    series.deletedAtMs = state.clock.nowMs();
+    emit('deleted', series);
     response.status(204).end();
   });
 
@@ -483,6 +710,8 @@ export function expireEndedMeetings(
   const now = state.clock.nowMs();
   for (const meeting of state.meetings.values()) {
     if (meeting.deletedAtMs !== undefined || meeting.state === 'expired' || meeting.endMs > now) continue;
+    // A recurring series ends with its last occurrence (never, within 5 years, when open-ended).
+    if (meeting.recurrence !== undefined && seriesSpan(meeting).endMs > now) continue;
     endMeeting(state, meeting, emit);
   }
 }

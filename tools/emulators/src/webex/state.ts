@@ -1,5 +1,6 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import type { EmulatorClock } from '../core/clock.js';
+import { ruleOccurrences, type RuleOccurrence } from './recurrence.js';
 import { isIanaTimeZone } from './time-zones.js';
 
 export interface WebexSite {
@@ -67,7 +68,22 @@ export interface Invitee {
   panelist?: boolean;
 }
 
-/** A meeting series with no recurrence: one occurrence, as our integration creates them. */
+/** One occurrence of a series changed or deleted on its own (Webex's `isModified` scheduled meeting). */
+export interface OccurrenceException {
+  deleted: boolean;
+  startMs: number;
+  endMs: number;
+  title?: string;
+  /** null: the occurrence's agenda was removed. */
+  agenda?: string | null;
+  password?: string;
+  updatedAtMs: number;
+}
+
+/**
+ * A meeting series: without `recurrence` it has one occurrence (as a plain meeting is in Webex);
+ * with it, its occurrences follow the rule from `startMs`/`endMs`, the first occurrence.
+ */
 export interface StoredMeeting {
   id: string;
   meetingNumber: string;
@@ -79,6 +95,10 @@ export interface StoredMeeting {
   startMs: number;
   endMs: number;
   timezone: string;
+  /** The RRULE value (no "RRULE:" prefix) as Webex keeps it; absent for a one-off meeting. */
+  recurrence?: string;
+  /** Per occurrence id: occurrences changed or deleted one by one. Emptied when the series' times or rule change. */
+  exceptions: Map<string, OccurrenceException>;
   hostUserId: string;
   siteUrl: string;
   webLinkToken: string;
@@ -200,6 +220,24 @@ export class WebexState {
     return meeting && meeting.deletedAtMs === undefined && meeting.hostUserId === hostUserId
       ? meeting
       : undefined;
+  }
+
+  /**
+   * A series this user hosts, or one occurrence of it by its id ("<series id>_<yyyymmddThhmmssZ>");
+   * an occurrence deleted on its own no longer exists.
+   */
+  hostedSeriesOrOccurrence(
+    hostUserId: string,
+    id: string,
+  ): { series: StoredMeeting; occurrence?: RuleOccurrence } | undefined {
+    const series = this.hostedMeeting(hostUserId, id);
+    if (series) return { series };
+    const separator = id.lastIndexOf('_');
+    if (separator === -1) return undefined;
+    const parent = this.hostedMeeting(hostUserId, id.slice(0, separator));
+    if (!parent || parent.exceptions.get(id)?.deleted) return undefined;
+    const occurrence = ruleOccurrences(parent).find((candidate) => candidate.id === id);
+    return occurrence ? { series: parent, occurrence } : undefined;
   }
 
   defaultSite(user: WebexUser): string {

@@ -14,6 +14,7 @@ import {
   WebexRateLimited,
   WebexRequestInvalid,
   createWebexCircuitBreaker,
+  isOccurrenceOutsideItsDay,
   staticTokenProvider,
   verifyWebexSignature,
   type WebexClientOptions,
@@ -178,6 +179,90 @@ describe('WebexClient against the Webex emulator', () => {
     const templates = await webex.listMeetingTemplates();
     expect(templates.length).toBeGreaterThan(0);
     expect(templates.every((template) => template.templateType === 'meeting')).toBe(true);
+  });
+});
+
+describe('recurring meetings', () => {
+  it('creates a weekly Berlin series, lists its occurrences across the DST change, moves and deletes one', async () => {
+    const webex = await staticClient();
+    const { meeting } = await webex.createMeeting(
+      {
+        title: 'Weekly',
+        start: '2027-03-15T09:00:00+01:00',
+        end: '2027-03-15T09:30:00+01:00',
+        timezone: 'Europe/Berlin',
+        recurrence: 'FREQ=WEEKLY;INTERVAL=1;COUNT=4',
+        sendEmail: false,
+      },
+      { integrationTag: `weekly-${Date.now()}` },
+    );
+    expect(meeting).toMatchObject({
+      meetingType: 'meetingSeries',
+      recurrence: 'FREQ=WEEKLY;INTERVAL=1;COUNT=4',
+    });
+    const window = { from: '2027-03-01T00:00:00Z', to: '2027-05-01T00:00:00Z' };
+    const occurrences = await webex.listMeetingOccurrences(meeting.id, window);
+    expect(occurrences.map((occurrence) => occurrence.start)).toEqual([
+      '2027-03-15T08:00:00Z',
+      '2027-03-22T08:00:00Z',
+      '2027-03-29T07:00:00Z',
+      '2027-04-05T07:00:00Z',
+    ]);
+    expect(occurrences.every((occurrence) => occurrence.meetingSeriesId === meeting.id)).toBe(true);
+
+    const second = occurrences[1]!.id;
+    const moved = await webex.patchMeetingOccurrence(second, {
+      start: '2027-03-23T10:00:00+01:00',
+      end: '2027-03-23T10:30:00+01:00',
+    });
+    expect(moved).toMatchObject({ id: second, isModified: true, meetingSeriesId: meeting.id });
+    expect(
+      (await webex.listMeetingOccurrences(meeting.id, { ...window, isModified: true })).map((o) => o.id),
+    ).toEqual([second]);
+    const refused = await webex
+      .patchMeetingOccurrence(second, {
+        start: '2027-03-29T10:00:00+02:00',
+        end: '2027-03-29T10:30:00+02:00',
+      })
+      .catch((error: unknown) => error);
+    expect(isOccurrenceOutsideItsDay(refused)).toBe(true);
+
+    expect(await webex.deleteMeetingOccurrence(occurrences[2]!.id, { sendEmail: false })).toBe('deleted');
+    expect(await webex.deleteMeetingOccurrence(occurrences[2]!.id)).toBe('alreadyGone');
+    expect(await webex.listMeetingOccurrences(meeting.id, window)).toHaveLength(3);
+
+    // A new rule on the series brings every occurrence back per the rule; null ends the recurrence.
+    const patched = await webex.patchMeeting(meeting.id, { recurrence: 'FREQ=WEEKLY;INTERVAL=2;COUNT=2' });
+    expect(patched.recurrence).toBe('FREQ=WEEKLY;INTERVAL=2;COUNT=2');
+    expect(
+      (await webex.listMeetingOccurrences(meeting.id, window)).map((o) => [o.start, o.isModified]),
+    ).toEqual([
+      ['2027-03-15T08:00:00Z', false],
+      ['2027-03-29T07:00:00Z', false],
+    ]);
+    const single = await webex.patchMeeting(meeting.id, { recurrence: null });
+    expect(single.recurrence).toBeUndefined();
+    expect(await webex.listMeetingOccurrences(meeting.id, window)).toHaveLength(1);
+  });
+
+  it('refuses a rule with the "RRULE:" prefix before sending; Webex refuses undocumented parts with a 400', async () => {
+    const webex = await staticClient();
+    const times = { start: '2027-03-15T09:00:00+01:00', end: '2027-03-15T09:30:00+01:00' };
+    const prefixed = await webex
+      .createMeeting(
+        { title: 'x', ...times, recurrence: 'RRULE:FREQ=DAILY' },
+        { integrationTag: 'rrule-prefix' },
+      )
+      .catch((error: unknown) => error);
+    expect(prefixed).toBeInstanceOf(WebexRequestInvalid);
+    const bySetPosition = await webex
+      .createMeeting(
+        { title: 'x', ...times, recurrence: 'FREQ=MONTHLY;BYDAY=TU;BYSETPOS=2' },
+        { integrationTag: 'rrule-bysetpos' },
+      )
+      .catch((error: unknown) => error);
+    expect(bySetPosition).toBeInstanceOf(WebexApiError);
+    expect((bySetPosition as WebexApiError).status).toBe(400);
   });
 });
 

@@ -164,6 +164,26 @@ describe('Webex OpenAPI conformance (emulator responses and client requests)', (
       { integrationTag: tag },
     );
     await webex.createMeeting({ title: 'Second', start: at(4), end: at(5) }, { integrationTag: tag });
+    // A recurring series: its occurrences listed, one changed, one deleted, the rule replaced.
+    const { meeting: series } = await webex.createMeeting(
+      {
+        title: 'Weekly',
+        start: at(24),
+        end: at(25),
+        timezone: 'Europe/Berlin',
+        recurrence: 'FREQ=WEEKLY;INTERVAL=1;COUNT=4',
+        sendEmail: false,
+      },
+      { integrationTag: 'conformance-series' },
+    );
+    const occurrences = await webex.listMeetingOccurrences(series.id, { from: at(0), to: at(24 * 30) });
+    await webex.listMeetingOccurrences(series.id, { from: at(0), to: at(24 * 30), isModified: false });
+    await webex.patchMeetingOccurrence(occurrences[1]!.id, {
+      title: 'Changed once',
+      agenda: 'Only this one',
+    });
+    await webex.deleteMeetingOccurrence(occurrences[2]!.id, { sendEmail: false });
+    await webex.patchMeeting(series.id, { recurrence: 'FREQ=DAILY;INTERVAL=1;COUNT=3' });
     await webex.getMeeting(meeting.id);
     await webex.patchMeeting(meeting.id, {
       title: 'Conformance (patched)',
@@ -385,7 +405,7 @@ describe('Webex OpenAPI conformance (emulator responses and client requests)', (
       bodiesChecked++;
     }
     expect(problems).toEqual([]);
-    // POST /meetings (x3), PATCH, PUT, POST /webhooks, POST /meetingInvitees (x2), bulkInsert and PUT.
-    expect(bodiesChecked).toBeGreaterThanOrEqual(10);
+    // POST /meetings (x4), PATCH (x3), PUT, POST /webhooks, POST /meetingInvitees (x2), bulkInsert and PUT.
+    expect(bodiesChecked).toBeGreaterThanOrEqual(13);
   });
 });
