@@ -14,3 +14,14 @@ export { JetStreamClient, sendCommand } from './transport/jetstream-client.js';
 export { JetStreamContext, NatsCommandContext } from './transport/jetstream-context.js';
 export { OnEvent, OnCommand } from './transport/patterns.js';
 export { EventRelay } from './relay/event-relay.js';
+export {
+  listDeadLetters,
+  readDeadLetter,
+  replayDeadLetter,
+  DeadLetterNotFoundError,
+  UnreadableDeadLetterError,
+  REPLAYED_FROM_HEADER,
+} from './transport/dead-letter-queue.js';
+export type { StoredDeadLetter, ReplayedDeadLetter } from './transport/dead-letter-queue.js';
+export type { DeadLetter, DeadLetterReason } from './transport/dead-letter.js';
+export type { BusNames } from './naming.js';
