@@ -632,9 +632,11 @@ describe('PersonalDataCodec with the PostgreSQL key store', () => {
       const opened = await codec.open(recorded);
       expect(opened.event).toEqual({ ...recorded, data: event.data });
       expect(opened.event.metadata).toBe(recorded.metadata);
+      expect(opened.opened).toEqual(['data.title', 'data.invitees']);
       // The id is bound in: the same data under another event id does not open.
       const moved = await codec.open({ ...recorded, id: '019ac0a0-0000-7000-8000-000000000002' });
       expect(moved.tampered).toEqual(['data.title', 'data.invitees']);
+      expect(moved.opened).toEqual([]);
     });
 
     it('redacts forgotten and tampered values exactly as decode does, logs tampering, never throws', async () => {
