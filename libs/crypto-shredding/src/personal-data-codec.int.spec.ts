@@ -407,8 +407,14 @@ describe('PersonalDataCodec with the PostgreSQL key store', () => {
     const rotating = codecWith(
       KeyEncryptionKeyRing.fromConfig({ primary: newKekConfig, previous: [oldKek, firstKek] }),
     );
-    const report = await rotating.keys.rotate({ batchSize: 1 });
+    const progress: number[] = [];
+    const report = await rotating.keys.rotate({
+      batchSize: 1,
+      onProgress: ({ rewrapped }) => progress.push(rewrapped),
+    });
     expect(report.rewrapped).toBeGreaterThanOrEqual(2);
+    // One report per batch of one key, counting up to the total.
+    expect(progress).toEqual(Array.from({ length: report.rewrapped }, (_, index) => index + 1));
     expect(await rotating.keys.rotate()).toEqual({ rewrapped: 0, skipped: 0 });
     expect(await store.findWrappedByOtherThan('kek-new', 10)).toEqual([]);
 
