@@ -401,4 +401,38 @@ describe('scheduler (the admin CLI) against real PostgreSQL and NATS', () => {
     });
     expect(await new Promise((resolve) => missing.on('exit', resolve))).toBe(ExitCode.notFound);
   }, 60_000);
+
+  it('keys rotate re-wraps every data key under the new primary key, resumably, so the old one can be retired', async () => {
+    const meeting = await seedMeeting({ purged: false });
+    const newKey = `cli-new:${randomBytes(32).toString('base64')}`;
+    const rotating = {
+      ...environment,
+      KEY_ENCRYPTION_KEY: newKey,
+      KEY_ENCRYPTION_KEYS_PREVIOUS: keyEncryptionKey,
+    };
+    const rotate = async (batchSize: string) => {
+      const stdout = new Captured();
+      const code = await main(['keys', 'rotate', '--batch-size', batchSize], {
+        stdout,
+        stderr: new Captured(),
+        environment: rotating,
+      });
+      return { code, rewrapped: Number(/re-wrapped (\d+) data keys under cli-new/.exec(stdout.text)?.[1]) };
+    };
+    const first = await rotate('2');
+    expect(first.code).toBe(ExitCode.ok);
+    expect(first.rewrapped).toBeGreaterThanOrEqual(1);
+    // Nothing is left for a second run: it would resume with whatever an interrupted run left.
+    expect(await rotate('2')).toEqual({ code: ExitCode.ok, rewrapped: 0 });
+
+    // The old key retired: the meeting still opens with the new one alone.
+    const stdout = new Captured();
+    const code = await main(['audit', 'timeline', meeting.meetingId, '--json'], {
+      stdout,
+      stderr: new Captured(),
+      environment: { ...environment, KEY_ENCRYPTION_KEY: newKey },
+    });
+    expect(code).toBe(ExitCode.ok);
+    expect(JSON.parse(stdout.lines[0]!).personal.title).toBe(meeting.title);
+  });
 });

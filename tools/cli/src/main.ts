@@ -1,6 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigurationError } from '@scheduler/config';
 import { dlqList, dlqReplay, dlqShow } from './commands/dlq.js';
+import { keysRotate } from './commands/keys.js';
 import { auditExport } from './commands/export.js';
 import { auditReplay, projections } from './commands/replay.js';
 import { auditTimeline } from './commands/timeline.js';
@@ -109,6 +110,18 @@ function program(io: CliIo): Command {
       if ((id === undefined) === !options.all)
         throw new UsageError('dlq replay takes either an <id> or --all');
       await dlqReplay(io, id === undefined ? { all: true } : { sequence: id });
+    });
+
+  const keys = root.command('keys').description('the data keys of crypto-shredding');
+  keys
+    .command('rotate')
+    .description(
+      're-wrap every data key under the primary key-encryption key (KEY_ENCRYPTION_KEY); resumable',
+    )
+    .option('--batch-size <keys>', 'keys per batch', positiveInteger, 500)
+    .addHelpText('after', exitCodesHelp)
+    .action(async (options: { batchSize: number }) => {
+      await keysRotate(io, options);
     });
   return root;
 }
