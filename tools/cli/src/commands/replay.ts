@@ -76,6 +76,12 @@ export async function auditReplay(io: CliIo, options: ReplayOptions): Promise<Re
     } finally {
       bar?.stop();
     }
+    const { waitingForEventsMs, applyingMs, swapMs } = report.phases;
+    writeLine(
+      io.stderr,
+      `where the time went: waiting for events ${Math.round(waitingForEventsMs)} ms, ` +
+        `applying ${Math.round(applyingMs)} ms, swap with catch-up ${Math.round(swapMs)} ms`,
+    );
     writeLine(
       io.stdout,
       `replayed ${report.projection}: ${report.events} events in ${(report.durationMs / 1000).toFixed(2)} s ` +
