@@ -1,5 +1,6 @@
 export { busNames, eventSubject, commandSubject } from './naming.js';
 export { ensureBusStreams } from './streams/stream-setup.js';
+export type { EventStreamLimits } from './streams/stream-setup.js';
 export { BusMetrics } from './metrics.js';
 // Thrown to callers, who tell them apart with instanceof.
 export {
