@@ -379,6 +379,31 @@ describe('scheduler (the admin CLI) against real PostgreSQL and NATS', () => {
       expect((await run('dlq', 'replay', String(listed.id))).code).toBe(ExitCode.notFound);
       expect((await run('dlq', 'replay', '--all')).code).toBe(ExitCode.ok);
     });
+
+    it('streams apply sets the streams’ limits from the configuration the services read', async () => {
+      const names = busNames(environment.BUS_PREFIX);
+      const stdout = new Captured();
+      const code = await main(['streams', 'apply'], {
+        stdout,
+        stderr: new Captured(),
+        environment: { ...environment, BUS_EVENTS_MAX_AGE_MS: '3600000', BUS_DUPLICATE_WINDOW_MS: '30000' },
+      });
+      expect(code).toBe(ExitCode.ok);
+      expect(stdout.lines).toHaveLength(3);
+      expect(stdout.lines[0]).toBe(
+        `${names.eventStream}: replicas 1, retention limits, max age 3600000 ms, max bytes ${10 * 1024 ** 3}, ` +
+          'duplicate window 30000 ms',
+      );
+      const { config } = await (await jetstreamManager(connection)).streams.info(names.eventStream);
+      expect(config.max_age).toBe(3_600_000 * 1_000_000);
+      expect(config.duplicate_window).toBe(30_000 * 1_000_000);
+      const invalid = await main(['streams', 'apply'], {
+        stdout: new Captured(),
+        stderr: new Captured(),
+        environment: { ...environment, BUS_STREAM_REPLICAS: 'many' },
+      });
+      expect(invalid).toBe(ExitCode.configuration);
+    });
   });
 
   it('runs as `npx scheduler` (the bin through the project loader), with the exit code as its status', async () => {

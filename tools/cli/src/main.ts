@@ -2,6 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { ConfigurationError } from '@scheduler/config';
 import { dlqList, dlqReplay, dlqShow } from './commands/dlq.js';
 import { keysRotate } from './commands/keys.js';
+import { streamsApply } from './commands/streams.js';
 import { auditExport } from './commands/export.js';
 import { auditReplay, projections } from './commands/replay.js';
 import { auditTimeline } from './commands/timeline.js';
@@ -11,8 +12,9 @@ import { type CliIo, processIo, writeLine } from './io.js';
 const exitCodesHelp = `
 Exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 78 configuration (a missing or invalid variable).
 Configuration: the services' own environment variables (EVENT_STORE_URL, KEY_STORE_URL,
-KEY_ENCRYPTION_KEY, KEY_ENCRYPTION_KEYS_PREVIOUS, READ_MODEL_URL, NATS_URL, BUS_PREFIX);
-each command reads only those it needs.`;
+KEY_ENCRYPTION_KEY, KEY_ENCRYPTION_KEYS_PREVIOUS, READ_MODEL_URL, NATS_URL, BUS_PREFIX, and for
+streams apply BUS_STREAM_REPLICAS, BUS_EVENTS_MAX_AGE_MS, BUS_EVENTS_MAX_BYTES,
+BUS_DUPLICATE_WINDOW_MS); each command reads only those it needs.`;
 
 function isoTime(value: string): Date {
   const time = new Date(value);
@@ -122,6 +124,17 @@ function program(io: CliIo): Command {
     .addHelpText('after', exitCodesHelp)
     .action(async (options: { batchSize: number }) => {
       await keysRotate(io, options);
+    });
+
+  const streams = root.command('streams').description("the bus's JetStream streams");
+  streams
+    .command('apply')
+    .description(
+      'create the streams or set their replicas and limits from the configuration (BUS_STREAM_REPLICAS, …)',
+    )
+    .addHelpText('after', exitCodesHelp)
+    .action(async () => {
+      await streamsApply(io);
     });
   return root;
 }

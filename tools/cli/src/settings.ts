@@ -20,6 +20,12 @@ const personalDataEnvironment = z
   .superRefine(checkKeyRing);
 
 const busEnvironment = z.object({ NATS_URL: platform.NATS_URL, BUS_PREFIX: platform.BUS_PREFIX });
+const busStreamEnvironment = busEnvironment.extend({
+  BUS_STREAM_REPLICAS: platform.BUS_STREAM_REPLICAS,
+  BUS_EVENTS_MAX_AGE_MS: platform.BUS_EVENTS_MAX_AGE_MS,
+  BUS_EVENTS_MAX_BYTES: platform.BUS_EVENTS_MAX_BYTES,
+  BUS_DUPLICATE_WINDOW_MS: platform.BUS_DUPLICATE_WINDOW_MS,
+});
 
 const auditEnvironment = eventStoreEnvironment
   .extend(personalDataEnvironment.shape)
@@ -31,6 +37,7 @@ const replayEnvironment = auditEnvironment
 export type AuditSettings = z.infer<typeof auditEnvironment>;
 export type ReplaySettings = z.infer<typeof replayEnvironment>;
 export type BusSettings = z.infer<typeof busEnvironment>;
+export type BusStreamSettings = z.infer<typeof busStreamEnvironment>;
 export type PersonalDataSettings = z.infer<typeof personalDataEnvironment>;
 
 export const auditSettings = (environment: Record<string, string | undefined>): AuditSettings =>
@@ -41,3 +48,5 @@ export const busSettings = (environment: Record<string, string | undefined>): Bu
   loadConfig(service, busEnvironment, environment);
 export const personalDataSettings = (environment: Record<string, string | undefined>): PersonalDataSettings =>
   loadConfig(service, personalDataEnvironment, environment);
+export const busStreamSettings = (environment: Record<string, string | undefined>): BusStreamSettings =>
+  loadConfig(service, busStreamEnvironment, environment);
