@@ -75,6 +75,21 @@ export default tseslint.config(
     },
   },
   {
+    // The operators' CLI rebuilds the services' read models with the services' own projection
+    // definitions (and reads their configuration schema), exported as
+    // `@scheduler/gateway/projections`; it imports nothing else of a service.
+    files: ['tools/cli/src/**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': moduleBoundaries(
+        depConstraints.map((constraint) =>
+          constraint.sourceTag === 'type:tool'
+            ? { ...constraint, onlyDependOnLibsWithTags: ['type:lib', 'type:tool', 'type:service'] }
+            : constraint,
+        ),
+      ),
+    },
+  },
+  {
     files: ['**/*.spec.ts'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
   },

@@ -19,6 +19,7 @@ const shared = {
 
 // Workspace packages resolve to their TypeScript sources, so tests never need a build.
 const projectSources = {
+  '^@scheduler/gateway/projections$': '<rootDir>/services/gateway/src/projections.ts',
   '^@scheduler/(emulators|test-harness)$': '<rootDir>/tools/$1/src/index.ts',
   '^@scheduler/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
   '^(\\.{1,2}/.*)\\.js$': '$1',

@@ -1,5 +1,6 @@
 export { busNames, eventSubject, commandSubject } from './naming.js';
 export { ensureBusStreams } from './streams/stream-setup.js';
+export type { EventStreamLimits } from './streams/stream-setup.js';
 export { BusMetrics } from './metrics.js';
 // Thrown to callers, who tell them apart with instanceof.
 export {
@@ -14,3 +15,14 @@ export { JetStreamClient, sendCommand } from './transport/jetstream-client.js';
 export { JetStreamContext, NatsCommandContext } from './transport/jetstream-context.js';
 export { OnEvent, OnCommand } from './transport/patterns.js';
 export { EventRelay } from './relay/event-relay.js';
+export {
+  listDeadLetters,
+  readDeadLetter,
+  replayDeadLetter,
+  DeadLetterNotFoundError,
+  UnreadableDeadLetterError,
+  REPLAYED_FROM_HEADER,
+} from './transport/dead-letter-queue.js';
+export type { StoredDeadLetter, ReplayedDeadLetter } from './transport/dead-letter-queue.js';
+export type { DeadLetter, DeadLetterReason } from './transport/dead-letter.js';
+export type { BusNames } from './naming.js';

@@ -63,6 +63,14 @@ export const serviceEnvironment = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]*$/, { message: "may only hold letters, digits, '_' and '-'" })
     .default(''),
+  /**
+   * The bus's JetStream streams, as every service creates or updates them at start-up and
+   * `scheduler streams apply` sets them; unset: the bus's defaults (libs/bus, ensureBusStreams).
+   */
+  BUS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).optional(),
+  BUS_EVENTS_MAX_AGE_MS: env.milliseconds().optional(),
+  BUS_EVENTS_MAX_BYTES: z.coerce.number().int().positive().optional(),
+  BUS_DUPLICATE_WINDOW_MS: env.milliseconds().optional(),
 });
 
 export type ServiceEnvironment = z.infer<typeof serviceEnvironment>;

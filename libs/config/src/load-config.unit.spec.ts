@@ -52,6 +52,26 @@ describe('loadConfig', () => {
     );
   });
 
+  it('takes the bus streams’ limits when they are set, and leaves them to the bus when not', () => {
+    expect(
+      loadConfig('gateway', serviceEnvironment, {
+        ...valid,
+        BUS_STREAM_REPLICAS: '3',
+        BUS_EVENTS_MAX_AGE_MS: '86400000',
+        BUS_EVENTS_MAX_BYTES: '1073741824',
+        BUS_DUPLICATE_WINDOW_MS: '600000',
+      }),
+    ).toMatchObject({
+      BUS_STREAM_REPLICAS: 3,
+      BUS_EVENTS_MAX_AGE_MS: 86_400_000,
+      BUS_EVENTS_MAX_BYTES: 1_073_741_824,
+      BUS_DUPLICATE_WINDOW_MS: 600_000,
+    });
+    expect(() => loadConfig('gateway', serviceEnvironment, { ...valid, BUS_STREAM_REPLICAS: '0' })).toThrow(
+      /BUS_STREAM_REPLICAS: /,
+    );
+  });
+
   it('rejects out-of-range ports and accepts booleans spelled as env vars', () => {
     const schema = z.object({ PORT: env.port(), FLAG: env.boolean() });
     expect(loadConfig('x', schema, { PORT: '1', FLAG: '1' })).toEqual({ PORT: 1, FLAG: true });

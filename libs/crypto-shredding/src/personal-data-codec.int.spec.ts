@@ -407,8 +407,14 @@ describe('PersonalDataCodec with the PostgreSQL key store', () => {
     const rotating = codecWith(
       KeyEncryptionKeyRing.fromConfig({ primary: newKekConfig, previous: [oldKek, firstKek] }),
     );
-    const report = await rotating.keys.rotate({ batchSize: 1 });
+    const progress: number[] = [];
+    const report = await rotating.keys.rotate({
+      batchSize: 1,
+      onProgress: ({ rewrapped }) => progress.push(rewrapped),
+    });
     expect(report.rewrapped).toBeGreaterThanOrEqual(2);
+    // One report per batch of one key, counting up to the total.
+    expect(progress).toEqual(Array.from({ length: report.rewrapped }, (_, index) => index + 1));
     expect(await rotating.keys.rotate()).toEqual({ rewrapped: 0, skipped: 0 });
     expect(await store.findWrappedByOtherThan('kek-new', 10)).toEqual([]);
 
@@ -632,9 +638,11 @@ describe('PersonalDataCodec with the PostgreSQL key store', () => {
       const opened = await codec.open(recorded);
       expect(opened.event).toEqual({ ...recorded, data: event.data });
       expect(opened.event.metadata).toBe(recorded.metadata);
+      expect(opened.opened).toEqual(['data.title', 'data.invitees']);
       // The id is bound in: the same data under another event id does not open.
       const moved = await codec.open({ ...recorded, id: '019ac0a0-0000-7000-8000-000000000002' });
       expect(moved.tampered).toEqual(['data.title', 'data.invitees']);
+      expect(moved.opened).toEqual([]);
     });
 
     it('redacts forgotten and tampered values exactly as decode does, logs tampering, never throws', async () => {

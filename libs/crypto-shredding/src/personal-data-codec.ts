@@ -65,6 +65,8 @@ export interface OpenedEvent<Stored extends object = SealedEventEnvelope> {
   readonly redacted: readonly ConcretePath[];
   /** The subset of `redacted` whose ciphertext did not authenticate (also logged as an error). */
   readonly tampered: readonly ConcretePath[];
+  /** Where sealed values were opened to their plaintext: with `redacted`, every personal field present. */
+  readonly opened: readonly ConcretePath[];
 }
 
 /** Pino-compatible: `logger.error({ ...details }, message)`. */
@@ -170,6 +172,7 @@ export class PersonalDataCodec {
     }
     const redacted: ConcretePath[] = [];
     const tampered: ConcretePath[] = [];
+    const opened: ConcretePath[] = [];
     // Sealed values are found by their shape, not by the contract's paths: the stored event may
     // be an older schema version whose paths differ, and upcasting needs the plaintext first.
     const { copy, found } = findAllInCopy(stored, 'data', isSealedOrRedacted);
@@ -180,18 +183,19 @@ export class PersonalDataCodec {
         continue;
       }
       const sealed = location.value as SealedValue;
-      const opened = await this.secretBox.open(sealed, contextOf({ id: String(event.id) }, location.path));
+      const result = await this.secretBox.open(sealed, contextOf({ id: String(event.id) }, location.path));
       let value: unknown;
-      if (opened.outcome === 'opened') {
+      if (result.outcome === 'opened') {
         try {
-          value = JSON.parse(opened.plaintext.toString('utf8'));
+          value = JSON.parse(result.plaintext.toString('utf8'));
         } catch {
           value = undefined;
         }
       }
-      if (opened.outcome === 'opened' && value !== undefined) {
+      if (result.outcome === 'opened' && value !== undefined) {
         location.replace(value);
-      } else if (opened.outcome === 'forgotten') {
+        opened.push(location.path);
+      } else if (result.outcome === 'forgotten') {
         location.replace(REDACTED_FORGOTTEN);
         redacted.push(location.path);
       } else {
@@ -211,7 +215,7 @@ export class PersonalDataCodec {
         );
       }
     }
-    return { event: copy, redacted, tampered };
+    return { event: copy, redacted, tampered, opened };
   }
 
   /**

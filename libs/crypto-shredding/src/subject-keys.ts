@@ -135,7 +135,14 @@ export class SubjectKeys {
    * at a time (each re-wrap is its own small commit). Safe to run while the services run, and to
    * run again after a crash: it resumes from whatever is still wrapped by an old key.
    */
-  async rotate(options: { batchSize?: number; concurrency?: number } = {}): Promise<RotationReport> {
+  async rotate(
+    options: {
+      batchSize?: number;
+      concurrency?: number;
+      /** Called after every batch with the totals so far (an operator's progress). */
+      onProgress?: (progress: RotationReport) => void;
+    } = {},
+  ): Promise<RotationReport> {
     const batchSize = options.batchSize ?? 500;
     const concurrency = options.concurrency ?? 4;
     const primary = this.keyEncryptionKeys.primaryKeyId;
@@ -161,6 +168,7 @@ export class SubjectKeys {
       for (let start = 0; start < batch.length; start += concurrency) {
         await Promise.all(batch.slice(start, start + concurrency).map(rewrapOne));
       }
+      options.onProgress?.({ rewrapped, skipped });
     }
   }
 

@@ -41,5 +41,7 @@ export { ProjectionRunner, ProjectionStoppedError } from './projections/projecti
 export type {
   ProjectionRunnerOptions,
   RebuildReport,
+  RebuildOptions,
+  RebuildProgress,
   EventPageOpener,
 } from './projections/projection-runner.js';

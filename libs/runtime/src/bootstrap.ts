@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import { BusMetrics, JetStreamServer, busNames } from '@scheduler/bus';
 import { ConfigurationError, loadConfig, type ServiceEnvironment } from '@scheduler/config';
 import { PersonalDataCodec } from '@scheduler/crypto-shredding';
+import { busStreamLimitsOf } from './event-platform/bus-stream-limits.js';
 
 export interface ServiceDefinition<Config extends ServiceEnvironment> {
   readonly service: string;
@@ -96,7 +97,8 @@ export async function createServiceApp<Config extends ServiceEnvironment>(
           servers: config.NATS_URL,
           names: busNames(config.BUS_PREFIX),
           defaultGroup: definition.service,
-          ensureStreams: true,
+          // With the configured limits, or a start would revert what `scheduler streams apply` set.
+          ensureStreams: busStreamLimitsOf(config),
           metrics: app.get(BusMetrics),
           connectionName: `${definition.service}-consumer`,
           // Handlers see the personal data the producer sealed, or Redacted once it was purged.

@@ -22,3 +22,4 @@ export { PeriodicTask } from './scheduling/periodic-task.js';
 export { sealedEventOpener } from './event-platform/sealed-event-opener.js';
 export type { SealedEventOpenerOptions } from './event-platform/sealed-event-opener.js';
 export { sealedEnvelopeCodec } from './event-platform/sealed-envelope-codec.js';
+export { busStreamLimitsOf } from './event-platform/bus-stream-limits.js';

@@ -224,6 +224,16 @@ describe('PostgresEventStore', () => {
     expect(await store.readAll({ filter: { categories: [category] } })).toEqual([]);
   });
 
+  it('countEvents counts what readAll would return, with the same position and filter', async () => {
+    const category = newCategory();
+    const first = await store.append(`${category}-1`, [event('A'), event('B')], 'no_stream');
+    await store.append(`${category}-2`, [event('A')], 'no_stream');
+    expect(await store.countEvents({ filter: { categories: [category] } })).toBe(3);
+    expect(await store.countEvents({ filter: { categories: [category], types: ['A'] } })).toBe(2);
+    expect(await store.countEvents({ after: first.position, filter: { categories: [category] } })).toBe(1);
+    expect(await store.countEvents()).toBe((await store.readAll()).length);
+  });
+
   it('soft-deleted events stay in readAll (as in EventStoreDB until it scavenges)', async () => {
     const category = newCategory();
     await store.append(`${category}-1`, [event('A')], 'no_stream');

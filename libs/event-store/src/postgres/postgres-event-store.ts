@@ -194,6 +194,20 @@ export class PostgresEventStore implements EventStore {
     return result.rows.map(toRecordedEvent);
   }
 
+  /**
+   * How many events readAll would return with the same options and no maxCount (PostgreSQL
+   * only, not part of the port): the total a rebuild or export reports its progress against.
+   */
+  async countEvents(options: Omit<ReadAllOptions, 'maxCount'> = {}): Promise<number> {
+    assertValidReadAll(options);
+    const result = await this.pool.query<{ count: string }>({
+      name: this.statements.countAllName,
+      text: this.statements.countAll,
+      values: [...positionParameters(options.after), ...filterParameters(options.filter)],
+    });
+    return Number(result.rows[0]!.count);
+  }
+
   subscribeToAll(options: SubscribeToAllOptions = {}): AllSubscription {
     if (this.closed) throw new Error('the event store is closed');
     const subscription = new PostgresAllSubscription({
@@ -349,6 +363,8 @@ function buildStatements(schema: string) {
     delete: `SELECT * FROM ${s}.event_store_delete($1, $2, $3)`,
     readAllName: `es_read_all_${suffix}`,
     readAll,
+    countAllName: `es_count_all_${suffix}`,
+    countAll: `SELECT count(*) AS count FROM ${s}.event_store_events e WHERE ${readAllWhere}`,
     readStreamForwardsName: `es_read_forwards_${suffix}`,
     readStreamForwards: readStream(false),
     readStreamBackwardsName: `es_read_backwards_${suffix}`,

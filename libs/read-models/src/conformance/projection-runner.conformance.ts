@@ -350,10 +350,20 @@ export function describeProjectionRunnerConformance(adapter: ProjectionBackendUn
       expect(calls.reduce((sum, count) => sum + count, 0)).toBeGreaterThanOrEqual(26);
 
       calls.length = 0;
-      const report = await runner.rebuild();
+      const progress: Array<{ events: number; phase: string }> = [];
+      const report = await runner.rebuild({
+        onProgress: ({ events, phase }) => progress.push({ events, phase }),
+      });
       expect(report.events).toBe(26);
       // Three pages of 10, 10 and 6 events.
       expect(calls).toEqual([10, 10, 6]);
+      // Reported after every page, then once swapped.
+      expect(progress).toEqual([
+        { events: 10, phase: 'reading' },
+        { events: 20, phase: 'reading' },
+        { events: 26, phase: 'reading' },
+        { events: 26, phase: 'swapped' },
+      ]);
       expect(await titles()).toEqual(expected);
       await runner.stop();
     });

@@ -46,6 +46,21 @@ export interface RebuildReport {
   };
 }
 
+/** How far a rebuild got: reported after every page read and once the swap is done. */
+export interface RebuildProgress {
+  readonly projection: string;
+  /** Events read from the store so far (the swap's catch-up included once it is done). */
+  readonly events: number;
+  /** The position of the last event read. */
+  readonly position: Position | undefined;
+  readonly phase: 'reading' | 'swapped';
+}
+
+export interface RebuildOptions {
+  /** Called synchronously between pages; keep it cheap (a progress bar, a log line). */
+  readonly onProgress?: (progress: RebuildProgress) => void;
+}
+
 /** The runner stopped for good: the projection failed deterministically. */
 export class ProjectionStoppedError extends Error {
   constructor(
@@ -162,8 +177,10 @@ export class ProjectionRunner<TDocument extends JsonDocument> {
    * Projects every event from position 0 into a new generation while the live one keeps
    * serving queries (and, if this runner is started, keeps being updated), then swaps it in.
    */
-  async rebuild(): Promise<RebuildReport> {
+  async rebuild(options: RebuildOptions = {}): Promise<RebuildReport> {
     const started = performance.now();
+    const report = (phase: RebuildProgress['phase'], position: Position | undefined) =>
+      options.onProgress?.({ projection: this.projection.name, events, position, phase });
     const { store } = this.options;
     const target: RebuildTarget = await store.beginRebuild(this.projection);
     let events = 0;
@@ -190,6 +207,7 @@ export class ProjectionRunner<TDocument extends JsonDocument> {
       if (batch.length > 0) {
         pending.push(...batch);
         events += batch.length;
+        report('reading', batch.at(-1)!.position);
         page = finished ? Promise.resolve([]) : this.readPage(batch.at(-1)!.position);
         page.catch(() => undefined);
       }
@@ -218,7 +236,9 @@ export class ProjectionRunner<TDocument extends JsonDocument> {
       }),
     );
     const swapMs = performance.now() - swapStarted;
-    this.advance(await store.readCheckpoint(this.projection, 'live'));
+    const live = await store.readCheckpoint(this.projection, 'live');
+    this.advance(live);
+    report('swapped', live);
     const durationMs = performance.now() - started;
     return {
       projection: this.projection.name,

@@ -22,6 +22,7 @@ import {
   type DataKeyStore,
 } from '@scheduler/crypto-shredding';
 import { createEventStore, type EventStore, type StreamCodec } from '@scheduler/event-store';
+import { busStreamLimitsOf } from './bus-stream-limits.js';
 import { sealedEnvelopeCodec } from './sealed-envelope-codec.js';
 import { ReadinessRegistry } from '../health/readiness-registry.js';
 import { MetricsRegistry } from '../metrics/metrics.js';
@@ -67,7 +68,7 @@ export class RelayLifecycle implements OnApplicationBootstrap, BeforeApplication
 
   async onApplicationBootstrap(): Promise<void> {
     const names = busNames(this.config.BUS_PREFIX);
-    await ensureBusStreams(await jetstreamManager(this.nats), names);
+    await ensureBusStreams(await jetstreamManager(this.nats), names, busStreamLimitsOf(this.config));
     const produces = eventsProducedBy(this.options.service);
     if (produces.length === 0) return;
     this.relayStore = await createEventStore(this.config.EVENT_STORE_URL);

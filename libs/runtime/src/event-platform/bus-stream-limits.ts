@@ -1,0 +1,23 @@
+import type { EventStreamLimits } from '@scheduler/bus';
+import type { ServiceEnvironment } from '@scheduler/config';
+
+type StreamSettings = Pick<
+  ServiceEnvironment,
+  'BUS_STREAM_REPLICAS' | 'BUS_EVENTS_MAX_AGE_MS' | 'BUS_EVENTS_MAX_BYTES' | 'BUS_DUPLICATE_WINDOW_MS'
+>;
+
+/**
+ * The bus streams' limits the configuration sets; what it leaves unset stays the bus's default.
+ * Every service passes them when it creates or updates the streams at start-up, so a start
+ * never reverts what `scheduler streams apply` set from the same configuration.
+ */
+export function busStreamLimitsOf(config: StreamSettings): Partial<EventStreamLimits> {
+  return {
+    ...(config.BUS_STREAM_REPLICAS !== undefined ? { replicas: config.BUS_STREAM_REPLICAS } : {}),
+    ...(config.BUS_EVENTS_MAX_AGE_MS !== undefined ? { maxAgeMs: config.BUS_EVENTS_MAX_AGE_MS } : {}),
+    ...(config.BUS_EVENTS_MAX_BYTES !== undefined ? { maxBytes: config.BUS_EVENTS_MAX_BYTES } : {}),
+    ...(config.BUS_DUPLICATE_WINDOW_MS !== undefined
+      ? { duplicateWindowMs: config.BUS_DUPLICATE_WINDOW_MS }
+      : {}),
+  };
+}
