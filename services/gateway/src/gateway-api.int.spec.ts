@@ -963,6 +963,7 @@ describe('OAuth', () => {
       'https://www.googleapis.com/auth/calendar.events',
       'https://www.googleapis.com/auth/calendar.readonly',
       'https://www.googleapis.com/auth/admin.directory.user.readonly',
+      'https://www.googleapis.com/auth/gmail.addons.current.message.metadata',
     ]);
 
     // The emulator plays Google: consent, then the redirect back with code and state.
