@@ -229,7 +229,9 @@ export const exampleEventData: ExampleEventData = {
   MeetingCancellationRequested: [
     { meetingId: exampleMeetingId, reason: 'event-deleted' },
     { meetingId: exampleMeetingId, reason: 'conference-removed' },
+    { meetingId: exampleMeetingId, reason: 'user-request' },
   ],
+  MeetingRetryRequested: [{ meetingId: exampleMeetingId }],
   MeetingSyncDeferred: [
     {
       meetingId: exampleMeetingId,

@@ -116,6 +116,10 @@ describe('contract JSON Schemas', () => {
         response: { userId: '108234567890123456789', connected: true },
       };
       const trace = { correlationId: 'request-1', causationId: null, traceparent: null };
+      const usersMeeting = {
+        meetingId: exampleEventData.MeetingRequested[0].meetingId,
+        userId: '108234567890123456789',
+      };
       const examples: Record<
         (typeof commandCatalogue)[number]['name'],
         { request: unknown; response: unknown }
@@ -171,6 +175,26 @@ describe('contract JSON Schemas', () => {
             position: '42/7',
             preferences: { siteUrl: 'example.webex.com', language: 'en-GB' },
           },
+        },
+        CancelMeeting: {
+          request: { tenantId: 'example.com', trace, data: usersMeeting },
+          response: { outcome: 'finished', status: 'ended' },
+        },
+        RetryMeeting: {
+          request: { tenantId: 'example.com', trace, data: usersMeeting },
+          response: { outcome: 'not-failed', status: 'scheduled' },
+        },
+        CreateCalendarEventFromMessage: {
+          request: {
+            tenantId: 'example.com',
+            userId: '108234567890123456789',
+            messageId: '18c2f0a1b2c3d4e5',
+            messageToken: 'per-message-token',
+            start: '2026-12-01T09:00:00Z',
+            end: '2026-12-01T09:30:00Z',
+            correlationId: 'request-1',
+          },
+          response: { outcome: 'message-token-rejected' },
         },
       };
       for (const contract of commandCatalogue) {

@@ -61,6 +61,11 @@ export const UserId = z
 
 export const CalendarId = z.string().min(1).max(512);
 /** Google event ids are base32hex; instances add a suffix such as "_20261126T090000Z". */
+/** A Gmail message id as Gmail and add-on event objects give it (hex, or `msg-f:…`). */
+export const GmailMessageId = z
+  .string()
+  .regex(/^[A-Za-z0-9:_-]{1,256}$/, { message: 'must be a Gmail message id' });
+
 export const CalendarEventId = z
   .string()
   .regex(/^[A-Za-z0-9_-]{1,1024}$/, { message: 'must be a Google Calendar event id' });

@@ -245,6 +245,40 @@ export class GoogleCalendarClient {
     return validate(operation, EventShape, response.data) as CalendarEvent;
   }
 
+  /**
+   * Takes our conference off the event (conferenceData null, conferenceDataVersion=1); the event
+   * stays. Safe to repeat.
+   */
+  async removeConferenceData(calendarId: string, eventId: string): Promise<CalendarEvent> {
+    const operation = 'calendar.events.patch';
+    const response = await this.runner.run(
+      operation,
+      (requestOptions) =>
+        this.api.events.patch(
+          // googleapis types conferenceData as an object; Google reads null as "remove".
+          { calendarId, eventId, conferenceDataVersion: 1, requestBody: { conferenceData: null as never } },
+          requestOptions,
+        ),
+      this.context(true),
+    );
+    return validate(operation, EventShape, response.data) as CalendarEvent;
+  }
+
+  /**
+   * events.insert. With a client-chosen `event.id`, a second insert (a retry, a repeated
+   * request) answers 409 instead of making a second event, so it may retry.
+   */
+  async insertEvent(calendarId: string, event: CalendarEvent): Promise<CalendarEvent> {
+    const operation = 'calendar.events.insert';
+    const response = await this.runner.run(
+      operation,
+      (requestOptions) =>
+        this.api.events.insert({ calendarId, sendUpdates: 'all', requestBody: event }, requestOptions),
+      this.context(event.id !== undefined && event.id !== null),
+    );
+    return validate(operation, EventShape, response.data) as CalendarEvent;
+  }
+
   /** The user's Calendar time zone (settings.get('timezone')), an IANA name. */
   async timeZone(): Promise<string> {
     const operation = 'calendar.settings.get';

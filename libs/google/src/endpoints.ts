@@ -4,6 +4,8 @@ export interface GoogleEndpoints {
   calendarRootUrl: string;
   /** rootUrl for Admin Directory (googleapis appends "admin/directory/v1/..."). */
   directoryRootUrl: string;
+  /** rootUrl for Gmail v1 (googleapis appends "gmail/v1/..."). */
+  gmailRootUrl: string;
   oauth2AuthBaseUrl: string;
   oauth2TokenUrl: string;
   oauth2RevokeUrl: string;
@@ -14,6 +16,7 @@ export interface GoogleEndpoints {
 export const productionGoogleEndpoints: GoogleEndpoints = {
   calendarRootUrl: 'https://www.googleapis.com/',
   directoryRootUrl: 'https://admin.googleapis.com/',
+  gmailRootUrl: 'https://gmail.googleapis.com/',
   oauth2AuthBaseUrl: 'https://accounts.google.com/o/oauth2/v2/auth',
   oauth2TokenUrl: 'https://oauth2.googleapis.com/token',
   oauth2RevokeUrl: 'https://oauth2.googleapis.com/revoke',
@@ -33,6 +36,7 @@ export function googleEndpoints(apiBaseUrl?: string): GoogleEndpoints {
   return {
     calendarRootUrl: behindBase(productionGoogleEndpoints.calendarRootUrl),
     directoryRootUrl: behindBase(productionGoogleEndpoints.directoryRootUrl),
+    gmailRootUrl: behindBase(productionGoogleEndpoints.gmailRootUrl),
     oauth2AuthBaseUrl: behindBase(productionGoogleEndpoints.oauth2AuthBaseUrl),
     oauth2TokenUrl: behindBase(productionGoogleEndpoints.oauth2TokenUrl),
     oauth2RevokeUrl: behindBase(productionGoogleEndpoints.oauth2RevokeUrl),

@@ -10,6 +10,7 @@ describe('googleEndpoints', () => {
     expect(googleEndpoints('http://127.0.0.1:4010')).toEqual({
       calendarRootUrl: 'http://127.0.0.1:4010/',
       directoryRootUrl: 'http://127.0.0.1:4010/',
+      gmailRootUrl: 'http://127.0.0.1:4010/',
       oauth2AuthBaseUrl: 'http://127.0.0.1:4010/o/oauth2/v2/auth',
       oauth2TokenUrl: 'http://127.0.0.1:4010/token',
       oauth2RevokeUrl: 'http://127.0.0.1:4010/revoke',

@@ -7,6 +7,8 @@ export type {
   GoogleCalendarClientOptions,
 } from './calendar-client.js';
 export { GoogleDirectoryClient } from './directory-client.js';
+export { GoogleGmailClient, MESSAGE_METADATA_HEADERS } from './gmail-client.js';
+export type { GoogleGmailClientOptions, MessageMetadata } from './gmail-client.js';
 export type { GoogleDirectoryClientOptions } from './directory-client.js';
 export { GoogleOAuth, IdTokenRejected } from './oauth.js';
 export type { GoogleOAuthConfig, GoogleTokens, TokensHook, VerifiedIdentity } from './oauth.js';

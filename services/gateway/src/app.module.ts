@@ -3,6 +3,7 @@ import { EventPlatformModule, RuntimeModule } from '@scheduler/runtime';
 import { ApiErrorsModule } from './api-errors/api-errors.module.js';
 import type { GatewayConfig } from './config.js';
 import { MeModule } from './me/me.module.js';
+import { GmailMeetingsModule } from './gmail-meetings/gmail-meetings.module.js';
 import { MeetingsModule } from './meetings/meetings.module.js';
 import { OAuthModule } from './oauth/oauth.module.js';
 
@@ -23,6 +24,7 @@ export class GatewayModule {
         ApiErrorsModule,
         MeetingsModule,
         MeModule,
+        GmailMeetingsModule,
         OAuthModule,
       ],
     };

@@ -12,6 +12,7 @@ import {
   MeetingDataPurged,
   MeetingEnded,
   MeetingScheduled,
+  MeetingSchedulingFailed,
   createEvent,
   newUuidV7,
   type EventEnvelope,
@@ -694,6 +695,213 @@ describe('adding a meeting and reading it back', () => {
   });
 });
 
+/**
+ * appendToMeeting, again on a conflict: the bridge keeps recording its deferred attempts
+ * (Webex is unavailable here) on the same streams.
+ */
+const appendWhileTheBridgeWorks = (meetingId: string, events: EventEnvelope[]) =>
+  eventually(() => appendToMeeting(meetingId, events));
+
+describe('cancelling a meeting', () => {
+  let meetingId: string;
+
+  /** A meeting of Alice's on a new event (Webex stays unavailable, so it stays requested). */
+  async function requestedMeeting(summary: string): Promise<{ eventId: string; meetingId: string }> {
+    const created = await createCalendarEvent(alice.email, summary, '2027-04-01T09:00:00Z', [bob.email]);
+    const answer = await call('POST', '/v1/meetings', {
+      token: alice.idToken,
+      body: { calendarId: alice.email, eventId: created },
+    });
+    expect(answer.status).toBe(202);
+    return { eventId: created, meetingId: answer.body.meetingId };
+  }
+
+  const cancellationsOf = async (id: string) =>
+    (await meetingEvents()).filter(
+      (event) => event.type === 'MeetingCancellationRequested' && event.data.meetingId === id,
+    );
+
+  it('answers 202 and records the user’s cancellation as the desired state; a repeat answers the same and records nothing more', async () => {
+    ({ meetingId } = await requestedMeeting('Cancel me'));
+    const first = await call('DELETE', `/v1/meetings/${meetingId}`, { token: alice.idToken });
+    expect(first.status).toBe(202);
+    expect(first.body).toEqual({ meetingId });
+    expect((await cancellationsOf(meetingId)).map((event) => event.data)).toEqual([
+      { meetingId, reason: 'user-request' },
+    ]);
+    const again = await call('DELETE', `/v1/meetings/${meetingId}`, { token: alice.idToken });
+    expect({ status: again.status, body: again.body }).toEqual({ status: 202, body: { meetingId } });
+    expect(await cancellationsOf(meetingId)).toHaveLength(1);
+    // Read-your-writes: the read model shows the change being applied.
+    const view = await call('GET', `/v1/meetings/${meetingId}`, { token: alice.idToken });
+    expect(view.body.sync).toMatchObject({ status: 'pending', changePending: true });
+  });
+
+  it("answers 404 for another user's meeting, as for an unknown one, and 400 for a malformed id; nothing recorded", async () => {
+    const before = (await meetingEvents()).filter((event) => event.type === 'MeetingCancellationRequested');
+    const others = await call('DELETE', `/v1/meetings/${meetingId}`, { token: bob.idToken });
+    expect(others.status).toBe(404);
+    expect(others.body.error).toMatchObject({ code: 'meeting_not_found', meetingId });
+    const unknown = await call('DELETE', `/v1/meetings/${newUuidV7()}`, { token: alice.idToken });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.code).toBe('meeting_not_found');
+    const malformed = await call('DELETE', '/v1/meetings/not-a-meeting', { token: alice.idToken });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error).toMatchObject({ code: 'invalid_request', fields: [{ path: 'id' }] });
+    expect((await meetingEvents()).filter((event) => event.type === 'MeetingCancellationRequested')).toEqual(
+      before,
+    );
+  });
+
+  it('answers 409 meeting_finished for an ended meeting and for a purged one', async () => {
+    const ended = await requestedMeeting('Ends before it is cancelled');
+    await appendWhileTheBridgeWorks(ended.meetingId, [
+      createEvent(MeetingEnded, {
+        streamId: `meeting-${ended.meetingId}`,
+        tenantId: 'demo.example',
+        data: { meetingId: ended.meetingId, endedAt: '2027-04-01T09:30:00Z', source: 'scheduled-end' },
+      }),
+    ]);
+    const answer = await call('DELETE', `/v1/meetings/${ended.meetingId}`, { token: alice.idToken });
+    expect(answer.status).toBe(409);
+    expect(answer.body.error).toMatchObject({
+      code: 'meeting_finished',
+      meetingId: ended.meetingId,
+      status: 'ended',
+      correlationId: expect.any(String),
+    });
+    await appendWhileTheBridgeWorks(ended.meetingId, [
+      createEvent(MeetingDataPurged, {
+        streamId: `meeting-${ended.meetingId}`,
+        tenantId: 'demo.example',
+        data: { meetingId: ended.meetingId, purgedAt: '2027-04-01T09:30:01Z', retentionAfterEndSeconds: 0 },
+      }),
+    ]);
+    const purged = await call('DELETE', `/v1/meetings/${ended.meetingId}`, { token: alice.idToken });
+    expect(purged.status).toBe(409);
+    expect(purged.body.error).toMatchObject({ code: 'meeting_finished', status: 'purged' });
+    expect(await cancellationsOf(ended.meetingId)).toEqual([]);
+  });
+});
+
+describe('retrying a failed meeting', () => {
+  const failedMeeting = async (summary: string) => {
+    const eventId = await createCalendarEvent(alice.email, summary, '2027-05-01T09:00:00Z');
+    const answer = await call('POST', '/v1/meetings', {
+      token: alice.idToken,
+      body: { calendarId: alice.email, eventId },
+    });
+    const meetingId: string = answer.body.meetingId;
+    await appendWhileTheBridgeWorks(meetingId, [
+      createEvent(MeetingSchedulingFailed, {
+        streamId: `meeting-${meetingId}`,
+        tenantId: 'demo.example',
+        data: { meetingId, reason: 'webex-rejected', message: 'Webex refused it', retryable: false },
+      }),
+    ]);
+    await eventually(async () => {
+      const view = await call('GET', `/v1/meetings/${meetingId}`, { token: alice.idToken });
+      expect(view.body.status).toBe('failed');
+    });
+    return { eventId, meetingId };
+  };
+
+  const retriesOf = async (id: string) =>
+    (await meetingEvents()).filter(
+      (event) => event.type === 'MeetingRetryRequested' && event.data.meetingId === id,
+    );
+
+  it('answers 202 and makes the meeting requested again (MeetingRetryRequested); a second retry is 409', async () => {
+    const { meetingId } = await failedMeeting('Failed once');
+    const answer = await call('POST', `/v1/meetings/${meetingId}/retry`, { token: alice.idToken });
+    expect(answer.status).toBe(202);
+    expect(answer.body).toEqual({ meetingId });
+    expect(await retriesOf(meetingId)).toHaveLength(1);
+    const view = await call('GET', `/v1/meetings/${meetingId}`, { token: alice.idToken });
+    expect(view.body).toMatchObject({ status: 'requested', sync: { status: 'pending' } });
+    expect(view.body).not.toHaveProperty('failure');
+    const again = await call('POST', `/v1/meetings/${meetingId}/retry`, { token: alice.idToken });
+    expect(again.status).toBe(409);
+    expect(again.body.error).toMatchObject({ code: 'meeting_not_failed', meetingId, status: 'requested' });
+    expect(await retriesOf(meetingId)).toHaveLength(1);
+  });
+
+  it("answers 404 for another user's failed meeting, recording nothing", async () => {
+    const { meetingId } = await failedMeeting('Not Bob’s to retry');
+    const answer = await call('POST', `/v1/meetings/${meetingId}/retry`, { token: bob.idToken });
+    expect(answer.status).toBe(404);
+    expect(answer.body.error).toMatchObject({ code: 'meeting_not_found', meetingId });
+    expect(await retriesOf(meetingId)).toEqual([]);
+  });
+
+  it('refuses a failed meeting whose event has a newer active meeting: 409 naming it, nothing recorded', async () => {
+    const { eventId, meetingId } = await failedMeeting('Replaced after failing');
+    const newer = await call('POST', '/v1/meetings', {
+      token: alice.idToken,
+      body: { calendarId: alice.email, eventId },
+    });
+    expect(newer.status).toBe(202);
+    const answer = await call('POST', `/v1/meetings/${meetingId}/retry`, { token: alice.idToken });
+    expect(answer.status).toBe(409);
+    expect(answer.body.error).toMatchObject({
+      code: 'meeting_already_exists',
+      meetingId: newer.body.meetingId,
+    });
+    expect(await retriesOf(meetingId)).toEqual([]);
+  });
+});
+
+describe('a meeting from a Gmail message', () => {
+  const message = { messageId: '18c2f0a1b2c3d4e5', messageToken: 'per-message-token' };
+
+  it('answers 400 naming every bad field, without asking google-ingest', async () => {
+    const answer = await call('POST', '/v1/meetings/from-gmail', {
+      token: alice.idToken,
+      body: {
+        messageId: 'has spaces',
+        start: '2027-06-01T10:00:00Z',
+        end: '2027-06-01T09:00:00Z',
+        extra: true,
+      },
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.code).toBe('invalid_request');
+    expect(answer.body.error.fields.map((field: { path: string }) => field.path).sort()).toEqual([
+      'extra',
+      'messageId',
+      'messageToken',
+    ]);
+    const backwards = await call('POST', '/v1/meetings/from-gmail', {
+      token: alice.idToken,
+      body: { ...message, start: '2027-06-01T10:00:00Z', end: '2027-06-01T09:00:00Z' },
+    });
+    expect(backwards.status).toBe(400);
+    expect(backwards.body.error.fields).toEqual([{ path: 'end', message: 'must be after start' }]);
+  });
+
+  it('answers 503 in the one error format when google-ingest, which holds the Google tokens, does not answer', async () => {
+    const before = await meetingEvents();
+    const answer = await call('POST', '/v1/meetings/from-gmail', {
+      token: alice.idToken,
+      body: { ...message, start: '2027-06-01T09:00:00Z', end: '2027-06-01T09:30:00Z' },
+    });
+    expect(answer.status).toBe(503);
+    expect(answer.body.error).toMatchObject({
+      code: 'service_unavailable',
+      operation: 'the calendar event from the Gmail message',
+    });
+    expect(JSON.stringify(answer.body)).not.toContain(message.messageToken);
+    expect(await meetingEvents()).toEqual(before);
+  });
+
+  it('needs authentication', async () => {
+    const answer = await call('POST', '/v1/meetings/from-gmail', {
+      body: { ...message, start: '2027-06-01T09:00:00Z', end: '2027-06-01T09:30:00Z' },
+    });
+    expect(answer.status).toBe(401);
+  });
+});
+
 describe('one active meeting per calendar event across gateway replicas', () => {
   let replica: INestApplication;
   let replicaUrl: string;
@@ -963,6 +1171,7 @@ describe('OAuth', () => {
       'https://www.googleapis.com/auth/calendar.events',
       'https://www.googleapis.com/auth/calendar.readonly',
       'https://www.googleapis.com/auth/admin.directory.user.readonly',
+      'https://www.googleapis.com/auth/gmail.addons.current.message.metadata',
     ]);
 
     // The emulator plays Google: consent, then the redirect back with code and state.

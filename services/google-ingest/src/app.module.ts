@@ -3,7 +3,9 @@ import { EventPlatformModule, RuntimeModule } from '@scheduler/runtime';
 import { CalendarEventsModule } from './calendar-events/calendar-events.module.js';
 import { CalendarSyncModule } from './calendar-sync/calendar-sync.module.js';
 import { ConferenceAttachmentModule } from './conference-attachment/conference-attachment.module.js';
+import { ConferenceRemovalModule } from './conference-removal/conference-removal.module.js';
 import type { GoogleIngestConfig } from './config.js';
+import { GmailEventsModule } from './gmail-events/gmail-events.module.js';
 import { GoogleAccountsModule } from './google-accounts/google-accounts.module.js';
 import { PrivateDatabaseModule } from './private-database.js';
 import { WatchChannelsModule } from './watch-channels/watch-channels.module.js';
@@ -23,6 +25,8 @@ export class GoogleIngestModule {
         WatchChannelsModule,
         CalendarEventsModule,
         ConferenceAttachmentModule,
+        GmailEventsModule,
+        ConferenceRemovalModule,
       ],
     };
   }

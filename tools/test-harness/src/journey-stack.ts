@@ -46,9 +46,14 @@ export interface JourneyStack {
   connectDemoUser(): Promise<string>;
   /**
    * Calls the gateway's API as the holder of `idToken`: GET without a body, POST (JSON) with
-   * one. Answers the status and the parsed body.
+   * one, unless `method` says otherwise (e.g. DELETE). Answers the status and the parsed body.
    */
-  callGateway<T>(idToken: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  callGateway<T>(
+    idToken: string,
+    path: string,
+    body?: unknown,
+    method?: string,
+  ): Promise<{ status: number; body: T }>;
   stop(): Promise<void>;
 }
 
@@ -149,9 +154,9 @@ export async function startJourneyStack(options: JourneyStackOptions = {}): Prom
     eventStore,
     eventStoreSchema: events.schema,
     keyStoreSchema: keys.schema,
-    async callGateway<T>(idToken: string, path: string, body?: unknown) {
+    async callGateway<T>(idToken: string, path: string, body?: unknown, method?: string) {
       const response = await fetch(`http://127.0.0.1:${ports.gateway}${path}`, {
-        method: body === undefined ? 'GET' : 'POST',
+        method: method ?? (body === undefined ? 'GET' : 'POST'),
         headers: { 'content-type': 'application/json', authorization: `Bearer ${idToken}` },
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       });

@@ -6,10 +6,12 @@ import {
   CalendarEventId,
   CalendarId,
   Email,
+  GmailMessageId,
   Instant,
   Invitee,
   Locale,
   MeetingTemplateId,
+  MeetingId,
   TenantId,
   TimeZone,
   UserId,
@@ -222,5 +224,97 @@ export const ChangeMeetingPreferences = defineCommand({
       reason: z.enum(['unknown-site', 'unknown-template']),
     }),
     ...WebexNotReachable,
+  ]),
+});
+
+/** A user's own meeting, named by the gateway for the user it authenticated. */
+const UsersMeeting = z.strictObject({ meetingId: MeetingId, userId: UserId });
+
+/**
+ * The gateway: the user cancels the meeting. Recorded as the desired state
+ * (MeetingCancellationRequested{user-request}); the reconcile deletes the Webex meeting and
+ * google-ingest takes our conference off the calendar event, which stays.
+ * `already-recorded`: cancelled, or its cancellation requested, before. `not-found`: no such
+ * meeting, or another user's (the caller learns nothing about it).
+ */
+export const CancelMeeting = defineCommand({
+  name: 'CancelMeeting',
+  service: 'webex-bridge',
+  action: 'cancel-meeting',
+  schemaVersion: 1,
+  request: MeetingCommand(UsersMeeting),
+  response: z.discriminatedUnion('outcome', [
+    z.strictObject({ outcome: z.literal('recorded'), position: Position }),
+    z.strictObject({ outcome: z.literal('already-recorded') }),
+    z.strictObject({ outcome: z.literal('finished'), status: z.enum(['ended', 'purged']) }),
+    z.strictObject({ outcome: z.literal('not-found') }),
+  ]),
+});
+
+/**
+ * The gateway: the user tries a failed meeting again (MeetingRetryRequested); the reconcile
+ * creates it in Webex from its request. `not-failed`: only a failed meeting can be retried.
+ */
+export const RetryMeeting = defineCommand({
+  name: 'RetryMeeting',
+  service: 'webex-bridge',
+  action: 'retry-meeting',
+  schemaVersion: 1,
+  request: MeetingCommand(UsersMeeting),
+  response: z.discriminatedUnion('outcome', [
+    z.strictObject({ outcome: z.literal('recorded'), position: Position }),
+    z.strictObject({
+      outcome: z.literal('not-failed'),
+      status: z.enum(['requested', 'scheduled', 'cancelled', 'ended', 'purged']),
+    }),
+    z.strictObject({ outcome: z.literal('not-found') }),
+  ]),
+});
+
+/**
+ * The gateway asks google-ingest (which holds the Google tokens) to put a Gmail message on the
+ * user's primary calendar: the message's metadata only (subject, sender, recipients; never the
+ * body) read with the add-on's per-message token, an event with a deterministic id
+ * (user, message, start, end) so a repeat finds the same event instead of making a second.
+ * `message-token-rejected`: the token is not for this message (or not for this user);
+ * `account-unavailable`: no usable Google connection, or one without consent to Gmail;
+ * `google-unavailable`: Google could not be reached.
+ */
+export const CreateCalendarEventFromMessage = defineCommand({
+  name: 'CreateCalendarEventFromMessage',
+  service: 'google-ingest',
+  action: 'create-calendar-event-from-message',
+  schemaVersion: 1,
+  request: z
+    .strictObject({
+      tenantId: TenantId,
+      userId: UserId,
+      messageId: GmailMessageId,
+      /** The add-on's per-message access token (X-Goog-Gmail-Access-Token). A secret: never stored or logged. */
+      messageToken: z.string().min(1).max(4096),
+      start: Instant,
+      end: Instant,
+      /** Unset: the user's Calendar time zone. */
+      timeZone: TimeZone.optional(),
+      correlationId: z.string().min(1).max(128),
+    })
+    .refine((value) => !(Date.parse(value.end) <= Date.parse(value.start)), {
+      message: 'must be after start',
+      path: ['end'],
+    }),
+  response: z.discriminatedUnion('outcome', [
+    z.strictObject({
+      outcome: z.literal('created'),
+      eventId: CalendarEventId,
+      /** The event existed already (a repeat of the same message and times): nothing was inserted. */
+      alreadyExisted: z.boolean(),
+      event: CalendarEventDetails,
+    }),
+    z.strictObject({ outcome: z.literal('message-not-found') }),
+    /** The event made earlier for this message and these times was deleted since: its id is spent. */
+    z.strictObject({ outcome: z.literal('event-deleted') }),
+    z.strictObject({ outcome: z.literal('message-token-rejected') }),
+    z.strictObject({ outcome: z.literal('account-unavailable') }),
+    z.strictObject({ outcome: z.literal('google-unavailable') }),
   ]),
 });

@@ -10,6 +10,7 @@ import {
   ConferenceAttached,
   MeetingCancellationRequested,
   MeetingCancelled,
+  MeetingRetryRequested,
   MeetingChangeRequested,
   MeetingDataPurged,
   MeetingEnded,
@@ -31,6 +32,8 @@ import {
   MeetingPreferencesChanged,
 } from './user.js';
 import {
+  CancelMeeting,
+  CreateCalendarEventFromMessage,
   EndMeeting,
   ExchangeGoogleAuthorizationCode,
   ExchangeWebexAuthorizationCode,
@@ -40,6 +43,7 @@ import {
   RequestMeeting,
   ListMeetingOptions,
   ChangeMeetingPreferences,
+  RetryMeeting,
 } from './commands.js';
 
 export * from './user.js';
@@ -69,6 +73,7 @@ export const eventCatalogue = [
   MeetingSchedulingFailed,
   MeetingChangeRequested,
   MeetingCancellationRequested,
+  MeetingRetryRequested,
   MeetingSyncDeferred,
   MeetingReconnectRequired,
   MeetingDriftDetected,
@@ -86,6 +91,9 @@ export const commandCatalogue = [
   RecordMeetingDataPurged,
   ListMeetingOptions,
   ChangeMeetingPreferences,
+  CancelMeeting,
+  RetryMeeting,
+  CreateCalendarEventFromMessage,
 ] as const;
 
 /** The event contracts a service appends: what its relay publishes. */

@@ -183,6 +183,18 @@ export const MeetingCancellationRequested = defineEvent({
 });
 
 /**
+ * The user asked to try a failed meeting again: it is `requested` once more and the Webex
+ * meeting is created from its request (recorded before Webex is called, like every intent).
+ */
+export const MeetingRetryRequested = defineEvent({
+  type: 'MeetingRetryRequested',
+  producer: 'webex-bridge',
+  category: 'meeting',
+  schemaVersion: 1,
+  data: z.strictObject({ meetingId: MeetingId }),
+});
+
+/**
  * Webex could not be reached for a reason that passes (5xx, 429, timeout, network, open
  * circuit): the meeting is pending and is tried again at `nextAttemptAt`.
  */

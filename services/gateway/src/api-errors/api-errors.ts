@@ -110,6 +110,64 @@ export class MeetingAlreadyExistsError extends ApiError {
   }
 }
 
+/** 409: the meeting ended (or its data was purged): there is nothing left to cancel. */
+export class MeetingFinishedError extends ApiError {
+  readonly status = 409;
+  readonly code = 'meeting_finished';
+  constructor(
+    readonly meetingId: string,
+    readonly meetingStatus: 'ended' | 'purged',
+  ) {
+    super('The meeting is over and can no longer be cancelled', { meetingId, status: meetingStatus });
+  }
+}
+
+/** 409: only a failed meeting can be tried again. */
+export class MeetingNotFailedError extends ApiError {
+  readonly status = 409;
+  readonly code = 'meeting_not_failed';
+  constructor(
+    readonly meetingId: string,
+    readonly meetingStatus: string,
+  ) {
+    super('Only a failed meeting can be retried', { meetingId, status: meetingStatus });
+  }
+}
+
+/** 404: the Gmail message does not exist in the user's mailbox. */
+export class GmailMessageNotFoundError extends ApiError {
+  readonly status = 404;
+  readonly code = 'gmail_message_not_found';
+  constructor() {
+    super("The Gmail message does not exist in the authenticated user's mailbox");
+  }
+}
+
+/**
+ * 403: Google refused the per-message token for this message (issued for another message or
+ * user, or expired). 403 rather than 422: the request is well formed, the credential it carries
+ * does not grant access to the message.
+ */
+export class GmailMessageTokenRejectedError extends ApiError {
+  readonly status = 403;
+  readonly code = 'gmail_message_token_rejected';
+  constructor() {
+    super('The message token does not grant access to this Gmail message');
+  }
+}
+
+/**
+ * 409: the calendar event made earlier from this message at these times was deleted; its id
+ * cannot be used again. Other times make another event.
+ */
+export class CalendarEventGoneError extends ApiError {
+  readonly status = 409;
+  readonly code = 'calendar_event_deleted';
+  constructor() {
+    super('The calendar event made from this message at these times was deleted; choose other times');
+  }
+}
+
 /** 422: the event exists but cannot carry a meeting as it is (e.g. no start and end time). */
 export class CalendarEventUnsupportedError extends ApiError {
   readonly status = 422;

@@ -6,7 +6,17 @@ import {
   sendCommand,
   type JetStreamClient,
 } from '@scheduler/bus';
-import { ContractViolationError, MeetingRequested, RequestMeeting, newUuidV7 } from '@scheduler/contracts';
+import {
+  CancelMeeting,
+  ContractViolationError,
+  MeetingRequested,
+  RequestMeeting,
+  RetryMeeting,
+  newUuidV7,
+  type CommandContract,
+  type RequestOf,
+  type ResponseOf,
+} from '@scheduler/contracts';
 import {
   type EventStore,
   type Position,
@@ -22,6 +32,9 @@ import {
   CalendarEventUnsupportedError,
   GoogleAccountNotConnectedError,
   MeetingAlreadyExistsError,
+  MeetingFinishedError,
+  MeetingNotFailedError,
+  MeetingNotFoundError,
   NotEventOrganizerError,
   ServiceUnavailableError,
   UpstreamFailedError,
@@ -48,6 +61,9 @@ const MAXIMUM_CLAIM_ATTEMPTS = 5;
 type ClaimedMeeting = 'active' | 'finished' | 'not-appended';
 
 type MeetingRequest = z.output<typeof RequestMeeting.request>;
+
+/** Where a meeting request comes from: a calendar event the user chose, or one made from a Gmail message. */
+export type MeetingOrigin = { source: 'calendar' } | { source: 'gmail'; gmailMessageId: string };
 
 /**
  * Adds a Webex meeting to a calendar event: asks webex-bridge, the meeting stream's one
@@ -93,27 +109,155 @@ export class MeetingRequests {
       throw new MeetingAlreadyExistsError(claimed.document.meetingId);
 
     const details = await this.readCalendarEvent(calendarEvent);
+    return this.requestOn(principal, target.eventId, details, correlationId, { source: 'calendar' });
+  }
+
+  /**
+   * Adds a meeting to an event the caller read already (its details, the calendar's canonical
+   * id among them), under the one-meeting-per-event claim. 409 when the event has an active one.
+   */
+  async requestOn(
+    principal: Principal,
+    eventId: string,
+    details: CalendarEventDetails,
+    correlationId: string,
+    origin: MeetingOrigin,
+  ): Promise<{ meetingId: string }> {
+    if (!details.organizedByUser) throw new NotEventOrganizerError();
     // Claims and the meeting name the calendar by its canonical id (`primary` is the owner's
     // email), so the same event asked for under either id is one claim and one meeting.
-    const canonical = { calendarId: details.calendarId, eventId: target.eventId };
-    const canonicalEvent = { ...calendarEvent, calendarId: details.calendarId };
+    const canonical = { calendarId: details.calendarId, eventId };
+    const canonicalEvent: ClaimedCalendarEvent = {
+      tenantId: principal.tenantId,
+      userId: principal.userId,
+      ...canonical,
+    };
     const candidate = newUuidV7();
     // Validated before anything is claimed: an unsupported event leaves no claim behind.
-    let request = this.meetingRequest(candidate, principal, canonical, details, correlationId);
+    let request = this.meetingRequest(candidate, principal, canonical, details, correlationId, origin);
 
     const claim = await this.claimFor(canonicalEvent, candidate);
     const meetingId = claim.document.meetingId;
     if (meetingId !== candidate)
-      request = this.meetingRequest(meetingId, principal, canonical, details, correlationId);
+      request = this.meetingRequest(meetingId, principal, canonical, details, correlationId, origin);
     const position = await this.requestMeeting(request);
     await this.claims.confirm(canonicalEvent, claim);
+    await this.readYourWrites(position, meetingId, correlationId);
+    return { meetingId };
+  }
+
+  /**
+   * The user cancels the meeting (CancelMeeting to webex-bridge, which checks on the stream that
+   * it is the user's). 202 however often it is asked; the Webex meeting and our conference on
+   * the calendar event go once the bridge has applied it.
+   */
+  async cancel(
+    principal: Principal,
+    meetingId: string,
+    correlationId: string,
+  ): Promise<{ meetingId: string }> {
+    const response = await this.send(CancelMeeting, 'the cancellation', {
+      tenantId: principal.tenantId,
+      trace: { correlationId, causationId: null, traceparent: null },
+      data: { meetingId, userId: principal.userId },
+    });
+    switch (response.outcome) {
+      case 'not-found':
+        throw new MeetingNotFoundError(meetingId);
+      case 'finished':
+        throw new MeetingFinishedError(meetingId, response.status);
+      case 'recorded':
+        await this.readYourWrites(positionFromString(response.position), meetingId, correlationId);
+        return { meetingId };
+      case 'already-recorded':
+        return { meetingId };
+    }
+  }
+
+  /**
+   * The user tries a failed meeting again (RetryMeeting). Its calendar event is claimed for it
+   * again first: a failed meeting's claim may have gone to a newer meeting of the same event,
+   * and then this one must not come back (409 naming the other).
+   */
+  async retry(
+    principal: Principal,
+    meetingId: string,
+    correlationId: string,
+  ): Promise<{ meetingId: string }> {
+    const view = await this.readModel.meetingOf(principal, meetingId);
+    if (view?.status === 'failed' && view.eventId !== undefined)
+      await this.reclaim(
+        {
+          tenantId: principal.tenantId,
+          userId: principal.userId,
+          calendarId: view.calendarId,
+          eventId: view.eventId,
+        },
+        meetingId,
+      );
+    const response = await this.send(RetryMeeting, 'the retry', {
+      tenantId: principal.tenantId,
+      trace: { correlationId, causationId: null, traceparent: null },
+      data: { meetingId, userId: principal.userId },
+    });
+    switch (response.outcome) {
+      case 'not-found':
+        throw new MeetingNotFoundError(meetingId);
+      case 'not-failed':
+        throw new MeetingNotFailedError(meetingId, response.status);
+      case 'recorded':
+        await this.readYourWrites(positionFromString(response.position), meetingId, correlationId);
+        return { meetingId };
+    }
+  }
+
+  /** Names `meetingId` in the event's claim again, unless another active meeting holds the event. */
+  private async reclaim(calendarEvent: ClaimedCalendarEvent, meetingId: string): Promise<void> {
+    for (let attempt = 0; attempt < MAXIMUM_CLAIM_ATTEMPTS; attempt++) {
+      const current = await this.claims.current(calendarEvent);
+      if (current?.document.meetingId === meetingId) return;
+      if (current && (await this.meetingOf(current)) === 'active')
+        throw new MeetingAlreadyExistsError(current.document.meetingId);
+      const claim = await this.claims.claim(calendarEvent, meetingId, current);
+      if (claim) {
+        // The meeting's stream exists: the claim is complete at once.
+        await this.claims.confirm(calendarEvent, claim);
+        return;
+      }
+    }
+    throw new Error(
+      `could not claim the calendar event within ${MAXIMUM_CLAIM_ATTEMPTS} attempts: other requests kept changing the claim`,
+    );
+  }
+
+  /** Read-your-writes: the caller's next GET sees what it asked for (202 either way). */
+  private async readYourWrites(position: Position, meetingId: string, correlationId: string): Promise<void> {
     if (!(await this.readModel.caughtUpTo(position, READ_YOUR_WRITES_TIMEOUT_MS)))
       this.logger.warn({
         message: 'meetings read model is behind; answering 202 anyway',
         meetingId,
         correlationId,
       });
-    return { meetingId };
+  }
+
+  /**
+   * A command to webex-bridge: a refusal is a 502, no answer (down, too slow) a 503; nothing was
+   * recorded that the same request, sent again, cannot complete.
+   */
+  private async send<Contract extends CommandContract>(
+    contract: Contract,
+    operation: string,
+    request: RequestOf<Contract>,
+  ): Promise<ResponseOf<Contract>> {
+    try {
+      return await sendCommand(this.bus, contract, request);
+    } catch (error) {
+      if (error instanceof CommandFailedError) throw new UpstreamFailedError(operation, { cause: error });
+      // No responders, a timeout or a lost connection: webex-bridge cannot be reached right now.
+      if (error instanceof CommandUnansweredError)
+        throw new ServiceUnavailableError(operation, { cause: error });
+      throw error;
+    }
   }
 
   /**
@@ -144,17 +288,7 @@ export class MeetingRequests {
    * Without an answer the claim stays `claimed`, so a retry completes it under the same id.
    */
   private async requestMeeting(request: MeetingRequest): Promise<Position> {
-    let response;
-    try {
-      response = await sendCommand(this.bus, RequestMeeting, request);
-    } catch (error) {
-      if (error instanceof CommandFailedError)
-        throw new UpstreamFailedError('the meeting request', { cause: error });
-      // No responders, a timeout or a lost connection: webex-bridge cannot be reached right now.
-      if (error instanceof CommandUnansweredError)
-        throw new ServiceUnavailableError('the meeting request', { cause: error });
-      throw error;
-    }
+    const response = await this.send(RequestMeeting, 'the meeting request', request);
     // Another request completed the same claim first: there is exactly one meeting, and it is not ours.
     if (response.outcome === 'already-requested') throw new MeetingAlreadyExistsError(request.data.meetingId);
     return positionFromString(response.position);
@@ -190,7 +324,6 @@ export class MeetingRequests {
       throw error;
     }
     if (!details) throw new CalendarEventNotFoundError();
-    if (!details.organizedByUser) throw new NotEventOrganizerError();
     return details;
   }
 
@@ -201,6 +334,7 @@ export class MeetingRequests {
     target: { calendarId: string; eventId: string },
     details: CalendarEventDetails,
     correlationId: string,
+    origin: MeetingOrigin,
   ): MeetingRequest {
     try {
       return RequestMeeting.parseRequest({
@@ -209,7 +343,7 @@ export class MeetingRequests {
         data: {
           meetingId,
           userId: principal.userId,
-          source: 'calendar',
+          ...origin,
           calendarId: target.calendarId,
           eventId: target.eventId,
           title: (details.title.trim() || '(No title)').slice(0, MAXIMUM_TITLE_LENGTH),

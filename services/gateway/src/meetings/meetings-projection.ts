@@ -13,6 +13,7 @@ import {
   MeetingUpdated,
   MeetingReconnectRequired,
   MeetingDriftDetected,
+  MeetingRetryRequested,
 } from '@scheduler/contracts';
 import type { RecordedEvent } from '@scheduler/event-store';
 import { defineProjection, type ProjectionResult } from '@scheduler/read-models';
@@ -141,7 +142,7 @@ function nextSync(
     view.status === 'failed'
   )
     return { status: view.status };
-  if (MeetingRequested.is(event)) return { status: 'pending' };
+  if (MeetingRequested.is(event) || MeetingRetryRequested.is(event)) return { status: 'pending' };
   if (MeetingChangeRequested.is(event) || MeetingCancellationRequested.is(event))
     return { status: 'pending', changePending: true };
   if (MeetingSyncDeferred.is(event))
@@ -245,6 +246,12 @@ function projectLifecycle(
     MeetingDriftDetected.is(event)
   )
     return { ...view, updatedAt: at };
+  // Tried again: requested as at first, the failure behind it.
+  if (MeetingRetryRequested.is(event)) {
+    if (view.status !== 'failed') return undefined;
+    const { failure: _retried, ...rest } = view;
+    return { ...rest, status: 'requested', updatedAt: at };
+  }
   if (MeetingSchedulingFailed.is(event)) {
     const trackingId = text(data.webexTrackingId);
     return {

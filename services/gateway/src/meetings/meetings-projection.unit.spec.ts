@@ -14,6 +14,7 @@ import {
   MeetingUpdated,
   MeetingReconnectRequired,
   MeetingDriftDetected,
+  MeetingRetryRequested,
   createEvent,
   newUuidV7,
 } from '@scheduler/contracts';
@@ -238,6 +239,17 @@ describe('meetings projection', () => {
       failure: { reason: 'webex-rejected', message: 'Webex refused the meeting', trackingId: 'ROUTER_1' },
     });
     expect(given(requested(), failed(), scheduled())).not.toHaveProperty('failure');
+  });
+
+  it('a retried failure is requested again, pending, without the failure; a retry of anything else changes nothing', () => {
+    const retried = () =>
+      recorded(createEvent(MeetingRetryRequested, { streamId, tenantId, data: { meetingId } }));
+    const view = given(requested(), failed(), retried());
+    expect(view).toMatchObject({ status: 'requested', sync: { status: 'pending' } });
+    expect(view).not.toHaveProperty('failure');
+    const first = requested();
+    const second = scheduled();
+    expect(projectMeeting(given(first, second), retried())).toBeUndefined();
   });
 
   it('finished meetings stay finished', () => {

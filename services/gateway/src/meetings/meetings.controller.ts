@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { primitives } from '@scheduler/contracts';
@@ -42,6 +42,31 @@ export class MeetingsController {
     body: z.output<typeof CalendarEventReference>,
   ): Promise<{ meetingId: string }> {
     return this.requests.add(principal, body, requestCorrelationId(request));
+  }
+
+  /**
+   * The user cancels the meeting: 202, and the same 202 when asked again. The Webex meeting is
+   * deleted and our conference taken off the calendar event, which stays.
+   */
+  @Delete(':id')
+  @HttpCode(202)
+  cancel(
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: Request,
+    @Param(new ZodValidationPipe(MeetingIdPath, 'path')) path: z.output<typeof MeetingIdPath>,
+  ): Promise<{ meetingId: string }> {
+    return this.requests.cancel(principal, path.id, requestCorrelationId(request));
+  }
+
+  /** A failed meeting is tried again: 202, then it converges like a new request. */
+  @Post(':id/retry')
+  @HttpCode(202)
+  retry(
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: Request,
+    @Param(new ZodValidationPipe(MeetingIdPath, 'path')) path: z.output<typeof MeetingIdPath>,
+  ): Promise<{ meetingId: string }> {
+    return this.requests.retry(principal, path.id, requestCorrelationId(request));
   }
 
   @Get(':id')

@@ -21,5 +21,6 @@ import { MeetingsReadModel } from './meetings-read-model.js';
     MeetingClaims,
     MeetingRequests,
   ],
+  exports: [MeetingRequests],
 })
 export class MeetingsModule {}

@@ -20,6 +20,8 @@ export const googleScopes = [
   'https://www.googleapis.com/auth/calendar.events',
   'https://www.googleapis.com/auth/calendar.readonly',
   'https://www.googleapis.com/auth/admin.directory.user.readonly',
+  // Reads the message the add-on has open, with its per-message token (metadata only).
+  'https://www.googleapis.com/auth/gmail.addons.current.message.metadata',
 ] as const;
 
 export const webexScopes = [

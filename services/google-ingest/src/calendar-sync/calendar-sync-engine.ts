@@ -141,6 +141,37 @@ export class CalendarSyncEngine {
   }
 
   /**
+   * Takes our conference for `meetingId` off the event (the user cancelled the meeting; the
+   * event stays) and forgets the event's link, under the calendar's sync lock: the sync that
+   * then sees the event without a conference finds no link either, and stays silent instead of
+   * reporting the removal as the user's (CalendarEventChanged{conference-removed}).
+   */
+  async removeOurConference(
+    account: CalendarAccount,
+    calendarId: string,
+    eventId: string,
+    meetingId: string,
+  ): Promise<'removed' | 'not-carried' | 'event-gone'> {
+    const canonical = canonicalCalendarId(calendarId, account.email);
+    return this.repository.withCalendarLocked(account.userId, canonical, async (transaction) => {
+      let event: CalendarEvent;
+      try {
+        event = await account.calendar.getEvent(canonical, eventId);
+      } catch (error) {
+        if (!(error instanceof GoogleApiError && (error.status === 404 || error.status === 410))) throw error;
+        event = { id: eventId, status: 'cancelled' };
+      }
+      const carried = readOurConference(event.conferenceData)?.meetingId === meetingId;
+      if (carried && event.status !== 'cancelled')
+        await account.calendar.removeConferenceData(canonical, eventId);
+      const linked = (await transaction.linkedEvents([eventId])).get(eventId);
+      if (linked?.meetingId === meetingId) await transaction.forgetLinkedEvent(eventId);
+      if (event.status === 'cancelled') return 'event-gone';
+      return carried ? 'removed' : 'not-carried';
+    });
+  }
+
+  /**
    * The user's calendars are listed in full at their next sync, whatever token they hold: set
    * when the account's grant died, so that the sync after the reconnection finds what changed
    * meanwhile, deletions included (an event gone from the full listing is cancelled).

@@ -6,11 +6,13 @@ import {
   GoogleCalendarClient,
   GoogleCallRunner,
   GoogleDirectoryClient,
+  GoogleGmailClient,
   type GoogleEndpoints,
   type GoogleOAuth,
   type GoogleResilienceOptions,
   type GoogleTokens,
   ReauthorizationRequired,
+  productionGoogleEndpoints,
 } from '@scheduler/google';
 import type { CalendarAccount } from '../calendar-sync/calendar-sync-engine.js';
 import { GoogleAccountTamperedError } from './errors.js';
@@ -38,6 +40,8 @@ const COLUMNS = {
 /** A connected account with clients acting for it: what the sync engine, the reader and the attacher need. */
 export interface GoogleAccount extends CalendarAccount {
   readonly directory: GoogleDirectoryClient;
+  /** Reads only the message an add-on's per-message token names. */
+  readonly gmail: GoogleGmailClient;
   readonly scopes: readonly string[];
 }
 
@@ -47,7 +51,8 @@ export interface GoogleTokenStoreOptions {
   /** Seals tokens and the email under user:<userId>: forgetting the user shreds them. */
   readonly secretBox: SecretBox;
   readonly oauth: GoogleOAuth;
-  readonly endpoints: Pick<GoogleEndpoints, 'calendarRootUrl' | 'directoryRootUrl'>;
+  readonly endpoints: Pick<GoogleEndpoints, 'calendarRootUrl' | 'directoryRootUrl'> &
+    Partial<Pick<GoogleEndpoints, 'gmailRootUrl'>>;
   /** The Directory custom schema and field holding the Webex site URL (default Webex.SiteUrl). */
   readonly siteUrlSchema?: string;
   readonly siteUrlField?: string;
@@ -96,6 +101,7 @@ export class GoogleTokenStore {
   // One breaker per API for all accounts: a Google outage is not per user.
   private readonly calendarRunner: GoogleCallRunner;
   private readonly directoryRunner: GoogleCallRunner;
+  private readonly gmailRunner: GoogleCallRunner;
 
   constructor(options: GoogleTokenStoreOptions) {
     this.accounts = new GoogleAccountRepository(options.pool);
@@ -109,6 +115,7 @@ export class GoogleTokenStore {
     this.onDisconnectionError = options.onDisconnectionError ?? (() => undefined);
     this.calendarRunner = new GoogleCallRunner('google-calendar', options.resilience);
     this.directoryRunner = new GoogleCallRunner('google-directory', options.resilience);
+    this.gmailRunner = new GoogleCallRunner('google-gmail', options.resilience);
   }
 
   /**
@@ -220,7 +227,7 @@ export class GoogleTokenStore {
       row.accessTokenSealed === null
         ? undefined
         : await this.open(row, 'accessTokenSealed', ACCESS_TOKEN_CONTEXT);
-    const { calendar, directory } = this.clientsFor(row, refreshToken, accessToken);
+    const { calendar, directory, gmail } = this.clientsFor(row, refreshToken, accessToken);
     const deadGrantAccount: CalendarAccount = { userId, tenantId: row.tenantId, email, calendar };
     const onDeadGrant = (reason: DisconnectionReason) =>
       this.deadGrant(deadGrantAccount, row.grantId, reason);
@@ -233,6 +240,7 @@ export class GoogleTokenStore {
         scopes: row.scopes,
         calendar: recordingDeadGrants(calendar, onDeadGrant),
         directory: recordingDeadGrants(directory, onDeadGrant),
+        gmail: recordingDeadGrants(gmail, onDeadGrant),
       },
     };
   }
@@ -275,7 +283,7 @@ export class GoogleTokenStore {
     row: GoogleAccountRecord,
     refreshToken: string,
     accessToken: string | undefined,
-  ): { calendar: GoogleCalendarClient; directory: GoogleDirectoryClient } {
+  ): { calendar: GoogleCalendarClient; directory: GoogleDirectoryClient; gmail: GoogleGmailClient } {
     const { userId, grantId } = row;
     const auth = this.oauth.clientFor({
       refreshToken,
@@ -300,7 +308,13 @@ export class GoogleTokenStore {
       ...(this.siteUrlSchema !== undefined ? { siteUrlSchema: this.siteUrlSchema } : {}),
       ...(this.siteUrlField !== undefined ? { siteUrlField: this.siteUrlField } : {}),
     });
-    return { calendar, directory };
+    const gmail = new GoogleGmailClient({
+      auth,
+      rootUrl: this.endpoints.gmailRootUrl ?? productionGoogleEndpoints.gmailRootUrl,
+      account: userId,
+      runner: this.gmailRunner,
+    });
+    return { calendar, directory, gmail };
   }
 
   /**

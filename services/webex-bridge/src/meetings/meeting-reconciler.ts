@@ -116,6 +116,16 @@ export class MeetingReconciler {
     return woken;
   }
 
+  /**
+   * A user's intent was recorded on the meeting (cancel, retry): it is due now and a sweep starts
+   * at once. Waits for a reconcile in flight to let go of the row, so that reconcile's verdict,
+   * reached before the intent was recorded, cannot leave the meeting un-due.
+   */
+  async meetingDue(meetingId: string, userId: string): Promise<void> {
+    await this.options.sync.markDue(meetingId, userId, this.options.lifecycle.now());
+    this.sweepNow();
+  }
+
   /** Starts a sweep beside the periodic one (safe: rows are claimed with SKIP LOCKED). */
   sweepNow(): void {
     if (this.stopping) return;

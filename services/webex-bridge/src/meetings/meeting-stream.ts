@@ -155,6 +155,7 @@ const unsettling: ReadonlySet<string> = new Set([
   'MeetingRequested',
   'MeetingChangeRequested',
   'MeetingCancellationRequested',
+  'MeetingRetryRequested',
   'MeetingSyncDeferred',
   'MeetingReconnectRequired',
   'MeetingDriftDetected',

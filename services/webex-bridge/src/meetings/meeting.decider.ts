@@ -12,6 +12,7 @@ import {
   MeetingUpdated,
   MeetingReconnectRequired,
   MeetingDriftDetected,
+  MeetingRetryRequested,
   createEvent,
   type DataOf,
   type EventEnvelope,
@@ -161,6 +162,7 @@ export type MeetingFact =
     }
   | { readonly type: 'MeetingSchedulingFailed'; readonly data: Data<typeof MeetingSchedulingFailed> }
   | { readonly type: 'MeetingDriftDetected'; readonly data: Data<typeof MeetingDriftDetected> }
+  | { readonly type: 'MeetingRetryRequested'; readonly data: Data<typeof MeetingRetryRequested> }
   | { readonly type: 'ConferenceAttached'; readonly data: Data<typeof ConferenceAttached> }
   | { readonly type: 'MeetingEnded'; readonly data: Data<typeof MeetingEnded> }
   | { readonly type: 'MeetingDataPurged'; readonly data: Data<typeof MeetingDataPurged> };
@@ -176,6 +178,7 @@ const contracts = {
   MeetingReconnectRequired,
   MeetingSchedulingFailed,
   MeetingDriftDetected,
+  MeetingRetryRequested,
   ConferenceAttached,
   MeetingEnded,
   MeetingDataPurged,
@@ -268,6 +271,11 @@ export function evolve(state: MeetingState, event: MeetingStreamEvent): MeetingS
       return { ...rest, ...(state.applied ? { desired: state.applied } : {}), lastFailure };
     return { ...rest, status: 'failed', lastFailure };
   }
+  if (MeetingRetryRequested.is(event)) {
+    // Requested again: created from the request, as the first time.
+    const { lastFailure: _retried, sync: _answered, ...rest } = next;
+    return { ...rest, status: 'requested', ...(state.requested ? { desired: state.requested } : {}) };
+  }
   if (MeetingEnded.is(event))
     return {
       ...next,
@@ -330,6 +338,8 @@ export type MeetingCommandBody =
   /** A calendar change, before Webex is called: what the meeting should now look like. */
   | { readonly type: 'RecordDesiredState'; readonly desired: DesiredState }
   | { readonly type: 'RecordCancellationRequested'; readonly reason: CancelReason }
+  /** The user asked to try a failed meeting again. */
+  | { readonly type: 'RetryFailed' }
   | {
       readonly type: 'RecordDeferred';
       readonly attempt: number;
@@ -488,7 +498,12 @@ function decideFacts(command: MeetingCommand, state: MeetingState): MeetingFact[
     }
 
     case 'RecordCancellationRequested':
-      if (state.status !== 'requested' && state.status !== 'scheduled')
+      // A failed meeting has no Webex meeting; the user may still cancel it, to be done with it.
+      if (
+        state.status !== 'requested' &&
+        state.status !== 'scheduled' &&
+        !(state.status === 'failed' && command.reason === 'user-request')
+      )
         reject(state, command, `a ${state.status} meeting cannot be cancelled`);
       if (state.cancellationRequested) return [];
       return [
@@ -497,6 +512,10 @@ function decideFacts(command: MeetingCommand, state: MeetingState): MeetingFact[
           data: { meetingId: state.meetingId!, reason: command.reason },
         },
       ];
+
+    case 'RetryFailed':
+      if (state.status !== 'failed') reject(state, command, 'only a failed meeting can be retried');
+      return [{ type: 'MeetingRetryRequested', data: { meetingId: state.meetingId! } }];
 
     // A wait is stated once: a repeated poll with the same attempt records nothing.
     case 'RecordDeferred':

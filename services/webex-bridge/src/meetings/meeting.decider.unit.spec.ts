@@ -14,6 +14,7 @@ import {
   MeetingUpdated,
   MeetingReconnectRequired,
   MeetingDriftDetected,
+  MeetingRetryRequested,
   createEvent,
   newUuidV7,
   type DataOf,
@@ -76,6 +77,7 @@ const envelope = (type: string, data: unknown, causationId?: string): EventEnvel
     MeetingSyncDeferred,
     MeetingReconnectRequired,
     MeetingDriftDetected,
+    MeetingRetryRequested,
   } as unknown as Record<string, typeof MeetingRequested>;
   return createEvent(contracts[type]!, {
     streamId,
@@ -1339,5 +1341,70 @@ describe('level-triggered: the desired state, and waiting for Webex', () => {
       kind: 'nothing',
       reason: 'unchanged',
     });
+  });
+});
+
+describe('the user cancels and retries', () => {
+  const failed = () =>
+    envelope('MeetingSchedulingFailed', {
+      meetingId,
+      reason: 'webex-rejected',
+      message: 'Webex refused it',
+      retryable: false,
+    });
+  const userCancellation = () =>
+    envelope('MeetingCancellationRequested', { meetingId, reason: 'user-request' });
+
+  it('records the cancellation of a scheduled meeting; the reconcile then DELETEs the Webex meeting', () => {
+    given([requested(), scheduled()])
+      .when(command({ type: 'RecordCancellationRequested', reason: 'user-request' }))
+      .thenEvents(
+        facts([{ type: 'MeetingCancellationRequested', data: { meetingId, reason: 'user-request' } }]),
+      );
+    expect(planReconcile(foldMeeting([requested(), scheduled(), userCancellation()]), now)).toEqual({
+      kind: 'remove',
+      webexMeetingId,
+      reason: 'user-request',
+    });
+  });
+
+  it('cancels a failed meeting without calling Webex (it has no Webex meeting)', () => {
+    given([requested(), failed()])
+      .when(command({ type: 'RecordCancellationRequested', reason: 'user-request' }))
+      .thenEvents(
+        facts([{ type: 'MeetingCancellationRequested', data: { meetingId, reason: 'user-request' } }]),
+      );
+    expect(planReconcile(foldMeeting([requested(), failed(), userCancellation()]), now)).toEqual({
+      kind: 'remove',
+      webexMeetingId: undefined,
+      reason: 'user-request',
+    });
+    given([requested(), failed(), userCancellation()])
+      .when(command({ type: 'RecordDeleted', reason: 'user-request' }))
+      .thenEvents(facts([{ type: 'MeetingCancelled', data: { meetingId, reason: 'user-request' } }]));
+  });
+
+  it('a calendar change still cannot cancel a failed meeting', () =>
+    given([requested(), failed()])
+      .when(command({ type: 'RecordCancellationRequested', reason: 'event-deleted' }))
+      .thenThrows(MeetingCommandRejectedError, rejected(/failed meeting cannot be cancelled/)));
+
+  it('retries a failed meeting: requested again, and the reconcile creates it from its request', () => {
+    given([requested(), failed()])
+      .when(command({ type: 'RetryFailed' }))
+      .thenEvents(facts([{ type: 'MeetingRetryRequested', data: { meetingId } }]));
+    const retried = foldMeeting([requested(), failed(), envelope('MeetingRetryRequested', { meetingId })]);
+    expect(retried.status).toBe('requested');
+    expect(retried.lastFailure).toBeUndefined();
+    expect(planReconcile(retried, now)).toEqual({ kind: 'create', desired: retried.requested });
+  });
+
+  it('retries only a failed meeting', () => {
+    given([requested(), scheduled()])
+      .when(command({ type: 'RetryFailed' }))
+      .thenThrows(MeetingCommandRejectedError, rejected(/only a failed meeting can be retried/));
+    given([requested()])
+      .when(command({ type: 'RetryFailed' }))
+      .thenThrows(MeetingCommandRejectedError, rejected(/only a failed meeting can be retried/));
   });
 });

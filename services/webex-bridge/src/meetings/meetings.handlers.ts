@@ -3,11 +3,13 @@ import { Payload } from '@nestjs/microservices';
 import { OnCommand, OnEvent } from '@scheduler/bus';
 import {
   CalendarEventChanged,
+  CancelMeeting,
   EndMeeting,
   MeetingRequested,
   RecordConferenceAttached,
   RecordMeetingDataPurged,
   RequestMeeting,
+  RetryMeeting,
   WebexAccountConnected,
   type EventOf,
 } from '@scheduler/contracts';
@@ -52,6 +54,23 @@ export class MeetingsHandlers {
   @OnCommand(RequestMeeting)
   requestMeeting(@Payload() request: RequestOf<typeof RequestMeeting>) {
     return this.commands.requestMeeting(request);
+  }
+
+  /** Recorded first, then the meeting is due: the reconciler applies it (the user does not wait for Webex). */
+  @OnCommand(CancelMeeting)
+  async cancelMeeting(@Payload() request: RequestOf<typeof CancelMeeting>) {
+    const answer = await this.commands.cancelMeeting(request);
+    if (answer.outcome === 'recorded' || answer.outcome === 'already-recorded')
+      await this.reconciler.meetingDue(request.data.meetingId, request.data.userId);
+    return answer;
+  }
+
+  @OnCommand(RetryMeeting)
+  async retryMeeting(@Payload() request: RequestOf<typeof RetryMeeting>) {
+    const answer = await this.commands.retryMeeting(request);
+    if (answer.outcome === 'recorded')
+      await this.reconciler.meetingDue(request.data.meetingId, request.data.userId);
+    return answer;
   }
 
   @OnCommand(RecordConferenceAttached)

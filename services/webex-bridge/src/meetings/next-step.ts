@@ -205,14 +205,15 @@ export function nextStep(state: MeetingState, trigger: Trigger, now: Date): Step
 export function planReconcile(state: MeetingState, now: Date): Step {
   if (finished(state.status)) return { kind: 'nothing', reason: 'finished' };
   if (state.status === 'new') return { kind: 'nothing', reason: 'not-requested' };
-  if (state.status === 'failed') return { kind: 'nothing', reason: 'failed' };
-  // Deleting needs ids only, so it works even once the personal data is gone.
+  // Deleting needs ids only, so it works even once the personal data is gone. A failed meeting
+  // the user cancels has no Webex meeting: it is only recorded cancelled.
   if (state.cancellationRequested)
     return {
       kind: 'remove',
       webexMeetingId: state.webex?.webexMeetingId,
       reason: state.cancellationRequested,
     };
+  if (state.status === 'failed') return { kind: 'nothing', reason: 'failed' };
   if (state.personalDataForgotten) return { kind: 'nothing', reason: 'personal-data-forgotten' };
   if (state.webexDeleted) return { kind: 'nothing', reason: 'deleted-in-webex' };
   if (state.status === 'requested') {

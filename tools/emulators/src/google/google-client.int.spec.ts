@@ -9,6 +9,7 @@ import {
   GoogleApiError,
   GoogleCalendarClient,
   GoogleDirectoryClient,
+  GoogleGmailClient,
   GoogleOAuth,
   IdTokenRejected,
   ReauthorizationRequired,
@@ -72,8 +73,12 @@ async function createEvent(summary: string, startIso: string, extra: Record<stri
 }
 
 /** Consents through the emulator's authorization endpoint and exchanges the code, like the gateway does. */
-async function connect(email: string): Promise<GoogleTokens> {
-  const url = oauth.authorizationUrl({ scopes, state: 'state-123', loginHint: email });
+async function connect(email: string, extraScopes: readonly string[] = []): Promise<GoogleTokens> {
+  const url = oauth.authorizationUrl({
+    scopes: [...scopes, ...extraScopes],
+    state: 'state-123',
+    loginHint: email,
+  });
   const consent = await fetch(url, { redirect: 'manual' });
   expect(consent.status).toBe(302);
   const location = new URL(consent.headers.get('location')!);
@@ -94,6 +99,7 @@ function clients(tokens: GoogleTokens, persisted: GoogleTokens[] = [], resilienc
   return {
     calendar: new GoogleCalendarClient({ ...options, rootUrl: emulator.endpoints.calendarRootUrl }),
     directory: new GoogleDirectoryClient({ ...options, rootUrl: emulator.endpoints.directoryRootUrl }),
+    gmail: new GoogleGmailClient({ ...options, rootUrl: emulator.endpoints.gmailRootUrl }),
     auth,
   };
 }
@@ -531,5 +537,88 @@ describe('directory', () => {
     expect(await directory.webexSiteUrl(bob)).toBeUndefined();
     const missing = await directory.webexSiteUrl('nobody@other.example').catch((caught: unknown) => caught);
     expect(missing).toMatchObject({ status: 404 });
+  });
+});
+
+describe('Gmail: the message an add-on has open (users.messages.get, metadata, per-message token)', () => {
+  const messageScope = 'https://www.googleapis.com/auth/gmail.addons.current.message.metadata';
+  const mailbox = (email: string) => `/google/gmail/users/${encodeURIComponent(email)}/messages`;
+  const addMessage = async (email: string, subject: string) =>
+    (
+      (await control(mailbox(email), {
+        from: 'Erin <erin@partner.example>',
+        to: [alice, 'bob@demo.example'],
+        cc: ['carol@demo.example'],
+        subject,
+        body: 'the secret body',
+      })) as { id: string }
+    ).id;
+  const tokenFor = async (email: string, messageId: string) =>
+    ((await control(`${mailbox(email)}/${messageId}/access-token`, {})) as { accessToken: string })
+      .accessToken;
+
+  it('answers the asked-for headers with the per-message token, never the body', async () => {
+    const { gmail, auth } = clients(await connect(alice, [messageScope]));
+    const messageId = await addMessage(alice, 'Contract review');
+    const metadata = await gmail.messageMetadata(messageId, await tokenFor(alice, messageId));
+    expect(metadata).toEqual({
+      id: messageId,
+      threadId: messageId,
+      headers: {
+        From: 'Erin <erin@partner.example>',
+        To: `${alice}, bob@demo.example`,
+        Cc: 'carol@demo.example',
+        Subject: 'Contract review',
+        Date: expect.any(String),
+      },
+    });
+    // What went over the wire: format=metadata with the five headers, and no body came back.
+    const { token } = await auth.getAccessToken();
+    const raw = await fetch(
+      `${emulator.url}/gmail/v1/users/me/messages/${messageId}?format=metadata&metadataHeaders=Subject`,
+      {
+        headers: {
+          authorization: `Bearer ${token}`,
+          'x-goog-gmail-access-token': await tokenFor(alice, messageId),
+        },
+      },
+    );
+    const body = (await raw.json()) as { payload: { headers: unknown[]; body?: unknown } };
+    expect(body.payload.headers).toEqual([{ name: 'Subject', value: 'Contract review' }]);
+    expect(body.payload.body).toBeUndefined();
+    expect(JSON.stringify(body)).not.toContain('data');
+  });
+
+  it('refuses a token issued for another message, or for another user’s message: 403', async () => {
+    const { gmail } = clients(await connect(alice, [messageScope]));
+    const first = await addMessage(alice, 'First');
+    const second = await addMessage(alice, 'Second');
+    const otherToken = await tokenFor(alice, second);
+    await expect(gmail.messageMetadata(first, otherToken)).rejects.toMatchObject({
+      name: 'GoogleApiError',
+      status: 403,
+    });
+    const bobs = await addMessage(bob, 'Bob only');
+    await expect(gmail.messageMetadata(bobs, await tokenFor(bob, bobs))).rejects.toMatchObject({
+      status: 403,
+    });
+  });
+
+  it('refuses any format but metadata with the metadata scope, and any read without Gmail consent', async () => {
+    const withScope = clients(await connect(alice, [messageScope]));
+    const messageId = await addMessage(alice, 'Format');
+    const { token } = await withScope.auth.getAccessToken();
+    const full = await fetch(`${emulator.url}/gmail/v1/users/me/messages/${messageId}?format=full`, {
+      headers: {
+        authorization: `Bearer ${token}`,
+        'x-goog-gmail-access-token': await tokenFor(alice, messageId),
+      },
+    });
+    expect(full.status).toBe(403);
+    const { gmail } = clients(await connect(alice));
+    await expect(gmail.messageMetadata(messageId, await tokenFor(alice, messageId))).rejects.toMatchObject({
+      status: 403,
+      reason: 'insufficientPermissions',
+    });
   });
 });

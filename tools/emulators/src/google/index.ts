@@ -8,6 +8,7 @@ import { RequestLog } from '../core/request-log.js';
 import { calendarRoutes, directoryRoutes, googleErrorMiddleware, oauthRoutes } from './api-routes.js';
 import { applyGoogleSeed, googleControlRoutes, type GoogleSeed } from './control.js';
 import { faultMessage, googleErrorBody } from './errors.js';
+import { GmailMailboxes, gmailControlRoutes, gmailRoutes } from './gmail.js';
 import { OAuthAuthority } from './oauth.js';
 import { PushNotifier, type PushOptions } from './push.js';
 import { GoogleWorld } from './world.js';
@@ -26,6 +27,8 @@ export interface GoogleEmulator {
   readonly faults: FaultInjector;
   readonly requests: RequestLog;
   readonly world: GoogleWorld;
+  /** Users' Gmail messages and the add-on per-message tokens for them. */
+  readonly gmail: GmailMailboxes;
   readonly oauth: OAuthAuthority;
   readonly push: PushNotifier;
   /** Base URL once listening, e.g. http://127.0.0.1:4010. */
@@ -50,6 +53,7 @@ export function googleEmulatorEndpoints(baseUrl: string): GoogleEmulatorEndpoint
   return {
     calendarRootUrl: `${base}/`,
     directoryRootUrl: `${base}/`,
+    gmailRootUrl: `${base}/`,
     oauth2AuthBaseUrl: `${base}/o/oauth2/v2/auth`,
     oauth2TokenUrl: `${base}/token`,
     oauth2RevokeUrl: `${base}/revoke`,
@@ -59,13 +63,14 @@ export function googleEmulatorEndpoints(baseUrl: string): GoogleEmulatorEndpoint
   };
 }
 
-/** Google OAuth 2.0, Calendar v3, Admin Directory and push notifications in one express app. */
+/** Google OAuth 2.0, Calendar v3, Admin Directory, Gmail (messages.get) and push notifications in one express app. */
 export async function createGoogleEmulator(options: GoogleEmulatorOptions = {}): Promise<GoogleEmulator> {
   const clock = options.clock ?? new EmulatorClock();
   const faults = new FaultInjector();
   const requests = new RequestLog();
   const world = new GoogleWorld(clock);
   const oauth = await OAuthAuthority.create(world, clock);
+  const gmail = new GmailMailboxes(world, clock);
   const push = new PushNotifier(clock, {
     retryBaseDelayMs: 200,
     maxAttempts: 5,
@@ -87,6 +92,7 @@ export async function createGoogleEmulator(options: GoogleEmulatorOptions = {}):
   control.use(controlAuthentication(options.controlToken));
   control.use(sharedControlRoutes({ clock, faults, requests }));
   control.use('/google', googleControlRoutes(parts));
+  control.use('/google', gmailControlRoutes(gmail));
   control.use(controlErrorHandler);
   app.use('/control', control);
   app.use(requests.middleware());
@@ -100,6 +106,7 @@ export async function createGoogleEmulator(options: GoogleEmulatorOptions = {}):
   app.use(oauthRoutes(parts));
   app.use(calendarRoutes(parts));
   app.use(directoryRoutes(parts));
+  app.use(gmailRoutes({ oauth, gmail }));
   app.use(googleErrorMiddleware());
 
   const emulator: GoogleEmulator = {
@@ -108,6 +115,7 @@ export async function createGoogleEmulator(options: GoogleEmulatorOptions = {}):
     faults,
     requests,
     world,
+    gmail,
     oauth,
     push,
     get url() {
