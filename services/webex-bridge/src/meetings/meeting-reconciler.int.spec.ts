@@ -210,6 +210,30 @@ describe('the reconcile loop', () => {
     }
   });
 
+  it('a probe while Webex answers 503 is one Webex call: no retries of the client, nothing recorded', async () => {
+    const { lifecycle, reconciler } = replica();
+    emulator.faults.add({ pathPrefix: '/v1/meetings', status: 503 });
+    const request = await requestMeeting(9);
+    emulator.requests.clear();
+    expect(await lifecycle.handle(request)).toMatchObject({ sync: 'deferred' });
+    // A reconcile that is not a probe goes through the client's retries.
+    expect(emulator.requests.list({ pathPrefix: '/v1/' }).length).toBeGreaterThan(1);
+    const rowBefore = await sync.find(request.data.meetingId);
+
+    emulator.requests.clear();
+    expect(await reconciler.sweep()).toEqual({ reconciled: 1, webexBack: false });
+    expect(emulator.requests.list({ pathPrefix: '/v1/' })).toEqual([
+      expect.objectContaining({ method: 'GET', path: '/v1/meetings', status: 503 }),
+    ]);
+    expect(await sync.find(request.data.meetingId)).toEqual(rowBefore);
+    expect(await typesOf(request.data.meetingId)).toEqual(['MeetingRequested', 'MeetingSyncDeferred']);
+
+    // Webex back: the next probe gets through and the meeting is applied.
+    emulator.faults.clear();
+    expect(await reconciler.sweep()).toMatchObject({ webexBack: true });
+    expect(tagged(request.data.meetingId)).toHaveLength(1);
+  });
+
   it('survives a restart: a new replica finds the due meetings in the table and applies them', async () => {
     const first = replica();
     emulator.faults.add({ method: 'POST', pathPrefix: '/v1/meetings', status: 503 });
