@@ -16,6 +16,7 @@ import { canonicalCalendarId } from '../calendar-sync/calendar-id.js';
 import { calendarEventStreamId } from '../calendar-sync/event-mapping.js';
 import { GoogleAccountUnavailableError } from '../google-accounts/errors.js';
 import type { GoogleTokenStore } from '../google-accounts/google-token-store.js';
+import type { CalendarSyncEngine } from '../calendar-sync/calendar-sync-engine.js';
 import type { ChannelManager } from '../watch-channels/channel-manager.js';
 import type { MeetingRecorder } from './meeting-recorder.js';
 
@@ -59,6 +60,8 @@ export interface ConferenceAttacherOptions {
   readonly meetings: MeetingRecorder;
   /** Watches the event's calendar (a secondary or shared one is watched from its first meeting on). */
   readonly watches?: Pick<ChannelManager, 'ensureWatched'>;
+  /** Links the event to the meeting once it carries the conference (the calendar sync's rows). */
+  readonly links: Pick<CalendarSyncEngine, 'linkAttachedConference'>;
   readonly clock?: () => Date;
   /** Shown with the conference in Calendar (conferenceSolution.iconUri). */
   readonly iconUri?: string;
@@ -78,6 +81,7 @@ export class ConferenceAttacher {
   private readonly tokens: ConferenceAttacherOptions['tokens'];
   private readonly meetings: MeetingRecorder;
   private readonly watches: ConferenceAttacherOptions['watches'];
+  private readonly links: ConferenceAttacherOptions['links'];
   private readonly clock: () => Date;
   private readonly iconUri: string | undefined;
 
@@ -87,6 +91,7 @@ export class ConferenceAttacher {
     this.tokens = options.tokens;
     this.meetings = options.meetings;
     this.watches = options.watches;
+    this.links = options.links;
     this.clock = options.clock ?? (() => new Date());
     this.iconUri = options.iconUri;
   }
@@ -153,6 +158,12 @@ export class ConferenceAttacher {
           ...(this.iconUri ? { iconUri: this.iconUri } : {}),
         }),
       );
+    // Linked before any sync sees the conference: if the grant dies first, the full resync after
+    // the reconnection still finds the event's deletion and names the meeting.
+    await this.links.linkAttachedConference(account, link.calendarId, eventId, {
+      meetingId: meeting.meetingId,
+      conferenceId,
+    });
     const outcome = await this.meetings.recordConferenceAttached({
       tenantId: scheduled.tenantId,
       trace: {
