@@ -7,6 +7,7 @@ import type { GoogleIngestConfig } from './config.js';
 import { GoogleAccountsModule } from './google-accounts/google-accounts.module.js';
 import { PrivateDatabaseModule } from './private-database.js';
 import { WatchChannelsModule } from './watch-channels/watch-channels.module.js';
+import { WebexDeletionNoticeModule } from './webex-deletion-notice/webex-deletion-notice.module.js';
 
 /** Google OAuth tokens, Calendar watch channels and push webhook, incremental sync, conference data writes. */
 @Module({})
@@ -23,6 +24,7 @@ export class GoogleIngestModule {
         WatchChannelsModule,
         CalendarEventsModule,
         ConferenceAttachmentModule,
+        WebexDeletionNoticeModule,
       ],
     };
   }

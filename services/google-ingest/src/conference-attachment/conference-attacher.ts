@@ -124,7 +124,7 @@ export class ConferenceAttacher {
     const { account } = lookup;
     if (account.tenantId !== scheduled.tenantId) throw new TenantMismatchError(streamId, link.userId);
 
-    const current = await this.currentEvent(account.calendar, link.calendarId, eventId);
+    const current = await liveEvent(account.calendar, link.calendarId, eventId);
     if (!current)
       return {
         outcome: 'event-deleted',
@@ -184,20 +184,6 @@ export class ConferenceAttacher {
     }
   }
 
-  private async currentEvent(
-    calendar: { getEvent(calendarId: string, eventId: string): Promise<CalendarEvent> },
-    calendarId: string,
-    eventId: string,
-  ): Promise<CalendarEvent | undefined> {
-    try {
-      const event = await calendar.getEvent(calendarId, eventId);
-      return event.status === 'cancelled' ? undefined : event;
-    } catch (error) {
-      if (error instanceof GoogleApiError && (error.status === 404 || error.status === 410)) return undefined;
-      throw error;
-    }
-  }
-
   /**
    * The event was deleted before the conference could be written. The sync engine never reports
    * that (the event never carried our conference), so we report it the way the bridge already
@@ -230,6 +216,21 @@ export class ConferenceAttacher {
       { ...calendarEventDecider, codec: this.codec },
     );
     return recorded.appendResult !== undefined;
+  }
+}
+
+/** The event as Google holds it; undefined when it is deleted (gone, or shown cancelled). */
+export async function liveEvent(
+  calendar: { getEvent(calendarId: string, eventId: string): Promise<CalendarEvent> },
+  calendarId: string,
+  eventId: string,
+): Promise<CalendarEvent | undefined> {
+  try {
+    const event = await calendar.getEvent(calendarId, eventId);
+    return event.status === 'cancelled' ? undefined : event;
+  } catch (error) {
+    if (error instanceof GoogleApiError && (error.status === 404 || error.status === 410)) return undefined;
+    throw error;
   }
 }
 
