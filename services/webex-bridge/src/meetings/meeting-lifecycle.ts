@@ -22,7 +22,14 @@ import {
   type MeetingState,
   type MeetingStreamEvent,
 } from './meeting.decider.js';
-import { nextStep, planReconcile, type NothingReason, type Step, type Trigger } from './next-step.js';
+import {
+  driftCheckedUntil,
+  nextStep,
+  planReconcile,
+  type NothingReason,
+  type Step,
+  type Trigger,
+} from './next-step.js';
 import type { MeetingStreams } from './meeting-stream.js';
 import type { LockedMeeting, MeetingSyncRepository } from './meeting-sync.repository.js';
 import { classifyWebexFailure, transientWebexFailure } from './webex-failure.js';
@@ -169,35 +176,6 @@ export class MeetingLifecycle {
     if (CalendarEventChanged.is(event))
       return this.handleCalendarChange(validated(CalendarEventChanged, event));
     throw new UnhandledEventTypeError(event.type);
-  }
-
-  /**
-   * Fills meetings_to_converge from the streams: every meeting whose stream says it is not
-   * converged becomes due now (one waiting for a reconnect finds its account again at its first
-   * reconcile). For a table that was lost, or made for the first time. Returns how many.
-   */
-  async rebuildUnconverged(): Promise<number> {
-    let due = 0;
-    for (const [meetingId, userId] of await this.meetings.unsettledMeetings()) {
-      const state = await this.meetings.read(meetingId);
-      if (planReconcile(state, this.clock.now()).kind === 'nothing' && !state.sync) continue;
-      await this.sync.markDue(meetingId, userId, this.clock.now());
-      due++;
-    }
-    return due;
-  }
-
-  /** Fills meetings_to_check from the streams (when it was just created): the upcoming converged meetings. */
-  async rebuildDriftChecks(): Promise<number> {
-    let tracked = 0;
-    for (const meetingId of await this.meetings.liveMeetings()) {
-      const state = await this.meetings.read(meetingId);
-      const plan = planReconcile(state, this.clock.now());
-      if (plan.kind !== 'nothing' || plan.reason !== 'converged') continue;
-      await this.keepDriftCheck(meetingId, state);
-      tracked++;
-    }
-    return tracked;
   }
 
   /** The lifecycle's time: the reconciler's due times are measured with it too. */
@@ -451,18 +429,12 @@ export class MeetingLifecycle {
     state: MeetingState,
     locked?: Pick<LockedMeeting, 'trackForDrift' | 'untrackForDrift'>,
   ): Promise<void> {
-    const start = state.applied ? Date.parse(state.applied.start) : Number.NaN;
-    const watched =
-      state.status === 'scheduled' &&
-      state.webex !== undefined &&
-      !state.webexDeleted &&
-      state.userId !== undefined &&
-      start > this.clock.now().getTime();
+    const until = driftCheckedUntil(state, this.clock.now());
     // Under a lock, on the lock's connection (see LockedMeeting).
-    if (watched)
+    if (until)
       await (locked
-        ? locked.trackForDrift(state.userId!, new Date(start))
-        : this.sync.trackForDrift(meetingId, state.userId!, new Date(start)));
+        ? locked.trackForDrift(state.userId!, until)
+        : this.sync.trackForDrift(meetingId, state.userId!, until));
     else await (locked ? locked.untrackForDrift() : this.sync.untrackForDrift(meetingId));
   }
 

@@ -189,15 +189,6 @@ export class MeetingSyncRepository {
     return rowCount ?? 0;
   }
 
-  /** Makes a meeting due now (e.g. found unconverged by a rebuild), keeping its attempts. */
-  async markDue(meetingId: string, userId: string, now: Date): Promise<void> {
-    await this.pool.query(
-      `INSERT INTO ${this.table} (meeting_id, user_id, due_at) VALUES ($1, $2, $3)
-       ON CONFLICT (meeting_id) DO UPDATE SET due_at = $3, updated_at = now()`,
-      [meetingId, userId, now],
-    );
-  }
-
   async find(meetingId: string): Promise<UnconvergedMeeting | undefined> {
     const { rows } = await this.pool.query<Row>(`SELECT * FROM ${this.table} WHERE meeting_id = $1`, [
       meetingId,
