@@ -15,6 +15,7 @@ interface MeetingView {
 
 interface WebexMeeting {
   id: string;
+  meetingNumber: string;
   integrationTags?: string[];
 }
 
@@ -111,5 +112,61 @@ describe('Webex meetings webhooks', () => {
     const ours = deliveries.filter((delivery) => delivery.meetingId === webexMeeting.id);
     expect(ours.map((delivery) => delivery.event)).toContain('ended');
     for (const delivery of ours) expect(delivery.attempts.map((attempt) => attempt.status)).toEqual([200]);
+  }, 120_000);
+
+  it('a meeting deleted in Webex (emulator control) is shown so in the calendar event’s conference, and not re-created', async () => {
+    const startAt = new Date(Date.now() + 72 * 3600_000);
+    startAt.setUTCMinutes(0, 0, 0);
+    const calendarEvents = `/google/calendars/${encodeURIComponent(alice)}/events`;
+    const event = await stack.google.request<{ id: string }>(calendarEvents, {
+      summary: 'Deleted in Webex',
+      start: { dateTime: startAt.toISOString(), timeZone: 'Europe/Berlin' },
+      end: { dateTime: new Date(startAt.getTime() + 3600_000).toISOString(), timeZone: 'Europe/Berlin' },
+    });
+    const added = await api<{ meetingId: string }>('/v1/meetings', { calendarId: alice, eventId: event.id });
+    expect(added.status).toBe(202);
+    const meetingId = added.body.meetingId;
+    await eventually(
+      async () => expect((await api<MeetingView>(`/v1/meetings/${meetingId}`)).body.status).toBe('attached'),
+      30_000,
+    );
+    const { meetings } = await stack.webex.request<{ meetings: WebexMeeting[] }>('/webex/meetings');
+    const webexMeeting = meetings.find((meeting) => meeting.integrationTags?.includes(meetingId))!;
+    const conferenceOf = async () => {
+      const { items } = await stack.google.request<{
+        items: Array<{ id: string; conferenceData?: { notes?: string; conferenceId?: string } }>;
+      }>(calendarEvents);
+      return items.find((item) => item.id === event.id)!.conferenceData!;
+    };
+    expect((await conferenceOf()).notes).not.toContain('deleted');
+
+    // Someone deletes it in Webex: Webex's `deleted` notification reaches webex-bridge.
+    await stack.webex.request(`/webex/meetings/${webexMeeting.id}`, undefined, 'DELETE');
+    const deletedInWebex = Date.now();
+
+    await eventually(
+      async () =>
+        expect(
+          (await api<{ sync?: { status: string } }>(`/v1/meetings/${meetingId}`)).body.sync,
+        ).toMatchObject({
+          status: 'deleted-in-webex',
+        }),
+      30_000,
+    );
+    // google-ingest writes it into the event: the conference stays ours, its notes say so.
+    await eventually(
+      async () =>
+        expect(await conferenceOf()).toMatchObject({
+          notes: 'This Webex meeting was deleted in Webex.',
+          conferenceId: webexMeeting.meetingNumber,
+        }),
+      30_000,
+    );
+    console.log(`deleted in Webex → shown in the calendar event: ${Date.now() - deletedInWebex} ms`);
+    const types = (await meetingStream(meetingId)).map((stored) => stored.type);
+    expect(types).toContain('MeetingDriftDetected');
+    expect(types).not.toContain('MeetingCancelled');
+    const { meetings: after } = await stack.webex.request<{ meetings: WebexMeeting[] }>('/webex/meetings');
+    expect(after.filter((meeting) => meeting.integrationTags?.includes(meetingId))).toHaveLength(0);
   }, 120_000);
 });

@@ -217,6 +217,19 @@ export class WebexClient {
     });
   }
 
+  /**
+   * This client with each call made once, without its own retries. For a caller that is itself
+   * the retry, such as a probe asking whether Webex is back: the backoff between attempts would
+   * only delay its answer. The tokens and the circuit breaker are shared with this client.
+   */
+  withoutRetries(): WebexClient {
+    return new WebexClient({
+      ...this.options,
+      circuitBreaker: this.breaker,
+      retry: { ...this.options.retry, maxAttempts: 1 },
+    });
+  }
+
   // Meetings
 
   /**

@@ -9,6 +9,7 @@ import { GmailEventsModule } from './gmail-events/gmail-events.module.js';
 import { GoogleAccountsModule } from './google-accounts/google-accounts.module.js';
 import { PrivateDatabaseModule } from './private-database.js';
 import { WatchChannelsModule } from './watch-channels/watch-channels.module.js';
+import { WebexDeletionNoticeModule } from './webex-deletion-notice/webex-deletion-notice.module.js';
 
 /** Google OAuth tokens, Calendar watch channels and push webhook, incremental sync, conference data writes. */
 @Module({})
@@ -27,6 +28,7 @@ export class GoogleIngestModule {
         ConferenceAttachmentModule,
         GmailEventsModule,
         ConferenceRemovalModule,
+        WebexDeletionNoticeModule,
       ],
     };
   }

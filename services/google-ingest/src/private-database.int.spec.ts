@@ -18,6 +18,7 @@ const everyMigration = [
   { component: 'google-ingest.accounts', version: 2 },
   { component: 'google-ingest.calendar-sync', version: 1 },
   { component: 'google-ingest.calendar-sync', version: 2 },
+  { component: 'google-ingest.calendar-sync', version: 3 },
   { component: 'google-ingest.channels', version: 1 },
 ];
 

@@ -1,9 +1,7 @@
 import pg from 'pg';
-import { migrate } from '@scheduler/postgres-migrations';
+import { assertPlainIdentifier, migrate } from '@scheduler/postgres-migrations';
 import type { ActiveDataKey, DataKeyStore, StoredDataKey } from './port.js';
 import { dataKeyMigrations } from './postgres-migrations.js';
-
-const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
 interface Row {
   subject: string;
@@ -54,7 +52,7 @@ export class PostgresDataKeyStore implements DataKeyStore {
     }
     const table = options.table ?? 'data_keys';
     for (const name of [table, ...(options.schema ? [options.schema] : [])]) {
-      if (!IDENTIFIER.test(name)) throw new Error(`"${name}" is not a plain lower-case SQL identifier`);
+      assertPlainIdentifier(name);
     }
     this.table = options.schema ? `"${options.schema}"."${table}"` : `"${table}"`;
     this.tableName = table;

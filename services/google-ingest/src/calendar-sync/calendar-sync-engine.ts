@@ -34,6 +34,7 @@ import { calendarEventDecider } from './calendar-event.decider.js';
 import {
   type CalendarSyncTransaction,
   CalendarSyncRepository,
+  type EventConferenceLink,
   type FullResyncReason,
   type LinkedEvent,
 } from './calendar-sync.repository.js';
@@ -180,6 +181,25 @@ export class CalendarSyncEngine {
     return this.repository.requireFullResync(userId, reason);
   }
 
+  /**
+   * The event now carries the meeting's conference (the attacher wrote it, or it moved here):
+   * linked at once, so its deletion names the meeting even if no sync saw the conference before
+   * the account's grant died. `calendarId` may be `primary`.
+   */
+  linkAttachedConference(
+    account: { readonly userId: string; readonly email: string },
+    calendarId: string,
+    eventId: string,
+    link: EventConferenceLink,
+  ): Promise<void> {
+    return this.repository.linkAttachedConference(
+      account.userId,
+      canonicalCalendarId(calendarId, account.email),
+      eventId,
+      link,
+    );
+  }
+
   /** Whether the calendar was ever synced: a new watch of it needs no initial sync. */
   hasSynced(userId: string, calendarId: string): Promise<boolean> {
     return this.repository.hasSynced(userId, calendarId);
@@ -298,7 +318,8 @@ export class CalendarSyncEngine {
       calendarId: run.calendarId,
       event,
       conference,
-      change: row ? 'updated' : 'created',
+      // A row the attacher made says nothing was emitted yet.
+      change: row?.stateDigest !== undefined ? 'updated' : 'created',
       timeZone: eventTimeZone(event) ?? (await this.calendarTimeZone(run)),
       now: run.now,
     });
@@ -415,6 +436,10 @@ export class CalendarSyncEngine {
         tenantId: run.account.tenantId,
         trace: { correlationId: run.correlationId, causationId: null, traceparent: null },
         data: { meetingId: row.meetingId, calendarId, eventId, conferenceId: conference.conferenceId },
+      });
+      await this.linkAttachedConference(run.account, calendarId, eventId, {
+        meetingId: row.meetingId,
+        conferenceId: conference.conferenceId,
       });
       await this.forget(run, eventId);
       run.result.moved.push({ eventId, toCalendarId: calendarId });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { inTransaction } from '@scheduler/postgres-migrations';
 
@@ -8,7 +9,14 @@ export interface LinkedEvent {
   readonly conferenceId: string;
   /** Per event, so the digest of a state that includes personal data reveals nothing. */
   readonly stateSalt: Buffer;
-  readonly stateDigest: string;
+  /** Undefined: linked when our conference was attached, no state emitted yet. */
+  readonly stateDigest: string | undefined;
+}
+
+/** Which meeting's conference an event carries. */
+export interface EventConferenceLink {
+  readonly meetingId: string;
+  readonly conferenceId: string;
 }
 
 /** Why the next sync of a calendar must list it in full although it holds a sync token. */
@@ -31,7 +39,11 @@ export interface CalendarSyncTransaction {
   /** All the calendar's linked events, or only those among `eventIds`. */
   linkedEvents(eventIds: readonly string[] | undefined): Promise<Map<string, LinkedEvent>>;
   saveLinkedEvent(
-    event: LinkedEvent & { readonly streamRevision: bigint; readonly emittedAt: Date },
+    event: LinkedEvent & {
+      readonly stateDigest: string;
+      readonly streamRevision: bigint;
+      readonly emittedAt: Date;
+    },
   ): Promise<void>;
   forgetLinkedEvent(eventId: string): Promise<void>;
 }
@@ -41,7 +53,7 @@ interface LinkedEventRow {
   meeting_id: string;
   conference_id: string;
   state_salt: Buffer;
-  state_digest: string;
+  state_digest: string | null;
 }
 
 const LOCK_NAMESPACE = 'google-ingest/calendar-sync';
@@ -74,6 +86,28 @@ export class CalendarSyncRepository {
       userId,
       reason,
     ]);
+  }
+
+  /**
+   * Links the event to the meeting whose conference was just written into it, before any sync
+   * saw it there. A deletion found later (an incremental sync, or the full resync after the
+   * account's grant died) then names the meeting whether or not a sync saw the conference. A
+   * row a sync made is kept; one naming another meeting (a copy whose conference was replaced)
+   * takes the new link, and its digest no longer matches, so the next sync emits the new state.
+   */
+  async linkAttachedConference(
+    userId: string,
+    calendarId: string,
+    eventId: string,
+    link: EventConferenceLink,
+  ): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO calendar_linked_events (user_id, calendar_id, event_id, meeting_id, conference_id, state_salt)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (user_id, calendar_id, event_id) DO UPDATE SET meeting_id = $4, conference_id = $5
+        WHERE calendar_linked_events.meeting_id <> $4 OR calendar_linked_events.conference_id <> $5`,
+      [userId, calendarId, eventId, link.meetingId, link.conferenceId, randomBytes(16)],
+    );
   }
 
   /** Whether the calendar was ever synced (then a new watch needs no initial sync). */
@@ -128,7 +162,7 @@ function calendarTransaction(
             meetingId: row.meeting_id,
             conferenceId: row.conference_id,
             stateSalt: row.state_salt,
-            stateDigest: row.state_digest,
+            stateDigest: row.state_digest ?? undefined,
           },
         ]),
       );

@@ -141,6 +141,18 @@ export function buildOurConferenceData(input: OurConferenceInput): ConferenceDat
   };
 }
 
+/** What the conference says once its Webex meeting was deleted in Webex (not re-created there). */
+export const DELETED_IN_WEBEX_NOTES = 'This Webex meeting was deleted in Webex.';
+
+/**
+ * The event's conference as it is, its notes saying the Webex meeting was deleted in Webex. The
+ * rest stays, so the event is still recognised as ours (readOurConference) and a later deletion
+ * or removal still reaches the meeting.
+ */
+export function deletedInWebexConference(conferenceData: ConferenceData): ConferenceData {
+  return { ...conferenceData, notes: DELETED_IN_WEBEX_NOTES };
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -3,7 +3,9 @@ import { newUuidV7 } from '@scheduler/contracts';
 import {
   CONFERENCE_PARAMETER_MEETING_ID,
   ConferenceDataInvalidError,
+  DELETED_IN_WEBEX_NOTES,
   buildOurConferenceData,
+  deletedInWebexConference,
   readOurConference,
 } from './conference.js';
 
@@ -114,5 +116,14 @@ describe('readOurConference', () => {
   it('keeps recognising a copy, whose conference data Google copies with its signature', () => {
     const copied = structuredClone({ ...ours, signature: 'c2lnbmF0dXJl' });
     expect(readOurConference(copied)).toEqual({ meetingId, conferenceId: '2551234567' });
+  });
+});
+
+describe('deletedInWebexConference', () => {
+  it('says the Webex meeting was deleted in Webex in the notes, and stays recognisable as ours', () => {
+    const conference = buildOurConferenceData(input);
+    const deleted = deletedInWebexConference(conference);
+    expect(deleted).toEqual({ ...conference, notes: DELETED_IN_WEBEX_NOTES });
+    expect(readOurConference(deleted)).toEqual({ meetingId, conferenceId: '2551234567' });
   });
 });

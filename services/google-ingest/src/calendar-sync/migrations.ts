@@ -41,6 +41,16 @@ export const calendarSyncMigrations: readonly Migration[] = [
     up: `ALTER TABLE calendar_sync_state ADD COLUMN IF NOT EXISTS full_resync_reason text
        CHECK (full_resync_reason IN ('account-reconnected'))`,
   },
+  {
+    version: 3,
+    name: 'calendar-linked-events-linked-before-emitted',
+    // The attacher links an event to its meeting when it writes our conference, before any sync
+    // saw it there: such a row has no emitted state yet.
+    up: `ALTER TABLE calendar_linked_events
+       ALTER COLUMN state_digest DROP NOT NULL,
+       ALTER COLUMN stream_revision DROP NOT NULL,
+       ALTER COLUMN emitted_at DROP NOT NULL`,
+  },
 ];
 
 export async function ensureCalendarSyncSchema(pool: pg.Pool): Promise<void> {

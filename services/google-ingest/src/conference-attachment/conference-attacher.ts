@@ -16,6 +16,7 @@ import { canonicalCalendarId } from '../calendar-sync/calendar-id.js';
 import { calendarEventStreamId } from '../calendar-sync/event-mapping.js';
 import { GoogleAccountUnavailableError } from '../google-accounts/errors.js';
 import type { GoogleTokenStore } from '../google-accounts/google-token-store.js';
+import type { CalendarSyncEngine } from '../calendar-sync/calendar-sync-engine.js';
 import type { ChannelManager } from '../watch-channels/channel-manager.js';
 import type { MeetingRecorder } from './meeting-recorder.js';
 
@@ -59,6 +60,8 @@ export interface ConferenceAttacherOptions {
   readonly meetings: MeetingRecorder;
   /** Watches the event's calendar (a secondary or shared one is watched from its first meeting on). */
   readonly watches?: Pick<ChannelManager, 'ensureWatched'>;
+  /** Links the event to the meeting once it carries the conference (the calendar sync's rows). */
+  readonly links: Pick<CalendarSyncEngine, 'linkAttachedConference'>;
   readonly clock?: () => Date;
   /** Shown with the conference in Calendar (conferenceSolution.iconUri). */
   readonly iconUri?: string;
@@ -78,6 +81,7 @@ export class ConferenceAttacher {
   private readonly tokens: ConferenceAttacherOptions['tokens'];
   private readonly meetings: MeetingRecorder;
   private readonly watches: ConferenceAttacherOptions['watches'];
+  private readonly links: ConferenceAttacherOptions['links'];
   private readonly clock: () => Date;
   private readonly iconUri: string | undefined;
 
@@ -87,6 +91,7 @@ export class ConferenceAttacher {
     this.tokens = options.tokens;
     this.meetings = options.meetings;
     this.watches = options.watches;
+    this.links = options.links;
     this.clock = options.clock ?? (() => new Date());
     this.iconUri = options.iconUri;
   }
@@ -119,7 +124,7 @@ export class ConferenceAttacher {
     const { account } = lookup;
     if (account.tenantId !== scheduled.tenantId) throw new TenantMismatchError(streamId, link.userId);
 
-    const current = await this.currentEvent(account.calendar, link.calendarId, eventId);
+    const current = await liveEvent(account.calendar, link.calendarId, eventId);
     if (!current)
       return {
         outcome: 'event-deleted',
@@ -153,6 +158,12 @@ export class ConferenceAttacher {
           ...(this.iconUri ? { iconUri: this.iconUri } : {}),
         }),
       );
+    // Linked before any sync sees the conference: if the grant dies first, the full resync after
+    // the reconnection still finds the event's deletion and names the meeting.
+    await this.links.linkAttachedConference(account, link.calendarId, eventId, {
+      meetingId: meeting.meetingId,
+      conferenceId,
+    });
     const outcome = await this.meetings.recordConferenceAttached({
       tenantId: scheduled.tenantId,
       trace: {
@@ -170,20 +181,6 @@ export class ConferenceAttacher {
         return { outcome: 'already-attached' };
       case 'meeting-gone':
         return { outcome: 'meeting-gone', patched };
-    }
-  }
-
-  private async currentEvent(
-    calendar: { getEvent(calendarId: string, eventId: string): Promise<CalendarEvent> },
-    calendarId: string,
-    eventId: string,
-  ): Promise<CalendarEvent | undefined> {
-    try {
-      const event = await calendar.getEvent(calendarId, eventId);
-      return event.status === 'cancelled' ? undefined : event;
-    } catch (error) {
-      if (error instanceof GoogleApiError && (error.status === 404 || error.status === 410)) return undefined;
-      throw error;
     }
   }
 
@@ -219,6 +216,21 @@ export class ConferenceAttacher {
       { ...calendarEventDecider, codec: this.codec },
     );
     return recorded.appendResult !== undefined;
+  }
+}
+
+/** The event as Google holds it; undefined when it is deleted (gone, or shown cancelled). */
+export async function liveEvent(
+  calendar: { getEvent(calendarId: string, eventId: string): Promise<CalendarEvent> },
+  calendarId: string,
+  eventId: string,
+): Promise<CalendarEvent | undefined> {
+  try {
+    const event = await calendar.getEvent(calendarId, eventId);
+    return event.status === 'cancelled' ? undefined : event;
+  } catch (error) {
+    if (error instanceof GoogleApiError && (error.status === 404 || error.status === 410)) return undefined;
+    throw error;
   }
 }
 

@@ -186,6 +186,7 @@ beforeAll(async () => {
     codec: fixture.sealed,
     tokens: fixture.tokens,
     meetings: new BusMeetingRecorder(client),
+    links: fixture.engine,
     clock: () => fixture.emulator.clock.now(),
   });
 }, 120_000);
@@ -347,6 +348,39 @@ describe('ConferenceAttacher', () => {
     expect((await meetingStream(orphan)).map((event) => event.type)).toEqual([
       'MeetingRequested',
       'MeetingScheduled',
+    ]);
+  });
+
+  it('an event deleted after our conference was attached, before any sync saw it there, is cancelled with the link by the full resync after a reconnection', async () => {
+    const lateEventId = await createCalendarEvent('Deleted before any sync', '2027-04-05T09:00:00Z');
+    const late = await scheduledMeeting(lateEventId);
+    // As when the account's grant dies right after the patch, no sync hears of the patch or the
+    // deletion: the channels are stopped first (and the syncs under way end).
+    const account = (await fixture.tokens.accountFor(aliceId))!;
+    await fixture.channels.stopWatchesOfDisconnectedAccount(account, new Date(Date.now() + 86_400_000));
+    await fixture.channels.idle();
+    expect(await attacher.attach(late)).toEqual({ outcome: 'attached', patched: true });
+    await fixture.control(`${calendarPath}/events/${lateEventId}`, undefined, 'DELETE');
+    const streamId = calendarEventStreamId(aliceId, lateEventId);
+    // Nothing said of the event yet: its stream does not exist.
+    await expect(fixture.store.readStream(streamId)).rejects.toThrow('does not exist');
+
+    // Reconnected: every calendar is listed in full, and the event is gone from the listing.
+    await fixture.engine.requireFullResync(aliceId, 'account-reconnected');
+    await fixture.channels.requestSync(aliceId, alice);
+    await fixture.channels.idle();
+    const changes = await fixture.store.readStream(streamId);
+    expect(changes.map((event) => [event.type, event.data])).toEqual([
+      [
+        'CalendarEventChanged',
+        expect.objectContaining({
+          change: 'cancelled',
+          userId: aliceId,
+          calendarId: alice,
+          eventId: lateEventId,
+          conference: { meetingId: late.data.meetingId, conferenceId: '2551234567' },
+        }),
+      ],
     ]);
   });
 

@@ -22,7 +22,14 @@ import {
   type MeetingState,
   type MeetingStreamEvent,
 } from './meeting.decider.js';
-import { nextStep, planReconcile, type NothingReason, type Step, type Trigger } from './next-step.js';
+import {
+  driftCheckedUntil,
+  nextStep,
+  planReconcile,
+  type NothingReason,
+  type Step,
+  type Trigger,
+} from './next-step.js';
 import type { MeetingStreams } from './meeting-stream.js';
 import type { LockedMeeting, MeetingSyncRepository } from './meeting-sync.repository.js';
 import { classifyWebexFailure, transientWebexFailure } from './webex-failure.js';
@@ -80,6 +87,17 @@ type Wait =
 
 /** Decides what a Webex failure records; undefined: not a wait (a permanent failure or our own trouble). */
 type OnWebexFailure = (error: unknown) => { wait: Wait; command?: MeetingCommandBody } | undefined;
+
+/** How a reconcile's step calls Webex and records what failed. */
+interface ReconcileStep {
+  readonly correlationId: string;
+  readonly onWebexFailure: OnWebexFailure;
+  /**
+   * A probe asks once whether Webex is back: each Webex call is made once, without the client's
+   * retries, so a failing probe costs one call and the sweep stays within its interval.
+   */
+  readonly probe: boolean;
+}
 
 const day = 86_400_000;
 
@@ -158,35 +176,6 @@ export class MeetingLifecycle {
     if (CalendarEventChanged.is(event))
       return this.handleCalendarChange(validated(CalendarEventChanged, event));
     throw new UnhandledEventTypeError(event.type);
-  }
-
-  /**
-   * Fills meetings_to_converge from the streams: every meeting whose stream says it is not
-   * converged becomes due now (one waiting for a reconnect finds its account again at its first
-   * reconcile). For a table that was lost, or made for the first time. Returns how many.
-   */
-  async rebuildUnconverged(): Promise<number> {
-    let due = 0;
-    for (const [meetingId, userId] of await this.meetings.unsettledMeetings()) {
-      const state = await this.meetings.read(meetingId);
-      if (planReconcile(state, this.clock.now()).kind === 'nothing' && !state.sync) continue;
-      await this.sync.markDue(meetingId, userId, this.clock.now());
-      due++;
-    }
-    return due;
-  }
-
-  /** Fills meetings_to_check from the streams (when it was just created): the upcoming converged meetings. */
-  async rebuildDriftChecks(): Promise<number> {
-    let tracked = 0;
-    for (const meetingId of await this.meetings.liveMeetings()) {
-      const state = await this.meetings.read(meetingId);
-      const plan = planReconcile(state, this.clock.now());
-      if (plan.kind !== 'nothing' || plan.reason !== 'converged') continue;
-      await this.keepDriftCheck(meetingId, state);
-      tracked++;
-    }
-    return tracked;
   }
 
   /** The lifecycle's time: the reconciler's due times are measured with it too. */
@@ -362,11 +351,14 @@ export class MeetingLifecycle {
             userId = current.userId ?? userId;
             return planReconcile(current, this.clock.now());
           },
-          correlationId,
-          (error) => {
-            const decided = this.waitFor(locked, error, probe);
-            wait = decided?.wait;
-            return decided;
+          {
+            correlationId,
+            onWebexFailure: (error) => {
+              const decided = this.waitFor(locked, error, probe);
+              wait = decided?.wait;
+              return decided;
+            },
+            probe,
           },
         );
         steps.push(outcome);
@@ -437,18 +429,12 @@ export class MeetingLifecycle {
     state: MeetingState,
     locked?: Pick<LockedMeeting, 'trackForDrift' | 'untrackForDrift'>,
   ): Promise<void> {
-    const start = state.applied ? Date.parse(state.applied.start) : Number.NaN;
-    const watched =
-      state.status === 'scheduled' &&
-      state.webex !== undefined &&
-      !state.webexDeleted &&
-      state.userId !== undefined &&
-      start > this.clock.now().getTime();
+    const until = driftCheckedUntil(state, this.clock.now());
     // Under a lock, on the lock's connection (see LockedMeeting).
-    if (watched)
+    if (until)
       await (locked
-        ? locked.trackForDrift(state.userId!, new Date(start))
-        : this.sync.trackForDrift(meetingId, state.userId!, new Date(start)));
+        ? locked.trackForDrift(state.userId!, until)
+        : this.sync.trackForDrift(meetingId, state.userId!, until));
     else await (locked ? locked.untrackForDrift() : this.sync.untrackForDrift(meetingId));
   }
 
@@ -466,8 +452,7 @@ export class MeetingLifecycle {
     meetingId: string,
     cause: EventEnvelope | undefined,
     plan: (state: MeetingState) => Step,
-    correlationId?: string,
-    onWebexFailure?: OnWebexFailure,
+    reconcile?: ReconcileStep,
   ): Promise<{ outcome: HandleOutcome; state: MeetingState }> {
     let outcome: HandleOutcome | undefined;
     const created: CreatedMeetings = new Map();
@@ -479,12 +464,12 @@ export class MeetingLifecycle {
           : {
               // A stream without a tenant has nothing to reconcile (planReconcile plans nothing).
               tenantId: state.tenantId ?? '',
-              correlationId: correlationId ?? `reconcile-${newUuidV7()}`,
+              correlationId: reconcile?.correlationId ?? `reconcile-${newUuidV7()}`,
               causationId: null,
               traceparent: null,
               occurredAt: this.clock.now(),
             };
-        const executed = await this.execute(meetingId, plan(state), state, origin, created, onWebexFailure);
+        const executed = await this.execute(meetingId, plan(state), state, origin, created, reconcile);
         outcome = executed.outcome;
         return executed.events;
       });
@@ -504,14 +489,18 @@ export class MeetingLifecycle {
     state: MeetingState,
     origin: CommandOrigin,
     createdInWebex: CreatedMeetings,
-    onWebexFailure: OnWebexFailure | undefined,
+    reconcile: ReconcileStep | undefined,
   ): Promise<Executed> {
+    const clientFor = async (userId: string) => {
+      const client = await this.webexClientFor(userId);
+      return reconcile?.probe ? client.withoutRetries() : client;
+    };
     const record = (command: MeetingCommandBody, kind: Step['kind'] = step.kind): Executed => {
       const events = decide({ ...command, origin }, state);
       return { events, outcome: { meetingId, step: kind, appended: events.map((event) => event.type) } };
     };
     const recordFailure = (error: unknown): Executed => {
-      const waiting = onWebexFailure?.(error);
+      const waiting = reconcile?.onWebexFailure(error);
       if (waiting)
         return waiting.command
           ? record(waiting.command)
@@ -541,7 +530,7 @@ export class MeetingLifecycle {
       case 'create': {
         let created: { meeting: WebexMeeting; adopted: boolean };
         try {
-          const client = await this.webexClientFor(state.userId!);
+          const client = await clientFor(state.userId!);
           const site = await this.options.siteFor?.(state.userId!);
           created = await this.ensureWebexMeeting(client, meetingId, step.desired, site);
           createdInWebex.set(created.meeting.id, client);
@@ -556,7 +545,7 @@ export class MeetingLifecycle {
       case 'patch': {
         let webexResult: { id: string } | undefined;
         try {
-          const client = await this.webexClientFor(state.userId!);
+          const client = await clientFor(state.userId!);
           if (step.changed.some((aspect) => aspect !== 'invitees'))
             webexResult = await client.patchMeeting(step.webexMeetingId, {
               ...webexTimesAndTitle(step.desired),
@@ -577,13 +566,13 @@ export class MeetingLifecycle {
       case 'remove': {
         try {
           if (step.webexMeetingId) {
-            const client = await this.webexClientFor(state.userId!);
+            const client = await clientFor(state.userId!);
             // Google already told the attendees the event is gone.
             await client.deleteMeeting(step.webexMeetingId, { sendEmail: false });
           } else if (state.status === 'requested') {
             // A create that crashed before recording may have left a Webex meeting carrying our
             // tag: it would be orphaned, so it is looked up and deleted too.
-            const client = await this.webexClientFor(state.userId!);
+            const client = await clientFor(state.userId!);
             const site = await this.options.siteFor?.(state.userId!);
             for (const orphan of await this.taggedMeetings(client, meetingId, state.requested, site))
               await client.deleteMeeting(orphan.id, { sendEmail: false });

@@ -27,6 +27,8 @@ import { MeetingLifecycle } from './meeting-lifecycle.js';
 import { MeetingReconciler } from './meeting-reconciler.js';
 import { MeetingStreams } from './meeting-stream.js';
 import { MeetingSyncRepository } from './meeting-sync.repository.js';
+import { meetingDriftTable } from './migrations.js';
+import { rebuildMeetingTables } from './rebuild-meeting-tables.js';
 
 const tenantId = 'example.com';
 const userId = '108234567890123456789';
@@ -210,6 +212,30 @@ describe('the reconcile loop', () => {
     }
   });
 
+  it('a probe while Webex answers 503 is one Webex call: no retries of the client, nothing recorded', async () => {
+    const { lifecycle, reconciler } = replica();
+    emulator.faults.add({ pathPrefix: '/v1/meetings', status: 503 });
+    const request = await requestMeeting(9);
+    emulator.requests.clear();
+    expect(await lifecycle.handle(request)).toMatchObject({ sync: 'deferred' });
+    // A reconcile that is not a probe goes through the client's retries.
+    expect(emulator.requests.list({ pathPrefix: '/v1/' }).length).toBeGreaterThan(1);
+    const rowBefore = await sync.find(request.data.meetingId);
+
+    emulator.requests.clear();
+    expect(await reconciler.sweep()).toEqual({ reconciled: 1, webexBack: false });
+    expect(emulator.requests.list({ pathPrefix: '/v1/' })).toEqual([
+      expect.objectContaining({ method: 'GET', path: '/v1/meetings', status: 503 }),
+    ]);
+    expect(await sync.find(request.data.meetingId)).toEqual(rowBefore);
+    expect(await typesOf(request.data.meetingId)).toEqual(['MeetingRequested', 'MeetingSyncDeferred']);
+
+    // Webex back: the next probe gets through and the meeting is applied.
+    emulator.faults.clear();
+    expect(await reconciler.sweep()).toMatchObject({ webexBack: true });
+    expect(tagged(request.data.meetingId)).toHaveLength(1);
+  });
+
   it('survives a restart: a new replica finds the due meetings in the table and applies them', async () => {
     const first = replica();
     emulator.faults.add({ method: 'POST', pathPrefix: '/v1/meetings', status: 503 });
@@ -232,12 +258,72 @@ describe('the reconcile loop', () => {
     const stuck = await requestMeeting(5);
     expect(await sync.find(stuck.data.meetingId)).toBeUndefined();
 
-    expect(await lifecycle.rebuildUnconverged()).toBe(1);
+    expect((await rebuildMeetingTables({ meetings, sync, clock: emulator.clock })).unconverged).toBe(1);
     expect(await sync.find(stuck.data.meetingId)).toMatchObject({ userId, attempts: 0 });
     expect(await sync.find(converged.data.meetingId)).toBeUndefined();
     await reconciler.sweep();
     expect(tagged(stuck.data.meetingId)).toHaveLength(1);
     expect(tagged(converged.data.meetingId)).toHaveLength(1);
+  });
+
+  it('the rebuild on demand restores lost rows of both tables, keeps a waiting meeting’s schedule, changes nothing when run again, and is safe beside a running sweep', async () => {
+    const { lifecycle, reconciler } = replica();
+    const rebuild = () => rebuildMeetingTables({ meetings, sync, clock: emulator.clock });
+    const tracked = async (meetingId: string) =>
+      (
+        await pool.query(
+          `SELECT user_id, starts_at FROM ${meetingDriftTable(undefined)} WHERE meeting_id = $1`,
+          [meetingId],
+        )
+      ).rows;
+    const converged = await requestMeeting(20);
+    expect(await lifecycle.handle(converged)).toMatchObject({ sync: 'converged' });
+    emulator.faults.add({ method: 'POST', pathPrefix: '/v1/meetings', status: 503 });
+    const waiting = await requestMeeting(21);
+    expect(await lifecycle.handle(waiting)).toMatchObject({ sync: 'deferred' });
+    emulator.faults.clear();
+    const stuck = await requestMeeting(22);
+    const waitingRow = await sync.find(waiting.data.meetingId);
+    expect(waitingRow).toMatchObject({ attempts: 1 });
+    // The rows are lost: the converged meeting's drift check; the stuck one never had a row.
+    await sync.untrackForDrift(converged.data.meetingId);
+
+    const first = await rebuild();
+    expect(first.unconverged).toBeGreaterThanOrEqual(2);
+    expect(first.tracked).toBeGreaterThanOrEqual(1);
+    expect(await sync.find(stuck.data.meetingId)).toMatchObject({ userId, attempts: 0 });
+    expect(await sync.find(waiting.data.meetingId)).toEqual(waitingRow);
+    expect(await sync.find(converged.data.meetingId)).toBeUndefined();
+    expect(await tracked(converged.data.meetingId)).toEqual([
+      { user_id: userId, starts_at: new Date(converged.data.start) },
+    ]);
+
+    // Again: the same rows.
+    const rowsAfterFirst = await Promise.all(
+      [converged, waiting, stuck].map(async (request) => [
+        await sync.find(request.data.meetingId),
+        await tracked(request.data.meetingId),
+      ]),
+    );
+    expect(await rebuild()).toEqual(first);
+    expect(
+      await Promise.all(
+        [converged, waiting, stuck].map(async (request) => [
+          await sync.find(request.data.meetingId),
+          await tracked(request.data.meetingId),
+        ]),
+      ),
+    ).toEqual(rowsAfterFirst);
+
+    // While the loop works the meetings off: each one converges, with one Webex meeting each.
+    emulator.clock.advance(16 * 60_000);
+    await Promise.all([rebuild(), reconciler.sweep(), rebuild()]);
+    await reconciler.sweep();
+    for (const request of [converged, waiting, stuck]) {
+      expect(tagged(request.data.meetingId)).toHaveLength(1);
+      expect(await sync.find(request.data.meetingId)).toBeUndefined();
+      expect(await tracked(request.data.meetingId)).toHaveLength(1);
+    }
   });
 
   it('two replicas with two changes to one meeting: one at a time, and Webex ends with the newest', async () => {

@@ -1,8 +1,6 @@
 import type pg from 'pg';
-import { migrate, inTransaction } from '@scheduler/postgres-migrations';
+import { assertPlainIdentifier, migrate, inTransaction } from '@scheduler/postgres-migrations';
 import { meetingDriftTable, meetingMigrations, meetingSyncTable } from './migrations.js';
-
-const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** A meeting that is not converged: when it is tried next, how often it failed, what it waits for. */
 export interface UnconvergedMeeting {
@@ -67,8 +65,7 @@ export class MeetingSyncRepository {
     private readonly pool: pg.Pool,
     private readonly schema?: string,
   ) {
-    if (schema !== undefined && !IDENTIFIER.test(schema))
-      throw new Error(`"${schema}" is not a plain lower-case SQL identifier`);
+    if (schema !== undefined) assertPlainIdentifier(schema);
     this.table = meetingSyncTable(schema);
     this.driftTable = meetingDriftTable(schema);
   }
@@ -190,15 +187,6 @@ export class MeetingSyncRepository {
       [now],
     );
     return rowCount ?? 0;
-  }
-
-  /** Makes a meeting due now (e.g. found unconverged by a rebuild), keeping its attempts. */
-  async markDue(meetingId: string, userId: string, now: Date): Promise<void> {
-    await this.pool.query(
-      `INSERT INTO ${this.table} (meeting_id, user_id, due_at) VALUES ($1, $2, $3)
-       ON CONFLICT (meeting_id) DO UPDATE SET due_at = $3, updated_at = now()`,
-      [meetingId, userId, now],
-    );
   }
 
   async find(meetingId: string): Promise<UnconvergedMeeting | undefined> {

@@ -30,6 +30,7 @@ import { MeetingReconciler } from './meeting-reconciler.js';
 import { MeetingStreams } from './meeting-stream.js';
 import { MeetingSyncRepository } from './meeting-sync.repository.js';
 import { MeetingsHandlers } from './meetings.handlers.js';
+import { rebuildMeetingTables } from './rebuild-meeting-tables.js';
 
 /**
  * The meetings feature's own pool. A reconcile holds a connection (its row lock) during the
@@ -47,7 +48,7 @@ class MeetingsResources
     @Inject(MEETINGS_DATABASE) private readonly database: pg.Pool,
     @Inject(MeetingSyncRepository) private readonly sync: MeetingSyncRepository,
     @Inject(MeetingReconciler) private readonly reconciler: MeetingReconciler,
-    @Inject(MeetingLifecycle) private readonly lifecycle: MeetingLifecycle,
+    @Inject(MeetingStreams) private readonly meetings: MeetingStreams,
     private readonly readiness: ReadinessRegistry,
   ) {}
 
@@ -67,14 +68,11 @@ class MeetingsResources
 
   async onApplicationBootstrap(): Promise<void> {
     // A new table knows nothing yet: meetings left unconverged before it existed (e.g. by a
-    // version that dead-lettered Webex failures) are found in the streams.
-    if (this.tableCreated) {
-      const due = await this.lifecycle.rebuildUnconverged();
-      this.logger.log({ due }, 'meetings_to_converge filled from the meeting streams');
-    }
-    if (this.driftTableCreated) {
-      const tracked = await this.lifecycle.rebuildDriftChecks();
-      this.logger.log({ tracked }, 'meetings_to_check filled from the meeting streams');
+    // version that dead-lettered Webex failures), and the upcoming ones to compare with Webex,
+    // are found in the streams.
+    if (this.tableCreated || this.driftTableCreated) {
+      const rebuilt = await rebuildMeetingTables({ meetings: this.meetings, sync: this.sync });
+      this.logger.log(rebuilt, 'meetings_to_converge and meetings_to_check filled from the meeting streams');
     }
     this.reconciler.start();
   }

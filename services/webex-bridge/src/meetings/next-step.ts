@@ -230,3 +230,18 @@ export function planReconcile(state: MeetingState, now: Date): Step {
     return { kind: 'fail', reason: 'webex-rejected', message: pastStartMessage };
   return { kind: 'patch', desired, changed, webexMeetingId: state.webex.webexMeetingId };
 }
+
+/**
+ * When the meeting is to be compared with Webex until (its start), or undefined when it is not
+ * compared: only a scheduled meeting Webex holds, not deleted there, that has not started.
+ */
+export function driftCheckedUntil(state: MeetingState, now: Date): Date | undefined {
+  const start = state.applied ? Date.parse(state.applied.start) : Number.NaN;
+  const watched =
+    state.status === 'scheduled' &&
+    state.webex !== undefined &&
+    !state.webexDeleted &&
+    state.userId !== undefined &&
+    start > now.getTime();
+  return watched ? new Date(start) : undefined;
+}

@@ -1,9 +1,7 @@
 import type pg from 'pg';
 import { webexAccountMigrations, webexAccountTables } from './migrations.js';
-import { inTransaction, migrate } from '@scheduler/postgres-migrations';
+import { assertPlainIdentifier, inTransaction, migrate } from '@scheduler/postgres-migrations';
 import type { WebexSiteFacts } from './webex-account.decider.js';
-
-const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
 export type WebexAccountStatus = 'connected' | 'reauthorization-required';
 
@@ -73,8 +71,7 @@ export class WebexAccountsRepository {
     /** Schema of the tables; default: the connection's search_path. */
     private readonly schema?: string,
   ) {
-    if (schema !== undefined && !IDENTIFIER.test(schema))
-      throw new Error(`"${schema}" is not a plain lower-case SQL identifier`);
+    if (schema !== undefined) assertPlainIdentifier(schema);
     const tables = webexAccountTables(schema);
     this.accounts = tables.accounts;
     this.directorySites = tables.directorySites;

@@ -1,9 +1,7 @@
 import type { SealedValue } from '@scheduler/crypto-shredding';
-import { migrate } from '@scheduler/postgres-migrations';
+import { assertPlainIdentifier, migrate } from '@scheduler/postgres-migrations';
 import type pg from 'pg';
 import { webexWebhookMigrations, webexWebhookTables } from './migrations.js';
-
-const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** A user's meetings webhooks as we keep them: the secret, and the webhook of each event. */
 export interface StoredWebhookRegistration {
@@ -38,8 +36,7 @@ export class WebexWebhooksRepository {
     /** Where the queries run: the pool, or the connection that holds a registration lock. */
     private readonly db: Pick<pg.Pool, 'query'> = pool,
   ) {
-    if (schema !== undefined && !IDENTIFIER.test(schema))
-      throw new Error(`"${schema}" is not a plain lower-case SQL identifier`);
+    if (schema !== undefined) assertPlainIdentifier(schema);
     ({
       registrations: this.registrations,
       webhookIds: this.webhookIds,
