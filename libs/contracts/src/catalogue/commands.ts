@@ -10,6 +10,7 @@ import {
   Invitee,
   Locale,
   MeetingTemplateId,
+  RecurrenceLines,
   TenantId,
   TimeZone,
   UserId,
@@ -59,6 +60,8 @@ const CalendarEventDetails = z.strictObject({
   invitees: personal(z.array(Invitee).max(1000)),
   organizerEmail: personal(Email),
   organizedByUser: z.boolean(),
+  /** A recurring series' rule; the times above are its first occurrence's. */
+  recurrence: RecurrenceLines.optional(),
 });
 
 /**
