@@ -430,3 +430,16 @@ function daysOfPeriod(rule: SeriesRule, start: WallTime, period: number): Date[]
       return [new Date(Date.UTC(start.year + step, start.month - 1, start.day))];
   }
 }
+
+/**
+ * The Webex rule for a meeting's desired state: none when it is not a series, else the mapping
+ * of its Calendar rule (supported, or refused with its reason).
+ */
+export function seriesRecurrenceOf(desired: {
+  readonly recurrence?: readonly string[];
+  readonly start: string;
+  readonly timeZone: string;
+}): RecurrenceMapping | undefined {
+  if (!desired.recurrence?.length) return undefined;
+  return webexRecurrence({ lines: desired.recurrence, start: desired.start, timeZone: desired.timeZone });
+}
