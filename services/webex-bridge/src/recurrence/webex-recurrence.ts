@@ -293,6 +293,12 @@ function parseRule(
         throw new Refused(
           `BYMONTHDAY=${values.get('BYMONTHDAY')} with FREQ=YEARLY: Webex repeats a yearly meeting on the start's date`,
         );
+      // Redundant with the start's date, and not a part Webex documents: left out.
+      if (byMonth)
+        parts.splice(
+          parts.findIndex(([key]) => key === 'BYMONTH'),
+          1,
+        );
       if (startWall.month === 2 && startWall.day === 29)
         throw new Refused(
           'FREQ=YEARLY from 29 February: Calendar skips the years without it; Webex does not say what it does',
