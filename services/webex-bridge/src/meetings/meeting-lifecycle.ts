@@ -13,7 +13,7 @@ import { WebexApiError, type Meeting as WebexMeeting, type WebexClient } from '@
 import type { ChangedAspect, DesiredState } from './desired-state.js';
 import { MeetingStreamMissingError, UnhandledEventTypeError } from './errors.js';
 import { inviteeChanges } from './invitee-changes.js';
-import { seriesRecurrenceOf } from '../recurrence/webex-recurrence.js';
+import { seriesRecurrenceOf } from '@scheduler/contracts';
 import {
   decide,
   meetingStreamId,

@@ -1,5 +1,5 @@
 import type { MeetingRequested } from '@scheduler/contracts';
-import { seriesRecurrenceOf } from '../recurrence/webex-recurrence.js';
+import { seriesRecurrenceOf } from '@scheduler/contracts';
 import {
   changedAspects,
   copyMeetingId,

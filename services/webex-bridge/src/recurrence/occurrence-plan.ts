@@ -1,4 +1,4 @@
-import { basicUtc, sameDay } from './zoned-time.js';
+import { basicUtc, sameDay } from '@scheduler/contracts';
 
 // Calendar changes one occurrence of a series by an exception (an instance with its own title or
 // times, or cancelled), named by the occurrence's original start. Webex changes one occurrence

@@ -387,16 +387,19 @@ export function lastOccurrenceStart(rule: SeriesRule, start: number, timeZone: s
 export function occurrenceStarts(rule: SeriesRule, start: number, timeZone: string, limit: number): number[] {
   const wall = wallTimeOf(start, timeZone);
   const time = { hour: wall.hour, minute: wall.minute, second: wall.second };
+  // Wall times are whole seconds; an instant's milliseconds ride along unchanged.
+  const milliseconds = ((start % 1000) + 1000) % 1000;
   const startDay = Date.UTC(wall.year, wall.month - 1, wall.day);
   const found: number[] = [];
   const maximum = Math.min(limit, rule.count ?? Number.MAX_SAFE_INTEGER);
   for (let period = 0; period < maximumPeriods && found.length < maximum; period += 1) {
     for (const day of daysOfPeriod(rule, wall, period)) {
       if (day.getTime() < startDay) continue;
-      const instant = instantOf(
-        { year: day.getUTCFullYear(), month: day.getUTCMonth() + 1, day: day.getUTCDate(), ...time },
-        timeZone,
-      );
+      const instant =
+        instantOf(
+          { year: day.getUTCFullYear(), month: day.getUTCMonth() + 1, day: day.getUTCDate(), ...time },
+          timeZone,
+        ) + milliseconds;
       if (rule.until !== undefined && instant > rule.until) return found;
       found.push(instant);
       if (found.length >= maximum) return found;
@@ -448,4 +451,23 @@ export function seriesRecurrenceOf(desired: {
 }): RecurrenceMapping | undefined {
   if (!desired.recurrence?.length) return undefined;
   return webexRecurrence({ lines: desired.recurrence, start: desired.start, timeZone: desired.timeZone });
+}
+
+/**
+ * When a meeting's last occurrence ends: its own end for a single meeting (or a series whose
+ * rule Webex cannot repeat: no Webex series exists, only what was requested), the last
+ * occurrence's end for a series with COUNT or UNTIL, `open-ended` for a series without an end.
+ */
+export function lastOccurrenceEnd(desired: {
+  readonly recurrence?: readonly string[];
+  readonly start: string;
+  readonly end: string;
+  readonly timeZone: string;
+}): { readonly kind: 'ends'; readonly end: string } | { readonly kind: 'open-ended' } {
+  const mapping = seriesRecurrenceOf(desired);
+  if (!mapping?.supported) return { kind: 'ends', end: desired.end };
+  const start = Date.parse(desired.start);
+  const last = lastOccurrenceStart(mapping.recurrence.parsed, start, desired.timeZone);
+  if (last === undefined) return { kind: 'open-ended' };
+  return { kind: 'ends', end: new Date(last + (Date.parse(desired.end) - start)).toISOString() };
 }

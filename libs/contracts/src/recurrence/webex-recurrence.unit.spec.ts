@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { occurrenceStarts, webexRecurrence } from './webex-recurrence.js';
+import { lastOccurrenceEnd, occurrenceStarts, webexRecurrence } from './webex-recurrence.js';
 
 const berlin = 'Europe/Berlin';
 
@@ -138,5 +138,42 @@ describe('webexRecurrence', () => {
 
   it('refuses a monthly rule from the 31st, whose start implies the day', () => {
     expect(refusal(['RRULE:FREQ=MONTHLY;COUNT=3'], '2027-05-31T08:00:00Z')).toContain('BYMONTHDAY=31');
+  });
+});
+
+describe('lastOccurrenceEnd', () => {
+  const first = { start: '2027-03-15T08:00:00.000Z', end: '2027-03-15T09:00:00.000Z', timeZone: berlin };
+
+  it('is the last occurrence’s end for a series with COUNT or UNTIL, in the series’ time zone', () => {
+    expect(lastOccurrenceEnd({ ...first, recurrence: ['RRULE:FREQ=WEEKLY;COUNT=6'] })).toEqual({
+      kind: 'ends',
+      end: '2027-04-19T08:00:00.000Z',
+    });
+    expect(lastOccurrenceEnd({ ...first, recurrence: ['RRULE:FREQ=WEEKLY;UNTIL=20270411'] })).toEqual({
+      kind: 'ends',
+      end: '2027-04-05T08:00:00.000Z',
+    });
+  });
+
+  it('keeps an instant’s milliseconds', () => {
+    expect(
+      lastOccurrenceEnd({
+        start: '2027-03-15T08:00:00.721Z',
+        end: '2027-03-15T09:00:00.721Z',
+        timeZone: berlin,
+        recurrence: ['RRULE:FREQ=DAILY;COUNT=3'],
+      }),
+    ).toEqual({ kind: 'ends', end: '2027-03-17T09:00:00.721Z' });
+  });
+
+  it('is open-ended for a series without an end; a single meeting, or a refused rule, ends with its own end', () => {
+    expect(lastOccurrenceEnd({ ...first, recurrence: ['RRULE:FREQ=WEEKLY'] })).toEqual({
+      kind: 'open-ended',
+    });
+    expect(lastOccurrenceEnd(first)).toEqual({ kind: 'ends', end: first.end });
+    expect(lastOccurrenceEnd({ ...first, recurrence: ['RRULE:FREQ=HOURLY'] })).toEqual({
+      kind: 'ends',
+      end: first.end,
+    });
   });
 });
