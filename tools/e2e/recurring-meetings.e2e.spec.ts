@@ -139,33 +139,50 @@ describe('recurring meetings', () => {
     expect(await webexMeetingOf(meetingId)).toBeUndefined();
   }, 90_000);
 
-  it('"this and following" from occurrence 5: the old Webex series ends after occurrence 4; deleting the series leaves nothing in Webex', async () => {
+  it('"this and following" from occurrence 5 at a new time: the old Webex series ends after occurrence 4, a new one carries the rest; deleting both series leaves nothing in Webex', async () => {
     const { eventId, meetingId, webexMeeting } = await seriesWithMeeting(
       'Split',
       '2027-03-15T08:00:00.000Z',
       ['RRULE:FREQ=WEEKLY;COUNT=6'],
     );
-    // Calendar's first call of a split: the old series ends before the 5th occurrence.
-    await stack.google.request(
-      `${eventsPath}/${eventId}`,
-      { recurrence: ['RRULE:FREQ=WEEKLY;UNTIL=20270411T215959Z'] },
-      'PATCH',
+    const before = new Set((await webexMeetings()).map((meeting) => meeting.id));
+    // As the Calendar UI does it: the old series gets an UNTIL, a new series (new id) starts at
+    // occurrence 5, here at 10:00 instead of 09:00.
+    const split = await stack.google.request<{ following: { id: string } }>(
+      `${eventsPath}/${eventId}/split`,
+      {
+        originalStartTime: '2027-04-12T07:00:00.000Z',
+        changes: {
+          start: { dateTime: '2027-04-12T08:00:00.000Z', timeZone: berlin },
+          end: { dateTime: '2027-04-12T09:00:00.000Z', timeZone: berlin },
+        },
+      },
     );
     await eventually(async () => {
-      expect((await webexMeetingOf(meetingId))!.recurrence).toBe('FREQ=WEEKLY;UNTIL=20270411T215959Z');
+      expect((await webexMeetingOf(meetingId))!.recurrence).toMatch(/^FREQ=WEEKLY;UNTIL=/);
       expect(await occurrenceStarts(webexMeeting.id)).toEqual([
         '2027-03-15T08:00:00.000Z',
         '2027-03-22T08:00:00.000Z',
         '2027-03-29T07:00:00.000Z',
         '2027-04-05T07:00:00.000Z',
       ]);
+      const added = (await webexMeetings()).filter((meeting) => !before.has(meeting.id) && !meeting.deleted);
+      expect(added).toHaveLength(1);
+      expect(await occurrenceStarts(added[0]!.id)).toEqual([
+        '2027-04-12T08:00:00.000Z',
+        '2027-04-19T08:00:00.000Z',
+      ]);
       expect((await meetingView(meetingId)).sync).toEqual({ status: 'converged' });
     }, 30_000);
 
+    const newSeries = (await webexMeetings()).find((meeting) => !before.has(meeting.id) && !meeting.deleted)!;
     await stack.google.request(`${eventsPath}/${eventId}`, undefined, 'DELETE');
+    await stack.google.request(`${eventsPath}/${split.following.id}`, undefined, 'DELETE');
     await eventually(async () => {
       expect((await meetingView(meetingId)).status).toBe('cancelled');
-      expect(await webexMeetingOf(meetingId)).toBeUndefined();
+      const live = (await webexMeetings()).filter((meeting) => !meeting.deleted);
+      expect(live.map((meeting) => meeting.id)).not.toContain(webexMeeting.id);
+      expect(live.map((meeting) => meeting.id)).not.toContain(newSeries.id);
     }, 30_000);
   }, 120_000);
 });
