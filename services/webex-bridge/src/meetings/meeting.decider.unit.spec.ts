@@ -1252,6 +1252,13 @@ describe('level-triggered: the desired state, and waiting for Webex', () => {
         reason: 'unsupported-recurrence',
         message: expect.stringMatching(/^unsupported-recurrence: BYMONTHDAY=1,15 with FREQ=MONTHLY/),
       });
+      expect(
+        plan(requested({ recurrence: ['RRULE:FREQ=WEEKLY;COUNT=3', 'EXDATE:20261208T090000Z'] })),
+      ).toMatchObject({
+        kind: 'fail',
+        reason: 'unsupported-recurrence',
+        message: expect.stringContaining('EXDATE'),
+      });
       const failed = envelope('MeetingSchedulingFailed', {
         meetingId,
         reason: 'unsupported-recurrence',
