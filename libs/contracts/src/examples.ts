@@ -23,6 +23,10 @@ export const exampleUserId = '108234567890123456789';
 export const exampleMeetingId = '019ac0a0-1c2d-7e3f-8a4b-5c6d7e8f9a0b';
 const gmailMeetingId = '019ac0a0-1c2d-7e3f-9a4b-5c6d7e8f9a0c';
 const copyMeetingId = '019ac0a0-1c2d-7e3f-aa4b-5c6d7e8f9a0d';
+/** The recurring series of the recurrence examples. */
+const seriesMeetingId = '019ac0a0-1c2d-7e3f-ba4b-5c6d7e8f9a0e';
+const seriesEventId = '3abc0ab5cd6ef7gh8ij9kl0mn2';
+const seriesRecurrence = ['RRULE:FREQ=WEEKLY;COUNT=6'];
 const calendarId = 'ada@example.com';
 const eventId = '7kvu0ab5cd6ef7gh8ij9kl0mn1';
 const start = '2026-12-01T09:00:00Z';
@@ -130,6 +134,41 @@ export const exampleEventData: ExampleEventData = {
       conference: { meetingId: exampleMeetingId, conferenceId: '2501234567' },
       updatedAt: '2026-11-26T09:00:00Z',
     },
+    {
+      change: 'updated',
+      userId: exampleUserId,
+      calendarId,
+      eventId: seriesEventId,
+      iCalUID: `${seriesEventId}@google.com`,
+      organizedByUser: true,
+      title: 'Weekly sync',
+      start,
+      end,
+      timeZone: 'Europe/Berlin',
+      attendees: invitees,
+      organizerEmail: 'ada@example.com',
+      conference: { meetingId: seriesMeetingId, conferenceId: '2507654321' },
+      updatedAt: '2026-11-26T08:00:00Z',
+      recurrence: ['RRULE:FREQ=WEEKLY;COUNT=6', 'EXDATE;TZID=Europe/Berlin:20261215T100000'],
+    },
+    {
+      change: 'updated',
+      userId: exampleUserId,
+      calendarId,
+      eventId: `${seriesEventId}_20261208T090000Z`,
+      iCalUID: `${seriesEventId}@google.com`,
+      organizedByUser: true,
+      title: 'Weekly sync (moved)',
+      start: '2026-12-08T11:00:00Z',
+      end: '2026-12-08T11:30:00Z',
+      timeZone: 'Europe/Berlin',
+      attendees: invitees,
+      organizerEmail: 'ada@example.com',
+      conference: { meetingId: seriesMeetingId, conferenceId: '2507654321' },
+      updatedAt: '2026-11-27T08:00:00Z',
+      recurringEventId: seriesEventId,
+      originalStartTime: '2026-12-08T09:00:00Z',
+    },
   ],
   MeetingRequested: [
     {
@@ -170,6 +209,19 @@ export const exampleEventData: ExampleEventData = {
       timeZone: 'Europe/Berlin',
       invitees,
     },
+    {
+      meetingId: seriesMeetingId,
+      userId: exampleUserId,
+      source: 'calendar',
+      calendarId,
+      eventId: seriesEventId,
+      title: 'Weekly sync',
+      start,
+      end,
+      timeZone: 'Europe/Berlin',
+      invitees,
+      recurrence: seriesRecurrence,
+    },
   ],
   MeetingScheduled: [
     {
@@ -198,6 +250,17 @@ export const exampleEventData: ExampleEventData = {
       invitees,
       changed: ['title', 'time'],
     },
+    {
+      meetingId: seriesMeetingId,
+      webexMeetingId: '6a1e2d3c4b5a69788796a5b4c3d2e1f1',
+      title: 'Weekly sync',
+      start,
+      end,
+      timeZone: 'Europe/Berlin',
+      invitees,
+      recurrence: ['RRULE:FREQ=WEEKLY;COUNT=4'],
+      changed: ['recurrence'],
+    },
   ],
   MeetingCancelled: [
     {
@@ -224,6 +287,15 @@ export const exampleEventData: ExampleEventData = {
       end: '2026-12-01T11:00:00+01:00',
       timeZone: 'Europe/Berlin',
       invitees,
+    },
+    {
+      meetingId: seriesMeetingId,
+      title: 'Weekly sync',
+      start,
+      end,
+      timeZone: 'Europe/Berlin',
+      invitees,
+      recurrence: ['RRULE:FREQ=WEEKLY;COUNT=4'],
     },
   ],
   MeetingCancellationRequested: [

@@ -38,3 +38,17 @@ export {
   exampleMeetingId,
 } from './examples.js';
 export type { ExampleEventData, ExampleEventOptions } from './examples.js';
+export {
+  webexRecurrence,
+  seriesRecurrenceOf,
+  lastOccurrenceEnd,
+  occurrenceStarts,
+  lastOccurrenceStart,
+} from './recurrence/webex-recurrence.js';
+export type {
+  RecurrenceMapping,
+  RecurrenceRefusal,
+  SeriesRule,
+  WebexSeriesRecurrence,
+} from './recurrence/webex-recurrence.js';
+export { basicUtc, sameDay, wallTimeOf, instantOf } from './recurrence/zoned-time.js';

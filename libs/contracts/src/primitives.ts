@@ -70,6 +70,12 @@ export const CalendarEventId = z
   .string()
   .regex(/^[A-Za-z0-9_-]{1,1024}$/, { message: 'must be a Google Calendar event id' });
 
+/**
+ * A recurring event's rule as Calendar states it: iCalendar RRULE, EXRULE, RDATE and EXDATE
+ * lines (no DTSTART; the event's start and time zone anchor them).
+ */
+export const RecurrenceLines = z.array(z.string().min(1).max(2048)).min(1).max(100);
+
 /** Webex site URLs are host names such as "acme.webex.com"; the allow-list pattern guards against SSRF. */
 export const WebexSiteUrl = z
   .string()

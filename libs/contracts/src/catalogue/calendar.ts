@@ -8,6 +8,7 @@ import {
   Instant,
   Invitee,
   MeetingId,
+  RecurrenceLines,
   TimeZone,
   UserId,
 } from '../primitives.js';
@@ -76,6 +77,15 @@ const EventIdentity = {
 };
 
 /**
+ * An exception of a recurring series (one occurrence moved, retitled or cancelled): the series'
+ * event id and the occurrence's original start, which names it even after it moved.
+ */
+const OccurrenceIdentity = {
+  recurringEventId: CalendarEventId.optional(),
+  originalStartTime: Instant.optional(),
+};
+
+/**
  * Only emitted for calendar events that carry our conference (or that a meeting of ours is
  * linked to): other events leave no trace. Streams: `calendarEvent-<userId>.<eventId>`.
  */
@@ -100,6 +110,9 @@ export const CalendarEventChanged = defineEvent({
         organizerEmail: personal(Email),
         conference: ConferenceLink.optional(),
         updatedAt: Instant,
+        /** A recurring series: its rule (the start, end and time zone above are its first occurrence's). */
+        recurrence: RecurrenceLines.optional(),
+        ...OccurrenceIdentity,
       })
       // Calendar allows zero-length events, so end may equal start, but never precede it.
       .refine((value) => !(Date.parse(value.end) < Date.parse(value.start)), {
@@ -111,6 +124,7 @@ export const CalendarEventChanged = defineEvent({
       ...EventIdentity,
       conference: ConferenceLink.optional(),
       updatedAt: Instant.optional(),
+      ...OccurrenceIdentity,
     }),
     /**
      * The event stays but no longer carries our conference (the user removed it): the meeting it

@@ -12,6 +12,7 @@ import {
   Locale,
   MeetingTemplateId,
   MeetingId,
+  RecurrenceLines,
   TenantId,
   TimeZone,
   UserId,
@@ -61,6 +62,8 @@ const CalendarEventDetails = z.strictObject({
   invitees: personal(z.array(Invitee).max(1000)),
   organizerEmail: personal(Email),
   organizedByUser: z.boolean(),
+  /** A recurring series' rule; the times above are its first occurrence's. */
+  recurrence: RecurrenceLines.optional(),
 });
 
 /**

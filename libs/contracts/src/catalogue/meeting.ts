@@ -8,6 +8,7 @@ import {
   Instant,
   Invitee,
   MeetingId,
+  RecurrenceLines,
   TimeZone,
   UserId,
   WebexSiteUrl,
@@ -40,6 +41,8 @@ export const MeetingRequested = defineEvent({
       end: Instant,
       timeZone: TimeZone,
       invitees: personal(z.array(Invitee).max(1000)),
+      /** A recurring calendar series: its rule; start and end are its first occurrence's. */
+      recurrence: RecurrenceLines.optional(),
     })
     .refine(endsAfterStart, END_AFTER_START),
 });
@@ -99,7 +102,9 @@ export const MeetingUpdated = defineEvent({
       end: Instant,
       timeZone: TimeZone,
       invitees: personal(z.array(Invitee).max(1000)),
-      changed: z.array(z.enum(['title', 'time', 'invitees'])).min(1),
+      /** The series' rule now (absent: not recurring). */
+      recurrence: RecurrenceLines.optional(),
+      changed: z.array(z.enum(['title', 'time', 'invitees', 'recurrence'])).min(1),
     })
     .refine(endsAfterStart, END_AFTER_START),
 });
@@ -135,6 +140,8 @@ export const MeetingSchedulingFailed = defineEvent({
       'site-not-allowed',
       'event-not-found',
       'retries-exhausted',
+      /** The series' rule is one Webex cannot repeat as Calendar does; nothing was sent to Webex. */
+      'unsupported-recurrence',
     ]),
     /** Safe to show: never contains personal data or tokens. */
     message: z.string().max(1024),
@@ -160,6 +167,8 @@ export const MeetingChangeRequested = defineEvent({
       end: Instant,
       timeZone: TimeZone,
       invitees: personal(z.array(Invitee).max(1000)),
+      /** The series' rule (absent: not recurring). */
+      recurrence: RecurrenceLines.optional(),
     })
     .refine(endsAfterStart, END_AFTER_START),
 });

@@ -24,6 +24,8 @@ export interface CalendarEventDetails {
   readonly organizerEmail: string;
   /** Whether the requesting user organises the event: only the organiser may add a meeting. */
   readonly organizedByUser: boolean;
+  /** A recurring series' rule lines (Calendar's); the times above are its first occurrence's. */
+  readonly recurrence?: readonly string[];
 }
 
 /** The user has not connected the Google account whose calendar the event is in. */

@@ -351,6 +351,7 @@ export class MeetingRequests {
           end: details.end,
           timeZone: details.timeZone,
           invitees: [...details.attendees],
+          ...(details.recurrence ? { recurrence: [...details.recurrence] } : {}),
         },
       });
     } catch (error) {

@@ -26,6 +26,8 @@ export interface CalendarEventDetails {
   readonly organizedByUser: boolean;
   /** Our conference, when the event already carries one. */
   readonly conference?: ConferenceLink;
+  /** A recurring series' rule lines; the times above are its first occurrence's. */
+  readonly recurrence?: readonly string[];
 }
 
 export type CalendarEventRead =
@@ -121,6 +123,7 @@ export class CalendarEventReader {
         organizerEmail: data.organizerEmail,
         organizedByUser: data.organizedByUser,
         ...(conference ? { conference } : {}),
+        ...(data.recurrence ? { recurrence: data.recurrence } : {}),
       },
     };
   }

@@ -19,8 +19,17 @@ export class CalendarEventsHandlers {
     try {
       const read = await this.reader.read(request);
       if (read.outcome === 'not-found') return { outcome: 'not-found', reason: read.reason };
-      const { calendarId, title, start, end, timeZone, invitees, organizerEmail, organizedByUser } =
-        read.event;
+      const {
+        calendarId,
+        title,
+        start,
+        end,
+        timeZone,
+        invitees,
+        organizerEmail,
+        organizedByUser,
+        recurrence,
+      } = read.event;
       return {
         outcome: 'found',
         event: {
@@ -32,6 +41,7 @@ export class CalendarEventsHandlers {
           invitees: [...invitees],
           organizerEmail,
           organizedByUser,
+          ...(recurrence ? { recurrence: [...recurrence] } : {}),
         },
       };
     } catch (error) {

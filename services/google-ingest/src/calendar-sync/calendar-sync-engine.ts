@@ -19,7 +19,7 @@ import {
 } from '@scheduler/google';
 import type { MeetingRecorder } from '../conference-attachment/meeting-recorder.js';
 import { canonicalCalendarId } from './calendar-id.js';
-import { type ConferenceLink, readOurConference } from './conference.js';
+import { readOurConference } from './conference.js';
 import {
   type CalendarEventChangedData,
   calendarEventStreamId,
@@ -257,7 +257,12 @@ export class CalendarSyncEngine {
     const linked = await transaction.linkedEvents(
       full ? undefined : listing.events.map((event) => event.id!),
     );
-    for (const event of listing.events) await this.applyChange(run, event, linked.get(event.id!));
+    // A series before its occurrences: a cancelled occurrence finds its meeting in the series' row.
+    const ordered = [
+      ...listing.events.filter((event) => !event.recurringEventId),
+      ...listing.events.filter((event) => event.recurringEventId),
+    ];
+    for (const event of ordered) await this.applyChange(run, event, linked.get(event.id!));
     if (full) {
       // A full listing leaves out deleted events: an event we had linked that is gone was
       // deleted (or moved away) while our sync token or the account's grant was dead.
@@ -281,6 +286,10 @@ export class CalendarSyncEngine {
   private async applyChange(run: SyncRun, event: CalendarEvent, row: LinkedEvent | undefined): Promise<void> {
     const eventId = event.id!;
     if (event.status === 'cancelled') {
+      if (event.recurringEventId) {
+        await this.emitCancelledOccurrence(run, event, row);
+        return;
+      }
       // A deleted event we never linked: nothing to say and nothing to keep.
       if (row) await this.emitCancelled(run, eventId, row, event.updated);
       return;
@@ -288,15 +297,6 @@ export class CalendarSyncEngine {
     const conference = readOurConference(event.conferenceData);
     // Neither ours now nor before: leaves no trace.
     if (!conference && !row) return;
-    if (event.recurringEventId) {
-      // A changed occurrence of a series carries the series' conference under an id of its own;
-      // emitted as is it would read as a copy. Recurring meetings are not supported yet.
-      run.result.skipped.push({
-        eventId,
-        issues: ['recurringEventId: occurrences of a series are not supported yet'],
-      });
-      return;
-    }
     if (!conference) {
       // Our conference was removed from an event we had linked: say so once, with the link it
       // carried (the meeting is no longer wanted), then forget the event.
@@ -342,6 +342,35 @@ export class CalendarSyncEngine {
       updated,
     });
     await this.emitIfChanged(run, eventId, data, row, 'forget');
+  }
+
+  /**
+   * One occurrence of a series cancelled (an exception Google keeps for the series' life). Its
+   * entry guarantees only its id, series and original start, so the meeting is the series'
+   * (from the series' row, or the occurrence's own if it was changed before).
+   */
+  private async emitCancelledOccurrence(run: SyncRun, event: CalendarEvent, row: LinkedEvent | undefined) {
+    const eventId = event.id!;
+    const link =
+      row ?? (await run.transaction.linkedEvents([event.recurringEventId!])).get(event.recurringEventId!);
+    if (!link) return;
+    const data = cancelledEventData({
+      userId: run.account.userId,
+      calendarId: run.calendarId,
+      eventId,
+      conference: { meetingId: link.meetingId, conferenceId: link.conferenceId },
+      updated: event.updated,
+      // The calendar's zone matters only for an all-day occurrence's date.
+      occurrence: {
+        event,
+        timeZone:
+          event.originalStartTime?.timeZone ??
+          (event.originalStartTime?.dateTime ? 'UTC' : await this.calendarTimeZone(run)),
+      },
+    });
+    // Kept: a cancelled occurrence stays cancelled for the series' life; the row makes its
+    // repeated listing (every full sync) a no-op.
+    await this.emitIfChanged(run, eventId, data, row, 'keep');
   }
 
   /**
@@ -393,7 +422,7 @@ export class CalendarSyncEngine {
       await this.forget(run, eventId);
       return;
     }
-    const conference = data.conference as ConferenceLink;
+    const conference = data.conference!;
     await run.transaction.saveLinkedEvent({
       eventId,
       meetingId: conference.meetingId,

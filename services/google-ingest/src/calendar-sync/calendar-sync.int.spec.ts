@@ -439,23 +439,54 @@ describe('calendar sync', () => {
     ).toEqual(['Crash test', 'Crash test (renamed)']);
   });
 
-  it('a changed occurrence of a series of ours is reported as skipped, not emitted as if it were a copy', async () => {
+  it('a series carries its rule; a changed or cancelled occurrence names its series and original start under the series’ meeting', async () => {
+    const meetingId = newUuidV7();
     const series = (await control(`${calendarPath(alice.email)}/events`, {
       summary: 'Weekly',
       start: { dateTime: '2027-01-04T09:00:00Z', timeZone: 'Europe/Berlin' },
       end: { dateTime: '2027-01-04T09:30:00Z', timeZone: 'Europe/Berlin' },
       recurrence: ['RRULE:FREQ=WEEKLY;COUNT=4'],
-      conferenceData: conferenceFor(newUuidV7(), '2551112222'),
+      conferenceData: conferenceFor(meetingId, '2551112222'),
     })) as { id: string };
     expect(await engine.syncCalendar(alice, alice.email)).toMatchObject({ emitted: { created: 1 } });
+    expect((await calendarEvents(series.id))[0]!.data).toMatchObject({
+      change: 'created',
+      recurrence: ['RRULE:FREQ=WEEKLY;COUNT=4'],
+    });
+    expect((await calendarEvents(series.id))[0]!.data).not.toHaveProperty('recurringEventId');
+
     const occurrenceId = `${series.id}_20270111T090000Z`;
     await changeEvent(occurrenceId, { summary: 'Weekly (this one renamed)' });
     const result = await engine.syncCalendar(alice, alice.email);
-    expect(result.skipped).toEqual([
-      { eventId: occurrenceId, issues: [expect.stringContaining('recurringEventId')] },
+    expect(result.skipped).toEqual([]);
+    expect(result.emitted).toEqual({ created: 1, updated: 0, cancelled: 0, 'conference-removed': 0 });
+    const [changed] = await calendarEvents(occurrenceId);
+    expect(changed!.data).toMatchObject({
+      change: 'created',
+      eventId: occurrenceId,
+      recurringEventId: series.id,
+      originalStartTime: '2027-01-11T09:00:00.000Z',
+      conference: { meetingId },
+    });
+    expect(changed!.data).not.toHaveProperty('recurrence');
+
+    const cancelledId = `${series.id}_20270118T090000Z`;
+    await control(`${calendarPath(alice.email)}/events/${series.id}/cancel-instance`, {
+      originalStartTime: '2027-01-18T09:00:00Z',
+    });
+    expect(await engine.syncCalendar(alice, alice.email)).toMatchObject({ emitted: { cancelled: 1 } });
+    expect((await calendarEvents(cancelledId)).map((event) => event.data)).toEqual([
+      expect.objectContaining({
+        change: 'cancelled',
+        recurringEventId: series.id,
+        originalStartTime: '2027-01-18T09:00:00.000Z',
+        conference: { meetingId, conferenceId: '2551112222' },
+      }),
     ]);
-    expect(result.emitted).toEqual({ created: 0, updated: 0, cancelled: 0, 'conference-removed': 0 });
-    expect(await calendarEvents(occurrenceId)).toEqual([]);
+    // Listed again (a full sync lists cancelled occurrences too), it says nothing new.
+    expect(await engine.syncCalendar(alice, alice.email)).toMatchObject({
+      emitted: { created: 0, updated: 0, cancelled: 0, 'conference-removed': 0 },
+    });
   });
 
   it('every emitted event satisfies its contract', async () => {

@@ -82,7 +82,27 @@ export function liveEventData(input: {
     organizerEmail,
     ...(input.conference ? { conference: { ...input.conference } } : {}),
     updatedAt: instantOr(event.updated, input.now),
+    ...recurrenceOf(event),
+    ...occurrenceOf(event, timeZone),
   } as LiveEventData;
+}
+
+/** A series' rule lines, as Calendar states them. */
+function recurrenceOf(event: CalendarEvent): { recurrence?: string[] } {
+  const lines = (event.recurrence ?? []).map((line) => line.trim()).filter((line) => line !== '');
+  return lines.length > 0 ? { recurrence: lines } : {};
+}
+
+/** An exception of a series: the series' id and the occurrence's original start (which names it even once moved). */
+function occurrenceOf(
+  event: Pick<CalendarEvent, 'recurringEventId' | 'originalStartTime'>,
+  timeZone: string,
+): { recurringEventId?: string; originalStartTime?: string } {
+  if (!event.recurringEventId) return {};
+  const originalStartTime = event.originalStartTime
+    ? instantOf(event.originalStartTime, event.originalStartTime.timeZone ?? timeZone)
+    : '';
+  return { recurringEventId: event.recurringEventId, originalStartTime };
 }
 
 export function cancelledEventData(input: {
@@ -91,6 +111,8 @@ export function cancelledEventData(input: {
   eventId: string;
   conference: ConferenceLink | undefined;
   updated: string | null | undefined;
+  /** A cancelled occurrence of a series: Google's cancelled entry still names its series and slot. */
+  occurrence?: { event: Pick<CalendarEvent, 'recurringEventId' | 'originalStartTime'>; timeZone: string };
 }): CalendarEventChangedData {
   return {
     change: 'cancelled',
@@ -101,6 +123,7 @@ export function cancelledEventData(input: {
     ...(input.updated && primitives.Instant.safeParse(input.updated).success
       ? { updatedAt: new Date(input.updated).toISOString() }
       : {}),
+    ...(input.occurrence ? occurrenceOf(input.occurrence.event, input.occurrence.timeZone) : {}),
   };
 }
 
@@ -131,7 +154,11 @@ export function conferenceRemovedEventData(input: {
 function relevantState(data: CalendarEventChangedData): string {
   const relevant =
     data.change === 'cancelled'
-      ? { cancelled: true, conference: data.conference ?? null }
+      ? {
+          cancelled: true,
+          conference: data.conference ?? null,
+          ...occurrenceState(data),
+        }
       : data.change === 'conference-removed'
         ? { cancelled: false, conferenceRemoved: data.conference }
         : {
@@ -148,8 +175,20 @@ function relevantState(data: CalendarEventChangedData): string {
                 ? data.organizerEmail.toLowerCase()
                 : data.organizerEmail,
             conference: data.conference ?? null,
+            ...(data.recurrence ? { recurrence: data.recurrence } : {}),
+            ...occurrenceState(data),
           };
   return JSON.stringify(relevant);
+}
+
+/** Present only for occurrences, so the digests of other events stay what they were. */
+function occurrenceState(data: { recurringEventId?: string; originalStartTime?: string }) {
+  return data.recurringEventId
+    ? {
+        recurringEventId: data.recurringEventId,
+        originalStartTime: data.originalStartTime ? Date.parse(data.originalStartTime) : null,
+      }
+    : {};
 }
 
 /** Whether two changes say the same to the bridge. A forgotten (Redacted) field never matches a value. */

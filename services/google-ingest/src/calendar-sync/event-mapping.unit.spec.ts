@@ -135,3 +135,41 @@ describe('stateDigest', () => {
     expect(stateDigest(map(), salt)).not.toBe(stateDigest(map(), Buffer.from('another salt 123')));
   });
 });
+
+describe('recurring events', () => {
+  it('a series carries its rule lines, and a changed rule is a changed state', () => {
+    const series = map({ recurrence: ['RRULE:FREQ=WEEKLY;COUNT=6', ' '] });
+    expect(series.recurrence).toEqual(['RRULE:FREQ=WEEKLY;COUNT=6']);
+    expect(series).not.toHaveProperty('recurringEventId');
+    const salt = Buffer.alloc(16);
+    expect(stateDigest(series, salt)).not.toBe(
+      stateDigest(map({ recurrence: ['RRULE:FREQ=WEEKLY;UNTIL=20270201T000000Z'] }), salt),
+    );
+  });
+
+  it('an occurrence names its series and its original start as an instant', () => {
+    const occurrence = map({
+      id: 'abc123def456_20270111T090000Z',
+      recurringEventId: 'abc123def456',
+      originalStartTime: { dateTime: '2027-01-11T10:00:00+01:00', timeZone: 'Europe/Berlin' },
+    });
+    expect(occurrence).toMatchObject({
+      recurringEventId: 'abc123def456',
+      originalStartTime: '2027-01-11T09:00:00.000Z',
+    });
+    expect(() =>
+      createEvent(CalendarEventChanged, {
+        streamId: calendarEventStreamId(owner.userId, occurrence.eventId),
+        tenantId: 'demo.example',
+        correlationId: newUuidV7(),
+        data: occurrence,
+      }),
+    ).not.toThrow();
+  });
+
+  it('leaves the digest of an event that is not recurring as it was', () => {
+    // The state digest of existing rows must not change: no new keys for plain events.
+    const salt = Buffer.alloc(16);
+    expect(stateDigest(map(), salt)).toBe(stateDigest(map({ recurrence: [] }), salt));
+  });
+});

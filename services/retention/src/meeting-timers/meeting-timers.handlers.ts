@@ -8,6 +8,7 @@ import {
   MeetingUpdated,
   type EventEnvelope,
   type EventOf,
+  lastOccurrenceEnd,
 } from '@scheduler/contracts';
 import type { TimerChange } from './meeting-timer.js';
 import { MeetingTimers } from './meeting-timers.service.js';
@@ -19,6 +20,23 @@ const changeSource = (event: EventEnvelope<string, { meetingId: string }>) => ({
   cause: { id: event.id, correlationId: event.correlationId, traceparent: event.traceparent },
   occurredAt: new Date(event.occurredAt),
 });
+
+/**
+ * A series lives until its last occurrence has ended: its personal data is kept until then plus
+ * the policy, not purged after the first occurrence. A series without an end is kept until it
+ * is given one (a later MeetingUpdated) or deleted (MeetingCancelled).
+ */
+export const openEndedSeriesEnd = new Date('9999-12-31T23:59:59.000Z');
+
+function meetingEnd(data: {
+  readonly start: string;
+  readonly end: string;
+  readonly timeZone: string;
+  readonly recurrence?: readonly string[];
+}): Date {
+  const last = lastOccurrenceEnd(data);
+  return last.kind === 'open-ended' ? openEndedSeriesEnd : new Date(last.end);
+}
 
 /**
  * The meeting events that set retention's timers. They only read ids and times, never the
@@ -39,12 +57,12 @@ export class MeetingTimersHandlers {
 
   @OnEvent(MeetingRequested)
   async meetingRequested(@Payload() event: EventOf<typeof MeetingRequested>): Promise<void> {
-    await this.record(event, { ...changeSource(event), kind: 'end', endsAt: new Date(event.data.end) });
+    await this.record(event, { ...changeSource(event), kind: 'end', endsAt: meetingEnd(event.data) });
   }
 
   @OnEvent(MeetingUpdated)
   async meetingUpdated(@Payload() event: EventOf<typeof MeetingUpdated>): Promise<void> {
-    await this.record(event, { ...changeSource(event), kind: 'end', endsAt: new Date(event.data.end) });
+    await this.record(event, { ...changeSource(event), kind: 'end', endsAt: meetingEnd(event.data) });
   }
 
   @OnEvent(MeetingCancelled)

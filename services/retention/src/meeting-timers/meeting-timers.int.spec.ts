@@ -44,7 +44,7 @@ import pg from 'pg';
 import { RetentionModule } from '../app.module.js';
 import { retentionEnvironment, type RetentionConfig } from '../config.js';
 import type { Clock } from './meeting-retention.js';
-import { MeetingTimersHandlers } from './meeting-timers.handlers.js';
+import { MeetingTimersHandlers, openEndedSeriesEnd } from './meeting-timers.handlers.js';
 
 // The wired service in-process over the real bus, with the real webex-bridge as a process: the
 // meeting stream's one writer, which records MeetingEnded and MeetingDataPurged when retention
@@ -185,7 +185,7 @@ async function append(...events: EventEnvelope[]): Promise<void> {
 }
 
 /** What webex-bridge records: a meeting requested to end at `end` (half an hour long), then scheduled. */
-async function requestMeeting(end: Date, tenantId = defaultTenant) {
+async function requestMeeting(end: Date, tenantId = defaultTenant, recurrence?: string[]) {
   const meetingId = newUuidV7();
   const request = createEvent(MeetingRequested, {
     streamId: meetingStreamId(meetingId),
@@ -201,6 +201,7 @@ async function requestMeeting(end: Date, tenantId = defaultTenant) {
       end: end.toISOString(),
       timeZone: 'Europe/Berlin',
       invitees: [{ email: 'grace@demo.example', displayName: 'Grace' }],
+      ...(recurrence ? { recurrence } : {}),
     },
   });
   const scheduled = createEvent(MeetingScheduled, {
@@ -424,6 +425,66 @@ describe('retention wired over NATS', () => {
       data: { endedAt: movedEnd.toISOString() },
     });
     expect((events[2]!.event.data as { title: unknown }).title).toEqual(REDACTED_FORGOTTEN);
+  }, 40_000);
+
+  it('a series is kept until its last occurrence has ended; an open-ended one until it gets an end', async () => {
+    const hour = 3_600_000;
+    const day = 24 * hour;
+    const firstEnd = new Date(clock.now().getTime() + hour);
+    const series = await requestMeeting(firstEnd, defaultTenant, ['RRULE:FREQ=DAILY;COUNT=3']);
+    const lastEnd = new Date(firstEnd.getTime() + 2 * day);
+    await eventually(
+      async () => expect((await timerRow(series.data.meetingId))?.ends_at).toEqual(lastEnd),
+      10_000,
+    );
+
+    const openEnded = await requestMeeting(firstEnd, defaultTenant, ['RRULE:FREQ=DAILY']);
+    await eventually(
+      async () => expect((await timerRow(openEnded.data.meetingId))?.ends_at).toEqual(openEndedSeriesEnd),
+      10_000,
+    );
+    // The calendar ends the open series after its second occurrence ("this and following").
+    const ended = createEvent(MeetingUpdated, {
+      streamId: openEnded.streamId,
+      tenantId: openEnded.tenantId,
+      cause: openEnded,
+      data: {
+        meetingId: openEnded.data.meetingId,
+        webexMeetingId: 'webex-meeting-1',
+        title: 'Design review',
+        start: openEnded.data.start,
+        end: openEnded.data.end,
+        timeZone: 'Europe/Berlin',
+        invitees: [{ email: 'grace@demo.example' }],
+        recurrence: ['RRULE:FREQ=DAILY;COUNT=2'],
+        changed: ['recurrence'],
+      },
+    });
+    await append(ended);
+    const secondEnd = new Date(firstEnd.getTime() + day);
+    await eventually(
+      async () => expect((await timerRow(openEnded.data.meetingId))?.ends_at).toEqual(secondEnd),
+      10_000,
+    );
+
+    // The first occurrence ends: both series keep their data.
+    clock.advance(hour + 60_000);
+    await severalPasses();
+    expect(await streamTypes(series.data.meetingId)).toEqual(['MeetingRequested', 'MeetingScheduled']);
+    // After the last occurrence: ended and purged.
+    clock.advance(2 * day);
+    await eventually(async () => {
+      expect(await streamTypes(series.data.meetingId)).toEqual([
+        'MeetingRequested',
+        'MeetingScheduled',
+        'MeetingEnded',
+        'MeetingDataPurged',
+      ]);
+      expect((await streamTypes(openEnded.data.meetingId)).slice(-2)).toEqual([
+        'MeetingEnded',
+        'MeetingDataPurged',
+      ]);
+    }, 20_000);
   }, 40_000);
 
   it('a cancelled meeting is purged from its cancellation on, without ever ending', async () => {

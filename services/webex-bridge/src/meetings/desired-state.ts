@@ -8,9 +8,14 @@ export interface DesiredState {
   readonly end: string;
   readonly timeZone: string;
   readonly invitees: readonly Invitee[];
+  /**
+   * A recurring calendar series: its rule as Calendar states it (start and end are its first
+   * occurrence's). Mapped to Webex's rule only when called (recurrence/webex-recurrence.ts).
+   */
+  readonly recurrence?: readonly string[];
 }
 
-export type ChangedAspect = 'title' | 'time' | 'invitees';
+export type ChangedAspect = 'title' | 'time' | 'invitees' | 'recurrence';
 
 export const maximumTitleLength = 128;
 export const untitled = '(No title)';
@@ -76,13 +81,21 @@ export function normalizeDesiredState(input: {
   timeZone: string;
   invitees: readonly Invitee[];
   organizerEmail?: string;
+  recurrence?: readonly string[] | undefined;
 }): DesiredState {
   return {
     title: webexTitle(input.title),
     ...clampDuration(input.start, input.end),
     timeZone: input.timeZone,
     invitees: normalizeInvitees(input.invitees, input.organizerEmail),
+    ...(input.recurrence?.length ? { recurrence: [...input.recurrence] } : {}),
   };
+}
+
+/** The desired state as a contract's fields (the contracts' arrays are mutable copies). */
+export function desiredStateFields(desired: DesiredState) {
+  const { invitees, recurrence, ...rest } = desired;
+  return { ...rest, invitees: [...invitees], ...(recurrence ? { recurrence: [...recurrence] } : {}) };
 }
 
 export function desiredStateFromChange(change: LiveCalendarChange): DesiredState {
@@ -93,6 +106,7 @@ export function desiredStateFromChange(change: LiveCalendarChange): DesiredState
     timeZone: change.timeZone,
     invitees: change.attendees,
     organizerEmail: change.organizerEmail,
+    recurrence: change.recurrence,
   });
 }
 
@@ -113,6 +127,8 @@ export function changedAspects(applied: DesiredState, desired: DesiredState): Ch
       normalizeInvitees(list).map((invitee) => [invitee.email.toLowerCase(), invitee.displayName]),
     );
   if (invitees(applied.invitees) !== invitees(desired.invitees)) changed.push('invitees');
+  if (JSON.stringify(applied.recurrence ?? []) !== JSON.stringify(desired.recurrence ?? []))
+    changed.push('recurrence');
   return changed;
 }
 

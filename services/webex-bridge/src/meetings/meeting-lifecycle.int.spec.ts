@@ -851,3 +851,103 @@ describe('MeetingLifecycle against the Webex emulator and PostgreSQL', () => {
     expect(records.at(-1)!.metadata[sourceUpdatedAtMetadata]).toBe(newer.data.updatedAt);
   });
 });
+
+describe('recurring series against the Webex emulator', () => {
+  const berlin = 'Europe/Berlin';
+  const occurrenceStarts = async (seriesId: string) =>
+    (
+      await webex.listMeetingOccurrences(seriesId, {
+        from: '2027-01-01T00:00:00Z',
+        to: '2028-01-01T00:00:00Z',
+      })
+    ).map((occurrence) => new Date(occurrence.start).toISOString());
+
+  it('a weekly series becomes a Webex series with the same rule, every occurrence at 09:00 Berlin across the change to summer time', async () => {
+    const request = await requestMeeting({
+      start: '2027-03-15T08:00:00Z',
+      end: '2027-03-15T09:00:00Z',
+      timeZone: berlin,
+      recurrence: ['RRULE:FREQ=WEEKLY;COUNT=6'],
+    });
+    expect(await lifecycle.handle(request)).toMatchObject({ step: 'create', appended: ['MeetingScheduled'] });
+    const [series] = liveWebexMeetingsTagged(request.data.meetingId);
+    expect(series!.recurrence).toBe('FREQ=WEEKLY;COUNT=6');
+    expect(await occurrenceStarts(series!.id)).toEqual([
+      '2027-03-15T08:00:00.000Z',
+      '2027-03-22T08:00:00.000Z',
+      '2027-03-29T07:00:00.000Z',
+      '2027-04-05T07:00:00.000Z',
+      '2027-04-12T07:00:00.000Z',
+      '2027-04-19T07:00:00.000Z',
+    ]);
+  });
+
+  it('a monthly "second Tuesday" series has the same dates in Webex', async () => {
+    const request = await requestMeeting({
+      start: '2027-04-13T08:00:00Z',
+      end: '2027-04-13T09:00:00Z',
+      timeZone: berlin,
+      recurrence: ['RRULE:FREQ=MONTHLY;BYDAY=2TU;COUNT=4'],
+    });
+    await lifecycle.handle(request);
+    const [series] = liveWebexMeetingsTagged(request.data.meetingId);
+    expect(await occurrenceStarts(series!.id)).toEqual([
+      '2027-04-13T08:00:00.000Z',
+      '2027-05-11T08:00:00.000Z',
+      '2027-06-08T08:00:00.000Z',
+      '2027-07-13T08:00:00.000Z',
+    ]);
+  });
+
+  it('a rule Webex cannot repeat fails with its reason and makes no Webex call', async () => {
+    const request = await requestMeeting({
+      start: '2027-04-13T08:00:00Z',
+      end: '2027-04-13T09:00:00Z',
+      timeZone: berlin,
+      recurrence: ['RRULE:FREQ=YEARLY;BYMONTH=11;BYDAY=TH;BYSETPOS=-1'],
+    });
+    const calls = emulator.requests.list({ pathPrefix: '/v1/meetings' }).length;
+    expect(await lifecycle.handle(request)).toMatchObject({
+      step: 'fail',
+      appended: ['MeetingSchedulingFailed'],
+    });
+    expect(emulator.requests.list({ pathPrefix: '/v1/meetings' })).toHaveLength(calls);
+    expect((await streamOf(request.data.meetingId)).at(-1)!.data).toMatchObject({
+      reason: 'unsupported-recurrence',
+      message: expect.stringContaining('BYSETPOS=-1 with FREQ=YEARLY'),
+      retryable: false,
+    });
+  });
+
+  it('an UNTIL added by the calendar ("this and following") ends the Webex series there; a deleted series leaves nothing', async () => {
+    const request = await requestMeeting({
+      start: '2027-03-15T08:00:00Z',
+      end: '2027-03-15T09:00:00Z',
+      timeZone: berlin,
+      recurrence: ['RRULE:FREQ=WEEKLY;COUNT=6'],
+    });
+    await lifecycle.handle(request);
+    const [series] = liveWebexMeetingsTagged(request.data.meetingId);
+    const ended = calendarChange(request, { recurrence: ['RRULE:FREQ=WEEKLY;UNTIL=20270411T215959Z'] });
+    expect(await lifecycle.handle(ended)).toMatchObject({
+      step: 'update',
+      appended: ['MeetingChangeRequested', 'MeetingUpdated'],
+    });
+    const patch = requestsTo('PATCH', `/v1/meetings/${series!.id}`).at(-1)!;
+    // Only the rule: the start of a running series may be past, and Webex drops exceptions on a new start.
+    expect(patch.body).toEqual({
+      title: 'Design review',
+      recurrence: 'FREQ=WEEKLY;UNTIL=20270411T215959Z',
+      sendEmail: false,
+    });
+    expect(await occurrenceStarts(series!.id)).toEqual([
+      '2027-03-15T08:00:00.000Z',
+      '2027-03-22T08:00:00.000Z',
+      '2027-03-29T07:00:00.000Z',
+      '2027-04-05T07:00:00.000Z',
+    ]);
+
+    await lifecycle.handle(cancellation(request));
+    expect(liveWebexMeetingsTagged(request.data.meetingId)).toEqual([]);
+  });
+});

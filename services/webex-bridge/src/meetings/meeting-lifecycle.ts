@@ -13,6 +13,7 @@ import { WebexApiError, type Meeting as WebexMeeting, type WebexClient } from '@
 import type { ChangedAspect, DesiredState } from './desired-state.js';
 import { MeetingStreamMissingError, UnhandledEventTypeError } from './errors.js';
 import { inviteeChanges } from './invitee-changes.js';
+import { seriesRecurrenceOf } from '@scheduler/contracts';
 import {
   decide,
   meetingStreamId,
@@ -548,7 +549,7 @@ export class MeetingLifecycle {
           const client = await clientFor(state.userId!);
           if (step.changed.some((aspect) => aspect !== 'invitees'))
             webexResult = await client.patchMeeting(step.webexMeetingId, {
-              ...webexTimesAndTitle(step.desired),
+              ...webexPatch(step.desired, step.changed, state.applied),
               sendEmail: false,
             });
           if (step.changed.includes('invitees'))
@@ -627,6 +628,7 @@ export class MeetingLifecycle {
     return client.createMeeting(
       {
         ...request,
+        ...seriesRule(desired),
         ...where,
         invitees: desired.invitees.map((invitee) => ({ ...invitee })),
         // Google already mails the invitation, which carries the join details.
@@ -731,6 +733,35 @@ async function applyInvitees(
   for (const invitee of toAdd)
     await client.createMeetingInvitee(webexMeetingId, { ...invitee }, { sendEmail: false });
   for (const invitee of toRemove) await client.deleteMeetingInvitee(invitee.id, { sendEmail: false });
+}
+
+/** Webex's `recurrence` of a series (planReconcile refused the rules it cannot map). */
+function seriesRule(desired: DesiredState): { recurrence?: string } {
+  const mapping = seriesRecurrenceOf(desired);
+  return mapping?.supported ? { recurrence: mapping.recurrence.rule } : {};
+}
+
+/**
+ * What a PATCH sends. A single meeting gets its whole title and times every time (safe to
+ * repeat). A series gets its times and rule only when they changed: Webex drops every
+ * exception of a series whose start, end or rule is patched, and refuses a start in the past,
+ * which a running series' first occurrence is. `recurrence: null` makes it a single meeting.
+ */
+function webexPatch(
+  desired: DesiredState,
+  changed: readonly ChangedAspect[],
+  applied: DesiredState | undefined,
+) {
+  const series = desired.recurrence !== undefined || applied?.recurrence !== undefined;
+  if (!series) return webexTimesAndTitle(desired);
+  const rewritesSeries = changed.includes('time') || changed.includes('recurrence');
+  return {
+    title: desired.title,
+    ...(changed.includes('time')
+      ? { start: desired.start, end: desired.end, timezone: desired.timeZone }
+      : {}),
+    ...(rewritesSeries ? { recurrence: seriesRule(desired).recurrence ?? null } : {}),
+  };
 }
 
 function webexTimesAndTitle(desired: DesiredState) {

@@ -23,6 +23,7 @@ import type { Decider } from '@scheduler/event-store';
 import type { Meeting as WebexMeeting } from '@scheduler/webex';
 import {
   changedAspects,
+  desiredStateFields,
   normalizeDesiredState,
   type ChangedAspect,
   type DesiredState,
@@ -229,9 +230,12 @@ export function evolve(state: MeetingState, event: MeetingStreamEvent): MeetingS
     };
   }
   if (MeetingChangeRequested.is(event)) {
-    const { title, start, end, timeZone, invitees } = event.data;
+    const { title, start, end, timeZone, invitees, recurrence } = event.data;
     if (anyRedacted(title, invitees)) return { ...next, personalDataForgotten: true };
-    return { ...next, desired: { title, start, end, timeZone, invitees } };
+    return {
+      ...next,
+      desired: { title, start, end, timeZone, invitees, ...(recurrence ? { recurrence } : {}) },
+    };
   }
   if (MeetingCancellationRequested.is(event)) return { ...next, cancellationRequested: event.data.reason };
   if (MeetingSyncDeferred.is(event)) {
@@ -251,11 +255,11 @@ export function evolve(state: MeetingState, event: MeetingStreamEvent): MeetingS
       attachedConferences: new Set([...(state.attachedConferences ?? []), attachmentKey(event.data)]),
     };
   if (MeetingUpdated.is(event)) {
-    const { title, start, end, timeZone, invitees } = event.data;
+    const { title, start, end, timeZone, invitees, recurrence } = event.data;
     const { sync: _answered, drift: _reapplied, ...rest } = next;
     if (anyRedacted(title, invitees)) return { ...rest, personalDataForgotten: true };
     // An update applies the newest desired state (appended with the revision it was decided on).
-    const applied = { title, start, end, timeZone, invitees };
+    const applied = { title, start, end, timeZone, invitees, ...(recurrence ? { recurrence } : {}) };
     return { ...rest, applied, desired: applied };
   }
   if (MeetingCancelled.is(event)) {
@@ -461,8 +465,7 @@ function decideFacts(command: MeetingCommand, state: MeetingState): MeetingFact[
           data: {
             meetingId: state.meetingId!,
             webexMeetingId: state.webex!.webexMeetingId,
-            ...command.desired,
-            invitees: [...command.desired.invitees],
+            ...desiredStateFields(command.desired),
             changed,
           },
         },
@@ -492,7 +495,7 @@ function decideFacts(command: MeetingCommand, state: MeetingState): MeetingFact[
       return [
         {
           type: 'MeetingChangeRequested',
-          data: { meetingId: state.meetingId!, ...command.desired, invitees: [...command.desired.invitees] },
+          data: { meetingId: state.meetingId!, ...desiredStateFields(command.desired) },
         },
       ];
     }
@@ -559,7 +562,9 @@ function decideFacts(command: MeetingCommand, state: MeetingState): MeetingFact[
             meetingId: state.meetingId!,
             webexMeetingId: state.webex!.webexMeetingId,
             found: command.found,
-            changed: command.found === 'deleted' ? [] : [...command.changed],
+            // Drift is compared on title, time and invitees; a series' rule is not read back.
+            changed:
+              command.found === 'deleted' ? [] : command.changed.filter((aspect) => aspect !== 'recurrence'),
           },
         },
       ];
@@ -606,7 +611,7 @@ export function withDrift(
   drift: readonly ChangedAspect[] | undefined,
 ): ChangedAspect[] {
   const all = new Set([...changed, ...(drift ?? [])]);
-  return (['title', 'time', 'invitees'] as const).filter((aspect) => all.has(aspect));
+  return (['title', 'time', 'invitees', 'recurrence'] as const).filter((aspect) => all.has(aspect));
 }
 
 export const meetingDecider: Decider<MeetingCommand, MeetingStreamEvent, MeetingState> = {

@@ -23,7 +23,7 @@ import {
 import { REDACTED_FORGOTTEN, REDACTED_TAMPERED } from '@scheduler/crypto-shredding';
 import { DeciderSpecification } from '@scheduler/testing';
 import type { Meeting as WebexMeeting } from '@scheduler/webex';
-import { copyMeetingId, type LiveCalendarChange } from './desired-state.js';
+import { copyMeetingId, desiredStateFields, type LiveCalendarChange } from './desired-state.js';
 import { MeetingCommandRejectedError, MeetingGoneError } from './errors.js';
 import {
   decide,
@@ -1118,7 +1118,8 @@ describe('level-triggered: the desired state, and waiting for Webex', () => {
     timeZone: 'Europe/Berlin',
     invitees: [{ email: 'alan@example.org' }, { email: 'grace@example.com', displayName: 'Grace' }],
   };
-  const changeRequested = (desired = moved) => envelope('MeetingChangeRequested', { meetingId, ...desired });
+  const changeRequested = (desired: typeof moved & { recurrence?: string[] } = moved) =>
+    envelope('MeetingChangeRequested', { meetingId, ...desired });
   const deferred = (attempt: number) =>
     envelope('MeetingSyncDeferred', {
       meetingId,
@@ -1149,7 +1150,7 @@ describe('level-triggered: the desired state, and waiting for Webex', () => {
           facts([
             {
               type: 'MeetingChangeRequested',
-              data: { meetingId, ...original, invitees: [...original.invitees] },
+              data: { meetingId, ...desiredStateFields(original) },
             },
           ]),
         );
@@ -1239,6 +1240,75 @@ describe('level-triggered: the desired state, and waiting for Webex', () => {
         desired: moved,
         changed: ['time'],
         webexMeetingId,
+      });
+    });
+
+    it('a series is created with its rule; a rule Webex cannot repeat fails with its reason, before any Webex call', () => {
+      const weekly = ['RRULE:FREQ=WEEKLY;COUNT=6'];
+      expect(plan(requested({ recurrence: weekly }))).toMatchObject({
+        kind: 'create',
+        desired: { recurrence: weekly },
+      });
+      expect(plan(requested({ recurrence: ['RRULE:FREQ=MONTHLY;BYMONTHDAY=1,15'] }))).toEqual({
+        kind: 'fail',
+        reason: 'unsupported-recurrence',
+        message: expect.stringMatching(/^unsupported-recurrence: BYMONTHDAY=1,15 with FREQ=MONTHLY/),
+      });
+      expect(
+        plan(requested({ recurrence: ['RRULE:FREQ=WEEKLY;COUNT=3', 'EXDATE:20261208T090000Z'] })),
+      ).toMatchObject({
+        kind: 'fail',
+        reason: 'unsupported-recurrence',
+        message: expect.stringContaining('EXDATE'),
+      });
+      const failed = envelope('MeetingSchedulingFailed', {
+        meetingId,
+        reason: 'unsupported-recurrence',
+        message: 'unsupported-recurrence: BYMONTHDAY=1,15 with FREQ=MONTHLY',
+        retryable: false,
+      });
+      expect(
+        foldMeeting([requested({ recurrence: ['RRULE:FREQ=MONTHLY;BYMONTHDAY=1,15'] }), failed]).status,
+      ).toBe('failed');
+    });
+
+    it('a changed rule PATCHes the series; a rule changed to one Webex cannot repeat is refused and given up', () => {
+      const weekly = ['RRULE:FREQ=WEEKLY;COUNT=6'];
+      const ended = ['RRULE:FREQ=WEEKLY;UNTIL=20261215T000000Z'];
+      const series = { ...requestedData, recurrence: weekly };
+      const {
+        meetingId: _id,
+        userId: _user,
+        source: _source,
+        calendarId: _calendar,
+        eventId: _event,
+        ...desired
+      } = series;
+      expect(
+        plan(
+          requested({ recurrence: weekly }),
+          scheduled(),
+          changeRequested({ ...desired, recurrence: ended }),
+        ),
+      ).toMatchObject({
+        kind: 'patch',
+        changed: ['recurrence'],
+        desired: { recurrence: ended },
+      });
+      expect(
+        plan(
+          requested({ recurrence: weekly }),
+          scheduled(),
+          changeRequested({ ...desired, recurrence: ['RRULE:FREQ=HOURLY'] }),
+        ),
+      ).toMatchObject({ kind: 'fail', reason: 'unsupported-recurrence' });
+      // Webex cannot turn a single meeting into a series.
+      expect(
+        plan(requested(), scheduled(), changeRequested({ ...desired, recurrence: weekly })),
+      ).toMatchObject({
+        kind: 'fail',
+        reason: 'unsupported-recurrence',
+        message: expect.stringContaining('single meeting'),
       });
     });
 

@@ -1,7 +1,9 @@
 import type { MeetingRequested } from '@scheduler/contracts';
+import { seriesRecurrenceOf } from '@scheduler/contracts';
 import {
   changedAspects,
   copyMeetingId,
+  desiredStateFields,
   desiredStateFromChange,
   type ChangedAspect,
   type DesiredState,
@@ -191,8 +193,7 @@ export function nextStep(state: MeetingState, trigger: Trigger, now: Date): Step
       calendarId: change.calendarId,
       eventId: change.eventId,
       copiedFromMeetingId: state.meetingId!,
-      ...desired,
-      invitees: [...desired.invitees],
+      ...desiredStateFields(desired),
     },
   };
 }
@@ -218,6 +219,8 @@ export function planReconcile(state: MeetingState, now: Date): Step {
   if (state.webexDeleted) return { kind: 'nothing', reason: 'deleted-in-webex' };
   if (state.status === 'requested') {
     if (!state.requested) return { kind: 'nothing', reason: 'personal-data-forgotten' };
+    const refused = refusedRecurrence(state.requested);
+    if (refused) return refused;
     if (startsInThePast(state.requested, now))
       return { kind: 'fail', reason: 'webex-rejected', message: pastStartMessage };
     return { kind: 'create', desired: state.requested };
@@ -226,6 +229,12 @@ export function planReconcile(state: MeetingState, now: Date): Step {
   const desired = state.desired ?? state.applied;
   const changed = withDrift(changedAspects(state.applied, desired), state.drift);
   if (changed.length === 0) return { kind: 'nothing', reason: 'converged' };
+  if (changed.includes('recurrence') || (changed.includes('time') && desired.recurrence)) {
+    if (desired.recurrence && !state.applied.recurrence)
+      return { kind: 'fail', reason: 'unsupported-recurrence', message: singleToSeriesMessage };
+    const refused = refusedRecurrence(desired);
+    if (refused) return refused;
+  }
   if (changed.includes('time') && startsInThePast(desired, now))
     return { kind: 'fail', reason: 'webex-rejected', message: pastStartMessage };
   return { kind: 'patch', desired, changed, webexMeetingId: state.webex.webexMeetingId };
@@ -244,4 +253,25 @@ export function driftCheckedUntil(state: MeetingState, now: Date): Date | undefi
     state.userId !== undefined &&
     start > now.getTime();
   return watched ? new Date(start) : undefined;
+}
+
+// Webex: a PATCH's recurrence "applies only to a recurring meeting series, not to a meeting
+// series with only one scheduled meeting".
+const singleToSeriesMessage =
+  'unsupported-recurrence: the event became a series after its Webex meeting was created as a single meeting, and Webex cannot turn a single meeting into a series; remove the meeting from the event and add it again';
+
+const excludedDatesMessage =
+  'unsupported-recurrence: EXDATE: occurrences the calendar excludes are not removed from a Webex series yet';
+
+/** A rule Webex cannot repeat as Calendar does: refused before any Webex call, with its reason. */
+function refusedRecurrence(desired: DesiredState): Step | undefined {
+  const mapping = seriesRecurrenceOf(desired);
+  if (!mapping) return undefined;
+  if (!mapping.supported)
+    return { kind: 'fail', reason: 'unsupported-recurrence', message: mapping.refusal.message };
+  // Excluded occurrences would need one Webex DELETE each, which the reconcile does not make
+  // yet: a series with them would hold meetings the calendar does not.
+  if (mapping.recurrence.excludedStarts.length > 0)
+    return { kind: 'fail', reason: 'unsupported-recurrence', message: excludedDatesMessage };
+  return undefined;
 }

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { lastOccurrenceEnd } from '@scheduler/contracts';
 import { verifyWebexSignature } from '@scheduler/webex';
 import type { Clock, DriftOutcome } from '../meetings/meeting-lifecycle.js';
 import type { MeetingCommands } from '../meetings/meeting-commands.js';
 import type { MeetingStreams } from '../meetings/meeting-stream.js';
+import type { MeetingState } from '../meetings/meeting.decider.js';
 import {
   MalformedNotificationError,
   notificationAction,
@@ -113,6 +115,9 @@ export class WebexWebhookReceiver {
     if (!live && !(action.kind === 'ended' && state.status === 'ended'))
       return ignored(`${state.status} meeting`);
 
+    if (action.kind === 'ended' && seriesGoesOn(state, this.clock.now()))
+      return ignored('an occurrence of a series ended; the series goes on');
+
     if (this.stopping) return { status: 503, outcome: 'stopping' };
     if (action.kind === 'check') {
       this.checkDriftSoon(meetingId, registration.userId);
@@ -172,4 +177,17 @@ function malformed(error: unknown): ReceiveOutcome {
   if (error instanceof MalformedNotificationError)
     return { status: 400, outcome: 'malformed', reason: error.reason };
   throw error;
+}
+
+/**
+ * Webex notifies `ended` for every occurrence of a series; the meeting ends with its last one
+ * (an open-ended series only when the calendar gives it an end or deletes it).
+ */
+function seriesGoesOn(state: MeetingState, now: Date): boolean {
+  const held = state.applied ?? state.desired;
+  if (!held?.recurrence) return false;
+  const last = lastOccurrenceEnd(held);
+  if (last.kind === 'open-ended') return true;
+  const lastStart = Date.parse(last.end) - (Date.parse(held.end) - Date.parse(held.start));
+  return now.getTime() < lastStart;
 }

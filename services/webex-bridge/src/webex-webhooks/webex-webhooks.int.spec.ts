@@ -183,7 +183,7 @@ async function meetingEvents(meetingId: string): Promise<EventEnvelope[]> {
 }
 
 /** A scheduled meeting of the user; returns our id and the Webex meeting's. */
-async function scheduledMeeting(userId: string, email: string) {
+async function scheduledMeeting(userId: string, email: string, recurrence?: string[]) {
   const meetingId = newUuidV7();
   const start = Math.ceil((Date.now() + 3 * 86_400_000) / 3_600_000) * 3_600_000;
   const client = app.get<JetStreamClient>(BUS_CLIENT);
@@ -202,6 +202,7 @@ async function scheduledMeeting(userId: string, email: string) {
         end: new Date(start + 30 * 60_000).toISOString(),
         timeZone: 'Europe/Berlin',
         invitees: [],
+        ...(recurrence ? { recurrence } : {}),
       },
     }),
   );
@@ -471,6 +472,25 @@ describe('receiving Webex notifications', () => {
     const endedAt = Date.parse((events[2]!.data as { endedAt: string }).endedAt);
     expect(endedAt).toBeGreaterThanOrEqual(before - 1_000);
     expect(endedAt).toBeLessThanOrEqual(Date.now());
+  }, 60_000);
+
+  it('ended in Webex for an occurrence of a series that goes on: the meeting does not end', async () => {
+    const { email, userId, webexUserId } = await connectedUser();
+    await eventually(() => expect(webhooksOf(webexUserId)).toHaveLength(3), 20_000);
+    const { meetingId, webexMeetingId } = await scheduledMeeting(userId, email, [
+      'RRULE:FREQ=WEEKLY;COUNT=3',
+    ]);
+
+    const ended = await fetch(`${emulator.url}/control/webex/meetings/${webexMeetingId}/end`, {
+      method: 'POST',
+    });
+    expect(ended.status).toBe(200);
+    const delivery = await deliveryOf('ended', webexMeetingId);
+    expect(delivery.attempts.map((attempt) => attempt.status)).toEqual([200]);
+    expect((await meetingEvents(meetingId)).map((event) => event.type)).toEqual([
+      'MeetingRequested',
+      'MeetingScheduled',
+    ]);
   }, 60_000);
 
   it('ended in Webex after the scheduled end was recorded (it ran over): the real end is recorded too', async () => {
