@@ -34,6 +34,7 @@ export class ApiExceptionFilter extends BaseExceptionFilter {
     if (answer.logFields)
       this.logger.error({ message: 'request failed', correlationId, ...answer.logFields });
     if (response.headersSent) return;
+    if (answer.headers) response.set(answer.headers);
     response.status(answer.status).json(answer.body);
   }
 }
