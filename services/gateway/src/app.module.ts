@@ -7,6 +7,7 @@ import { GmailMeetingsModule } from './gmail-meetings/gmail-meetings.module.js';
 import { MeetingsModule } from './meetings/meetings.module.js';
 import { OAuthModule } from './oauth/oauth.module.js';
 import { OpenApiModule } from './openapi/openapi.module.js';
+import { RateLimitsModule } from './rate-limits/rate-limits.module.js';
 
 /**
  * REST API under /v1 for the add-on front end: authenticates Google ID tokens, passes user
@@ -28,6 +29,7 @@ export class GatewayModule {
         GmailMeetingsModule,
         OAuthModule,
         OpenApiModule,
+        RateLimitsModule,
       ],
     };
   }

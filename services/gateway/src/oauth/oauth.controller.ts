@@ -24,10 +24,12 @@ import {
   HostedDomainNotAllowedError,
   InvalidOAuthStateError,
   InvalidRequestError,
+  TooManyRequestsError,
   UnauthenticatedError,
   UpstreamFailedError,
 } from '../api-errors/api-errors.js';
 import { ApiAnswer, ApiFailures, ApiInput } from '../openapi/openapi.decorators.js';
+import { RequestLimits } from '../rate-limits/request-limits.js';
 import { requestCorrelationId } from '../api-errors/api-exception.filter.js';
 import { ZodValidationPipe } from '../api-errors/zod-validation.pipe.js';
 import { AUTHORIZATION_CODE_HANDOFF, type AuthorizationCodeHandoff } from './authorization-code-handoff.js';
@@ -87,6 +89,7 @@ export class OAuthController {
     @Inject(OAUTH_SETTINGS) private readonly settings: OAuthSettings,
     @Inject(IDENTITY_VERIFIER) private readonly verifier: IdentityVerifier,
     @Inject(AUTHORIZATION_CODE_HANDOFF) private readonly handoff: AuthorizationCodeHandoff,
+    private readonly limits: RequestLimits,
   ) {}
 
   /** A browser navigation, so the bearer token is optional: signed-in callers are bound to the state. */
@@ -100,12 +103,13 @@ export class OAuthController {
     new UnauthenticatedError('malformed_header'),
     new UnauthenticatedError('invalid_token'),
     new HostedDomainNotAllowedError(),
+    new TooManyRequestsError('user', 30),
   )
   async startGoogle(
     @Req() request: Request,
     @Query(new ZodValidationPipe(GoogleStartQuery, 'query')) query: z.output<typeof GoogleStartQuery>,
   ): Promise<RedirectAnswer> {
-    const principal = await optionalPrincipal(this.verifier, request);
+    const principal = await optionalPrincipal(this.verifier, this.limits, request);
     const tenantId = this.tenantFor(principal, query.domain);
     const returnTo = this.returnTo(query.returnTo, 'query');
     const state = this.states.sign({
