@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { newUuidV7 } from '@scheduler/contracts';
 import { createGoogleEmulator, type GoogleEmulator, EmulatorControl } from '@scheduler/emulators';
-import type { PersonalDataCodec } from '@scheduler/crypto-shredding';
+import { KeyEncryptionKeyRing, type PersonalDataCodec } from '@scheduler/crypto-shredding';
 import { PostgresEventStore, type RecordedEvent, recordedEventToEnvelope } from '@scheduler/event-store';
 import { GoogleCalendarClient, GoogleOAuth } from '@scheduler/google';
 import { testPersonalData } from '../../test/google-ingest.fixture.js';
@@ -14,6 +14,7 @@ import { type CalendarAccount, CalendarSyncEngine } from '../calendar-sync/calen
 import { buildOurConferenceData } from '../calendar-sync/conference.js';
 import { calendarEventStreamId } from '../calendar-sync/event-mapping.js';
 import { ensureCalendarSyncSchema } from '../calendar-sync/migrations.js';
+import { ChannelIds } from './channel-ids.js';
 import { ChannelManager, type NotificationResult } from './channel-manager.js';
 import { ensureChannelSchema } from './migrations.js';
 
@@ -28,6 +29,7 @@ let schema: IsolatedSchema;
 let pool: pg.Pool;
 let store: PostgresEventStore;
 let personalData: PersonalDataCodec;
+let keyEncryptionKey: string;
 let manager: ChannelManager;
 let alice: CalendarAccount;
 let webhook: Server;
@@ -114,7 +116,7 @@ beforeAll(async () => {
   await ensureCalendarSyncSchema(pool);
   await ensureChannelSchema(pool);
   store = await PostgresEventStore.connect({ connectionString: schema.connectionString });
-  ({ codec: personalData } = await testPersonalData(pool));
+  ({ codec: personalData, keyEncryptionKey } = await testPersonalData(pool));
   emulator = await createGoogleEmulator({ push: { retryBaseDelayMs: 50 } });
   await emulator.listen();
   const seeded = emulator.seed({
@@ -171,6 +173,7 @@ beforeAll(async () => {
       codec: sealedEnvelopeCodec(personalData),
       clock: () => emulator.clock.now(),
     }),
+    channelIds: ChannelIds.fromKeyRing(KeyEncryptionKeyRing.fromEnvironment({ primary: keyEncryptionKey })),
     accounts: async (userId) => (userId === alice.userId ? alice : undefined),
     webhookAddress: webhookUrl(),
     clock: () => emulator.clock.now(),
@@ -400,5 +403,38 @@ describe('watch channels and push notifications', () => {
     expect(await manager.syncWatchedCalendars()).toBe(1);
     await settle();
     expect((await calendarEvents(eventId)).at(-1)!.data).toMatchObject({ title: 'Planning (dropped)' });
+  });
+
+  it('refuses a channel id we never issued without a database query; a channel of ours is still read and accepted', async () => {
+    await settle();
+    const last = (await notificationsOf(channelId)).at(-1)!;
+    let acquired = 0;
+    const count = () => void acquired++;
+    pool.on('acquire', count);
+    try {
+      const madeUp = [
+        newUuidV7(),
+        // Our id's shape with another MAC, and our own id's random part under a MAC made with another key.
+        `${channelId.slice(0, 36)}_${'A'.repeat(22)}`,
+        ChannelIds.fromKeyRing(
+          KeyEncryptionKeyRing.fromEnvironment({
+            primary: `other:${Buffer.alloc(32, 7).toString('base64')}`,
+          }),
+        ).issue(),
+      ];
+      for (const made of madeUp)
+        expect(
+          await notify({ ...last.headers, 'X-Goog-Message-Number': '999999', 'X-Goog-Channel-ID': made }),
+        ).toEqual({ outcome: 'ignored', reason: 'unknown-channel' });
+      expect(acquired).toBe(0);
+
+      expect(
+        await notify({ ...last.headers, 'X-Goog-Message-Number': String(last.messageNumber + 1000) }),
+      ).toMatchObject({ outcome: 'accepted', channelId });
+      expect(acquired).toBeGreaterThan(0);
+    } finally {
+      pool.off('acquire', count);
+    }
+    await settle();
   });
 });
