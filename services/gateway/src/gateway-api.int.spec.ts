@@ -1146,6 +1146,21 @@ describe('input validation', () => {
     expect(unknown.status).toBe(404);
     expect(unknown.body.error.code).toBe('not_found');
   });
+
+  it('refuses a calendar id with control characters (a NUL reached PostgreSQL as a 500, found by fuzzing)', async () => {
+    const query = await call('GET', '/v1/meetings?calendarId=a%00b&eventId=abc', { token: alice.idToken });
+    expect([query.status, query.body.error.fields]).toEqual([
+      400,
+      [{ path: 'calendarId', message: 'must not contain control characters' }],
+    ]);
+    const before = await meetingEvents();
+    const body = await call('POST', '/v1/meetings', {
+      token: alice.idToken,
+      body: { calendarId: 'primary\u0000', eventId: 'abc' },
+    });
+    expect([body.status, body.body.error.code]).toEqual([400, 'invalid_request']);
+    expect(await meetingEvents()).toEqual(before);
+  });
 });
 
 describe('OAuth', () => {

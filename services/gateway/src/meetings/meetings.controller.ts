@@ -22,7 +22,10 @@ import { MeetingView } from './meetings-projection.js';
 import { MeetingsReadModel } from './meetings-read-model.js';
 
 const CalendarEventReference = z.strictObject({
-  calendarId: primitives.CalendarId,
+  // Google's calendar ids (emails, group ids) hold no control characters; PostgreSQL text cannot hold NUL.
+  calendarId: primitives.CalendarId.regex(/^[^\p{Cc}]*$/u, {
+    message: 'must not contain control characters',
+  }),
   eventId: primitives.CalendarEventId,
 });
 
@@ -62,6 +65,7 @@ export class MeetingsController {
     new CalendarEventUnsupportedError([{ path: 'end', message: 'must be after start' }]),
     new UpstreamFailedError('the meeting request'),
     new ServiceUnavailableError('the meeting request'),
+    new ServiceUnavailableError('reading the calendar event'),
   )
   add(
     @CurrentPrincipal() principal: Principal,
