@@ -1147,6 +1147,18 @@ describe('input validation', () => {
     expect(unknown.body.error.code).toBe('not_found');
   });
 
+  it('answers 405 with Allow for a method a known path does not serve, 404 for an unknown path', async () => {
+    const trace = await call('DELETE', '/v1/meetings', { token: alice.idToken });
+    expect([trace.status, trace.headers.get('allow'), trace.body.error.code]).toEqual([
+      405,
+      'GET, POST, HEAD',
+      'method_not_allowed',
+    ]);
+    const byId = await call('PUT', `/v1/meetings/${newUuidV7()}`, { token: alice.idToken });
+    expect([byId.status, byId.headers.get('allow')]).toEqual([405, 'GET, HEAD']);
+    expect((await call('DELETE', '/v1/nothing-here', { token: alice.idToken })).status).toBe(404);
+  });
+
   it('refuses a calendar id with control characters (a NUL reached PostgreSQL as a 500, found by fuzzing)', async () => {
     const query = await call('GET', '/v1/meetings?calendarId=a%00b&eventId=abc', { token: alice.idToken });
     expect([query.status, query.body.error.fields]).toEqual([
