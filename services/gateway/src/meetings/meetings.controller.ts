@@ -22,8 +22,10 @@ import { MeetingView } from './meetings-projection.js';
 import { MeetingsReadModel } from './meetings-read-model.js';
 
 const CalendarEventReference = z.strictObject({
-  // Google's calendar ids (emails, group ids) hold no control characters; PostgreSQL text cannot hold NUL.
-  calendarId: primitives.CalendarId.regex(/^[^\p{Cc}]*$/u, {
+  // Google's calendar ids (emails, group ids) hold no control characters; PostgreSQL text cannot
+  // hold NUL. Spelled as ranges, not \p{Cc}, so that JSON Schema tools can generate values for it.
+  // eslint-disable-next-line no-control-regex
+  calendarId: primitives.CalendarId.regex(/^[^\x00-\x1f\x7f-\x9f]*$/, {
     message: 'must not contain control characters',
   }),
   eventId: primitives.CalendarEventId,

@@ -358,7 +358,14 @@ function operationOf(route: Route): Record<string, unknown> {
           },
         }
       : {}),
-    responses: { [successStatus]: success, ...failureResponses(route) },
+    responses: {
+      [successStatus]: success,
+      ...failureResponses(route),
+      // Node's HTTP server itself refuses an oversized URL or header block, before any of our code.
+      '431': {
+        description: 'The URL or the headers are too large (answered by the HTTP server, without a body)',
+      },
+    },
   };
 }
 
