@@ -15,7 +15,7 @@ import { buildOurConferenceData } from '../calendar-sync/conference.js';
 import { calendarEventStreamId } from '../calendar-sync/event-mapping.js';
 import { ensureCalendarSyncSchema } from '../calendar-sync/migrations.js';
 import { ChannelIds } from './channel-ids.js';
-import { ChannelManager, type NotificationResult } from './channel-manager.js';
+import { ChannelManager, type ChannelManagerOptions, type NotificationResult } from './channel-manager.js';
 import { ensureChannelSchema } from './migrations.js';
 
 const clientId = 'scheduler-channels-test.apps.googleusercontent.com';
@@ -31,6 +31,7 @@ let store: PostgresEventStore;
 let personalData: PersonalDataCodec;
 let keyEncryptionKey: string;
 let manager: ChannelManager;
+let managerOptions: ChannelManagerOptions;
 let alice: CalendarAccount;
 let webhook: Server;
 const results: NotificationResult[] = [];
@@ -163,7 +164,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
 
-  manager = new ChannelManager({
+  managerOptions = {
     pool,
     eventStore: store,
     codec: sealedEnvelopeCodec(personalData),
@@ -181,7 +182,8 @@ beforeAll(async () => {
     renewBeforeMs: 10 * 60_000,
     overlapMs: 2 * 60_000,
     onSyncError: (error) => syncErrors.push(error),
-  });
+  };
+  manager = new ChannelManager(managerOptions);
 });
 
 afterAll(async () => {
@@ -435,6 +437,27 @@ describe('watch channels and push notifications', () => {
     } finally {
       pool.off('acquire', count);
     }
+    await settle();
+  });
+
+  it('gives a live channel whose id it cannot verify (issued before ids carried a MAC) a successor at its first renewal pass', async () => {
+    const legacyId = newUuidV7();
+    const now = emulator.clock.now();
+    await pool.query(
+      `INSERT INTO calendar_channels
+         (channel_id, user_id, calendar_id, resource_id, token_digest, expires_at, created_at)
+       VALUES ($1, $2, $3, 'legacy-resource', $4, $5, $6)`,
+      [legacyId, alice.userId, alice.email, Buffer.alloc(32), new Date(now.getTime() + 6 * 86_400_000), now],
+    );
+    // A process that starts (a deployment of this change): its first pass renews the legacy channel.
+    const restarted = new ChannelManager(managerOptions);
+    const first = await restarted.renewDueChannels();
+    expect(first.failed).toEqual([]);
+    const successor = first.renewed.find((renewal) => renewal.previousChannelId === legacyId)?.channelId;
+    expect(successor && managerOptions.channelIds.isOurs(successor)).toBe(true);
+    // Once per process: the next pass does not look for them again.
+    expect((await restarted.renewDueChannels()).renewed).toEqual([]);
+    await restarted.idle();
     await settle();
   });
 });
