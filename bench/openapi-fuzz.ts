@@ -137,7 +137,9 @@ try {
     ),
     schemathesisExitCode: run.exitCode,
   };
-  console.log(output.split('\n').slice(-60).join('\n'));
+  // The failures and errors as schemathesis explains them, then its summary.
+  const firstSection = output.search(/^=+ (ERRORS|FAILURES|WARNINGS|SUMMARY) =+$/m);
+  console.log(output.slice(firstSection >= 0 ? firstSection : 0).slice(-20_000));
   console.table({
     'operations tested': summary.operationsTested,
     'requests made': summary.requests,
