@@ -341,6 +341,9 @@ beforeAll(async () => {
     GOOGLE_API_BASE_URL: emulator.url,
     WEBEX_CLIENT_ID: 'scheduler-test-webex-client',
     WEBEX_AUTHORIZE_URL: 'https://webex.example/v1/authorize',
+    // These tests send more requests per user than a person would; the limits have their own test.
+    RATE_LIMIT_PER_USER: '100000',
+    RATE_LIMIT_PER_IP: '100000',
   });
   calendarEventReader = new GoogleCalendarEventReader(async ({ userId }) => accounts.get(userId));
   ({ app, url: baseUrl } = await startGateway(config));
