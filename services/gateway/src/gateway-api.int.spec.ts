@@ -1158,7 +1158,7 @@ describe('input validation', () => {
       'method_not_allowed',
     ]);
     const byId = await call('PUT', `/v1/meetings/${newUuidV7()}`, { token: alice.idToken });
-    expect([byId.status, byId.headers.get('allow')]).toEqual([405, 'GET, HEAD']);
+    expect([byId.status, byId.headers.get('allow')]).toEqual([405, 'DELETE, GET, HEAD']);
     expect((await call('DELETE', '/v1/nothing-here', { token: alice.idToken })).status).toBe(404);
   });
 
