@@ -38,6 +38,9 @@ export default tseslint.config(
       'coverage/**',
       'libs/contracts/schemas/**',
       'bench/results/**',
+      // The project's own tool installs (nats-server, helm, the Python venv of the fuzz bench).
+      '.tools/**',
+      '.schemathesis/**',
     ],
   },
   js.configs.recommended,

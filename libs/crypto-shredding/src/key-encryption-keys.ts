@@ -1,4 +1,4 @@
-import { createHash, createSecretKey, type KeyObject } from 'node:crypto';
+import { createHash, createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
 import { aeadDecrypt, aeadEncrypt, associatedData, KEY_BYTES } from './aead.js';
 import { DataKeyUnwrapError, InvalidKeyEncryptionKeyError, UnknownKeyEncryptionKeyError } from './errors.js';
 
@@ -109,6 +109,18 @@ export class KeyEncryptionKeyRing {
 
   get keyIds(): readonly string[] {
     return [...this.keys.keys()];
+  }
+
+  /**
+   * A 256-bit key for another purpose (e.g. authenticating ids we hand out), derived from a
+   * key-encryption key with HKDF-SHA256: each purpose gets its own key, and none reveals the
+   * key-encryption key. Derived keys rotate with the ring. Undefined for an unknown key id.
+   */
+  derivedKey(purpose: string, keyId: string = this.primaryKeyId): KeyObject | undefined {
+    const key = this.keys.get(keyId);
+    if (!key) return undefined;
+    const derived = hkdfSync('sha256', key.export(), Buffer.alloc(0), `scheduler:${purpose}`, KEY_BYTES);
+    return createSecretKey(Buffer.from(derived));
   }
 
   wrap(subject: string, keyId: string, dataKey: Uint8Array): WrappedKey {

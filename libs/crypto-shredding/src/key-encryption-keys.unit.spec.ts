@@ -120,3 +120,19 @@ describe('KeyEncryptionKeyRing wrapping', () => {
     );
   });
 });
+
+describe('KeyEncryptionKeyRing.derivedKey', () => {
+  const material = newKey();
+  const ring = KeyEncryptionKeyRing.fromConfig({ primary: { id: 'kek-1', key: material } });
+
+  it('derives a stable key per purpose, unlike the key itself and unlike other purposes', () => {
+    const first = ring.derivedKey('watch-channel-ids')!.export();
+    expect(first).toHaveLength(32);
+    expect(ring.derivedKey('watch-channel-ids', 'kek-1')!.export()).toEqual(first);
+    expect(ring.derivedKey('another-purpose')!.export()).not.toEqual(first);
+    expect(first).not.toEqual(Buffer.from(material, 'base64'));
+    const again = KeyEncryptionKeyRing.fromConfig({ primary: { id: 'kek-1', key: material } });
+    expect(again.derivedKey('watch-channel-ids')!.export()).toEqual(first);
+    expect(ring.derivedKey('watch-channel-ids', 'unknown')).toBeUndefined();
+  });
+});

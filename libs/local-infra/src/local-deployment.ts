@@ -63,6 +63,10 @@ export function localServiceEnvironments(
       GOOGLE_API_BASE_URL: deployment.googleUrl,
       WEBEX_CLIENT_ID: deployment.webex.clientId,
       WEBEX_AUTHORIZE_URL: `${deployment.webexUrl}/v1/authorize`,
+      // One user at one address polls the API here (e2e tests, the demo) far faster than a person
+      // would; the limits themselves are tested in the gateway's own tests.
+      RATE_LIMIT_PER_USER: '6000',
+      RATE_LIMIT_PER_IP: '60000',
     },
     'google-ingest': {
       ...common,

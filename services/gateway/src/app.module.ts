@@ -6,6 +6,8 @@ import { MeModule } from './me/me.module.js';
 import { GmailMeetingsModule } from './gmail-meetings/gmail-meetings.module.js';
 import { MeetingsModule } from './meetings/meetings.module.js';
 import { OAuthModule } from './oauth/oauth.module.js';
+import { OpenApiModule } from './openapi/openapi.module.js';
+import { RateLimitsModule } from './rate-limits/rate-limits.module.js';
 
 /**
  * REST API under /v1 for the add-on front end: authenticates Google ID tokens, passes user
@@ -26,6 +28,8 @@ export class GatewayModule {
         MeModule,
         GmailMeetingsModule,
         OAuthModule,
+        OpenApiModule,
+        RateLimitsModule,
       ],
     };
   }

@@ -13,6 +13,9 @@ const domainList = z
   )
   .pipe(z.array(primitives.TenantId).min(1, { message: 'must name at least one domain' }));
 
+/** Requests per window; 0 turns the limit off. */
+const requestLimit = () => z.coerce.number().int().min(0);
+
 export const gatewayEnvironment = platformEnvironment
   .extend({
     /** Where the gateway's read models live: postgres:// locally, mongodb:// in production. */
@@ -31,6 +34,22 @@ export const gatewayEnvironment = platformEnvironment
     GOOGLE_API_BASE_URL: env.url(['http', 'https']).optional(),
     WEBEX_CLIENT_ID: z.string().min(1),
     WEBEX_AUTHORIZE_URL: env.url(['https', 'http']).default('https://webexapis.com/v1/authorize'),
+    /**
+     * Requests one user may make per window, and the largest burst. The add-on makes a few calls
+     * per user action; 120 a minute leaves room for retries and polling.
+     */
+    RATE_LIMIT_PER_USER: requestLimit().default(120),
+    /**
+     * Requests one client address may make per window. Generous: many users can share an address
+     * (an office's NAT, or Google's servers running the add-on); it stops floods, not users.
+     */
+    RATE_LIMIT_PER_IP: requestLimit().default(1200),
+    RATE_LIMIT_WINDOW_MS: env.milliseconds().default(60_000),
+    /**
+     * Proxies of ours in front of the gateway (an ingress: 1) whose X-Forwarded-For is trusted
+     * for the client address. 0: the socket's address, as when browsers reach the gateway directly.
+     */
+    TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   })
   .superRefine(checkKeyRing);
 export type GatewayConfig = z.infer<typeof gatewayEnvironment>;

@@ -341,6 +341,9 @@ beforeAll(async () => {
     GOOGLE_API_BASE_URL: emulator.url,
     WEBEX_CLIENT_ID: 'scheduler-test-webex-client',
     WEBEX_AUTHORIZE_URL: 'https://webex.example/v1/authorize',
+    // These tests send more requests per user than a person would; the limits have their own test.
+    RATE_LIMIT_PER_USER: '100000',
+    RATE_LIMIT_PER_IP: '100000',
   });
   calendarEventReader = new GoogleCalendarEventReader(async ({ userId }) => accounts.get(userId));
   ({ app, url: baseUrl } = await startGateway(config));
@@ -1145,6 +1148,33 @@ describe('input validation', () => {
     const unknown = await call('GET', '/v1/nothing-here', { token: alice.idToken });
     expect(unknown.status).toBe(404);
     expect(unknown.body.error.code).toBe('not_found');
+  });
+
+  it('answers 405 with Allow for a method a known path does not serve, 404 for an unknown path', async () => {
+    const trace = await call('DELETE', '/v1/meetings', { token: alice.idToken });
+    expect([trace.status, trace.headers.get('allow'), trace.body.error.code]).toEqual([
+      405,
+      'GET, POST, HEAD',
+      'method_not_allowed',
+    ]);
+    const byId = await call('PUT', `/v1/meetings/${newUuidV7()}`, { token: alice.idToken });
+    expect([byId.status, byId.headers.get('allow')]).toEqual([405, 'DELETE, GET, HEAD']);
+    expect((await call('DELETE', '/v1/nothing-here', { token: alice.idToken })).status).toBe(404);
+  });
+
+  it('refuses a calendar id with control characters (a NUL reached PostgreSQL as a 500, found by fuzzing)', async () => {
+    const query = await call('GET', '/v1/meetings?calendarId=a%00b&eventId=abc', { token: alice.idToken });
+    expect([query.status, query.body.error.fields]).toEqual([
+      400,
+      [{ path: 'calendarId', message: 'must not contain control characters' }],
+    ]);
+    const before = await meetingEvents();
+    const body = await call('POST', '/v1/meetings', {
+      token: alice.idToken,
+      body: { calendarId: 'primary\u0000', eventId: 'abc' },
+    });
+    expect([body.status, body.body.error.code]).toEqual([400, 'invalid_request']);
+    expect(await meetingEvents()).toEqual(before);
   });
 });
 

@@ -30,6 +30,7 @@ import {
 import { DisconnectGoogleAccount } from '../src/google-accounts/disconnect-google-account.js';
 import { GoogleTokenStore } from '../src/google-accounts/google-token-store.js';
 import { ensureGoogleAccountSchema } from '../src/google-accounts/migrations.js';
+import { ChannelIds } from '../src/watch-channels/channel-ids.js';
 import { ChannelManager } from '../src/watch-channels/channel-manager.js';
 import { ensureChannelSchema } from '../src/watch-channels/migrations.js';
 
@@ -143,6 +144,7 @@ export async function startGoogleIngestFixture(
     eventStore: store,
     codec: sealed,
     syncer: engine,
+    channelIds: ChannelIds.fromKeyRing(KeyEncryptionKeyRing.fromEnvironment({ primary: keyEncryptionKey })),
     accounts: (userId) => tokens.accountFor(userId),
     webhookAddress: `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/webhooks/google`,
     clock,

@@ -34,6 +34,11 @@ export abstract class ApiError extends Error {
   toBody(): ErrorBody {
     return { error: { code: this.code, message: this.message, ...this.details } };
   }
+
+  /** HTTP headers the answer carries besides the body (e.g. Retry-After). */
+  headers(): Readonly<Record<string, string>> {
+    return {};
+  }
 }
 
 /** 400: the body, query or path did not validate; every bad field is named. */
@@ -241,5 +246,27 @@ export class PreferenceNotOfferedError extends ApiError {
     super(`Your Webex account does not offer this: ${fields.map((field) => field.path).join(', ')}`, {
       fields,
     });
+  }
+}
+
+export type RateLimitScope = 'user' | 'ip';
+
+/** 429: the caller (this user, or this client address) sent more requests than the limit allows. */
+export class TooManyRequestsError extends ApiError {
+  readonly status = 429;
+  readonly code = 'too_many_requests';
+  constructor(
+    readonly scope: RateLimitScope,
+    /** Whole seconds until a request is accepted again (at least 1). */
+    readonly retryAfterSeconds: number,
+  ) {
+    super(`Too many requests from this ${scope === 'user' ? 'user' : 'client address'}; retry later`, {
+      limit: scope,
+      retryAfterSeconds,
+    });
+  }
+
+  override headers(): Readonly<Record<string, string>> {
+    return { 'retry-after': String(this.retryAfterSeconds) };
   }
 }

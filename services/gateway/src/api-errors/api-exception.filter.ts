@@ -1,11 +1,26 @@
-import { type ArgumentsHost, Catch, Logger } from '@nestjs/common';
-import { BaseExceptionFilter } from '@nestjs/core';
+import {
+  type ArgumentsHost,
+  Catch,
+  Logger,
+  MethodNotAllowedException,
+  NotFoundException,
+} from '@nestjs/common';
+import { BaseExceptionFilter, ModuleRef } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { correlationIdOf } from '@scheduler/runtime';
 import { errorResponseFor } from './error-mapping.js';
 
 /** Routes of the public API; everything else (health, metrics) keeps Nest's own handling. */
 export const API_PREFIX = '/v1';
+
+/**
+ * Which methods a path of the API answers (none for an unknown path): lets an unrouted method on
+ * a known path be a 405 with Allow rather than a 404. Provided by the module that knows the routes.
+ */
+export interface AllowedMethods {
+  allowedMethods(path: string): readonly string[];
+}
+export const ALLOWED_METHODS = Symbol('ALLOWED_METHODS');
 
 /** The correlation id pino-http gave the request (echoed as x-correlation-id), or a fresh one. */
 export function requestCorrelationId(request: Request): string {
@@ -22,6 +37,10 @@ export function requestCorrelationId(request: Request): string {
 export class ApiExceptionFilter extends BaseExceptionFilter {
   private readonly logger = new Logger('GatewayApi');
 
+  constructor(private readonly moduleRef: ModuleRef) {
+    super();
+  }
+
   override catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') return super.catch(exception, host);
     const http = host.switchToHttp();
@@ -30,10 +49,29 @@ export class ApiExceptionFilter extends BaseExceptionFilter {
     if (!(request.originalUrl ?? request.url).startsWith(`${API_PREFIX}/`))
       return super.catch(exception, host);
     const correlationId = requestCorrelationId(request);
-    const answer = errorResponseFor(exception, correlationId);
+    const allowed = exception instanceof NotFoundException ? this.allowedMethods(request) : [];
+    const answer =
+      allowed.length > 0
+        ? {
+            ...errorResponseFor(new MethodNotAllowedException(), correlationId),
+            headers: { allow: allowed.join(', ') },
+          }
+        : errorResponseFor(exception, correlationId);
     if (answer.logFields)
       this.logger.error({ message: 'request failed', correlationId, ...answer.logFields });
     if (response.headersSent) return;
+    if (answer.headers) response.set(answer.headers);
     response.status(answer.status).json(answer.body);
+  }
+
+  /** The methods the request's path answers, when it is a known path the router found no handler for. */
+  private allowedMethods(request: Request): readonly string[] {
+    let routes: AllowedMethods;
+    try {
+      routes = this.moduleRef.get<AllowedMethods>(ALLOWED_METHODS, { strict: false });
+    } catch {
+      return [];
+    }
+    return routes.allowedMethods((request.originalUrl ?? request.url).split('?')[0]!);
   }
 }

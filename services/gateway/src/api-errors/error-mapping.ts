@@ -4,6 +4,8 @@ import { ApiError, type ErrorBody } from './api-errors.js';
 export interface ErrorResponse {
   readonly status: number;
   readonly body: ErrorBody;
+  /** Headers the answer carries besides the body (e.g. Retry-After on a 429). */
+  readonly headers?: Readonly<Record<string, string>>;
   /** Set for failures operators must see (5xx). Never holds the error's message: it may carry personal data. */
   readonly logFields?: { readonly errorName: string; readonly frames: string };
 }
@@ -44,7 +46,12 @@ function framesOf(exception: unknown): string {
 export function errorResponseFor(exception: unknown, correlationId: string): ErrorResponse {
   if (exception instanceof ApiError) {
     const body = exception.toBody();
-    return { status: exception.status, body: { error: { ...body.error, correlationId } } };
+    const headers = exception.headers();
+    return {
+      status: exception.status,
+      body: { error: { ...body.error, correlationId } },
+      ...(Object.keys(headers).length > 0 ? { headers } : {}),
+    };
   }
   // Nest's express adapter wraps parser errors in an HttpException with the original as cause.
   const parser =

@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import type { Request } from 'express';
 import { UnauthenticatedError } from '../api-errors/api-errors.js';
+import { RequestLimits } from '../rate-limits/request-limits.js';
 import type { IdentityVerifier, Principal } from './identity-verifier.js';
 
 export const IDENTITY_VERIFIER = Symbol('IDENTITY_VERIFIER');
@@ -25,25 +26,44 @@ export function bearerToken(request: Request): string | undefined {
   return match[1]!;
 }
 
+/** Verifies the token and counts the request against the user's limit (429 when over it). */
+async function limitedPrincipal(
+  verifier: IdentityVerifier,
+  limits: RequestLimits,
+  token: string,
+): Promise<Principal> {
+  const principal = await verifier.verify(token);
+  limits.admit('user', `${principal.tenantId}/${principal.userId}`);
+  return principal;
+}
+
 /** Resolves the caller from an optional bearer token: none gives undefined, a bad one throws. */
 export async function optionalPrincipal(
   verifier: IdentityVerifier,
+  limits: RequestLimits,
   request: Request,
 ): Promise<Principal | undefined> {
   const token = bearerToken(request);
-  return token === undefined ? undefined : verifier.verify(token);
+  return token === undefined ? undefined : limitedPrincipal(verifier, limits, token);
 }
 
-/** Requires `Authorization: Bearer <Google ID token>` and puts the principal on the request. */
+/**
+ * Requires `Authorization: Bearer <Google ID token>` and puts the principal on the request.
+ * Every authenticated request counts against its user's limit here, so a new route is limited
+ * per user by using this guard.
+ */
 @Injectable()
 export class AuthenticationGuard implements CanActivate {
-  constructor(@Inject(IDENTITY_VERIFIER) private readonly verifier: IdentityVerifier) {}
+  constructor(
+    @Inject(IDENTITY_VERIFIER) private readonly verifier: IdentityVerifier,
+    private readonly limits: RequestLimits,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const token = bearerToken(request);
     if (token === undefined) throw new UnauthenticatedError('missing_token');
-    request.principal = await this.verifier.verify(token);
+    request.principal = await limitedPrincipal(this.verifier, this.limits, token);
     return true;
   }
 }

@@ -3,6 +3,7 @@ import { GoogleOAuth, googleEndpoints } from '@scheduler/google';
 import { SERVICE_CONFIG } from '@scheduler/runtime';
 import type { GatewayConfig } from '../config.js';
 import { callbackUrl } from '../oauth/oauth-settings.js';
+import { RateLimitsModule } from '../rate-limits/rate-limits.module.js';
 import { AuthenticationGuard, IDENTITY_VERIFIER } from './authentication.guard.js';
 import { GoogleIdentityVerifier } from './identity-verifier.js';
 
@@ -12,6 +13,7 @@ import { GoogleIdentityVerifier } from './identity-verifier.js';
  * the OAuth routes also use to build consent URLs.
  */
 @Module({
+  imports: [RateLimitsModule],
   providers: [
     {
       provide: GoogleOAuth,
@@ -36,6 +38,6 @@ import { GoogleIdentityVerifier } from './identity-verifier.js';
     },
     AuthenticationGuard,
   ],
-  exports: [GoogleOAuth, IDENTITY_VERIFIER, AuthenticationGuard],
+  exports: [GoogleOAuth, IDENTITY_VERIFIER, AuthenticationGuard, RateLimitsModule],
 })
 export class AuthenticationModule {}

@@ -4,7 +4,14 @@ import { z } from 'zod';
 import { primitives } from '@scheduler/contracts';
 import { AuthenticationGuard, CurrentPrincipal } from '../authentication/authentication.guard.js';
 import type { Principal } from '../authentication/identity-verifier.js';
+import {
+  PreferenceNotOfferedError,
+  ServiceUnavailableError,
+  UpstreamFailedError,
+  WebexAccountNotConnectedError,
+} from '../api-errors/api-errors.js';
 import { requestCorrelationId } from '../api-errors/api-exception.filter.js';
+import { ApiAnswer, ApiFailures } from '../openapi/openapi.decorators.js';
 import { ZodValidationPipe } from '../api-errors/zod-validation.pipe.js';
 import { AccountStatus, type AccountStatusResource, type PreferencesResource } from './account-status.js';
 
@@ -19,7 +26,9 @@ const PreferencesBody = z
     message: 'must name at least one of siteUrl, templateId, language',
     // Only a body that is otherwise valid: an unknown field alone is named, not also this.
     when: (payload) => payload.issues.length === 0,
-  });
+  })
+  // The refinement above, as JSON Schema says it: the OpenAPI document cannot read a refinement.
+  .meta({ minProperties: 1 });
 
 /** The authenticated user: their accounts' status and their meeting preferences. */
 @Controller('v1/me')
@@ -28,12 +37,23 @@ export class MeController {
   constructor(private readonly status: AccountStatus) {}
 
   @Get()
+  @ApiAnswer({
+    description: "The user's Google and Webex connections, meeting settings and what Webex offers",
+  })
   get(@CurrentPrincipal() principal: Principal): Promise<AccountStatusResource> {
     return this.status.statusOf(principal);
   }
 
   @Put('preferences')
   @HttpCode(200)
+  @ApiAnswer({ description: "The user's meeting preferences after the change" })
+  @ApiFailures(
+    new PreferenceNotOfferedError([{ path: 'siteUrl', message: 'is not a site of your Webex account' }]),
+    new WebexAccountNotConnectedError(),
+    new UpstreamFailedError('the preference change'),
+    new ServiceUnavailableError('the preference change'),
+    new ServiceUnavailableError('checking the preference with Webex'),
+  )
   putPreferences(
     @CurrentPrincipal() principal: Principal,
     @Req() request: Request,

@@ -321,6 +321,9 @@ export class MeetingRequests {
       details = await this.calendarEvents.read(calendarEvent);
     } catch (error) {
       if (error instanceof CalendarAccountNotConnectedError) throw new GoogleAccountNotConnectedError();
+      // google-ingest down or too slow: nothing was claimed yet, so the same request can be sent again.
+      if (error instanceof CommandUnansweredError)
+        throw new ServiceUnavailableError('reading the calendar event', { cause: error });
       throw error;
     }
     if (!details) throw new CalendarEventNotFoundError();

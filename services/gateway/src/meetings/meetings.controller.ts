@@ -4,22 +4,42 @@ import { z } from 'zod';
 import { primitives } from '@scheduler/contracts';
 import { AuthenticationGuard, CurrentPrincipal } from '../authentication/authentication.guard.js';
 import type { Principal } from '../authentication/identity-verifier.js';
-import { MeetingNotFoundError } from '../api-errors/api-errors.js';
+import {
+  CalendarEventNotFoundError,
+  CalendarEventUnsupportedError,
+  GoogleAccountNotConnectedError,
+  MeetingAlreadyExistsError,
+  MeetingNotFoundError,
+  NotEventOrganizerError,
+  ServiceUnavailableError,
+  UpstreamFailedError,
+} from '../api-errors/api-errors.js';
 import { requestCorrelationId } from '../api-errors/api-exception.filter.js';
 import { ZodValidationPipe } from '../api-errors/zod-validation.pipe.js';
+import { ApiAnswer, ApiFailures } from '../openapi/openapi.decorators.js';
 import { MeetingRequests } from './meeting-requests.js';
-import type { MeetingView } from './meetings-projection.js';
+import { MeetingView } from './meetings-projection.js';
 import { MeetingsReadModel } from './meetings-read-model.js';
 
 const CalendarEventReference = z.strictObject({
-  calendarId: primitives.CalendarId,
+  // Google's calendar ids (emails, group ids) hold no control characters; PostgreSQL text cannot
+  // hold NUL. Spelled as ranges, not \p{Cc}, so that JSON Schema tools can generate values for it.
+  // eslint-disable-next-line no-control-regex
+  calendarId: primitives.CalendarId.regex(/^[^\x00-\x1f\x7f-\x9f]*$/, {
+    message: 'must not contain control characters',
+  }),
   eventId: primitives.CalendarEventId,
 });
 
 const MeetingIdPath = z.strictObject({ id: primitives.MeetingId });
 
+/** A meeting as the API shows it. */
+const MeetingResource = MeetingView.omit({ tenantId: true, userId: true });
+
+const EXAMPLE_MEETING_ID = '0193a6f0-8a4e-7c41-9d2b-6f1e2a3b4c5e';
+
 /** What a client sees of a meeting: no tenant or user ids (they are the caller's own). */
-function toResource(view: MeetingView) {
+function toResource(view: MeetingView): z.output<typeof MeetingResource> {
   const { tenantId: _tenantId, userId: _userId, ...resource } = view;
   return resource;
 }
@@ -35,6 +55,20 @@ export class MeetingsController {
 
   @Post()
   @HttpCode(202)
+  @ApiAnswer({
+    description: 'The meeting is requested; read it back with GET /v1/meetings/{id}',
+    schema: z.strictObject({ meetingId: primitives.MeetingId }),
+  })
+  @ApiFailures(
+    new CalendarEventNotFoundError(),
+    new NotEventOrganizerError(),
+    new MeetingAlreadyExistsError(EXAMPLE_MEETING_ID),
+    new GoogleAccountNotConnectedError(),
+    new CalendarEventUnsupportedError([{ path: 'end', message: 'must be after start' }]),
+    new UpstreamFailedError('the meeting request'),
+    new ServiceUnavailableError('the meeting request'),
+    new ServiceUnavailableError('reading the calendar event'),
+  )
   add(
     @CurrentPrincipal() principal: Principal,
     @Req() request: Request,
@@ -70,6 +104,8 @@ export class MeetingsController {
   }
 
   @Get(':id')
+  @ApiAnswer({ description: "The caller's meeting", schema: MeetingResource })
+  @ApiFailures(new MeetingNotFoundError(EXAMPLE_MEETING_ID))
   async get(
     @CurrentPrincipal() principal: Principal,
     @Param(new ZodValidationPipe(MeetingIdPath, 'path')) path: z.output<typeof MeetingIdPath>,
@@ -80,6 +116,10 @@ export class MeetingsController {
   }
 
   @Get()
+  @ApiAnswer({
+    description: "The caller's meetings on the calendar event, newest first",
+    schema: z.strictObject({ meetings: z.array(MeetingResource) }),
+  })
   async onCalendarEvent(
     @CurrentPrincipal() principal: Principal,
     @Query(new ZodValidationPipe(CalendarEventReference, 'query'))

@@ -21,10 +21,15 @@ import {
 } from '../authentication/authentication.guard.js';
 import type { IdentityVerifier, Principal } from '../authentication/identity-verifier.js';
 import {
+  HostedDomainNotAllowedError,
   InvalidOAuthStateError,
   InvalidRequestError,
+  TooManyRequestsError,
+  UnauthenticatedError,
   UpstreamFailedError,
 } from '../api-errors/api-errors.js';
+import { ApiAnswer, ApiFailures, ApiInput } from '../openapi/openapi.decorators.js';
+import { RequestLimits } from '../rate-limits/request-limits.js';
 import { requestCorrelationId } from '../api-errors/api-exception.filter.js';
 import { ZodValidationPipe } from '../api-errors/zod-validation.pipe.js';
 import { AUTHORIZATION_CODE_HANDOFF, type AuthorizationCodeHandoff } from './authorization-code-handoff.js';
@@ -63,6 +68,15 @@ const PROVIDER_ERRORS = new Set([
 
 type RedirectAnswer = { url: string; statusCode: number };
 
+/** The callback query as the document shows it: the state is verified before anything else is read. */
+const DocumentedCallbackQuery = CallbackQuery.extend({ state: z.string() });
+
+const callbackFailures = (provider: 'Google' | 'Webex') => [
+  new InvalidOAuthStateError('bad_signature'),
+  new InvalidRequestError('query', [{ path: 'code', message: 'is required' }]),
+  new UpstreamFailedError(`the ${provider} connection`),
+];
+
 /**
  * The Google and Webex OAuth redirects. Starts sign a state and send the browser to the
  * provider; callbacks verify the state before anything else, then hand the code to the
@@ -75,16 +89,27 @@ export class OAuthController {
     @Inject(OAUTH_SETTINGS) private readonly settings: OAuthSettings,
     @Inject(IDENTITY_VERIFIER) private readonly verifier: IdentityVerifier,
     @Inject(AUTHORIZATION_CODE_HANDOFF) private readonly handoff: AuthorizationCodeHandoff,
+    private readonly limits: RequestLimits,
   ) {}
 
   /** A browser navigation, so the bearer token is optional: signed-in callers are bound to the state. */
   @Get('google/start')
   @Redirect()
+  @ApiAnswer({ status: 302, description: "Google's consent page", location: "Google's consent URL" })
+  @ApiFailures(
+    new InvalidRequestError('query', [
+      { path: 'returnTo', message: 'must be a URL under the public base URL of this service' },
+    ]),
+    new UnauthenticatedError('malformed_header'),
+    new UnauthenticatedError('invalid_token'),
+    new HostedDomainNotAllowedError(),
+    new TooManyRequestsError('user', 30),
+  )
   async startGoogle(
     @Req() request: Request,
     @Query(new ZodValidationPipe(GoogleStartQuery, 'query')) query: z.output<typeof GoogleStartQuery>,
   ): Promise<RedirectAnswer> {
-    const principal = await optionalPrincipal(this.verifier, request);
+    const principal = await optionalPrincipal(this.verifier, this.limits, request);
     const tenantId = this.tenantFor(principal, query.domain);
     const returnTo = this.returnTo(query.returnTo, 'query');
     const state = this.states.sign({
@@ -103,6 +128,13 @@ export class OAuthController {
 
   @Get('google/callback')
   @Redirect()
+  @ApiInput({ query: DocumentedCallbackQuery })
+  @ApiAnswer({
+    status: 303,
+    description: 'Back to the add-on',
+    location: 'returnTo with connected=google, or provider=google&error=<code>',
+  })
+  @ApiFailures(...callbackFailures('Google'))
   async completeGoogle(
     @Req() request: Request,
     @Query() raw: Record<string, unknown>,
@@ -130,6 +162,15 @@ export class OAuthController {
   @Post('webex/start')
   @HttpCode(200)
   @UseGuards(AuthenticationGuard)
+  @ApiAnswer({
+    description: "Webex's authorization URL, for the add-on to open",
+    schema: z.strictObject({ authorizationUrl: z.string() }),
+  })
+  @ApiFailures(
+    new InvalidRequestError('body', [
+      { path: 'returnTo', message: 'must be a URL under the public base URL of this service' },
+    ]),
+  )
   startWebex(
     @CurrentPrincipal() principal: Principal,
     @Body(new ZodValidationPipe(WebexStartBody, 'body')) body: z.output<typeof WebexStartBody>,
@@ -152,6 +193,13 @@ export class OAuthController {
 
   @Get('webex/callback')
   @Redirect()
+  @ApiInput({ query: DocumentedCallbackQuery })
+  @ApiAnswer({
+    status: 303,
+    description: 'Back to the add-on',
+    location: 'returnTo with connected=webex, or provider=webex&error=<code>',
+  })
+  @ApiFailures(...callbackFailures('Webex'))
   async completeWebex(
     @Req() request: Request,
     @Query() raw: Record<string, unknown>,

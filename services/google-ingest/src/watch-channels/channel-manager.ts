@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type pg from 'pg';
 import {
   CalendarWatchRenewed,
@@ -12,6 +12,7 @@ import type { CalendarAccount, CalendarSyncEngine } from '../calendar-sync/calen
 import { canonicalCalendarId } from '../calendar-sync/calendar-id.js';
 import { recordWatchFacts } from '../calendar-sync/calendar-watch-stream.js';
 import { calendarWatchStreamId } from '../calendar-sync/event-mapping.js';
+import type { ChannelIds } from './channel-ids.js';
 import { type NotificationHeaders, parsePushNotification } from './notification.js';
 import { SyncCoalescer } from './sync-coalescer.js';
 import { type ChannelRecord, type LiveChannel, WatchChannelRepository } from './watch-channel.repository.js';
@@ -26,6 +27,8 @@ export interface ChannelManagerOptions {
   /** How google-ingest's streams are stored (SEALED_ENVELOPES). */
   readonly codec: StreamCodec<EventEnvelope>;
   readonly syncer: CalendarSyncer;
+  /** Issues channel ids that a notification can be checked against without a database read. */
+  readonly channelIds: ChannelIds;
   /** The connected account of a user, or undefined once it is disconnected. */
   readonly accounts: (userId: string) => Promise<CalendarAccount | undefined>;
   /** Our push webhook (HTTPS in production). */
@@ -79,6 +82,7 @@ export class ChannelManager {
   private readonly eventStore: EventStore;
   private readonly codec: StreamCodec<EventEnvelope>;
   private readonly syncer: CalendarSyncer;
+  private readonly channelIds: ChannelIds;
   private readonly accounts: ChannelManagerOptions['accounts'];
   private readonly webhookAddress: string;
   private readonly clock: () => Date;
@@ -87,12 +91,15 @@ export class ChannelManager {
   private readonly overlapMs: number;
   private readonly onSyncError: NonNullable<ChannelManagerOptions['onSyncError']>;
   private readonly syncs = new SyncCoalescer();
+  /** Whether this process renewed the live channels whose ids it cannot verify (issued before, or under a removed key). */
+  private unverifiableRenewed = false;
 
   constructor(options: ChannelManagerOptions) {
     this.channels = new WatchChannelRepository(options.pool);
     this.eventStore = options.eventStore;
     this.codec = options.codec;
     this.syncer = options.syncer;
+    this.channelIds = options.channelIds;
     this.accounts = options.accounts;
     this.webhookAddress = options.webhookAddress;
     this.clock = options.clock ?? (() => new Date());
@@ -186,6 +193,9 @@ export class ChannelManager {
   async handleNotification(headers: NotificationHeaders): Promise<NotificationResult> {
     const notification = parsePushNotification(headers);
     if (!notification) return { outcome: 'ignored', reason: 'malformed' };
+    // An id we never issued is refused from the id alone: a flood of made-up channels reads nothing.
+    if (!this.channelIds.isOurs(notification.channelId))
+      return { outcome: 'ignored', reason: 'unknown-channel' };
     const channel = await this.channels.find(notification.channelId);
     const tokenMatches = timingSafeEqual(
       digestOf(notification.token ?? ''),
@@ -220,7 +230,17 @@ export class ChannelManager {
     const renewed: Array<{ previousChannelId: string; channelId: string }> = [];
     const stopped: string[] = [];
     const failed: Array<{ channelId: string; error: unknown }> = [];
-    for (const channelId of await this.channels.dueForRenewal(new Date(now.getTime() + this.renewBeforeMs))) {
+    const due = await this.channels.dueForRenewal(new Date(now.getTime() + this.renewBeforeMs));
+    if (!this.unverifiableRenewed) {
+      // Once per process: channels whose ids the webhook cannot verify get successors now rather
+      // than at their expiry, since their notifications are refused until then.
+      const unverifiable = (await this.channels.renewableChannelIds()).filter(
+        (channelId) => !this.channelIds.isOurs(channelId) && !due.includes(channelId),
+      );
+      due.push(...unverifiable);
+      this.unverifiableRenewed = true;
+    }
+    for (const channelId of due) {
       try {
         const successor = await this.renewOne(channelId, now);
         if (successor) renewed.push({ previousChannelId: channelId, channelId: successor });
@@ -276,7 +296,7 @@ export class ChannelManager {
    * beat the watch response, finds its channel; a failed watch removes it again.
    */
   private async openChannel(account: CalendarAccount, calendarId: string): Promise<WatchedChannel> {
-    const channelId = randomUUID();
+    const channelId = this.channelIds.issue();
     const token = randomBytes(32).toString('base64url');
     await this.channels.insertPending({
       channelId,

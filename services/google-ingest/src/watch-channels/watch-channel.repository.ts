@@ -153,6 +153,15 @@ export class WatchChannelRepository {
     return rows.map((row) => row.channel_id);
   }
 
+  /** Confirmed channels not stopped and without a successor: every channel a renewal may replace. */
+  async renewableChannelIds(): Promise<string[]> {
+    const { rows } = await this.pool.query<{ channel_id: string }>(
+      `SELECT channel_id FROM calendar_channels
+        WHERE stopped_at IS NULL AND replaced_by IS NULL AND resource_id IS NOT NULL`,
+    );
+    return rows.map((row) => row.channel_id);
+  }
+
   /** Replaced channels whose overlap ended (replaced by `replacedBefore`) or that expired by `now`. */
   async dueForRetirement(replacedBefore: Date, now: Date): Promise<string[]> {
     const { rows } = await this.pool.query<{ channel_id: string }>(

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { newUuidV7 } from '@scheduler/contracts';
 import { createGoogleEmulator, type GoogleEmulator, EmulatorControl } from '@scheduler/emulators';
-import type { PersonalDataCodec } from '@scheduler/crypto-shredding';
+import { KeyEncryptionKeyRing, type PersonalDataCodec } from '@scheduler/crypto-shredding';
 import { PostgresEventStore, type RecordedEvent, recordedEventToEnvelope } from '@scheduler/event-store';
 import { GoogleCalendarClient, GoogleOAuth } from '@scheduler/google';
 import { testPersonalData } from '../../test/google-ingest.fixture.js';
@@ -14,7 +14,8 @@ import { type CalendarAccount, CalendarSyncEngine } from '../calendar-sync/calen
 import { buildOurConferenceData } from '../calendar-sync/conference.js';
 import { calendarEventStreamId } from '../calendar-sync/event-mapping.js';
 import { ensureCalendarSyncSchema } from '../calendar-sync/migrations.js';
-import { ChannelManager, type NotificationResult } from './channel-manager.js';
+import { ChannelIds } from './channel-ids.js';
+import { ChannelManager, type ChannelManagerOptions, type NotificationResult } from './channel-manager.js';
 import { ensureChannelSchema } from './migrations.js';
 
 const clientId = 'scheduler-channels-test.apps.googleusercontent.com';
@@ -28,7 +29,9 @@ let schema: IsolatedSchema;
 let pool: pg.Pool;
 let store: PostgresEventStore;
 let personalData: PersonalDataCodec;
+let keyEncryptionKey: string;
 let manager: ChannelManager;
+let managerOptions: ChannelManagerOptions;
 let alice: CalendarAccount;
 let webhook: Server;
 const results: NotificationResult[] = [];
@@ -114,7 +117,7 @@ beforeAll(async () => {
   await ensureCalendarSyncSchema(pool);
   await ensureChannelSchema(pool);
   store = await PostgresEventStore.connect({ connectionString: schema.connectionString });
-  ({ codec: personalData } = await testPersonalData(pool));
+  ({ codec: personalData, keyEncryptionKey } = await testPersonalData(pool));
   emulator = await createGoogleEmulator({ push: { retryBaseDelayMs: 50 } });
   await emulator.listen();
   const seeded = emulator.seed({
@@ -161,7 +164,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
 
-  manager = new ChannelManager({
+  managerOptions = {
     pool,
     eventStore: store,
     codec: sealedEnvelopeCodec(personalData),
@@ -171,6 +174,7 @@ beforeAll(async () => {
       codec: sealedEnvelopeCodec(personalData),
       clock: () => emulator.clock.now(),
     }),
+    channelIds: ChannelIds.fromKeyRing(KeyEncryptionKeyRing.fromEnvironment({ primary: keyEncryptionKey })),
     accounts: async (userId) => (userId === alice.userId ? alice : undefined),
     webhookAddress: webhookUrl(),
     clock: () => emulator.clock.now(),
@@ -178,7 +182,8 @@ beforeAll(async () => {
     renewBeforeMs: 10 * 60_000,
     overlapMs: 2 * 60_000,
     onSyncError: (error) => syncErrors.push(error),
-  });
+  };
+  manager = new ChannelManager(managerOptions);
 });
 
 afterAll(async () => {
@@ -400,5 +405,59 @@ describe('watch channels and push notifications', () => {
     expect(await manager.syncWatchedCalendars()).toBe(1);
     await settle();
     expect((await calendarEvents(eventId)).at(-1)!.data).toMatchObject({ title: 'Planning (dropped)' });
+  });
+
+  it('refuses a channel id we never issued without a database query; a channel of ours is still read and accepted', async () => {
+    await settle();
+    const last = (await notificationsOf(channelId)).at(-1)!;
+    let acquired = 0;
+    const count = () => void acquired++;
+    pool.on('acquire', count);
+    try {
+      const madeUp = [
+        newUuidV7(),
+        // Our id's shape with another MAC, and our own id's random part under a MAC made with another key.
+        `${channelId.slice(0, 36)}_${'A'.repeat(22)}`,
+        ChannelIds.fromKeyRing(
+          KeyEncryptionKeyRing.fromEnvironment({
+            primary: `other:${Buffer.alloc(32, 7).toString('base64')}`,
+          }),
+        ).issue(),
+      ];
+      for (const made of madeUp)
+        expect(
+          await notify({ ...last.headers, 'X-Goog-Message-Number': '999999', 'X-Goog-Channel-ID': made }),
+        ).toEqual({ outcome: 'ignored', reason: 'unknown-channel' });
+      expect(acquired).toBe(0);
+
+      expect(
+        await notify({ ...last.headers, 'X-Goog-Message-Number': String(last.messageNumber + 1000) }),
+      ).toMatchObject({ outcome: 'accepted', channelId });
+      expect(acquired).toBeGreaterThan(0);
+    } finally {
+      pool.off('acquire', count);
+    }
+    await settle();
+  });
+
+  it('gives a live channel whose id it cannot verify (issued before ids carried a MAC) a successor at its first renewal pass', async () => {
+    const legacyId = newUuidV7();
+    const now = emulator.clock.now();
+    await pool.query(
+      `INSERT INTO calendar_channels
+         (channel_id, user_id, calendar_id, resource_id, token_digest, expires_at, created_at)
+       VALUES ($1, $2, $3, 'legacy-resource', $4, $5, $6)`,
+      [legacyId, alice.userId, alice.email, Buffer.alloc(32), new Date(now.getTime() + 6 * 86_400_000), now],
+    );
+    // A process that starts (a deployment of this change): its first pass renews the legacy channel.
+    const restarted = new ChannelManager(managerOptions);
+    const first = await restarted.renewDueChannels();
+    expect(first.failed).toEqual([]);
+    const successor = first.renewed.find((renewal) => renewal.previousChannelId === legacyId)?.channelId;
+    expect(successor && managerOptions.channelIds.isOurs(successor)).toBe(true);
+    // Once per process: the next pass does not look for them again.
+    expect((await restarted.renewDueChannels()).renewed).toEqual([]);
+    await restarted.idle();
+    await settle();
   });
 });

@@ -2,7 +2,7 @@ import { Logger, Module } from '@nestjs/common';
 import type pg from 'pg';
 import type { EventEnvelope } from '@scheduler/contracts';
 import type { EventStore, StreamCodec } from '@scheduler/event-store';
-import { EVENT_STORE, SEALED_ENVELOPES, SERVICE_CONFIG } from '@scheduler/runtime';
+import { EVENT_STORE, SEALED_ENVELOPES, SERVICE_CONFIG, keyEncryptionKeysOf } from '@scheduler/runtime';
 import { CalendarSyncEngine } from '../calendar-sync/calendar-sync-engine.js';
 import { CalendarSyncModule } from '../calendar-sync/calendar-sync.module.js';
 import type { GoogleIngestConfig } from '../config.js';
@@ -10,6 +10,7 @@ import { GoogleTokenStore } from '../google-accounts/google-token-store.js';
 import { GoogleTokensModule } from '../google-accounts/google-tokens.module.js';
 import { PRIVATE_DATABASE } from '../private-database.js';
 import { CALENDAR_WEBHOOK_PATH, CalendarWebhookController } from './calendar-webhook.controller.js';
+import { ChannelIds } from './channel-ids.js';
 import { ChannelManager } from './channel-manager.js';
 import { WatchChannelTasks } from './watch-channel-tasks.js';
 
@@ -45,6 +46,7 @@ const describeError = (error: unknown) =>
           eventStore,
           codec,
           syncer,
+          channelIds: ChannelIds.fromKeyRing(keyEncryptionKeysOf(config)),
           accounts: (userId) => tokens.accountFor(userId),
           webhookAddress: `${config.PUBLIC_WEBHOOK_BASE_URL.replace(/\/+$/, '')}/${CALENDAR_WEBHOOK_PATH}`,
           onSyncError: (error, calendar) =>
