@@ -6,6 +6,15 @@ import { AuthenticationGuard, CurrentPrincipal } from '../authentication/authent
 import type { Principal } from '../authentication/identity-verifier.js';
 import { requestCorrelationId } from '../api-errors/api-exception.filter.js';
 import { ZodValidationPipe } from '../api-errors/zod-validation.pipe.js';
+import {
+  CalendarEventGoneError,
+  GmailMessageNotFoundError,
+  GmailMessageTokenRejectedError,
+  GoogleAccountNotConnectedError,
+  ServiceUnavailableError,
+  UpstreamFailedError,
+} from '../api-errors/api-errors.js';
+import { ApiAnswer, ApiFailures } from '../openapi/openapi.decorators.js';
 import { GmailMeetings } from './gmail-meetings.js';
 
 const MessageMeeting = z
@@ -29,6 +38,18 @@ export class GmailMeetingsController {
 
   @Post('from-gmail')
   @HttpCode(202)
+  @ApiAnswer({
+    description: 'The calendar event is made and its meeting requested; one meeting however often asked',
+    schema: z.strictObject({ meetingId: primitives.MeetingId }),
+  })
+  @ApiFailures(
+    new GmailMessageTokenRejectedError(),
+    new GmailMessageNotFoundError(),
+    new GoogleAccountNotConnectedError(),
+    new CalendarEventGoneError(),
+    new UpstreamFailedError('the meeting request'),
+    new ServiceUnavailableError('reading the Gmail message'),
+  )
   fromGmail(
     @CurrentPrincipal() principal: Principal,
     @Req() request: Request,

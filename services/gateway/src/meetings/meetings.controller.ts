@@ -9,6 +9,8 @@ import {
   CalendarEventUnsupportedError,
   GoogleAccountNotConnectedError,
   MeetingAlreadyExistsError,
+  MeetingFinishedError,
+  MeetingNotFailedError,
   MeetingNotFoundError,
   NotEventOrganizerError,
   ServiceUnavailableError,
@@ -38,6 +40,8 @@ const MeetingResource = MeetingView.omit({ tenantId: true, userId: true });
 
 const EXAMPLE_MEETING_ID = '0193a6f0-8a4e-7c41-9d2b-6f1e2a3b4c5e';
 
+const MeetingAccepted = z.strictObject({ meetingId: primitives.MeetingId });
+
 /** What a client sees of a meeting: no tenant or user ids (they are the caller's own). */
 function toResource(view: MeetingView): z.output<typeof MeetingResource> {
   const { tenantId: _tenantId, userId: _userId, ...resource } = view;
@@ -57,7 +61,7 @@ export class MeetingsController {
   @HttpCode(202)
   @ApiAnswer({
     description: 'The meeting is requested; read it back with GET /v1/meetings/{id}',
-    schema: z.strictObject({ meetingId: primitives.MeetingId }),
+    schema: MeetingAccepted,
   })
   @ApiFailures(
     new CalendarEventNotFoundError(),
@@ -84,6 +88,16 @@ export class MeetingsController {
    */
   @Delete(':id')
   @HttpCode(202)
+  @ApiAnswer({
+    description: 'The cancellation is recorded; the same answer when asked again',
+    schema: MeetingAccepted,
+  })
+  @ApiFailures(
+    new MeetingNotFoundError(EXAMPLE_MEETING_ID),
+    new MeetingFinishedError(EXAMPLE_MEETING_ID, 'ended'),
+    new UpstreamFailedError('the cancellation'),
+    new ServiceUnavailableError('the cancellation'),
+  )
   cancel(
     @CurrentPrincipal() principal: Principal,
     @Req() request: Request,
@@ -95,6 +109,14 @@ export class MeetingsController {
   /** A failed meeting is tried again: 202, then it converges like a new request. */
   @Post(':id/retry')
   @HttpCode(202)
+  @ApiAnswer({ description: 'The failed meeting is requested again', schema: MeetingAccepted })
+  @ApiFailures(
+    new MeetingNotFoundError(EXAMPLE_MEETING_ID),
+    new MeetingNotFailedError(EXAMPLE_MEETING_ID, 'scheduled'),
+    new MeetingAlreadyExistsError(EXAMPLE_MEETING_ID),
+    new UpstreamFailedError('the retry'),
+    new ServiceUnavailableError('the retry'),
+  )
   retry(
     @CurrentPrincipal() principal: Principal,
     @Req() request: Request,
