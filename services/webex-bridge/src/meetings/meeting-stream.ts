@@ -154,6 +154,7 @@ export class MeetingStreams {
 const unsettling: ReadonlySet<string> = new Set([
   'MeetingRequested',
   'MeetingChangeRequested',
+  'MeetingOccurrenceChangeRequested',
   'MeetingCancellationRequested',
   'MeetingRetryRequested',
   'MeetingSyncDeferred',
