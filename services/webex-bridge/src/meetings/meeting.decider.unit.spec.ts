@@ -1689,6 +1689,65 @@ describe('single occurrences of a series', () => {
       expect(retitled.appliedOccurrences?.get(third)?.occurrence.kind).toBe('patched');
     });
 
+    it('nextStep records an exception of the series’ own event; other instances stay ignored', () => {
+      const meeting = meetingOf(series(), scheduled());
+      const instance = `${eventId}_20261215T090000Z`;
+      expect(
+        meeting.plan(
+          change({
+            eventId: instance,
+            recurringEventId: eventId,
+            originalStartTime: third,
+            start: movedShown.start,
+            end: movedShown.end,
+            recurrence: undefined,
+          }),
+        ),
+      ).toEqual({ kind: 'change-occurrence', originalStart: third, cancelled: false, shown: movedShown });
+      expect(
+        meeting.plan({
+          ...cancelledChange({ eventId: instance }),
+          change: {
+            ...(cancelledChange({ eventId: instance }) as { change: object }).change,
+            recurringEventId: eventId,
+            originalStartTime: third,
+          },
+        } as Trigger),
+      ).toEqual({ kind: 'change-occurrence', originalStart: third, cancelled: true });
+      expect(
+        meeting.plan(
+          change({
+            eventId: instance,
+            recurringEventId: eventId,
+            originalStartTime: third,
+            organizedByUser: false,
+          }),
+        ),
+      ).toEqual({ kind: 'nothing', reason: 'not-organizer' });
+    });
+
+    it('planReconcile applies the exceptions one Webex call at a time, once the series is as desired', () => {
+      const pending = foldMeeting([series(), scheduled(), occurrenceChanged({ shown: movedShown })]);
+      expect(planReconcile(pending, now)).toEqual({
+        kind: 'apply-occurrence',
+        operation: {
+          kind: 'patch-occurrence',
+          originalStart: third,
+          occurrenceId: `${webexMeetingId}_20261215T090000Z`,
+          shown: expect.objectContaining(movedShown),
+        },
+        desired: pending.desired,
+        webexMeetingId,
+      });
+      const applied = foldMeeting([
+        series(),
+        scheduled(),
+        occurrenceChanged({ shown: movedShown }),
+        occurrenceApplied({ occurrence: 'patched', shown: movedShown }),
+      ]);
+      expect(planReconcile(applied, now)).toEqual({ kind: 'nothing', reason: 'converged' });
+    });
+
     it('refuses a meeting not scheduled in Webex', () =>
       given([series()])
         .when(command({ type: 'RecordOccurrenceApplied', applied: patched }))
