@@ -155,6 +155,8 @@ const unsettling: ReadonlySet<string> = new Set([
   'MeetingRequested',
   'MeetingChangeRequested',
   'MeetingOccurrenceChangeRequested',
+  // One occurrence done: the series' other occurrences may still be due (one Webex call each).
+  'MeetingOccurrenceApplied',
   'MeetingCancellationRequested',
   'MeetingRetryRequested',
   'MeetingSyncDeferred',
