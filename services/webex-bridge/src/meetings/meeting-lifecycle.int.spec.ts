@@ -1050,6 +1050,25 @@ describe('recurring series against the Webex emulator', () => {
       expect(liveWebexMeetingsTagged(`${request.data.meetingId}_20270329T070000Z`)).toEqual([]);
     });
 
+    it('an occurrence change Webex cannot take now is deferred (MeetingSyncDeferred) and applied on the next attempt', async () => {
+      const { request, series } = await weeklySeries();
+      emulator.faults.add({ pathPrefix: `/v1/meetings/${series.id}_`, status: 503, times: 20 });
+      expect(await lifecycle.handle(occurrenceCancelled(request, '2027-04-05T07:00:00Z'))).toMatchObject({
+        step: 'change-occurrence',
+        appended: ['MeetingOccurrenceChangeRequested', 'MeetingSyncDeferred'],
+        sync: 'deferred',
+      });
+      expect(await occurrenceStarts(series.id)).toContain('2027-04-05T07:00:00.000Z');
+      emulator.faults.clear();
+      // The next attempt, as the reconciler makes it when the meeting is due.
+      expect(await lifecycle.reconcile(request.data.meetingId, userId)).toMatchObject({
+        appended: ['MeetingOccurrenceApplied'],
+        sync: 'converged',
+      });
+      expect(await occurrenceStarts(series.id)).not.toContain('2027-04-05T07:00:00.000Z');
+      expect(await sync.find(request.data.meetingId)).toBeUndefined();
+    });
+
     it('a series whose times change gets its exceptions again (Webex dropped them)', async () => {
       const { request, series } = await weeklySeries();
       await lifecycle.handle(
