@@ -185,4 +185,49 @@ describe('recurring meetings', () => {
       expect(live.map((meeting) => meeting.id)).not.toContain(newSeries.id);
     }, 30_000);
   }, 120_000);
+
+  it('occurrence 3 moved by 2 hours in Calendar moves only Webex occurrence 3; occurrence 4 cancelled deletes only it', async () => {
+    const { eventId, meetingId, webexMeeting } = await seriesWithMeeting(
+      'Exceptions',
+      '2027-03-15T08:00:00.000Z',
+      ['RRULE:FREQ=WEEKLY;COUNT=6'],
+    );
+    // A PATCH on the instance's id stores it as an exception of the series, as Calendar does.
+    await stack.google.request(
+      `${eventsPath}/${eventId}_20270329T070000Z`,
+      {
+        start: { dateTime: '2027-03-29T09:00:00.000Z', timeZone: berlin },
+        end: { dateTime: '2027-03-29T10:00:00.000Z', timeZone: berlin },
+      },
+      'PATCH',
+    );
+    await eventually(async () => {
+      expect(await occurrenceStarts(webexMeeting.id)).toEqual([
+        '2027-03-15T08:00:00.000Z',
+        '2027-03-22T08:00:00.000Z',
+        '2027-03-29T09:00:00.000Z',
+        '2027-04-05T07:00:00.000Z',
+        '2027-04-12T07:00:00.000Z',
+        '2027-04-19T07:00:00.000Z',
+      ]);
+      expect((await meetingView(meetingId)).sync).toEqual({ status: 'converged' });
+    }, 30_000);
+
+    await stack.google.request(`${eventsPath}/${eventId}/cancel-instance`, {
+      originalStartTime: '2027-04-05T07:00:00.000Z',
+    });
+    await eventually(async () => {
+      expect(await occurrenceStarts(webexMeeting.id)).toEqual([
+        '2027-03-15T08:00:00.000Z',
+        '2027-03-22T08:00:00.000Z',
+        '2027-03-29T09:00:00.000Z',
+        '2027-04-12T07:00:00.000Z',
+        '2027-04-19T07:00:00.000Z',
+      ]);
+      expect((await meetingView(meetingId)).sync).toEqual({ status: 'converged' });
+    }, 30_000);
+    const webexMeetingNow = (await webexMeetingOf(meetingId))!;
+    expect(webexMeetingNow.recurrence).toBe('FREQ=WEEKLY;COUNT=6');
+    expect(webexMeetingNow.deleted).toBe(false);
+  }, 120_000);
 });

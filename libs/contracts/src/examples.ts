@@ -298,6 +298,34 @@ export const exampleEventData: ExampleEventData = {
       recurrence: ['RRULE:FREQ=WEEKLY;COUNT=4'],
     },
   ],
+  MeetingOccurrenceChangeRequested: [
+    {
+      meetingId: seriesMeetingId,
+      originalStart: '2026-12-15T09:00:00Z',
+      cancelled: false,
+      shown: { title: 'Weekly sync', start: '2026-12-15T11:00:00Z', end: '2026-12-15T11:30:00Z' },
+    },
+    { meetingId: seriesMeetingId, originalStart: '2026-12-22T09:00:00Z', cancelled: true },
+  ],
+  MeetingOccurrenceApplied: [
+    {
+      meetingId: seriesMeetingId,
+      webexMeetingId: '8f3c2b1a0e9d4c7b6a5f4e3d2c1b0a99',
+      originalStart: '2026-12-15T09:00:00Z',
+      occurrence: 'patched',
+      shown: { title: 'Weekly sync', start: '2026-12-15T11:00:00Z', end: '2026-12-15T11:30:00Z' },
+    },
+    {
+      meetingId: seriesMeetingId,
+      webexMeetingId: '8f3c2b1a0e9d4c7b6a5f4e3d2c1b0a99',
+      originalStart: '2026-12-22T09:00:00Z',
+      occurrence: 'deleted',
+      single: {
+        webexMeetingId: '1a2b3c4d5e6f40718293a4b5c6d7e8f9',
+        shown: { title: 'Weekly sync', start: '2026-12-23T09:00:00Z', end: '2026-12-23T09:30:00Z' },
+      },
+    },
+  ],
   MeetingCancellationRequested: [
     { meetingId: exampleMeetingId, reason: 'event-deleted' },
     { meetingId: exampleMeetingId, reason: 'conference-removed' },

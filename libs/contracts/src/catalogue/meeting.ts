@@ -173,6 +173,54 @@ export const MeetingChangeRequested = defineEvent({
     .refine(endsAfterStart, END_AFTER_START),
 });
 
+const OccurrenceShown = z
+  .strictObject({ title: personal(TITLE), start: Instant, end: Instant })
+  .refine(endsAfterStart, END_AFTER_START);
+
+/**
+ * One occurrence of a recurring series differs from its series in the calendar (an exception,
+ * named by the occurrence's original start): moved or retitled (`shown`), cancelled, or back to
+ * the series' own (neither). Recorded before Webex is called, like MeetingChangeRequested.
+ */
+export const MeetingOccurrenceChangeRequested = defineEvent({
+  type: 'MeetingOccurrenceChangeRequested',
+  producer: 'webex-bridge',
+  category: 'meeting',
+  schemaVersion: 1,
+  data: z
+    .strictObject({
+      meetingId: MeetingId,
+      originalStart: Instant,
+      cancelled: z.boolean(),
+      shown: OccurrenceShown.optional(),
+    })
+    .refine((value) => !(value.cancelled && value.shown), {
+      message: 'a cancelled occurrence shows nothing',
+      path: ['shown'],
+    }),
+});
+
+/**
+ * What Webex now holds for one occurrence of the series: the series' occurrence as the series
+ * says, patched (`shown`), or deleted; and the single meeting standing in for it, if any (an
+ * occurrence moved off its day, or back after a delete), so that deleting the series deletes it too.
+ */
+export const MeetingOccurrenceApplied = defineEvent({
+  type: 'MeetingOccurrenceApplied',
+  producer: 'webex-bridge',
+  category: 'meeting',
+  schemaVersion: 1,
+  data: z.strictObject({
+    meetingId: MeetingId,
+    webexMeetingId: z.string().min(1).max(256),
+    originalStart: Instant,
+    occurrence: z.enum(['as-series', 'patched', 'deleted']),
+    /** What the patched occurrence shows (only with `patched`). */
+    shown: OccurrenceShown.optional(),
+    single: z.strictObject({ webexMeetingId: z.string().min(1).max(256), shown: OccurrenceShown }).optional(),
+  }),
+});
+
 /** The calendar event is gone: the Webex meeting is to be deleted (recorded before the DELETE). */
 export const MeetingCancellationRequested = defineEvent({
   type: 'MeetingCancellationRequested',

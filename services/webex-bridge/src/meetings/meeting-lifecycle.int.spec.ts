@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   CalendarEventChanged,
+  basicUtc,
   ContractViolationError,
   MeetingRequested,
   createEvent,
@@ -949,5 +950,139 @@ describe('recurring series against the Webex emulator', () => {
 
     await lifecycle.handle(cancellation(request));
     expect(liveWebexMeetingsTagged(request.data.meetingId)).toEqual([]);
+  });
+
+  describe('single occurrences', () => {
+    const weeklySeries = async () => {
+      const request = await requestMeeting({
+        start: '2027-03-15T08:00:00Z',
+        end: '2027-03-15T09:00:00Z',
+        timeZone: berlin,
+        recurrence: ['RRULE:FREQ=WEEKLY;COUNT=6'],
+      });
+      await lifecycle.handle(request);
+      const [series] = liveWebexMeetingsTagged(request.data.meetingId);
+      return { request, series: series! };
+    };
+    // The calendar's instance of the series' occurrence starting at `originalStart`.
+    const instanceId = (request: { data: { eventId?: string } }, originalStart: string) =>
+      `${request.data.eventId!}_${basicUtc(Date.parse(originalStart))}`;
+    const occurrenceChanged = (
+      request: Awaited<ReturnType<typeof weeklySeries>>['request'],
+      originalStart: string,
+      times: { start: string; end: string },
+    ) =>
+      calendarChange(request, {
+        eventId: instanceId(request, originalStart),
+        recurringEventId: request.data.eventId,
+        originalStartTime: originalStart,
+        ...times,
+      });
+    const occurrenceCancelled = (
+      request: Awaited<ReturnType<typeof weeklySeries>>['request'],
+      originalStart: string,
+    ) =>
+      createEvent(CalendarEventChanged, {
+        streamId: `calendarEvent-${userId}.${instanceId(request, originalStart)}`,
+        tenantId,
+        data: {
+          change: 'cancelled',
+          userId,
+          calendarId,
+          eventId: instanceId(request, originalStart),
+          conference: { meetingId: request.data.meetingId, conferenceId: '1' },
+          recurringEventId: request.data.eventId!,
+          originalStartTime: originalStart,
+        },
+      });
+
+    it('occurrence 3 moved by two hours moves only Webex occurrence 3; occurrence 4 cancelled deletes only it', async () => {
+      const { request, series } = await weeklySeries();
+      const moved = occurrenceChanged(request, '2027-03-29T07:00:00Z', {
+        start: '2027-03-29T09:00:00Z',
+        end: '2027-03-29T10:00:00Z',
+      });
+      expect(await lifecycle.handle(moved)).toMatchObject({
+        step: 'change-occurrence',
+        appended: ['MeetingOccurrenceChangeRequested', 'MeetingOccurrenceApplied'],
+      });
+      // The same change again changes nothing.
+      await lifecycle.handle(moved);
+      expect(requestsTo('PATCH', `/v1/meetings/${series.id}_`)).toHaveLength(1);
+      expect(await lifecycle.handle(occurrenceCancelled(request, '2027-04-05T07:00:00Z'))).toMatchObject({
+        step: 'change-occurrence',
+        appended: ['MeetingOccurrenceChangeRequested', 'MeetingOccurrenceApplied'],
+      });
+      expect(await occurrenceStarts(series.id)).toEqual([
+        '2027-03-15T08:00:00.000Z',
+        '2027-03-22T08:00:00.000Z',
+        '2027-03-29T09:00:00.000Z',
+        '2027-04-12T07:00:00.000Z',
+        '2027-04-19T07:00:00.000Z',
+      ]);
+      expect(requestsTo('DELETE', `/v1/meetings/${series.id}_`).map((call) => call.path)).toEqual([
+        `/v1/meetings/${series.id}_20270405T070000Z`,
+      ]);
+      expect(liveWebexMeetingsTagged(request.data.meetingId)).toHaveLength(1);
+    });
+
+    it('an occurrence moved off its day is deleted in the series and gets a single meeting, deleted with the series', async () => {
+      const { request, series } = await weeklySeries();
+      const moved = occurrenceChanged(request, '2027-03-29T07:00:00Z', {
+        start: '2027-03-30T07:00:00Z',
+        end: '2027-03-30T08:00:00Z',
+      });
+      expect(await lifecycle.handle(moved)).toMatchObject({
+        step: 'change-occurrence',
+        appended: [
+          'MeetingOccurrenceChangeRequested',
+          'MeetingOccurrenceApplied',
+          'MeetingOccurrenceApplied',
+        ],
+      });
+      expect(await occurrenceStarts(series.id)).not.toContain('2027-03-29T07:00:00.000Z');
+      const [single] = liveWebexMeetingsTagged(`${request.data.meetingId}_20270329T070000Z`);
+      expect(single).toMatchObject({ title: 'Design review' });
+      expect(new Date(single!.startMs).toISOString()).toBe('2027-03-30T07:00:00.000Z');
+
+      await lifecycle.handle(cancellation(request));
+      expect(liveWebexMeetingsTagged(request.data.meetingId)).toEqual([]);
+      expect(liveWebexMeetingsTagged(`${request.data.meetingId}_20270329T070000Z`)).toEqual([]);
+    });
+
+    it('an occurrence change Webex cannot take now is deferred (MeetingSyncDeferred) and applied on the next attempt', async () => {
+      const { request, series } = await weeklySeries();
+      emulator.faults.add({ pathPrefix: `/v1/meetings/${series.id}_`, status: 503, times: 20 });
+      expect(await lifecycle.handle(occurrenceCancelled(request, '2027-04-05T07:00:00Z'))).toMatchObject({
+        step: 'change-occurrence',
+        appended: ['MeetingOccurrenceChangeRequested', 'MeetingSyncDeferred'],
+        sync: 'deferred',
+      });
+      expect(await occurrenceStarts(series.id)).toContain('2027-04-05T07:00:00.000Z');
+      emulator.faults.clear();
+      // The next attempt, as the reconciler makes it when the meeting is due.
+      expect(await lifecycle.reconcile(request.data.meetingId, userId)).toMatchObject({
+        appended: ['MeetingOccurrenceApplied'],
+        sync: 'converged',
+      });
+      expect(await occurrenceStarts(series.id)).not.toContain('2027-04-05T07:00:00.000Z');
+      expect(await sync.find(request.data.meetingId)).toBeUndefined();
+    });
+
+    it('a series whose times change gets its exceptions again (Webex dropped them)', async () => {
+      const { request, series } = await weeklySeries();
+      await lifecycle.handle(
+        occurrenceChanged(request, '2027-03-29T07:00:00Z', {
+          start: '2027-03-29T09:00:00Z',
+          end: '2027-03-29T10:00:00Z',
+        }),
+      );
+      await lifecycle.handle(
+        // Longer: the occurrences keep their starts, and Webex drops its exceptions all the same.
+        calendarChange(request, { end: '2027-03-15T09:30:00Z', recurrence: request.data.recurrence }),
+      );
+      expect(await occurrenceStarts(series.id)).toContain('2027-03-29T09:00:00.000Z');
+      expect(requestsTo('PATCH', `/v1/meetings/${series.id}_`)).toHaveLength(2);
+    });
   });
 });

@@ -1,5 +1,6 @@
 import {
   CalendarEventChanged,
+  basicUtc,
   MeetingRequested,
   newUuidV7,
   type EventContract,
@@ -17,6 +18,7 @@ import { seriesRecurrenceOf } from '@scheduler/contracts';
 import {
   decide,
   meetingStreamId,
+  occurrenceKey,
   originOf,
   type CommandOrigin,
   type MeetingCommandBody,
@@ -32,6 +34,7 @@ import {
   type Trigger,
 } from './next-step.js';
 import type { MeetingStreams } from './meeting-stream.js';
+import { appliedAfter } from '../recurrence/occurrence-plan.js';
 import type { LockedMeeting, MeetingSyncRepository } from './meeting-sync.repository.js';
 import { classifyWebexFailure, transientWebexFailure } from './webex-failure.js';
 
@@ -527,6 +530,78 @@ export class MeetingLifecycle {
         return record({ type: 'RecordDesiredState', desired: step.desired });
       case 'delete':
         return record({ type: 'RecordCancellationRequested', reason: step.reason });
+      case 'change-occurrence':
+        return record({
+          type: 'RecordOccurrenceChange',
+          originalStart: step.originalStart,
+          cancelled: step.cancelled,
+          ...(step.shown ? { shown: step.shown } : {}),
+        });
+
+      case 'apply-occurrence': {
+        const { operation } = step;
+        let createdWebexMeetingId: string | undefined;
+        try {
+          const client = await clientFor(state.userId!);
+          // Google already tells the attendees of the occurrence's change.
+          switch (operation.kind) {
+            case 'patch-occurrence':
+              await client.patchMeetingOccurrence(operation.occurrenceId, {
+                title: operation.shown.title,
+                start: operation.shown.start,
+                end: operation.shown.end,
+                sendEmail: false,
+              });
+              break;
+            case 'delete-occurrence':
+              await client.deleteMeetingOccurrence(operation.occurrenceId, { sendEmail: false });
+              break;
+            case 'create-single': {
+              const site = await this.options.siteFor?.(state.userId!);
+              const single = await client.createMeeting(
+                {
+                  title: operation.shown.title,
+                  start: operation.shown.start,
+                  end: operation.shown.end,
+                  timezone: step.desired.timeZone,
+                  ...(site
+                    ? {
+                        siteUrl: site.siteUrl,
+                        ...(site.meetingTemplateId ? { templateId: site.meetingTemplateId } : {}),
+                      }
+                    : {}),
+                  invitees: step.desired.invitees.map((invitee) => ({ ...invitee })),
+                  sendEmail: false,
+                },
+                // Its own tag (the meeting and the occurrence's original start, within Webex's
+                // 64 characters): a retried create finds it rather than making a second one.
+                { integrationTag: `${meetingId}_${basicUtc(Date.parse(operation.originalStart))}` },
+              );
+              createdWebexMeetingId = single.meeting.id;
+              break;
+            }
+            case 'patch-single':
+              await client.patchMeeting(operation.webexMeetingId, {
+                title: operation.shown.title,
+                start: operation.shown.start,
+                end: operation.shown.end,
+                timezone: step.desired.timeZone,
+                sendEmail: false,
+              });
+              break;
+            case 'delete-single':
+              await client.deleteMeeting(operation.webexMeetingId, { sendEmail: false });
+              break;
+          }
+        } catch (error) {
+          return recordFailure(error);
+        }
+        const current = state.appliedOccurrences?.get(occurrenceKey(operation.originalStart));
+        return record({
+          type: 'RecordOccurrenceApplied',
+          applied: appliedAfter(current, operation, createdWebexMeetingId),
+        });
+      }
 
       case 'create': {
         let created: { meeting: WebexMeeting; adopted: boolean };
@@ -570,6 +645,10 @@ export class MeetingLifecycle {
             const client = await clientFor(state.userId!);
             // Google already told the attendees the event is gone.
             await client.deleteMeeting(step.webexMeetingId, { sendEmail: false });
+            // The single meetings standing in for occurrences of the series go with it.
+            for (const occurrence of state.appliedOccurrences?.values() ?? [])
+              if (occurrence.single)
+                await client.deleteMeeting(occurrence.single.webexMeetingId, { sendEmail: false });
           } else if (state.status === 'requested') {
             // A create that crashed before recording may have left a Webex meeting carrying our
             // tag: it would be orphaned, so it is looked up and deleted too.

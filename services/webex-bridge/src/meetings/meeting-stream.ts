@@ -154,6 +154,9 @@ export class MeetingStreams {
 const unsettling: ReadonlySet<string> = new Set([
   'MeetingRequested',
   'MeetingChangeRequested',
+  'MeetingOccurrenceChangeRequested',
+  // One occurrence done: the series' other occurrences may still be due (one Webex call each).
+  'MeetingOccurrenceApplied',
   'MeetingCancellationRequested',
   'MeetingRetryRequested',
   'MeetingSyncDeferred',

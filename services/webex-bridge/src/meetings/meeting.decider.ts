@@ -3,6 +3,8 @@ import {
   MeetingCancellationRequested,
   MeetingCancelled,
   MeetingChangeRequested,
+  MeetingOccurrenceApplied,
+  MeetingOccurrenceChangeRequested,
   MeetingDataPurged,
   MeetingEnded,
   MeetingRequested,
@@ -28,6 +30,12 @@ import {
   type ChangedAspect,
   type DesiredState,
 } from './desired-state.js';
+import {
+  afterSeriesRewrite,
+  type AppliedOccurrence,
+  type OccurrenceException,
+  type OccurrenceTimes,
+} from '../recurrence/occurrence-plan.js';
 import { MeetingCommandRejectedError, MeetingGoneError } from './errors.js';
 
 // The meeting aggregate, Emmett style: evolve(state, event) folds a stream into state,
@@ -76,6 +84,16 @@ export interface MeetingState {
    * (MeetingChangeRequested). The meeting is converged when it equals `applied`.
    */
   readonly desired?: DesiredState;
+  /**
+   * A series' occurrences that the calendar shows differently from the series (its exceptions),
+   * keyed by the occurrence's original start (ISO 8601, UTC): what Webex's occurrences should show.
+   */
+  readonly desiredOccurrences?: ReadonlyMap<string, OccurrenceException>;
+  /**
+   * What Webex holds for the occurrences that differ from the series, or that have a single
+   * meeting standing in for them, keyed like `desiredOccurrences`.
+   */
+  readonly appliedOccurrences?: ReadonlyMap<string, AppliedOccurrence>;
   /** The calendar event is gone and the Webex meeting is still to be deleted. */
   readonly cancellationRequested?: CancelReason;
   /** Why the desired state is not applied yet; cleared by every outcome Webex answered. */
@@ -153,6 +171,11 @@ export type MeetingFact =
   | { readonly type: 'MeetingCancelled'; readonly data: Data<typeof MeetingCancelled> }
   | { readonly type: 'MeetingChangeRequested'; readonly data: Data<typeof MeetingChangeRequested> }
   | {
+      readonly type: 'MeetingOccurrenceChangeRequested';
+      readonly data: Data<typeof MeetingOccurrenceChangeRequested>;
+    }
+  | { readonly type: 'MeetingOccurrenceApplied'; readonly data: Data<typeof MeetingOccurrenceApplied> }
+  | {
       readonly type: 'MeetingCancellationRequested';
       readonly data: Data<typeof MeetingCancellationRequested>;
     }
@@ -174,6 +197,8 @@ const contracts = {
   MeetingUpdated,
   MeetingCancelled,
   MeetingChangeRequested,
+  MeetingOccurrenceChangeRequested,
+  MeetingOccurrenceApplied,
   MeetingCancellationRequested,
   MeetingSyncDeferred,
   MeetingReconnectRequired,
@@ -237,6 +262,33 @@ export function evolve(state: MeetingState, event: MeetingStreamEvent): MeetingS
       desired: { title, start, end, timeZone, invitees, ...(recurrence ? { recurrence } : {}) },
     };
   }
+  if (MeetingOccurrenceChangeRequested.is(event)) {
+    const { originalStart, cancelled, shown } = event.data;
+    if (shown && anyRedacted(shown.title)) return { ...next, personalDataForgotten: true };
+    const exception: OccurrenceException | undefined = cancelled
+      ? { originalStart: occurrenceKey(originalStart), cancelled: true }
+      : shown
+        ? { originalStart: occurrenceKey(originalStart), cancelled: false, ...shown }
+        : undefined;
+    return {
+      ...next,
+      desiredOccurrences: withEntry(state.desiredOccurrences, occurrenceKey(originalStart), exception),
+    };
+  }
+  if (MeetingOccurrenceApplied.is(event)) {
+    const { originalStart, occurrence, shown, single } = event.data;
+    if (anyRedacted(shown?.title, single?.shown.title)) return { ...next, personalDataForgotten: true };
+    const applied = appliedOccurrenceOf(event.data);
+    const { sync: _answered, ...rest } = next;
+    return {
+      ...rest,
+      appliedOccurrences: withEntry(
+        state.appliedOccurrences,
+        occurrenceKey(originalStart),
+        occurrence === 'as-series' && !single ? undefined : applied,
+      ),
+    };
+  }
   if (MeetingCancellationRequested.is(event)) return { ...next, cancellationRequested: event.data.reason };
   if (MeetingSyncDeferred.is(event)) {
     const { attempt, nextAttemptAt, reason } = event.data;
@@ -260,7 +312,20 @@ export function evolve(state: MeetingState, event: MeetingStreamEvent): MeetingS
     if (anyRedacted(title, invitees)) return { ...rest, personalDataForgotten: true };
     // An update applies the newest desired state (appended with the revision it was decided on).
     const applied = { title, start, end, timeZone, invitees, ...(recurrence ? { recurrence } : {}) };
-    return { ...rest, applied, desired: applied };
+    // Webex drops every exception of a series whose start, end or rule changed.
+    const rewritten = event.data.changed.some((aspect) => aspect === 'time' || aspect === 'recurrence');
+    return {
+      ...rest,
+      applied,
+      desired: applied,
+      ...(rewritten && state.appliedOccurrences
+        ? {
+            appliedOccurrences: withoutPlainOccurrences(
+              afterSeriesRewrite([...state.appliedOccurrences.values()]),
+            ),
+          }
+        : {}),
+    };
   }
   if (MeetingCancelled.is(event)) {
     const { sync: _answered, ...rest } = next;
@@ -290,6 +355,66 @@ export function evolve(state: MeetingState, event: MeetingStreamEvent): MeetingS
   if (MeetingDataPurged.is(event)) return { ...next, status: 'purged', purgeRecorded: true };
   return next;
 }
+
+/** The key of an occurrence: its original start, as one UTC instant (Calendar writes offsets). */
+export const occurrenceKey = (originalStart: string) => new Date(Date.parse(originalStart)).toISOString();
+
+function withEntry<Value>(
+  map: ReadonlyMap<string, Value> | undefined,
+  key: string,
+  value: Value | undefined,
+): ReadonlyMap<string, Value> {
+  const copy = new Map(map);
+  if (value === undefined) copy.delete(key);
+  else copy.set(key, value);
+  return copy;
+}
+
+/** Occurrences as their series says, with no single meeting for them, need no entry. */
+const withoutPlainOccurrences = (
+  entries: readonly AppliedOccurrence[],
+): ReadonlyMap<string, AppliedOccurrence> =>
+  new Map(
+    entries
+      .filter((entry) => entry.occurrence.kind !== 'as-series' || entry.single)
+      .map((entry) => [occurrenceKey(entry.originalStart), entry]),
+  );
+
+function appliedOccurrenceOf(data: Data<typeof MeetingOccurrenceApplied>): AppliedOccurrence {
+  const originalStart = occurrenceKey(data.originalStart);
+  const occurrence: AppliedOccurrence['occurrence'] =
+    data.occurrence === 'patched' && data.shown
+      ? { kind: 'patched', shown: data.shown }
+      : data.occurrence === 'deleted'
+        ? { kind: 'deleted' }
+        : { kind: 'as-series' };
+  return { originalStart, occurrence, ...(data.single ? { single: data.single } : {}) };
+}
+
+const sameShown = (left: OccurrenceTimes | undefined, right: OccurrenceTimes | undefined) =>
+  left === right ||
+  (left !== undefined &&
+    right !== undefined &&
+    left.title === right.title &&
+    Date.parse(left.start) === Date.parse(right.start) &&
+    Date.parse(left.end) === Date.parse(right.end));
+
+const sameException = (left: OccurrenceException | undefined, right: OccurrenceException | undefined) =>
+  left === undefined || right === undefined
+    ? left === right
+    : left.cancelled || right.cancelled
+      ? left.cancelled === right.cancelled
+      : sameShown(left, right);
+
+const sameApplied = (left: AppliedOccurrence | undefined, right: AppliedOccurrence) =>
+  left !== undefined &&
+  left.occurrence.kind === right.occurrence.kind &&
+  sameShown(
+    left.occurrence.kind === 'patched' ? left.occurrence.shown : undefined,
+    right.occurrence.kind === 'patched' ? right.occurrence.shown : undefined,
+  ) &&
+  left.single?.webexMeetingId === right.single?.webexMeetingId &&
+  sameShown(left.single?.shown, right.single?.shown);
 
 export function foldMeeting(events: readonly MeetingStreamEvent[]): MeetingState {
   return events.reduce(evolve, initialMeetingState);
@@ -342,6 +467,18 @@ export type MeetingCommandBody =
   /** A calendar change, before Webex is called: what the meeting should now look like. */
   | { readonly type: 'RecordDesiredState'; readonly desired: DesiredState }
   | { readonly type: 'RecordCancellationRequested'; readonly reason: CancelReason }
+  /**
+   * A calendar change of one occurrence of the series, before Webex is called: cancelled, shown
+   * with its own title and times, or (neither) as the series again.
+   */
+  | {
+      readonly type: 'RecordOccurrenceChange';
+      readonly originalStart: string;
+      readonly cancelled: boolean;
+      readonly shown?: OccurrenceTimes;
+    }
+  /** What Webex now holds for one occurrence, after the calls for it were made. */
+  | { readonly type: 'RecordOccurrenceApplied'; readonly applied: AppliedOccurrence }
   /** The user asked to try a failed meeting again. */
   | { readonly type: 'RetryFailed' }
   | {
@@ -496,6 +633,67 @@ function decideFacts(command: MeetingCommand, state: MeetingState): MeetingFact[
         {
           type: 'MeetingChangeRequested',
           data: { meetingId: state.meetingId!, ...desiredStateFields(command.desired) },
+        },
+      ];
+    }
+
+    case 'RecordOccurrenceChange': {
+      if (state.status !== 'requested' && state.status !== 'scheduled')
+        reject(state, command, `a ${state.status} meeting has no occurrences to change`);
+      if (!(state.desired ?? state.applied)?.recurrence)
+        reject(state, command, 'only a recurring series has occurrences');
+      if (Number.isNaN(Date.parse(command.originalStart)))
+        reject(state, command, `the original start ${command.originalStart} is no instant`);
+      if (command.cancelled && command.shown) reject(state, command, 'a cancelled occurrence shows nothing');
+      const originalStart = occurrenceKey(command.originalStart);
+      const wanted: OccurrenceException | undefined = command.cancelled
+        ? { originalStart, cancelled: true }
+        : command.shown
+          ? { originalStart, cancelled: false, ...command.shown }
+          : undefined;
+      if (sameException(state.desiredOccurrences?.get(originalStart), wanted)) return [];
+      return [
+        {
+          type: 'MeetingOccurrenceChangeRequested',
+          data: {
+            meetingId: state.meetingId!,
+            originalStart,
+            cancelled: command.cancelled,
+            ...(command.shown
+              ? { shown: { title: command.shown.title, start: command.shown.start, end: command.shown.end } }
+              : {}),
+          },
+        },
+      ];
+    }
+
+    case 'RecordOccurrenceApplied': {
+      if (state.status !== 'scheduled' || !state.webex)
+        reject(state, command, 'only a scheduled series has occurrences in Webex');
+      const { applied } = command;
+      const originalStart = occurrenceKey(applied.originalStart);
+      const known = state.appliedOccurrences?.get(originalStart);
+      const plain = applied.occurrence.kind === 'as-series' && !applied.single;
+      if (known ? sameApplied(known, applied) : plain) return [];
+      const pick = ({ title, start, end }: OccurrenceTimes) => ({ title, start, end });
+      return [
+        {
+          type: 'MeetingOccurrenceApplied',
+          data: {
+            meetingId: state.meetingId!,
+            webexMeetingId: state.webex!.webexMeetingId,
+            originalStart,
+            occurrence: applied.occurrence.kind,
+            ...(applied.occurrence.kind === 'patched' ? { shown: pick(applied.occurrence.shown) } : {}),
+            ...(applied.single
+              ? {
+                  single: {
+                    webexMeetingId: applied.single.webexMeetingId,
+                    shown: pick(applied.single.shown),
+                  },
+                }
+              : {}),
+          },
         },
       ];
     }

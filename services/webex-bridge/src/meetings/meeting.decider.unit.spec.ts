@@ -15,6 +15,8 @@ import {
   MeetingReconnectRequired,
   MeetingDriftDetected,
   MeetingRetryRequested,
+  MeetingOccurrenceApplied,
+  MeetingOccurrenceChangeRequested,
   createEvent,
   newUuidV7,
   type DataOf,
@@ -78,6 +80,8 @@ const envelope = (type: string, data: unknown, causationId?: string): EventEnvel
     MeetingReconnectRequired,
     MeetingDriftDetected,
     MeetingRetryRequested,
+    MeetingOccurrenceChangeRequested,
+    MeetingOccurrenceApplied,
   } as unknown as Record<string, typeof MeetingRequested>;
   return createEvent(contracts[type]!, {
     streamId,
@@ -1476,5 +1480,277 @@ describe('the user cancels and retries', () => {
     given([requested()])
       .when(command({ type: 'RetryFailed' }))
       .thenThrows(MeetingCommandRejectedError, rejected(/only a failed meeting can be retried/));
+  });
+});
+
+describe('single occurrences of a series', () => {
+  const weekly = ['RRULE:FREQ=WEEKLY;COUNT=6'];
+  const series = () => requested({ recurrence: weekly });
+  // The third occurrence, named by its original start; Calendar may write it with an offset.
+  const third = '2026-12-15T09:00:00.000Z';
+  const movedShown = { title: 'Design review', start: '2026-12-15T11:00:00Z', end: '2026-12-15T11:30:00Z' };
+  const occurrenceChanged = (data: Record<string, unknown>) =>
+    envelope('MeetingOccurrenceChangeRequested', {
+      meetingId,
+      originalStart: third,
+      cancelled: false,
+      ...data,
+    });
+  const occurrenceApplied = (data: Record<string, unknown>) =>
+    envelope('MeetingOccurrenceApplied', { meetingId, webexMeetingId, originalStart: third, ...data });
+
+  describe('RecordOccurrenceChange', () => {
+    it('records a moved occurrence as desired state, keyed by its original start in UTC', () => {
+      given([series(), scheduled()])
+        .when(
+          command({
+            type: 'RecordOccurrenceChange',
+            originalStart: '2026-12-15T10:00:00+01:00',
+            cancelled: false,
+            shown: movedShown,
+          }),
+        )
+        .thenEvents(
+          facts([
+            {
+              type: 'MeetingOccurrenceChangeRequested',
+              data: { meetingId, originalStart: third, cancelled: false, shown: movedShown },
+            },
+          ]),
+        );
+      expect(
+        foldMeeting([series(), scheduled(), occurrenceChanged({ shown: movedShown })]).desiredOccurrences,
+      ).toEqual(new Map([[third, { originalStart: third, cancelled: false, ...movedShown }]]));
+    });
+
+    it('records a cancelled occurrence, and an occurrence back to its series removes its exception', () => {
+      given([series(), scheduled()])
+        .when(command({ type: 'RecordOccurrenceChange', originalStart: third, cancelled: true }))
+        .thenEvents(
+          facts([
+            {
+              type: 'MeetingOccurrenceChangeRequested',
+              data: { meetingId, originalStart: third, cancelled: true },
+            },
+          ]),
+        );
+      const cancelledThird = occurrenceChanged({ cancelled: true });
+      expect(foldMeeting([series(), scheduled(), cancelledThird]).desiredOccurrences).toEqual(
+        new Map([[third, { originalStart: third, cancelled: true }]]),
+      );
+      expect(
+        foldMeeting([series(), scheduled(), cancelledThird, occurrenceChanged({})]).desiredOccurrences,
+      ).toEqual(new Map());
+    });
+
+    it('records nothing when the occurrence already looks so (a redelivered change)', () => {
+      given([series(), scheduled(), occurrenceChanged({ shown: movedShown })])
+        .when(
+          command({
+            type: 'RecordOccurrenceChange',
+            originalStart: '2026-12-15T10:00:00+01:00',
+            cancelled: false,
+            shown: { ...movedShown, start: '2026-12-15T12:00:00+01:00' },
+          }),
+        )
+        .thenNothingHappened();
+      given([series(), scheduled()])
+        .when(command({ type: 'RecordOccurrenceChange', originalStart: third, cancelled: false }))
+        .thenNothingHappened();
+    });
+
+    it('refuses a meeting that is no series, is finished, or a cancelled occurrence that shows something', () => {
+      given([requested(), scheduled()])
+        .when(command({ type: 'RecordOccurrenceChange', originalStart: third, cancelled: true }))
+        .thenThrows(MeetingCommandRejectedError, rejected(/only a recurring series/));
+      const cancelled = envelope('MeetingCancelled', { meetingId, webexMeetingId, reason: 'event-deleted' });
+      given([series(), scheduled(), cancelled])
+        .when(command({ type: 'RecordOccurrenceChange', originalStart: third, cancelled: true }))
+        .thenThrows(MeetingCommandRejectedError, rejected(/no occurrences to change/));
+      given([series(), scheduled()])
+        .when(
+          command({
+            type: 'RecordOccurrenceChange',
+            originalStart: third,
+            cancelled: true,
+            shown: movedShown,
+          }),
+        )
+        .thenThrows(MeetingCommandRejectedError, rejected(/shows nothing/));
+    });
+
+    it('marks the personal data forgotten when the title cannot be opened', () => {
+      const changed = occurrenceChanged({ shown: movedShown });
+      const state = foldMeeting([
+        series(),
+        scheduled(),
+        {
+          ...changed,
+          data: { ...(changed.data as object), shown: { ...movedShown, title: REDACTED_FORGOTTEN } },
+        },
+      ]);
+      expect(state.personalDataForgotten).toBe(true);
+      expect(state.desiredOccurrences).toBeUndefined();
+    });
+  });
+
+  describe('RecordOccurrenceApplied', () => {
+    const patched = { originalStart: third, occurrence: { kind: 'patched', shown: movedShown } } as const;
+
+    it('records what Webex holds for the occurrence, once', () => {
+      given([series(), scheduled()])
+        .when(command({ type: 'RecordOccurrenceApplied', applied: patched }))
+        .thenEvents(
+          facts([
+            {
+              type: 'MeetingOccurrenceApplied',
+              data: {
+                meetingId,
+                webexMeetingId,
+                originalStart: third,
+                occurrence: 'patched',
+                shown: movedShown,
+              },
+            },
+          ]),
+        );
+      given([series(), scheduled(), occurrenceApplied({ occurrence: 'patched', shown: movedShown })])
+        .when(command({ type: 'RecordOccurrenceApplied', applied: patched }))
+        .thenNothingHappened();
+      // An occurrence as its series says needs no record, unless Webex held something else for it.
+      given([series(), scheduled()])
+        .when(
+          command({
+            type: 'RecordOccurrenceApplied',
+            applied: { originalStart: third, occurrence: { kind: 'as-series' } },
+          }),
+        )
+        .thenNothingHappened();
+    });
+
+    it('records the single meeting standing in for an occurrence moved off its day', () => {
+      const single = {
+        webexMeetingId: 'single-0001',
+        shown: { ...movedShown, start: '2026-12-16T09:00:00Z', end: '2026-12-16T09:30:00Z' },
+      };
+      given([series(), scheduled()])
+        .when(
+          command({
+            type: 'RecordOccurrenceApplied',
+            applied: { originalStart: third, occurrence: { kind: 'deleted' }, single },
+          }),
+        )
+        .thenEvents(
+          facts([
+            {
+              type: 'MeetingOccurrenceApplied',
+              data: { meetingId, webexMeetingId, originalStart: third, occurrence: 'deleted', single },
+            },
+          ]),
+        );
+      expect(
+        foldMeeting([series(), scheduled(), occurrenceApplied({ occurrence: 'deleted', single })])
+          .appliedOccurrences,
+      ).toEqual(new Map([[third, { originalStart: third, occurrence: { kind: 'deleted' }, single }]]));
+    });
+
+    it('forgets the patched occurrences when the series’ times change (Webex drops them), keeps the rest', () => {
+      const single = { webexMeetingId: 'single-0001', shown: movedShown };
+      const fourth = '2026-12-22T09:00:00.000Z';
+      const state = foldMeeting([
+        series(),
+        scheduled(),
+        occurrenceApplied({ occurrence: 'patched', shown: movedShown }),
+        occurrenceApplied({ originalStart: fourth, occurrence: 'deleted', single }),
+        envelope('MeetingUpdated', {
+          ...desiredStateFields(foldMeeting([series()]).requested!),
+          meetingId,
+          webexMeetingId,
+          start: '2026-12-01T10:00:00Z',
+          end: '2026-12-01T10:30:00Z',
+          changed: ['time'],
+        }),
+      ]);
+      expect(state.appliedOccurrences).toEqual(
+        new Map([[fourth, { originalStart: fourth, occurrence: { kind: 'as-series' }, single }]]),
+      );
+      const retitled = foldMeeting([
+        series(),
+        scheduled(),
+        occurrenceApplied({ occurrence: 'patched', shown: movedShown }),
+        envelope('MeetingUpdated', {
+          ...desiredStateFields(foldMeeting([series()]).requested!),
+          meetingId,
+          webexMeetingId,
+          title: 'Renamed',
+          changed: ['title'],
+        }),
+      ]);
+      expect(retitled.appliedOccurrences?.get(third)?.occurrence.kind).toBe('patched');
+    });
+
+    it('nextStep records an exception of the series’ own event; other instances stay ignored', () => {
+      const meeting = meetingOf(series(), scheduled());
+      const instance = `${eventId}_20261215T090000Z`;
+      expect(
+        meeting.plan(
+          change({
+            eventId: instance,
+            recurringEventId: eventId,
+            originalStartTime: third,
+            start: movedShown.start,
+            end: movedShown.end,
+            recurrence: undefined,
+          }),
+        ),
+      ).toEqual({ kind: 'change-occurrence', originalStart: third, cancelled: false, shown: movedShown });
+      expect(
+        meeting.plan({
+          ...cancelledChange({ eventId: instance }),
+          change: {
+            ...(cancelledChange({ eventId: instance }) as { change: object }).change,
+            recurringEventId: eventId,
+            originalStartTime: third,
+          },
+        } as Trigger),
+      ).toEqual({ kind: 'change-occurrence', originalStart: third, cancelled: true });
+      expect(
+        meeting.plan(
+          change({
+            eventId: instance,
+            recurringEventId: eventId,
+            originalStartTime: third,
+            organizedByUser: false,
+          }),
+        ),
+      ).toEqual({ kind: 'nothing', reason: 'not-organizer' });
+    });
+
+    it('planReconcile applies the exceptions one Webex call at a time, once the series is as desired', () => {
+      const pending = foldMeeting([series(), scheduled(), occurrenceChanged({ shown: movedShown })]);
+      expect(planReconcile(pending, now)).toEqual({
+        kind: 'apply-occurrence',
+        operation: {
+          kind: 'patch-occurrence',
+          originalStart: third,
+          occurrenceId: `${webexMeetingId}_20261215T090000Z`,
+          shown: expect.objectContaining(movedShown),
+        },
+        desired: pending.desired,
+        webexMeetingId,
+      });
+      const applied = foldMeeting([
+        series(),
+        scheduled(),
+        occurrenceChanged({ shown: movedShown }),
+        occurrenceApplied({ occurrence: 'patched', shown: movedShown }),
+      ]);
+      expect(planReconcile(applied, now)).toEqual({ kind: 'nothing', reason: 'converged' });
+    });
+
+    it('refuses a meeting not scheduled in Webex', () =>
+      given([series()])
+        .when(command({ type: 'RecordOccurrenceApplied', applied: patched }))
+        .thenThrows(MeetingCommandRejectedError, rejected(/only a scheduled series/)));
   });
 });

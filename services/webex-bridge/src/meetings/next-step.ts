@@ -18,6 +18,11 @@ import {
   type MeetingStatus,
   withDrift,
 } from './meeting.decider.js';
+import {
+  planOccurrences,
+  type OccurrenceOperation,
+  type OccurrenceTimes,
+} from '../recurrence/occurrence-plan.js';
 
 // nextStep: the pure planner of what a trigger asks of the meeting, on its folded state (the
 // lifecycle records it as the desired state). planReconcile: the pure planner of the Webex call
@@ -68,6 +73,20 @@ export type Step =
       readonly webexMeetingId: string | undefined;
     }
   | { readonly kind: 'delete'; readonly webexMeetingId: string | undefined; readonly reason: CancelReason }
+  /** A trigger's: one occurrence of the series changed in the calendar (its exception). */
+  | {
+      readonly kind: 'change-occurrence';
+      readonly originalStart: string;
+      readonly cancelled: boolean;
+      readonly shown?: OccurrenceTimes;
+    }
+  /** The reconciler's: one Webex call that brings one occurrence of the series to its exception. */
+  | {
+      readonly kind: 'apply-occurrence';
+      readonly operation: OccurrenceOperation;
+      readonly desired: DesiredState;
+      readonly webexMeetingId: string;
+    }
   /**
    * The reconciler's: bring Webex to the whole desired state. Title and time through PATCH,
    * invitees through the meeting-invitees API (PATCH cannot change them).
@@ -173,9 +192,32 @@ export function nextStep(state: MeetingState, trigger: Trigger, now: Date): Step
   }
 
   if (state.event.eventId === change.eventId) return { kind: 'nothing', reason: 'other-calendar' };
-  // Instances of a recurring event ("<id>_20261126T090000Z") share its conference: they are not copies.
-  if (change.eventId.startsWith(`${state.event.eventId}_`))
-    return { kind: 'nothing', reason: 'recurring-instance' };
+  // Instances of a recurring event ("<id>_20261126T090000Z") share its conference: they are not
+  // copies. One that names its series and original start is an exception of that occurrence.
+  if (change.eventId.startsWith(`${state.event.eventId}_`)) {
+    const exception =
+      change.change !== 'conference-removed' &&
+      change.recurringEventId === state.event.eventId &&
+      change.calendarId === state.event.calendarId &&
+      change.originalStartTime !== undefined
+        ? change
+        : undefined;
+    if (!exception) return { kind: 'nothing', reason: 'recurring-instance' };
+    if (state.webexDeleted) return { kind: 'nothing', reason: 'deleted-in-webex' };
+    if (!(state.desired ?? state.applied)?.recurrence)
+      return { kind: 'nothing', reason: 'recurring-instance' };
+    if (exception.change === 'cancelled')
+      return { kind: 'change-occurrence', originalStart: exception.originalStartTime!, cancelled: true };
+    if (state.personalDataForgotten || changeForgotten(exception))
+      return { kind: 'nothing', reason: 'personal-data-forgotten' };
+    if (!exception.organizedByUser) return { kind: 'nothing', reason: 'not-organizer' };
+    return {
+      kind: 'change-occurrence',
+      originalStart: exception.originalStartTime!,
+      cancelled: false,
+      shown: { title: exception.title, start: exception.start, end: exception.end },
+    };
+  }
   if (trigger.redirected) return { kind: 'nothing', reason: 'other-calendar' };
 
   const copyId = copyMeetingId(state.meetingId!, change.calendarId, change.eventId);
@@ -228,7 +270,13 @@ export function planReconcile(state: MeetingState, now: Date): Step {
   if (!state.applied || !state.webex) return { kind: 'nothing', reason: 'personal-data-forgotten' };
   const desired = state.desired ?? state.applied;
   const changed = withDrift(changedAspects(state.applied, desired), state.drift);
-  if (changed.length === 0) return { kind: 'nothing', reason: 'converged' };
+  if (changed.length === 0)
+    return (
+      planOccurrenceStep(state, desired, state.webex.webexMeetingId, now) ?? {
+        kind: 'nothing',
+        reason: 'converged',
+      }
+    );
   if (changed.includes('recurrence') || (changed.includes('time') && desired.recurrence)) {
     if (desired.recurrence && !state.applied.recurrence)
       return { kind: 'fail', reason: 'unsupported-recurrence', message: singleToSeriesMessage };
@@ -238,6 +286,29 @@ export function planReconcile(state: MeetingState, now: Date): Step {
   if (changed.includes('time') && startsInThePast(desired, now))
     return { kind: 'fail', reason: 'webex-rejected', message: pastStartMessage };
   return { kind: 'patch', desired, changed, webexMeetingId: state.webex.webexMeetingId };
+}
+
+/**
+ * The next Webex call for the series' occurrences, once the series itself is as desired (a
+ * series PATCH of its times or rule drops Webex's exceptions, so they are applied after it).
+ */
+function planOccurrenceStep(
+  state: MeetingState,
+  desired: DesiredState,
+  webexMeetingId: string,
+  now: Date,
+): Step | undefined {
+  if (!desired.recurrence || (!state.desiredOccurrences?.size && !state.appliedOccurrences?.size))
+    return undefined;
+  const [operation] = planOccurrences({
+    seriesId: webexMeetingId,
+    timeZone: desired.timeZone,
+    series: { title: desired.title, durationMs: Date.parse(desired.end) - Date.parse(desired.start) },
+    exceptions: [...(state.desiredOccurrences?.values() ?? [])],
+    applied: [...(state.appliedOccurrences?.values() ?? [])],
+    now,
+  });
+  return operation ? { kind: 'apply-occurrence', operation, desired, webexMeetingId } : undefined;
 }
 
 /**

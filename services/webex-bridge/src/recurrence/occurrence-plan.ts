@@ -145,3 +145,33 @@ export function planOccurrences(input: {
   }
   return operations;
 }
+
+/**
+ * What Webex holds for the occurrence once `operation` was carried out on `current`;
+ * `createdWebexMeetingId` is the id of the single meeting a create-single made.
+ */
+export function appliedAfter(
+  current: AppliedOccurrence | undefined,
+  operation: OccurrenceOperation,
+  createdWebexMeetingId?: string,
+): AppliedOccurrence {
+  const base: AppliedOccurrence = current ?? {
+    originalStart: operation.originalStart,
+    occurrence: { kind: 'as-series' },
+  };
+  switch (operation.kind) {
+    case 'patch-occurrence':
+      return { ...base, occurrence: { kind: 'patched', shown: operation.shown } };
+    case 'delete-occurrence':
+      return { ...base, occurrence: { kind: 'deleted' } };
+    case 'create-single':
+      if (!createdWebexMeetingId) throw new TypeError('a created single meeting needs its Webex id');
+      return { ...base, single: { webexMeetingId: createdWebexMeetingId, shown: operation.shown } };
+    case 'patch-single':
+      return { ...base, single: { webexMeetingId: operation.webexMeetingId, shown: operation.shown } };
+    case 'delete-single': {
+      const { single: _deleted, ...rest } = base;
+      return rest;
+    }
+  }
+}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import {
   afterSeriesRewrite,
+  appliedAfter,
   type AppliedOccurrence,
   occurrenceId,
   planOccurrences,
@@ -204,5 +205,33 @@ describe('planOccurrences', () => {
         now: new Date('2027-04-01T00:00:00Z'),
       }),
     ).toEqual([]);
+  });
+});
+
+describe('appliedAfter', () => {
+  const shown = { title: 'Weekly', start: '2027-03-30T07:00:00.000Z', end: '2027-03-30T08:00:00.000Z' };
+  it('follows each operation: occurrence deleted, single created, then the single deleted', () => {
+    const deleted = appliedAfter(undefined, {
+      kind: 'delete-occurrence',
+      originalStart: third,
+      occurrenceId: occurrenceId(seriesId, third),
+    });
+    expect(deleted).toEqual({ originalStart: third, occurrence: { kind: 'deleted' } });
+    const withSingle = appliedAfter(
+      deleted,
+      { kind: 'create-single', originalStart: third, shown },
+      'single-1',
+    );
+    expect(withSingle).toEqual({
+      originalStart: third,
+      occurrence: { kind: 'deleted' },
+      single: { webexMeetingId: 'single-1', shown },
+    });
+    expect(
+      appliedAfter(withSingle, { kind: 'delete-single', originalStart: third, webexMeetingId: 'single-1' }),
+    ).toEqual(deleted);
+    expect(() => appliedAfter(deleted, { kind: 'create-single', originalStart: third, shown })).toThrow(
+      TypeError,
+    );
   });
 });
