@@ -1159,6 +1159,9 @@ describe('input validation', () => {
     ]);
     const byId = await call('PUT', `/v1/meetings/${newUuidV7()}`, { token: alice.idToken });
     expect([byId.status, byId.headers.get('allow')]).toEqual([405, 'DELETE, GET, HEAD']);
+    // A concrete path is not the templated one beside it (found by fuzzing).
+    const fromGmail = await call('PUT', '/v1/meetings/from-gmail', { token: alice.idToken });
+    expect([fromGmail.status, fromGmail.headers.get('allow')]).toEqual([405, 'POST']);
     expect((await call('DELETE', '/v1/nothing-here', { token: alice.idToken })).status).toBe(404);
   });
 

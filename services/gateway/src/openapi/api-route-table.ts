@@ -20,7 +20,12 @@ export class ApiRouteTable implements OnApplicationBootstrap, AllowedMethods {
     for (const module of this.modules.values())
       for (const wrapper of module.controllers.values()) controllers.add(wrapper.metatype as Type);
     this.built = buildOpenApiDocument([...controllers], { version: GATEWAY_API_VERSION });
-    this.paths = Object.entries(this.built.paths).map(([path, operations]) => {
+    // OpenAPI matches concrete paths before templated ones: /v1/meetings/from-gmail is not
+    // /v1/meetings/{id}.
+    const concreteFirst = Object.entries(this.built.paths).sort(
+      ([a], [b]) => templatedSegments(a) - templatedSegments(b),
+    );
+    this.paths = concreteFirst.map(([path, operations]) => {
       const methods = Object.keys(operations).map((method) => method.toUpperCase());
       return {
         pattern: new RegExp(`^${path.replace(/[.]/g, '\\.').replace(/\{[^}]+\}/g, '[^/]+')}/?$`),
@@ -37,4 +42,8 @@ export class ApiRouteTable implements OnApplicationBootstrap, AllowedMethods {
   allowedMethods(path: string): readonly string[] {
     return this.paths.find((known) => known.pattern.test(path))?.methods ?? [];
   }
+}
+
+function templatedSegments(path: string): number {
+  return (path.match(/\{[^}]+\}/g) ?? []).length;
 }
