@@ -1069,6 +1069,47 @@ describe('recurring series against the Webex emulator', () => {
       expect(await sync.find(request.data.meetingId)).toBeUndefined();
     });
 
+    it('a series with 2 EXDATEs has those 2 Webex occurrences deleted and the others untouched; an EXDATE added later deletes its occurrence too', async () => {
+      const request = await requestMeeting({
+        start: '2027-03-15T08:00:00Z',
+        end: '2027-03-15T09:00:00Z',
+        timeZone: berlin,
+        recurrence: [
+          'RRULE:FREQ=WEEKLY;COUNT=6',
+          'EXDATE;TZID=Europe/Berlin:20270329T090000',
+          'EXDATE:20270412T070000Z',
+          // No start of the rule: changes nothing.
+          'EXDATE:20270413T070000Z',
+        ],
+      });
+      expect(await lifecycle.handle(request)).toMatchObject({
+        step: 'create',
+        appended: ['MeetingScheduled', 'MeetingOccurrenceApplied', 'MeetingOccurrenceApplied'],
+      });
+      const [series] = liveWebexMeetingsTagged(request.data.meetingId);
+      expect(series!.recurrence).toBe('FREQ=WEEKLY;COUNT=6');
+      expect(await occurrenceStarts(series!.id)).toEqual([
+        '2027-03-15T08:00:00.000Z',
+        '2027-03-22T08:00:00.000Z',
+        '2027-04-05T07:00:00.000Z',
+        '2027-04-19T07:00:00.000Z',
+      ]);
+      expect(requestsTo('DELETE', `/v1/meetings/${series!.id}_`)).toHaveLength(2);
+      expect(requestsTo('PATCH', `/v1/meetings/${series!.id}_`)).toHaveLength(0);
+
+      // The calendar excludes one more: the series is rewritten, and Webex's deletions are made again.
+      await lifecycle.handle(
+        calendarChange(request, {
+          recurrence: [...request.data.recurrence!, 'EXDATE:20270405T070000Z'],
+        }),
+      );
+      expect(await occurrenceStarts(series!.id)).toEqual([
+        '2027-03-15T08:00:00.000Z',
+        '2027-03-22T08:00:00.000Z',
+        '2027-04-19T07:00:00.000Z',
+      ]);
+    });
+
     it('a series whose times change gets its exceptions again (Webex dropped them)', async () => {
       const { request, series } = await weeklySeries();
       await lifecycle.handle(

@@ -1258,12 +1258,11 @@ describe('level-triggered: the desired state, and waiting for Webex', () => {
         reason: 'unsupported-recurrence',
         message: expect.stringMatching(/^unsupported-recurrence: BYMONTHDAY=1,15 with FREQ=MONTHLY/),
       });
-      expect(
-        plan(requested({ recurrence: ['RRULE:FREQ=WEEKLY;COUNT=3', 'EXDATE:20261208T090000Z'] })),
-      ).toMatchObject({
-        kind: 'fail',
-        reason: 'unsupported-recurrence',
-        message: expect.stringContaining('EXDATE'),
+      // Its excluded occurrences are deleted once the series exists (see the occurrences' plans).
+      const excluding = ['RRULE:FREQ=WEEKLY;COUNT=3', 'EXDATE:20261208T090000Z'];
+      expect(plan(requested({ recurrence: excluding }))).toMatchObject({
+        kind: 'create',
+        desired: { recurrence: excluding },
       });
       const failed = envelope('MeetingSchedulingFailed', {
         meetingId,
@@ -1746,6 +1745,32 @@ describe('single occurrences of a series', () => {
         occurrenceApplied({ occurrence: 'patched', shown: movedShown }),
       ]);
       expect(planReconcile(applied, now)).toEqual({ kind: 'nothing', reason: 'converged' });
+    });
+
+    it('planReconcile deletes each occurrence an EXDATE excludes, like a cancelled exception, and only starts the rule produces', () => {
+      // 12-16 is no start of the weekly rule: it names no occurrence.
+      const excluding = requested({
+        recurrence: [...weekly, 'EXDATE;TZID=Europe/Berlin:20261215T100000', 'EXDATE:20261216T090000Z'],
+      });
+      const pending = foldMeeting([excluding, scheduled()]);
+      expect(planReconcile(pending, now)).toEqual({
+        kind: 'apply-occurrence',
+        operation: {
+          kind: 'delete-occurrence',
+          originalStart: third,
+          occurrenceId: `${webexMeetingId}_20261215T090000Z`,
+        },
+        desired: pending.desired,
+        webexMeetingId,
+      });
+      // Excluded wins over an exception the calendar still holds for the same occurrence.
+      const alsoMoved = foldMeeting([excluding, scheduled(), occurrenceChanged({ shown: movedShown })]);
+      expect(planReconcile(alsoMoved, now)).toMatchObject({
+        kind: 'apply-occurrence',
+        operation: { kind: 'delete-occurrence', originalStart: third },
+      });
+      const deleted = foldMeeting([excluding, scheduled(), occurrenceApplied({ occurrence: 'deleted' })]);
+      expect(planReconcile(deleted, now)).toEqual({ kind: 'nothing', reason: 'converged' });
     });
 
     it('refuses a meeting not scheduled in Webex', () =>
