@@ -1688,6 +1688,41 @@ describe('single occurrences of a series', () => {
       expect(retitled.appliedOccurrences?.get(third)?.occurrence.kind).toBe('patched');
     });
 
+    it('an EXDATE added or taken out rewrites no Webex series: its deletions stay, and the plan follows the new lines', () => {
+      const seriesFields = desiredStateFields(foldMeeting([series()]).requested!);
+      const fourth = '2026-12-22T09:00:00.000Z';
+      const exdates = (...lines: string[]) =>
+        envelope('MeetingUpdated', {
+          ...seriesFields,
+          meetingId,
+          webexMeetingId,
+          recurrence: [...weekly, ...lines],
+          changed: ['recurrence'],
+        });
+      const added = foldMeeting([
+        requested({ recurrence: [...weekly, 'EXDATE:20261215T090000Z'] }),
+        scheduled(),
+        occurrenceApplied({ occurrence: 'deleted' }),
+        exdates('EXDATE:20261215T090000Z', 'EXDATE:20261222T090000Z'),
+      ]);
+      expect(added.appliedOccurrences?.get(third)?.occurrence.kind).toBe('deleted');
+      expect(planReconcile(added, now)).toMatchObject({
+        kind: 'apply-occurrence',
+        operation: { kind: 'delete-occurrence', originalStart: fourth },
+      });
+      // Taken out again: a deleted Webex occurrence cannot come back, so a single meeting stands in.
+      const takenOut = foldMeeting([
+        requested({ recurrence: [...weekly, 'EXDATE:20261215T090000Z'] }),
+        scheduled(),
+        occurrenceApplied({ occurrence: 'deleted' }),
+        exdates(),
+      ]);
+      expect(planReconcile(takenOut, now)).toMatchObject({
+        kind: 'apply-occurrence',
+        operation: { kind: 'create-single', originalStart: third },
+      });
+    });
+
     it('nextStep records an exception of the series’ own event; other instances stay ignored', () => {
       const meeting = meetingOf(series(), scheduled());
       const instance = `${eventId}_20261215T090000Z`;
