@@ -1112,6 +1112,24 @@ describe('recurring series against the Webex emulator', () => {
       ]);
     });
 
+    it('a series whose times change has its EXDATE occurrences deleted again (Webex brought them back)', async () => {
+      const request = await requestMeeting({
+        start: '2027-03-15T08:00:00Z',
+        end: '2027-03-15T09:00:00Z',
+        timeZone: berlin,
+        recurrence: ['RRULE:FREQ=WEEKLY;COUNT=6', 'EXDATE:20270329T070000Z'],
+      });
+      await lifecycle.handle(request);
+      const [series] = liveWebexMeetingsTagged(request.data.meetingId);
+      expect(await occurrenceStarts(series!.id)).not.toContain('2027-03-29T07:00:00.000Z');
+      await lifecycle.handle(
+        calendarChange(request, { end: '2027-03-15T09:30:00Z', recurrence: request.data.recurrence }),
+      );
+      expect(await occurrenceStarts(series!.id)).toHaveLength(5);
+      expect(await occurrenceStarts(series!.id)).not.toContain('2027-03-29T07:00:00.000Z');
+      expect(requestsTo('DELETE', `/v1/meetings/${series!.id}_`)).toHaveLength(2);
+    });
+
     it('a series whose times change gets its exceptions again (Webex dropped them)', async () => {
       const { request, series } = await weeklySeries();
       await lifecycle.handle(
