@@ -186,6 +186,40 @@ describe('recurring meetings', () => {
     }, 30_000);
   }, 120_000);
 
+  it('a series with 2 EXDATEs: those 2 Webex occurrences are deleted, the others untouched; an EXDATE added later deletes its occurrence too', async () => {
+    const recurrence = [
+      'RRULE:FREQ=WEEKLY;COUNT=6',
+      'EXDATE;TZID=Europe/Berlin:20270329T090000',
+      'EXDATE:20270412T070000Z',
+    ];
+    const { eventId, meetingId, webexMeeting } = await seriesWithMeeting(
+      'Excluded',
+      '2027-03-15T08:00:00.000Z',
+      recurrence,
+    );
+    expect(webexMeeting.recurrence).toBe('FREQ=WEEKLY;COUNT=6');
+    expect(await occurrenceStarts(webexMeeting.id)).toEqual([
+      '2027-03-15T08:00:00.000Z',
+      '2027-03-22T08:00:00.000Z',
+      '2027-04-05T07:00:00.000Z',
+      '2027-04-19T07:00:00.000Z',
+    ]);
+
+    await stack.google.request(
+      `${eventsPath}/${eventId}`,
+      { recurrence: [...recurrence, 'EXDATE:20270322T080000Z'] },
+      'PATCH',
+    );
+    await eventually(async () => {
+      expect(await occurrenceStarts(webexMeeting.id)).toEqual([
+        '2027-03-15T08:00:00.000Z',
+        '2027-04-05T07:00:00.000Z',
+        '2027-04-19T07:00:00.000Z',
+      ]);
+      expect((await meetingView(meetingId)).sync).toEqual({ status: 'converged' });
+    }, 30_000);
+  }, 120_000);
+
   it('occurrence 3 moved by 2 hours in Calendar moves only Webex occurrence 3; occurrence 4 cancelled deletes only it', async () => {
     const { eventId, meetingId, webexMeeting } = await seriesWithMeeting(
       'Exceptions',

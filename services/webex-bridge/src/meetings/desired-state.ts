@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { DataOf, Invitee, CalendarEventChanged } from '@scheduler/contracts';
+import { seriesRecurrenceOf } from '@scheduler/contracts';
 
 /** What the Webex meeting should look like. Always normalized: see normalizeDesiredState. */
 export interface DesiredState {
@@ -130,6 +131,27 @@ export function changedAspects(applied: DesiredState, desired: DesiredState): Ch
   if (JSON.stringify(applied.recurrence ?? []) !== JSON.stringify(desired.recurrence ?? []))
     changed.push('recurrence');
   return changed;
+}
+
+/** Webex's `recurrence` of a series; undefined for a single meeting or a rule Webex cannot repeat. */
+export function webexRuleOf(desired: DesiredState): string | undefined {
+  const mapping = seriesRecurrenceOf(desired);
+  return mapping?.supported ? mapping.recurrence.rule : undefined;
+}
+
+/**
+ * Whether applying `changed` rewrites the Webex series itself (its times or its Webex rule), so
+ * that Webex drops every changed or deleted occurrence. EXDATE lines alone change no Webex rule:
+ * their occurrences are deleted one by one instead.
+ */
+export function rewritesWebexSeries(
+  applied: DesiredState | undefined,
+  desired: DesiredState,
+  changed: readonly ChangedAspect[],
+): boolean {
+  if (changed.includes('time')) return true;
+  if (!changed.includes('recurrence')) return false;
+  return applied === undefined || webexRuleOf(applied) !== webexRuleOf(desired);
 }
 
 const uuidV7Layout = /^([0-9a-f]{8})-([0-9a-f]{4})-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

@@ -5,6 +5,7 @@ import {
   clampDuration,
   copyMeetingId,
   normalizeInvitees,
+  rewritesWebexSeries,
   webexTitle,
   type DesiredState,
 } from './desired-state.js';
@@ -88,6 +89,29 @@ describe('changedAspects', () => {
     expect(
       changedAspects(base, { ...base, invitees: [{ email: 'a@example.com', displayName: 'A' }] }),
     ).toEqual(['invitees']));
+});
+
+describe('rewritesWebexSeries', () => {
+  const series: DesiredState = {
+    title: 'T',
+    start: '2026-12-01T09:00:00Z',
+    end: '2026-12-01T09:30:00Z',
+    timeZone: 'Europe/Berlin',
+    invitees: [],
+    recurrence: ['RRULE:FREQ=WEEKLY;COUNT=6'],
+  };
+  const excluding = { ...series, recurrence: [...series.recurrence!, 'EXDATE:20261208T090000Z'] };
+  it('is true for new times or a new Webex rule', () => {
+    expect(rewritesWebexSeries(series, series, ['time'])).toBe(true);
+    expect(
+      rewritesWebexSeries(series, { ...series, recurrence: ['RRULE:FREQ=WEEKLY;COUNT=4'] }, ['recurrence']),
+    ).toBe(true);
+  });
+  it('is false for EXDATE lines alone, a title or invitees', () => {
+    expect(rewritesWebexSeries(series, excluding, ['recurrence'])).toBe(false);
+    expect(rewritesWebexSeries(excluding, series, ['recurrence'])).toBe(false);
+    expect(rewritesWebexSeries(series, { ...series, title: 'U' }, ['title', 'invitees'])).toBe(false);
+  });
 });
 
 describe('copyMeetingId', () => {

@@ -1069,6 +1069,67 @@ describe('recurring series against the Webex emulator', () => {
       expect(await sync.find(request.data.meetingId)).toBeUndefined();
     });
 
+    it('a series with 2 EXDATEs has those 2 Webex occurrences deleted and the others untouched; an EXDATE added later deletes its occurrence too', async () => {
+      const request = await requestMeeting({
+        start: '2027-03-15T08:00:00Z',
+        end: '2027-03-15T09:00:00Z',
+        timeZone: berlin,
+        recurrence: [
+          'RRULE:FREQ=WEEKLY;COUNT=6',
+          'EXDATE;TZID=Europe/Berlin:20270329T090000',
+          'EXDATE:20270412T070000Z',
+          // No start of the rule: changes nothing.
+          'EXDATE:20270413T070000Z',
+        ],
+      });
+      expect(await lifecycle.handle(request)).toMatchObject({
+        step: 'create',
+        appended: ['MeetingScheduled', 'MeetingOccurrenceApplied', 'MeetingOccurrenceApplied'],
+      });
+      const [series] = liveWebexMeetingsTagged(request.data.meetingId);
+      expect(series!.recurrence).toBe('FREQ=WEEKLY;COUNT=6');
+      expect(await occurrenceStarts(series!.id)).toEqual([
+        '2027-03-15T08:00:00.000Z',
+        '2027-03-22T08:00:00.000Z',
+        '2027-04-05T07:00:00.000Z',
+        '2027-04-19T07:00:00.000Z',
+      ]);
+      expect(requestsTo('DELETE', `/v1/meetings/${series!.id}_`)).toHaveLength(2);
+      expect(requestsTo('PATCH', `/v1/meetings/${series!.id}_`)).toHaveLength(0);
+
+      // The calendar excludes one more: the Webex rule stays, so only that occurrence is deleted.
+      await lifecycle.handle(
+        calendarChange(request, {
+          recurrence: [...request.data.recurrence!, 'EXDATE:20270405T070000Z'],
+        }),
+      );
+      expect(requestsTo('PATCH', `/v1/meetings/${series!.id}`).at(-1)!.body).not.toHaveProperty('recurrence');
+      expect(requestsTo('DELETE', `/v1/meetings/${series!.id}_`)).toHaveLength(3);
+      expect(await occurrenceStarts(series!.id)).toEqual([
+        '2027-03-15T08:00:00.000Z',
+        '2027-03-22T08:00:00.000Z',
+        '2027-04-19T07:00:00.000Z',
+      ]);
+    });
+
+    it('a series whose times change has its EXDATE occurrences deleted again (Webex brought them back)', async () => {
+      const request = await requestMeeting({
+        start: '2027-03-15T08:00:00Z',
+        end: '2027-03-15T09:00:00Z',
+        timeZone: berlin,
+        recurrence: ['RRULE:FREQ=WEEKLY;COUNT=6', 'EXDATE:20270329T070000Z'],
+      });
+      await lifecycle.handle(request);
+      const [series] = liveWebexMeetingsTagged(request.data.meetingId);
+      expect(await occurrenceStarts(series!.id)).not.toContain('2027-03-29T07:00:00.000Z');
+      await lifecycle.handle(
+        calendarChange(request, { end: '2027-03-15T09:30:00Z', recurrence: request.data.recurrence }),
+      );
+      expect(await occurrenceStarts(series!.id)).toHaveLength(5);
+      expect(await occurrenceStarts(series!.id)).not.toContain('2027-03-29T07:00:00.000Z');
+      expect(requestsTo('DELETE', `/v1/meetings/${series!.id}_`)).toHaveLength(2);
+    });
+
     it('a series whose times change gets its exceptions again (Webex dropped them)', async () => {
       const { request, series } = await weeklySeries();
       await lifecycle.handle(

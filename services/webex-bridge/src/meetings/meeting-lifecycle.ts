@@ -11,10 +11,9 @@ import { isRedacted } from '@scheduler/crypto-shredding';
 import { ExpectedVersionConflictError } from '@scheduler/event-store';
 import { backoffDelay, type BackoffOptions } from '@scheduler/resilience';
 import { WebexApiError, type Meeting as WebexMeeting, type WebexClient } from '@scheduler/webex';
-import type { ChangedAspect, DesiredState } from './desired-state.js';
+import { rewritesWebexSeries, webexRuleOf, type ChangedAspect, type DesiredState } from './desired-state.js';
 import { MeetingStreamMissingError, UnhandledEventTypeError } from './errors.js';
 import { inviteeChanges } from './invitee-changes.js';
-import { seriesRecurrenceOf } from '@scheduler/contracts';
 import {
   decide,
   meetingStreamId,
@@ -816,8 +815,8 @@ async function applyInvitees(
 
 /** Webex's `recurrence` of a series (planReconcile refused the rules it cannot map). */
 function seriesRule(desired: DesiredState): { recurrence?: string } {
-  const mapping = seriesRecurrenceOf(desired);
-  return mapping?.supported ? { recurrence: mapping.recurrence.rule } : {};
+  const rule = webexRuleOf(desired);
+  return rule === undefined ? {} : { recurrence: rule };
 }
 
 /**
@@ -833,7 +832,7 @@ function webexPatch(
 ) {
   const series = desired.recurrence !== undefined || applied?.recurrence !== undefined;
   if (!series) return webexTimesAndTitle(desired);
-  const rewritesSeries = changed.includes('time') || changed.includes('recurrence');
+  const rewritesSeries = rewritesWebexSeries(applied, desired, changed);
   return {
     title: desired.title,
     ...(changed.includes('time')

@@ -27,6 +27,7 @@ import {
   changedAspects,
   desiredStateFields,
   normalizeDesiredState,
+  rewritesWebexSeries,
   type ChangedAspect,
   type DesiredState,
 } from './desired-state.js';
@@ -313,7 +314,7 @@ export function evolve(state: MeetingState, event: MeetingStreamEvent): MeetingS
     // An update applies the newest desired state (appended with the revision it was decided on).
     const applied = { title, start, end, timeZone, invitees, ...(recurrence ? { recurrence } : {}) };
     // Webex drops every exception of a series whose start, end or rule changed.
-    const rewritten = event.data.changed.some((aspect) => aspect === 'time' || aspect === 'recurrence');
+    const rewritten = rewritesWebexSeries(state.applied, applied, event.data.changed);
     return {
       ...rest,
       applied,

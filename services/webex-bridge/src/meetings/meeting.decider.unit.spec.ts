@@ -1258,12 +1258,11 @@ describe('level-triggered: the desired state, and waiting for Webex', () => {
         reason: 'unsupported-recurrence',
         message: expect.stringMatching(/^unsupported-recurrence: BYMONTHDAY=1,15 with FREQ=MONTHLY/),
       });
-      expect(
-        plan(requested({ recurrence: ['RRULE:FREQ=WEEKLY;COUNT=3', 'EXDATE:20261208T090000Z'] })),
-      ).toMatchObject({
-        kind: 'fail',
-        reason: 'unsupported-recurrence',
-        message: expect.stringContaining('EXDATE'),
+      // Its excluded occurrences are deleted once the series exists (see the occurrences' plans).
+      const excluding = ['RRULE:FREQ=WEEKLY;COUNT=3', 'EXDATE:20261208T090000Z'];
+      expect(plan(requested({ recurrence: excluding }))).toMatchObject({
+        kind: 'create',
+        desired: { recurrence: excluding },
       });
       const failed = envelope('MeetingSchedulingFailed', {
         meetingId,
@@ -1689,6 +1688,41 @@ describe('single occurrences of a series', () => {
       expect(retitled.appliedOccurrences?.get(third)?.occurrence.kind).toBe('patched');
     });
 
+    it('an EXDATE added or taken out rewrites no Webex series: its deletions stay, and the plan follows the new lines', () => {
+      const seriesFields = desiredStateFields(foldMeeting([series()]).requested!);
+      const fourth = '2026-12-22T09:00:00.000Z';
+      const exdates = (...lines: string[]) =>
+        envelope('MeetingUpdated', {
+          ...seriesFields,
+          meetingId,
+          webexMeetingId,
+          recurrence: [...weekly, ...lines],
+          changed: ['recurrence'],
+        });
+      const added = foldMeeting([
+        requested({ recurrence: [...weekly, 'EXDATE:20261215T090000Z'] }),
+        scheduled(),
+        occurrenceApplied({ occurrence: 'deleted' }),
+        exdates('EXDATE:20261215T090000Z', 'EXDATE:20261222T090000Z'),
+      ]);
+      expect(added.appliedOccurrences?.get(third)?.occurrence.kind).toBe('deleted');
+      expect(planReconcile(added, now)).toMatchObject({
+        kind: 'apply-occurrence',
+        operation: { kind: 'delete-occurrence', originalStart: fourth },
+      });
+      // Taken out again: a deleted Webex occurrence cannot come back, so a single meeting stands in.
+      const takenOut = foldMeeting([
+        requested({ recurrence: [...weekly, 'EXDATE:20261215T090000Z'] }),
+        scheduled(),
+        occurrenceApplied({ occurrence: 'deleted' }),
+        exdates(),
+      ]);
+      expect(planReconcile(takenOut, now)).toMatchObject({
+        kind: 'apply-occurrence',
+        operation: { kind: 'create-single', originalStart: third },
+      });
+    });
+
     it('nextStep records an exception of the series’ own event; other instances stay ignored', () => {
       const meeting = meetingOf(series(), scheduled());
       const instance = `${eventId}_20261215T090000Z`;
@@ -1746,6 +1780,32 @@ describe('single occurrences of a series', () => {
         occurrenceApplied({ occurrence: 'patched', shown: movedShown }),
       ]);
       expect(planReconcile(applied, now)).toEqual({ kind: 'nothing', reason: 'converged' });
+    });
+
+    it('planReconcile deletes each occurrence an EXDATE excludes, like a cancelled exception, and only starts the rule produces', () => {
+      // 12-16 is no start of the weekly rule: it names no occurrence.
+      const excluding = requested({
+        recurrence: [...weekly, 'EXDATE;TZID=Europe/Berlin:20261215T100000', 'EXDATE:20261216T090000Z'],
+      });
+      const pending = foldMeeting([excluding, scheduled()]);
+      expect(planReconcile(pending, now)).toEqual({
+        kind: 'apply-occurrence',
+        operation: {
+          kind: 'delete-occurrence',
+          originalStart: third,
+          occurrenceId: `${webexMeetingId}_20261215T090000Z`,
+        },
+        desired: pending.desired,
+        webexMeetingId,
+      });
+      // Excluded wins over an exception the calendar still holds for the same occurrence.
+      const alsoMoved = foldMeeting([excluding, scheduled(), occurrenceChanged({ shown: movedShown })]);
+      expect(planReconcile(alsoMoved, now)).toMatchObject({
+        kind: 'apply-occurrence',
+        operation: { kind: 'delete-occurrence', originalStart: third },
+      });
+      const deleted = foldMeeting([excluding, scheduled(), occurrenceApplied({ occurrence: 'deleted' })]);
+      expect(planReconcile(deleted, now)).toEqual({ kind: 'nothing', reason: 'converged' });
     });
 
     it('refuses a meeting not scheduled in Webex', () =>

@@ -16,9 +16,11 @@ import {
   type FailureReason,
   type MeetingState,
   type MeetingStatus,
+  occurrenceKey,
   withDrift,
 } from './meeting.decider.js';
 import {
+  excludedOccurrences,
   planOccurrences,
   type OccurrenceOperation,
   type OccurrenceTimes,
@@ -298,13 +300,22 @@ function planOccurrenceStep(
   webexMeetingId: string,
   now: Date,
 ): Step | undefined {
-  if (!desired.recurrence || (!state.desiredOccurrences?.size && !state.appliedOccurrences?.size))
-    return undefined;
+  if (!desired.recurrence) return undefined;
+  // An excluded start (EXDATE) is cancelled whatever exception the calendar also holds for it.
+  const excluded = excludedOccurrences(desired);
+  const excludedKeys = new Set(excluded.map((exception) => exception.originalStart));
+  const exceptions = [
+    ...[...(state.desiredOccurrences?.values() ?? [])].filter(
+      (exception) => !excludedKeys.has(occurrenceKey(exception.originalStart)),
+    ),
+    ...excluded,
+  ];
+  if (exceptions.length === 0 && !state.appliedOccurrences?.size) return undefined;
   const [operation] = planOccurrences({
     seriesId: webexMeetingId,
     timeZone: desired.timeZone,
     series: { title: desired.title, durationMs: Date.parse(desired.end) - Date.parse(desired.start) },
-    exceptions: [...(state.desiredOccurrences?.values() ?? [])],
+    exceptions,
     applied: [...(state.appliedOccurrences?.values() ?? [])],
     now,
   });
@@ -331,18 +342,11 @@ export function driftCheckedUntil(state: MeetingState, now: Date): Date | undefi
 const singleToSeriesMessage =
   'unsupported-recurrence: the event became a series after its Webex meeting was created as a single meeting, and Webex cannot turn a single meeting into a series; remove the meeting from the event and add it again';
 
-const excludedDatesMessage =
-  'unsupported-recurrence: EXDATE: occurrences the calendar excludes are not removed from a Webex series yet';
-
 /** A rule Webex cannot repeat as Calendar does: refused before any Webex call, with its reason. */
 function refusedRecurrence(desired: DesiredState): Step | undefined {
   const mapping = seriesRecurrenceOf(desired);
   if (!mapping) return undefined;
   if (!mapping.supported)
     return { kind: 'fail', reason: 'unsupported-recurrence', message: mapping.refusal.message };
-  // Excluded occurrences would need one Webex DELETE each, which the reconcile does not make
-  // yet: a series with them would hold meetings the calendar does not.
-  if (mapping.recurrence.excludedStarts.length > 0)
-    return { kind: 'fail', reason: 'unsupported-recurrence', message: excludedDatesMessage };
   return undefined;
 }

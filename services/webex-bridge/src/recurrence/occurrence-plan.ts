@@ -1,4 +1,4 @@
-import { basicUtc, sameDay } from '@scheduler/contracts';
+import { basicUtc, occurrenceStarts, sameDay, seriesRecurrenceOf } from '@scheduler/contracts';
 
 // Calendar changes one occurrence of a series by an exception (an instance with its own title or
 // times, or cancelled), named by the occurrence's original start. Webex changes one occurrence
@@ -63,6 +63,35 @@ const sameTimes = (left: OccurrenceTimes, right: OccurrenceTimes) =>
   left.title === right.title &&
   Date.parse(left.start) === Date.parse(right.start) &&
   Date.parse(left.end) === Date.parse(right.end);
+
+/**
+ * The occurrences a series' EXDATE lines exclude, as cancelled exceptions: the calendar cancelled
+ * them, so Webex deletes them like an occurrence cancelled on its own. An excluded start the rule
+ * never produces names no occurrence and changes nothing.
+ */
+export function excludedOccurrences(series: {
+  readonly recurrence?: readonly string[];
+  readonly start: string;
+  readonly timeZone: string;
+}): OccurrenceException[] {
+  const mapping = seriesRecurrenceOf(series);
+  if (!mapping?.supported || mapping.recurrence.excludedStarts.length === 0) return [];
+  const { parsed, excludedStarts } = mapping.recurrence;
+  const excluded = excludedStarts.map((start) => Date.parse(start));
+  // Expanded only up to the last excluded start: an open-ended rule has no end of its own.
+  const last = Math.max(...excluded);
+  const produced = new Set(
+    occurrenceStarts(
+      { ...parsed, until: Math.min(parsed.until ?? last, last) },
+      Date.parse(series.start),
+      series.timeZone,
+      Number.MAX_SAFE_INTEGER,
+    ),
+  );
+  return excluded
+    .filter((start) => produced.has(start))
+    .map((start) => ({ originalStart: new Date(start).toISOString(), cancelled: true }));
+}
 
 /**
  * After Webex's series itself changed start, end or rule, Webex has dropped every exception:

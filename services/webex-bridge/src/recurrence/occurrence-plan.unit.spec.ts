@@ -3,6 +3,7 @@ import {
   afterSeriesRewrite,
   appliedAfter,
   type AppliedOccurrence,
+  excludedOccurrences,
   occurrenceId,
   planOccurrences,
 } from './occurrence-plan.js';
@@ -205,6 +206,50 @@ describe('planOccurrences', () => {
         now: new Date('2027-04-01T00:00:00Z'),
       }),
     ).toEqual([]);
+  });
+});
+
+describe('excludedOccurrences', () => {
+  const series = (recurrence: string[]) => ({
+    recurrence,
+    start: '2027-03-15T08:00:00Z',
+    timeZone: 'Europe/Berlin',
+  });
+
+  it('turns the EXDATEs that name starts of the rule into cancelled occurrences, across summer time', () => {
+    expect(
+      excludedOccurrences(
+        series(['RRULE:FREQ=WEEKLY', 'EXDATE;TZID=Europe/Berlin:20270329T090000', 'EXDATE:20270405T070000Z']),
+      ),
+    ).toEqual([
+      { originalStart: third, cancelled: true },
+      { originalStart: '2027-04-05T07:00:00.000Z', cancelled: true },
+    ]);
+  });
+
+  it('ignores an EXDATE the rule never produces (another time, another day, after COUNT)', () => {
+    expect(
+      excludedOccurrences(
+        series([
+          'RRULE:FREQ=WEEKLY;COUNT=3',
+          'EXDATE:20270329T080000Z',
+          'EXDATE:20270330T070000Z',
+          'EXDATE:20270405T070000Z',
+        ]),
+      ),
+    ).toEqual([]);
+  });
+
+  it('is empty for a single meeting, a series without EXDATE and a refused rule', () => {
+    expect(excludedOccurrences({ start: '2027-03-15T08:00:00Z', timeZone: 'Europe/Berlin' })).toEqual([]);
+    expect(excludedOccurrences(series(['RRULE:FREQ=WEEKLY']))).toEqual([]);
+    expect(excludedOccurrences(series(['RRULE:FREQ=WEEKLY', 'RDATE:20270401T080000Z']))).toEqual([]);
+  });
+
+  it('plans the deletes of a cancelled exception', () => {
+    expect(plan(excludedOccurrences(series(['RRULE:FREQ=WEEKLY', 'EXDATE:20270329T070000Z'])))).toEqual([
+      { kind: 'delete-occurrence', originalStart: third, occurrenceId: occurrenceId(seriesId, third) },
+    ]);
   });
 });
 

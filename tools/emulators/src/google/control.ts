@@ -68,6 +68,8 @@ const ChangeEvent = z.strictObject({
   start: EventTime.optional(),
   end: EventTime.optional(),
   attendees: z.array(Attendee).optional(),
+  /** A series' new rule lines, as editing the series in the Calendar UI writes them. */
+  recurrence: z.array(z.string()).optional(),
   /** null removes the event's conference, as the Calendar UI's "remove conference" does. */
   conferenceData: z.null().optional(),
   asUser: z.email().optional(),
