@@ -10,10 +10,14 @@ import { eventually } from '@scheduler/testing';
 // leaves nothing there.
 const alice = demoTenant.user;
 const berlin = 'Europe/Berlin';
+const RETENTION_SECONDS = 3600;
+const HOUR_MS = 3600_000;
+const WEEK_MS = 7 * 24 * HOUR_MS;
 
 interface MeetingView {
   meetingId: string;
   status: string;
+  title?: string;
   sync?: { status: string };
   failure?: { reason: string; message?: string };
 }
@@ -35,7 +39,15 @@ let stack: JourneyStack;
 let idToken: string;
 
 beforeAll(async () => {
-  stack = await startJourneyStack();
+  // An hour's retention after the end, on a fast timer loop: the purge test moves the clock past it.
+  stack = await startJourneyStack({
+    environment: {
+      retention: {
+        RETENTION_AFTER_END_SECONDS: String(RETENTION_SECONDS),
+        RETENTION_TIMER_INTERVAL_MS: '200',
+      },
+    },
+  });
   idToken = await stack.connectDemoUser();
 }, 120_000);
 
@@ -263,5 +275,41 @@ describe('recurring meetings', () => {
     const webexMeetingNow = (await webexMeetingOf(meetingId))!;
     expect(webexMeetingNow.recurrence).toBe('FREQ=WEEKLY;COUNT=6');
     expect(webexMeetingNow.deleted).toBe(false);
+  }, 120_000);
+
+  // Last in the file: it moves the shared clock weeks forward, past every later start.
+  it('a weekly series of 3: its data is kept past the first occurrence and purged only after the last one ends plus the policy', async () => {
+    const clockNow = Date.parse((await stack.google.request<{ now: string }>('/clock')).now);
+    const start = new Date(Math.ceil((clockNow + WEEK_MS) / HOUR_MS) * HOUR_MS);
+    const { meetingId } = await seriesWithMeeting('Weekly, to be purged', start.toISOString(), [
+      'RRULE:FREQ=WEEKLY;COUNT=3',
+    ]);
+    const firstEnd = start.getTime() + HOUR_MS;
+    const lastEnd = firstEnd + 2 * WEEK_MS;
+    const advanceTo = async (target: number) => {
+      const now = Date.parse((await stack.google.request<{ now: string }>('/clock')).now);
+      await stack.advanceClock(target - now);
+    };
+
+    await advanceTo(firstEnd + RETENTION_SECONDS * 1000 + 5 * 60_000);
+    // Many timer passes (200 ms each) on the moved clock: a timer armed for the first end would fire.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const kept = await meetingView(meetingId);
+    expect(kept.status).not.toBe('purged');
+    expect(kept.title).toBe('Weekly, to be purged');
+
+    await advanceTo(lastEnd + RETENTION_SECONDS * 1000 + 5 * 60_000);
+    const purged = await eventually(async () => {
+      const view = await meetingView(meetingId);
+      expect(view.status).toBe('purged');
+      return view;
+    }, 30_000);
+    expect(purged.title).toBeUndefined();
+    const { rows: stream } = await stack.eventStore.query<{ type: string }>(
+      `SELECT event_type AS type FROM "${stack.eventStoreSchema}".event_store_events
+        WHERE stream_id = $1 ORDER BY global_position`,
+      [`meeting-${meetingId}`],
+    );
+    expect(stream.map((event) => event.type)).toContain('MeetingDataPurged');
   }, 120_000);
 });

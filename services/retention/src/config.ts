@@ -32,7 +32,24 @@ export const retentionEnvironment = platformEnvironment
       }),
     /** How often due timers are looked for; a meeting ends or is purged at most this late. */
     RETENTION_TIMER_INTERVAL_MS: env.milliseconds().default(1000),
+    /** Only to refuse RETENTION_CLOCK_URL in production. */
+    NODE_ENV: z.string().optional(),
+    /**
+     * Test stacks only: the emulators' clock (`<emulator>/control/clock`). The timers then run on
+     * its time, so an end-to-end test can move weeks forward instead of waiting. Refused in production.
+     */
+    RETENTION_CLOCK_URL: env.url(['http', 'https']).optional(),
+    /** The emulators' control token, sent as a bearer token to RETENTION_CLOCK_URL. */
+    RETENTION_CLOCK_TOKEN: z.string().min(1).optional(),
   })
-  .superRefine(checkKeyRing);
+  .superRefine(checkKeyRing)
+  .superRefine((config, context) => {
+    if (config.RETENTION_CLOCK_URL !== undefined && config.NODE_ENV === 'production')
+      context.addIssue({
+        code: 'custom',
+        path: ['RETENTION_CLOCK_URL'],
+        message: 'must not be set when NODE_ENV is production: retention must run on the real clock there',
+      });
+  });
 
 export type RetentionConfig = z.infer<typeof retentionEnvironment>;

@@ -9,6 +9,8 @@ import type { ClaimedTimer, TimerOutcome } from './meeting-timers.repository.js'
 /** Where time comes from: tests move it forward instead of waiting. */
 export interface Clock {
   now(): Date;
+  /** Called before each timer pass, for a clock whose time comes from elsewhere. */
+  synchronize?(): Promise<void>;
 }
 
 export const systemClock: Clock = { now: () => new Date() };

@@ -8,6 +8,7 @@ import { MeetingRetention, RETENTION_CLOCK, systemClock, type Clock } from './me
 import { MeetingTimersHandlers } from './meeting-timers.handlers.js';
 import { MeetingTimersRepository } from './meeting-timers.repository.js';
 import { MeetingTimers } from './meeting-timers.service.js';
+import { RemoteClock } from './remote-clock.js';
 import { RetentionMetrics } from './retention-metrics.js';
 
 /**
@@ -16,13 +17,24 @@ import { RetentionMetrics } from './retention-metrics.js';
  */
 @Module({})
 export class MeetingTimersModule {
-  /** `clock`: where the timers take the time from; tests move it forward. */
-  static register(clock: Clock = systemClock): DynamicModule {
+  /**
+   * `clock`: where the timers take the time from; in-process tests move it forward. Without one,
+   * RETENTION_CLOCK_URL (test stacks only) or the system clock.
+   */
+  static register(clock?: Clock): DynamicModule {
     return {
       module: MeetingTimersModule,
       controllers: [MeetingTimersHandlers],
       providers: [
-        { provide: RETENTION_CLOCK, useValue: clock },
+        {
+          provide: RETENTION_CLOCK,
+          inject: [SERVICE_CONFIG],
+          useFactory: (config: RetentionConfig): Clock =>
+            clock ??
+            (config.RETENTION_CLOCK_URL === undefined
+              ? systemClock
+              : new RemoteClock(config.RETENTION_CLOCK_URL, config.RETENTION_CLOCK_TOKEN)),
+        },
         {
           provide: MeetingTimersRepository,
           inject: [SERVICE_CONFIG],

@@ -75,6 +75,7 @@ export class MeetingTimers
 
   /** One pass of the loop: every timer due now, batch after batch. */
   async processDue(): Promise<void> {
+    await this.clock.synchronize?.();
     const now = this.clock.now();
     let claimed: number;
     do {

@@ -75,6 +75,25 @@ describe('retention configuration', () => {
     expect(config.RETENTION_POLICIES).toEqual(new Map([['acme.example', 60]]));
   });
 
+  it('takes an outside clock outside production, and refuses it in production', () => {
+    const clockUrl = 'http://127.0.0.1:4010/control/clock';
+    const config = loadConfig('retention', retentionEnvironment, { ...valid, RETENTION_CLOCK_URL: clockUrl });
+    expect(config.RETENTION_CLOCK_URL).toBe(clockUrl);
+    let problems: readonly string[] = [];
+    try {
+      loadConfig('retention', retentionEnvironment, {
+        ...valid,
+        NODE_ENV: 'production',
+        RETENTION_CLOCK_URL: clockUrl,
+      });
+    } catch (error) {
+      problems = (error as ConfigurationError).problems;
+    }
+    expect(problems).toEqual([
+      'RETENTION_CLOCK_URL: must not be set when NODE_ENV is production: retention must run on the real clock there',
+    ]);
+  });
+
   it('names each bad setting', () => {
     const load = () =>
       loadConfig('retention', retentionEnvironment, {
