@@ -20,7 +20,7 @@ import { GmailMeetings } from './gmail-meetings.js';
 const MessageMeeting = z
   .strictObject({
     messageId: primitives.GmailMessageId,
-    messageToken: z.string().min(1).max(4096),
+    messageToken: primitives.GmailMessageToken,
     start: primitives.Instant,
     end: primitives.Instant,
     timeZone: primitives.TimeZone.optional(),
