@@ -895,6 +895,22 @@ describe('a meeting from a Gmail message', () => {
     }
   });
 
+  it('answers 400 for a time Calendar and Webex cannot hold: centuries ago, an offset beyond ±14:00, over ten years ahead', async () => {
+    const refusal = 'must be between 1970 and ten years from now, with a UTC offset within ±14:00';
+    const farAhead = new Date(Date.now() + 11 * 365 * 24 * 60 * 60 * 1000).toISOString();
+    for (const [start, end, path] of [
+      ['0838-12-03T14:55:39-19:05', '2026-12-03T17:35:59.702Z', 'start'],
+      ['2027-06-01T09:00:00+14:30', '2027-06-01T09:30:00Z', 'start'],
+      ['2027-06-01T09:00:00Z', farAhead, 'end'],
+    ] as const) {
+      const answer = await call('POST', '/v1/meetings/from-gmail', {
+        token: alice.idToken,
+        body: { ...message, start, end },
+      });
+      expect([answer.status, answer.body.error.fields]).toEqual([400, [{ path, message: refusal }]]);
+    }
+  });
+
   it('answers 503 in the one error format when google-ingest, which holds the Google tokens, does not answer', async () => {
     const before = await meetingEvents();
     const answer = await call('POST', '/v1/meetings/from-gmail', {
