@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { z } from 'zod';
 import {
   ContractViolationError,
+  CreateCalendarEventFromMessage,
   ExchangeGoogleAuthorizationCode,
   ExchangeWebexAuthorizationCode,
   commandCatalogue,
@@ -173,5 +174,28 @@ describe('defineCommand', () => {
         response: z.object({}),
       }),
     ).toThrow('Bad: schemaVersion must be a positive integer');
+  });
+});
+
+describe('CreateCalendarEventFromMessage', () => {
+  const request = {
+    tenantId: 'example.com',
+    userId: '100000000000000000001',
+    messageId: '18c2f0a1b2c3d4e5',
+    messageToken: 'ya29.per-message_token-1',
+    start: '2027-06-01T09:00:00Z',
+    end: '2027-06-01T09:30:00Z',
+    correlationId: 'request-1',
+  };
+
+  it('refuses a message token no HTTP header can carry (fetch threw on it in the handler)', () => {
+    expect(CreateCalendarEventFromMessage.parseRequest(request)).toEqual(request);
+    for (const messageToken of ['token\u2603', 'two\nlines', 'with space'])
+      expect(
+        issuesOf(
+          () => CreateCalendarEventFromMessage.parseRequest({ ...request, messageToken }),
+          'CreateCalendarEventFromMessage request',
+        ).map((issue) => issue.path),
+      ).toEqual(['messageToken']);
   });
 });

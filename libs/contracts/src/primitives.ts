@@ -66,6 +66,17 @@ export const GmailMessageId = z
   .string()
   .regex(/^[A-Za-z0-9:_-]{1,256}$/, { message: 'must be a Gmail message id' });
 
+/**
+ * The add-on's per-message Gmail access token, sent on as the X-Goog-Gmail-Access-Token header:
+ * an OAuth token is visible ASCII, and anything else cannot be put in a header at all (fetch
+ * throws on it, which answered a 502).
+ */
+export const GmailMessageToken = z
+  .string()
+  .min(1)
+  .max(4096)
+  .regex(/^[\x21-\x7E]+$/, { message: 'must be visible ASCII characters (an access token)' });
+
 export const CalendarEventId = z
   .string()
   .regex(/^[A-Za-z0-9_-]{1,1024}$/, { message: 'must be a Google Calendar event id' });

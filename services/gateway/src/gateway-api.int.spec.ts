@@ -882,6 +882,35 @@ describe('a meeting from a Gmail message', () => {
     expect(backwards.body.error.fields).toEqual([{ path: 'end', message: 'must be after start' }]);
   });
 
+  it('answers 400 for a message token no HTTP header can carry (google-ingest threw on it: a 502, found by fuzzing)', async () => {
+    for (const messageToken of ['token\u2603', 'two\nlines', 'with space']) {
+      const answer = await call('POST', '/v1/meetings/from-gmail', {
+        token: alice.idToken,
+        body: { ...message, messageToken, start: '2027-06-01T09:00:00Z', end: '2027-06-01T09:30:00Z' },
+      });
+      expect([answer.status, answer.body.error.fields]).toEqual([
+        400,
+        [{ path: 'messageToken', message: 'must be visible ASCII characters (an access token)' }],
+      ]);
+    }
+  });
+
+  it('answers 400 for a time Calendar and Webex cannot hold: centuries ago, an offset beyond ±14:00, over ten years ahead', async () => {
+    const refusal = 'must be between 1970 and ten years from now, with a UTC offset within ±14:00';
+    const farAhead = new Date(Date.now() + 11 * 365 * 24 * 60 * 60 * 1000).toISOString();
+    for (const [start, end, path] of [
+      ['0838-12-03T14:55:39-19:05', '2026-12-03T17:35:59.702Z', 'start'],
+      ['2027-06-01T09:00:00+14:30', '2027-06-01T09:30:00Z', 'start'],
+      ['2027-06-01T09:00:00Z', farAhead, 'end'],
+    ] as const) {
+      const answer = await call('POST', '/v1/meetings/from-gmail', {
+        token: alice.idToken,
+        body: { ...message, start, end },
+      });
+      expect([answer.status, answer.body.error.fields]).toEqual([400, [{ path, message: refusal }]]);
+    }
+  });
+
   it('answers 503 in the one error format when google-ingest, which holds the Google tokens, does not answer', async () => {
     const before = await meetingEvents();
     const answer = await call('POST', '/v1/meetings/from-gmail', {
@@ -1162,6 +1191,15 @@ describe('input validation', () => {
     // A concrete path is not the templated one beside it (found by fuzzing).
     const fromGmail = await call('PUT', '/v1/meetings/from-gmail', { token: alice.idToken });
     expect([fromGmail.status, fromGmail.headers.get('allow')]).toEqual([405, 'POST']);
+    // Express would hand these to GET/DELETE /v1/meetings/:id, which answered 400 for the id.
+    for (const method of ['GET', 'DELETE'] as const) {
+      const concrete = await call(method, '/v1/meetings/from-gmail', { token: alice.idToken });
+      expect([concrete.status, concrete.headers.get('allow'), concrete.body.error.code]).toEqual([
+        405,
+        'POST',
+        'method_not_allowed',
+      ]);
+    }
     expect((await call('DELETE', '/v1/nothing-here', { token: alice.idToken })).status).toBe(404);
   });
 

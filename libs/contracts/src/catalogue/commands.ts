@@ -7,6 +7,7 @@ import {
   CalendarId,
   Email,
   GmailMessageId,
+  GmailMessageToken,
   Instant,
   Invitee,
   Locale,
@@ -294,7 +295,7 @@ export const CreateCalendarEventFromMessage = defineCommand({
       userId: UserId,
       messageId: GmailMessageId,
       /** The add-on's per-message access token (X-Goog-Gmail-Access-Token). A secret: never stored or logged. */
-      messageToken: z.string().min(1).max(4096),
+      messageToken: GmailMessageToken,
       start: Instant,
       end: Instant,
       /** Unset: the user's Calendar time zone. */

@@ -17,12 +17,30 @@ import {
 import { ApiAnswer, ApiFailures } from '../openapi/openapi.decorators.js';
 import { GmailMeetings } from './gmail-meetings.js';
 
+const TEN_YEARS_MS = 10 * 365.25 * 24 * 60 * 60 * 1000;
+
+/**
+ * A time Calendar and Webex can hold: a real UTC offset (at most ±14:00), from 1970 to ten years
+ * ahead. The fuzzer's year 838 at -19:05 is valid ISO 8601 but no meeting time.
+ */
+const MeetingTime = primitives.Instant.refine(
+  (value) => {
+    const offset = /([+-])(\d\d):(\d\d)$/.exec(value);
+    if (offset && Number(offset[2]) * 60 + Number(offset[3]) > 14 * 60) return false;
+    const milliseconds = Date.parse(value);
+    return milliseconds >= 0 && milliseconds <= Date.now() + TEN_YEARS_MS;
+  },
+  { message: 'must be between 1970 and ten years from now, with a UTC offset within ±14:00' },
+).meta({
+  description: 'Between 1970 and ten years from now, with a UTC offset within ±14:00',
+});
+
 const MessageMeeting = z
   .strictObject({
     messageId: primitives.GmailMessageId,
-    messageToken: z.string().min(1).max(4096),
-    start: primitives.Instant,
-    end: primitives.Instant,
+    messageToken: primitives.GmailMessageToken,
+    start: MeetingTime,
+    end: MeetingTime,
     timeZone: primitives.TimeZone.optional(),
   })
   .refine((value) => !(Date.parse(value.end) <= Date.parse(value.start)), {
