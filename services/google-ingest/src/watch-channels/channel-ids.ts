@@ -36,8 +36,13 @@ export class ChannelIds {
   isOurs(channelId: string): boolean {
     if (!CHANNEL_ID.test(channelId)) return false;
     const random = channelId.slice(0, UUID_LENGTH);
-    const presented = Buffer.from(channelId.slice(UUID_LENGTH + 1), 'base64url');
-    return this.accepted.some((key) => timingSafeEqual(mac(key, random), presented));
+    // Compared as text: base64url's last character has spare bits, so decoding would accept
+    // several spellings of one MAC.
+    const presented = Buffer.from(channelId.slice(UUID_LENGTH + 1), 'utf8');
+    return this.accepted.some((key) => {
+      const expected = Buffer.from(mac(key, random).toString('base64url'), 'utf8');
+      return expected.length === presented.length && timingSafeEqual(expected, presented);
+    });
   }
 }
 

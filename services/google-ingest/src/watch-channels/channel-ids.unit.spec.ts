@@ -25,6 +25,13 @@ describe('ChannelIds', () => {
       expect([refused, ids.isOurs(refused)]).toEqual([refused, false]);
   });
 
+  it('refuses every other spelling of the last character, including those that decode to the same MAC', () => {
+    const id = ids.issue();
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const accepted = [...alphabet].filter((last) => ids.isOurs(`${id.slice(0, -1)}${last}`));
+    expect(accepted).toEqual([id.slice(-1)]);
+  });
+
   it('keeps recognising ids of a key retired by rotation, and stops once the key is removed', () => {
     const old = ids.issue();
     const rotated = ChannelIds.fromKeyRing(
