@@ -20,5 +20,9 @@ COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/libs ./libs
 COPY --from=build /app/services ./services
+# The operators' CLI, built, for `kubectl exec … -- node tools/cli/bin/scheduler-dist.mjs`.
+COPY --from=build /app/tools/cli/package.json ./tools/cli/package.json
+COPY --from=build /app/tools/cli/bin ./tools/cli/bin
+COPY --from=build /app/tools/cli/dist ./tools/cli/dist
 USER 1000:1000
 CMD ["node", "services/gateway/dist/main.js"]
