@@ -21,7 +21,7 @@ const shared = {
 const projectSources = {
   '^@scheduler/gateway/projections$': '<rootDir>/services/gateway/src/projections.ts',
   '^@scheduler/(emulators|test-harness)$': '<rootDir>/tools/$1/src/index.ts',
-  '^@scheduler/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
+  '^@scheduler/([a-z0-9-]+)$': '<rootDir>/libs/$1/src/index.ts',
   '^(\\.{1,2}/.*)\\.js$': '$1',
 };
 

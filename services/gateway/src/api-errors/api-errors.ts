@@ -1,7 +1,10 @@
+import { type ErrorMessageKey, type MessageKey, type OperationKey, translate } from '@scheduler/i18n';
+
 /**
  * The one error format of the gateway's API: `{ error: { code, message, ...details } }`.
  * Messages and details are written for the caller and must never carry tokens, personal data
- * or internals (stack traces, SQL, upstream bodies).
+ * or internals (stack traces, SQL, upstream bodies). The message is written in the caller's
+ * language (libs/i18n, key `errors.<key>`); `code` and the details are not translated.
  */
 export interface FieldProblem {
   /** Dot path into the input, e.g. `calendarId` or `attendees.0.email`; `(body)` for the whole body. */
@@ -17,22 +20,50 @@ export interface ErrorBody {
   };
 }
 
-/** An error the API answers as it is: HTTP status, stable machine code, safe message, details. */
+/** A placeholder's value: as it is, or a text of libs/i18n written in the same language. */
+export type MessageParam = string | number | { readonly text: MessageKey };
+
+/** An error message by its key under `errors` in libs/i18n's resources, with its placeholders. */
+export interface ApiMessage {
+  readonly key: ErrorMessageKey;
+  readonly params?: Readonly<Record<string, MessageParam>>;
+}
+
+/** The message in `language` (a BCP 47 tag; unsupported or none is English). */
+export function messageIn(message: ApiMessage, language: string | undefined): string {
+  const params = Object.fromEntries(
+    Object.entries(message.params ?? {}).map(([name, value]) => [
+      name,
+      typeof value === 'object' ? translate(language, value.text) : value,
+    ]),
+  );
+  return translate(language, `errors.${message.key}`, params);
+}
+
+/** What a gateway call was doing, in English for the `operation` detail (its text in the message is translated). */
+const operationDetail = (operation: OperationKey) => translate('en', `operations.${operation}`);
+
+/**
+ * An error the API answers as it is: HTTP status, stable machine code, a message by its key
+ * (so it can be answered in the caller's language), details. `message` (Error's) is the English
+ * text, for logs and tests.
+ */
 export abstract class ApiError extends Error {
   abstract readonly status: number;
   abstract readonly code: string;
 
   constructor(
-    message: string,
+    readonly apiMessage: ApiMessage,
     readonly details: Readonly<Record<string, unknown>> = {},
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(messageIn(apiMessage, 'en'), options);
     this.name = new.target.name;
   }
 
-  toBody(): ErrorBody {
-    return { error: { code: this.code, message: this.message, ...this.details } };
+  /** The body in `language` (English when it is not supported or not given). */
+  toBody(language?: string): ErrorBody {
+    return { error: { code: this.code, message: messageIn(this.apiMessage, language), ...this.details } };
   }
 
   /** HTTP headers the answer carries besides the body (e.g. Retry-After). */
@@ -49,7 +80,13 @@ export class InvalidRequestError extends ApiError {
     readonly location: 'body' | 'query' | 'path',
     readonly fields: readonly FieldProblem[],
   ) {
-    super(`The request ${location} is invalid: ${fields.map((field) => field.path).join(', ')}`, { fields });
+    super(
+      {
+        key: `invalid_request_${location}`,
+        params: { fields: fields.map((field) => field.path).join(', ') },
+      },
+      { fields },
+    );
   }
 }
 
@@ -58,14 +95,7 @@ export class UnauthenticatedError extends ApiError {
   readonly status = 401;
   readonly code = 'unauthenticated';
   constructor(readonly reason: 'missing_token' | 'malformed_header' | 'invalid_token') {
-    super(
-      reason === 'missing_token'
-        ? 'An Authorization: Bearer <Google ID token> header is required'
-        : reason === 'malformed_header'
-          ? 'The Authorization header must be "Bearer <Google ID token>"'
-          : 'The ID token is not valid (signature, issuer, audience or expiry)',
-      { reason },
-    );
+    super({ key: `unauthenticated_${reason}` }, { reason });
   }
 }
 
@@ -75,7 +105,7 @@ export class HostedDomainNotAllowedError extends ApiError {
   readonly code = 'hosted_domain_not_allowed';
   constructor() {
     // The domain itself is left out: the caller knows it, and logs should not.
-    super("The account's Google Workspace domain is not allowed to use this service");
+    super({ key: 'hosted_domain_not_allowed' });
   }
 }
 
@@ -84,7 +114,7 @@ export class NotEventOrganizerError extends ApiError {
   readonly status = 403;
   readonly code = 'not_event_organizer';
   constructor() {
-    super('Only the organiser of the calendar event can add a meeting to it');
+    super({ key: 'not_event_organizer' });
   }
 }
 
@@ -93,7 +123,7 @@ export class MeetingNotFoundError extends ApiError {
   readonly status = 404;
   readonly code = 'meeting_not_found';
   constructor(readonly meetingId: string) {
-    super('No meeting with this id exists for the authenticated user', { meetingId });
+    super({ key: 'meeting_not_found' }, { meetingId });
   }
 }
 
@@ -102,7 +132,7 @@ export class CalendarEventNotFoundError extends ApiError {
   readonly status = 404;
   readonly code = 'calendar_event_not_found';
   constructor() {
-    super('The calendar event does not exist or is not visible to the authenticated user');
+    super({ key: 'calendar_event_not_found' });
   }
 }
 
@@ -111,7 +141,7 @@ export class MeetingAlreadyExistsError extends ApiError {
   readonly status = 409;
   readonly code = 'meeting_already_exists';
   constructor(readonly meetingId: string) {
-    super('The calendar event already has an active meeting', { meetingId });
+    super({ key: 'meeting_already_exists' }, { meetingId });
   }
 }
 
@@ -123,7 +153,7 @@ export class MeetingFinishedError extends ApiError {
     readonly meetingId: string,
     readonly meetingStatus: 'ended' | 'purged',
   ) {
-    super('The meeting is over and can no longer be cancelled', { meetingId, status: meetingStatus });
+    super({ key: 'meeting_finished' }, { meetingId, status: meetingStatus });
   }
 }
 
@@ -135,7 +165,7 @@ export class MeetingNotFailedError extends ApiError {
     readonly meetingId: string,
     readonly meetingStatus: string,
   ) {
-    super('Only a failed meeting can be retried', { meetingId, status: meetingStatus });
+    super({ key: 'meeting_not_failed' }, { meetingId, status: meetingStatus });
   }
 }
 
@@ -144,7 +174,7 @@ export class GmailMessageNotFoundError extends ApiError {
   readonly status = 404;
   readonly code = 'gmail_message_not_found';
   constructor() {
-    super("The Gmail message does not exist in the authenticated user's mailbox");
+    super({ key: 'gmail_message_not_found' });
   }
 }
 
@@ -157,7 +187,7 @@ export class GmailMessageTokenRejectedError extends ApiError {
   readonly status = 403;
   readonly code = 'gmail_message_token_rejected';
   constructor() {
-    super('The message token does not grant access to this Gmail message');
+    super({ key: 'gmail_message_token_rejected' });
   }
 }
 
@@ -169,7 +199,7 @@ export class CalendarEventGoneError extends ApiError {
   readonly status = 409;
   readonly code = 'calendar_event_deleted';
   constructor() {
-    super('The calendar event made from this message at these times was deleted; choose other times');
+    super({ key: 'calendar_event_deleted' });
   }
 }
 
@@ -178,7 +208,7 @@ export class CalendarEventUnsupportedError extends ApiError {
   readonly status = 422;
   readonly code = 'calendar_event_unsupported';
   constructor(readonly fields: readonly FieldProblem[]) {
-    super('The calendar event cannot carry a meeting as it is', { fields });
+    super({ key: 'calendar_event_unsupported' }, { fields });
   }
 }
 
@@ -189,7 +219,7 @@ export class InvalidOAuthStateError extends ApiError {
   readonly status = 400;
   readonly code = 'invalid_oauth_state';
   constructor(readonly problem: OAuthStateProblem) {
-    super('The OAuth state is missing, invalid or expired; start the connection again', { reason: problem });
+    super({ key: 'invalid_oauth_state' }, { reason: problem });
   }
 }
 
@@ -198,10 +228,14 @@ export class UpstreamFailedError extends ApiError {
   readonly status = 502;
   readonly code = 'upstream_failed';
   constructor(
-    readonly operation: string,
+    readonly operation: OperationKey,
     options?: { cause?: unknown },
   ) {
-    super(`The gateway could not complete ${operation}; try again`, { operation }, options);
+    super(
+      { key: 'upstream_failed', params: { operation: { text: `operations.${operation}` } } },
+      { operation: operationDetail(operation) },
+      options,
+    );
   }
 }
 
@@ -213,10 +247,14 @@ export class ServiceUnavailableError extends ApiError {
   readonly status = 503;
   readonly code = 'service_unavailable';
   constructor(
-    readonly operation: string,
+    readonly operation: OperationKey,
     options?: { cause?: unknown },
   ) {
-    super(`The gateway could not complete ${operation} right now; try again shortly`, { operation }, options);
+    super(
+      { key: 'service_unavailable', params: { operation: { text: `operations.${operation}` } } },
+      { operation: operationDetail(operation) },
+      options,
+    );
   }
 }
 
@@ -225,7 +263,7 @@ export class GoogleAccountNotConnectedError extends ApiError {
   readonly status = 409;
   readonly code = 'google_account_not_connected';
   constructor() {
-    super('Connect your Google account first (GET /v1/oauth/google/start)');
+    super({ key: 'google_account_not_connected' });
   }
 }
 
@@ -234,7 +272,7 @@ export class WebexAccountNotConnectedError extends ApiError {
   readonly status = 409;
   readonly code = 'webex_account_not_connected';
   constructor() {
-    super('Connect your Webex account first (POST /v1/oauth/webex/start)');
+    super({ key: 'webex_account_not_connected' });
   }
 }
 
@@ -243,9 +281,10 @@ export class PreferenceNotOfferedError extends ApiError {
   readonly status = 422;
   readonly code = 'preference_not_offered';
   constructor(readonly fields: readonly FieldProblem[]) {
-    super(`Your Webex account does not offer this: ${fields.map((field) => field.path).join(', ')}`, {
-      fields,
-    });
+    super(
+      { key: 'preference_not_offered', params: { fields: fields.map((field) => field.path).join(', ') } },
+      { fields },
+    );
   }
 }
 
@@ -260,10 +299,7 @@ export class TooManyRequestsError extends ApiError {
     /** Whole seconds until a request is accepted again (at least 1). */
     readonly retryAfterSeconds: number,
   ) {
-    super(`Too many requests from this ${scope === 'user' ? 'user' : 'client address'}; retry later`, {
-      limit: scope,
-      retryAfterSeconds,
-    });
+    super({ key: `too_many_requests_${scope}` }, { limit: scope, retryAfterSeconds });
   }
 
   override headers(): Readonly<Record<string, string>> {

@@ -1,5 +1,6 @@
 import { HttpException } from '@nestjs/common';
-import { ApiError, type ErrorBody } from './api-errors.js';
+import type { ErrorMessageKey } from '@scheduler/i18n';
+import { ApiError, type ErrorBody, messageIn } from './api-errors.js';
 
 export interface ErrorResponse {
   readonly status: number;
@@ -10,18 +11,26 @@ export interface ErrorResponse {
   readonly logFields?: { readonly errorName: string; readonly frames: string };
 }
 
-const genericByStatus: Record<number, { code: string; message: string }> = {
-  400: { code: 'invalid_request', message: 'The request is invalid' },
-  401: { code: 'unauthenticated', message: 'Authentication is required' },
-  403: { code: 'forbidden', message: 'The request is not allowed' },
-  404: { code: 'not_found', message: 'No such resource' },
-  405: { code: 'method_not_allowed', message: 'The method is not allowed on this resource' },
-  413: { code: 'payload_too_large', message: 'The request body is too large' },
-  415: { code: 'unsupported_media_type', message: 'The request body must be application/json' },
-  429: { code: 'too_many_requests', message: 'Too many requests; retry later' },
+const genericByStatus: Record<number, { code: string; key: ErrorMessageKey }> = {
+  400: { code: 'invalid_request', key: 'invalid_request' },
+  401: { code: 'unauthenticated', key: 'unauthenticated' },
+  403: { code: 'forbidden', key: 'forbidden' },
+  404: { code: 'not_found', key: 'not_found' },
+  405: { code: 'method_not_allowed', key: 'method_not_allowed' },
+  413: { code: 'payload_too_large', key: 'payload_too_large' },
+  415: { code: 'unsupported_media_type', key: 'unsupported_media_type' },
+  429: { code: 'too_many_requests', key: 'too_many_requests' },
 };
 
-const internal = { code: 'internal_error', message: 'An unexpected error occurred' };
+/** A generic answer's body: its code and its message in `language`. */
+const generic = (
+  code: string,
+  key: ErrorMessageKey,
+  language: string | undefined,
+  correlationId: string,
+) => ({
+  error: { code, message: messageIn({ key }, language), correlationId },
+});
 
 /** body-parser's errors (express.json): they carry `status` and `type`, not an HttpException. */
 function bodyParserProblem(exception: unknown): { status: number; type: string } | undefined {
@@ -39,13 +48,18 @@ function framesOf(exception: unknown): string {
 }
 
 /**
- * Maps anything thrown while serving a request to the API's one error format. Our ApiErrors pass
- * as they are; framework and parser errors get a generic message for their status (their own
- * messages can echo paths or input); anything else is a 500 that reveals nothing.
+ * Maps anything thrown while serving a request to the API's one error format, its message in
+ * `language` (English when unsupported or not given). Our ApiErrors pass as they are; framework
+ * and parser errors get a generic message for their status (their own messages can echo paths or
+ * input); anything else is a 500 that reveals nothing.
  */
-export function errorResponseFor(exception: unknown, correlationId: string): ErrorResponse {
+export function errorResponseFor(
+  exception: unknown,
+  correlationId: string,
+  language?: string,
+): ErrorResponse {
   if (exception instanceof ApiError) {
-    const body = exception.toBody();
+    const body = exception.toBody(language);
     const headers = exception.headers();
     return {
       status: exception.status,
@@ -64,28 +78,25 @@ export function errorResponseFor(exception: unknown, correlationId: string): Err
         body: {
           error: {
             code: 'invalid_request',
-            message: 'The request body is not valid JSON',
+            message: messageIn({ key: 'invalid_json' }, language),
             fields: [{ path: '(body)', message: 'must be valid JSON' }],
             correlationId,
           },
         },
       };
-    const generic = genericByStatus[parser.status] ?? {
-      code: 'invalid_request',
-      message: 'The request is invalid',
-    };
-    return { status: parser.status, body: { error: { ...generic, correlationId } } };
+    const known = genericByStatus[parser.status] ?? { code: 'invalid_request', key: 'invalid_request' };
+    return { status: parser.status, body: generic(known.code, known.key, language, correlationId) };
   }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     if (status < 500) {
-      const generic = genericByStatus[status] ?? { code: `http_${status}`, message: 'The request failed' };
-      return { status, body: { error: { ...generic, correlationId } } };
+      const known = genericByStatus[status] ?? { code: `http_${status}`, key: 'request_failed' };
+      return { status, body: generic(known.code, known.key, language, correlationId) };
     }
   }
   return {
     status: 500,
-    body: { error: { ...internal, correlationId } },
+    body: generic('internal_error', 'internal_error', language, correlationId),
     logFields: {
       errorName: exception instanceof Error ? exception.name : typeof exception,
       frames: framesOf(exception),

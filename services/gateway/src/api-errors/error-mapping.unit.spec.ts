@@ -41,7 +41,7 @@ describe('errorResponseFor', () => {
 
   it('keeps the cause of an upstream failure out of the answer', () => {
     const answer = errorResponseFor(
-      new UpstreamFailedError('the Google connection', {
+      new UpstreamFailedError('google_connection', {
         cause: new Error('token abc for alice@demo.example'),
       }),
       correlationId,
@@ -52,7 +52,7 @@ describe('errorResponseFor', () => {
 
   it('answers a service that did not answer with a 503 naming the operation, keeping the cause out', () => {
     const answer = errorResponseFor(
-      new ServiceUnavailableError('the meeting request', {
+      new ServiceUnavailableError('meeting_request', {
         cause: new Error('503 no responders on cmd.webex-bridge.request-meeting'),
       }),
       correlationId,
@@ -109,6 +109,56 @@ describe('errorResponseFor', () => {
     );
     expect(tooLarge.status).toBe(413);
     expect(tooLarge.body.error.code).toBe('payload_too_large');
+  });
+});
+
+describe('errorResponseFor in a language', () => {
+  it("writes the message in the caller's language; code and details stay as they are", () => {
+    const answer = errorResponseFor(new MeetingNotFoundError('m-1'), correlationId, 'de-DE');
+    expect(answer.body.error).toEqual({
+      code: 'meeting_not_found',
+      message: 'Für den angemeldeten Benutzer gibt es keine Besprechung mit dieser ID',
+      meetingId: 'm-1',
+      correlationId,
+    });
+  });
+
+  it('translates the operation inside the message, the operation detail stays English', () => {
+    const answer = errorResponseFor(new ServiceUnavailableError('meeting_request'), correlationId, 'fr');
+    expect(answer.body.error).toMatchObject({
+      operation: 'the meeting request',
+      message:
+        'La passerelle n’a pas pu mener à bien la demande de réunion pour le moment ; réessayez dans un instant',
+    });
+  });
+
+  it('keeps field paths as they are inside a translated message', () => {
+    const answer = errorResponseFor(
+      new InvalidRequestError('body', [
+        { path: 'calendarId', message: 'is required' },
+        { path: 'eventId', message: 'is required' },
+      ]),
+      correlationId,
+      'es',
+    );
+    expect(answer.body.error.message).toBe('El cuerpo de la solicitud no es válido: calendarId, eventId');
+  });
+
+  it('translates framework and unexpected errors too', () => {
+    expect(errorResponseFor(new NotFoundException(), correlationId, 'ja').body.error.message).toBe(
+      'そのリソースは存在しません',
+    );
+    expect(errorResponseFor(new Error('x'), correlationId, 'de').body.error.message).toBe(
+      'Ein unerwarteter Fehler ist aufgetreten',
+    );
+  });
+
+  it('answers English for an unsupported or missing language, and keeps Error.message English', () => {
+    const error = new UnauthenticatedError('missing_token');
+    expect(errorResponseFor(error, correlationId, 'pt-BR').body.error.message).toBe(error.message);
+    expect(errorResponseFor(error, correlationId).body.error.message).toBe(
+      'An Authorization: Bearer <Google ID token> header is required',
+    );
   });
 });
 

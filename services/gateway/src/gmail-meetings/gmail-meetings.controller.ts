@@ -65,8 +65,8 @@ export class GmailMeetingsController {
     new GmailMessageNotFoundError(),
     new GoogleAccountNotConnectedError(),
     new CalendarEventGoneError(),
-    new UpstreamFailedError('the meeting request'),
-    new ServiceUnavailableError('reading the Gmail message'),
+    new UpstreamFailedError('meeting_request'),
+    new ServiceUnavailableError('gmail_calendar_event'),
   )
   fromGmail(
     @CurrentPrincipal() principal: Principal,

@@ -70,7 +70,7 @@ export class GmailMeetings {
     message: MessageMeetingRequest,
     correlationId: string,
   ): Promise<Extract<ResponseOf<typeof CreateCalendarEventFromMessage>, { outcome: 'created' }>> {
-    const operation = 'the calendar event from the Gmail message';
+    const operation = 'gmail_calendar_event';
     let response: ResponseOf<typeof CreateCalendarEventFromMessage>;
     try {
       response = await sendCommand(this.bus, CreateCalendarEventFromMessage, {

@@ -131,9 +131,9 @@ export class AccountStatus {
       });
     } catch (error) {
       if (error instanceof CommandFailedError)
-        throw new UpstreamFailedError('the preference change', { cause: error });
+        throw new UpstreamFailedError('preference_change', { cause: error });
       if (error instanceof CommandUnansweredError)
-        throw new ServiceUnavailableError('the preference change', { cause: error });
+        throw new ServiceUnavailableError('preference_change', { cause: error });
       throw error;
     }
     switch (answer.outcome) {
@@ -146,7 +146,7 @@ export class AccountStatus {
       case 'account-unavailable':
         throw new WebexAccountNotConnectedError();
       case 'webex-unavailable':
-        throw new ServiceUnavailableError('checking the preference with Webex');
+        throw new ServiceUnavailableError('checking_preference');
       case 'changed':
         if (
           !(await this.readModel.caughtUpTo(positionFromString(answer.position), READ_YOUR_WRITES_TIMEOUT_MS))

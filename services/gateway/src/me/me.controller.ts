@@ -50,9 +50,9 @@ export class MeController {
   @ApiFailures(
     new PreferenceNotOfferedError([{ path: 'siteUrl', message: 'is not a site of your Webex account' }]),
     new WebexAccountNotConnectedError(),
-    new UpstreamFailedError('the preference change'),
-    new ServiceUnavailableError('the preference change'),
-    new ServiceUnavailableError('checking the preference with Webex'),
+    new UpstreamFailedError('preference_change'),
+    new ServiceUnavailableError('preference_change'),
+    new ServiceUnavailableError('checking_preference'),
   )
   putPreferences(
     @CurrentPrincipal() principal: Principal,

@@ -349,6 +349,72 @@ describe('GET /v1/me', () => {
   });
 });
 
+describe("error messages in the caller's language", () => {
+  async function badPreferences(user: TestUser | undefined, acceptLanguage?: string) {
+    const response = await fetch(`${baseUrl}/v1/me/preferences`, {
+      method: 'PUT',
+      headers: {
+        'content-type': 'application/json',
+        ...(user ? { authorization: `Bearer ${user.idToken}` } : {}),
+        ...(acceptLanguage ? { 'accept-language': acceptLanguage } : {}),
+      },
+      body: JSON.stringify({ siteUrl: 'https://demo.webex.com/' }),
+    });
+    return {
+      status: response.status,
+      contentLanguage: response.headers.get('content-language'),
+      error: ((await response.json()) as { error: { code: string; message: string } }).error,
+    };
+  }
+
+  it('answers an unauthenticated caller in its Accept-Language, else English; the code stays', async () => {
+    expect(await badPreferences(undefined, 'pt-BR, de;q=0.9, en;q=0.5')).toMatchObject({
+      status: 401,
+      contentLanguage: 'de',
+      error: {
+        code: 'unauthenticated',
+        message: 'Ein Header „Authorization: Bearer <Google-ID-Token>“ ist erforderlich',
+      },
+    });
+    expect(await badPreferences(undefined)).toMatchObject({
+      status: 401,
+      contentLanguage: 'en',
+      error: {
+        code: 'unauthenticated',
+        message: 'An Authorization: Bearer <Google ID token> header is required',
+      },
+    });
+  });
+
+  it('answers a known user in their language (preference, else Google locale), whatever the header says', async () => {
+    // Alice's Google locale is en-GB and she has chosen no language.
+    expect(await badPreferences(alice, 'fr')).toMatchObject({
+      status: 400,
+      contentLanguage: 'en',
+      error: { code: 'invalid_request', message: 'The request body is invalid: siteUrl' },
+    });
+    expect((await putPreferences(alice, { language: 'de' })).status).toBe(200);
+    expect(await badPreferences(alice, 'fr')).toMatchObject({
+      status: 400,
+      contentLanguage: 'de',
+      error: { code: 'invalid_request', message: 'Der Body der Anfrage ist ungültig: siteUrl' },
+    });
+    // A language we do not ship is English, not the Google locale or the header.
+    expect((await putPreferences(alice, { language: 'pt-BR' })).status).toBe(200);
+    expect(await badPreferences(alice, 'de')).toMatchObject({ contentLanguage: 'en' });
+    expect((await putPreferences(alice, { language: null })).status).toBe(200);
+  });
+
+  it('answers a user the accounts read model does not know yet in their Accept-Language', async () => {
+    // Bob has connected nothing and chosen nothing yet.
+    expect(await badPreferences(bob, 'ja-JP')).toMatchObject({
+      status: 400,
+      contentLanguage: 'ja',
+      error: { code: 'invalid_request', message: 'リクエストの本文が無効です: siteUrl' },
+    });
+  });
+});
+
 describe('PUT /v1/me/preferences', () => {
   it.each<[string, unknown, string[]]>([
     ['an empty body', {}, ['(body)']],

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { USER_LANGUAGES } from '../api-errors/api-exception.filter.js';
 import { AuthenticationModule } from '../authentication/authentication.module.js';
 import { ReadModelStoreModule } from '../read-models/read-model-store.module.js';
 import { AccountStatus } from './account-status.js';
@@ -8,11 +9,12 @@ import { MeController } from './me.controller.js';
 /**
  * The user's own status: whether their Google and Webex accounts are connected or need a
  * reconnect, the Webex site and template new meetings use, and their meeting preferences
- * (checked and recorded by webex-bridge). Projected from the account streams.
+ * (checked and recorded by webex-bridge). Projected from the account streams; also the
+ * language the API's error messages are written in for the user.
  */
 @Module({
   imports: [AuthenticationModule, ReadModelStoreModule],
   controllers: [MeController],
-  providers: [AccountsReadModel, AccountStatus],
+  providers: [AccountsReadModel, AccountStatus, { provide: USER_LANGUAGES, useExisting: AccountsReadModel }],
 })
 export class MeModule {}

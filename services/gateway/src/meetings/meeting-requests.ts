@@ -1,3 +1,4 @@
+import type { OperationKey } from '@scheduler/i18n';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { z } from 'zod';
 import {
@@ -156,7 +157,7 @@ export class MeetingRequests {
     meetingId: string,
     correlationId: string,
   ): Promise<{ meetingId: string }> {
-    const response = await this.send(CancelMeeting, 'the cancellation', {
+    const response = await this.send(CancelMeeting, 'cancellation', {
       tenantId: principal.tenantId,
       trace: { correlationId, causationId: null, traceparent: null },
       data: { meetingId, userId: principal.userId },
@@ -195,7 +196,7 @@ export class MeetingRequests {
         },
         meetingId,
       );
-    const response = await this.send(RetryMeeting, 'the retry', {
+    const response = await this.send(RetryMeeting, 'retry', {
       tenantId: principal.tenantId,
       trace: { correlationId, causationId: null, traceparent: null },
       data: { meetingId, userId: principal.userId },
@@ -246,7 +247,7 @@ export class MeetingRequests {
    */
   private async send<Contract extends CommandContract>(
     contract: Contract,
-    operation: string,
+    operation: OperationKey,
     request: RequestOf<Contract>,
   ): Promise<ResponseOf<Contract>> {
     try {
@@ -288,7 +289,7 @@ export class MeetingRequests {
    * Without an answer the claim stays `claimed`, so a retry completes it under the same id.
    */
   private async requestMeeting(request: MeetingRequest): Promise<Position> {
-    const response = await this.send(RequestMeeting, 'the meeting request', request);
+    const response = await this.send(RequestMeeting, 'meeting_request', request);
     // Another request completed the same claim first: there is exactly one meeting, and it is not ours.
     if (response.outcome === 'already-requested') throw new MeetingAlreadyExistsError(request.data.meetingId);
     return positionFromString(response.position);
@@ -323,7 +324,7 @@ export class MeetingRequests {
       if (error instanceof CalendarAccountNotConnectedError) throw new GoogleAccountNotConnectedError();
       // google-ingest down or too slow: nothing was claimed yet, so the same request can be sent again.
       if (error instanceof CommandUnansweredError)
-        throw new ServiceUnavailableError('reading the calendar event', { cause: error });
+        throw new ServiceUnavailableError('reading_calendar_event', { cause: error });
       throw error;
     }
     if (!details) throw new CalendarEventNotFoundError();

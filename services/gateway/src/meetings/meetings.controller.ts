@@ -69,9 +69,9 @@ export class MeetingsController {
     new MeetingAlreadyExistsError(EXAMPLE_MEETING_ID),
     new GoogleAccountNotConnectedError(),
     new CalendarEventUnsupportedError([{ path: 'end', message: 'must be after start' }]),
-    new UpstreamFailedError('the meeting request'),
-    new ServiceUnavailableError('the meeting request'),
-    new ServiceUnavailableError('reading the calendar event'),
+    new UpstreamFailedError('meeting_request'),
+    new ServiceUnavailableError('meeting_request'),
+    new ServiceUnavailableError('reading_calendar_event'),
   )
   add(
     @CurrentPrincipal() principal: Principal,
@@ -95,8 +95,8 @@ export class MeetingsController {
   @ApiFailures(
     new MeetingNotFoundError(EXAMPLE_MEETING_ID),
     new MeetingFinishedError(EXAMPLE_MEETING_ID, 'ended'),
-    new UpstreamFailedError('the cancellation'),
-    new ServiceUnavailableError('the cancellation'),
+    new UpstreamFailedError('cancellation'),
+    new ServiceUnavailableError('cancellation'),
   )
   cancel(
     @CurrentPrincipal() principal: Principal,
@@ -114,8 +114,8 @@ export class MeetingsController {
     new MeetingNotFoundError(EXAMPLE_MEETING_ID),
     new MeetingNotFailedError(EXAMPLE_MEETING_ID, 'scheduled'),
     new MeetingAlreadyExistsError(EXAMPLE_MEETING_ID),
-    new UpstreamFailedError('the retry'),
-    new ServiceUnavailableError('the retry'),
+    new UpstreamFailedError('retry'),
+    new ServiceUnavailableError('retry'),
   )
   retry(
     @CurrentPrincipal() principal: Principal,

@@ -74,7 +74,7 @@ const DocumentedCallbackQuery = CallbackQuery.extend({ state: z.string() });
 const callbackFailures = (provider: 'Google' | 'Webex') => [
   new InvalidOAuthStateError('bad_signature'),
   new InvalidRequestError('query', [{ path: 'code', message: 'is required' }]),
-  new UpstreamFailedError(`the ${provider} connection`),
+  new UpstreamFailedError(provider === 'Google' ? 'google_connection' : 'webex_connection'),
 ];
 
 /**
@@ -153,7 +153,7 @@ export class OAuthController {
     try {
       await this.handoff.google(exchange);
     } catch (error) {
-      throw new UpstreamFailedError('the Google connection', { cause: error });
+      throw new UpstreamFailedError('google_connection', { cause: error });
     }
     return this.backTo(state, { connected: 'google' });
   }
@@ -218,7 +218,7 @@ export class OAuthController {
     try {
       await this.handoff.webex(exchange);
     } catch (error) {
-      throw new UpstreamFailedError('the Webex connection', { cause: error });
+      throw new UpstreamFailedError('webex_connection', { cause: error });
     }
     return this.backTo(state, { connected: 'webex' });
   }

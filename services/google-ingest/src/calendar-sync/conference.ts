@@ -1,3 +1,4 @@
+import { allTranslations, translate } from '@scheduler/i18n';
 import type { ConferenceData } from '@scheduler/google';
 import { primitives } from '@scheduler/contracts';
 import { z } from 'zod';
@@ -141,16 +142,21 @@ export function buildOurConferenceData(input: OurConferenceInput): ConferenceDat
   };
 }
 
-/** What the conference says once its Webex meeting was deleted in Webex (not re-created there). */
-export const DELETED_IN_WEBEX_NOTES = 'This Webex meeting was deleted in Webex.';
-
 /**
- * The event's conference as it is, its notes saying the Webex meeting was deleted in Webex. The
- * rest stays, so the event is still recognised as ours (readOurConference) and a later deletion
- * or removal still reaches the meeting.
+ * The event's conference as it is, its notes saying (in the user's language) the Webex meeting
+ * was deleted in Webex. The rest stays, so the event is still recognised as ours
+ * (readOurConference) and a later deletion or removal still reaches the meeting.
  */
-export function deletedInWebexConference(conferenceData: ConferenceData): ConferenceData {
-  return { ...conferenceData, notes: DELETED_IN_WEBEX_NOTES };
+export function deletedInWebexConference(conferenceData: ConferenceData, language?: string): ConferenceData {
+  return { ...conferenceData, notes: escapeHtml(translate(language, 'conference.deleted_in_webex')) };
+}
+
+/** Whether the notes already say the meeting was deleted in Webex, in any language (the user may have changed theirs). */
+export function saysDeletedInWebex(notes: string | null | undefined): boolean {
+  return (
+    typeof notes === 'string' &&
+    allTranslations('conference.deleted_in_webex').map(escapeHtml).includes(notes)
+  );
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

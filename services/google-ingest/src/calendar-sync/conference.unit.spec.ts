@@ -3,9 +3,9 @@ import { newUuidV7 } from '@scheduler/contracts';
 import {
   CONFERENCE_PARAMETER_MEETING_ID,
   ConferenceDataInvalidError,
-  DELETED_IN_WEBEX_NOTES,
   buildOurConferenceData,
   deletedInWebexConference,
+  saysDeletedInWebex,
   readOurConference,
 } from './conference.js';
 
@@ -123,7 +123,16 @@ describe('deletedInWebexConference', () => {
   it('says the Webex meeting was deleted in Webex in the notes, and stays recognisable as ours', () => {
     const conference = buildOurConferenceData(input);
     const deleted = deletedInWebexConference(conference);
-    expect(deleted).toEqual({ ...conference, notes: DELETED_IN_WEBEX_NOTES });
+    expect(deleted).toEqual({ ...conference, notes: 'This Webex meeting was deleted in Webex.' });
     expect(readOurConference(deleted)).toEqual({ meetingId, conferenceId: '2551234567' });
+  });
+
+  it("says it in the user's language, and recognises the notice in any language", () => {
+    const conference = buildOurConferenceData(input);
+    const german = deletedInWebexConference(conference, 'de-DE');
+    expect(german.notes).toBe('Diese Webex-Besprechung wurde in Webex gelöscht.');
+    expect(saysDeletedInWebex(german.notes)).toBe(true);
+    expect(saysDeletedInWebex(deletedInWebexConference(conference, 'ja').notes)).toBe(true);
+    expect(saysDeletedInWebex(conference.notes)).toBe(false);
   });
 });

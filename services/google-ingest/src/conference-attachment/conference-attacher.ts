@@ -10,6 +10,7 @@ import {
 } from '@scheduler/contracts';
 import { type EventStore, type StreamCodec, handleCommand, readStreamEvents } from '@scheduler/event-store';
 import { type CalendarEvent, GoogleApiError } from '@scheduler/google';
+import { readUserLanguage, translate } from '@scheduler/i18n';
 import { calendarEventDecider } from '../calendar-sync/calendar-event.decider.js';
 import { buildOurConferenceData, readOurConference } from '../calendar-sync/conference.js';
 import { canonicalCalendarId } from '../calendar-sync/calendar-id.js';
@@ -142,7 +143,9 @@ export class ConferenceAttacher {
     // Already there: a previous attempt patched and died before ConferenceAttached was recorded.
     // A copy carrying another meeting's conference is not "there": it is replaced.
     const patched = !(carried?.meetingId === meeting.meetingId && carried.conferenceId === conferenceId);
-    if (patched)
+    if (patched) {
+      // The notes are read by the user in Calendar: in their language as it is now.
+      const language = await readUserLanguage(this.eventStore, this.codec, link.userId);
       await account.calendar.patchConferenceData(
         link.calendarId,
         eventId,
@@ -154,10 +157,11 @@ export class ConferenceAttacher {
           ...(typeof meeting.password === 'string' && meeting.password ? { password: meeting.password } : {}),
           ...(meeting.sipAddress ? { sipAddress: meeting.sipAddress } : {}),
           dialIn: dialInsOf(meeting),
-          notes: notesOf(meeting),
+          notes: notesOf(meeting, language),
           ...(this.iconUri ? { iconUri: this.iconUri } : {}),
         }),
       );
+    }
     // Linked before any sync sees the conference: if the grant dies first, the full resync after
     // the reconnection still finds the event's deletion and names the meeting.
     await this.links.linkAttachedConference(account, link.calendarId, eventId, {
@@ -247,9 +251,9 @@ function dialInsOf(meeting: DataOf<typeof MeetingScheduled>): Array<{ number: st
     }));
 }
 
-function notesOf(meeting: DataOf<typeof MeetingScheduled>): string {
-  const lines = [`Webex meeting number: ${meeting.meetingNumber}`];
+function notesOf(meeting: DataOf<typeof MeetingScheduled>, language: string): string {
+  const lines = [translate(language, 'conference.meeting_number', { meetingNumber: meeting.meetingNumber })];
   if (meeting.telephony?.accessCode && meeting.telephony.callInNumbers.length > 0)
-    lines.push(`Access code: ${meeting.telephony.accessCode}`);
+    lines.push(translate(language, 'conference.access_code', { accessCode: meeting.telephony.accessCode }));
   return lines.join('\n');
 }

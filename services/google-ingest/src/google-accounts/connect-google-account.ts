@@ -46,7 +46,7 @@ export interface ConnectGoogleAccountOptions {
   >;
   /** How the account stream is stored: its personal fields (email, name) sealed under user:<userId>. */
   readonly codec: StreamCodec<EventEnvelope>;
-  /** Used when Google names no (valid) locale; the emulator names none. */
+  /** Used when Google names no (valid) locale (an account may name none). */
   readonly defaultLocale?: string;
   readonly logger?: ConnectionLogger;
   readonly clock?: () => Date;

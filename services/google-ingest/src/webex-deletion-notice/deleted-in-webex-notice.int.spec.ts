@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   type EventOf,
   MeetingDriftDetected,
+  MeetingPreferencesChanged,
   MeetingRequested,
   MeetingScheduled,
   createEvent,
@@ -174,5 +175,37 @@ describe('DeletedInWebexNotice', () => {
     expect(await notice.show(await meetingOn(undefined))).toEqual({ outcome: 'no-calendar-event' });
     for (const eventId of [changedEventId, otherEventId, deletedEventId])
       expect(await patchesOf(eventId)).toBe(0);
+  });
+});
+
+describe("DeletedInWebexNotice in the user's language", () => {
+  /** Alice's language choice, appended to her Webex account's stream as webex-bridge (its writer) records it. */
+  async function chooseLanguage(language: string) {
+    const streamId = `webexAccount-${aliceId}`;
+    const existing = await fixture.store.readStream(streamId).catch(() => []);
+    const chosen = createEvent(MeetingPreferencesChanged, {
+      streamId,
+      tenantId,
+      data: { userId: aliceId, language },
+    });
+    await fixture.store.append(
+      streamId,
+      [envelopeToEventToAppend(await fixture.codec.encode(chosen))],
+      existing.length === 0 ? 'no_stream' : BigInt(existing.length - 1),
+    );
+  }
+
+  it('writes the notice in the language Alice chose, and takes a notice in another language as shown', async () => {
+    await chooseLanguage('fr');
+    const meetingId = newUuidV7();
+    const eventId = await eventCarrying(meetingId);
+    const drift = await meetingOn(eventId, 'deleted', meetingId);
+
+    expect(await notice.show(drift)).toEqual({ outcome: 'shown' });
+    expect((await storedConference(eventId))!.notes).toBe('Cette réunion Webex a été supprimée dans Webex.');
+
+    await chooseLanguage('ja');
+    expect(await notice.show(drift)).toEqual({ outcome: 'already-shown' });
+    expect(await patchesOf(eventId)).toBe(1);
   });
 });

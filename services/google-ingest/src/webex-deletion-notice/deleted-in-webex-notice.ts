@@ -1,3 +1,4 @@
+import { readUserLanguage } from '@scheduler/i18n';
 import {
   ConferenceAttached,
   type EventEnvelope,
@@ -7,8 +8,8 @@ import {
 } from '@scheduler/contracts';
 import { type EventStore, type StreamCodec, readStreamEvents } from '@scheduler/event-store';
 import {
-  DELETED_IN_WEBEX_NOTES,
   deletedInWebexConference,
+  saysDeletedInWebex,
   readOurConference,
 } from '../calendar-sync/conference.js';
 import { liveEvent } from '../conference-attachment/conference-attacher.js';
@@ -67,8 +68,17 @@ export class DeletedInWebexNotice {
     const conferenceData = current?.conferenceData;
     if (!conferenceData || readOurConference(conferenceData)?.meetingId !== meetingId)
       return { outcome: 'not-carried' };
-    if (conferenceData.notes === DELETED_IN_WEBEX_NOTES) return { outcome: 'already-shown' };
-    await calendar.patchConferenceData(calendarId, eventId, deletedInWebexConference(conferenceData));
+    if (saysDeletedInWebex(conferenceData.notes)) return { outcome: 'already-shown' };
+    const language = await readUserLanguage(
+      this.options.eventStore,
+      this.options.codec,
+      requested.data.userId,
+    );
+    await calendar.patchConferenceData(
+      calendarId,
+      eventId,
+      deletedInWebexConference(conferenceData, language),
+    );
     return { outcome: 'shown' };
   }
 }

@@ -1,3 +1,4 @@
+import { translate } from '@scheduler/i18n';
 import {
   CalendarEventChanged,
   basicUtc,
@@ -116,6 +117,8 @@ export interface MeetingLifecycleOptions {
   readonly webexClientFor: WebexClientFor;
   /** Where meetings are created: the user's site and template. Without it, the account's default site. */
   readonly siteFor?: SiteFor;
+  /** The language the user reads (libs/i18n), for the agenda of the meetings created for them. Without it, English. */
+  readonly languageOf?: (userId: string) => Promise<string>;
   /** The meetings that are not converged, and their row locks. */
   readonly sync: MeetingSyncRepository;
   readonly clock?: Clock;
@@ -560,6 +563,7 @@ export class MeetingLifecycle {
               const single = await client.createMeeting(
                 {
                   title: operation.shown.title,
+                  agenda: await this.agendaFor(state.userId!),
                   start: operation.shown.start,
                   end: operation.shown.end,
                   timezone: step.desired.timeZone,
@@ -607,7 +611,7 @@ export class MeetingLifecycle {
         try {
           const client = await clientFor(state.userId!);
           const site = await this.options.siteFor?.(state.userId!);
-          created = await this.ensureWebexMeeting(client, meetingId, step.desired, site);
+          created = await this.ensureWebexMeeting(client, meetingId, step.desired, site, state.userId!);
           createdInWebex.set(created.meeting.id, client);
         } catch (error) {
           return recordFailure(error);
@@ -687,12 +691,21 @@ export class MeetingLifecycle {
     }
   }
 
+  /**
+   * The agenda line of a meeting we create: where it is managed, in its user's language at the
+   * time of creation (a later change of language leaves existing meetings as they are).
+   */
+  private async agendaFor(userId: string): Promise<string> {
+    return translate(await this.options.languageOf?.(userId), 'webex.agenda');
+  }
+
   /** Adopt the meeting a crashed attempt created (found by our tag), or create it. */
   private async ensureWebexMeeting(
     client: WebexClient,
     meetingId: string,
     desired: DesiredState,
     site: Awaited<ReturnType<SiteFor>>,
+    userId: string,
   ): Promise<{ meeting: WebexMeeting; adopted: boolean }> {
     const request = webexTimesAndTitle(desired);
     const where = site
@@ -706,6 +719,7 @@ export class MeetingLifecycle {
     return client.createMeeting(
       {
         ...request,
+        agenda: await this.agendaFor(userId),
         ...seriesRule(desired),
         ...where,
         invitees: desired.invitees.map((invitee) => ({ ...invitee })),

@@ -1,3 +1,4 @@
+import { readUserLanguage } from '@scheduler/i18n';
 import {
   type BeforeApplicationShutdown,
   Inject,
@@ -127,12 +128,21 @@ class MeetingsResources
     },
     {
       provide: MeetingLifecycle,
-      inject: [MeetingStreams, WebexTokenStore, MeetingSyncRepository, UserMeetingPreferences],
+      inject: [
+        MeetingStreams,
+        WebexTokenStore,
+        MeetingSyncRepository,
+        UserMeetingPreferences,
+        EVENT_STORE,
+        SEALED_ENVELOPES,
+      ],
       useFactory: (
         meetings: MeetingStreams,
         tokens: WebexTokenStore,
         sync: MeetingSyncRepository,
         preferences: UserMeetingPreferences,
+        eventStore: EventStore,
+        envelopes: StreamCodec<EventEnvelope>,
       ) => {
         const logger = new Logger('MeetingLifecycle');
         return new MeetingLifecycle({
@@ -142,6 +152,8 @@ class MeetingsResources
           // The user's preferred site and template, else the directory's site (or the
           // account's default) and its template, cached for the site TTL and read again after it.
           siteFor: (userId) => preferences.siteFor(userId),
+          // Their language choice, else their Google locale (both read from the log).
+          languageOf: (userId) => readUserLanguage(eventStore, envelopes, userId),
           onError: (meetingId, error) =>
             logger.error(
               { meetingId, error: error instanceof Error ? error.name : 'Error' },

@@ -479,6 +479,7 @@ export function oauthRoutes(parts: ApiParts): Router {
         email: user.email,
         name: user.name,
         hd: user.domain,
+        ...(user.locale ? { locale: user.locale } : {}),
       });
     });
   }

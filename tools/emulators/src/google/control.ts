@@ -33,6 +33,8 @@ export const GoogleSeed = z.strictObject({
         email: z.email(),
         name: z.string().optional(),
         timeZone: z.string().optional(),
+        /** The account's language, as Google names it in the ID token and userinfo (`locale`), e.g. "de". */
+        locale: z.string().min(2).max(35).optional(),
         calendars: z
           .array(
             z.strictObject({
@@ -130,6 +132,7 @@ export function applyGoogleSeed(parts: ControlParts, input: GoogleSeed) {
       email: entry.email,
       ...(entry.name ? { name: entry.name } : {}),
       ...(entry.timeZone ? { timeZone: entry.timeZone } : {}),
+      ...(entry.locale ? { locale: entry.locale } : {}),
       ...(entry.directory ? { customSchemas: entry.directory.customSchemas } : {}),
     });
     const calendars = [user.email];

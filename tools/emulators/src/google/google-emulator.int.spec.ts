@@ -84,6 +84,7 @@ beforeAll(async () => {
           email: alice,
           name: 'Alice Example',
           timeZone: 'Europe/Berlin',
+          locale: 'de',
           calendars: [{ summary: 'Team', id: 'team@group.calendar.google.com' }],
         },
         {
@@ -235,8 +236,20 @@ describe('OAuth', () => {
       email: alice,
       hd: 'demo.example',
       name: 'Alice Example',
+      locale: 'de',
       sub: expect.any(String),
     });
+    // As at Google, an account without a language names none.
+    expect((await call('GET', '/oauth2/v3/userinfo', { token: tokens.get(bob)! })).body).not.toHaveProperty(
+      'locale',
+    );
+    const { body: minted } = await call('POST', '/control/google/id-token', {
+      body: { email: alice, audience: clientId },
+    });
+    const claims = JSON.parse(
+      Buffer.from((minted as unknown as { idToken: string }).idToken.split('.')[1]!, 'base64url').toString(),
+    ) as Record<string, unknown>;
+    expect(claims).toMatchObject({ email: alice, locale: 'de' });
     const pem = await call('GET', '/oauth2/v1/certs');
     const [kid, key] = Object.entries(pem.body!)[0]!;
     expect(key).toMatch(/^-----BEGIN PUBLIC KEY-----/);

@@ -277,6 +277,7 @@ export class OAuthAuthority {
       email_verified: true,
       hd: user.domain,
       name: user.name,
+      ...(user.locale ? { locale: user.locale } : {}),
       ...(nonce ? { nonce } : {}),
     })
       .setProtectedHeader({ alg: 'RS256', kid: this.keyId, typ: 'JWT' })

@@ -19,6 +19,8 @@ export interface GoogleUser {
   /** Google's stable numeric subject id. */
   sub: string;
   timeZone: string;
+  /** The account's language (`locale` claim); Google leaves it out when the account names none. */
+  locale?: string;
   /** Admin Directory custom schemas, e.g. { Webex: { SiteUrl: "https://acme.webex.com" } }. */
   customSchemas: Record<string, Record<string, unknown>>;
 }
@@ -146,6 +148,7 @@ export class GoogleWorld {
     email: string;
     name?: string;
     timeZone?: string;
+    locale?: string;
     customSchemas?: GoogleUser['customSchemas'];
   }): GoogleUser {
     const email = input.email.toLowerCase();
@@ -159,6 +162,7 @@ export class GoogleWorld {
       domain,
       sub: existing?.sub ?? String(this.nextSubject++),
       timeZone: input.timeZone ?? existing?.timeZone ?? 'UTC',
+      ...((input.locale ?? existing?.locale) ? { locale: (input.locale ?? existing?.locale)! } : {}),
       customSchemas: input.customSchemas ?? existing?.customSchemas ?? {},
     };
     this.users.set(email, user);
