@@ -45,4 +45,5 @@ export default {
     project('e2e', 'e2e', infrastructure),
   ],
   testTimeout: 30_000,
+  testSequencer: '<rootDir>/libs/testing/test-sequencer.mjs',
 };

@@ -20,7 +20,15 @@ import { serviceEnvironment } from '@scheduler/config';
 import { projectToolsBin } from '@scheduler/local-infra';
 import { platformEnvironment } from '@scheduler/runtime';
 import { readDeclaredEnvironment, UnreadableEnvironmentSchemaError } from './environment-schemas.js';
-import { helmMissingReason, helmVersion, locateHelm, pinnedHelmVersion, projectHelm } from './helm-binary.js';
+import {
+  helmBuildFinished,
+  helmBuildLog,
+  helmMissingReason,
+  helmVersion,
+  locateHelm,
+  pinnedHelmVersion,
+  projectHelm,
+} from './helm-binary.js';
 import { schemaProblems, unknownFields } from './kubernetes-schemas.js';
 
 const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -286,6 +294,9 @@ describe('the templates', () => {
 // ---------------------------------------------------------------------------------------------
 // helm.
 
+// The preflight may still be building helm: this file runs last (libs/testing/test-sequencer.mjs)
+// and waits for that build here, so the build overlaps the rest of the run.
+await helmBuildFinished(projectToolsBin);
 const helmBinary = locateHelm(projectToolsBin);
 // A user's machine without Go skips them; CI has Go, so a missing helm there is a failure.
 const skipWithoutHelm = !helmBinary && !process.env.CI;
@@ -297,7 +308,7 @@ if (!helmBinary) {
     if (skipWithoutHelm) it.skip(`is skipped: ${helmMissingReason}`, () => undefined);
     else
       it('has a helm to run in CI', () => {
-        throw new Error(helmMissingReason);
+        throw new Error(`${helmMissingReason} (the preflight's build log: ${helmBuildLog(projectToolsBin)})`);
       });
   });
 }

@@ -2,7 +2,7 @@
 // tools/dev/preflight.mjs imports this very file (Node 24 strips the types) before anything is
 // built: the preflight installs the binary that the chart tests then run.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The release the preflight installs with `go install` into the project's .tools/bin. */
@@ -30,6 +30,35 @@ export function locateHelm(projectToolsBin: string): string | undefined {
   }
   const which = spawnSync('sh', ['-c', 'command -v helm'], { encoding: 'utf8' });
   return which.status === 0 && which.stdout.trim() ? which.stdout.trim() : undefined;
+}
+
+/**
+ * While the preflight builds helm in the background (minutes with a cold Go cache), this file
+ * holds the build's pid; the build's output goes to helmBuildLog.
+ */
+export const helmBuildMarker = (projectToolsBin: string): string =>
+  join(projectToolsBin, '..', 'helm-build.pid');
+export const helmBuildLog = (projectToolsBin: string): string =>
+  join(projectToolsBin, '..', 'helm-build.log');
+
+/** True while a background build of helm (started by the preflight) is running. */
+export function helmBuildRunning(projectToolsBin: string): boolean {
+  const marker = helmBuildMarker(projectToolsBin);
+  if (!existsSync(marker)) return false;
+  const pid = Number(readFileSync(marker, 'utf8'));
+  try {
+    process.kill(pid, 0);
+    return Number.isInteger(pid) && pid > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Resolves once no background build of helm is running (or after `limitMs`). */
+export async function helmBuildFinished(projectToolsBin: string, limitMs = 45 * 60_000): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (helmBuildRunning(projectToolsBin) && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
 }
 
 /** "4.3.2" from `helm version --short` ("v4.3.2+g1a2b3c4"), or undefined when it cannot be read. */

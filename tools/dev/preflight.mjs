@@ -1,10 +1,21 @@
 // Runs before `npm start`, `npm test` and `npm run bench`. It makes a fresh Debian machine
 // ready: the project's Node 24 (from the `node` devDependency, first on PATH inside npm
 // scripts), nats-server: the pinned release built with `go install` into .tools/bin when Go
-// is on PATH, else Debian's package, and for `npm test` helm, built the same way, which the
-// Helm chart's tests run (without Go and helm they are skipped). Nothing else is installed by hand.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+// is on PATH, else Debian's package, and for `npm test` helm, built the same way in the
+// background while the tests run; the Helm chart's tests run last and wait for it (without Go
+// and helm they are skipped). Nothing else is installed by hand.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, join } from 'node:path';
 
 const fail = (message) => {
@@ -146,33 +157,59 @@ const ensureNatsServer = () => {
   );
 };
 
+// The background helm build (see ensureHelm) is this same file run with --build-helm.
+const buildHelm = (go) =>
+  goInstall(go, {
+    name: 'helm',
+    goPackage: helm.helmGoPackage,
+    buildFlags: helm.helmGoBuildFlags,
+    version: helm.pinnedHelmVersion,
+    target: helm.projectHelm(projectToolsBin),
+    versionOf: helm.helmVersion,
+  });
+if (process.argv.includes('--build-helm')) {
+  try {
+    const go = commandPath('go');
+    process.exitCode = go && buildHelm(go) ? 0 : 1;
+  } finally {
+    rmSync(helm.helmBuildMarker(projectToolsBin), { force: true });
+  }
+  process.exit();
+}
+
 const needsNats = !process.env.TEST_NATS_URL || process.argv.includes('--stack');
 if (needsNats) ensureNatsServer();
 
-// helm checks the Helm chart (tools/deploy); only the tests need it.
+// helm checks the Helm chart (tools/deploy); only the tests need it. A cold build takes 10–25
+// minutes on two cores, so it runs in the background while the other tests run.
 const ensureHelm = () => {
   if (process.env.HELM_BIN && existsSync(process.env.HELM_BIN)) return;
   const pinned = helm.pinnedHelmVersion;
-  const target = helm.projectHelm(projectToolsBin);
-  if (helm.helmVersion(target) === pinned) return;
+  if (helm.helmVersion(helm.projectHelm(projectToolsBin)) === pinned) return;
+  const marker = helm.helmBuildMarker(projectToolsBin);
+  if (helm.helmBuildRunning(projectToolsBin)) return; // another run builds it; the chart tests wait
   const go = commandPath('go');
-  const installed = go
-    ? goInstall(go, {
-        name: 'helm',
-        goPackage: helm.helmGoPackage,
-        buildFlags: helm.helmGoBuildFlags,
-        version: pinned,
-        target,
-        versionOf: helm.helmVersion,
-      })
-    : false;
-  if (installed) return;
-  const why = go ? `go install of helm v${pinned} failed (see above)` : 'Go is not on PATH';
+  if (go) {
+    mkdirSync(projectToolsBin, { recursive: true });
+    const log = openSync(helm.helmBuildLog(projectToolsBin), 'w');
+    const build = spawn(process.execPath, [process.argv[1], '--build-helm'], {
+      detached: true,
+      stdio: ['ignore', log, log],
+    });
+    closeSync(log);
+    writeFileSync(marker, String(build.pid));
+    build.unref();
+    console.log(
+      `preflight: building helm v${pinned} with go install in the background ` +
+        `(${helm.helmBuildLog(projectToolsBin)}); the Helm chart tests run last and wait for it.`,
+    );
+    return;
+  }
   const fallback = helm.locateHelm(projectToolsBin);
   console.log(
     fallback
-      ? `preflight: ${why}, so the chart tests run ${fallback} v${helm.helmVersion(fallback) ?? '?'} instead of v${pinned}.`
-      : `preflight: ${why} and no helm is on PATH, so the Helm chart tests (tools/deploy) are skipped${process.env.CI ? ' (under CI: they fail)' : ''}.`,
+      ? `preflight: Go is not on PATH, so the chart tests run ${fallback} v${helm.helmVersion(fallback) ?? '?'} instead of v${pinned}.`
+      : `preflight: Go is not on PATH and no helm is on PATH, so the Helm chart tests (tools/deploy) are skipped${process.env.CI ? ' (under CI: they fail)' : ''}.`,
   );
 };
 
