@@ -16,19 +16,22 @@ export interface NatsCredentials {
 }
 
 const quoted = (value: string) => JSON.stringify(value);
-const list = (values: readonly string[]) => `[${values.map(quoted).join(', ')}]`;
 
-function permissionsBlock(permissions: BusPermissions): string {
+/** `name: { allow: [ … ] }`, one subject a line, indented under a user's `permissions`. */
+function rule(name: string, subjects: readonly string[]): string[] {
   // An empty allow list would allow everything; deny everything instead.
-  const rule = (subjects: readonly string[]) =>
-    subjects.length > 0 ? `{ allow: ${list(subjects)} }` : `{ deny: [">"] }`;
+  if (subjects.length === 0) return [`  ${name}: { deny: [">"] }`];
+  return [`  ${name}: {`, '    allow: [', ...subjects.map((subject) => `      ${quoted(subject)}`), '    ]', '  }'];
+}
+
+function permissionsBlock(permissions: BusPermissions): string[] {
   return [
-    `permissions: {`,
-    `        publish: ${rule(permissions.publish)}`,
-    `        subscribe: ${rule(permissions.subscribe)}`,
-    ...(permissions.allowResponses ? ['        allow_responses: true'] : []),
-    `      }`,
-  ].join('\n');
+    'permissions: {',
+    ...rule('publish', permissions.publish),
+    ...rule('subscribe', permissions.subscribe),
+    ...(permissions.allowResponses ? ['  allow_responses: true'] : []),
+    '}',
+  ];
 }
 
 /**
@@ -43,9 +46,12 @@ export function natsAuthorizationConfig(users: readonly NatsUser[]): string {
       typeof entry.password === 'string'
         ? quoted(entry.password)
         : `$${entry.password.environmentVariable.replace(/[^A-Z0-9_]/g, '')}`;
-    const fields = [`user: ${quoted(entry.user)}`, `password: ${password}`];
-    if (entry.permissions) fields.push(permissionsBlock(entry.permissions));
-    return `    {\n      ${fields.join('\n      ')}\n    }`;
+    const fields = [
+      `user: ${quoted(entry.user)}`,
+      `password: ${password}`,
+      ...(entry.permissions ? permissionsBlock(entry.permissions) : []),
+    ];
+    return ['    {', ...fields.map((line) => `      ${line}`), '    }'].join('\n');
   });
   return `authorization {\n  users: [\n${entries.join('\n')}\n  ]\n}\n`;
 }

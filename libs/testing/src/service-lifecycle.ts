@@ -57,17 +57,17 @@ export function describeServiceLifecycle(
       });
       const user = natsUsers[service];
       const process = await startServiceProcess(source, {
-        BUS_PREFIX: names.prefix,
-        BUS_EVENTS_MAX_AGE_MS: '7200000',
-        BUS_EVENTS_MAX_BYTES: String(128 * 1024 ** 2),
-        BUS_DUPLICATE_WINDOW_MS: '120000',
-        ...(user ? { NATS_USER: user.user, NATS_PASSWORD: user.password } : {}),
         // Every service opens the shared data-key store (sealed personal data on the bus).
         KEY_STORE_URL: schema.connectionString,
         KEY_ENCRYPTION_KEY: `kek-lifecycle:${randomBytes(32).toString('base64')}`,
         ...(typeof environment === 'function' ? environment(schema) : environment),
+        ...(user ? { NATS_USER: user.user, NATS_PASSWORD: user.password } : {}),
         NATS_URL: natsUrl,
         EVENT_STORE_URL: schema.connectionString,
+        BUS_PREFIX: names.prefix,
+        BUS_EVENTS_MAX_AGE_MS: '7200000',
+        BUS_EVENTS_MAX_BYTES: String(128 * 1024 ** 2),
+        BUS_DUPLICATE_WINDOW_MS: '120000',
       });
       try {
         await process.waitUntilReady();
