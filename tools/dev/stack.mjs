@@ -173,7 +173,9 @@ async function start() {
   log(
     `NATS         ${nats.url} (nats-server ${nats.version}, ${nats.syncAlways ? 'sync_interval: always' : 'lazy fsync: no sync_interval before 2.10'})`,
   );
-  log(`             users per service; the CLI's: NATS_USER=scheduler-cli, password in ${join(stateDir, 'secrets.json')}`);
+  log(
+    `             users per service; the CLI's: NATS_USER=scheduler-cli, password in ${join(stateDir, 'secrets.json')}`,
+  );
 
   const emulators = await startEmulators({
     googlePort: ports.google,

@@ -52,7 +52,7 @@ export class BusMetrics {
     );
     this.streamSettingDrift = this.gauge(
       'scheduler_bus_stream_setting_drift',
-      '1 for each setting of a bus stream that differs from this service\'s configuration (found at start-up; the stream is left as it is)',
+      "1 for each setting of a bus stream that differs from this service's configuration (found at start-up; the stream is left as it is)",
       ['stream', 'setting'],
     );
   }

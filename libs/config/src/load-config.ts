@@ -38,12 +38,17 @@ export function loadConfig<Shape extends z.ZodRawShape>(
 /** Variables that are set together or not at all (a user without its password cannot connect). */
 const pairedVariables: ReadonlyArray<readonly [string, string]> = [['NATS_USER', 'NATS_PASSWORD']];
 
-function missingPartners(schema: z.ZodObject<z.ZodRawShape>, environment: Record<string, string | undefined>) {
+function missingPartners(
+  schema: z.ZodObject<z.ZodRawShape>,
+  environment: Record<string, string | undefined>,
+) {
   const set = (name: string) => environment[name] !== undefined && environment[name] !== '';
   return pairedVariables
     .filter(([first, second]) => first in schema.shape && second in schema.shape)
     .flatMap(([first, second]) =>
-      set(first) === set(second) ? [] : [`${set(first) ? second : first}: is required when ${set(first) ? first : second} is set`],
+      set(first) === set(second)
+        ? []
+        : [`${set(first) ? second : first}: is required when ${set(first) ? first : second} is set`],
     );
 }
 

@@ -64,11 +64,5 @@ export {
   durableName,
 } from './bus/bus-names.js';
 export type { BusNames } from './bus/bus-names.js';
-export {
-  busUsers,
-  busPermissions,
-  eventConsumers,
-  inboxPrefixOf,
-  anyBusPrefix,
-} from './bus/bus-access.js';
+export { busUsers, busPermissions, eventConsumers, inboxPrefixOf, anyBusPrefix } from './bus/bus-access.js';
 export type { BusUser, BusPermissions } from './bus/bus-access.js';

@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { busPermissions, busUsers, type BusNames, type BusPermissions, type BusUser } from '@scheduler/contracts';
+import {
+  busPermissions,
+  busUsers,
+  type BusNames,
+  type BusPermissions,
+  type BusUser,
+} from '@scheduler/contracts';
 
 /** One user of nats-server's `authorization` block; without permissions it may do anything. */
 export interface NatsUser {
@@ -21,7 +27,13 @@ const quoted = (value: string) => JSON.stringify(value);
 function rule(name: string, subjects: readonly string[]): string[] {
   // An empty allow list would allow everything; deny everything instead.
   if (subjects.length === 0) return [`  ${name}: { deny: [">"] }`];
-  return [`  ${name}: {`, '    allow: [', ...subjects.map((subject) => `      ${quoted(subject)}`), '    ]', '  }'];
+  return [
+    `  ${name}: {`,
+    '    allow: [',
+    ...subjects.map((subject) => `      ${quoted(subject)}`),
+    '    ]',
+    '  }',
+  ];
 }
 
 function permissionsBlock(permissions: BusPermissions): string[] {
@@ -41,7 +53,8 @@ function permissionsBlock(permissions: BusPermissions): string[] {
 export function natsAuthorizationConfig(users: readonly NatsUser[]): string {
   if (users.length === 0) throw new Error('an authorization block needs at least one user');
   const entries = users.map((entry) => {
-    if (!/^[A-Za-z0-9_-]+$/.test(entry.user)) throw new Error(`NATS user "${entry.user}" is not a plain name`);
+    if (!/^[A-Za-z0-9_-]+$/.test(entry.user))
+      throw new Error(`NATS user "${entry.user}" is not a plain name`);
     const password =
       typeof entry.password === 'string'
         ? quoted(entry.password)

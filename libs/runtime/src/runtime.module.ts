@@ -47,7 +47,10 @@ export class RuntimeModule implements OnModuleInit {
             return metrics;
           },
         },
-        { provide: NATS_CONNECTION, useFactory: () => connectNats(busConnectionOf(config, service), service) },
+        {
+          provide: NATS_CONNECTION,
+          useFactory: () => connectNats(busConnectionOf(config, service), service),
+        },
         ConnectionsLifecycle,
       ],
       exports: [SERVICE_CONFIG, ReadinessRegistry, MetricsRegistry, NATS_CONNECTION],

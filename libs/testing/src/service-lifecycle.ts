@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto';
 import type * as JestGlobals from '@jest/globals';
 import { DiscardPolicy, RetentionPolicy, StorageType, jetstreamManager } from '@nats-io/jetstream';
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
-import { busNames, eventConsumers, eventSubjectsWildcard, eventsProducedBy, type ServiceName } from '@scheduler/contracts';
+import {
+  busNames,
+  eventConsumers,
+  eventSubjectsWildcard,
+  eventsProducedBy,
+  type ServiceName,
+} from '@scheduler/contracts';
 import { isolatedSchema, uniqueName, type IsolatedSchema } from './isolation.js';
 import { testInfrastructure } from './infrastructure.js';
 import { startServiceProcess, type ServiceSource } from './service-process.js';
@@ -45,7 +51,11 @@ export function describeServiceLifecycle(
       const streams = (await jetstreamManager(nats)).streams;
       // An operator set the event stream's limits (`scheduler streams apply`); this service is
       // started with others. It must warn, not reset them.
-      const operatorLimits = { max_age: nanos(3_600_000), max_bytes: 64 * 1024 ** 2, duplicate_window: nanos(60_000) };
+      const operatorLimits = {
+        max_age: nanos(3_600_000),
+        max_bytes: 64 * 1024 ** 2,
+        duplicate_window: nanos(60_000),
+      };
       await streams.add({
         name: names.eventStream,
         subjects: [eventSubjectsWildcard(names)],
@@ -73,7 +83,8 @@ export function describeServiceLifecycle(
         await process.waitUntilReady();
         expect((await streams.info(names.eventStream)).config).toMatchObject(operatorLimits);
         const usesJetStream =
-          eventConsumers.includes(service as ServiceName) || eventsProducedBy(service as ServiceName).length > 0;
+          eventConsumers.includes(service as ServiceName) ||
+          eventsProducedBy(service as ServiceName).length > 0;
         // The missing streams were created; the gateway, which needs no JetStream, touched none.
         const deadLetters = await streams.info(names.deadLetterStream).catch(() => undefined);
         expect(deadLetters !== undefined).toBe(usesJetStream);
@@ -94,7 +105,9 @@ export function describeServiceLifecycle(
             expect.stringMatching(new RegExp(`^stream ${names.eventStream}: max_age is .* left as it is`)),
           );
           expect(metrics).toMatch(
-            new RegExp(`scheduler_bus_stream_setting_drift\\{[^}]*stream="${names.eventStream}",setting="max_bytes"[^}]*\\} 1`),
+            new RegExp(
+              `scheduler_bus_stream_setting_drift\\{[^}]*stream="${names.eventStream}",setting="max_bytes"[^}]*\\} 1`,
+            ),
           );
         }
       } catch (error) {

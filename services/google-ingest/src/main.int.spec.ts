@@ -1,10 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
-import {
-  describeServiceLifecycle,
-  startServiceProcess,
-  testInfrastructure,
-} from '@scheduler/testing';
+import { describeServiceLifecycle, startServiceProcess, testInfrastructure } from '@scheduler/testing';
 
 const googleIngest = { name: 'google-ingest', main: new URL('./main.ts', import.meta.url) };
 

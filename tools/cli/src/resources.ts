@@ -37,7 +37,9 @@ export class Resources {
     const connection = await connect({
       servers: settings.NATS_URL,
       name: 'scheduler-cli',
-      ...(settings.NATS_USER !== undefined ? { user: settings.NATS_USER, pass: settings.NATS_PASSWORD ?? '' } : {}),
+      ...(settings.NATS_USER !== undefined
+        ? { user: settings.NATS_USER, pass: settings.NATS_PASSWORD ?? '' }
+        : {}),
       // The only inboxes the scheduler-cli user may read.
       inboxPrefix: inboxPrefixOf('scheduler-cli'),
     });

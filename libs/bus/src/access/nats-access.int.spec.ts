@@ -74,7 +74,11 @@ describe('NATS access control', () => {
     const before = (await events.streams.info(names.eventStream)).state.messages;
 
     await expect(jetstream(gateway).publish(subject, '{}', { timeout: 2_000 })).rejects.toThrow();
-    await eventually(() => expect(violations.join('\n')).toMatch(/Permissions Violation for Publish to "evt\.meeting\.MeetingScheduled"/));
+    await eventually(() =>
+      expect(violations.join('\n')).toMatch(
+        /Permissions Violation for Publish to "evt\.meeting\.MeetingScheduled"/,
+      ),
+    );
     expect((await events.streams.info(names.eventStream)).state.messages).toBe(before);
 
     // The same publish as the event's producer is stored: the refusal is the gateway's alone.
@@ -103,13 +107,15 @@ describe('NATS access control', () => {
     expect(allowed.json()).toEqual({ response: { outcome: 'recorded' } });
 
     for (const command of [EndMeeting, RecordConferenceAttached]) {
-      await expect(
-        gateway.request(commandSubject(names, command), '{}', { timeout: 2_000 }),
-      ).rejects.toThrow(/permission/i);
+      await expect(gateway.request(commandSubject(names, command), '{}', { timeout: 2_000 })).rejects.toThrow(
+        /permission/i,
+      );
     }
     // The ones that do send them get their answer.
     const retention = await connectAs('retention');
-    expect((await retention.request(commandSubject(names, EndMeeting), '{}', { timeout: 5_000 })).json()).toEqual({
+    expect(
+      (await retention.request(commandSubject(names, EndMeeting), '{}', { timeout: 5_000 })).json(),
+    ).toEqual({
       response: { outcome: 'recorded' },
     });
     expect(received).toEqual([commandSubject(names, RequestMeeting), commandSubject(names, EndMeeting)]);
@@ -123,9 +129,13 @@ describe('NATS access control', () => {
     gateway.subscribe(commandSubject(names, RequestMeeting));
     await eventually(() => {
       const all = violations.join('\n');
-      expect(all).toContain(`Permissions Violation for Subscription to "${inboxPrefixOf('google-ingest')}.>"`);
+      expect(all).toContain(
+        `Permissions Violation for Subscription to "${inboxPrefixOf('google-ingest')}.>"`,
+      );
       expect(all).toContain('Permissions Violation for Subscription to "_INBOX.>"');
-      expect(all).toContain(`Permissions Violation for Subscription to "${commandSubject(names, RequestMeeting)}"`);
+      expect(all).toContain(
+        `Permissions Violation for Subscription to "${commandSubject(names, RequestMeeting)}"`,
+      );
     });
   });
 

@@ -181,7 +181,10 @@ export class JetStreamServer
 
   private async start(): Promise<void> {
     const connection = await connect(
-      natsConnectOptions(this.options, this.options.connectionName ?? `jetstream-server-${this.options.defaultGroup}`),
+      natsConnectOptions(
+        this.options,
+        this.options.connectionName ?? `jetstream-server-${this.options.defaultGroup}`,
+      ),
     );
     this.connection = connection;
     this._status$.next('connected');

@@ -66,7 +66,9 @@ export function busPermissions(user: BusUser, names: BusNames): BusPermissions {
     return {
       publish: [
         api('INFO'),
-        ...streams.flatMap((stream) => ['INFO', 'CREATE', 'UPDATE'].map((verb) => api('STREAM', verb, stream))),
+        ...streams.flatMap((stream) =>
+          ['INFO', 'CREATE', 'UPDATE'].map((verb) => api('STREAM', verb, stream)),
+        ),
         api('STREAM', 'MSG', 'GET', names.deadLetterStream),
         api('STREAM', 'MSG', 'DELETE', names.deadLetterStream),
         api('DIRECT', 'GET', names.deadLetterStream),
@@ -87,7 +89,10 @@ export function busPermissions(user: BusUser, names: BusNames): BusPermissions {
   return {
     publish: [
       ...(usesJetStream
-        ? [api('INFO'), ...streams.flatMap((stream) => [api('STREAM', 'INFO', stream), api('STREAM', 'CREATE', stream)])]
+        ? [
+            api('INFO'),
+            ...streams.flatMap((stream) => [api('STREAM', 'INFO', stream), api('STREAM', 'CREATE', stream)]),
+          ]
         : []),
       ...produces.map((contract) => eventSubject(names, contract)),
       ...(produces.length > 0

@@ -33,7 +33,10 @@ export const prefixedSubject = (names: Pick<BusNames, 'prefix'>, subject: string
   names.prefix ? `${names.prefix}.${subject}` : subject;
 
 /** The subject an event contract's events travel on: `evt.<category>.<Type>`, prefixed. */
-export function eventSubject(names: Pick<BusNames, 'prefix'>, contract: Pick<EventContract, 'subject'>): string {
+export function eventSubject(
+  names: Pick<BusNames, 'prefix'>,
+  contract: Pick<EventContract, 'subject'>,
+): string {
   return prefixedSubject(names, contract.subject);
 }
 
