@@ -8,7 +8,13 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { localServiceEnvironments, startEmbeddedPostgres, startNatsServer } from '@scheduler/local-infra';
+import { busNames, busUsers } from '@scheduler/contracts';
+import {
+  localBusUsers,
+  localServiceEnvironments,
+  startEmbeddedPostgres,
+  startNatsServer,
+} from '@scheduler/local-infra';
 import {
   demoGoogleClient,
   demoTenant,
@@ -122,6 +128,10 @@ function developmentSecrets() {
     keyEncryptionKey: `dev-1:${randomBytes(32).toString('base64')}`,
     ...kept,
   };
+  // Kept so that the CLI's NATS password (NATS_USER=scheduler-cli) stays valid across restarts.
+  secrets.natsPasswords ??= Object.fromEntries(
+    busUsers.map((user) => [user, randomBytes(18).toString('base64url')]),
+  );
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
 }
@@ -150,10 +160,21 @@ async function start() {
       : `  (data in ${postgres.dataDir}: the postgres OS user cannot reach ${databaseDir})`;
   log(`PostgreSQL   ${postgres.url.replace(/:[^:@/]+@/, ':***@')}${dataNote}`);
 
-  const nats = await startNatsServer({ port: ports.nats, storeDir: join(stateDir, 'nats') });
+  // As in production: each service (and the admin CLI) logs in as its own user, limited to the
+  // subjects its contracts allow; anonymous clients are refused.
+  const secrets = developmentSecrets();
+  const natsUsers = localBusUsers(busNames(''), secrets.natsPasswords);
+  const nats = await startNatsServer({
+    port: ports.nats,
+    storeDir: join(stateDir, 'nats'),
+    users: Object.values(natsUsers),
+  });
   cleanups.push(() => nats.stop());
   log(
     `NATS         ${nats.url} (nats-server ${nats.version}, ${nats.syncAlways ? 'sync_interval: always' : 'lazy fsync: no sync_interval before 2.10'})`,
+  );
+  log(
+    `             users per service; the CLI's: NATS_USER=scheduler-cli, password in ${join(stateDir, 'secrets.json')}`,
   );
 
   const emulators = await startEmulators({
@@ -169,9 +190,9 @@ async function start() {
   // One event store for the deployment (the log every service appends its own events to);
   // each service's private state (read models, tokens, channels) in a database of its own.
   const eventStoreUrl = await ensureDatabase(postgres.url, 'events');
-  const secrets = developmentSecrets();
   const serviceEnvironment = localServiceEnvironments({
     natsUrl: nats.url,
+    natsUsers,
     eventStoreUrl,
     keyStoreUrl: await ensureDatabase(postgres.url, 'keys'),
     databases: {

@@ -1,6 +1,8 @@
 export { busNames, eventSubject, commandSubject } from './naming.js';
-export { ensureBusStreams } from './streams/stream-setup.js';
-export type { EventStreamLimits } from './streams/stream-setup.js';
+export { ensureBusStreams, checkBusStreams, checkBusStreamsAtStart } from './streams/stream-setup.js';
+export type { EventStreamLimits, StreamSettingDrift } from './streams/stream-setup.js';
+export { natsConnectOptions } from './connection-options.js';
+export type { BusConnectionOptions } from './connection-options.js';
 export { BusMetrics } from './metrics.js';
 // Thrown to callers, who tell them apart with instanceof.
 export {

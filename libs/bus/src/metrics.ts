@@ -12,6 +12,7 @@ export class BusMetrics {
   readonly consumerHandled: Counter<'group' | 'outcome'>;
   readonly consumerRedeliveries: Counter<'group'>;
   readonly deadLettered: Counter<'group' | 'reason'>;
+  readonly streamSettingDrift: Gauge<'stream' | 'setting'>;
 
   constructor(readonly registry: Registry = new Registry()) {
     this.relayPublished = this.counter(
@@ -48,6 +49,11 @@ export class BusMetrics {
       'scheduler_bus_dead_lettered_total',
       'Messages sent to dead-letter, by reason',
       ['group', 'reason'],
+    );
+    this.streamSettingDrift = this.gauge(
+      'scheduler_bus_stream_setting_drift',
+      "1 for each setting of a bus stream that differs from this service's configuration (found at start-up; the stream is left as it is)",
+      ['stream', 'setting'],
     );
   }
 

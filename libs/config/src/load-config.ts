@@ -22,13 +22,34 @@ export function loadConfig<Shape extends z.ZodRawShape>(
   environment: Record<string, string | undefined> = process.env,
 ): z.infer<z.ZodObject<Shape>> {
   const result = schema.safeParse(environment);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
-    const variable = issue.path.join('.') || '(environment)';
-    const present = issue.path.length > 0 && environment[String(issue.path[0])] !== undefined;
-    return present ? `${variable}: ${issue.message}` : `${variable}: is required but not set`;
-  });
+  const pairProblems = missingPartners(schema, environment);
+  if (result.success && pairProblems.length === 0) return result.data;
+  const problems = [
+    ...(result.success ? [] : result.error.issues).map((issue) => {
+      const variable = issue.path.join('.') || '(environment)';
+      const present = issue.path.length > 0 && environment[String(issue.path[0])] !== undefined;
+      return present ? `${variable}: ${issue.message}` : `${variable}: is required but not set`;
+    }),
+    ...pairProblems,
+  ];
   throw new ConfigurationError(service, problems);
+}
+
+/** Variables that are set together or not at all (a user without its password cannot connect). */
+const pairedVariables: ReadonlyArray<readonly [string, string]> = [['NATS_USER', 'NATS_PASSWORD']];
+
+function missingPartners(
+  schema: z.ZodObject<z.ZodRawShape>,
+  environment: Record<string, string | undefined>,
+) {
+  const set = (name: string) => environment[name] !== undefined && environment[name] !== '';
+  return pairedVariables
+    .filter(([first, second]) => first in schema.shape && second in schema.shape)
+    .flatMap(([first, second]) =>
+      set(first) === set(second)
+        ? []
+        : [`${set(first) ? second : first}: is required when ${set(first) ? first : second} is set`],
+    );
 }
 
 /** Schema pieces for environment variables (all arrive as strings). */
@@ -52,6 +73,16 @@ export const serviceEnvironment = z.object({
   HTTP_PORT: env.port(),
   HTTP_HOST: z.string().default('0.0.0.0'),
   NATS_URL: env.url(['nats', 'tls']),
+  /**
+   * This service's NATS user and password (both or neither). nats-server gives each service a
+   * user of its own whose permissions the contracts derive (`busPermissions`); unset: connect
+   * without credentials, which only a server without authorization accepts.
+   */
+  NATS_USER: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, { message: "may only hold letters, digits, '_' and '-'" })
+    .optional(),
+  NATS_PASSWORD: z.string().min(1).optional(),
   EVENT_STORE_URL: env.url(['postgres', 'postgresql', 'esdb', 'esdb+discover']),
   LOG_LEVEL: env.logLevel(),
   SHUTDOWN_TIMEOUT_MS: env.milliseconds().default(10_000),
@@ -64,8 +95,9 @@ export const serviceEnvironment = z.object({
     .regex(/^[A-Za-z0-9_-]*$/, { message: "may only hold letters, digits, '_' and '-'" })
     .default(''),
   /**
-   * The bus's JetStream streams, as every service creates or updates them at start-up and
-   * `scheduler streams apply` sets them; unset: the bus's defaults (libs/bus, ensureBusStreams).
+   * The bus's JetStream streams, as `scheduler streams apply` sets them and every service creates
+   * them when missing at start-up (an existing stream is only checked against them, never
+   * changed); unset: the bus's defaults (libs/bus, ensureBusStreams).
    */
   BUS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).optional(),
   BUS_EVENTS_MAX_AGE_MS: env.milliseconds().optional(),

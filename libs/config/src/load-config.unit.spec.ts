@@ -43,6 +43,21 @@ describe('loadConfig', () => {
     }
   });
 
+  it('takes a NATS user with its password, and refuses either without the other', () => {
+    expect(
+      loadConfig('gateway', serviceEnvironment, { ...valid, NATS_USER: 'gateway', NATS_PASSWORD: 's3cret' }),
+    ).toMatchObject({ NATS_USER: 'gateway', NATS_PASSWORD: 's3cret' });
+    expect(() => loadConfig('gateway', serviceEnvironment, { ...valid, NATS_USER: 'gateway' })).toThrow(
+      'NATS_PASSWORD: is required when NATS_USER is set',
+    );
+    expect(() => loadConfig('gateway', serviceEnvironment, { ...valid, NATS_PASSWORD: 's3cret' })).toThrow(
+      'NATS_USER: is required when NATS_PASSWORD is set',
+    );
+    expect(() =>
+      loadConfig('gateway', serviceEnvironment, { ...valid, NATS_USER: 'a user', NATS_PASSWORD: 's3cret' }),
+    ).toThrow(/NATS_USER: may only hold letters/);
+  });
+
   it('reports an empty or malformed URL as a problem instead of crashing', () => {
     expect(() => loadConfig('gateway', serviceEnvironment, { ...valid, EVENT_STORE_URL: '' })).toThrow(
       /EVENT_STORE_URL: /,

@@ -133,6 +133,7 @@ describe('defineCommand', () => {
     name: 'PingCalendar',
     service: 'google-ingest',
     action: 'ping-calendar',
+    sentBy: ['gateway'],
     schemaVersion: 1,
     request: z.strictObject({ calendarId: z.string(), owner: personal(z.string()) }),
     response: z.strictObject({ reachable: z.boolean() }),
@@ -155,6 +156,7 @@ describe('defineCommand', () => {
     expect(() =>
       defineCommand({
         name: 'Bad',
+        sentBy: ['gateway'],
         schemaVersion: 1,
         request: z.object({}),
         response: z.object({}),
@@ -163,12 +165,30 @@ describe('defineCommand', () => {
     ).toThrow('Bad: service and action must be kebab-case subject tokens');
   });
 
+  it.each([
+    ['no sender', []],
+    ['a sender that is not a service', ['scheduler']],
+  ])('refuses %s', (_name, sentBy) => {
+    expect(() =>
+      defineCommand({
+        name: 'Bad',
+        service: 'google-ingest',
+        action: 'ping',
+        sentBy: sentBy as never,
+        schemaVersion: 1,
+        request: z.object({}),
+        response: z.object({}),
+      }),
+    ).toThrow(/Bad: sentBy must list the services that send it/);
+  });
+
   it('refuses a schemaVersion that is not a positive integer', () => {
     expect(() =>
       defineCommand({
         name: 'Bad',
         service: 'google-ingest',
         action: 'ping',
+        sentBy: ['gateway'],
         schemaVersion: 0,
         request: z.object({}),
         response: z.object({}),

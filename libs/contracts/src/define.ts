@@ -154,8 +154,11 @@ export interface CommandContract<
 > {
   readonly kind: 'command';
   readonly name: Name;
+  /** The service that answers it: the writer of the streams it records facts in. */
   readonly service: string;
   readonly action: string;
+  /** The services that send it; their NATS users alone may publish on its subject. */
+  readonly sentBy: readonly ServiceName[];
   readonly schemaVersion: number;
   /** NATS request/reply subject, derived: `cmd.<service>.<action>`. */
   readonly subject: string;
@@ -174,14 +177,18 @@ export function defineCommand<
   name: Name;
   service: string;
   action: string;
+  sentBy: readonly ServiceName[];
   schemaVersion: number;
   request: Request;
   response: Response;
 }): CommandContract<Name, Request, Response> {
-  const { name, service, action, schemaVersion, request, response } = definition;
+  const { name, service, action, sentBy, schemaVersion, request, response } = definition;
   if (!/^[a-z][a-z0-9-]*$/.test(service) || !/^[a-z][a-z0-9-]*$/.test(action)) {
     throw new Error(`${name}: service and action must be kebab-case subject tokens`);
   }
+  const unknownSender = sentBy.find((sender) => !serviceNames.includes(sender));
+  if (sentBy.length === 0 || unknownSender !== undefined)
+    throw new Error(`${name}: sentBy must list the services that send it ("${unknownSender}" is not one)`);
   if (!Number.isInteger(schemaVersion) || schemaVersion < 1)
     throw new Error(`${name}: schemaVersion must be a positive integer`);
   const parseWith =
@@ -196,6 +203,7 @@ export function defineCommand<
     name,
     service,
     action,
+    sentBy,
     schemaVersion,
     subject: `cmd.${service}.${action}`,
     request,

@@ -52,3 +52,17 @@ export type {
   WebexSeriesRecurrence,
 } from './recurrence/webex-recurrence.js';
 export { basicUtc, sameDay, wallTimeOf, instantOf } from './recurrence/zoned-time.js';
+export {
+  busNames,
+  prefixedSubject,
+  eventSubject,
+  eventSubjectsWildcard,
+  commandSubject,
+  deadLetterSubject,
+  deadLetterSubjectsWildcard,
+  checkpointSubject,
+  durableName,
+} from './bus/bus-names.js';
+export type { BusNames } from './bus/bus-names.js';
+export { busUsers, busPermissions, eventConsumers, inboxPrefixOf, anyBusPrefix } from './bus/bus-access.js';
+export type { BusUser, BusPermissions } from './bus/bus-access.js';

@@ -1,5 +1,7 @@
 export { freePort, waitForPort } from './ports.js';
 export { startNatsServer, natsServerConfig } from './nats-server.js';
+export { natsAuthorizationConfig, localBusUsers } from './nats-users.js';
+export type { NatsUser, NatsCredentials } from './nats-users.js';
 export {
   findNatsServerBinary,
   locateNatsServer,

@@ -1,6 +1,10 @@
+import type { NatsCredentials } from './nats-users.js';
+
 /** Where the parts of a local deployment (the dev stack, the e2e tests) can be reached. */
 export interface LocalDeployment {
   readonly natsUrl: string;
+  /** Each service's NATS user (`localBusUsers`); a service without one connects anonymously. */
+  readonly natsUsers?: Partial<Record<LocalServiceName, NatsCredentials>>;
   /** The deployment's one event store. */
   readonly eventStoreUrl: string;
   /** The shared data-key store of crypto-shredding. */
@@ -46,6 +50,10 @@ export function localServiceEnvironments(
     BUS_PREFIX: deployment.busPrefix ?? '',
     LOG_LEVEL: deployment.logLevel ?? 'info',
   };
+  const natsUser = (service: LocalServiceName): Record<string, string> => {
+    const credentials = deployment.natsUsers?.[service];
+    return credentials ? { NATS_USER: credentials.user, NATS_PASSWORD: credentials.password } : {};
+  };
   const keys = {
     KEY_STORE_URL: deployment.keyStoreUrl,
     KEY_ENCRYPTION_KEY: deployment.secrets.keyEncryptionKey,
@@ -53,6 +61,7 @@ export function localServiceEnvironments(
   return {
     gateway: {
       ...common,
+      ...natsUser('gateway'),
       ...keys,
       HTTP_PORT: String(deployment.ports.gateway),
       READ_MODEL_URL: deployment.databases.gateway,
@@ -70,6 +79,7 @@ export function localServiceEnvironments(
     },
     'google-ingest': {
       ...common,
+      ...natsUser('google-ingest'),
       ...keys,
       HTTP_PORT: String(deployment.ports.googleIngest),
       DATABASE_URL: deployment.databases.googleIngest,
@@ -81,6 +91,7 @@ export function localServiceEnvironments(
     },
     'webex-bridge': {
       ...common,
+      ...natsUser('webex-bridge'),
       ...keys,
       HTTP_PORT: String(deployment.ports.webexBridge),
       DATABASE_URL: deployment.databases.webexBridge,
@@ -93,6 +104,7 @@ export function localServiceEnvironments(
     },
     retention: {
       ...common,
+      ...natsUser('retention'),
       ...keys,
       HTTP_PORT: String(deployment.ports.retention),
       DATABASE_URL: deployment.databases.retention,

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { findNatsServerBinary, natsServerVersion, supportsSyncInterval } from './nats-server-binary.js';
+import { natsAuthorizationConfig, type NatsUser } from './nats-users.js';
 import { freePort, waitForPort } from './ports.js';
 
 export interface RunningNatsServer {
@@ -33,6 +34,17 @@ export interface NatsServerOptions {
    * `sync_interval: always`. For tests only.
    */
   unsafeFast?: boolean;
+  /**
+   * The only users who may connect (an `authorization` block; anonymous clients are refused),
+   * e.g. `Object.values(localBusUsers(names))`. Unset: no authorization at all.
+   */
+  users?: readonly NatsUser[];
+  /**
+   * Clients that send no credentials are taken as this user instead of being refused
+   * (`no_auth_user`). For the server the test files share: their own connections act as an
+   * unrestricted harness user, while the services under test log in as their own users.
+   */
+  anonymousAs?: string;
 }
 
 /** The jetstream block of the generated config. */
@@ -40,13 +52,20 @@ export function natsServerConfig(options: {
   storeDir: string;
   maxFileStore?: string | undefined;
   syncAlways: boolean;
+  users?: readonly NatsUser[] | undefined;
+  anonymousAs?: string | undefined;
 }): string {
   const lines = [`  store_dir: ${JSON.stringify(options.storeDir)}`];
   if (options.maxFileStore) lines.push(`  max_file_store: ${options.maxFileStore}`);
   // Without it JetStream acknowledges before fsync and flushes every two minutes, so an OS
   // crash or power loss can drop acknowledged messages that the relay will never re-publish.
   if (options.syncAlways) lines.push('  sync_interval: always');
-  return `jetstream {\n${lines.join('\n')}\n}\n`;
+  const jetStream = `jetstream {\n${lines.join('\n')}\n}\n`;
+  if (!options.users?.length) return jetStream;
+  if (options.anonymousAs && !options.users.some((entry) => entry.user === options.anonymousAs))
+    throw new Error(`anonymousAs names "${options.anonymousAs}", who is not one of the users`);
+  const anonymous = options.anonymousAs ? `no_auth_user: ${JSON.stringify(options.anonymousAs)}\n` : '';
+  return jetStream + natsAuthorizationConfig(options.users) + anonymous;
 }
 
 /**
@@ -62,7 +81,18 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const ownsStore = !options.storeDir;
   const storeDir = options.storeDir ?? mkdtempSync(join(tmpdir(), 'scheduler-nats-'));
   const configFile = join(mkdtempSync(join(tmpdir(), 'scheduler-nats-config-')), 'nats.conf');
-  writeFileSync(configFile, natsServerConfig({ storeDir, maxFileStore: options.maxFileStore, syncAlways }));
+  // Mode 0600: it may hold the users' passwords.
+  writeFileSync(
+    configFile,
+    natsServerConfig({
+      storeDir,
+      maxFileStore: options.maxFileStore,
+      syncAlways,
+      users: options.users,
+      anonymousAs: options.anonymousAs,
+    }),
+    { mode: 0o600 },
+  );
   const child: ChildProcess = spawn(binary, ['-c', configFile, '-a', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -30,4 +30,28 @@ describe('nats-server version and config', () => {
       'jetstream {\n  store_dir: "/data/js"\n}\n',
     );
   });
+
+  it('adds the users, and maps anonymous clients to one of them only when asked', () => {
+    const users = [
+      {
+        user: 'gateway',
+        password: 'pw"1',
+        permissions: { publish: ['cmd.a.b'], subscribe: [], allowResponses: false },
+      },
+      { user: 'harness', password: { environmentVariable: 'HARNESS_PASSWORD' } },
+    ];
+    const config = natsServerConfig({ storeDir: '/data/js', syncAlways: false, users });
+    expect(config).toContain('authorization {');
+    expect(config).toContain('password: "pw\\"1"');
+    expect(config).toContain('password: $HARNESS_PASSWORD');
+    // An empty allow list would allow everything.
+    expect(config).toContain('subscribe: { deny: [">"] }');
+    expect(config).not.toContain('no_auth_user');
+    expect(
+      natsServerConfig({ storeDir: '/data/js', syncAlways: false, users, anonymousAs: 'harness' }),
+    ).toContain('no_auth_user: "harness"');
+    expect(() =>
+      natsServerConfig({ storeDir: '/d', syncAlways: false, users, anonymousAs: 'nobody' }),
+    ).toThrow(/not one of the users/);
+  });
 });

@@ -7,6 +7,7 @@ import { BusMetrics, JetStreamServer, busNames } from '@scheduler/bus';
 import { ConfigurationError, loadConfig, type ServiceEnvironment } from '@scheduler/config';
 import { PersonalDataCodec } from '@scheduler/crypto-shredding';
 import { busStreamLimitsOf } from './event-platform/bus-stream-limits.js';
+import { busConnectionOf } from './infrastructure/bus-connection.js';
 
 export interface ServiceDefinition<Config extends ServiceEnvironment> {
   readonly service: string;
@@ -94,11 +95,11 @@ export async function createServiceApp<Config extends ServiceEnvironment>(
     app.connectMicroservice(
       {
         strategy: new JetStreamServer({
-          servers: config.NATS_URL,
+          ...busConnectionOf(config, definition.service),
           names: busNames(config.BUS_PREFIX),
           defaultGroup: definition.service,
-          // With the configured limits, or a start would revert what `scheduler streams apply` set.
-          ensureStreams: busStreamLimitsOf(config),
+          // Creates missing streams with the configured limits; warns about, never resets, existing ones.
+          checkStreams: busStreamLimitsOf(config),
           metrics: app.get(BusMetrics),
           connectionName: `${definition.service}-consumer`,
           // Handlers see the personal data the producer sealed, or Redacted once it was purged.

@@ -4,6 +4,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { ServiceEnvironment } from '@scheduler/config';
 import { HealthController } from './health/health.controller.js';
 import { ReadinessRegistry } from './health/readiness-registry.js';
+import { busConnectionOf } from './infrastructure/bus-connection.js';
 import { ConnectionsLifecycle, connectNats } from './infrastructure/connections.js';
 import { loggingModule } from './logging/logging.js';
 import { MetricsController, MetricsRegistry } from './metrics/metrics.js';
@@ -46,7 +47,10 @@ export class RuntimeModule implements OnModuleInit {
             return metrics;
           },
         },
-        { provide: NATS_CONNECTION, useFactory: () => connectNats(config.NATS_URL, service) },
+        {
+          provide: NATS_CONNECTION,
+          useFactory: () => connectNats(busConnectionOf(config, service), service),
+        },
         ConnectionsLifecycle,
       ],
       exports: [SERVICE_CONFIG, ReadinessRegistry, MetricsRegistry, NATS_CONNECTION],

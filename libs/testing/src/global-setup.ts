@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
-import { startEmbeddedPostgres, startNatsServer } from '@scheduler/local-infra';
+import { anyBusPrefix } from '@scheduler/contracts';
+import { localBusUsers, startEmbeddedPostgres, startNatsServer } from '@scheduler/local-infra';
 import type { StartedInfrastructure } from './started-infrastructure.js';
 
 declare global {
@@ -17,6 +19,8 @@ const recordPid = (pid: number) => {
  *   local (default)  nats-server -js and embedded PostgreSQL, as child processes
  *   containers       testcontainers: NATS, EventStoreDB, MongoDB, PostgreSQL (needs a container engine)
  * TEST_NATS_URL / TEST_DATABASE_URL, when set, are used as they are instead of starting one.
+ * The local nats-server has a user per service (TEST_NATS_USERS); services under test log in
+ * with theirs (testInfrastructure().natsUsers).
  */
 export default async function globalSetup(): Promise<void> {
   if (globalThis.__schedulerTestInfrastructure) return;
@@ -34,9 +38,22 @@ export default async function globalSetup(): Promise<void> {
   if (!process.env.TEST_NATS_URL) {
     // Many test files each create their own prefixed streams; their reservations need room.
     // Lazy fsync like PostgreSQL's unsafeFast below: tests check behaviour, not power-loss safety.
-    const nats = await startNatsServer({ onSpawn: recordPid, maxFileStore: '4T', unsafeFast: true });
+    // With authorization on, as in production: every service's user with the permissions the
+    // contracts derive (for any bus prefix: each test file has its own). Test code that connects
+    // without credentials acts as the unrestricted harness user.
+    const users = localBusUsers(anyBusPrefix);
+    const nats = await startNatsServer({
+      onSpawn: recordPid,
+      maxFileStore: '4T',
+      unsafeFast: true,
+      users: [...Object.values(users), { user: 'harness', password: randomBytes(18).toString('base64url') }],
+      anonymousAs: 'harness',
+    });
     started.push(nats);
     process.env.TEST_NATS_URL = nats.url;
+    process.env.TEST_NATS_USERS = JSON.stringify(
+      Object.fromEntries(Object.values(users).map(({ user, password }) => [user, { user, password }])),
+    );
     parts.push(`nats-server ${nats.version} ${nats.url}`);
   }
   if (!process.env.TEST_DATABASE_URL) {

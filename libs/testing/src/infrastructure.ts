@@ -1,6 +1,12 @@
 /** What the global set-up started, as seen by test files (through the environment). */
 export interface TestInfrastructure {
   readonly natsUrl: string;
+  /**
+   * Each service's and the admin CLI's NATS user on the test server, limited as in production
+   * (their permissions allow any bus prefix). Empty when TEST_NATS_URL names a server of one's
+   * own or under TEST_INFRA=containers: those have no authorization.
+   */
+  readonly natsUsers: Readonly<Record<string, { readonly user: string; readonly password: string }>>;
   readonly databaseUrl: string;
   /** Set only under TEST_INFRA=containers. */
   readonly eventStoreDbUrl?: string;
@@ -25,6 +31,7 @@ export function testInfrastructure(): TestInfrastructure {
   if (!databaseUrl) throw new TestInfrastructureMissingError('TEST_DATABASE_URL');
   return {
     natsUrl,
+    natsUsers: process.env.TEST_NATS_USERS ? JSON.parse(process.env.TEST_NATS_USERS) : {},
     databaseUrl,
     ...(process.env.TEST_ESDB_URL ? { eventStoreDbUrl: process.env.TEST_ESDB_URL } : {}),
     ...(process.env.TEST_MONGODB_URL ? { mongoUrl: process.env.TEST_MONGODB_URL } : {}),

@@ -1,11 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
-import {
-  describeServiceLifecycle,
-  startServiceProcess,
-  testInfrastructure,
-  uniqueName,
-} from '@scheduler/testing';
+import { describeServiceLifecycle, startServiceProcess, testInfrastructure } from '@scheduler/testing';
 
 const googleIngest = { name: 'google-ingest', main: new URL('./main.ts', import.meta.url) };
 
@@ -17,8 +12,6 @@ describeServiceLifecycle(googleIngest, (schema) => ({
   GOOGLE_CLIENT_SECRET: 'lifecycle-secret',
   GOOGLE_REDIRECT_URI: 'https://scheduler.example/v1/oauth/google/callback',
   PUBLIC_WEBHOOK_BASE_URL: 'https://google-ingest.scheduler.example',
-  // Its own streams and subjects: the process never consumes another file's events.
-  BUS_PREFIX: uniqueName('google_ingest_boot'),
 }));
 
 describe('google-ingest configuration', () => {

@@ -14,7 +14,8 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 78 configuration (a missing o
 Configuration: the services' own environment variables (EVENT_STORE_URL, KEY_STORE_URL,
 KEY_ENCRYPTION_KEY, KEY_ENCRYPTION_KEYS_PREVIOUS, READ_MODEL_URL, NATS_URL, BUS_PREFIX, and for
 streams apply BUS_STREAM_REPLICAS, BUS_EVENTS_MAX_AGE_MS, BUS_EVENTS_MAX_BYTES,
-BUS_DUPLICATE_WINDOW_MS); each command reads only those it needs.`;
+BUS_DUPLICATE_WINDOW_MS); each command reads only those it needs. Against a NATS that requires
+users, NATS_USER=scheduler-cli and its NATS_PASSWORD.`;
 
 function isoTime(value: string): Date {
   const time = new Date(value);

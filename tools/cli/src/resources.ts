@@ -7,6 +7,7 @@ import {
   type DataKeyStore,
 } from '@scheduler/crypto-shredding';
 import { createEventStore, type EventStore } from '@scheduler/event-store';
+import { inboxPrefixOf } from '@scheduler/contracts';
 import { keyEncryptionKeysOf } from '@scheduler/runtime';
 import type { BusSettings, PersonalDataSettings } from './settings.js';
 
@@ -33,7 +34,15 @@ export class Resources {
   }
 
   async nats(settings: BusSettings): Promise<NatsConnection> {
-    const connection = await connect({ servers: settings.NATS_URL, name: 'scheduler-cli' });
+    const connection = await connect({
+      servers: settings.NATS_URL,
+      name: 'scheduler-cli',
+      ...(settings.NATS_USER !== undefined
+        ? { user: settings.NATS_USER, pass: settings.NATS_PASSWORD ?? '' }
+        : {}),
+      // The only inboxes the scheduler-cli user may read.
+      inboxPrefix: inboxPrefixOf('scheduler-cli'),
+    });
     this.closers.push(() => connection.drain());
     return connection;
   }

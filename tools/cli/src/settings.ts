@@ -19,7 +19,13 @@ const personalDataEnvironment = z
   })
   .superRefine(checkKeyRing);
 
-const busEnvironment = z.object({ NATS_URL: platform.NATS_URL, BUS_PREFIX: platform.BUS_PREFIX });
+const busEnvironment = z.object({
+  NATS_URL: platform.NATS_URL,
+  // The admin CLI's own NATS user (scheduler-cli): it alone may change the streams.
+  NATS_USER: platform.NATS_USER,
+  NATS_PASSWORD: platform.NATS_PASSWORD,
+  BUS_PREFIX: platform.BUS_PREFIX,
+});
 const busStreamEnvironment = busEnvironment.extend({
   BUS_STREAM_REPLICAS: platform.BUS_STREAM_REPLICAS,
   BUS_EVENTS_MAX_AGE_MS: platform.BUS_EVENTS_MAX_AGE_MS,

@@ -107,6 +107,8 @@ export async function startJourneyStack(options: JourneyStackOptions = {}): Prom
   };
   const localEnvironments = localServiceEnvironments({
     natsUrl: infrastructure.natsUrl,
+    // Each service as its own NATS user, limited to what its contracts allow.
+    natsUsers: infrastructure.natsUsers,
     eventStoreUrl: events.connectionString,
     keyStoreUrl: keys.connectionString,
     databases: {

@@ -9,12 +9,12 @@ import {
   NotAContractPatternError,
   PublishFailedError,
 } from '../errors.js';
+import { natsConnectOptions, type BusConnectionOptions } from '../connection-options.js';
 import { busNames, commandSubject, eventSubject, type BusNames } from '../naming.js';
 import { encodeEnvelope, envelopeHeaders } from '../wire.js';
 import { isCommandContract, isEventContract } from './patterns.js';
 
-export interface JetStreamClientOptions {
-  readonly servers: string | string[];
+export interface JetStreamClientOptions extends BusConnectionOptions {
   readonly names?: BusNames;
   readonly requestTimeoutMs?: number;
   readonly connectionName?: string;
@@ -52,12 +52,9 @@ export class JetStreamClient extends ClientProxy {
   }
 
   connect(): Promise<NatsConnection> {
-    this.connection ??= connect({
-      servers: this.options.servers,
-      name: this.options.connectionName ?? 'jetstream-client',
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 500,
-    }).then((connection) => {
+    this.connection ??= connect(
+      natsConnectOptions(this.options, this.options.connectionName ?? 'jetstream-client'),
+    ).then((connection) => {
       this.jetStream = jetstream(connection);
       return connection;
     });

@@ -29,6 +29,7 @@ import { assertBackoffSettings, backoffDelay, type BackoffSettings } from '@sche
 import { IntrinsicException } from '@nestjs/common';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { NotAContractPatternError } from '../errors.js';
+import { natsConnectOptions, type BusConnectionOptions } from '../connection-options.js';
 import { BusMetrics } from '../metrics.js';
 import {
   busNames,
@@ -38,7 +39,7 @@ import {
   eventSubject,
   type BusNames,
 } from '../naming.js';
-import { ensureBusStreams, type EventStreamLimits } from '../streams/stream-setup.js';
+import { checkBusStreamsAtStart, type EventStreamLimits } from '../streams/stream-setup.js';
 import { BusHeaders } from '../wire.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
 import { describeError, publishDeadLetter, type DeadLetterReason } from './dead-letter.js';
@@ -52,8 +53,7 @@ import { handlerFailure, isCommandContract, isEventContract } from './patterns.j
  */
 export type EventOpener = (raw: unknown) => Promise<EventEnvelope>;
 
-export interface JetStreamServerOptions {
-  readonly servers: string | string[];
+export interface JetStreamServerOptions extends BusConnectionOptions {
   readonly names?: BusNames;
   /** The group of handlers declared without one; also the queue group of command handlers. */
   readonly defaultGroup: string;
@@ -68,8 +68,11 @@ export interface JetStreamServerOptions {
   readonly retryDelay?: BackoffSettings;
   /** Default 10 s; see DEFAULT_ACK_WAIT_MS. */
   readonly ackWaitMs?: number;
-  /** Create or update the bus's streams at start-up (with these limits when an object). */
-  readonly ensureStreams?: boolean | Partial<EventStreamLimits>;
+  /**
+   * Check the bus's streams at start-up (against these limits when an object): create the
+   * missing ones, warn about existing ones whose settings differ, and leave those as they are.
+   */
+  readonly checkStreams?: boolean | Partial<EventStreamLimits>;
   readonly metrics?: BusMetrics;
   readonly connectionName?: string;
   /** Opens catalogue events before validation; without it they are parsed as they are (nothing sealed). */
@@ -177,22 +180,23 @@ export class JetStreamServer
   }
 
   private async start(): Promise<void> {
-    const connection = await connect({
-      servers: this.options.servers,
-      name: this.options.connectionName ?? `jetstream-server-${this.options.defaultGroup}`,
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 500,
-    });
+    const connection = await connect(
+      natsConnectOptions(
+        this.options,
+        this.options.connectionName ?? `jetstream-server-${this.options.defaultGroup}`,
+      ),
+    );
     this.connection = connection;
     this._status$.next('connected');
     void this.watchStatus(connection);
     this.jetStream = jetstream(connection);
     const manager = await jetstreamManager(connection);
-    if (this.options.ensureStreams) {
-      await ensureBusStreams(
+    if (this.options.checkStreams) {
+      await checkBusStreamsAtStart(
         manager,
         this.names,
-        typeof this.options.ensureStreams === 'object' ? this.options.ensureStreams : {},
+        typeof this.options.checkStreams === 'object' ? this.options.checkStreams : {},
+        { warn: (message) => this.logger.warn?.(message), metrics: this.metrics },
       );
     }
     for (const group of this.groups.values()) {

@@ -39,6 +39,7 @@ export const ExchangeGoogleAuthorizationCode = defineCommand({
   name: 'ExchangeGoogleAuthorizationCode',
   service: 'google-ingest',
   action: 'exchange-authorization-code',
+  sentBy: ['gateway'],
   schemaVersion: 1,
   request: AuthorizationCodeExchange,
   response: AccountConnection,
@@ -48,6 +49,7 @@ export const ExchangeWebexAuthorizationCode = defineCommand({
   name: 'ExchangeWebexAuthorizationCode',
   service: 'webex-bridge',
   action: 'exchange-authorization-code',
+  sentBy: ['gateway'],
   schemaVersion: 1,
   request: AuthorizationCodeExchange.extend({ userId: UserId }),
   response: AccountConnection,
@@ -75,6 +77,7 @@ export const ReadCalendarEvent = defineCommand({
   name: 'ReadCalendarEvent',
   service: 'google-ingest',
   action: 'read-calendar-event',
+  sentBy: ['gateway'],
   schemaVersion: 1,
   request: z.strictObject({
     tenantId: TenantId,
@@ -115,6 +118,7 @@ export const RequestMeeting = defineCommand({
   name: 'RequestMeeting',
   service: 'webex-bridge',
   action: 'request-meeting',
+  sentBy: ['gateway'],
   schemaVersion: 1,
   request: MeetingCommand(MeetingRequested.data),
   response: z.discriminatedUnion('outcome', [
@@ -128,6 +132,7 @@ export const RecordConferenceAttached = defineCommand({
   name: 'RecordConferenceAttached',
   service: 'webex-bridge',
   action: 'record-conference-attached',
+  sentBy: ['google-ingest'],
   schemaVersion: 1,
   request: MeetingCommand(ConferenceAttached.data),
   response: z.strictObject({ outcome: z.enum(['recorded', 'already-recorded', 'meeting-gone']) }),
@@ -138,6 +143,7 @@ export const EndMeeting = defineCommand({
   name: 'EndMeeting',
   service: 'webex-bridge',
   action: 'end-meeting',
+  sentBy: ['retention'],
   schemaVersion: 1,
   request: MeetingCommand(MeetingEnded.data),
   response: z.strictObject({ outcome: z.enum(['recorded', 'already-recorded', 'meeting-gone']) }),
@@ -148,6 +154,7 @@ export const RecordMeetingDataPurged = defineCommand({
   name: 'RecordMeetingDataPurged',
   service: 'webex-bridge',
   action: 'record-meeting-data-purged',
+  sentBy: ['retention'],
   schemaVersion: 1,
   request: MeetingCommand(MeetingDataPurged.data),
   response: z.strictObject({ outcome: z.enum(['recorded', 'already-recorded', 'meeting-gone']) }),
@@ -185,6 +192,7 @@ export const ListMeetingOptions = defineCommand({
   name: 'ListMeetingOptions',
   service: 'webex-bridge',
   action: 'list-meeting-options',
+  sentBy: ['gateway'],
   schemaVersion: 1,
   request: z.strictObject({ tenantId: TenantId, userId: UserId }),
   response: z.discriminatedUnion('outcome', [
@@ -210,6 +218,7 @@ export const ChangeMeetingPreferences = defineCommand({
   name: 'ChangeMeetingPreferences',
   service: 'webex-bridge',
   action: 'change-meeting-preferences',
+  sentBy: ['gateway'],
   schemaVersion: 1,
   request: z.strictObject({
     tenantId: TenantId,
@@ -245,6 +254,7 @@ export const CancelMeeting = defineCommand({
   name: 'CancelMeeting',
   service: 'webex-bridge',
   action: 'cancel-meeting',
+  sentBy: ['gateway'],
   schemaVersion: 1,
   request: MeetingCommand(UsersMeeting),
   response: z.discriminatedUnion('outcome', [
@@ -263,6 +273,7 @@ export const RetryMeeting = defineCommand({
   name: 'RetryMeeting',
   service: 'webex-bridge',
   action: 'retry-meeting',
+  sentBy: ['gateway'],
   schemaVersion: 1,
   request: MeetingCommand(UsersMeeting),
   response: z.discriminatedUnion('outcome', [
@@ -288,6 +299,7 @@ export const CreateCalendarEventFromMessage = defineCommand({
   name: 'CreateCalendarEventFromMessage',
   service: 'google-ingest',
   action: 'create-calendar-event-from-message',
+  sentBy: ['gateway'],
   schemaVersion: 1,
   request: z
     .strictObject({

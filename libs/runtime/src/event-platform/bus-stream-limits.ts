@@ -8,8 +8,8 @@ type StreamSettings = Pick<
 
 /**
  * The bus streams' limits the configuration sets; what it leaves unset stays the bus's default.
- * Every service passes them when it creates or updates the streams at start-up, so a start
- * never reverts what `scheduler streams apply` set from the same configuration.
+ * `scheduler streams apply` sets them; a service creates a missing stream with them and checks
+ * an existing one against them (a warning where they differ, never a change).
  */
 export function busStreamLimitsOf(config: StreamSettings): Partial<EventStreamLimits> {
   return {

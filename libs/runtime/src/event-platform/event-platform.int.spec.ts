@@ -33,6 +33,7 @@ const Echo = defineCommand({
   name: 'Echo',
   service,
   action: 'echo',
+  sentBy: ['gateway'],
   schemaVersion: 1,
   request: z.strictObject({ text: z.string().min(1) }),
   response: z.strictObject({ echoed: z.string() }),

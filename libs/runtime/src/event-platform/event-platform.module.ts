@@ -11,7 +11,7 @@ import {
 } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { BusMetrics, EventRelay, JetStreamClient, busNames, ensureBusStreams } from '@scheduler/bus';
+import { BusMetrics, EventRelay, JetStreamClient, busNames, checkBusStreamsAtStart } from '@scheduler/bus';
 import { eventsProducedBy, type EventEnvelope, type ServiceName } from '@scheduler/contracts';
 import type { ServiceEnvironment } from '@scheduler/config';
 import {
@@ -23,6 +23,7 @@ import {
 } from '@scheduler/crypto-shredding';
 import { createEventStore, type EventStore, type StreamCodec } from '@scheduler/event-store';
 import { busStreamLimitsOf } from './bus-stream-limits.js';
+import { busConnectionOf } from '../infrastructure/bus-connection.js';
 import { sealedEnvelopeCodec } from './sealed-envelope-codec.js';
 import { ReadinessRegistry } from '../health/readiness-registry.js';
 import { MetricsRegistry } from '../metrics/metrics.js';
@@ -68,9 +69,15 @@ export class RelayLifecycle implements OnApplicationBootstrap, BeforeApplication
 
   async onApplicationBootstrap(): Promise<void> {
     const names = busNames(this.config.BUS_PREFIX);
-    await ensureBusStreams(await jetstreamManager(this.nats), names, busStreamLimitsOf(this.config));
     const produces = eventsProducedBy(this.options.service);
+    // A service that appends nothing runs no relay (the gateway's NATS user has no JetStream access).
     if (produces.length === 0) return;
+    // The relay publishes into the streams: create them if this is the deployment's first start;
+    // an existing stream is only compared with the configuration (warning, metric), never reset.
+    await checkBusStreamsAtStart(await jetstreamManager(this.nats), names, busStreamLimitsOf(this.config), {
+      warn: (message) => this.logger.warn(message),
+      metrics: this.metrics,
+    });
     this.relayStore = await createEventStore(this.config.EVENT_STORE_URL);
     this.relay = await EventRelay.start({
       store: this.relayStore,
@@ -147,7 +154,7 @@ export class EventPlatformModule {
           inject: [SERVICE_CONFIG],
           useFactory: async (config: ServiceEnvironment) => {
             const client = new JetStreamClient({
-              servers: config.NATS_URL,
+              ...busConnectionOf(config, options.service),
               names: busNames(config.BUS_PREFIX),
               connectionName: `${options.service}-client`,
             });

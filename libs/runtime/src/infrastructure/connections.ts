@@ -1,15 +1,10 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { natsConnectOptions, type BusConnectionOptions } from '@scheduler/bus';
 import { NATS_CONNECTION } from '../tokens.js';
 
-export async function connectNats(url: string, service: string): Promise<NatsConnection> {
-  return connect({
-    servers: url,
-    name: service,
-    // After the first connection, keep reconnecting: readiness reports the outage meanwhile.
-    maxReconnectAttempts: -1,
-    reconnectTimeWait: 500,
-  });
+export async function connectNats(options: BusConnectionOptions, service: string): Promise<NatsConnection> {
+  return connect(natsConnectOptions(options, service));
 }
 
 /** Closes the shared NATS connection last, after consumers and relays have drained. */

@@ -19,9 +19,10 @@ const nanosToMs = (nanos: number) => Math.round(nanos / 1_000_000);
 /**
  * `streams apply`: creates the bus's streams or updates their replicas and limits from the
  * configuration (BUS_STREAM_REPLICAS, BUS_EVENTS_MAX_AGE_MS, BUS_EVENTS_MAX_BYTES,
- * BUS_DUPLICATE_WINDOW_MS), with the function every service runs at start-up. Give the services
- * the same values: each start applies them again. Storage and retention policy are fixed once a
- * stream exists (JetStream refuses to change them).
+ * BUS_DUPLICATE_WINDOW_MS). The only thing that changes a live stream: services create missing
+ * streams with the same variables but only check existing ones (a warning and
+ * `scheduler_bus_stream_setting_drift` when they differ). Storage and retention policy are
+ * fixed once a stream exists (JetStream refuses to change them).
  */
 export async function streamsApply(io: CliIo): Promise<AppliedStream[]> {
   const settings = busStreamSettings(io.environment);
