@@ -22,6 +22,7 @@ import {
 } from '../api-errors/api-errors.js';
 import { type AccountConnection, type SiteSource, siteInUse } from './accounts-projection.js';
 import { AccountsReadModel } from './accounts-read-model.js';
+import { TenantPolicy } from '../tenant-administration/tenant-policy.js';
 
 // How long a changed preference waits to reach the read model, so the caller's next GET sees it.
 const READ_YOUR_WRITES_TIMEOUT_MS = 3000;
@@ -83,6 +84,7 @@ export class AccountStatus {
   constructor(
     @Inject(BUS_CLIENT) private readonly bus: JetStreamClient,
     private readonly readModel: AccountsReadModel,
+    private readonly tenants: TenantPolicy,
   ) {}
 
   async statusOf(principal: Principal): Promise<AccountStatusResource> {
@@ -120,6 +122,8 @@ export class AccountStatus {
     correlationId: string,
   ): Promise<{ preferences: PreferencesResource }> {
     const { templateId, ...rest } = change;
+    // The tenant's administrators may allow only some sites: refused before Webex is asked.
+    if (typeof change.siteUrl === 'string') await this.tenants.checkSite(principal.tenantId, change.siteUrl);
     let answer: ResponseOf<typeof ChangeMeetingPreferences>;
     try {
       answer = await sendCommand(this.bus, ChangeMeetingPreferences, {
