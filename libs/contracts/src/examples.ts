@@ -377,7 +377,7 @@ export const exampleEventData: ExampleEventData = {
         enabled: true,
         retentionAfterEndSeconds: 86400,
         allowedWebexSites: ['example.webex.com'],
-        defaultMeetingTemplateId: 'template-standard',
+        defaultMeetingTemplate: { siteUrl: 'example.webex.com', templateId: 'template-standard' },
       },
     },
     {
@@ -387,7 +387,7 @@ export const exampleEventData: ExampleEventData = {
         enabled: false,
         retentionAfterEndSeconds: null,
         allowedWebexSites: null,
-        defaultMeetingTemplateId: null,
+        defaultMeetingTemplate: null,
       },
     },
   ],

@@ -209,7 +209,7 @@ describe('contract JSON Schemas', () => {
               enabled: false,
               retentionAfterEndSeconds: 86400,
               allowedWebexSites: ['example.webex.com'],
-              defaultMeetingTemplateId: null,
+              defaultMeetingTemplate: null,
             },
           },
           response: { outcome: 'changed', position: '12/12' },

@@ -22,8 +22,11 @@ export const TenantSettings = z.strictObject({
     .nullable(),
   /** The Webex sites the tenant's users may choose; `null`: any site their Webex account offers. */
   allowedWebexSites: z.array(WebexSiteUrl).min(1).max(100).nullable(),
-  /** The meeting template used when a user has chosen none. */
-  defaultMeetingTemplateId: MeetingTemplateId.nullable(),
+  /**
+   * The meeting template used when a user has chosen none, on its site only (a Webex template
+   * belongs to one site): meetings on other sites keep Webex's default.
+   */
+  defaultMeetingTemplate: z.strictObject({ siteUrl: WebexSiteUrl, templateId: MeetingTemplateId }).nullable(),
 });
 export type TenantSettings = z.output<typeof TenantSettings>;
 

@@ -15,6 +15,20 @@ import {
 import type { TenantPolicyView } from './tenant-policy.js';
 import { TenantSettingsService } from './tenant-settings.js';
 
+/** The whole settings; a default template must be on an allowed site. */
+const TenantSettingsBody = TenantSettings.refine(
+  (settings) =>
+    !settings.defaultMeetingTemplate ||
+    !settings.allowedWebexSites ||
+    settings.allowedWebexSites.includes(settings.defaultMeetingTemplate.siteUrl),
+  {
+    message: 'must be one of allowedWebexSites',
+    path: ['defaultMeetingTemplate', 'siteUrl'],
+    // Only a body that is otherwise valid: its own problems are named first.
+    when: (payload) => payload.issues.length === 0,
+  },
+);
+
 /** The tenant's settings in force, as the routes answer them. */
 export const TenantResource = z.strictObject({
   tenantId: z.string(),
@@ -54,7 +68,7 @@ export class TenantAdministrationController {
   put(
     @CurrentTenantAdministrator() administrator: TenantAdministrator,
     @Req() request: Request,
-    @Body(new ZodValidationPipe(TenantSettings, 'body')) body: TenantSettings,
+    @Body(new ZodValidationPipe(TenantSettingsBody, 'body')) body: z.output<typeof TenantSettingsBody>,
   ): Promise<TenantPolicyView> {
     return this.settings.change(administrator, body, requestCorrelationId(request));
   }

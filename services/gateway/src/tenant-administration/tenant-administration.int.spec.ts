@@ -21,7 +21,7 @@ const settings = {
   enabled: true,
   retentionAfterEndSeconds: 86400,
   allowedWebexSites: ['demo.webex.com'],
-  defaultMeetingTemplateId: 'template-board',
+  defaultMeetingTemplate: { siteUrl: 'demo.webex.com', templateId: 'template-board' },
 };
 
 const tenantEvents = async () => {
@@ -86,7 +86,7 @@ describe('GET /v1/admin/tenant', () => {
           enabled: true,
           retentionAfterEndSeconds: null,
           allowedWebexSites: null,
-          defaultMeetingTemplateId: null,
+          defaultMeetingTemplate: null,
         },
       },
     });
@@ -99,7 +99,7 @@ describe('PUT /v1/admin/tenant', () => {
       enabled: 'yes',
       retentionAfterEndSeconds: -1,
       allowedWebexSites: ['https://evil.example'],
-      defaultMeetingTemplateId: null,
+      defaultMeetingTemplate: null,
       colour: 'red',
     });
     expect(answer.status).toBe(400);
@@ -110,6 +110,14 @@ describe('PUT /v1/admin/tenant', () => {
     );
     const partial = await stack.call('PUT', '/v1/admin/tenant', ada, { enabled: false });
     expect(partial.status).toBe(400);
+    const templateElsewhere = await stack.call('PUT', '/v1/admin/tenant', ada, {
+      ...settings,
+      defaultMeetingTemplate: { siteUrl: 'board.webex.com', templateId: 'template-board' },
+    });
+    expect(templateElsewhere.status).toBe(400);
+    expect(templateElsewhere.body.error.fields).toEqual([
+      { path: 'defaultMeetingTemplate.siteUrl', message: 'must be one of allowedWebexSites' },
+    ]);
     expect(await tenantEvents()).toEqual([]);
   });
 

@@ -54,7 +54,7 @@ export class TenantPolicy {
         enabled: true,
         retentionAfterEndSeconds: null,
         allowedWebexSites: null,
-        defaultMeetingTemplateId: null,
+        defaultMeetingTemplate: null,
       },
     };
   }

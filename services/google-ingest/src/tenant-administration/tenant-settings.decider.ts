@@ -56,7 +56,8 @@ export function sameSettings(left: TenantSettings, right: TenantSettings): boole
   return (
     left.enabled === right.enabled &&
     left.retentionAfterEndSeconds === right.retentionAfterEndSeconds &&
-    left.defaultMeetingTemplateId === right.defaultMeetingTemplateId &&
+    left.defaultMeetingTemplate?.siteUrl === right.defaultMeetingTemplate?.siteUrl &&
+    left.defaultMeetingTemplate?.templateId === right.defaultMeetingTemplate?.templateId &&
     sites(left) === sites(right)
   );
 }

@@ -9,7 +9,7 @@ const settings: TenantSettings = {
   enabled: true,
   retentionAfterEndSeconds: 86400,
   allowedWebexSites: ['demo.webex.com', 'board.webex.com'],
-  defaultMeetingTemplateId: 'template-1',
+  defaultMeetingTemplate: { siteUrl: 'demo.webex.com', templateId: 'template-1' },
 };
 const change = (next: TenantSettings) => ({
   tenantId,
@@ -59,7 +59,13 @@ describe('tenantSettingsDecider', () => {
     expect(sameSettings(settings, { ...settings, retentionAfterEndSeconds: null })).toBe(false);
     expect(sameSettings(settings, { ...settings, allowedWebexSites: null })).toBe(false);
     expect(sameSettings(settings, { ...settings, allowedWebexSites: ['demo.webex.com'] })).toBe(false);
-    expect(sameSettings(settings, { ...settings, defaultMeetingTemplateId: null })).toBe(false);
+    expect(sameSettings(settings, { ...settings, defaultMeetingTemplate: null })).toBe(false);
+    expect(
+      sameSettings(settings, {
+        ...settings,
+        defaultMeetingTemplate: { siteUrl: 'board.webex.com', templateId: 'template-1' },
+      }),
+    ).toBe(false);
     expect(sameSettings(settings, { ...settings, enabled: false })).toBe(false);
   });
 });

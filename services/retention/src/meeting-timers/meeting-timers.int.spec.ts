@@ -591,7 +591,7 @@ describe('retention wired over NATS', () => {
               enabled: true,
               retentionAfterEndSeconds,
               allowedWebexSites: null,
-              defaultMeetingTemplateId: null,
+              defaultMeetingTemplate: null,
             },
           },
         }),
