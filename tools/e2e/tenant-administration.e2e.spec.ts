@@ -89,6 +89,9 @@ describe('tenant administration', () => {
       defaultMeetingTemplate: { siteUrl: 'demo.webex.com', templateId: large.id },
     });
     expect(changed.status).toBe(200);
+    // GET /v1/me shows the template new meetings get.
+    const shown = await api<{ template: { id: string; name?: string } | null }>('/v1/me');
+    expect(shown.body.template).toEqual({ id: large.id, name: large.name });
 
     const meetingId = await addMeeting('Board review');
     const created = await eventually(async () => {

@@ -88,11 +88,28 @@ export class AccountStatus {
   ) {}
 
   async statusOf(principal: Principal): Promise<AccountStatusResource> {
-    const [view, options] = await Promise.all([
+    const [view, offered, policy] = await Promise.all([
       this.readModel.accountsOf(principal),
       this.optionsOf(principal),
+      this.tenants.policyOf(principal.tenantId),
     ]);
-    const site = view ? siteInUse(view) : undefined;
+    // Only what the tenant's administrators allow is offered, and their default template is the
+    // one webex-bridge uses on its site for a user who chose none.
+    const allowed = policy?.settings.allowedWebexSites;
+    const options =
+      'templates' in offered && allowed
+        ? {
+            ...offered,
+            sites: offered.sites.filter((offer) => allowed.includes(offer.siteUrl)),
+            templates: offered.templates.filter((template) => allowed.includes(template.siteUrl)),
+          }
+        : offered;
+    const inUse = view ? siteInUse(view) : undefined;
+    const tenantTemplate = policy?.settings.defaultMeetingTemplate;
+    const site =
+      inUse && !view?.preferences.meetingTemplateId && tenantTemplate?.siteUrl === inUse.siteUrl
+        ? { ...inUse, meetingTemplateId: tenantTemplate.templateId }
+        : inUse;
     const templateName =
       site?.meetingTemplateId && 'templates' in options
         ? options.templates.find(

@@ -4,6 +4,7 @@ import {
   TenantSettingsChanged,
   createEvent,
   type EventContract,
+  type TenantSettings,
 } from '@scheduler/contracts';
 import { envelopeToEventToAppend, type RecordedEvent } from '@scheduler/event-store';
 import { TenantView, projectTenant, tenantsProjection } from './tenants-projection.js';
