@@ -398,6 +398,28 @@ describe("the tenant's allowed Webex sites in /v1/me", () => {
       expect((await offeredSites()).sort()).toEqual(['board.webex.com', 'demo.webex.com']),
     );
   });
+
+  it('refuses a new meeting, or a retry, on a site the administrators do not allow, before anything is asked', async () => {
+    await allowSites(['board.webex.com']);
+    try {
+      await eventually(async () => expect(await offeredSites()).toEqual(['board.webex.com']));
+      // Alice has chosen no site: her meetings would go to her account's default, demo.webex.com.
+      for (const [path, body] of [
+        ['/v1/meetings', { calendarId: alice.email, eventId: 'event1' }],
+        [`/v1/meetings/${newUuidV7()}/retry`, undefined],
+      ] as const) {
+        const refused = await call('POST', path, alice.idToken, body ?? {});
+        expect({ path, status: refused.status }).toEqual({ path, status: 403 });
+        expect(refused.body.error).toMatchObject({
+          code: 'webex_site_not_allowed',
+          siteUrl: 'demo.webex.com',
+          allowedSites: ['board.webex.com'],
+        });
+      }
+    } finally {
+      await allowSites(null);
+    }
+  });
 });
 
 describe('PUT /v1/me/preferences', () => {

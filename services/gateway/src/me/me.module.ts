@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuthenticationModule } from '../authentication/authentication.module.js';
 import { ReadModelStoreModule } from '../read-models/read-model-store.module.js';
 import { AccountStatus } from './account-status.js';
-import { AccountsReadModel } from './accounts-read-model.js';
+import { AccountsReadModelModule } from './accounts-read-model.module.js';
 import { MeController } from './me.controller.js';
 
 /**
@@ -11,8 +11,8 @@ import { MeController } from './me.controller.js';
  * (checked and recorded by webex-bridge). Projected from the account streams.
  */
 @Module({
-  imports: [AuthenticationModule, ReadModelStoreModule],
+  imports: [AuthenticationModule, ReadModelStoreModule, AccountsReadModelModule],
   controllers: [MeController],
-  providers: [AccountsReadModel, AccountStatus],
+  providers: [AccountStatus],
 })
 export class MeModule {}
