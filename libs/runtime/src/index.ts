@@ -23,3 +23,4 @@ export { sealedEventOpener } from './event-platform/sealed-event-opener.js';
 export type { SealedEventOpenerOptions } from './event-platform/sealed-event-opener.js';
 export { sealedEnvelopeCodec } from './event-platform/sealed-envelope-codec.js';
 export { busStreamLimitsOf } from './event-platform/bus-stream-limits.js';
+export { recordedTenantSettings } from './event-platform/tenant-settings.js';

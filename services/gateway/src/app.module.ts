@@ -8,6 +8,7 @@ import { MeetingsModule } from './meetings/meetings.module.js';
 import { OAuthModule } from './oauth/oauth.module.js';
 import { OpenApiModule } from './openapi/openapi.module.js';
 import { RateLimitsModule } from './rate-limits/rate-limits.module.js';
+import { TenantAdministrationModule } from './tenant-administration/tenant-administration.module.js';
 
 /**
  * REST API under /v1 for the add-on front end: authenticates Google ID tokens, passes user
@@ -30,6 +31,7 @@ export class GatewayModule {
         OAuthModule,
         OpenApiModule,
         RateLimitsModule,
+        TenantAdministrationModule,
       ],
     };
   }

@@ -5,10 +5,12 @@ import type { JsonDocument, ProjectionDefinition } from '@scheduler/read-models'
 import { gatewayEnvironment } from './config.js';
 import { accountsProjection } from './me/accounts-projection.js';
 import { meetingsProjection } from './meetings/meetings-projection.js';
+import { tenantsProjection } from './tenant-administration/tenants-projection.js';
 
 export const gatewayProjections: ReadonlyMap<string, ProjectionDefinition<JsonDocument>> = new Map([
   [meetingsProjection.name, meetingsProjection as unknown as ProjectionDefinition<JsonDocument>],
   [accountsProjection.name, accountsProjection as unknown as ProjectionDefinition<JsonDocument>],
+  [tenantsProjection.name, tenantsProjection as unknown as ProjectionDefinition<JsonDocument>],
 ]);
 
 /** Where the gateway's read models live, as the gateway's own configuration names it. */

@@ -21,7 +21,8 @@ export function seedDemoTenant(emulators: RunningEmulators): void {
         name: 'Alice Demo',
         timeZone: 'Europe/Berlin',
         calendars: [{ summary: 'Alice team calendar' }],
-        directory: { customSchemas: { Webex: { SiteUrl: 'https://demo.webex.com' } } },
+        // A Workspace administrator too, so the demo can manage the tenant (GET|PUT /v1/admin/tenant).
+        directory: { customSchemas: { Webex: { SiteUrl: 'https://demo.webex.com' } }, isAdmin: true },
       },
     ],
   });

@@ -42,6 +42,12 @@ export const de: Messages = {
     too_many_requests: 'Zu viele Anfragen; versuchen Sie es später erneut',
     request_failed: 'Die Anfrage ist fehlgeschlagen',
     internal_error: 'Ein unerwarteter Fehler ist aufgetreten',
+    not_tenant_administrator:
+      'Nur ein Administrator Ihres Google Workspace kann dessen Einstellungen verwalten',
+    tenant_disabled:
+      'Die Administratoren Ihres Google Workspace haben diesen Dienst für Ihre Organisation deaktiviert; bitten Sie sie, ihn wieder zu aktivieren',
+    webex_site_not_allowed:
+      'Die Administratoren Ihres Google Workspace erlauben diese Webex-Site nicht; wählen Sie eine aus allowedSites',
   },
   operations: {
     meeting_request: 'die Besprechungsanfrage',
@@ -53,6 +59,8 @@ export const de: Messages = {
     preference_change: 'die Änderung der Einstellung',
     checking_preference: 'die Prüfung der Einstellung bei Webex',
     gmail_calendar_event: 'den Kalendertermin aus der Gmail-Nachricht',
+    checking_tenant_administrator: 'die Prüfung Ihrer Workspace-Administratorrolle bei Google',
+    tenant_settings_change: 'die Änderung der Organisationseinstellungen',
   },
   conference: {
     meeting_number: 'Webex-Meetingnummer: {{meetingNumber}}',

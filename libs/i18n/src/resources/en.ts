@@ -42,6 +42,11 @@ export const en = {
     too_many_requests: 'Too many requests; retry later',
     request_failed: 'The request failed',
     internal_error: 'An unexpected error occurred',
+    not_tenant_administrator: 'Only an administrator of your Google Workspace can manage its settings',
+    tenant_disabled:
+      "Your Google Workspace's administrators have turned this service off for your organisation; ask them to turn it on again",
+    webex_site_not_allowed:
+      "Your Google Workspace's administrators do not allow this Webex site; choose one of allowedSites",
   },
   /** What the gateway was doing, named inside upstream_failed and service_unavailable. */
   operations: {
@@ -54,6 +59,8 @@ export const en = {
     preference_change: 'the preference change',
     checking_preference: 'checking the preference with Webex',
     gmail_calendar_event: 'the calendar event from the Gmail message',
+    checking_tenant_administrator: 'checking your Workspace administrator role with Google',
+    tenant_settings_change: 'the tenant settings change',
   },
   /** The notes of our conference in the Google Calendar event (plain text; escaped when written). */
   conference: {

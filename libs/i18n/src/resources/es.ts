@@ -41,6 +41,11 @@ export const es: Messages = {
     too_many_requests: 'Demasiadas solicitudes; inténtelo más tarde',
     request_failed: 'La solicitud ha fallado',
     internal_error: 'Se ha producido un error inesperado',
+    not_tenant_administrator: 'Solo un administrador de su Google Workspace puede gestionar su configuración',
+    tenant_disabled:
+      'Los administradores de su Google Workspace han desactivado este servicio para su organización; pídales que lo vuelvan a activar',
+    webex_site_not_allowed:
+      'Los administradores de su Google Workspace no permiten este sitio de Webex; elija uno de allowedSites',
   },
   operations: {
     meeting_request: 'la solicitud de reunión',
@@ -52,6 +57,8 @@ export const es: Messages = {
     preference_change: 'el cambio de preferencia',
     checking_preference: 'la comprobación de la preferencia con Webex',
     gmail_calendar_event: 'el evento del calendario a partir del mensaje de Gmail',
+    checking_tenant_administrator: 'la comprobación de su rol de administrador de Workspace con Google',
+    tenant_settings_change: 'el cambio de la configuración de la organización',
   },
   conference: {
     meeting_number: 'Número de reunión de Webex: {{meetingNumber}}',

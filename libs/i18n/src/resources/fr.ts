@@ -45,6 +45,11 @@ export const fr: Messages = {
     too_many_requests: 'Trop de requêtes ; réessayez plus tard',
     request_failed: 'La requête a échoué',
     internal_error: 'Une erreur inattendue s’est produite',
+    not_tenant_administrator: 'Seul un administrateur de votre Google Workspace peut gérer ses paramètres',
+    tenant_disabled:
+      'Les administrateurs de votre Google Workspace ont désactivé ce service pour votre organisation ; demandez-leur de le réactiver',
+    webex_site_not_allowed:
+      'Les administrateurs de votre Google Workspace n’autorisent pas ce site Webex ; choisissez-en un dans allowedSites',
   },
   operations: {
     meeting_request: 'la demande de réunion',
@@ -56,6 +61,9 @@ export const fr: Messages = {
     preference_change: 'la modification de la préférence',
     checking_preference: 'la vérification de la préférence auprès de Webex',
     gmail_calendar_event: 'l’événement d’agenda issu du message Gmail',
+    checking_tenant_administrator:
+      'la vérification de votre rôle d’administrateur Workspace auprès de Google',
+    tenant_settings_change: 'la modification des paramètres de l’organisation',
   },
   conference: {
     meeting_number: 'Numéro de réunion Webex : {{meetingNumber}}',

@@ -40,6 +40,11 @@ export const ja: Messages = {
     too_many_requests: 'リクエストが多すぎます。後でもう一度お試しください',
     request_failed: 'リクエストが失敗しました',
     internal_error: '予期しないエラーが発生しました',
+    not_tenant_administrator: 'Google Workspace の設定を管理できるのは管理者のみです',
+    tenant_disabled:
+      'Google Workspace の管理者が組織でこのサービスを無効にしています。再度有効にするよう管理者に依頼してください',
+    webex_site_not_allowed:
+      'Google Workspace の管理者はこの Webex サイトを許可していません。allowedSites から選択してください',
   },
   operations: {
     meeting_request: '会議のリクエスト',
@@ -51,6 +56,8 @@ export const ja: Messages = {
     preference_change: '設定の変更',
     checking_preference: 'Webex での設定の確認',
     gmail_calendar_event: 'Gmail メッセージからのカレンダーの予定の作成',
+    checking_tenant_administrator: 'Google での Workspace 管理者ロールの確認',
+    tenant_settings_change: '組織設定の変更',
   },
   conference: {
     meeting_number: 'Webex 会議番号: {{meetingNumber}}',

@@ -4,13 +4,23 @@ import {
   type ExecutionContext,
   Inject,
   Injectable,
+  SetMetadata,
 } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { UnauthenticatedError } from '../api-errors/api-errors.js';
 import { RequestLimits } from '../rate-limits/request-limits.js';
-import type { IdentityVerifier, Principal } from './identity-verifier.js';
+import type { IdentityVerifier, Principal, VerifyOptions } from './identity-verifier.js';
 
 export const IDENTITY_VERIFIER = Symbol('IDENTITY_VERIFIER');
+
+export const ALLOW_DISABLED_TENANT = 'scheduler:allow-disabled-tenant';
+
+/**
+ * On a controller or handler: its users are admitted even when their tenant is disabled. Only for
+ * the tenant's administration, so its administrators can turn it on again.
+ */
+export const AllowDisabledTenant = () => SetMetadata(ALLOW_DISABLED_TENANT, true);
 
 type AuthenticatedRequest = Request & { principal?: Principal };
 
@@ -31,8 +41,9 @@ async function limitedPrincipal(
   verifier: IdentityVerifier,
   limits: RequestLimits,
   token: string,
+  options?: VerifyOptions,
 ): Promise<Principal> {
-  const principal = await verifier.verify(token);
+  const principal = await verifier.verify(token, options);
   limits.admit('user', `${principal.tenantId}/${principal.userId}`);
   return principal;
 }
@@ -57,13 +68,20 @@ export class AuthenticationGuard implements CanActivate {
   constructor(
     @Inject(IDENTITY_VERIFIER) private readonly verifier: IdentityVerifier,
     private readonly limits: RequestLimits,
+    private readonly reflector: Reflector,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const token = bearerToken(request);
     if (token === undefined) throw new UnauthenticatedError('missing_token');
-    request.principal = await limitedPrincipal(this.verifier, this.limits, token);
+    const allowDisabledTenant = this.reflector.getAllAndOverride<boolean | undefined>(ALLOW_DISABLED_TENANT, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    request.principal = await limitedPrincipal(this.verifier, this.limits, token, {
+      allowDisabledTenant: allowDisabledTenant === true,
+    });
     return true;
   }
 }

@@ -4,16 +4,18 @@ import { SERVICE_CONFIG } from '@scheduler/runtime';
 import type { GatewayConfig } from '../config.js';
 import { callbackUrl } from '../oauth/oauth-settings.js';
 import { RateLimitsModule } from '../rate-limits/rate-limits.module.js';
+import { TenantPolicy } from '../tenant-administration/tenant-policy.js';
+import { TenantPolicyModule } from '../tenant-administration/tenant-policy.module.js';
 import { AuthenticationGuard, IDENTITY_VERIFIER } from './authentication.guard.js';
 import { GoogleIdentityVerifier } from './identity-verifier.js';
 
 /**
- * Who is calling: Google ID tokens verified against our OAuth client and the served Workspace
- * domains. Exports the guard, the verifier, and the gateway's one Google OAuth client, which
+ * Who is calling: Google ID tokens verified against our OAuth client, from a Workspace this
+ * deployment serves and its administrators have not disabled (TenantPolicy). Exports the guard, the verifier, and the gateway's one Google OAuth client, which
  * the OAuth routes also use to build consent URLs.
  */
 @Module({
-  imports: [RateLimitsModule],
+  imports: [RateLimitsModule, TenantPolicyModule],
   providers: [
     {
       provide: GoogleOAuth,
@@ -29,15 +31,12 @@ import { GoogleIdentityVerifier } from './identity-verifier.js';
     },
     {
       provide: IDENTITY_VERIFIER,
-      inject: [SERVICE_CONFIG, GoogleOAuth],
-      useFactory: (config: GatewayConfig, google: GoogleOAuth) =>
-        new GoogleIdentityVerifier(google, {
-          audience: config.GOOGLE_CLIENT_ID,
-          allowedDomains: config.ALLOWED_HOSTED_DOMAINS,
-        }),
+      inject: [SERVICE_CONFIG, GoogleOAuth, TenantPolicy],
+      useFactory: (config: GatewayConfig, google: GoogleOAuth, tenants: TenantPolicy) =>
+        new GoogleIdentityVerifier(google, { audience: config.GOOGLE_CLIENT_ID, tenants }),
     },
     AuthenticationGuard,
   ],
-  exports: [GoogleOAuth, IDENTITY_VERIFIER, AuthenticationGuard, RateLimitsModule],
+  exports: [GoogleOAuth, IDENTITY_VERIFIER, AuthenticationGuard, RateLimitsModule, TenantPolicyModule],
 })
 export class AuthenticationModule {}

@@ -12,34 +12,44 @@ export interface Principal {
   readonly email: string;
 }
 
-/** Turns a bearer ID token into a principal, or throws UnauthenticatedError / HostedDomainNotAllowedError. */
+export interface VerifyOptions {
+  /** Admit the users of a disabled tenant (its administrators' settings routes). */
+  readonly allowDisabledTenant?: boolean;
+}
+
+/**
+ * Turns a bearer ID token into a principal, or throws UnauthenticatedError, or the tenant's
+ * refusal (HostedDomainNotAllowedError, TenantDisabledError).
+ */
 export interface IdentityVerifier {
-  verify(idToken: string): Promise<Principal>;
+  verify(idToken: string, options?: VerifyOptions): Promise<Principal>;
+}
+
+/** Which Workspaces are served and enabled (the tenants' settings, else the bootstrap list). */
+export interface TenantAdmission {
+  admit(tenantId: string, options: { allowDisabled?: boolean }): Promise<unknown>;
 }
 
 export interface GoogleIdentityVerifierOptions {
   /** Our OAuth client id: tokens minted for another client are refused. */
   readonly audience: string;
-  /** Workspace domains this deployment serves (lower-case). */
-  readonly allowedDomains: readonly string[];
+  /** Refuses a Workspace not served, or disabled by its administrators. */
+  readonly tenants: TenantAdmission;
 }
 
 /**
  * Verifies Google-signed ID tokens with google-auth-library (signature against Google's
- * certificates, issuer, audience, expiry), then checks the hosted domain itself: an authentic
- * token from a domain we do not serve is a 403, not a 401, so the caller can tell the two apart.
+ * certificates, issuer, audience, expiry), then admits the hosted domain itself: an authentic
+ * token from a domain we do not serve, or one its administrators disabled, is a 403, not a 401,
+ * so the caller can tell the two apart.
  */
 export class GoogleIdentityVerifier implements IdentityVerifier {
-  private readonly allowedDomains: ReadonlySet<string>;
-
   constructor(
     private readonly oauth: GoogleOAuth,
     private readonly options: GoogleIdentityVerifierOptions,
-  ) {
-    this.allowedDomains = new Set(options.allowedDomains.map((domain) => domain.toLowerCase()));
-  }
+  ) {}
 
-  async verify(idToken: string): Promise<Principal> {
+  async verify(idToken: string, options: VerifyOptions = {}): Promise<Principal> {
     let identity;
     try {
       identity = await this.oauth.verifyIdToken(idToken, { audience: this.options.audience });
@@ -49,12 +59,14 @@ export class GoogleIdentityVerifier implements IdentityVerifier {
     }
     if (identity.payload.email_verified === false) throw new UnauthenticatedError('invalid_token');
     const tenantId = identity.hostedDomain?.toLowerCase();
-    if (!tenantId || !this.allowedDomains.has(tenantId)) throw new HostedDomainNotAllowedError();
+    // No hosted domain: a consumer account, never a tenant's.
+    if (!tenantId) throw new HostedDomainNotAllowedError();
     if (
       !primitives.TenantId.safeParse(tenantId).success ||
       !primitives.UserId.safeParse(identity.subject).success
     )
       throw new UnauthenticatedError('invalid_token');
+    await this.options.tenants.admit(tenantId, { allowDisabled: options.allowDisabledTenant === true });
     return { tenantId, userId: identity.subject, email: identity.email.toLowerCase() };
   }
 }

@@ -13,6 +13,7 @@ import {
   GoogleAccountNotConnectedError,
   ServiceUnavailableError,
   UpstreamFailedError,
+  WebexSiteNotAllowedError,
 } from '../api-errors/api-errors.js';
 import { ApiAnswer, ApiFailures } from '../openapi/openapi.decorators.js';
 import { GmailMeetings } from './gmail-meetings.js';
@@ -61,6 +62,7 @@ export class GmailMeetingsController {
     schema: z.strictObject({ meetingId: primitives.MeetingId }),
   })
   @ApiFailures(
+    new WebexSiteNotAllowedError('other.webex.com', ['acme.webex.com']),
     new GmailMessageTokenRejectedError(),
     new GmailMessageNotFoundError(),
     new GoogleAccountNotConnectedError(),

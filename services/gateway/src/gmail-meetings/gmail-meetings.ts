@@ -18,6 +18,7 @@ import {
 } from '../api-errors/api-errors.js';
 import type { Principal } from '../authentication/identity-verifier.js';
 import { MeetingRequests } from '../meetings/meeting-requests.js';
+import { MeetingSiteCheck } from '../tenant-administration/meeting-site-check.js';
 
 /** What the add-on sends for the message the user has open (its event object's gmail part). */
 export interface MessageMeetingRequest {
@@ -41,6 +42,7 @@ export class GmailMeetings {
   constructor(
     @Inject(BUS_CLIENT) private readonly bus: JetStreamClient,
     private readonly requests: MeetingRequests,
+    private readonly sites: MeetingSiteCheck,
   ) {}
 
   async schedule(
@@ -48,6 +50,8 @@ export class GmailMeetings {
     message: MessageMeetingRequest,
     correlationId: string,
   ): Promise<{ meetingId: string }> {
+    // Before the calendar event is made: a refused meeting leaves nothing behind.
+    await this.sites.check(principal);
     const made = await this.calendarEventFrom(principal, message, correlationId);
     const { invitees, ...details } = made.event;
     try {

@@ -22,6 +22,7 @@ import {
 } from '../api-errors/api-errors.js';
 import { type AccountConnection, type SiteSource, siteInUse } from './accounts-projection.js';
 import { AccountsReadModel } from './accounts-read-model.js';
+import { TenantPolicy } from '../tenant-administration/tenant-policy.js';
 
 // How long a changed preference waits to reach the read model, so the caller's next GET sees it.
 const READ_YOUR_WRITES_TIMEOUT_MS = 3000;
@@ -83,14 +84,32 @@ export class AccountStatus {
   constructor(
     @Inject(BUS_CLIENT) private readonly bus: JetStreamClient,
     private readonly readModel: AccountsReadModel,
+    private readonly tenants: TenantPolicy,
   ) {}
 
   async statusOf(principal: Principal): Promise<AccountStatusResource> {
-    const [view, options] = await Promise.all([
+    const [view, offered, policy] = await Promise.all([
       this.readModel.accountsOf(principal),
       this.optionsOf(principal),
+      this.tenants.policyOf(principal.tenantId),
     ]);
-    const site = view ? siteInUse(view) : undefined;
+    // Only what the tenant's administrators allow is offered, and their default template is the
+    // one webex-bridge uses on its site for a user who chose none.
+    const allowed = policy?.settings.allowedWebexSites;
+    const options =
+      'templates' in offered && allowed
+        ? {
+            ...offered,
+            sites: offered.sites.filter((offer) => allowed.includes(offer.siteUrl)),
+            templates: offered.templates.filter((template) => allowed.includes(template.siteUrl)),
+          }
+        : offered;
+    const inUse = view ? siteInUse(view) : undefined;
+    const tenantTemplate = policy?.settings.defaultMeetingTemplate;
+    const site =
+      inUse && !view?.preferences.meetingTemplateId && tenantTemplate?.siteUrl === inUse.siteUrl
+        ? { ...inUse, meetingTemplateId: tenantTemplate.templateId }
+        : inUse;
     const templateName =
       site?.meetingTemplateId && 'templates' in options
         ? options.templates.find(
@@ -120,6 +139,8 @@ export class AccountStatus {
     correlationId: string,
   ): Promise<{ preferences: PreferencesResource }> {
     const { templateId, ...rest } = change;
+    // The tenant's administrators may allow only some sites: refused before Webex is asked.
+    if (typeof change.siteUrl === 'string') await this.tenants.checkSite(principal.tenantId, change.siteUrl);
     let answer: ResponseOf<typeof ChangeMeetingPreferences>;
     try {
       answer = await sendCommand(this.bus, ChangeMeetingPreferences, {

@@ -9,6 +9,7 @@ import {
   ServiceUnavailableError,
   UpstreamFailedError,
   WebexAccountNotConnectedError,
+  WebexSiteNotAllowedError,
 } from '../api-errors/api-errors.js';
 import { requestCorrelationId } from '../api-errors/api-exception.filter.js';
 import { ApiAnswer, ApiFailures } from '../openapi/openapi.decorators.js';
@@ -49,6 +50,7 @@ export class MeController {
   @ApiAnswer({ description: "The user's meeting preferences after the change" })
   @ApiFailures(
     new PreferenceNotOfferedError([{ path: 'siteUrl', message: 'is not a site of your Webex account' }]),
+    new WebexSiteNotAllowedError('other.webex.com', ['acme.webex.com']),
     new WebexAccountNotConnectedError(),
     new UpstreamFailedError('preference_change'),
     new ServiceUnavailableError('preference_change'),

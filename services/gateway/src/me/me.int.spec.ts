@@ -10,6 +10,7 @@ import {
   GoogleAccountConnected,
   GoogleAccountDisconnected,
   RequestMeeting,
+  TenantSettingsChanged,
   createEvent,
   newUuidV7,
 } from '@scheduler/contracts';
@@ -412,6 +413,78 @@ describe("error messages in the caller's language", () => {
       contentLanguage: 'ja',
       error: { code: 'invalid_request', message: 'リクエストの本文が無効です: siteUrl' },
     });
+  });
+});
+
+describe("the tenant's allowed Webex sites in /v1/me", () => {
+  /** Records the tenant's settings as google-ingest, the tenant stream's writer, does. */
+  const allowSites = async (allowedWebexSites: string[] | null) => {
+    const event = createEvent(TenantSettingsChanged, {
+      streamId: `tenant-${tenantId}`,
+      tenantId,
+      correlationId: 'tenant-settings',
+      data: {
+        tenantId,
+        changedBy: alice.sub,
+        settings: {
+          enabled: true,
+          retentionAfterEndSeconds: null,
+          allowedWebexSites,
+          defaultMeetingTemplate: null,
+        },
+      },
+    });
+    await store.append(
+      event.streamId,
+      await sealedEnvelopeCodec(app.get(PersonalDataCodec)).write([event]),
+      'any',
+    );
+  };
+  const offeredSites = async () =>
+    ((await me(alice)).body.options?.sites ?? []).map((site: { siteUrl: string }) => site.siteUrl);
+
+  it('offers only the sites the administrators allow, and refuses another one: 403 webex_site_not_allowed', async () => {
+    await allowSites(['demo.webex.com']);
+    try {
+      await eventually(async () => expect(await offeredSites()).toEqual(['demo.webex.com']));
+      const templates = (await me(alice)).body.options.templates as Array<{ siteUrl: string }>;
+      expect(templates.length).toBeGreaterThan(0);
+      expect(templates.every((template) => template.siteUrl === 'demo.webex.com')).toBe(true);
+      const refused = await putPreferences(alice, { siteUrl: 'board.webex.com' });
+      expect(refused.status).toBe(403);
+      expect(refused.body.error).toMatchObject({
+        code: 'webex_site_not_allowed',
+        siteUrl: 'board.webex.com',
+        allowedSites: ['demo.webex.com'],
+      });
+    } finally {
+      await allowSites(null);
+    }
+    await eventually(async () =>
+      expect((await offeredSites()).sort()).toEqual(['board.webex.com', 'demo.webex.com']),
+    );
+  });
+
+  it('refuses a new meeting, or a retry, on a site the administrators do not allow, before anything is asked', async () => {
+    await allowSites(['board.webex.com']);
+    try {
+      await eventually(async () => expect(await offeredSites()).toEqual(['board.webex.com']));
+      // Alice has chosen no site: her meetings would go to her account's default, demo.webex.com.
+      for (const [path, body] of [
+        ['/v1/meetings', { calendarId: alice.email, eventId: 'event1' }],
+        [`/v1/meetings/${newUuidV7()}/retry`, undefined],
+      ] as const) {
+        const refused = await call('POST', path, alice.idToken, body ?? {});
+        expect({ path, status: refused.status }).toEqual({ path, status: 403 });
+        expect(refused.body.error).toMatchObject({
+          code: 'webex_site_not_allowed',
+          siteUrl: 'demo.webex.com',
+          allowedSites: ['board.webex.com'],
+        });
+      }
+    } finally {
+      await allowSites(null);
+    }
   });
 });
 

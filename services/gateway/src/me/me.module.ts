@@ -1,9 +1,8 @@
 import { Module } from '@nestjs/common';
-import { USER_LANGUAGES } from '../api-errors/api-exception.filter.js';
 import { AuthenticationModule } from '../authentication/authentication.module.js';
 import { ReadModelStoreModule } from '../read-models/read-model-store.module.js';
 import { AccountStatus } from './account-status.js';
-import { AccountsReadModel } from './accounts-read-model.js';
+import { AccountsReadModelModule } from './accounts-read-model.module.js';
 import { MeController } from './me.controller.js';
 
 /**
@@ -13,8 +12,8 @@ import { MeController } from './me.controller.js';
  * language the API's error messages are written in for the user.
  */
 @Module({
-  imports: [AuthenticationModule, ReadModelStoreModule],
+  imports: [AuthenticationModule, ReadModelStoreModule, AccountsReadModelModule],
   controllers: [MeController],
-  providers: [AccountsReadModel, AccountStatus, { provide: USER_LANGUAGES, useExisting: AccountsReadModel }],
+  providers: [AccountStatus],
 })
 export class MeModule {}

@@ -49,6 +49,7 @@ import {
 import { type ClaimedCalendarEvent, MeetingClaims, type StoredMeetingClaim } from './meeting-claims.js';
 import { activeMeetingStatuses, type MeetingView, projectMeeting } from './meetings-projection.js';
 import { MeetingsReadModel } from './meetings-read-model.js';
+import { MeetingSiteCheck } from '../tenant-administration/meeting-site-check.js';
 
 export const meetingStreamId = (meetingId: string) => `${MeetingRequested.category}-${meetingId}`;
 
@@ -89,6 +90,7 @@ export class MeetingRequests {
     private readonly readModel: MeetingsReadModel,
     private readonly claims: MeetingClaims,
     @Inject(CALENDAR_EVENT_READER) private readonly calendarEvents: CalendarEventReader,
+    private readonly sites: MeetingSiteCheck,
   ) {}
 
   async add(
@@ -103,6 +105,7 @@ export class MeetingRequests {
       eventId: target.eventId,
     };
     // Cheap refusals before Google is asked; the read model also knows meetings older than claims.
+    await this.sites.check(principal);
     const existing = await this.readModel.activeMeetingOnEvent(principal, target.calendarId, target.eventId);
     if (existing) throw new MeetingAlreadyExistsError(existing.meetingId);
     const claimed = await this.claims.current(calendarEvent);
@@ -185,6 +188,7 @@ export class MeetingRequests {
     meetingId: string,
     correlationId: string,
   ): Promise<{ meetingId: string }> {
+    await this.sites.check(principal);
     const view = await this.readModel.meetingOf(principal, meetingId);
     if (view?.status === 'failed' && view.eventId !== undefined)
       await this.reclaim(

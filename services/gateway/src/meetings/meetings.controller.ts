@@ -15,6 +15,7 @@ import {
   NotEventOrganizerError,
   ServiceUnavailableError,
   UpstreamFailedError,
+  WebexSiteNotAllowedError,
 } from '../api-errors/api-errors.js';
 import { requestCorrelationId } from '../api-errors/api-exception.filter.js';
 import { ZodValidationPipe } from '../api-errors/zod-validation.pipe.js';
@@ -66,6 +67,7 @@ export class MeetingsController {
   @ApiFailures(
     new CalendarEventNotFoundError(),
     new NotEventOrganizerError(),
+    new WebexSiteNotAllowedError('other.webex.com', ['acme.webex.com']),
     new MeetingAlreadyExistsError(EXAMPLE_MEETING_ID),
     new GoogleAccountNotConnectedError(),
     new CalendarEventUnsupportedError([{ path: 'end', message: 'must be after start' }]),
@@ -113,6 +115,7 @@ export class MeetingsController {
   @ApiFailures(
     new MeetingNotFoundError(EXAMPLE_MEETING_ID),
     new MeetingNotFailedError(EXAMPLE_MEETING_ID, 'scheduled'),
+    new WebexSiteNotAllowedError('other.webex.com', ['acme.webex.com']),
     new MeetingAlreadyExistsError(EXAMPLE_MEETING_ID),
     new UpstreamFailedError('retry'),
     new ServiceUnavailableError('retry'),

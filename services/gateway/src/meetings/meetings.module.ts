@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuthenticationModule } from '../authentication/authentication.module.js';
 import { ReadModelStoreModule } from '../read-models/read-model-store.module.js';
+import { MeetingSiteCheckModule } from '../tenant-administration/meeting-site-check.module.js';
 import { CALENDAR_EVENT_READER, NatsCalendarEventReader } from './calendar-event-reader.js';
 import { MeetingClaims } from './meeting-claims.js';
 import { MeetingRequests } from './meeting-requests.js';
@@ -13,7 +14,7 @@ import { MeetingsReadModel } from './meetings-read-model.js';
  * queries, projected from the meeting streams.
  */
 @Module({
-  imports: [AuthenticationModule, ReadModelStoreModule],
+  imports: [AuthenticationModule, ReadModelStoreModule, MeetingSiteCheckModule],
   controllers: [MeetingsController],
   providers: [
     { provide: CALENDAR_EVENT_READER, useClass: NatsCalendarEventReader },
@@ -21,6 +22,6 @@ import { MeetingsReadModel } from './meetings-read-model.js';
     MeetingClaims,
     MeetingRequests,
   ],
-  exports: [MeetingRequests],
+  exports: [MeetingRequests, MeetingSiteCheckModule],
 })
 export class MeetingsModule {}

@@ -10,15 +10,20 @@ import {
 } from '@nestjs/common/constants.js';
 import { z } from 'zod';
 import {
+  GoogleAccountNotConnectedError,
   HostedDomainNotAllowedError,
   InvalidRequestError,
+  NotTenantAdministratorError,
+  ServiceUnavailableError,
+  TenantDisabledError,
   TooManyRequestsError,
   UnauthenticatedError,
 } from '../api-errors/api-errors.js';
 import { API_PREFIX } from '../api-errors/api-exception.filter.js';
 import { errorResponseFor } from '../api-errors/error-mapping.js';
 import { ZodValidationPipe } from '../api-errors/zod-validation.pipe.js';
-import { AuthenticationGuard } from '../authentication/authentication.guard.js';
+import { ALLOW_DISABLED_TENANT, AuthenticationGuard } from '../authentication/authentication.guard.js';
+import { TenantAdminGuard } from '../tenant-administration/tenant-admin.guard.js';
 import { API_ANSWER, API_FAILURES, API_INPUT, type ApiAnswerOptions } from './openapi.decorators.js';
 
 /** The correlation id shown in the examples; real answers carry the request's own. */
@@ -64,6 +69,10 @@ interface Route {
   /** OpenAPI form: `/v1/meetings/{id}`. */
   readonly path: string;
   readonly authenticated: boolean;
+  /** Admits the users of a disabled tenant (@AllowDisabledTenant). */
+  readonly allowsDisabledTenant: boolean;
+  /** Behind TenantAdminGuard: for the tenant's Workspace administrators only. */
+  readonly administrators: boolean;
   readonly input: RouteInput;
   readonly answer: ApiAnswerOptions | undefined;
   readonly failures: readonly unknown[];
@@ -117,6 +126,10 @@ export function routesOf(controllers: readonly Type[]): Route[] {
             method,
             path: joinPath(basePath, handlerPath),
             authenticated: guards.includes(AuthenticationGuard),
+            allowsDisabledTenant:
+              Reflect.getMetadata(ALLOW_DISABLED_TENANT, handler) === true ||
+              Reflect.getMetadata(ALLOW_DISABLED_TENANT, controller) === true,
+            administrators: guards.includes(TenantAdminGuard),
             input,
             answer: Reflect.getMetadata(API_ANSWER, handler) as ApiAnswerOptions | undefined,
             failures: (Reflect.getMetadata(API_FAILURES, handler) as unknown[] | undefined) ?? [],
@@ -201,7 +214,14 @@ function automaticFailures(route: Route): unknown[] {
       new UnauthenticatedError('malformed_header'),
       new UnauthenticatedError('invalid_token'),
       new HostedDomainNotAllowedError(),
+      ...(route.allowsDisabledTenant ? [] : [new TenantDisabledError('2026-12-01T09:00:00.000Z')]),
       new TooManyRequestsError('user', 30),
+    );
+  if (route.administrators)
+    failures.push(
+      new NotTenantAdministratorError(),
+      new GoogleAccountNotConnectedError(),
+      new ServiceUnavailableError('checking_tenant_administrator'),
     );
   failures.push(new TooManyRequestsError('ip', 30), new Error('example'));
   return failures;

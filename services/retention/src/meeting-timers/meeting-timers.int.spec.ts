@@ -11,6 +11,7 @@ import {
   MeetingRequested,
   MeetingScheduled,
   MeetingUpdated,
+  TenantSettingsChanged,
   createEvent,
   exampleUserId,
   newUuidV7,
@@ -575,6 +576,45 @@ describe('retention wired over NATS', () => {
     expect(purged!.event.data).toMatchObject({ retentionAfterEndSeconds: slowTenantSeconds });
     expect((requested!.event.data as { title: unknown }).title).toEqual(REDACTED_FORGOTTEN);
   }, 40_000);
+
+  it("a tenant's administrators' retention replaces the deployment's list from the next timer armed on", async () => {
+    const recordRetention = (retentionAfterEndSeconds: number | null) =>
+      append(
+        createEvent(TenantSettingsChanged, {
+          streamId: `tenant-${slowTenant}`,
+          tenantId: slowTenant,
+          correlationId: 'tenant-settings',
+          data: {
+            tenantId: slowTenant,
+            changedBy: exampleUserId,
+            settings: {
+              enabled: true,
+              retentionAfterEndSeconds,
+              allowedWebexSites: null,
+              defaultMeetingTemplate: null,
+            },
+          },
+        }),
+      );
+    const purgeDelayOf = async (meetingId: string) => {
+      const row = await eventually(async () => {
+        const current = await timerRow(meetingId);
+        expect(current?.state).toBe('scheduled');
+        return current!;
+      }, 10_000);
+      return (row.purge_at.getTime() - row.ends_at.getTime()) / 1000;
+    };
+    const later = () => new Date(clock.now().getTime() + 3_600_000);
+    await recordRetention(7200);
+    const managed = await requestMeeting(later(), slowTenant);
+    expect(await purgeDelayOf(managed.data.meetingId)).toBe(7200);
+    // Left to the deployment again: RETENTION_POLICIES applies.
+    await recordRetention(null);
+    const bootstrap = await requestMeeting(later(), slowTenant);
+    expect(await purgeDelayOf(bootstrap.data.meetingId)).toBe(slowTenantSeconds);
+    // A timer armed earlier keeps its purge time.
+    expect(await purgeDelayOf(managed.data.meetingId)).toBe(7200);
+  }, 30_000);
 
   it('a meeting whose stream was tombstoned still has its key forgotten, with nothing appended', async () => {
     const endedBefore = await counter('scheduler_retention_meetings_ended_total', { outcome: 'stream-gone' });

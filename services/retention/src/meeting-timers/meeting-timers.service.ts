@@ -7,9 +7,11 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { PeriodicTask, ReadinessRegistry, SERVICE_CONFIG } from '@scheduler/runtime';
+import type { EventStore } from '@scheduler/event-store';
+import { EVENT_STORE, PeriodicTask, ReadinessRegistry, SERVICE_CONFIG } from '@scheduler/runtime';
 import type { RetentionConfig } from '../config.js';
 import { RetentionPolicy } from './retention-policy.js';
+import { TenantRetention } from './tenant-retention.js';
 import type { TimerChange, TimerChangeOutcome } from './meeting-timer.js';
 import { MeetingRetention, RETENTION_CLOCK, type Clock } from './meeting-retention.js';
 import { RetentionMetrics } from './retention-metrics.js';
@@ -28,7 +30,7 @@ export class MeetingTimers
   implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
 {
   private readonly logger = new Logger('Retention');
-  private readonly policy: RetentionPolicy;
+  private readonly policy: TenantRetention;
   private readonly loop: PeriodicTask;
   private stopping = false;
 
@@ -39,8 +41,12 @@ export class MeetingTimers
     private readonly retention: MeetingRetention,
     private readonly metrics: RetentionMetrics,
     private readonly readiness: ReadinessRegistry,
+    @Inject(EVENT_STORE) eventStore: EventStore,
   ) {
-    this.policy = new RetentionPolicy(config.RETENTION_AFTER_END_SECONDS, config.RETENTION_POLICIES);
+    this.policy = new TenantRetention(
+      eventStore,
+      new RetentionPolicy(config.RETENTION_AFTER_END_SECONDS, config.RETENTION_POLICIES),
+    );
     this.loop = new PeriodicTask(
       'meeting timers',
       config.RETENTION_TIMER_INTERVAL_MS,
@@ -68,7 +74,7 @@ export class MeetingTimers
 
   /** Arms or moves a meeting's timer for one meeting event, under the tenant's policy. */
   async record(eventType: string, change: TimerChange): Promise<TimerChangeOutcome> {
-    const outcome = await this.store.apply(change, this.policy.secondsAfterEnd(change.tenantId));
+    const outcome = await this.store.apply(change, await this.policy.secondsAfterEnd(change.tenantId));
     if (outcome.kind === 'armed') this.metrics.timersArmed.inc({ event: eventType });
     return outcome;
   }

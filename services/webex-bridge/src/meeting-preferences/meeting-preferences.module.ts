@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import type { EventStore } from '@scheduler/event-store';
+import { EVENT_STORE, recordedTenantSettings } from '@scheduler/runtime';
 import { ConnectWebexAccount } from '../webex-accounts/connect-webex-account.js';
 import { WebexAccountStream } from '../webex-accounts/webex-account-stream.js';
 import { WebexAccountsModule } from '../webex-accounts/webex-accounts.module.js';
@@ -16,12 +18,21 @@ import { UserMeetingPreferences } from './user-meeting-preferences.js';
   providers: [
     {
       provide: UserMeetingPreferences,
-      inject: [WebexTokenStore, ConnectWebexAccount, WebexAccountStream],
+      inject: [WebexTokenStore, ConnectWebexAccount, WebexAccountStream, EVENT_STORE],
       useFactory: (
         tokens: WebexTokenStore,
         accounts: ConnectWebexAccount,
         accountStream: WebexAccountStream,
-      ) => new UserMeetingPreferences({ tokens, accounts, accountStream }),
+        eventStore: EventStore,
+      ) =>
+        new UserMeetingPreferences({
+          tokens,
+          accounts,
+          accountStream,
+          // Read when a meeting is created, so a change applies from the next meeting on.
+          tenantDefaultTemplate: async (tenantId) =>
+            (await recordedTenantSettings(eventStore, tenantId))?.defaultMeetingTemplate ?? undefined,
+        }),
     },
   ],
   // For the meetings: where a new one is created.

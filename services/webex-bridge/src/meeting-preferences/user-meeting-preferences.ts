@@ -37,6 +37,10 @@ export interface UserMeetingPreferencesOptions {
    * Default 5 s.
    */
   readonly webexDeadlineMs?: number;
+  /** The tenant's default meeting template and its site, as its administrators recorded them. */
+  readonly tenantDefaultTemplate?: (
+    tenantId: string,
+  ) => Promise<{ readonly siteUrl: string; readonly templateId: string } | undefined>;
 }
 
 const defaultWebexDeadlineMs = 5_000;
@@ -128,14 +132,20 @@ export class UserMeetingPreferences {
 
   /**
    * Where the user's next meeting is created: their preferred site and template first, then the
-   * directory's site, then the account's default (see preferredSite). Undefined when the account
-   * is not connected.
+   * directory's site, then the account's default (see preferredSite). A user who chose no
+   * template gets the tenant's default template when its administrators set one for that site
+   * (a template belongs to one site). Undefined when the account is not connected.
    */
-  async siteFor(userId: string): Promise<SiteChoice | undefined> {
+  async siteFor(userId: string, tenantId?: string): Promise<SiteChoice | undefined> {
     const resolved = await this.options.accounts.siteFor(userId);
     if (!resolved) return undefined;
     const { preferences } = await this.options.accountStream.current(userId);
-    return preferredSite(resolved, preferences);
+    const choice = preferredSite(resolved, preferences);
+    if (!choice || preferences.meetingTemplateId || tenantId === undefined) return choice;
+    const tenantTemplate = await this.options.tenantDefaultTemplate?.(tenantId);
+    return tenantTemplate?.siteUrl === choice.siteUrl
+      ? { ...choice, meetingTemplateId: tenantTemplate.templateId }
+      : choice;
   }
 
   private async optionsOf(webex: WebexClient, userId: string): Promise<Listed> {

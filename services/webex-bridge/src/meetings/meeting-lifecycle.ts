@@ -57,6 +57,8 @@ export type DriftOutcome = 'in-step' | 'changed' | 'deleted' | 'not-converged' |
  */
 export type SiteFor = (
   userId: string,
+  /** The meeting's tenant: its administrators' default template applies when the user chose none. */
+  tenantId?: string,
 ) => Promise<{ readonly siteUrl: string; readonly meetingTemplateId?: string } | undefined>;
 
 /** Where a meeting stands after a reconcile. */
@@ -559,7 +561,7 @@ export class MeetingLifecycle {
               await client.deleteMeetingOccurrence(operation.occurrenceId, { sendEmail: false });
               break;
             case 'create-single': {
-              const site = await this.options.siteFor?.(state.userId!);
+              const site = await this.options.siteFor?.(state.userId!, state.tenantId);
               const single = await client.createMeeting(
                 {
                   title: operation.shown.title,
@@ -610,7 +612,7 @@ export class MeetingLifecycle {
         let created: { meeting: WebexMeeting; adopted: boolean };
         try {
           const client = await clientFor(state.userId!);
-          const site = await this.options.siteFor?.(state.userId!);
+          const site = await this.options.siteFor?.(state.userId!, state.tenantId);
           created = await this.ensureWebexMeeting(client, meetingId, step.desired, site, state.userId!);
           createdInWebex.set(created.meeting.id, client);
         } catch (error) {
@@ -656,7 +658,7 @@ export class MeetingLifecycle {
             // A create that crashed before recording may have left a Webex meeting carrying our
             // tag: it would be orphaned, so it is looked up and deleted too.
             const client = await clientFor(state.userId!);
-            const site = await this.options.siteFor?.(state.userId!);
+            const site = await this.options.siteFor?.(state.userId!, state.tenantId);
             for (const orphan of await this.taggedMeetings(client, meetingId, state.requested, site))
               await client.deleteMeeting(orphan.id, { sendEmail: false });
           }

@@ -151,7 +151,7 @@ class MeetingsResources
           webexClientFor: (userId) => tokens.webexClientFor(userId),
           // The user's preferred site and template, else the directory's site (or the
           // account's default) and its template, cached for the site TTL and read again after it.
-          siteFor: (userId) => preferences.siteFor(userId),
+          siteFor: (userId, tenantId) => preferences.siteFor(userId, tenantId),
           // Their language choice, else their Google locale (both read from the log).
           languageOf: (userId) => readUserLanguage(eventStore, envelopes, userId),
           onError: (meetingId, error) =>

@@ -45,7 +45,11 @@ export const GoogleSeed = z.strictObject({
           )
           .default([]),
         directory: z
-          .strictObject({ customSchemas: z.record(z.string(), z.record(z.string(), z.unknown())) })
+          .strictObject({
+            customSchemas: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+            /** A super administrator of the Workspace: may read the Directory's admin view. */
+            isAdmin: z.boolean().optional(),
+          })
           .optional(),
       }),
     )
@@ -133,7 +137,8 @@ export function applyGoogleSeed(parts: ControlParts, input: GoogleSeed) {
       ...(entry.name ? { name: entry.name } : {}),
       ...(entry.timeZone ? { timeZone: entry.timeZone } : {}),
       ...(entry.locale ? { locale: entry.locale } : {}),
-      ...(entry.directory ? { customSchemas: entry.directory.customSchemas } : {}),
+      ...(entry.directory?.customSchemas ? { customSchemas: entry.directory.customSchemas } : {}),
+      ...(entry.directory?.isAdmin !== undefined ? { isAdmin: entry.directory.isAdmin } : {}),
     });
     const calendars = [user.email];
     for (const calendar of entry.calendars)

@@ -23,6 +23,8 @@ export interface GoogleUser {
   locale?: string;
   /** Admin Directory custom schemas, e.g. { Webex: { SiteUrl: "https://acme.webex.com" } }. */
   customSchemas: Record<string, Record<string, unknown>>;
+  /** A super administrator of the Workspace (the Directory's `isAdmin`). */
+  isAdmin: boolean;
 }
 
 export interface StoredEvent {
@@ -150,6 +152,7 @@ export class GoogleWorld {
     timeZone?: string;
     locale?: string;
     customSchemas?: GoogleUser['customSchemas'];
+    isAdmin?: boolean;
   }): GoogleUser {
     const email = input.email.toLowerCase();
     const domain = email.split('@')[1];
@@ -164,6 +167,7 @@ export class GoogleWorld {
       timeZone: input.timeZone ?? existing?.timeZone ?? 'UTC',
       ...((input.locale ?? existing?.locale) ? { locale: (input.locale ?? existing?.locale)! } : {}),
       customSchemas: input.customSchemas ?? existing?.customSchemas ?? {},
+      isAdmin: input.isAdmin ?? existing?.isAdmin ?? false,
     };
     this.users.set(email, user);
     if (!this.calendars.has(email))
