@@ -369,6 +369,28 @@ export const exampleEventData: ExampleEventData = {
   MeetingDataPurged: [
     { meetingId: exampleMeetingId, purgedAt: '2026-12-01T09:30:05Z', retentionAfterEndSeconds: 0 },
   ],
+  TenantSettingsChanged: [
+    {
+      tenantId: exampleTenantId,
+      changedBy: exampleUserId,
+      settings: {
+        enabled: true,
+        retentionAfterEndSeconds: 86400,
+        allowedWebexSites: ['example.webex.com'],
+        defaultMeetingTemplateId: 'template-standard',
+      },
+    },
+    {
+      tenantId: exampleTenantId,
+      changedBy: exampleUserId,
+      settings: {
+        enabled: false,
+        retentionAfterEndSeconds: null,
+        allowedWebexSites: null,
+        defaultMeetingTemplateId: null,
+      },
+    },
+  ],
 };
 
 /** How each stream category names its streams (`<category>-<id>`). */
@@ -378,6 +400,7 @@ const exampleStreamIds: Readonly<Record<string, (data: Record<string, string>) =
   calendarWatch: (data) => `calendarWatch-${data.userId}`,
   calendarEvent: (data) => `calendarEvent-${data.userId}.${data.eventId}`,
   meeting: (data) => `meeting-${data.meetingId}`,
+  tenant: (data) => `tenant-${data.tenantId}`,
 };
 
 export interface ExampleEventOptions {

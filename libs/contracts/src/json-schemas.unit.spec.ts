@@ -196,6 +196,24 @@ describe('contract JSON Schemas', () => {
           },
           response: { outcome: 'message-token-rejected' },
         },
+        CheckTenantAdministrator: {
+          request: { tenantId: 'example.com', userId: '108234567890123456789' },
+          response: { outcome: 'administrator' },
+        },
+        ChangeTenantSettings: {
+          request: {
+            tenantId: 'example.com',
+            userId: '108234567890123456789',
+            correlationId: 'request-1',
+            settings: {
+              enabled: false,
+              retentionAfterEndSeconds: 86400,
+              allowedWebexSites: ['example.webex.com'],
+              defaultMeetingTemplateId: null,
+            },
+          },
+          response: { outcome: 'changed', position: '12/12' },
+        },
       };
       for (const contract of commandCatalogue) {
         const base = `commands/${contract.name}.v${contract.schemaVersion}`;

@@ -8,6 +8,7 @@ import type { GoogleIngestConfig } from './config.js';
 import { GmailEventsModule } from './gmail-events/gmail-events.module.js';
 import { GoogleAccountsModule } from './google-accounts/google-accounts.module.js';
 import { PrivateDatabaseModule } from './private-database.js';
+import { TenantAdministrationModule } from './tenant-administration/tenant-administration.module.js';
 import { WatchChannelsModule } from './watch-channels/watch-channels.module.js';
 import { WebexDeletionNoticeModule } from './webex-deletion-notice/webex-deletion-notice.module.js';
 
@@ -29,6 +30,7 @@ export class GoogleIngestModule {
         GmailEventsModule,
         ConferenceRemovalModule,
         WebexDeletionNoticeModule,
+        TenantAdministrationModule,
       ],
     };
   }

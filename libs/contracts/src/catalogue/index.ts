@@ -47,11 +47,13 @@ import {
   ChangeMeetingPreferences,
   RetryMeeting,
 } from './commands.js';
+import { ChangeTenantSettings, CheckTenantAdministrator, TenantSettingsChanged } from './tenant.js';
 
 export * from './user.js';
 export * from './calendar.js';
 export * from './meeting.js';
 export * from './commands.js';
+export * from './tenant.js';
 
 /** Every event contract, current version. */
 export const eventCatalogue = [
@@ -83,6 +85,7 @@ export const eventCatalogue = [
   MeetingDriftDetected,
   MeetingEnded,
   MeetingDataPurged,
+  TenantSettingsChanged,
 ] as const;
 
 export const commandCatalogue = [
@@ -98,6 +101,8 @@ export const commandCatalogue = [
   CancelMeeting,
   RetryMeeting,
   CreateCalendarEventFromMessage,
+  CheckTenantAdministrator,
+  ChangeTenantSettings,
 ] as const;
 
 /** The event contracts a service appends: what its relay publishes. */

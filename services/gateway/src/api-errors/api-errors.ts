@@ -79,6 +79,45 @@ export class HostedDomainNotAllowedError extends ApiError {
   }
 }
 
+/** 403: the route is for the Workspace administrators of the caller's tenant (the Directory's `isAdmin`). */
+export class NotTenantAdministratorError extends ApiError {
+  readonly status = 403;
+  readonly code = 'not_tenant_administrator';
+  constructor() {
+    super('Only an administrator of your Google Workspace can manage its settings');
+  }
+}
+
+/**
+ * 403: the tenant's Workspace administrators turned the service off for it; every route refuses
+ * its users until they turn it on again.
+ */
+export class TenantDisabledError extends ApiError {
+  readonly status = 403;
+  readonly code = 'tenant_disabled';
+  constructor(readonly since?: string) {
+    super(
+      "Your Google Workspace's administrators have turned this service off for your organisation; ask them to turn it on again",
+      { reason: 'disabled_by_tenant_administrator', ...(since ? { since } : {}) },
+    );
+  }
+}
+
+/** 403: the tenant's administrators do not allow this Webex site; `allowedSites` are the ones they do. */
+export class WebexSiteNotAllowedError extends ApiError {
+  readonly status = 403;
+  readonly code = 'webex_site_not_allowed';
+  constructor(
+    readonly siteUrl: string,
+    readonly allowedSites: readonly string[],
+  ) {
+    super("Your Google Workspace's administrators do not allow this Webex site; choose one of allowedSites", {
+      siteUrl,
+      allowedSites,
+    });
+  }
+}
+
 /** 403: the user may read the calendar event but does not organise it, so cannot add a meeting to it. */
 export class NotEventOrganizerError extends ApiError {
   readonly status = 403;

@@ -337,14 +337,27 @@ export function calendarRoutes(parts: ApiParts): Router {
   return router;
 }
 
-/** Admin Directory users.get, where an administrator keeps a user's Webex site URL in a custom schema. */
+/**
+ * Admin Directory users.get, where an administrator keeps a user's Webex site URL in a custom
+ * schema. As at Google: the default `admin_view` is for administrators of the domain only (403
+ * `forbidden` for anyone else, themselves included); `domain_public` lets any user of the
+ * domain read another's public fields, without the administrative ones (`isAdmin` …).
+ */
 export function directoryRoutes(parts: ApiParts): Router {
   const router = express.Router();
   router.get(
     '/admin/directory/v1/users/:userKey',
     (request, response: Response<admin_directory_v1.Schema$User>) => {
       const who = caller(request, parts.oauth, directoryRead);
-      const user = parts.world.users.get(String(request.params.userKey).toLowerCase());
+      const key = String(request.params.userKey).toLowerCase();
+      // userKey is the primary email or the user's unique id.
+      const user =
+        parts.world.users.get(key) ?? [...parts.world.users.values()].find((entry) => entry.sub === key);
+      const viewType = single(request.query, 'viewType') ?? 'admin_view';
+      if (viewType !== 'admin_view' && viewType !== 'domain_public')
+        throw new GoogleHttpError(400, 'invalid', 'Invalid value for viewType.');
+      if (viewType === 'admin_view' && !who.user.isAdmin)
+        throw new GoogleHttpError(403, 'forbidden', 'Not Authorized to access this resource/api');
       // A user of another domain is indistinguishable from a missing one.
       if (!user || user.domain !== who.user.domain)
         throw new GoogleHttpError(404, 'notFound', 'Resource Not Found: userKey');
@@ -369,10 +382,15 @@ export function directoryRoutes(parts: ApiParts): Router {
         etag: `"${user.sub}"`,
         primaryEmail: user.email,
         name: { givenName: givenName ?? user.name, familyName: family.join(' '), fullName: user.name },
-        isAdmin: false,
-        suspended: false,
-        orgUnitPath: '/',
-        customerId: `C0${Buffer.from(user.domain).toString('hex').slice(0, 8)}`,
+        ...(viewType === 'admin_view'
+          ? {
+              isAdmin: user.isAdmin,
+              isDelegatedAdmin: false,
+              suspended: false,
+              orgUnitPath: '/',
+              customerId: `C0${Buffer.from(user.domain).toString('hex').slice(0, 8)}`,
+            }
+          : {}),
         ...(customSchemas && Object.keys(customSchemas).length > 0 ? { customSchemas } : {}),
       });
     },

@@ -43,7 +43,11 @@ export const GoogleSeed = z.strictObject({
           )
           .default([]),
         directory: z
-          .strictObject({ customSchemas: z.record(z.string(), z.record(z.string(), z.unknown())) })
+          .strictObject({
+            customSchemas: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+            /** A super administrator of the Workspace: may read the Directory's admin view. */
+            isAdmin: z.boolean().optional(),
+          })
           .optional(),
       }),
     )
@@ -130,7 +134,8 @@ export function applyGoogleSeed(parts: ControlParts, input: GoogleSeed) {
       email: entry.email,
       ...(entry.name ? { name: entry.name } : {}),
       ...(entry.timeZone ? { timeZone: entry.timeZone } : {}),
-      ...(entry.directory ? { customSchemas: entry.directory.customSchemas } : {}),
+      ...(entry.directory?.customSchemas ? { customSchemas: entry.directory.customSchemas } : {}),
+      ...(entry.directory?.isAdmin !== undefined ? { isAdmin: entry.directory.isAdmin } : {}),
     });
     const calendars = [user.email];
     for (const calendar of entry.calendars)

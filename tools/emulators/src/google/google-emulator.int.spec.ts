@@ -90,6 +90,7 @@ beforeAll(async () => {
           email: bob,
           directory: {
             customSchemas: { Webex: { SiteUrl: 'https://bob.webex.com' }, Other: { Secret: 'x' } },
+            isAdmin: true,
           },
         },
         { email: carol },
@@ -542,7 +543,7 @@ describe('directory', () => {
     const token = tokens.get(alice)!;
     const custom = await call(
       'GET',
-      `/admin/directory/v1/users/${bob}?projection=custom&customFieldMask=Webex`,
+      `/admin/directory/v1/users/${bob}?projection=custom&customFieldMask=Webex&viewType=domain_public`,
       { token },
     );
     expect(custom.body).toMatchObject({
@@ -551,9 +552,34 @@ describe('directory', () => {
       customSchemas: { Webex: { SiteUrl: 'https://bob.webex.com' } },
     });
     expect(custom.body!.customSchemas.Other).toBeUndefined();
-    const basic = await call('GET', `/admin/directory/v1/users/${bob}`, { token });
+    const basic = await call('GET', `/admin/directory/v1/users/${bob}?viewType=domain_public`, { token });
     expect(basic.body!.customSchemas).toBeUndefined();
-    expect((await call('GET', `/admin/directory/v1/users/${carol}`, { token })).status).toBe(404);
+    // The public view leaves the administrative fields out.
+    expect(basic.body!.isAdmin).toBeUndefined();
+    const otherDomain = await call('GET', `/admin/directory/v1/users/${carol}?viewType=domain_public`, {
+      token,
+    });
+    expect(otherDomain.status).toBe(404);
+  });
+
+  it("serves the admin view (isAdmin) to the domain's administrators only, as Google does", async () => {
+    // A user who is no administrator is refused the admin view, of their own entry too.
+    const own = await call('GET', `/admin/directory/v1/users/${alice}`, { token: tokens.get(alice)! });
+    expect(own.status).toBe(403);
+    expect(own.body!.error.errors[0].reason).toBe('forbidden');
+    const admin = tokens.get(bob)!;
+    const self = await call('GET', `/admin/directory/v1/users/${bob}?viewType=admin_view`, { token: admin });
+    expect(self.body).toMatchObject({ primaryEmail: bob, isAdmin: true });
+    const other = await call('GET', `/admin/directory/v1/users/${alice}`, { token: admin });
+    expect(other.body).toMatchObject({ primaryEmail: alice, isAdmin: false });
+    // The unique id is a userKey too.
+    const byId = await call('GET', `/admin/directory/v1/users/${self.body!.id}`, { token: admin });
+    expect(byId.body).toMatchObject({ primaryEmail: bob, isAdmin: true });
+    expect((await call('GET', `/admin/directory/v1/users/${carol}`, { token: admin })).status).toBe(404);
+    const badView = await call('GET', `/admin/directory/v1/users/${bob}?viewType=everything`, {
+      token: admin,
+    });
+    expect(badView.status).toBe(400);
   });
 });
 

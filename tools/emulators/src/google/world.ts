@@ -21,6 +21,8 @@ export interface GoogleUser {
   timeZone: string;
   /** Admin Directory custom schemas, e.g. { Webex: { SiteUrl: "https://acme.webex.com" } }. */
   customSchemas: Record<string, Record<string, unknown>>;
+  /** A super administrator of the Workspace (the Directory's `isAdmin`). */
+  isAdmin: boolean;
 }
 
 export interface StoredEvent {
@@ -147,6 +149,7 @@ export class GoogleWorld {
     name?: string;
     timeZone?: string;
     customSchemas?: GoogleUser['customSchemas'];
+    isAdmin?: boolean;
   }): GoogleUser {
     const email = input.email.toLowerCase();
     const domain = email.split('@')[1];
@@ -160,6 +163,7 @@ export class GoogleWorld {
       sub: existing?.sub ?? String(this.nextSubject++),
       timeZone: input.timeZone ?? existing?.timeZone ?? 'UTC',
       customSchemas: input.customSchemas ?? existing?.customSchemas ?? {},
+      isAdmin: input.isAdmin ?? existing?.isAdmin ?? false,
     };
     this.users.set(email, user);
     if (!this.calendars.has(email))
