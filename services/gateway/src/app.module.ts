@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { EventPlatformModule, RuntimeModule } from '@scheduler/runtime';
 import { ApiErrorsModule } from './api-errors/api-errors.module.js';
+import { AuditPageModule } from './audit-page/audit-page.module.js';
 import type { GatewayConfig } from './config.js';
 import { MeModule } from './me/me.module.js';
 import { GmailMeetingsModule } from './gmail-meetings/gmail-meetings.module.js';
@@ -30,6 +31,7 @@ export class GatewayModule {
         OAuthModule,
         OpenApiModule,
         RateLimitsModule,
+        AuditPageModule,
       ],
     };
   }

@@ -21,6 +21,6 @@ import { MeetingsReadModel } from './meetings-read-model.js';
     MeetingClaims,
     MeetingRequests,
   ],
-  exports: [MeetingRequests],
+  exports: [MeetingRequests, MeetingsReadModel],
 })
 export class MeetingsModule {}
