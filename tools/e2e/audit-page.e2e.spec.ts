@@ -280,4 +280,47 @@ describeInBrowser('the audit page', () => {
       replayed.headers.getSetCookie().some((cookie) => cookie.startsWith('scheduler_admin_session=')),
     ).toBe(false);
   });
+
+  it("refuses an ID token minted for another sign-in, and Google's refusal, signing nobody in", async () => {
+    const start = async (email: string) => {
+      const started = await fetch(
+        `${stack.gatewayUrl}/admin/sign-in?login_hint=${encodeURIComponent(email)}`,
+        {
+          redirect: 'manual',
+        },
+      );
+      const location = new URL(started.headers.get('location')!);
+      const cookie = started.headers
+        .getSetCookie()
+        .find((value) => value.startsWith('scheduler_admin_sign_in='));
+      return { location, cookie: cookie!.split(';')[0]!, state: location.searchParams.get('state')! };
+    };
+    const callback = (cookie: string, fields: Record<string, string>) =>
+      fetch(`${stack.gatewayUrl}/admin/sign-in/callback`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+        body: new URLSearchParams(fields),
+        redirect: 'manual',
+      });
+    // This browser's sign-in, but an authentic administrator's token from elsewhere (no nonce).
+    const mine = await start(admin);
+    const { idToken } = await stack.google.request<{ idToken: string }>('/google/id-token', {
+      email: admin,
+      audience: demoGoogleClient.clientId,
+    });
+    const foreign = await callback(mine.cookie, { id_token: idToken, state: mine.state });
+    expect(foreign.status).toBe(400);
+    expect(await foreign.text()).toContain('The ID token was not issued for this sign-in');
+    // Google refuses (an account it does not know): its post carries an error, not a token.
+    const refused = await start('nobody@demo.example');
+    const page = await (await fetch(refused.location)).text();
+    expect(page).toContain('name="error" value="access_denied"');
+    const answer = await callback(refused.cookie, { error: 'access_denied', state: refused.state });
+    expect(answer.status).toBe(400);
+    expect(await answer.text()).toContain('Google did not sign you in');
+    for (const response of [foreign, answer])
+      expect(
+        response.headers.getSetCookie().some((value) => value.startsWith('scheduler_admin_session=')),
+      ).toBe(false);
+  });
 });
