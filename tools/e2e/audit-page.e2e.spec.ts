@@ -27,6 +27,7 @@ let browser: Browser;
 let meetingId: string;
 let calendarEventId: string;
 let startDay: string;
+let meetingEnd: number;
 
 /** Connects a user's Google account through the gateway's OAuth redirects, as the add-on does. */
 async function connectGoogle(email: string): Promise<void> {
@@ -91,7 +92,10 @@ async function signIn(page: Page, email: string) {
 
 beforeAll(async () => {
   if (!('executablePath' in chromium)) return;
-  stack = await startJourneyStack();
+  // An hour's retention after the end, on a fast timer loop: the last test purges the meeting.
+  stack = await startJourneyStack({
+    environment: { retention: { RETENTION_AFTER_END_SECONDS: '3600', RETENTION_TIMER_INTERVAL_MS: '200' } },
+  });
   // Alice first: with one user the emulator's consent needs no login hint.
   const aliceToken = await stack.connectDemoUser();
   await stack.google.request('/google/seed', {
@@ -106,6 +110,7 @@ beforeAll(async () => {
   const startAt = new Date(Date.now() + 3 * 24 * 3600_000);
   startAt.setUTCHours(9, 0, 0, 0);
   startDay = startAt.toISOString().slice(0, 10);
+  meetingEnd = startAt.getTime() + 3600_000;
   const event = await stack.google.request<{ id: string }>(
     `/google/calendars/${encodeURIComponent(alice)}/events`,
     {
@@ -322,5 +327,36 @@ describeInBrowser('the audit page', () => {
       expect(
         response.headers.getSetCookie().some((value) => value.startsWith('scheduler_admin_session=')),
       ).toBe(false);
+  });
+
+  // Last: it moves the emulators' clock past the meeting's end and the retention policy.
+  it("shows the personal fields as redacted once the meeting's data was purged", async () => {
+    const now = Date.parse((await stack.google.request<{ now: string }>('/clock')).now);
+    await stack.advanceClock(meetingEnd + 3600_000 + 5 * 60_000 - now);
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await signIn(page, admin);
+      await eventually(async () => {
+        await page.goto(`${stack.gatewayUrl}/admin/audit`);
+        await expect(page.locator('[data-status="purged"] b').textContent()).resolves.toBe('1');
+      }, 60_000);
+      await page.goto(`${stack.gatewayUrl}/admin/audit/meetings/${meetingId}`);
+      await expect(page.locator('#meeting-status').textContent()).resolves.toBe('purged');
+      const rows = await page
+        .locator('#timeline tbody tr')
+        .evaluateAll((elements) =>
+          elements.map((row) => [...row.querySelectorAll('td')].map((cell) => cell.textContent!.trim())),
+        );
+      expect(rows.map((cells) => cells[2])).toEqual(
+        expect.arrayContaining(['MeetingEnded', 'MeetingDataPurged']),
+      );
+      const requested = rows.find((cells) => cells[2] === 'MeetingRequested')!;
+      expect(requested[5]).toContain('[redacted]');
+      expect(requested[5]).not.toContain('budget');
+      expect(await page.content()).not.toContain('budget');
+    } finally {
+      await context.close();
+    }
   });
 });

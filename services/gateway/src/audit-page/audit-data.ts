@@ -7,9 +7,21 @@ import {
   tenantDeadLetterCount,
 } from '@scheduler/audit';
 import { busNames } from '@scheduler/bus';
-import { PersonalDataCodec } from '@scheduler/crypto-shredding';
+import {
+  type DataKeyStore,
+  type KeyEncryptionKeyRing,
+  PersonalDataCodec,
+  SecretBox,
+  SubjectKeys,
+} from '@scheduler/crypto-shredding';
 import type { EventStore } from '@scheduler/event-store';
-import { EVENT_STORE, NATS_CONNECTION, SERVICE_CONFIG } from '@scheduler/runtime';
+import {
+  DATA_KEY_STORE,
+  EVENT_STORE,
+  NATS_CONNECTION,
+  SERVICE_CONFIG,
+  keyEncryptionKeysOf,
+} from '@scheduler/runtime';
 import type { GatewayConfig } from '../config.js';
 import type { MeetingStatus, MeetingView } from '../meetings/meetings-projection.js';
 import { MAXIMUM_AUDIT_RESULTS, MeetingsReadModel } from '../meetings/meetings-read-model.js';
@@ -25,14 +37,17 @@ export type AuditSearch = { readonly q: string } | { readonly date: string };
 @Injectable()
 export class AuditData {
   private readonly logger = new Logger('AuditPage');
+  private readonly keyEncryptionKeys: KeyEncryptionKeyRing;
 
   constructor(
     private readonly meetings: MeetingsReadModel,
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
-    @Inject(PersonalDataCodec) private readonly codec: PersonalDataCodec,
+    @Inject(DATA_KEY_STORE) private readonly dataKeys: DataKeyStore,
     @Inject(NATS_CONNECTION) private readonly nats: NatsConnection,
     @Inject(SERVICE_CONFIG) private readonly config: GatewayConfig,
-  ) {}
+  ) {
+    this.keyEncryptionKeys = keyEncryptionKeysOf(config);
+  }
 
   statusCounts(tenantId: string): Promise<Record<MeetingStatus, number>> {
     return this.meetings.tenantStatusCounts(tenantId);
@@ -70,12 +85,17 @@ export class AuditData {
     tenantId: string,
     meetingId: string,
   ): Promise<{ timeline: MeetingTimeline; view: MeetingView | undefined }> {
-    const timeline = await readMeetingTimeline(this.eventStore, this.codec, meetingId).catch(
-      (error: unknown) => {
-        if (error instanceof MeetingTimelineNotFoundError) throw new AuditMeetingNotFoundError();
-        throw error;
-      },
-    );
+    // A codec of its own per timeline: the gateway's keeps data keys cached for up to a minute,
+    // and an audit must show a purged meeting's fields as redacted as soon as its key is gone.
+    const codec = new PersonalDataCodec({
+      secretBox: new SecretBox(
+        new SubjectKeys({ store: this.dataKeys, keyEncryptionKeys: this.keyEncryptionKeys }),
+      ),
+    });
+    const timeline = await readMeetingTimeline(this.eventStore, codec, meetingId).catch((error: unknown) => {
+      if (error instanceof MeetingTimelineNotFoundError) throw new AuditMeetingNotFoundError();
+      throw error;
+    });
     if (timeline.tenantId !== tenantId) throw new AuditMeetingNotFoundError();
     return { timeline, view: await this.meetings.tenantMeeting(tenantId, meetingId) };
   }
