@@ -90,6 +90,24 @@ export class GoogleOAuth {
     });
   }
 
+  /**
+   * OpenID Connect sign-in that needs no client secret and yields no access token: Google posts
+   * a signed ID token carrying `nonce` to `redirectUri` (`response_type=id_token`,
+   * `response_mode=form_post`), and the caller verifies it with verifyIdToken.
+   */
+  signInUrl(options: { redirectUri: string; state: string; nonce: string; loginHint?: string }): string {
+    return this.newClient().generateAuthUrl({
+      response_type: 'id_token',
+      response_mode: 'form_post',
+      redirect_uri: options.redirectUri,
+      scope: ['openid', 'email'],
+      state: options.state,
+      nonce: options.nonce,
+      prompt: 'select_account',
+      ...(options.loginHint ? { login_hint: options.loginHint } : {}),
+    });
+  }
+
   async exchangeCode(code: string): Promise<GoogleTokens> {
     try {
       const { tokens } = await this.newClient().getToken(code);

@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { EventPlatformModule, RuntimeModule } from '@scheduler/runtime';
 import { ApiErrorsModule } from './api-errors/api-errors.module.js';
+import { AuditPageModule } from './audit-page/audit-page.module.js';
 import type { GatewayConfig } from './config.js';
 import { MeModule } from './me/me.module.js';
 import { GmailMeetingsModule } from './gmail-meetings/gmail-meetings.module.js';
@@ -32,6 +33,7 @@ export class GatewayModule {
         OpenApiModule,
         RateLimitsModule,
         TenantAdministrationModule,
+        AuditPageModule,
       ],
     };
   }

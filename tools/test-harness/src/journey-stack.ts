@@ -32,6 +32,8 @@ export interface JourneyStack {
   readonly eventStoreSchema: string;
   /** The shared data-key store's schema, in the same database (the `eventStore` pool reaches it qualified). */
   readonly keyStoreSchema: string;
+  /** The stack's JetStream prefix (its streams and subjects on the run's NATS). */
+  readonly busPrefix: string;
   /**
    * Starts one more process of the service with the same settings (database, bus, consumers) on
    * a port of its own, as a second replica of a deployment; stopped with the stack.
@@ -105,6 +107,7 @@ export async function startJourneyStack(options: JourneyStackOptions = {}): Prom
     webexBridge: await freePort(),
     retention: await freePort(),
   };
+  const busPrefix = uniqueName('journey');
   const localEnvironments = localServiceEnvironments({
     natsUrl: infrastructure.natsUrl,
     // Each service as its own NATS user, limited to what its contracts allow.
@@ -127,7 +130,7 @@ export async function startJourneyStack(options: JourneyStackOptions = {}): Prom
       oauthStateSecret: randomBytes(32).toString('base64url'),
       keyEncryptionKey: `e2e:${randomBytes(32).toString('base64')}`,
     },
-    busPrefix: uniqueName('journey'),
+    busPrefix,
   });
   const environments = Object.fromEntries(
     SERVICES.map((service) => [
@@ -166,6 +169,7 @@ export async function startJourneyStack(options: JourneyStackOptions = {}): Prom
     eventStore,
     eventStoreSchema: events.schema,
     keyStoreSchema: keys.schema,
+    busPrefix,
     async callGateway<T>(idToken: string, path: string, body?: unknown, method?: string) {
       const response = await fetch(`http://127.0.0.1:${ports.gateway}${path}`, {
         method: method ?? (body === undefined ? 'GET' : 'POST'),

@@ -145,9 +145,14 @@ describe('NATS access control', () => {
     const cli = await jetstreamManager(await connectAs('scheduler-cli'));
     await cli.streams.update(names.eventStream, { max_age: nanos(3_600_000) });
     expect((await cli.streams.info(names.eventStream)).config.max_age).toBe(nanos(3_600_000));
-    // The gateway needs no JetStream at all.
-    const gateway = await connectAs('gateway');
-    await expect(jetstreamManager(gateway, { timeout: 2_000 })).rejects.toThrow();
+  });
+
+  it('lets the gateway read the dead letters (its audit page counts them) and nothing else of JetStream', async () => {
+    const gateway = await jetstreamManager(await connectAs('gateway'), { timeout: 2_000 });
+    expect((await gateway.streams.info(names.deadLetterStream)).config.name).toBe(names.deadLetterStream);
+    await expect(gateway.streams.info(names.eventStream)).rejects.toThrow();
+    await expect(gateway.streams.purge(names.deadLetterStream)).rejects.toThrow();
+    await expect(gateway.streams.deleteMessage(names.deadLetterStream, 1)).rejects.toThrow();
   });
 
   it('derives every permission from the contracts: no user may publish on every subject', () => {

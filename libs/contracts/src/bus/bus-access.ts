@@ -16,9 +16,12 @@ export type BusUser = (typeof busUsers)[number];
 /**
  * The services that consume events from JetStream (they run with `consumesEvents: true`);
  * only they may create and read durable consumers. The gateway reads the event store
- * through its projections and needs no JetStream at all.
+ * through its projections; of JetStream it only reads the dead letters (deadLetterReaders).
  */
 export const eventConsumers: readonly ServiceName[] = ['google-ingest', 'webex-bridge', 'retention'];
+
+/** The services that read the dead-letter queue: the gateway's audit page counts a tenant's letters. */
+export const deadLetterReaders: readonly ServiceName[] = ['gateway'];
 
 /** What one NATS user may do, as nats-server's `permissions` block says it. */
 export interface BusPermissions {
@@ -57,7 +60,8 @@ const api = (...tokens: string[]) => ['$JS', 'API', ...tokens].join('.');
  * it only for the bus's streams: look them up and create them when missing (never change
  * them: that is `scheduler streams apply`'s), and, for the event consumers, their durable
  * consumers on the event stream. The admin CLI may change the streams, read and delete dead
- * letters and re-publish them, and nothing else.
+ * letters and re-publish them, and nothing else. The dead-letter readers may read letters, not
+ * delete them.
  */
 export function busPermissions(user: BusUser, names: BusNames): BusPermissions {
   const inbox = `${inboxPrefixOf(user)}.>`;
@@ -85,9 +89,20 @@ export function busPermissions(user: BusUser, names: BusNames): BusPermissions {
   const answers = commandCatalogue.filter((command) => command.service === user);
   const consumes = eventConsumers.includes(user);
   const usesJetStream = produces.length > 0 || consumes;
+  const readsDeadLetters = deadLetterReaders.includes(user);
   const events = names.eventStream;
+  const deadLetters = names.deadLetterStream;
   return {
     publish: [
+      ...(readsDeadLetters && !usesJetStream ? [api('INFO')] : []),
+      ...(readsDeadLetters
+        ? [
+            ...(usesJetStream ? [] : [api('STREAM', 'INFO', deadLetters)]),
+            api('STREAM', 'MSG', 'GET', deadLetters),
+            api('DIRECT', 'GET', deadLetters),
+            api('DIRECT', 'GET', deadLetters, '>'),
+          ]
+        : []),
       ...(usesJetStream
         ? [
             api('INFO'),

@@ -48,6 +48,14 @@ export const de: Messages = {
       'Die Administratoren Ihres Google Workspace haben diesen Dienst für Ihre Organisation deaktiviert; bitten Sie sie, ihn wieder zu aktivieren',
     webex_site_not_allowed:
       'Die Administratoren Ihres Google Workspace erlauben diese Webex-Site nicht; wählen Sie eine aus allowedSites',
+    sign_in_required: 'Melden Sie sich mit Ihrem Google-Konto an, um die Audit-Seite zu sehen',
+    sign_in_failed_not_this_browser:
+      'Die Anmeldung wurde in einem anderen Browser begonnen oder ist abgelaufen; melden Sie sich erneut an',
+    sign_in_failed_nonce_mismatch:
+      'Das ID-Token wurde nicht für diese Anmeldung ausgestellt; melden Sie sich erneut an',
+    sign_in_failed_refused: 'Google hat Sie nicht angemeldet',
+    sign_in_failed_missing_id_token: 'Google hat kein ID-Token gesendet',
+    audit_meeting_not_found: 'Keine Besprechung mit dieser ID in Ihrer Organisation',
   },
   operations: {
     meeting_request: 'die Besprechungsanfrage',

@@ -47,6 +47,13 @@ export const en = {
       "Your Google Workspace's administrators have turned this service off for your organisation; ask them to turn it on again",
     webex_site_not_allowed:
       "Your Google Workspace's administrators do not allow this Webex site; choose one of allowedSites",
+    sign_in_required: 'Sign in with your Google account to see the audit page',
+    sign_in_failed_not_this_browser:
+      'The sign-in was started in another browser or has expired; sign in again',
+    sign_in_failed_nonce_mismatch: 'The ID token was not issued for this sign-in; sign in again',
+    sign_in_failed_refused: 'Google did not sign you in',
+    sign_in_failed_missing_id_token: 'Google sent no ID token',
+    audit_meeting_not_found: 'No meeting with this id in your tenant',
   },
   /** What the gateway was doing, named inside upstream_failed and service_unavailable. */
   operations: {

@@ -46,6 +46,14 @@ export const es: Messages = {
       'Los administradores de su Google Workspace han desactivado este servicio para su organización; pídales que lo vuelvan a activar',
     webex_site_not_allowed:
       'Los administradores de su Google Workspace no permiten este sitio de Webex; elija uno de allowedSites',
+    sign_in_required: 'Inicie sesión con su cuenta de Google para ver la página de auditoría',
+    sign_in_failed_not_this_browser:
+      'El inicio de sesión se empezó en otro navegador o ha caducado; vuelva a iniciar sesión',
+    sign_in_failed_nonce_mismatch:
+      'El token de ID no se emitió para este inicio de sesión; vuelva a iniciar sesión',
+    sign_in_failed_refused: 'Google no ha iniciado su sesión',
+    sign_in_failed_missing_id_token: 'Google no ha enviado ningún token de ID',
+    audit_meeting_not_found: 'No hay ninguna reunión con este id en su organización',
   },
   operations: {
     meeting_request: 'la solicitud de reunión',

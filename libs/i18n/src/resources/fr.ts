@@ -50,6 +50,14 @@ export const fr: Messages = {
       'Les administrateurs de votre Google Workspace ont désactivé ce service pour votre organisation ; demandez-leur de le réactiver',
     webex_site_not_allowed:
       'Les administrateurs de votre Google Workspace n’autorisent pas ce site Webex ; choisissez-en un dans allowedSites',
+    sign_in_required: 'Connectez-vous avec votre compte Google pour voir la page d’audit',
+    sign_in_failed_not_this_browser:
+      'La connexion a été commencée dans un autre navigateur ou a expiré ; connectez-vous à nouveau',
+    sign_in_failed_nonce_mismatch:
+      'Le jeton d’identité n’a pas été émis pour cette connexion ; connectez-vous à nouveau',
+    sign_in_failed_refused: 'Google ne vous a pas connecté',
+    sign_in_failed_missing_id_token: 'Google n’a envoyé aucun jeton d’identité',
+    audit_meeting_not_found: 'Aucune réunion avec cet identifiant dans votre organisation',
   },
   operations: {
     meeting_request: 'la demande de réunion',

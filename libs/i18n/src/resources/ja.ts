@@ -45,6 +45,14 @@ export const ja: Messages = {
       'Google Workspace の管理者が組織でこのサービスを無効にしています。再度有効にするよう管理者に依頼してください',
     webex_site_not_allowed:
       'Google Workspace の管理者はこの Webex サイトを許可していません。allowedSites から選択してください',
+    sign_in_required: '監査ページを表示するには Google アカウントでサインインしてください',
+    sign_in_failed_not_this_browser:
+      'サインインが別のブラウザーで開始されたか、期限切れです。もう一度サインインしてください',
+    sign_in_failed_nonce_mismatch:
+      'この ID トークンはこのサインイン用に発行されたものではありません。もう一度サインインしてください',
+    sign_in_failed_refused: 'Google はサインインを許可しませんでした',
+    sign_in_failed_missing_id_token: 'Google から ID トークンが送信されませんでした',
+    audit_meeting_not_found: 'この ID の会議は組織内にありません',
   },
   operations: {
     meeting_request: '会議のリクエスト',

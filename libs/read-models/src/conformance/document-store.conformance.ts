@@ -286,6 +286,20 @@ export function describeDocumentStoreConformance(adapter: DocumentStoreAdapterUn
         expect(descending[0]).toBe('c-6');
       });
 
+      it('counts what find would return, with the same conditions', async () => {
+        expect(await calendar.count()).toBe(6);
+        expect(await calendar.count({ tenantId: 'tenant-a' })).toBe(5);
+        expect(await calendar.count({ tenantId: 'tenant-a', status: 'scheduled' })).toBe(3);
+        expect(await calendar.count({ status: { in: ['requested', 'cancelled'] } })).toBe(2);
+        expect(
+          await calendar.count({
+            start: { gte: '2026-01-05T10:00:00.000Z', lt: '2026-01-07T00:00:00.000Z' },
+          }),
+        ).toBe(3);
+        expect(await calendar.count({ tenantId: 'nobody' })).toBe(0);
+        await expect(calendar.count({ title: 'Standup' })).rejects.toBeInstanceOf(UndeclaredIndexError);
+      });
+
       it('refuses undeclared fields instead of scanning', async () => {
         const error = await calendar.find({ where: { title: 'Standup' } }).catch((caught: unknown) => caught);
         expect(error).toBeInstanceOf(UndeclaredIndexError);

@@ -84,6 +84,8 @@ export interface DocumentCollection<TDocument extends JsonDocument = JsonDocumen
   /** Returns whether a document was deleted. With expectedVersion, a mismatch is a VersionConflictError. */
   delete(id: string, options?: { readonly expectedVersion?: ExpectedVersion }): Promise<boolean>;
   find(query?: FindQuery): Promise<Array<StoredDocument<TDocument>>>;
+  /** How many documents match `where` (declared indexes only, as for find), without reading them. */
+  count(where?: WhereClause): Promise<number>;
 }
 
 /** A connection to one backend; collections are created (with their indexes) on first use. */

@@ -17,6 +17,7 @@ import type {
   JsonDocument,
   ReadModelStore,
   StoredDocument,
+  WhereClause,
 } from '../document-store/port.js';
 import { documentIdsOf, foldEvents, type LoadedDocument } from '../projections/fold-events.js';
 import type {
@@ -378,6 +379,11 @@ class MongoCollection<TDocument extends JsonDocument> implements DocumentCollect
     const cursor = this.collection.find(this.toFilter(compiled)).sort(this.toSort(compiled));
     if (compiled.limit !== undefined) cursor.limit(compiled.limit);
     return (await cursor.toArray()).map((entry) => toStored<TDocument>(entry));
+  }
+
+  async count(where?: WhereClause): Promise<number> {
+    const compiled = compileQuery(this.name, this.indexes, where ? { where } : {});
+    return this.collection.countDocuments(this.toFilter(compiled));
   }
 
   private toFilter(query: CompiledQuery): Filter<StoredEntry> {

@@ -19,6 +19,7 @@ import type {
   JsonDocument,
   ReadModelStore,
   StoredDocument,
+  WhereClause,
 } from '../document-store/port.js';
 import {
   documentIdsOf,
@@ -539,14 +540,23 @@ class PostgresCollection<TDocument extends JsonDocument> implements DocumentColl
     return rows.map((row) => toStored<TDocument>(row));
   }
 
-  private toSql(query: CompiledQuery): { text: string; values: unknown[] } {
+  async count(where?: WhereClause): Promise<number> {
+    const compiled = compileQuery(this.name, this.indexes, where ? { where } : {});
+    const { conditions, values } = this.conditionsSql(compiled);
+    let text = `SELECT count(*)::bigint AS count FROM ${this.view}`;
+    if (conditions.length > 0) text += ` WHERE ${conditions.join(' AND ')}`;
+    const { rows } = await this.pool.query<{ count: string }>(text, values);
+    return Number(rows[0]!.count);
+  }
+
+  private conditionsSql(query: CompiledQuery): { conditions: string[]; values: unknown[] } {
     const values: unknown[] = [];
     const parameter = (value: unknown, cast: string) => {
       values.push(value);
       return `$${values.length}::${cast}`;
     };
     const castOf = { string: 'text', number: 'double precision', boolean: 'boolean' } as const;
-    const where = query.conditions.map((condition) => {
+    const conditions = query.conditions.map((condition) => {
       const expression = indexExpression(condition);
       const cast = castOf[condition.type];
       if (condition.operator === 'in') {
@@ -557,6 +567,15 @@ class PostgresCollection<TDocument extends JsonDocument> implements DocumentColl
       const value = parameter(condition.value, cast);
       return `${expression} ${symbol} ${value}`;
     });
+    return { conditions, values };
+  }
+
+  private toSql(query: CompiledQuery): { text: string; values: unknown[] } {
+    const { conditions: where, values } = this.conditionsSql(query);
+    const parameter = (value: unknown, cast: string) => {
+      values.push(value);
+      return `$${values.length}::${cast}`;
+    };
     // NULLS FIRST ascending / LAST descending: where MongoDB puts a missing field.
     const order = [
       ...query.orderBy.map((order) =>

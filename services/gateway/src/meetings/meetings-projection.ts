@@ -279,6 +279,8 @@ export const meetingsProjection = defineProjection<MeetingView>({
       calendarId: 'string',
       eventId: 'string',
       status: 'string',
+      // The audit page finds a tenant's meetings by the day they start.
+      start: 'string',
     },
     schema: MeetingView,
   },

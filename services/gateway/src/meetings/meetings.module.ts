@@ -22,6 +22,6 @@ import { MeetingsReadModel } from './meetings-read-model.js';
     MeetingClaims,
     MeetingRequests,
   ],
-  exports: [MeetingRequests, MeetingSiteCheckModule],
+  exports: [MeetingRequests, MeetingSiteCheckModule, MeetingsReadModel],
 })
 export class MeetingsModule {}

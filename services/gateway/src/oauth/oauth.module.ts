@@ -31,5 +31,7 @@ import { OAUTH_SETTINGS, type OAuthSettings } from './oauth-settings.js';
     },
     { provide: AUTHORIZATION_CODE_HANDOFF, useClass: NatsAuthorizationCodeHandoff },
   ],
+  // The audit page's sign-in signs its state with the same signer.
+  exports: [OAuthStateSigner],
 })
 export class OAuthModule {}

@@ -1,7 +1,7 @@
 import { eventContractsByType } from '@scheduler/contracts';
 import { positionToString, recordedEventToEnvelope, type Position } from '@scheduler/event-store';
 import { type CliIo, writeLineDrained } from '../io.js';
-import { renderPersonalFields } from '../personal-fields.js';
+import { renderPersonalFields } from '@scheduler/audit';
 import { using } from '../resources.js';
 import { auditSettings } from '../settings.js';
 

@@ -407,14 +407,71 @@ const TokenRequest = z.object({
   refresh_token: z.string().optional(),
 });
 
+const escapeHtml = (value: string) =>
+  value.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
+
+/**
+ * OpenID Connect's implicit sign-in as Google serves it: `response_type=id_token` with a nonce,
+ * answered by `response_mode=form_post` (a page whose form posts `id_token` and `state` to the
+ * redirect URI, submitted by its script) or, like Google's default, in the fragment.
+ */
+async function signInWithIdToken(
+  oauth: OAuthAuthority,
+  query: Record<string, string | undefined>,
+  response: Response,
+): Promise<void> {
+  const redirectUri = query.redirect_uri;
+  if (!redirectUri || !query.client_id || !query.scope || !query.nonce)
+    throw new OAuthError(
+      400,
+      'invalid_request',
+      'client_id, redirect_uri, scope and nonce are required for response_type=id_token.',
+    );
+  const fields: Record<string, string> = {};
+  try {
+    fields.id_token = await oauth.signIn({
+      clientId: query.client_id,
+      redirectUri,
+      scope: query.scope,
+      nonce: query.nonce,
+      ...(query.login_hint ? { loginHint: query.login_hint } : {}),
+    });
+  } catch (error) {
+    if (!(error instanceof OAuthError) || error.error !== 'access_denied') throw error;
+    fields.error = 'access_denied';
+  }
+  if (query.state !== undefined) fields.state = query.state;
+  if (query.response_mode !== 'form_post') {
+    const target = new URL(redirectUri);
+    target.hash = new URLSearchParams(fields).toString();
+    response.redirect(302, target.toString());
+    return;
+  }
+  const inputs = Object.entries(fields)
+    .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`)
+    .join('');
+  response
+    .status(200)
+    .type('html')
+    .send(
+      `<!doctype html><html><head><title>Signing in</title></head><body>` +
+        `<form method="post" action="${escapeHtml(redirectUri)}">${inputs}<noscript><button>Continue</button></noscript></form>` +
+        `<script>document.forms[0].submit()</script></body></html>`,
+    );
+}
+
 /** The OAuth 2.0 endpoints google-auth-library's OAuth2Client talks to. */
 export function oauthRoutes(parts: ApiParts): Router {
   const { oauth } = parts;
   const router = express.Router();
 
-  router.get('/o/oauth2/v2/auth', (request, response) => {
+  router.get('/o/oauth2/v2/auth', async (request, response) => {
     const query = request.query as Record<string, string | undefined>;
     const redirectUri = query.redirect_uri;
+    if (query.response_type === 'id_token') {
+      await signInWithIdToken(oauth, query, response);
+      return;
+    }
     if (!redirectUri || !query.client_id || query.response_type !== 'code' || !query.scope)
       throw new OAuthError(
         400,

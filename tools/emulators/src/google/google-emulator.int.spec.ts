@@ -163,6 +163,44 @@ describe('errors and authentication', () => {
 });
 
 describe('OAuth', () => {
+  it('signs in with response_type=id_token: a form posting the ID token with the nonce, or the fragment', async () => {
+    const signIn = (extra: Record<string, string>) => {
+      const url = new URL(`${emulator.url}/o/oauth2/v2/auth`);
+      url.search = new URLSearchParams({
+        client_id: clientId,
+        redirect_uri: redirectUri,
+        response_type: 'id_token',
+        scope: 'openid email',
+        state: 's<1>',
+        login_hint: alice,
+        ...extra,
+      }).toString();
+      return fetch(url, { redirect: 'manual' });
+    };
+    const page = await signIn({ nonce: 'n-123', response_mode: 'form_post' });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain(`<form method="post" action="${redirectUri}">`);
+    expect(html).toContain('name="state" value="s&#60;1&#62;"');
+    const idToken = /name="id_token" value="([^"]+)"/.exec(html)![1]!;
+    const claims = JSON.parse(Buffer.from(idToken.split('.')[1]!, 'base64url').toString()) as Record<
+      string,
+      unknown
+    >;
+    expect(claims).toMatchObject({
+      nonce: 'n-123',
+      email: alice,
+      aud: clientId,
+      iss: 'https://accounts.google.com',
+    });
+
+    const fragment = new URL((await signIn({ nonce: 'n-456' })).headers.get('location')!);
+    const fields = new URLSearchParams(fragment.hash.slice(1));
+    expect(fields.get('state')).toBe('s<1>');
+    expect(fields.get('id_token')).toMatch(/^ey/);
+    expect((await signIn({})).status).toBe(400);
+  });
+
   it('redirects with a code and the state, and the code is single-use', async () => {
     const url = new URL(`${emulator.url}/o/oauth2/v2/auth`);
     url.search = new URLSearchParams({

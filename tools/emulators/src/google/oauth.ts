@@ -127,6 +127,31 @@ export class OAuthAuthority {
     return code;
   }
 
+  /**
+   * OpenID Connect sign-in (`response_type=id_token`): the consent screen, auto-approved, answers
+   * an ID token for the chosen user at once, with the request's nonce (Google requires one).
+   */
+  async signIn(params: {
+    clientId: string;
+    redirectUri: string;
+    scope: string;
+    nonce: string;
+    loginHint?: string;
+  }): Promise<string> {
+    const client = this.clients.get(params.clientId);
+    if (!client) throw new OAuthError(401, 'invalid_client', 'The OAuth client was not found.');
+    if (client.redirectUris && !client.redirectUris.includes(params.redirectUri))
+      throw new OAuthError(
+        400,
+        'redirect_uri_mismatch',
+        `${params.redirectUri} is not registered for the client.`,
+      );
+    if (!params.scope.split(/\s+/).includes('openid'))
+      throw new OAuthError(400, 'invalid_request', 'response_type=id_token requires the openid scope.');
+    const user = this.pickUser(params.loginHint);
+    return this.idToken(client.clientId, user.email, params.nonce);
+  }
+
   async exchangeCode(params: {
     clientId: string;
     clientSecret: string;

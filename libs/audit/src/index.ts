@@ -1,0 +1,3 @@
+export * from './personal-fields.js';
+export * from './meeting-timeline.js';
+export * from './dead-letters.js';
