@@ -12,6 +12,8 @@ export class BusMetrics {
   readonly consumerHandled: Counter<'group' | 'outcome'>;
   readonly consumerRedeliveries: Counter<'group'>;
   readonly deadLettered: Counter<'group' | 'reason'>;
+  readonly deadLetterMessages: Gauge;
+  private deadLetterDepth: (() => Promise<number>) | undefined;
 
   constructor(readonly registry: Registry = new Registry()) {
     this.relayPublished = this.counter(
@@ -49,6 +51,24 @@ export class BusMetrics {
       'Messages sent to dead-letter, by reason',
       ['group', 'reason'],
     );
+    const readDepth = () => this.deadLetterDepth?.().catch(() => undefined);
+    this.deadLetterMessages =
+      (this.registry.getSingleMetric('scheduler_bus_dead_letter_messages') as Gauge | undefined) ??
+      new Gauge({
+        name: 'scheduler_bus_dead_letter_messages',
+        help: 'Messages in the dead-letter stream now (the deployment\'s, read from JetStream at each scrape)',
+        registers: [this.registry],
+        // Read when scraped; a failed read keeps the last value rather than failing the scrape.
+        async collect() {
+          const depth = await readDepth();
+          if (depth !== undefined) this.set(depth);
+        },
+      });
+  }
+
+  /** How the dead-letter stream's depth is read at each scrape (the service's JetStream manager). */
+  readDeadLetterDepthWith(read: () => Promise<number>): void {
+    this.deadLetterDepth = read;
   }
 
   private counter<Label extends string>(name: string, help: string, labelNames: Label[]): Counter<Label> {

@@ -68,7 +68,11 @@ export class RelayLifecycle implements OnApplicationBootstrap, BeforeApplication
 
   async onApplicationBootstrap(): Promise<void> {
     const names = busNames(this.config.BUS_PREFIX);
-    await ensureBusStreams(await jetstreamManager(this.nats), names, busStreamLimitsOf(this.config));
+    const manager = await jetstreamManager(this.nats);
+    await ensureBusStreams(manager, names, busStreamLimitsOf(this.config));
+    this.metrics.readDeadLetterDepthWith(
+      async () => (await manager.streams.info(names.deadLetterStream)).state.messages,
+    );
     const produces = eventsProducedBy(this.options.service);
     if (produces.length === 0) return;
     this.relayStore = await createEventStore(this.config.EVENT_STORE_URL);

@@ -127,17 +127,19 @@ class MeetingsResources
     },
     {
       provide: MeetingLifecycle,
-      inject: [MeetingStreams, WebexTokenStore, MeetingSyncRepository, UserMeetingPreferences],
+      inject: [MeetingStreams, WebexTokenStore, MeetingSyncRepository, UserMeetingPreferences, MetricsRegistry],
       useFactory: (
         meetings: MeetingStreams,
         tokens: WebexTokenStore,
         sync: MeetingSyncRepository,
         preferences: UserMeetingPreferences,
+        metrics: MetricsRegistry,
       ) => {
         const logger = new Logger('MeetingLifecycle');
         return new MeetingLifecycle({
           meetings,
           sync,
+          registry: metrics.registry,
           webexClientFor: (userId) => tokens.webexClientFor(userId),
           // The user's preferred site and template, else the directory's site (or the
           // account's default) and its template, cached for the site TTL and read again after it.
