@@ -9,7 +9,21 @@ import { parse as parseYaml } from 'yaml';
 const chartFiles = fileURLToPath(new URL('../../deploy/k8s/scheduler/files/', import.meta.url));
 
 /** PromQL words that look like names but are not metrics. */
-const keywords = new Set(['and', 'or', 'unless', 'bool', 'offset', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'inf', 'nan']);
+const keywords = new Set([
+  'and',
+  'or',
+  'unless',
+  'bool',
+  'offset',
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'inf',
+  'nan',
+]);
 
 /**
  * The metric names a PromQL expression selects. Enough PromQL for our expressions: strings,
@@ -75,7 +89,8 @@ export function exportedMetricNames(exposition: string): Set<string> {
   const names = new Set<string>();
   for (const [, name, type] of exposition.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
     names.add(name!);
-    if (type === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) names.add(`${name}${suffix}`);
+    if (type === 'histogram')
+      for (const suffix of ['_bucket', '_sum', '_count']) names.add(`${name}${suffix}`);
     if (type === 'summary') for (const suffix of ['_sum', '_count']) names.add(`${name}${suffix}`);
   }
   return names;

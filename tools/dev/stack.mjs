@@ -8,7 +8,13 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { localServiceEnvironments, startEmbeddedPostgres, startNatsServer } from '@scheduler/local-infra';
+import { PostgresDataKeyStore } from '@scheduler/crypto-shredding';
+import {
+  createKeyStoreRoles,
+  localServiceEnvironments,
+  startEmbeddedPostgres,
+  startNatsServer,
+} from '@scheduler/local-infra';
 import {
   demoGoogleClient,
   demoTenant,
@@ -170,10 +176,23 @@ async function start() {
   // each service's private state (read models, tokens, channels) in a database of its own.
   const eventStoreUrl = await ensureDatabase(postgres.url, 'events');
   const secrets = developmentSecrets();
+  // The key store's two roles, as in a deployment: retention alone may destroy data keys.
+  const keyRoles = await createKeyStoreRoles(await ensureDatabase(postgres.url, 'keys'), {
+    keeper: 'scheduler_keys_keeper',
+    writer: 'scheduler_keys_writer',
+  });
+  const keeper = new PostgresDataKeyStore({ connectionString: keyRoles.keeperUrl });
+  try {
+    await keeper.ensureSchema();
+    await keeper.grantWriter('scheduler_keys_writer');
+  } finally {
+    await keeper.close();
+  }
   const serviceEnvironment = localServiceEnvironments({
     natsUrl: nats.url,
     eventStoreUrl,
-    keyStoreUrl: await ensureDatabase(postgres.url, 'keys'),
+    keyStoreUrl: keyRoles.writerUrl,
+    keyStoreKeeperUrl: keyRoles.keeperUrl,
     databases: {
       gateway: await ensureDatabase(postgres.url, 'gateway'),
       googleIngest: await ensureDatabase(postgres.url, 'google_ingest'),

@@ -56,7 +56,7 @@ export class BusMetrics {
       (this.registry.getSingleMetric('scheduler_bus_dead_letter_messages') as Gauge | undefined) ??
       new Gauge({
         name: 'scheduler_bus_dead_letter_messages',
-        help: 'Messages in the dead-letter stream now (the deployment\'s, read from JetStream at each scrape)',
+        help: "Messages in the dead-letter stream now (the deployment's, read from JetStream at each scrape)",
         registers: [this.registry],
         // Read when scraped; a failed read keeps the last value rather than failing the scrape.
         async collect() {

@@ -35,18 +35,16 @@ export async function createKeyStoreRoles(
     for (const role of [names.keeper, names.writer]) {
       const exists = (await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role])).rowCount;
       // A password cannot be a bind parameter in CREATE ROLE; it is ours and base64url.
-      await admin.query(
-        `${exists ? 'ALTER' : 'CREATE'} ROLE "${role}" LOGIN PASSWORD '${password}'`,
-      );
+      await admin.query(`${exists ? 'ALTER' : 'CREATE'} ROLE "${role}" LOGIN PASSWORD '${password}'`);
     }
     await admin.query(`GRANT USAGE, CREATE ON SCHEMA "${schema}" TO "${names.keeper}"`);
     await admin.query(`GRANT USAGE ON SCHEMA "${schema}" TO "${names.writer}"`);
     for (const table of ['data_keys', 'schema_migrations']) {
-      const found = await admin.query<{ exists: boolean }>(
-        'SELECT to_regclass($1) IS NOT NULL AS exists',
-        [`"${schema}".${table}`],
-      );
-      if (found.rows[0]?.exists) await admin.query(`ALTER TABLE "${schema}".${table} OWNER TO "${names.keeper}"`);
+      const found = await admin.query<{ exists: boolean }>('SELECT to_regclass($1) IS NOT NULL AS exists', [
+        `"${schema}".${table}`,
+      ]);
+      if (found.rows[0]?.exists)
+        await admin.query(`ALTER TABLE "${schema}".${table} OWNER TO "${names.keeper}"`);
     }
   } finally {
     await admin.end();

@@ -3,8 +3,13 @@ export interface LocalDeployment {
   readonly natsUrl: string;
   /** The deployment's one event store. */
   readonly eventStoreUrl: string;
-  /** The shared data-key store of crypto-shredding. */
+  /**
+   * The shared data-key store of crypto-shredding, as its writer role (may read and add keys,
+   * never destroy them): every service but retention.
+   */
   readonly keyStoreUrl: string;
+  /** The same store as its keeper role, the one that may destroy keys: retention's. Default: keyStoreUrl. */
+  readonly keyStoreKeeperUrl?: string;
   /** Each service's private database. */
   readonly databases: {
     readonly gateway: string;
@@ -94,6 +99,7 @@ export function localServiceEnvironments(
     retention: {
       ...common,
       ...keys,
+      KEY_STORE_URL: deployment.keyStoreKeeperUrl ?? deployment.keyStoreUrl,
       HTTP_PORT: String(deployment.ports.retention),
       DATABASE_URL: deployment.databases.retention,
     },

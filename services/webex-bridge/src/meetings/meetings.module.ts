@@ -127,7 +127,13 @@ class MeetingsResources
     },
     {
       provide: MeetingLifecycle,
-      inject: [MeetingStreams, WebexTokenStore, MeetingSyncRepository, UserMeetingPreferences, MetricsRegistry],
+      inject: [
+        MeetingStreams,
+        WebexTokenStore,
+        MeetingSyncRepository,
+        UserMeetingPreferences,
+        MetricsRegistry,
+      ],
       useFactory: (
         meetings: MeetingStreams,
         tokens: WebexTokenStore,
