@@ -781,10 +781,24 @@ describe.each(overlayFiles)('the chart rendered by helm with ci/%s', (name) => {
         expect(reference.key).toBe(reference.variable);
         expect([ownSecret, platformSecret]).toContain(reference.name);
       }
-      // Where the chart renders the Secrets, they hold exactly the keys read from them.
+      // Where the chart renders the Secrets, they hold exactly the keys read from them: its own
+      // by this service, the platform one by all services together.
+      const platformReferences = serviceDirectories.flatMap((other) =>
+        containerOf(other).env.flatMap((variable) =>
+          variable.valueFrom?.secretKeyRef.name === platformSecret
+            ? [{ variable: variable.name, ...variable.valueFrom.secretKeyRef }]
+            : [],
+        ),
+      );
       for (const [secretName, keys] of [
         [ownSecret, references.filter((reference) => reference.name === ownSecret)],
-        [platformSecret, references.filter((reference) => reference.name === platformSecret)],
+        [
+          platformSecret,
+          platformReferences.filter(
+            (reference, index) =>
+              platformReferences.findIndex((other) => other.key === reference.key) === index,
+          ),
+        ],
       ] as const) {
         const secret = named('Secret', secretName);
         if (!secret) continue;
