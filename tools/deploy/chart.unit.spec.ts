@@ -420,6 +420,71 @@ function render(source: ValuesSource, kube = kubeVersion): Rendered {
   };
 }
 
+/** The alerts the chart ships, in order: what the operators' runbooks name. */
+const expectedAlerts = [
+  'SchedulerRelayLagging',
+  'SchedulerDeadLetters',
+  'SchedulerDeadLettersGrowing',
+  'SchedulerMeetingsNotConverged',
+  'SchedulerMeetingSyncFailing',
+  'SchedulerCalendarSyncFailing',
+  'SchedulerJourneySlow',
+  'SchedulerTokenRefreshFailing',
+  'SchedulerTokenRefreshRejected',
+];
+interface PrometheusRuleSpec {
+  readonly groups: {
+    readonly name: string;
+    readonly rules: {
+      readonly alert: string;
+      readonly expr: string;
+      readonly labels?: Record<string, string>;
+      readonly annotations?: Record<string, string>;
+    }[];
+  }[];
+}
+interface GrafanaDashboard {
+  readonly uid: string;
+  readonly panels: { readonly targets?: { readonly expr: string }[] }[];
+}
+interface EgressValues {
+  readonly dns: { namespaceSelector: unknown; podSelector: unknown };
+  readonly nats: { cidrs: string[]; ports: number[] };
+  readonly stores: { cidrs: string[]; ports: number[] };
+  readonly https: { ipBlocks: { cidr: string; except?: string[] }[] };
+}
+interface EgressRule {
+  readonly to: {
+    ipBlock?: { cidr: string; except?: string[] };
+    namespaceSelector?: unknown;
+    podSelector?: unknown;
+  }[];
+  readonly ports: { port: number; protocol: string }[];
+}
+/** A NetworkPolicy's egress rules; undefined when it does not restrict egress. */
+function egressRulesOf(policy: Manifest): EgressRule[] | undefined {
+  const spec = policy.spec as { policyTypes: string[]; egress?: EgressRule[] };
+  return spec.policyTypes.includes('Egress') ? (spec.egress ?? []) : undefined;
+}
+/** Whether a policy's podSelector (matchLabels and In expressions) selects pods with these labels. */
+function selects(policy: Manifest, labels: Record<string, string>): boolean {
+  const selector = (
+    policy.spec as {
+      podSelector: {
+        matchLabels?: Record<string, string>;
+        matchExpressions?: { key: string; operator: string; values: string[] }[];
+      };
+    }
+  ).podSelector;
+  return (
+    Object.entries(selector.matchLabels ?? {}).every(([key, value]) => labels[key] === value) &&
+    (selector.matchExpressions ?? []).every(
+      (expression) =>
+        expression.operator === 'In' && expression.values.includes(labels[expression.key] ?? ''),
+    )
+  );
+}
+
 withHelm('helm itself', () => {
   it("is the pinned release when it is the project's own, else the one named by HELM_BIN or on PATH", () => {
     const version = helmVersion(helmBinary!);
@@ -521,6 +586,16 @@ withHelm('values.schema.json, as helm applies it', () => {
     ['a hosted domain in upper case', { gateway: { allowedHostedDomains: ['Acme.Example'] } }],
     ['a resources block without a memory limit', { retention: { resources: { limits: { memory: null } } } }],
     ['a reconcile concurrency above 32', { webexBridge: { reconcileConcurrency: 33 } }],
+    ['an egress CIDR that is not one', { networkPolicy: { egress: { nats: { cidrs: ['nats.svc'] } } } }],
+    ['an egress port above 65535', { networkPolicy: { egress: { stores: { ports: [70000] } } } }],
+    [
+      'a retention key store that is neither PostgreSQL nor MongoDB',
+      { retention: { secret: { keyStoreUrl: 'mysql://db/keys' } } },
+    ],
+    [
+      'a dashboard without its sidecar label',
+      { metrics: { dashboard: { labels: { grafana_dashboard: null } } } },
+    ],
   ])('rejects %s', (_, change) => {
     const result = template({ ...base, inline: change });
     expect(result.status).not.toBe(0);
@@ -717,10 +792,24 @@ describe.each(overlayFiles)('the chart rendered by helm with ci/%s', (name) => {
         expect(reference.key).toBe(reference.variable);
         expect([ownSecret, platformSecret]).toContain(reference.name);
       }
-      // Where the chart renders the Secrets, they hold exactly the keys read from them.
+      // Where the chart renders the Secrets, they hold exactly the keys read from them: its own
+      // by this service, the platform one by all services together.
+      const platformReferences = serviceDirectories.flatMap((other) =>
+        containerOf(other).env.flatMap((variable) =>
+          variable.valueFrom?.secretKeyRef.name === platformSecret
+            ? [{ variable: variable.name, ...variable.valueFrom.secretKeyRef }]
+            : [],
+        ),
+      );
       for (const [secretName, keys] of [
         [ownSecret, references.filter((reference) => reference.name === ownSecret)],
-        [platformSecret, references.filter((reference) => reference.name === platformSecret)],
+        [
+          platformSecret,
+          platformReferences.filter(
+            (reference, index) =>
+              platformReferences.findIndex((other) => other.key === reference.key) === index,
+          ),
+        ],
       ] as const) {
         const secret = named('Secret', secretName);
         if (!secret) continue;
@@ -840,7 +929,11 @@ describe.each(overlayFiles)('the chart rendered by helm with ci/%s', (name) => {
     expect(count('Ingress')).toBe(valueAt(candidate, 'ingress.enabled') ? 1 : 0);
     expect(count('HorizontalPodAutoscaler')).toBe(valueAt(candidate, 'gateway.autoscaling.enabled') ? 1 : 0);
     expect(count('ServiceMonitor')).toBe(valueAt(candidate, 'metrics.serviceMonitor.enabled') ? 1 : 0);
-    expect(count('NetworkPolicy')).toBe(valueAt(candidate, 'networkPolicy.enabled') ? 3 : 0);
+    expect(count('PrometheusRule')).toBe(valueAt(candidate, 'metrics.prometheusRule.enabled') ? 1 : 0);
+    const policies = valueAt(candidate, 'networkPolicy.enabled');
+    expect(count('NetworkPolicy')).toBe(
+      policies ? 3 + (valueAt(candidate, 'networkPolicy.egress.enabled') ? 2 : 0) : 0,
+    );
     expect(count('PodDisruptionBudget')).toBe(
       Object.values(chartServices).filter((key) => valueAt(candidate, `${key}.podDisruptionBudget.enabled`))
         .length,
@@ -851,8 +944,114 @@ describe.each(overlayFiles)('the chart rendered by helm with ci/%s', (name) => {
     expect(count('Secret')).toBe(renderedSecrets.length);
     expect(count('Service')).toBe(serviceDirectories.length);
     expect(count('ServiceAccount')).toBe(serviceDirectories.length);
-    expect(count('ConfigMap')).toBe(serviceDirectories.length);
+    expect(count('ConfigMap')).toBe(
+      serviceDirectories.length + (valueAt(candidate, 'metrics.dashboard.enabled') ? 1 : 0),
+    );
   });
+
+  withThisHelm('ships the alerts of files/prometheus-rules.yaml, each with a severity and a summary', () => {
+    for (const rule of ofKind('PrometheusRule')) {
+      expect(rule.spec).toEqual(parseYaml(readChartFile('files/prometheus-rules.yaml')));
+      expect(rule.metadata.labels).toMatchObject(
+        valueAt(candidate, 'metrics.prometheusRule.labels') as Record<string, string>,
+      );
+      const alerts = (rule.spec as unknown as PrometheusRuleSpec).groups.flatMap((group) => group.rules);
+      expect(alerts.map((alert) => alert.alert)).toEqual(expectedAlerts);
+      for (const alert of alerts) {
+        expect(alert.expr.trim()).not.toBe('');
+        expect(['warning', 'critical']).toContain(alert.labels?.['severity']);
+        expect(alert.annotations?.['summary']).toBeTruthy();
+      }
+    }
+  });
+
+  withThisHelm("ships files/grafana-dashboard.json for Grafana's sidecar, labelled as values say", () => {
+    const dashboards = ofKind('ConfigMap').filter((map) => map.metadata.name.endsWith('-dashboard'));
+    expect(dashboards).toHaveLength(valueAt(candidate, 'metrics.dashboard.enabled') ? 1 : 0);
+    for (const dashboard of dashboards) {
+      expect(dashboard.metadata.labels).toMatchObject(
+        valueAt(candidate, 'metrics.dashboard.labels') as Record<string, string>,
+      );
+      expect(dashboard.metadata.labels?.['grafana_dashboard']).toBeDefined();
+      const json = JSON.parse(dashboard.data?.['scheduler.json'] as string) as GrafanaDashboard;
+      expect(json).toEqual(JSON.parse(readChartFile('files/grafana-dashboard.json')));
+      expect(json.uid).toBe('scheduler-overview');
+      const targets = json.panels.flatMap((panel) => panel.targets ?? []);
+      expect(targets.length).toBeGreaterThan(10);
+      for (const target of targets) expect(target.expr).toContain('namespace="$namespace"');
+    }
+  });
+
+  withThisHelm(
+    'lets each service reach only DNS, NATS and the stores, and HTTPS only where Google or Webex is called',
+    () => {
+      if (
+        !valueAt(candidate, 'networkPolicy.enabled') ||
+        !valueAt(candidate, 'networkPolicy.egress.enabled')
+      ) {
+        expect(ofKind('NetworkPolicy').filter((policy) => egressRulesOf(policy) !== undefined)).toEqual([]);
+        return;
+      }
+      const egress = valueAt(candidate, 'networkPolicy.egress') as EgressValues;
+      const expected = (service: string) =>
+        [
+          ...['UDP', 'TCP'].map((protocol) => `dns ${protocol}/53`),
+          ...egress.nats.cidrs.flatMap((cidr) => egress.nats.ports.map((port) => `${cidr} TCP/${port}`)),
+          ...egress.stores.cidrs.flatMap((cidr) => egress.stores.ports.map((port) => `${cidr} TCP/${port}`)),
+          ...(service === 'retention'
+            ? []
+            : egress.https.ipBlocks.map(
+                (block) => `${block.cidr}${block.except ? ` except ${block.except.join(',')}` : ''} TCP/443`,
+              )),
+        ].sort();
+      for (const service of serviceDirectories) {
+        const labels = podLabels(deploymentOf(service));
+        const selecting = ofKind('NetworkPolicy').filter(
+          (policy) => egressRulesOf(policy) !== undefined && selects(policy, labels),
+        );
+        expect(selecting.length).toBeGreaterThan(0);
+        const allowed = selecting.flatMap((policy) =>
+          egressRulesOf(policy)!.flatMap((rule) =>
+            rule.to.flatMap((peer) =>
+              rule.ports.map((port) => {
+                const where = peer.ipBlock
+                  ? `${peer.ipBlock.cidr}${peer.ipBlock.except ? ` except ${peer.ipBlock.except.join(',')}` : ''}`
+                  : 'dns';
+                if (!peer.ipBlock) {
+                  expect(peer.namespaceSelector).toEqual(egress.dns.namespaceSelector);
+                  expect(peer.podSelector).toEqual(egress.dns.podSelector);
+                }
+                return `${where} ${port.protocol}/${port.port}`;
+              }),
+            ),
+          ),
+        );
+        expect(allowed.sort()).toEqual(expected(service));
+      }
+    },
+  );
+
+  withThisHelm(
+    "gives retention alone the key store's keeper role, the others its writer role from the platform Secret",
+    () => {
+      for (const service of serviceDirectories) {
+        const reference = containerOf(service).env.find((variable) => variable.name === 'KEY_STORE_URL')
+          ?.valueFrom?.secretKeyRef;
+        const fullname = deploymentOf(service).metadata.name.slice(0, -service.length - 1);
+        const own =
+          (valueAt(candidate, `${chartServices[service]}.secret.existingSecret`) as string) ||
+          `${fullname}-${service}`;
+        const platform =
+          (valueAt(candidate, 'platform.secret.existingSecret') as string) || `${fullname}-platform`;
+        expect(reference?.name).toBe(service === 'retention' ? own : platform);
+      }
+      const rendered = named('Secret', `${deploymentOf('retention').metadata.name}`);
+      if (rendered)
+        expect(Buffer.from(rendered.data?.['KEY_STORE_URL'] as string, 'base64').toString('utf8')).toBe(
+          valueAt(candidate, 'retention.secret.keyStoreUrl'),
+        );
+    },
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -867,6 +1066,24 @@ withHelm('single settings, rendered by helm', () => {
     )!.data as Record<string, string>;
   const deploymentsOf = (rendered: Rendered) =>
     rendered.manifests.filter((manifest) => manifest.kind === 'Deployment');
+
+  it.each([
+    ['networkPolicy.egress.nats.cidrs', { nats: { cidrs: [] }, stores: { cidrs: ['10.0.0.0/24'] } }],
+    ['networkPolicy.egress.stores.cidrs', { nats: { cidrs: ['10.0.0.0/24'] }, stores: { cidrs: [] } }],
+  ])('refuses egress policies without %s, naming it', (missing, egress) => {
+    const result = template({
+      ...base,
+      inline: { networkPolicy: { enabled: true, egress: { enabled: true, ...egress } } },
+    });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain(`${missing} is required`);
+  });
+
+  it("refuses to render retention's Secret without the key store's keeper role", () => {
+    const result = template({ ...base, inline: { retention: { secret: { keyStoreUrl: '' } } } });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain('retention.secret.keyStoreUrl is required');
+  });
 
   it('renders large millisecond settings as integers, not Go floats', () => {
     const rendered = render({

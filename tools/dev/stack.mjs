@@ -9,7 +9,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { busNames, busUsers } from '@scheduler/contracts';
+import { PostgresDataKeyStore } from '@scheduler/crypto-shredding';
 import {
+  createKeyStoreRoles,
   localBusUsers,
   localServiceEnvironments,
   startEmbeddedPostgres,
@@ -190,11 +192,24 @@ async function start() {
   // One event store for the deployment (the log every service appends its own events to);
   // each service's private state (read models, tokens, channels) in a database of its own.
   const eventStoreUrl = await ensureDatabase(postgres.url, 'events');
+  // The key store's two roles, as in a deployment: retention alone may destroy data keys.
+  const keyRoles = await createKeyStoreRoles(await ensureDatabase(postgres.url, 'keys'), {
+    keeper: 'scheduler_keys_keeper',
+    writer: 'scheduler_keys_writer',
+  });
+  const keeper = new PostgresDataKeyStore({ connectionString: keyRoles.keeperUrl });
+  try {
+    await keeper.ensureSchema();
+    await keeper.grantWriter('scheduler_keys_writer');
+  } finally {
+    await keeper.close();
+  }
   const serviceEnvironment = localServiceEnvironments({
     natsUrl: nats.url,
     natsUsers,
     eventStoreUrl,
-    keyStoreUrl: await ensureDatabase(postgres.url, 'keys'),
+    keyStoreUrl: keyRoles.writerUrl,
+    keyStoreKeeperUrl: keyRoles.keeperUrl,
     databases: {
       gateway: await ensureDatabase(postgres.url, 'gateway'),
       googleIngest: await ensureDatabase(postgres.url, 'google_ingest'),

@@ -13,6 +13,8 @@ export class BusMetrics {
   readonly consumerRedeliveries: Counter<'group'>;
   readonly deadLettered: Counter<'group' | 'reason'>;
   readonly streamSettingDrift: Gauge<'stream' | 'setting'>;
+  readonly deadLetterMessages: Gauge;
+  private deadLetterDepth: (() => Promise<number>) | undefined;
 
   constructor(readonly registry: Registry = new Registry()) {
     this.relayPublished = this.counter(
@@ -55,6 +57,24 @@ export class BusMetrics {
       "1 for each setting of a bus stream that differs from this service's configuration (found at start-up; the stream is left as it is)",
       ['stream', 'setting'],
     );
+    const readDepth = () => this.deadLetterDepth?.().catch(() => undefined);
+    this.deadLetterMessages =
+      (this.registry.getSingleMetric('scheduler_bus_dead_letter_messages') as Gauge | undefined) ??
+      new Gauge({
+        name: 'scheduler_bus_dead_letter_messages',
+        help: "Messages in the dead-letter stream now (the deployment's, read from JetStream at each scrape)",
+        registers: [this.registry],
+        // Read when scraped; a failed read keeps the last value rather than failing the scrape.
+        async collect() {
+          const depth = await readDepth();
+          if (depth !== undefined) this.set(depth);
+        },
+      });
+  }
+
+  /** How the dead-letter stream's depth is read at each scrape (the service's JetStream manager). */
+  readDeadLetterDepthWith(read: () => Promise<number>): void {
+    this.deadLetterDepth = read;
   }
 
   private counter<Label extends string>(name: string, help: string, labelNames: Label[]): Counter<Label> {

@@ -22,3 +22,5 @@ export type { PostgresInstallation } from './postgres-installation.js';
 export type { RunningPostgres, EmbeddedPostgresOptions } from './embedded-postgres.js';
 export { localServiceEnvironments } from './local-deployment.js';
 export type { LocalDeployment, LocalServiceName } from './local-deployment.js';
+export { createKeyStoreRoles } from './key-store-roles.js';
+export type { KeyStoreRoles } from './key-store-roles.js';

@@ -7,8 +7,13 @@ export interface LocalDeployment {
   readonly natsUsers?: Partial<Record<LocalServiceName, NatsCredentials>>;
   /** The deployment's one event store. */
   readonly eventStoreUrl: string;
-  /** The shared data-key store of crypto-shredding. */
+  /**
+   * The shared data-key store of crypto-shredding, as its writer role (may read and add keys,
+   * never destroy them): every service but retention.
+   */
   readonly keyStoreUrl: string;
+  /** The same store as its keeper role, the one that may destroy keys: retention's. Default: keyStoreUrl. */
+  readonly keyStoreKeeperUrl?: string;
   /** Each service's private database. */
   readonly databases: {
     readonly gateway: string;
@@ -106,6 +111,7 @@ export function localServiceEnvironments(
       ...common,
       ...natsUser('retention'),
       ...keys,
+      KEY_STORE_URL: deployment.keyStoreKeeperUrl ?? deployment.keyStoreUrl,
       HTTP_PORT: String(deployment.ports.retention),
       DATABASE_URL: deployment.databases.retention,
     },

@@ -153,6 +153,12 @@ async function createRecordTable(
   table: string,
   createSchema: boolean,
 ): Promise<void> {
+  // A role that may use the tables but not create any (the data-key store's writer role) can
+  // still check that everything is applied: nothing is created when the record table exists.
+  const { rows } = await client.query<{ exists: boolean }>('SELECT to_regclass($1) IS NOT NULL AS exists', [
+    table,
+  ]);
+  if (rows[0]?.exists) return;
   await transactionOn(client, async () => {
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [LOCK_NAMESPACE, schema]);
     if (createSchema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${quote(schema)}`);

@@ -4,7 +4,8 @@ export { RuntimeModule } from './runtime.module.js';
 export type { RuntimeOptions } from './runtime.module.js';
 export { ReadinessRegistry } from './health/readiness-registry.js';
 export type { ReadinessProbe } from './health/readiness-registry.js';
-export { MetricsRegistry } from './metrics/metrics.js';
+export { MetricsRegistry, metricOnce, tokenRefreshCounter } from './metrics/metrics.js';
+export type { TokenRefreshOutcome } from './metrics/metrics.js';
 export { correlationIdOf } from './logging/logging.js';
 export { SERVICE_CONFIG, NATS_CONNECTION } from './tokens.js';
 export {

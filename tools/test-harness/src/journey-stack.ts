@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { freePort, localServiceEnvironments } from '@scheduler/local-infra';
+import { PostgresDataKeyStore } from '@scheduler/crypto-shredding';
+import { createKeyStoreRoles, freePort, localServiceEnvironments } from '@scheduler/local-infra';
 import {
   EmulatorControl,
   demoGoogleClient,
@@ -99,6 +100,18 @@ export async function startJourneyStack(options: JourneyStackOptions = {}): Prom
     schema('journey_webex_bridge'),
     schema('journey_retention'),
   ]);
+  // The key store's two roles, as a deployment has them: retention alone may destroy keys.
+  const keyRoles = await createKeyStoreRoles(keys.connectionString, {
+    keeper: uniqueName('keys_keeper'),
+    writer: uniqueName('keys_writer'),
+  });
+  const keeper = new PostgresDataKeyStore({ connectionString: keyRoles.keeperUrl });
+  try {
+    await keeper.ensureSchema();
+    await keeper.grantWriter(new URL(keyRoles.writerUrl).username);
+  } finally {
+    await keeper.close();
+  }
   const emulators = await startEmulators();
   seedDemoTenant(emulators);
   const ports = {
@@ -113,7 +126,8 @@ export async function startJourneyStack(options: JourneyStackOptions = {}): Prom
     // Each service as its own NATS user, limited to what its contracts allow.
     natsUsers: infrastructure.natsUsers,
     eventStoreUrl: events.connectionString,
-    keyStoreUrl: keys.connectionString,
+    keyStoreUrl: keyRoles.writerUrl,
+    keyStoreKeeperUrl: keyRoles.keeperUrl,
     databases: {
       gateway: gateway.connectionString,
       googleIngest: googleIngest.connectionString,
@@ -158,6 +172,7 @@ export async function startJourneyStack(options: JourneyStackOptions = {}): Prom
     await eventStore.end();
     await emulators.close();
     await Promise.allSettled(schemas.map((created) => created.drop()));
+    await keyRoles.drop().catch(() => undefined);
     throw error;
   }
   return {
@@ -225,6 +240,7 @@ export async function startJourneyStack(options: JourneyStackOptions = {}): Prom
       await eventStore.end();
       await emulators.close();
       await Promise.allSettled(schemas.map((created) => created.drop()));
+      await keyRoles.drop().catch(() => undefined);
     },
   };
 }

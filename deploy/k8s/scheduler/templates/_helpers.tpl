@@ -107,7 +107,7 @@ SHUTDOWN_TIMEOUT_MS: {{ .Values.platform.shutdownTimeoutMs | int64 | quote }}
 BUS_PREFIX: {{ .Values.platform.busPrefix | quote }}
 {{- end }}
 
-{{/* The connections and keys every service reads from the platform Secret (platformEnvironment). */}}
+{{/* The connections and keys every service reads from the platform Secret (platformEnvironment), KEY_STORE_URL aside. */}}
 {{- define "scheduler.platformEnv" -}}
 {{- $secret := include "scheduler.platformSecretName" . -}}
 - name: NATS_URL
@@ -120,11 +120,6 @@ BUS_PREFIX: {{ .Values.platform.busPrefix | quote }}
     secretKeyRef:
       name: {{ $secret }}
       key: EVENT_STORE_URL
-- name: KEY_STORE_URL
-  valueFrom:
-    secretKeyRef:
-      name: {{ $secret }}
-      key: KEY_STORE_URL
 - name: KEY_ENCRYPTION_KEY
   valueFrom:
     secretKeyRef:
@@ -137,6 +132,19 @@ BUS_PREFIX: {{ .Values.platform.busPrefix | quote }}
       name: {{ $secret }}
       key: KEY_ENCRYPTION_KEYS_PREVIOUS
       optional: true
+{{- end }}
+
+{{/*
+KEY_STORE_URL of the services that may create and read data keys but never destroy them (the
+key store's writer role, from the platform Secret). Retention, which destroys them, reads its own
+(the keeper role) from its Secret.
+*/}}
+{{- define "scheduler.keyStoreWriterEnv" -}}
+- name: KEY_STORE_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "scheduler.platformSecretName" . }}
+      key: KEY_STORE_URL
 {{- end }}
 
 {{/*

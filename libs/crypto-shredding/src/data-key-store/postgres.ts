@@ -73,6 +73,25 @@ export class PostgresDataKeyStore implements DataKeyStore {
     });
   }
 
+  /**
+   * Lets `role` use the keys without being able to destroy them: it may read them and insert new
+   * ones (never a tombstone), but neither update (forget, rewrap) nor delete. Run by the role that
+   * owns the table (the one retention and `keys rotate` connect as), after ensureSchema. Every
+   * other service connects as such a writer role; it also needs USAGE on the schema, which the
+   * schema's owner grants.
+   */
+  async grantWriter(role: string): Promise<void> {
+    assertPlainIdentifier(role);
+    const { rows } = await this.pool.query<{ schema: string }>('SELECT current_schema() AS schema');
+    const schema = this.schema ?? rows[0]!.schema;
+    await this.pool.query(
+      `REVOKE ALL ON ${this.table} FROM PUBLIC;
+       GRANT SELECT, INSERT (subject, key_id, key_encryption_key_id, wrapped_key, created_at)
+         ON ${this.table} TO "${role}";
+       GRANT SELECT ON "${schema}".schema_migrations TO "${role}"`,
+    );
+  }
+
   async get(subject: string): Promise<StoredDataKey | undefined> {
     const result = await this.pool.query<Row>(`SELECT * FROM ${this.table} WHERE subject = $1`, [subject]);
     return result.rows[0] ? toStoredDataKey(result.rows[0]) : undefined;

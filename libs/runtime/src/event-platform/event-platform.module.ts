@@ -69,12 +69,17 @@ export class RelayLifecycle implements OnApplicationBootstrap, BeforeApplication
 
   async onApplicationBootstrap(): Promise<void> {
     const names = busNames(this.config.BUS_PREFIX);
+    const manager = await jetstreamManager(this.nats);
+    // Every service reports the dead-letter depth (each NATS user may read that stream's info).
+    this.metrics.readDeadLetterDepthWith(
+      async () => (await manager.streams.info(names.deadLetterStream)).state.messages,
+    );
     const produces = eventsProducedBy(this.options.service);
     // A service that appends nothing runs no relay (the gateway's NATS user has no JetStream access).
     if (produces.length === 0) return;
     // The relay publishes into the streams: create them if this is the deployment's first start;
     // an existing stream is only compared with the configuration (warning, metric), never reset.
-    await checkBusStreamsAtStart(await jetstreamManager(this.nats), names, busStreamLimitsOf(this.config), {
+    await checkBusStreamsAtStart(manager, names, busStreamLimitsOf(this.config), {
       warn: (message) => this.logger.warn(message),
       metrics: this.metrics,
     });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
+import { Counter, type Registry } from 'prom-client';
 import {
   CalendarEventChanged,
   CalendarSyncReset,
@@ -10,6 +11,7 @@ import {
   newUuidV7,
 } from '@scheduler/contracts';
 import { type EventStore, type StreamCodec, handleCommand } from '@scheduler/event-store';
+import { metricOnce } from '@scheduler/runtime';
 import {
   type CalendarEvent,
   type ChangesPage,
@@ -66,6 +68,8 @@ export interface CalendarSyncEngineOptions {
    * calendar). Without it a moved event is reported cancelled, like a deleted one.
    */
   readonly meetings?: MeetingRecorder;
+  /** Where scheduler_calendar_syncs_total is counted (the service's /metrics). */
+  readonly registry?: Registry;
 }
 
 export interface CalendarSyncResult {
@@ -123,9 +127,24 @@ export class CalendarSyncEngine {
   private readonly clock: () => Date;
   private readonly pageSize: number | undefined;
   private readonly meetings: MeetingRecorder | undefined;
+  private readonly syncs: Counter<'outcome'> | undefined;
 
   constructor(options: CalendarSyncEngineOptions) {
     this.meetings = options.meetings;
+    const registry = options.registry;
+    this.syncs = registry
+      ? metricOnce(
+          registry,
+          'scheduler_calendar_syncs_total',
+          () =>
+            new Counter({
+              name: 'scheduler_calendar_syncs_total',
+              help: 'Calendar syncs with Google, by outcome: incremental, full, failed (tried again on the next notification or periodic sync)',
+              labelNames: ['outcome'],
+              registers: [registry],
+            }),
+        )
+      : undefined;
     this.codec = options.codec;
     this.repository = new CalendarSyncRepository(options.pool);
     this.eventStore = options.eventStore;
@@ -136,9 +155,16 @@ export class CalendarSyncEngine {
   /** `calendarId` may be `primary`: the sync names the calendar by its canonical id. */
   async syncCalendar(account: CalendarAccount, calendarId: string): Promise<CalendarSyncResult> {
     const canonical = canonicalCalendarId(calendarId, account.email);
-    return this.repository.withCalendarLocked(account.userId, canonical, (transaction) =>
-      this.syncLocked(transaction, account, canonical),
-    );
+    try {
+      const result = await this.repository.withCalendarLocked(account.userId, canonical, (transaction) =>
+        this.syncLocked(transaction, account, canonical),
+      );
+      this.syncs?.inc({ outcome: result.mode });
+      return result;
+    } catch (error) {
+      this.syncs?.inc({ outcome: 'failed' });
+      throw error;
+    }
   }
 
   /**

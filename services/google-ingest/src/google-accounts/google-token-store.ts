@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { type SealedValue, type SecretBox, isSealedValue, userSubject } from '@scheduler/crypto-shredding';
+import type { TokenRefreshOutcome } from '@scheduler/runtime';
 import {
   GoogleApiError,
   GoogleCalendarClient,
@@ -62,6 +63,11 @@ export interface GoogleTokenStoreOptions {
   readonly onTokensError?: (error: unknown, account: { userId: string }) => void;
   /** Handling a disconnection failed (the account stays marked). Receives ids only. */
   readonly onDisconnectionError?: (error: unknown, account: { userId: string }) => void;
+  /**
+   * Told how a token refresh ended (metrics): Google issued tokens (refreshed, or failed when
+   * storing them failed), or refused the grant (rejected).
+   */
+  readonly onRefresh?: (outcome: TokenRefreshOutcome) => void;
 }
 
 /**
@@ -95,6 +101,7 @@ export class GoogleTokenStore {
   private readonly clock: () => Date;
   private readonly onTokensError: NonNullable<GoogleTokenStoreOptions['onTokensError']>;
   private readonly onDisconnectionError: NonNullable<GoogleTokenStoreOptions['onDisconnectionError']>;
+  private readonly onRefresh: NonNullable<GoogleTokenStoreOptions['onRefresh']>;
   private disconnectionHandler: ((deadGrant: DeadGrant) => Promise<void>) | undefined;
   /** Disconnections being handled, with the user each is for. */
   private readonly disconnections = new Map<Promise<void>, string>();
@@ -113,6 +120,7 @@ export class GoogleTokenStore {
     this.clock = options.clock ?? (() => new Date());
     this.onTokensError = options.onTokensError ?? (() => undefined);
     this.onDisconnectionError = options.onDisconnectionError ?? (() => undefined);
+    this.onRefresh = options.onRefresh ?? (() => undefined);
     this.calendarRunner = new GoogleCallRunner('google-calendar', options.resilience);
     this.directoryRunner = new GoogleCallRunner('google-directory', options.resilience);
     this.gmailRunner = new GoogleCallRunner('google-gmail', options.resilience);
@@ -229,8 +237,11 @@ export class GoogleTokenStore {
         : await this.open(row, 'accessTokenSealed', ACCESS_TOKEN_CONTEXT);
     const { calendar, directory, gmail } = this.clientsFor(row, refreshToken, accessToken);
     const deadGrantAccount: CalendarAccount = { userId, tenantId: row.tenantId, email, calendar };
-    const onDeadGrant = (reason: DisconnectionReason) =>
-      this.deadGrant(deadGrantAccount, row.grantId, reason);
+    const onDeadGrant = (reason: DisconnectionReason) => {
+      // A refresh Google refused (invalid_grant); a 401 after a fresh token is no refresh.
+      if (reason === 'token-revoked') this.onRefresh('rejected');
+      return this.deadGrant(deadGrantAccount, row.grantId, reason);
+    };
     return {
       state: 'connected',
       account: {
@@ -290,8 +301,14 @@ export class GoogleTokenStore {
       ...(accessToken !== undefined && row.accessTokenExpiresAt
         ? { accessToken, expiresAt: row.accessTokenExpiresAt.getTime() }
         : {}),
-      onTokens: (tokens) => this.recordRefreshedTokens(userId, grantId, tokens),
-      onTokensError: (error) => this.onTokensError(error, { userId }),
+      onTokens: async (tokens) => {
+        await this.recordRefreshedTokens(userId, grantId, tokens);
+        this.onRefresh('refreshed');
+      },
+      onTokensError: (error) => {
+        this.onRefresh('failed');
+        this.onTokensError(error, { userId });
+      },
     });
     // Errors name the account by its pseudonymous id, never by its email.
     const calendar = new GoogleCalendarClient({

@@ -2,7 +2,7 @@ import { Logger, Module } from '@nestjs/common';
 import type pg from 'pg';
 import { SecretBox } from '@scheduler/crypto-shredding';
 import { GoogleOAuth, googleEndpoints, type GoogleEndpoints } from '@scheduler/google';
-import { SERVICE_CONFIG } from '@scheduler/runtime';
+import { MetricsRegistry, SERVICE_CONFIG, tokenRefreshCounter } from '@scheduler/runtime';
 import type { GoogleIngestConfig } from '../config.js';
 import { PRIVATE_DATABASE } from '../private-database.js';
 import { GoogleTokenStore } from './google-token-store.js';
@@ -39,16 +39,19 @@ const describeError = (error: unknown) =>
     },
     {
       provide: GoogleTokenStore,
-      inject: [SERVICE_CONFIG, PRIVATE_DATABASE, SecretBox, GoogleOAuth, GOOGLE_ENDPOINTS],
+      inject: [SERVICE_CONFIG, PRIVATE_DATABASE, SecretBox, GoogleOAuth, GOOGLE_ENDPOINTS, MetricsRegistry],
       useFactory: (
         config: GoogleIngestConfig,
         pool: pg.Pool,
         secretBox: SecretBox,
         oauth: GoogleOAuth,
         endpoints: GoogleEndpoints,
+        metrics: MetricsRegistry,
       ) => {
         const logger = new Logger('GoogleTokenStore');
+        const refreshes = tokenRefreshCounter(metrics.registry);
         return new GoogleTokenStore({
+          onRefresh: (outcome) => refreshes.inc({ provider: 'google', outcome }),
           pool,
           secretBox,
           oauth,

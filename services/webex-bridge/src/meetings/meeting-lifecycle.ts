@@ -9,6 +9,8 @@ import {
   type EventOf,
 } from '@scheduler/contracts';
 import { isRedacted } from '@scheduler/crypto-shredding';
+import { metricOnce } from '@scheduler/runtime';
+import { Histogram, type Registry } from 'prom-client';
 import { ExpectedVersionConflictError } from '@scheduler/event-store';
 import { backoffDelay, type BackoffOptions } from '@scheduler/resilience';
 import { WebexApiError, type Meeting as WebexMeeting, type WebexClient } from '@scheduler/webex';
@@ -127,7 +129,12 @@ export interface MeetingLifecycleOptions {
   readonly retryBackoff?: BackoffOptions;
   /** Told about our own failures while reconciling (nobody waits for them); ids only. */
   readonly onError?: (meetingId: string, error: unknown) => void;
+  /** Where the request-to-converged histogram is kept (the service's /metrics). */
+  readonly registry?: Registry;
 }
+
+/** Seconds from a meeting's request until Webex first holds it; a minute is already slow. */
+const requestToConvergedBuckets = [0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800];
 
 /** What a trigger can be about without concerning this meeting's Webex meeting at all. */
 const unrelated: ReadonlySet<string> = new Set<NothingReason>([
@@ -163,12 +170,28 @@ export class MeetingLifecycle {
   private readonly clock: Clock;
   private readonly retryBackoff: BackoffOptions;
 
+  private readonly requestToConverged: Histogram | undefined;
+
   constructor(private readonly options: MeetingLifecycleOptions) {
     this.meetings = options.meetings;
     this.webexClientFor = options.webexClientFor;
     this.sync = options.sync;
     this.clock = options.clock ?? { now: () => new Date() };
     this.retryBackoff = options.retryBackoff ?? defaultRetryBackoff;
+    const registry = options.registry;
+    this.requestToConverged = registry
+      ? metricOnce(
+          registry,
+          'scheduler_meeting_request_to_converged_seconds',
+          () =>
+            new Histogram({
+              name: 'scheduler_meeting_request_to_converged_seconds',
+              help: 'The journey: from MeetingRequested until Webex first holds the meeting as requested (MeetingScheduled)',
+              buckets: requestToConvergedBuckets,
+              registers: [registry],
+            }),
+        )
+      : undefined;
   }
 
   /**
@@ -488,6 +511,10 @@ export class MeetingLifecycle {
       throw error;
     }
     await this.removeDuplicates(created, recorded);
+    if (outcome!.appended.includes('MeetingScheduled') && recorded.requestedAt !== undefined) {
+      const seconds = (this.clock.now().getTime() - Date.parse(recorded.requestedAt)) / 1000;
+      this.requestToConverged?.observe(Math.max(0, seconds));
+    }
     return { outcome: outcome!, state: recorded };
   }
 

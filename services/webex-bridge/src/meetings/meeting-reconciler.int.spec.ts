@@ -180,6 +180,10 @@ describe('the reconcile loop', () => {
       (await registry.getSingleMetric('scheduler_meetings_not_converged')!.get()).values.find(
         (value) => value.labels.waiting === 'none',
       )?.value;
+    const oldestSeconds = async () =>
+      (await registry.getSingleMetric('scheduler_meetings_not_converged_oldest_seconds')!.get()).values.find(
+        (value) => value.labels.waiting === 'none',
+      )?.value;
     emulator.faults.add({ pathPrefix: '/v1/meetings', status: 503 });
     const requests = [];
     for (let index = 0; index < 3; index++) requests.push(await requestMeeting(3 + index));
@@ -193,6 +197,9 @@ describe('the reconcile loop', () => {
     const rowsBefore = await Promise.all(requests.map((request) => sync.find(request.data.meetingId)));
     expect(await reconciler.sweep()).toEqual({ reconciled: 1, webexBack: false });
     expect(await notConverged()).toBe(3);
+    // Since the first request's row was made: more than nothing, less than this test has run.
+    expect(await oldestSeconds()).toBeGreaterThan(0);
+    expect(await oldestSeconds()).toBeLessThan(120);
     for (const [index, request] of requests.entries()) {
       expect(await sync.find(request.data.meetingId)).toEqual(rowsBefore[index]);
       expect(await typesOf(request.data.meetingId)).toEqual(['MeetingRequested', 'MeetingSyncDeferred']);
@@ -201,6 +208,7 @@ describe('the reconcile loop', () => {
     emulator.faults.clear();
     expect(await reconciler.sweep()).toMatchObject({ webexBack: true });
     expect(await notConverged()).toBe(0);
+    expect(await oldestSeconds()).toBe(0);
     for (const request of requests) {
       expect(tagged(request.data.meetingId)).toHaveLength(1);
       expect(await typesOf(request.data.meetingId)).toEqual([

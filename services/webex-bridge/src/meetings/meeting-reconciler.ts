@@ -36,6 +36,7 @@ export class MeetingReconciler {
   private readonly driftChecks: Counter<'found'>;
   private readonly outcomes: Counter<'sync'>;
   private readonly notConverged: Gauge<'waiting'>;
+  private readonly oldestNotConverged: Gauge<'waiting'>;
   private readonly extraSweeps = new Set<Promise<unknown>>();
   private stopping = false;
 
@@ -83,6 +84,14 @@ export class MeetingReconciler {
       new Gauge({
         name: 'scheduler_meetings_not_converged',
         help: 'Meetings whose Webex meeting does not look as desired yet, after the last sweep: pending, or waiting for a reconnect',
+        labelNames: ['waiting'],
+        registers,
+      });
+    this.oldestNotConverged =
+      existing<Gauge<'waiting'>>('scheduler_meetings_not_converged_oldest_seconds') ??
+      new Gauge({
+        name: 'scheduler_meetings_not_converged_oldest_seconds',
+        help: 'How long the meeting not converged for the longest has been so, after the last sweep (0: none)',
         labelNames: ['waiting'],
         registers,
       });
@@ -143,6 +152,8 @@ export class MeetingReconciler {
     const counts = await this.options.sync.counts();
     this.notConverged.set({ waiting: 'none' }, counts.pending);
     this.notConverged.set({ waiting: 'webex-reconnect' }, counts.waitingForReconnect);
+    this.oldestNotConverged.set({ waiting: 'none' }, counts.oldestPendingSeconds);
+    this.oldestNotConverged.set({ waiting: 'webex-reconnect' }, counts.oldestWaitingSeconds);
     return outcome;
   }
 

@@ -208,14 +208,37 @@ export class MeetingSyncRepository {
     return rows[0] ? toMeeting(rows[0]) : undefined;
   }
 
-  /** How many meetings are not converged, and how many of those wait for a reconnect (metrics). */
-  async counts(): Promise<{ pending: number; waitingForReconnect: number }> {
-    const { rows } = await this.pool.query<{ pending: string; waiting: string }>(
+  /**
+   * How many meetings are not converged, how many of those wait for a reconnect, and for how
+   * many seconds the oldest of each kind has not been converged (0 when none); for metrics.
+   */
+  async counts(): Promise<{
+    pending: number;
+    waitingForReconnect: number;
+    oldestPendingSeconds: number;
+    oldestWaitingSeconds: number;
+  }> {
+    const { rows } = await this.pool.query<{
+      pending: string;
+      waiting: string;
+      oldest_pending: number | null;
+      oldest_waiting: number | null;
+    }>(
       `SELECT count(*) FILTER (WHERE waiting_for IS NULL) AS pending,
-              count(*) FILTER (WHERE waiting_for IS NOT NULL) AS waiting
+              count(*) FILTER (WHERE waiting_for IS NOT NULL) AS waiting,
+              extract(epoch FROM now() - min(not_converged_since) FILTER (WHERE waiting_for IS NULL))::float8
+                AS oldest_pending,
+              extract(epoch FROM now() - min(not_converged_since) FILTER (WHERE waiting_for IS NOT NULL))::float8
+                AS oldest_waiting
        FROM ${this.table}`,
     );
-    return { pending: Number(rows[0]!.pending), waitingForReconnect: Number(rows[0]!.waiting) };
+    const row = rows[0]!;
+    return {
+      pending: Number(row.pending),
+      waitingForReconnect: Number(row.waiting),
+      oldestPendingSeconds: Math.max(0, row.oldest_pending ?? 0),
+      oldestWaitingSeconds: Math.max(0, row.oldest_waiting ?? 0),
+    };
   }
 
   private locked(connection: pg.PoolClient, row: UnconvergedMeeting, inserted: boolean): LockedMeeting {

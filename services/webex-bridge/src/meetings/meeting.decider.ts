@@ -76,6 +76,8 @@ export interface MeetingState {
   readonly source?: 'calendar' | 'gmail' | 'copy';
   /** The calendar event that carries the meeting: from the request, or from ConferenceAttached. */
   readonly event?: CalendarEventReference;
+  /** When MeetingRequested occurred (ISO 8601): the journey's latency is measured from it. */
+  readonly requestedAt?: string;
   /** What the request asked for; the Webex meeting is created from it. */
   readonly requested?: DesiredState;
   /** What Webex holds, as far as our stream knows. */
@@ -236,6 +238,7 @@ export function evolve(state: MeetingState, event: MeetingStreamEvent): MeetingS
       ...next,
       status: 'requested',
       meetingId: data.meetingId,
+      requestedAt: event.occurredAt,
       tenantId: event.tenantId,
       userId: data.userId,
       source: data.source,

@@ -135,6 +135,7 @@ class MeetingsResources
         UserMeetingPreferences,
         EVENT_STORE,
         SEALED_ENVELOPES,
+        MetricsRegistry,
       ],
       useFactory: (
         meetings: MeetingStreams,
@@ -143,11 +144,13 @@ class MeetingsResources
         preferences: UserMeetingPreferences,
         eventStore: EventStore,
         envelopes: StreamCodec<EventEnvelope>,
+        metrics: MetricsRegistry,
       ) => {
         const logger = new Logger('MeetingLifecycle');
         return new MeetingLifecycle({
           meetings,
           sync,
+          registry: metrics.registry,
           webexClientFor: (userId) => tokens.webexClientFor(userId),
           // The user's preferred site and template, else the directory's site (or the
           // account's default) and its template, cached for the site TTL and read again after it.

@@ -46,5 +46,12 @@ export function meetingMigrations(schema: string | undefined): readonly Migratio
        );
        CREATE INDEX meetings_to_check_upcoming ON ${drift} (starts_at)`,
     },
+    {
+      // Since when the meeting is not converged (kept while it stays), for the metrics: rows
+      // that existed before count from this migration on.
+      version: 3,
+      name: 'add-not-converged-since',
+      up: `ALTER TABLE ${table} ADD COLUMN not_converged_since timestamptz NOT NULL DEFAULT now()`,
+    },
   ];
 }

@@ -66,8 +66,11 @@ function newTokenStore(accountStream: WebexAccountStream) {
     },
     accountStream,
     now: () => emulator.clock.nowMs(),
+    onRefresh: (outcome) => refreshOutcomes.push(outcome),
   });
 }
+/** How each refresh at Webex ended, as the token store reports it to its metric. */
+const refreshOutcomes: string[] = [];
 
 beforeAll(async () => {
   emulator = createWebexEmulator({ sweepIntervalMs: 0 });
@@ -423,12 +426,14 @@ describe('tokens over time', () => {
     const before = await storedTokens(userId);
     emulator.clock.advance(15 * day);
     emulator.requests.clear();
+    refreshOutcomes.length = 0;
 
     const webex = await tokens.webexClientFor(userId);
     await expect(webex.getMe()).resolves.toMatchObject({ emails: [email] });
     await expect(webex.listSites()).resolves.toHaveLength(1);
 
     expect(refreshRequests()).toHaveLength(1);
+    expect(refreshOutcomes).toEqual(['refreshed']);
     const after = await storedTokens(userId);
     expect(after.refreshToken).not.toBe(before.refreshToken);
     expect(after.accessToken).not.toBe(before.accessToken);
@@ -482,10 +487,13 @@ describe('tokens over time', () => {
       body: JSON.stringify({ email }),
     });
     expect(revoke.status).toBe(200);
+    refreshOutcomes.length = 0;
 
     const clients = await Promise.all([tokens.webexClientFor(userId), tokens.webexClientFor(userId)]);
     const errors = await Promise.all(clients.map((client) => expectRejection(client.getMe())));
     for (const error of errors) expect(error).toBeInstanceOf(ReauthorizationRequired);
+    // One refresh attempt, joined by the second caller, refused by Webex.
+    expect(refreshOutcomes).toEqual(['rejected']);
 
     expect((await repository.account(userId))!.status).toBe('reauthorization-required');
     const next = await expectRejection(tokens.webexClientFor(userId));

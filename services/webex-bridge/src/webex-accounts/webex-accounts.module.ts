@@ -2,7 +2,14 @@ import { Inject, Injectable, Module, type OnApplicationShutdown, type OnModuleIn
 import type { EventEnvelope } from '@scheduler/contracts';
 import { SecretBox } from '@scheduler/crypto-shredding';
 import type { EventStore, StreamCodec } from '@scheduler/event-store';
-import { EVENT_STORE, ReadinessRegistry, SEALED_ENVELOPES, SERVICE_CONFIG } from '@scheduler/runtime';
+import {
+  EVENT_STORE,
+  MetricsRegistry,
+  ReadinessRegistry,
+  SEALED_ENVELOPES,
+  SERVICE_CONFIG,
+  tokenRefreshCounter,
+} from '@scheduler/runtime';
 import { createWebexCircuitBreaker, type WebexOAuthOptions } from '@scheduler/webex';
 import type pg from 'pg';
 import { privatePool } from '@scheduler/postgres-migrations';
@@ -78,25 +85,36 @@ class WebexAccountsResources implements OnModuleInit, OnApplicationShutdown {
     },
     {
       provide: WebexTokenStore,
-      inject: [SERVICE_CONFIG, WebexAccountsRepository, SecretBox, WebexAccountStream, WEBEX_OAUTH_OPTIONS],
+      inject: [
+        SERVICE_CONFIG,
+        WebexAccountsRepository,
+        SecretBox,
+        WebexAccountStream,
+        WEBEX_OAUTH_OPTIONS,
+        MetricsRegistry,
+      ],
       useFactory: (
         config: WebexBridgeConfig,
         accounts: WebexAccountsRepository,
         secretBox: SecretBox,
         accountStream: WebexAccountStream,
         oauth: WebexOAuthOptions,
-      ) =>
-        new WebexTokenStore({
+        metrics: MetricsRegistry,
+      ) => {
+        const refreshes = tokenRefreshCounter(metrics.registry);
+        return new WebexTokenStore({
           accounts,
           secretBox,
           accountStream,
           oauth,
+          onRefresh: (outcome) => refreshes.inc({ provider: 'webex', outcome }),
           // One breaker per process: it guards the Webex API, not a user.
           client: {
             baseUrl: config.WEBEX_API_BASE_URL,
             circuitBreaker: createWebexCircuitBreaker({ openDurationMs: config.WEBEX_CIRCUIT_OPEN_MS }),
           },
-        }),
+        });
+      },
     },
     {
       provide: ConnectWebexAccount,

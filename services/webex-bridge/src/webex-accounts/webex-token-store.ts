@@ -10,6 +10,7 @@ import {
   type WebexOAuthOptions,
   type WebexTokens,
 } from '@scheduler/webex';
+import type { TokenRefreshOutcome } from '@scheduler/runtime';
 import { WebexAccountNotConnectedError, WebexTokensTamperedError } from './errors.js';
 import type { WebexAccountStream } from './webex-account-stream.js';
 import type { WebexSiteFacts } from './webex-account.decider.js';
@@ -36,6 +37,8 @@ export interface WebexTokenStoreOptions {
   /** Refresh this long before the access token expires. Default 5 minutes. */
   readonly refreshMarginMs?: number;
   readonly now?: () => number;
+  /** Told how each refresh at Webex ended (metrics). */
+  readonly onRefresh?: (outcome: TokenRefreshOutcome) => void;
 }
 
 /** Routes the provider's refresh through the store, which serializes it per user. */
@@ -162,7 +165,9 @@ export class WebexTokenStore {
         let fresh: WebexTokens;
         try {
           fresh = await this.oauth.refresh(stored.refreshToken);
+          this.options.onRefresh?.('refreshed');
         } catch (error) {
+          this.options.onRefresh?.(error instanceof ReauthorizationRequired ? 'rejected' : 'failed');
           if (!(error instanceof ReauthorizationRequired)) throw error;
           // Committed with the lock released: whoever waits for it finds the account must reconnect.
           await locked.markReauthorizationRequired();
