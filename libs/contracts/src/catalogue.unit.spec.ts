@@ -86,9 +86,14 @@ describe('event catalogue', () => {
   it('names events in the past tense and streams by a known category', () => {
     for (const contract of contracts) {
       expect(contract.type).toMatch(/(ed|Reset)$/);
-      expect(['googleAccount', 'webexAccount', 'calendarWatch', 'calendarEvent', 'meeting']).toContain(
-        contract.category,
-      );
+      expect([
+        'googleAccount',
+        'webexAccount',
+        'calendarWatch',
+        'calendarEvent',
+        'meeting',
+        'accountErasure',
+      ]).toContain(contract.category);
     }
   });
 
@@ -103,6 +108,7 @@ describe('event catalogue', () => {
         googleAccount: ['google-ingest'],
         calendarEvent: ['google-ingest'],
         calendarWatch: ['google-ingest'],
+        accountErasure: ['webex-bridge'],
       },
     );
   });

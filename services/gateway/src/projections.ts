@@ -3,12 +3,17 @@
 import { z } from 'zod';
 import type { JsonDocument, ProjectionDefinition } from '@scheduler/read-models';
 import { gatewayEnvironment } from './config.js';
+import { accountErasuresProjection } from './account-erasure/account-erasure-projection.js';
 import { accountsProjection } from './me/accounts-projection.js';
 import { meetingsProjection } from './meetings/meetings-projection.js';
 
 export const gatewayProjections: ReadonlyMap<string, ProjectionDefinition<JsonDocument>> = new Map([
   [meetingsProjection.name, meetingsProjection as unknown as ProjectionDefinition<JsonDocument>],
   [accountsProjection.name, accountsProjection as unknown as ProjectionDefinition<JsonDocument>],
+  [
+    accountErasuresProjection.name,
+    accountErasuresProjection as unknown as ProjectionDefinition<JsonDocument>,
+  ],
 ]);
 
 /** Where the gateway's read models live, as the gateway's own configuration names it. */

@@ -47,8 +47,17 @@ import {
   ChangeMeetingPreferences,
   RetryMeeting,
 } from './commands.js';
+import {
+  AccountErased,
+  AccountErasureRequested,
+  AccountErasureStepCompleted,
+  EraseAccount,
+  RecordAccountErased,
+  RecordAccountErasureStep,
+} from './account-erasure.js';
 
 export * from './user.js';
+export * from './account-erasure.js';
 export * from './calendar.js';
 export * from './meeting.js';
 export * from './commands.js';
@@ -83,6 +92,9 @@ export const eventCatalogue = [
   MeetingDriftDetected,
   MeetingEnded,
   MeetingDataPurged,
+  AccountErasureRequested,
+  AccountErasureStepCompleted,
+  AccountErased,
 ] as const;
 
 export const commandCatalogue = [
@@ -98,6 +110,9 @@ export const commandCatalogue = [
   CancelMeeting,
   RetryMeeting,
   CreateCalendarEventFromMessage,
+  EraseAccount,
+  RecordAccountErasureStep,
+  RecordAccountErased,
 ] as const;
 
 /** The event contracts a service appends: what its relay publishes. */

@@ -14,5 +14,7 @@ import { MeController } from './me.controller.js';
   imports: [AuthenticationModule, ReadModelStoreModule],
   controllers: [MeController],
   providers: [AccountsReadModel, AccountStatus],
+  // The account erasure checks that there is an account to erase.
+  exports: [AccountsReadModel],
 })
 export class MeModule {}
