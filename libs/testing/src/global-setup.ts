@@ -37,6 +37,8 @@ export default async function globalSetup(): Promise<void> {
     const nats = await startNatsServer({ onSpawn: recordPid, maxFileStore: '4T', unsafeFast: true });
     started.push(nats);
     process.env.TEST_NATS_URL = nats.url;
+    // Where JetStream keeps its files: the erasure e2e greps them for plaintext.
+    process.env.TEST_NATS_STORE_DIR = nats.storeDir;
     parts.push(`nats-server ${nats.version} ${nats.url}`);
   }
   if (!process.env.TEST_DATABASE_URL) {
