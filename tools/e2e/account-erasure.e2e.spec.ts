@@ -84,6 +84,13 @@ function jetStreamFiles(): Buffer[] {
 
 const hits = (haystack: string, needle: string) => haystack.split(needle).length - 1;
 
+async function webexMeetingsOf(meetingId: string): Promise<unknown[]> {
+  const { meetings } = await stack.webex.request<{ meetings: Array<{ integrationTags?: string[] }> }>(
+    '/webex/meetings',
+  );
+  return meetings.filter((meeting) => meeting.integrationTags?.includes(meetingId));
+}
+
 describe('DELETE /v1/me: disconnect and erase', () => {
   let meetingId: string;
   let eventId: string;
@@ -109,7 +116,7 @@ describe('DELETE /v1/me: disconnect and erase', () => {
       const view = await api<{ status: string; sync?: { status: string } }>(`/v1/meetings/${meetingId}`);
       expect(view.body).toMatchObject({ status: 'attached', sync: { status: 'converged' } });
     }, 60_000);
-    expect(stack.emulators.webex.state.meetings.size).toBe(1);
+    expect(await webexMeetingsOf(meetingId)).toHaveLength(1);
     // Alice's tokens at Google and Webex: none of them may survive the erasure anywhere.
     secrets = [
       ...stack.emulators.google.oauth.refreshTokensOf(alice).map((token) => token.token),
@@ -117,6 +124,10 @@ describe('DELETE /v1/me: disconnect and erase', () => {
       ...[...stack.emulators.webex.state.tokens.keys()],
     ];
     expect(secrets.length).toBeGreaterThanOrEqual(3);
+    // The scans below can see plaintext: the meetings read model holds the title now.
+    expect([...(await tableText(stack.schemas.gateway)).values()].some((text) => text.includes(title))).toBe(
+      true,
+    );
   }, 90_000);
 
   it('refuses an unauthenticated caller (401), a bad body (400) and a user it knows nothing of (404), recording nothing', async () => {
@@ -158,7 +169,9 @@ describe('DELETE /v1/me: disconnect and erase', () => {
     expect(rows).toHaveLength(0);
   });
 
-  it('answers 202 with a status to poll, the same while it runs, then erased', async () => {
+  it('answers 202 with a status to poll, the same while it runs, and completes after a crash of google-ingest', async () => {
+    // google-ingest is down when the erasure starts: its step waits in JetStream for its restart.
+    await stack.services['google-ingest'].stop('SIGKILL');
     const response = await fetch(`${stack.gatewayUrl}/v1/me`, {
       method: 'DELETE',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${idToken}` },
@@ -171,8 +184,13 @@ describe('DELETE /v1/me: disconnect and erase', () => {
 
     // Asked again while it runs (even with another choice): the first request stands.
     const again = await api<Erasure>('/v1/me', { futureMeetings: 'keep' }, 'DELETE');
-    if (again.status === 202) expect(again.body).toMatchObject({ futureMeetings: 'cancel' });
-    else expect(again.body).toMatchObject({ error: { code: 'account_erased' } });
+    expect(again).toMatchObject({ status: 202, body: { status: 'erasing', futureMeetings: 'cancel' } });
+
+    await eventually(async () => {
+      const status = await api<Erasure>('/v1/me/erasure');
+      expect(status.body).toMatchObject({ status: 'erasing', stepsCompleted: ['webex-bridge'] });
+    }, 60_000);
+    await stack.restart('google-ingest');
 
     const erased = await eventually(async () => {
       const status = await api<Erasure>('/v1/me/erasure');
@@ -190,7 +208,7 @@ describe('DELETE /v1/me: disconnect and erase', () => {
   }, 120_000);
 
   it('cancelled the meeting (Webex meeting deleted, conference off the event, which stays), stopped the channel, revoked the grant', async () => {
-    expect(stack.emulators.webex.state.meetings.size).toBe(0);
+    expect(await webexMeetingsOf(meetingId)).toHaveLength(0);
     const { items } = await stack.google.request<{ items: CalendarEvent[] }>(
       `/google/calendars/${encodeURIComponent(alice)}/events`,
     );
@@ -257,6 +275,16 @@ describe('DELETE /v1/me: disconnect and erase', () => {
     expect(me.body.webex).toEqual({ status: 'not-connected' });
 
     const stored = jetStreamFiles();
+    // The store is really read: the meeting's id travels in clear in its events.
+    if (process.env.TEST_NATS_STORE_DIR) expect(stored.some((file) => file.includes(meetingId))).toBe(true);
+    // Known gap: a primary calendar's id is its owner's email, and calendar ids are stored in
+    // clear (events, JetStream, the meetings read model). Nowhere else may the email remain.
+    expect(
+      [...databases]
+        .filter(([, text]) => text.includes(alice))
+        .map(([where]) => where)
+        .filter((where) => where !== 'events.event_store_events' && !where.startsWith('gateway.meetings')),
+    ).toEqual([]);
     for (const needle of needles)
       expect({
         needle: needle.slice(0, 12),
