@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { AuthenticationModule } from '../authentication/authentication.module.js';
-import { AccountsReadModel } from '../me/accounts-read-model.js';
 import { MeModule } from '../me/me.module.js';
 import { ReadModelStoreModule } from '../read-models/read-model-store.module.js';
 import { AccountErasure } from './account-erasure.js';
