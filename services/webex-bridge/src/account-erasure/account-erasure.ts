@@ -160,7 +160,11 @@ export class AccountErasure {
     if (erasure) await this.advance(erasure);
   }
 
-  /** The periodic pass: every erasure whose webex-bridge step is not recorded. */
+  /**
+   * The periodic pass: every erasure whose webex-bridge step is not recorded, from its start, so
+   * one whose request event was dead-lettered midway still gets its cancellations (recording one
+   * again is a no-op; the meeting is made due again).
+   */
   async advanceAll(): Promise<number> {
     let completed = 0;
     for (const erasure of await this.options.repository.inProgress()) {
