@@ -93,6 +93,7 @@ describe('event catalogue', () => {
         'calendarEvent',
         'meeting',
         'tenant',
+        'accountErasure',
       ]).toContain(contract.category);
     }
   });
@@ -109,6 +110,7 @@ describe('event catalogue', () => {
         calendarEvent: ['google-ingest'],
         calendarWatch: ['google-ingest'],
         tenant: ['google-ingest'],
+        accountErasure: ['webex-bridge'],
       },
     );
   });

@@ -391,6 +391,21 @@ export const exampleEventData: ExampleEventData = {
       },
     },
   ],
+  AccountErasureRequested: [
+    { userId: exampleUserId, futureMeetings: 'cancel', requestedAt: '2026-12-02T10:00:00Z' },
+    { userId: exampleUserId, futureMeetings: 'keep', requestedAt: '2026-12-02T10:00:00Z' },
+  ],
+  AccountErasureStepCompleted: [
+    {
+      userId: exampleUserId,
+      step: 'webex-bridge',
+      completedAt: '2026-12-02T10:00:02Z',
+      meetingIds: [exampleMeetingId, gmailMeetingId],
+      uncancelledMeetingIds: [gmailMeetingId],
+    },
+    { userId: exampleUserId, step: 'google-ingest', completedAt: '2026-12-02T10:00:03Z' },
+  ],
+  AccountErased: [{ userId: exampleUserId, erasedAt: '2026-12-02T10:00:04Z', meetingsPurged: 2 }],
 };
 
 /** How each stream category names its streams (`<category>-<id>`). */
@@ -401,6 +416,7 @@ const exampleStreamIds: Readonly<Record<string, (data: Record<string, string>) =
   calendarEvent: (data) => `calendarEvent-${data.userId}.${data.eventId}`,
   meeting: (data) => `meeting-${data.meetingId}`,
   tenant: (data) => `tenant-${data.tenantId}`,
+  accountErasure: (data) => `accountErasure-${data.userId}`,
 };
 
 export interface ExampleEventOptions {

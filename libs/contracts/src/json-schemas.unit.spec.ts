@@ -214,6 +214,29 @@ describe('contract JSON Schemas', () => {
           },
           response: { outcome: 'changed', position: '12/12' },
         },
+        EraseAccount: {
+          request: {
+            tenantId: 'example.com',
+            userId: '108234567890123456789',
+            futureMeetings: 'cancel',
+            trace,
+          },
+          response: { outcome: 'requested', position: '12/12', requestedAt: '2026-12-02T10:00:00Z' },
+        },
+        RecordAccountErasureStep: {
+          request: { tenantId: 'example.com', userId: '108234567890123456789', step: 'google-ingest', trace },
+          response: { outcome: 'recorded' },
+        },
+        RecordAccountErased: {
+          request: {
+            tenantId: 'example.com',
+            userId: '108234567890123456789',
+            erasedAt: '2026-12-02T10:00:04Z',
+            meetingsPurged: 2,
+            trace,
+          },
+          response: { outcome: 'not-ready' },
+        },
       };
       for (const contract of commandCatalogue) {
         const base = `commands/${contract.name}.v${contract.schemaVersion}`;

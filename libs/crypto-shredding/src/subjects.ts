@@ -50,7 +50,7 @@ const dataField = (event: EventEnvelope, field: string): string => {
  * - googleAccount-<userId>, webexAccount-<userId>: the user.
  * - calendarEvent-<userId>.<eventId>: an event that carries our conference is meeting data,
  *   so it is shredded with the meeting; one without it is the user's.
- * - calendarWatch-<userId>: the user (its events carry no personal data today).
+ * - calendarWatch-<userId>, accountErasure-<userId>: the user (their events carry no personal data today).
  *
  * The subject is written beside every sealed value, so changing a rule here only affects new
  * events: stored ones keep the subject they were sealed under.
@@ -65,6 +65,8 @@ export const subjectResolvers: Readonly<Record<string, SubjectResolver>> = {
     return userSubject(dataField(event, 'userId'));
   },
   calendarWatch: (event) => userSubject(dataField(event, 'userId')),
+  // No personal data today; the user's, should a field ever be added.
+  accountErasure: (event) => userSubject(streamIdentity(event, 'accountErasure')),
 };
 
 /** The default resolver: by the stream category (the stream id up to the first "-"). */

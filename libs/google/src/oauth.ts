@@ -144,6 +144,26 @@ export class GoogleOAuth {
     return client;
   }
 
+  /**
+   * Revokes a grant at Google's revocation endpoint (`POST oauth2RevokeUrl`, form field
+   * `token`): revoking the refresh token ends its access tokens too. Google answers 400
+   * `invalid_token` for a token already revoked or expired: `already-invalid`, nothing to do.
+   * Any other answer throws, so the caller retries.
+   */
+  async revoke(token: string): Promise<'revoked' | 'already-invalid'> {
+    const response = await fetch(this.config.endpoints.oauth2RevokeUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token }).toString(),
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (response.ok) return 'revoked';
+    const body = (await response.json().catch(() => ({}))) as { error?: unknown };
+    if (response.status === 400 && body.error === 'invalid_token') return 'already-invalid';
+    // The status only: Google's message is not needed and never carries the token.
+    throw new Error(`Google token revocation answered ${response.status}`);
+  }
+
   /** Verifies a Google-signed ID token against the certificate endpoint; optionally pins hosted domains. */
   async verifyIdToken(
     idToken: string,

@@ -54,6 +54,8 @@ export default async function globalSetup(): Promise<void> {
     process.env.TEST_NATS_USERS = JSON.stringify(
       Object.fromEntries(Object.values(users).map(({ user, password }) => [user, { user, password }])),
     );
+    // Where JetStream keeps its files: the erasure e2e greps them for plaintext.
+    process.env.TEST_NATS_STORE_DIR = nats.storeDir;
     parts.push(`nats-server ${nats.version} ${nats.url}`);
   }
   if (!process.env.TEST_DATABASE_URL) {

@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { EventPlatformModule, RuntimeModule } from '@scheduler/runtime';
+import { AccountErasureModule } from './account-erasure/account-erasure.module.js';
 import { ApiErrorsModule } from './api-errors/api-errors.module.js';
 import { AuditPageModule } from './audit-page/audit-page.module.js';
 import type { GatewayConfig } from './config.js';
@@ -28,6 +29,7 @@ export class GatewayModule {
         ApiErrorsModule,
         MeetingsModule,
         MeModule,
+        AccountErasureModule,
         GmailMeetingsModule,
         OAuthModule,
         OpenApiModule,

@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { EventPlatformModule, RuntimeModule } from '@scheduler/runtime';
+import { AccountErasureModule } from './account-erasure/account-erasure.module.js';
 import { CalendarEventsModule } from './calendar-events/calendar-events.module.js';
 import { CalendarSyncModule } from './calendar-sync/calendar-sync.module.js';
 import { ConferenceAttachmentModule } from './conference-attachment/conference-attachment.module.js';
@@ -31,6 +32,7 @@ export class GoogleIngestModule {
         ConferenceRemovalModule,
         WebexDeletionNoticeModule,
         TenantAdministrationModule,
+        AccountErasureModule,
       ],
     };
   }

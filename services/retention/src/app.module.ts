@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { EventPlatformModule, RuntimeModule } from '@scheduler/runtime';
 import type { RetentionConfig } from './config.js';
 import type { Clock } from './meeting-timers/meeting-retention.js';
+import { AccountErasureModule } from './account-erasure/account-erasure.module.js';
 import { MeetingTimersModule } from './meeting-timers/meeting-timers.module.js';
 
 export interface RetentionModuleOptions {
@@ -20,13 +21,16 @@ export interface RetentionModuleOptions {
 export class RetentionModule {
   static forRoot(config: RetentionConfig, options: RetentionModuleOptions = {}): DynamicModule {
     const service = options.service ?? 'retention';
+    // One instance: the account erasure imports this very module object (its loop runs once).
+    const timers = MeetingTimersModule.register(options.clock);
     return {
       module: RetentionModule,
       imports: [
         RuntimeModule.forRoot({ service, config }),
         // retention produces no events: it asks webex-bridge to record them, so it runs no relay.
         EventPlatformModule.forRoot({ service: 'retention', relayName: service }),
-        MeetingTimersModule.register(options.clock),
+        timers,
+        AccountErasureModule.register(timers),
       ],
     };
   }

@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { EventPlatformModule, RuntimeModule } from '@scheduler/runtime';
 import type { WebexBridgeConfig } from './config.js';
+import { AccountErasureModule } from './account-erasure/account-erasure.module.js';
 import { MeetingsModule } from './meetings/meetings.module.js';
 import { WebexAccountsModule } from './webex-accounts/webex-accounts.module.js';
 import { WebexWebhooksModule } from './webex-webhooks/webex-webhooks.module.js';
@@ -28,6 +29,7 @@ export class WebexBridgeModule {
         WebexAccountsModule,
         MeetingsModule,
         WebexWebhooksModule,
+        AccountErasureModule,
       ],
     };
   }

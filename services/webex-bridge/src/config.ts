@@ -46,6 +46,13 @@ export const webexBridgeEnvironment = platformEnvironment
      * alone keeps meetings in step, and Webex's own changes and real ends are not seen).
      */
     PUBLIC_WEBHOOK_BASE_URL: env.url(['https', 'http']).optional(),
+    /**
+     * An account erasure waits this long for Webex to confirm the cancellations it asked for
+     * (a meeting waiting for a Webex reconnect never will); then it goes on without them.
+     */
+    ACCOUNT_ERASURE_CANCEL_WAIT_MS: env.milliseconds().default(10 * 60_000),
+    /** How often unfinished account erasures are looked at again (after a crash, or a wait). */
+    ACCOUNT_ERASURE_INTERVAL_MS: env.milliseconds().default(30_000),
   })
   .superRefine(checkKeyRing);
 

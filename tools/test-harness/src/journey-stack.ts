@@ -36,6 +36,13 @@ export interface JourneyStack {
   /** The stack's JetStream prefix (its streams and subjects on the run's NATS). */
   readonly busPrefix: string;
   /**
+   * Every schema of the stack (event store, key store, each service's private database and the
+   * gateway's read models), all in the `eventStore` pool's database: tests scan them for data.
+   */
+  readonly schemas: Readonly<Record<'events' | 'keys' | ServiceName, string>>;
+  /** Each service's environment, e.g. to run the admin CLI against the stack with the gateway's. */
+  readonly environments: Readonly<Record<ServiceName, Readonly<Record<string, string>>>>;
+  /**
    * Starts one more process of the service with the same settings (database, bus, consumers) on
    * a port of its own, as a second replica of a deployment; stopped with the stack.
    */
@@ -185,6 +192,15 @@ export async function startJourneyStack(options: JourneyStackOptions = {}): Prom
     eventStoreSchema: events.schema,
     keyStoreSchema: keys.schema,
     busPrefix,
+    schemas: {
+      events: events.schema,
+      keys: keys.schema,
+      gateway: gateway.schema,
+      'google-ingest': googleIngest.schema,
+      'webex-bridge': webexBridge.schema,
+      retention: retention.schema,
+    },
+    environments,
     async callGateway<T>(idToken: string, path: string, body?: unknown, method?: string) {
       const response = await fetch(`http://127.0.0.1:${ports.gateway}${path}`, {
         method: method ?? (body === undefined ? 'GET' : 'POST'),

@@ -48,8 +48,17 @@ import {
   RetryMeeting,
 } from './commands.js';
 import { ChangeTenantSettings, CheckTenantAdministrator, TenantSettingsChanged } from './tenant.js';
+import {
+  AccountErased,
+  AccountErasureRequested,
+  AccountErasureStepCompleted,
+  EraseAccount,
+  RecordAccountErased,
+  RecordAccountErasureStep,
+} from './account-erasure.js';
 
 export * from './user.js';
+export * from './account-erasure.js';
 export * from './calendar.js';
 export * from './meeting.js';
 export * from './commands.js';
@@ -86,6 +95,9 @@ export const eventCatalogue = [
   MeetingEnded,
   MeetingDataPurged,
   TenantSettingsChanged,
+  AccountErasureRequested,
+  AccountErasureStepCompleted,
+  AccountErased,
 ] as const;
 
 export const commandCatalogue = [
@@ -103,6 +115,9 @@ export const commandCatalogue = [
   CreateCalendarEventFromMessage,
   CheckTenantAdministrator,
   ChangeTenantSettings,
+  EraseAccount,
+  RecordAccountErasureStep,
+  RecordAccountErased,
 ] as const;
 
 /** The event contracts a service appends: what its relay publishes. */

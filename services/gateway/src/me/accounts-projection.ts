@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   AccountDisconnected,
+  AccountErased,
   DirectoryWebexSiteChanged,
   GoogleAccountConnected,
   GoogleAccountDisconnected,
@@ -88,6 +89,8 @@ export function projectAccounts(
   view: AccountsView | undefined,
   event: RecordedEvent,
 ): ProjectionResult<AccountsView> {
+  // The user is erased: their document (email addresses included) goes, on every replay too.
+  if (AccountErased.is(event)) return view ? 'delete' : undefined;
   const data = event.data as Record<string, unknown>;
   const tenantId = view?.tenantId ?? event.metadata.tenantId;
   if (typeof tenantId !== 'string' || typeof data.userId !== 'string') return undefined;
@@ -217,7 +220,8 @@ export function siteInUse(view: AccountsView): SiteInUse | undefined {
 
 /**
  * The gateway's `accounts` read model: one document per user, from the Google and Webex account
- * streams only (the event store's category filter), so no other event is read.
+ * streams and the erasure stream (AccountErased deletes the document) only (the event store's
+ * category filter), so no other event is read.
  */
 export const accountsProjection = defineProjection<AccountsView>({
   name: 'gateway-accounts',
@@ -226,7 +230,9 @@ export const accountsProjection = defineProjection<AccountsView>({
     indexes: { tenantId: 'string', userId: 'string' },
     schema: AccountsView,
   },
-  filter: { categories: [GoogleAccountConnected.category, WebexAccountConnected.category] },
+  filter: {
+    categories: [GoogleAccountConnected.category, WebexAccountConnected.category, AccountErased.category],
+  },
   documentId: (event) => (typeof event.data.userId === 'string' ? event.data.userId : undefined),
   project: projectAccounts,
 });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import {
   AccountDisconnected,
+  AccountErased,
+  AccountErasureRequested,
   DirectoryWebexSiteChanged,
   GoogleAccountConnected,
   GoogleAccountDisconnected,
@@ -96,8 +98,10 @@ const preferencesChanged = (preferences: Record<string, string>) =>
   recorded(MeetingPreferencesChanged, preferences, '2026-12-04T08:00:00Z');
 
 describe('the accounts projection', () => {
-  it('reads only the Google and Webex account streams, one document per user', () => {
-    expect(accountsProjection.filter).toEqual({ categories: ['googleAccount', 'webexAccount'] });
+  it('reads only the Google and Webex account streams and the erasure stream, one document per user', () => {
+    expect(accountsProjection.filter).toEqual({
+      categories: ['googleAccount', 'webexAccount', 'accountErasure'],
+    });
     expect(accountsProjection.documentId(googleConnected())).toBe(userId);
   });
 
@@ -250,5 +254,22 @@ describe('the accounts projection', () => {
     it('is unknown before any site was resolved', () => {
       expect(siteInUse(fold([googleConnected()])!)).toBeUndefined();
     });
+  });
+
+  it('forgets the user, email addresses included, once the account is erased (on every replay too)', () => {
+    const requested = recorded(
+      AccountErasureRequested,
+      { futureMeetings: 'cancel', requestedAt: '2026-12-05T08:00:00Z' },
+      '2026-12-05T08:00:00Z',
+    );
+    const erased = recorded(
+      AccountErased,
+      { erasedAt: '2026-12-05T08:00:05Z', meetingsPurged: 1 },
+      '2026-12-05T08:00:05Z',
+    );
+    expect(fold([googleConnected(), webexConnected(), requested])?.google.email).toBe('alice@demo.example');
+    expect(fold([googleConnected(), webexConnected(), requested, erased])).toBeUndefined();
+    // An erasure event alone makes no document.
+    expect(fold([requested, erased])).toBeUndefined();
   });
 });

@@ -25,5 +25,7 @@ import { ConferenceRemover } from './conference-remover.js';
       ) => new ConferenceRemover({ eventStore, codec, tokens, sync }),
     },
   ],
+  // The account erasure takes our conference off the events of the meetings it cancelled.
+  exports: [ConferenceRemover],
 })
 export class ConferenceRemovalModule {}

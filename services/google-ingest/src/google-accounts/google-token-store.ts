@@ -223,6 +223,19 @@ export class GoogleTokenStore {
     return lookup.state === 'connected' ? lookup.account : undefined;
   }
 
+  /**
+   * The user is erased: their grant is revoked at Google (the refresh token, which ends its
+   * access tokens too). `none`: no stored grant, or its key is already forgotten. A dead grant is
+   * revoked all the same: Google answers `already-invalid`.
+   */
+  async revokeGrant(userId: string): Promise<'revoked' | 'already-invalid' | 'none'> {
+    const row = await this.accounts.find(userId);
+    if (!row) return 'none';
+    const refreshToken = await this.open(row, 'refreshTokenSealed', REFRESH_TOKEN_CONTEXT);
+    if (refreshToken === undefined) return 'none';
+    return this.oauth.revoke(refreshToken);
+  }
+
   /** Like accountFor, but says why there is no account. */
   async lookup(userId: string): Promise<AccountLookup> {
     const row = await this.accounts.find(userId);

@@ -97,23 +97,45 @@ export class MeetingRetention {
   }
 
   private async purge(timer: MeetingTimer, now: Date): Promise<MeetingTimer> {
-    await this.options.secretBox.keys.forget(meetingSubject(timer.meetingId));
-    const { outcome } = await sendCommand(this.options.bus, RecordMeetingDataPurged, {
+    const outcome = await this.purgeMeetingData({
+      meetingId: timer.meetingId,
       tenantId: timer.tenantId,
       trace: this.traceOf(timer),
-      data: {
-        meetingId: timer.meetingId,
-        purgedAt: now.toISOString(),
-        retentionAfterEndSeconds: timer.retentionAfterEndSeconds,
-      },
+      purgedAt: now,
+      retentionAfterEndSeconds: timer.retentionAfterEndSeconds,
     });
-    this.options.metrics.meetingsPurged.inc({ outcome: outcomeLabel[outcome] });
     this.options.metrics.purgeLagSeconds.observe(Math.max(0, now.getTime() - timer.purgeAt.getTime()) / 1000);
     this.options.logger.log(
       { meetingId: timer.meetingId, retentionAfterEndSeconds: timer.retentionAfterEndSeconds, outcome },
       'meeting data purged',
     );
     return { ...timer, state: 'purged' };
+  }
+
+  /**
+   * The purge itself, for a due timer and for an account erasure alike: forget the key
+   * `meeting:<id>`, then ask webex-bridge to record MeetingDataPurged (never before: the event
+   * states a fact). Both steps can be repeated.
+   */
+  async purgeMeetingData(purge: {
+    readonly meetingId: string;
+    readonly tenantId: string;
+    readonly trace: { correlationId: string; causationId: string | null; traceparent: string | null };
+    readonly purgedAt: Date;
+    readonly retentionAfterEndSeconds: number;
+  }): Promise<RecordOutcome> {
+    await this.options.secretBox.keys.forget(meetingSubject(purge.meetingId));
+    const { outcome } = await sendCommand(this.options.bus, RecordMeetingDataPurged, {
+      tenantId: purge.tenantId,
+      trace: purge.trace,
+      data: {
+        meetingId: purge.meetingId,
+        purgedAt: purge.purgedAt.toISOString(),
+        retentionAfterEndSeconds: purge.retentionAfterEndSeconds,
+      },
+    });
+    this.options.metrics.meetingsPurged.inc({ outcome: outcomeLabel[outcome] });
+    return outcome;
   }
 
   /** The recorded events name the meeting event that set the timer as their cause. */

@@ -66,6 +66,8 @@ export class MeetingTimersModule {
         },
         MeetingTimers,
       ],
+      // The account erasure purges through the same mechanism and marks the timers purged.
+      exports: [MeetingRetention, MeetingTimersRepository, RETENTION_CLOCK],
     };
   }
 }

@@ -133,6 +133,19 @@ export class MeetingTimersRepository {
   }
 
   /**
+   * The meetings' data was purged by an account erasure: their timers are final (purged), so
+   * no later event re-arms them and the loop neither ends nor purges them again.
+   */
+  async markPurged(meetingIds: readonly string[]): Promise<void> {
+    if (meetingIds.length === 0) return;
+    await this.pool.query(
+      `UPDATE ${TABLE} SET state = 'purged', due_at = NULL, attempts = 0, updated_at = now()
+       WHERE meeting_id = ANY($1::text[])`,
+      [meetingIds],
+    );
+  }
+
+  /**
    * Claims up to `limit` timers due at `now`, skipping rows another replica (or a handler) holds,
    * lets `work` act on each one, and records every outcome in the same transaction. A crash
    * before the commit releases the rows untouched: the work is then repeated, so it must be

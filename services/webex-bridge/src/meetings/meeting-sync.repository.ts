@@ -201,6 +201,12 @@ export class MeetingSyncRepository {
     );
   }
 
+  /** The user is erased: nothing of theirs is reconciled or drift-checked any more. */
+  async forgetUser(userId: string): Promise<void> {
+    await this.pool.query(`DELETE FROM ${this.table} WHERE user_id = $1`, [userId]);
+    await this.pool.query(`DELETE FROM ${this.driftTable} WHERE user_id = $1`, [userId]);
+  }
+
   async find(meetingId: string): Promise<UnconvergedMeeting | undefined> {
     const { rows } = await this.pool.query<Row>(`SELECT * FROM ${this.table} WHERE meeting_id = $1`, [
       meetingId,

@@ -186,6 +186,7 @@ class MeetingsResources
     MeetingsResources,
   ],
   // For the Webex webhooks: they record the real end and run a meeting's drift check through these.
-  exports: [MeetingStreams, MeetingCommands, MeetingLifecycle],
+  // The account erasure cancels through MeetingCommands and the reconciler, and forgets the user's rows.
+  exports: [MeetingStreams, MeetingCommands, MeetingLifecycle, MeetingReconciler, MeetingSyncRepository],
 })
 export class MeetingsModule {}

@@ -121,6 +121,12 @@ export class WebexAccountsRepository {
     return rows[0] ? toAccount(rows[0]) : undefined;
   }
 
+  /** The user is erased: their sealed tokens and directory site go. Webex offers no revocation to a user's integration. */
+  async forgetUser(userId: string): Promise<void> {
+    await this.pool.query(`DELETE FROM ${this.accounts} WHERE user_id = $1`, [userId]);
+    await this.pool.query(`DELETE FROM ${this.directorySites} WHERE user_id = $1`, [userId]);
+  }
+
   async cacheSite(userId: string, site: WebexSiteFacts, cachedAt: Date): Promise<void> {
     await this.pool.query(
       `UPDATE ${this.accounts} SET site_url = $2, site_source = $3, meeting_template_id = $4, cached_at = $5,

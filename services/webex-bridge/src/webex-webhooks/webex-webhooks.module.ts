@@ -171,5 +171,7 @@ class WebexWebhooksResources
     },
     WebexWebhooksResources,
   ],
+  // For the account erasure: it deletes the user's webhooks while their token still works.
+  exports: [WebhookRegistrations],
 })
 export class WebexWebhooksModule {}

@@ -208,6 +208,20 @@ export class OAuthAuthority {
     return count;
   }
 
+  /** The refresh tokens issued to a user and whether each is revoked: tests check a revocation, or grep for a token. */
+  refreshTokensOf(email: string): Array<{ token: string; revoked: boolean }> {
+    return [...this.refreshTokens]
+      .filter(([, record]) => record.email === email.toLowerCase())
+      .map(([token, record]) => ({ token, revoked: record.revoked }));
+  }
+
+  /** The access tokens currently valid for a user (revoking the refresh token removes them). */
+  accessTokensOf(email: string): string[] {
+    return [...this.accessTokens]
+      .filter(([, record]) => record.email === email.toLowerCase())
+      .map(([token]) => token);
+  }
+
   /** Refresh tokens die after this time (emulator clock), like an unused token after six months. */
   expireRefreshTokens(filter: { email?: string }, atMs: number): number {
     let count = 0;
