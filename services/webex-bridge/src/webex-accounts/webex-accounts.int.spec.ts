@@ -437,19 +437,19 @@ describe('who may connect which Webex account', () => {
     const { email, userId } = seedWebexUser();
     emulator.state.withheldScopes.set(
       [...emulator.state.users.values()].find((user) => user.email === email)!.id,
-      ['meeting:preferences_read'],
+      ['meeting:schedules_write'],
     );
     await expect(connect(email, userId)).resolves.toEqual({
       userId,
       connected: true,
-      missingScopes: ['meeting:preferences_read'],
+      missingScopes: ['meeting:schedules_write'],
     });
     const connected = (await eventStore.readStream(webexAccountStreamId(userId))).find(
       (event) => event.type === 'WebexAccountConnected',
     );
     expect(connected?.data).toMatchObject({
-      scopes: ['meeting:schedules_read', 'meeting:schedules_write', 'spark:people_read'],
-      missingScopes: ['meeting:preferences_read'],
+      scopes: ['meeting:preferences_read', 'meeting:schedules_read', 'spark:people_read'],
+      missingScopes: ['meeting:schedules_write'],
     });
   });
 });
@@ -781,7 +781,10 @@ describe("the bridge's private tables", () => {
       await previousRepository.ensureSchema();
       await expect(previousRepository.directorySite('u-1')).resolves.toBe('https://example.webex.com');
       const { rows } = await previousPool.query('SELECT component, version FROM schema_migrations');
-      expect(rows).toEqual([{ component: 'webex-bridge.accounts', version: 1 }]);
+      expect(rows).toEqual([
+        { component: 'webex-bridge.accounts', version: 1 },
+        { component: 'webex-bridge.accounts', version: 2 },
+      ]);
     } finally {
       await previousPool.end();
       await previous.drop();
