@@ -1415,7 +1415,7 @@ describe('OAuth', () => {
       expect(start.status).toBe(200);
       const cookie = start.headers.getSetCookie()[0]!;
       expect(cookie).toMatch(
-        /^scheduler_oauth_webex=.*Path=\/addon\/v1\/oauth\/webex\/; HttpOnly; Secure; SameSite=Lax$/,
+        /^scheduler_oauth_webex=.*; Path=\/addon\/v1\/oauth\/webex\/; .*HttpOnly; Secure; SameSite=Lax$/,
       );
       const authorize = new URL(start.body.authorizationUrl);
       return { authorize, state: authorize.searchParams.get('state')!, cookie: cookie.split(';')[0]! };

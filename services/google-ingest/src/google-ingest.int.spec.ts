@@ -232,9 +232,12 @@ describe('google-ingest wired', () => {
       redirectUri,
       endpoints: emulator.endpoints,
     });
-    const consent = await fetch(oauth.authorizationUrl({ scopes, state: 'state-1', loginHint: alice, codeChallenge }), {
-      redirect: 'manual',
-    });
+    const consent = await fetch(
+      oauth.authorizationUrl({ scopes, state: 'state-1', loginHint: alice, codeChallenge }),
+      {
+        redirect: 'manual',
+      },
+    );
     const code = new URL(consent.headers.get('location')!).searchParams.get('code')!;
     expect(code).toBeTruthy();
 
@@ -530,9 +533,12 @@ describe('google-ingest wired', () => {
     }, 15_000);
 
     const oauth = new GoogleOAuth({ clientId, clientSecret, redirectUri, endpoints: emulator.endpoints });
-    const consent = await fetch(oauth.authorizationUrl({ scopes, state: 'state-2', loginHint: alice, codeChallenge }), {
-      redirect: 'manual',
-    });
+    const consent = await fetch(
+      oauth.authorizationUrl({ scopes, state: 'state-2', loginHint: alice, codeChallenge }),
+      {
+        redirect: 'manual',
+      },
+    );
     const code = new URL(consent.headers.get('location')!).searchParams.get('code')!;
     await expect(
       firstValueFrom(

@@ -91,9 +91,7 @@ beforeAll(async () => {
     timeoutMs: 5_000,
     now: () => emulator.clock.nowMs(),
   };
-  accountStream = new WebexAccountStream(eventStore, sealedEnvelopeCodec(codec), () =>
-    emulator.clock.now(),
-  );
+  accountStream = new WebexAccountStream(eventStore, sealedEnvelopeCodec(codec), () => emulator.clock.now());
   repository = new WebexAccountsRepository(pool);
   await repository.ensureSchema();
   tokens = newTokenStore(accountStream);
