@@ -5,7 +5,6 @@ import { isSealedValue } from '@scheduler/crypto-shredding';
 import type { RecordedEvent } from '@scheduler/event-store';
 import { ReauthorizationRequired } from '@scheduler/google';
 import { eventually } from '@scheduler/testing';
-import { GoogleConnectionRejectedError } from './errors.js';
 import type { GoogleAccount } from './google-token-store.js';
 import {
   codeVerifier,
