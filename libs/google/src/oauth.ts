@@ -45,7 +45,8 @@ const broaderGoogleScopes: Readonly<Record<string, readonly string[]>> = {
 export function missingGoogleScopes(granted: readonly string[]): string[] {
   return googleScopes.filter(
     (needed) =>
-      !granted.includes(needed) && !(broaderGoogleScopes[needed] ?? []).some((broad) => granted.includes(broad)),
+      !granted.includes(needed) &&
+      !(broaderGoogleScopes[needed] ?? []).some((broad) => granted.includes(broad)),
   );
 }
 

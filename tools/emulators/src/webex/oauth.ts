@@ -126,7 +126,9 @@ export function oauthRoutes(state: WebexState, settings: OAuthSettings): Router 
             response,
             400,
             'invalid_grant',
-            verifier === undefined ? 'code_verifier is required' : 'code_verifier does not match the code_challenge',
+            verifier === undefined
+              ? 'code_verifier is required'
+              : 'code_verifier does not match the code_challenge',
           );
       }
       code.used = true;
