@@ -23,10 +23,27 @@ async function until<T>(what: string, check: () => Promise<T | undefined>, timeo
   }
 }
 
+// The browser's cookies (the gateway's OAuth flow cookies): each callback needs its start's cookie.
+const cookies = new Map<string, string>();
+
+async function browserFetch(url: string | URL, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (cookies.size > 0)
+    headers.set('cookie', [...cookies].map(([name, value]) => `${name}=${value}`).join('; '));
+  const response = await fetch(url, { ...init, headers, redirect: 'manual' });
+  for (const line of response.headers.getSetCookie()) {
+    const [pair = ''] = line.split(';');
+    const [name = '', value = ''] = pair.split('=');
+    if (/max-age=0|expires=thu, 01 jan 1970/i.test(line) || value === '') cookies.delete(name);
+    else cookies.set(name, value);
+  }
+  return response;
+}
+
 async function browse(url: string): Promise<Response> {
-  let response = await fetch(url, { redirect: 'manual' });
+  let response = await browserFetch(url);
   for (let hop = 0; hop < 6 && response.status >= 300 && response.status < 400; hop++) {
-    response = await fetch(new URL(response.headers.get('location')!, url), { redirect: 'manual' });
+    response = await browserFetch(new URL(response.headers.get('location')!, url));
   }
   if (response.status >= 400)
     throw new Error(`${url} ended with ${response.status}: ${await response.text()}`);
@@ -60,10 +77,13 @@ await browse(
 );
 
 step('connect Webex (gateway → Webex consent → webex-bridge)');
-const webexStart = await api<{ authorizationUrl: string }>('/v1/oauth/webex/start', idToken, {
-  returnTo: `${gatewayUrl}/health/live`,
+// From the browser that opens the URL: the start sets the flow's cookie.
+const webexStart = await browserFetch(`${gatewayUrl}/v1/oauth/webex/start`, {
+  method: 'POST',
+  headers: { 'content-type': 'application/json', authorization: `Bearer ${idToken}` },
+  body: JSON.stringify({ returnTo: `${gatewayUrl}/health/live` }),
 });
-await browse(webexStart.body.authorizationUrl);
+await browse(((await webexStart.json()) as { authorizationUrl: string }).authorizationUrl);
 
 step('create a Calendar event, as the user would in Calendar');
 const startAt = new Date(Date.now() + 2 * 24 * 3600_000);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { demoTenant } from '@scheduler/emulators';
-import { startJourneyStack, type JourneyStack } from '@scheduler/test-harness';
+import { Browser, startJourneyStack, type JourneyStack } from '@scheduler/test-harness';
 import { eventually } from '@scheduler/testing';
 
 // What the Calendar can do to an event besides editing it, through the whole system: copy it,
@@ -305,13 +305,14 @@ describe('calendar coverage', () => {
     // hint the gateway sends for a signed-in user): the full resync finds the event gone and
     // the meeting is deleted.
     const returnTo = `${stack.gatewayUrl}/health/live`;
-    let response = await fetch(
+    const browser = new Browser(); // keeps the flow cookie from the start to the callback
+    let response = await browser.fetch(
       `${stack.gatewayUrl}/v1/oauth/google/start?returnTo=${encodeURIComponent(returnTo)}`,
-      { headers: { authorization: `Bearer ${idToken}` }, redirect: 'manual' },
+      { headers: { authorization: `Bearer ${idToken}` } },
     );
     let location = response.headers.get('location');
     for (let hop = 0; hop < 6 && location && response.status >= 300 && response.status < 400; hop++) {
-      response = await fetch(new URL(location, stack.gatewayUrl), { redirect: 'manual' });
+      response = await browser.fetch(new URL(location, stack.gatewayUrl));
       expect(new URL(location, stack.gatewayUrl).searchParams.get('error')).toBeNull();
       location = response.headers.get('location');
     }

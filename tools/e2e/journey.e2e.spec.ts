@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { demoGoogleClient, demoTenant } from '@scheduler/emulators';
-import { startJourneyStack, type JourneyStack } from '@scheduler/test-harness';
+import { Browser, startJourneyStack, type JourneyStack } from '@scheduler/test-harness';
 import { eventually } from '@scheduler/testing';
 
 // The first user journey through the whole system: four service processes, real NATS and
@@ -40,12 +40,15 @@ declare module 'expect' {
 let idToken: string;
 
 /** Follows redirects by hand (the browser's part), returning the final response. */
+// The user's browser: it keeps the gateway's OAuth flow cookies from each start to its callback.
+const browser = new Browser();
+
 async function browse(url: string, init: RequestInit = {}, hops = 6): Promise<Response> {
-  let response = await fetch(url, { ...init, redirect: 'manual' });
+  let response = await browser.fetch(url, init);
   for (let hop = 0; hop < hops && response.status >= 300 && response.status < 400; hop++) {
     const location = response.headers.get('location');
     if (!location) break;
-    response = await fetch(new URL(location, url), { redirect: 'manual' });
+    response = await browser.fetch(new URL(location, url));
   }
   return response;
 }
@@ -111,12 +114,14 @@ describe('journey: connect, add a meeting, keep it in sync', () => {
   });
 
   it('connects Webex through the gateway (webex-bridge exchanges the code)', async () => {
-    const start = await api<{ authorizationUrl: string }>('/v1/oauth/webex/start', {
-      body: { returnTo: `${stack.gatewayUrl}/health/live` },
-      token: idToken,
+    // From the browser that opens the URL: the start sets the flow's cookie.
+    const start = await browser.fetch(`${stack.gatewayUrl}/v1/oauth/webex/start`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${idToken}` },
+      body: JSON.stringify({ returnTo: `${stack.gatewayUrl}/health/live` }),
     });
     expect(start.status).toBe(200);
-    const done = await browse(start.body.authorizationUrl);
+    const done = await browse(((await start.json()) as { authorizationUrl: string }).authorizationUrl);
     expect(done.status).toBeLessThan(400);
   });
 

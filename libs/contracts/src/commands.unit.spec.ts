@@ -15,6 +15,7 @@ const googleRequest = {
   tenantId: 'example.com',
   code: '4/0AbCdEf-authorization-code',
   redirectUri: 'https://scheduler.example.com/oauth/google/callback',
+  codeVerifier: 'pkce-verifier-0123456789-abcdefghijklmnopqrstuvwxyz',
   correlationId: 'request-1',
 };
 
@@ -54,6 +55,23 @@ describe('ExchangeGoogleAuthorizationCode', () => {
     expect(ExchangeGoogleAuthorizationCode.parseRequest(googleRequest)).toEqual(googleRequest);
     const withUser = { ...googleRequest, userId: '108234567890123456789' };
     expect(ExchangeGoogleAuthorizationCode.parseRequest(withUser)).toEqual(withUser);
+  });
+
+  it('answers a connection (perhaps naming missing scopes) or a refusal, nothing else', () => {
+    const missing = { userId: '108234567890123456789', connected: true, missingScopes: ['openid'] };
+    expect(ExchangeGoogleAuthorizationCode.parseResponse(missing)).toEqual(missing);
+    const refused = { connected: false, refused: 'email-mismatch' };
+    expect(ExchangeWebexAuthorizationCode.parseResponse(refused)).toEqual(refused);
+    expect(() =>
+      ExchangeWebexAuthorizationCode.parseResponse({ connected: false, refused: 'other' }),
+    ).toThrow(ContractViolationError);
+  });
+
+  it('needs a PKCE verifier of 43 to 128 unreserved characters', () => {
+    for (const codeVerifier of [undefined, 'short', 'x'.repeat(129), `${'x'.repeat(42)}!`])
+      expect(() => ExchangeGoogleAuthorizationCode.parseRequest({ ...googleRequest, codeVerifier })).toThrow(
+        ContractViolationError,
+      );
   });
 
   it.each<[string, unknown, ContractIssue[]]>([
@@ -111,7 +129,10 @@ describe('ExchangeGoogleAuthorizationCode', () => {
         () => ExchangeGoogleAuthorizationCode.parseResponse({ ...response, connected: false }),
         'ExchangeGoogleAuthorizationCode response',
       ),
-    ).toEqual([{ path: 'connected', message: 'Invalid input: expected true' }]);
+    ).toEqual([
+      { path: 'refused', message: expect.any(String) },
+      { path: 'userId', message: 'is not allowed (unknown field)' },
+    ]);
   });
 });
 
@@ -122,8 +143,11 @@ describe('ExchangeWebexAuthorizationCode', () => {
         () => ExchangeWebexAuthorizationCode.parseRequest(googleRequest),
         'ExchangeWebexAuthorizationCode request',
       ),
-    ).toEqual([{ path: 'userId', message: 'is required' }]);
-    const request = { ...googleRequest, userId: '108234567890123456789' };
+    ).toEqual([
+      { path: 'userId', message: 'is required' },
+      { path: 'googleEmail', message: 'is required' },
+    ]);
+    const request = { ...googleRequest, userId: '108234567890123456789', googleEmail: 'ada@example.com' };
     expect(ExchangeWebexAuthorizationCode.parseRequest(request)).toEqual(request);
   });
 });

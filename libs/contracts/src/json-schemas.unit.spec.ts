@@ -111,6 +111,7 @@ describe('contract JSON Schemas', () => {
           userId: '108234567890123456789',
           code: 'code',
           redirectUri: 'https://scheduler.example.com/callback',
+          codeVerifier: 'pkce-verifier-0123456789-abcdefghijklmnopqrstuvwxyz',
           correlationId: 'request-1',
         },
         response: { userId: '108234567890123456789', connected: true },
@@ -125,7 +126,10 @@ describe('contract JSON Schemas', () => {
         { request: unknown; response: unknown }
       > = {
         ExchangeGoogleAuthorizationCode: exchange,
-        ExchangeWebexAuthorizationCode: exchange,
+        ExchangeWebexAuthorizationCode: {
+          request: { ...exchange.request, googleEmail: 'ada@example.com' },
+          response: { connected: false, refused: 'webex-account-in-use' },
+        },
         ReadCalendarEvent: {
           request: {
             tenantId: 'example.com',

@@ -1,4 +1,4 @@
-import { OAuth2Client, type Credentials, type TokenPayload } from 'google-auth-library';
+import { CodeChallengeMethod, OAuth2Client, type Credentials, type TokenPayload } from 'google-auth-library';
 import { z } from 'zod';
 import { translateGoogleError } from './call-runner.js';
 import type { GoogleEndpoints } from './endpoints.js';
@@ -9,6 +9,45 @@ export interface GoogleOAuthConfig {
   clientSecret: string;
   redirectUri: string;
   endpoints: GoogleEndpoints;
+}
+
+/**
+ * The scopes the product asks Google for, each because something needs it:
+ * - `openid`, `email`, `profile`: the ID token (who consented, the email, the name);
+ * - `calendar.events`: read, watch, patch (our conference) and insert (from Gmail) events;
+ * - `calendar.readonly`: the user's time zone setting and calendar list (`dataOwner`);
+ * - `admin.directory.user.readonly`: the Webex site an administrator set on the user;
+ * - `gmail.addons.current.message.metadata`: the open message's headers, with the add-on's token.
+ */
+export const googleScopes = [
+  'openid',
+  'email',
+  'profile',
+  'https://www.googleapis.com/auth/calendar.events',
+  'https://www.googleapis.com/auth/calendar.readonly',
+  'https://www.googleapis.com/auth/admin.directory.user.readonly',
+  'https://www.googleapis.com/auth/gmail.addons.current.message.metadata',
+] as const;
+
+const googleScope = (name: string) => `https://www.googleapis.com/auth/${name}`;
+
+/** A broader scope that includes a narrower one: a consent granting it lacks nothing. */
+const broaderGoogleScopes: Readonly<Record<string, readonly string[]>> = {
+  [googleScope('calendar.events')]: [googleScope('calendar')],
+  [googleScope('calendar.readonly')]: [googleScope('calendar')],
+  [googleScope('admin.directory.user.readonly')]: [googleScope('admin.directory.user')],
+  // Google answers the identity scopes by their URLs too.
+  email: [googleScope('userinfo.email')],
+  profile: [googleScope('userinfo.profile')],
+};
+
+/** The product's scopes (googleScopes) that `granted` (the token answer's `scope`) lacks. */
+export function missingGoogleScopes(granted: readonly string[]): string[] {
+  return googleScopes.filter(
+    (needed) =>
+      !granted.includes(needed) &&
+      !(broaderGoogleScopes[needed] ?? []).some((broad) => granted.includes(broad)),
+  );
 }
 
 /** What to persist after a code exchange or a refresh. A refresh may or may not rotate the refresh token. */
@@ -78,7 +117,13 @@ export class GoogleOAuth {
     this.verifier = this.newClient();
   }
 
-  authorizationUrl(options: { scopes: string[]; state: string; loginHint?: string }): string {
+  /** `codeChallenge`: PKCE's S256 challenge (base64url SHA-256 of the verifier the exchange will send). */
+  authorizationUrl(options: {
+    scopes: string[];
+    state: string;
+    loginHint?: string;
+    codeChallenge?: string;
+  }): string {
     return this.newClient().generateAuthUrl({
       access_type: 'offline',
       // Without prompt=consent Google sends a refresh token only on the first consent.
@@ -87,6 +132,9 @@ export class GoogleOAuth {
       scope: options.scopes,
       state: options.state,
       ...(options.loginHint ? { login_hint: options.loginHint } : {}),
+      ...(options.codeChallenge
+        ? { code_challenge: options.codeChallenge, code_challenge_method: CodeChallengeMethod.S256 }
+        : {}),
     });
   }
 
@@ -108,9 +156,10 @@ export class GoogleOAuth {
     });
   }
 
-  async exchangeCode(code: string): Promise<GoogleTokens> {
+  /** `codeVerifier`: PKCE's verifier, required by Google when the authorization request sent a challenge. */
+  async exchangeCode(code: string, codeVerifier?: string): Promise<GoogleTokens> {
     try {
-      const { tokens } = await this.newClient().getToken(code);
+      const { tokens } = await this.newClient().getToken({ code, ...(codeVerifier ? { codeVerifier } : {}) });
       return toTokens('oauth.exchangeCode', tokens);
     } catch (error) {
       throw translateGoogleError('oauth.exchangeCode', error, undefined);

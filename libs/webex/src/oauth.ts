@@ -15,6 +15,8 @@ export interface WebexTokens {
   accessTokenExpiresAt: Date;
   refreshToken: string;
   refreshTokenExpiresAt: Date;
+  /** The scopes the token answer names as granted; undefined when it names none. */
+  scopes?: string[];
 }
 
 export interface WebexOAuthOptions {
@@ -42,7 +44,13 @@ export class WebexOAuth {
     this.fetch = options.fetch ?? globalThis.fetch;
   }
 
-  authorizationUrl(parameters: { state: string; scopes?: readonly string[]; loginHint?: string }): string {
+  /** `codeChallenge`: PKCE's S256 challenge (base64url SHA-256 of the verifier the exchange will send). */
+  authorizationUrl(parameters: {
+    state: string;
+    scopes?: readonly string[];
+    loginHint?: string;
+    codeChallenge?: string;
+  }): string {
     const url = new URL(`${this.baseUrl}/authorize`);
     url.searchParams.set('response_type', 'code');
     url.searchParams.set('client_id', this.options.clientId);
@@ -50,14 +58,20 @@ export class WebexOAuth {
     url.searchParams.set('scope', (parameters.scopes ?? webexScopes).join(' '));
     url.searchParams.set('state', parameters.state);
     if (parameters.loginHint) url.searchParams.set('login_hint', parameters.loginHint);
+    if (parameters.codeChallenge) {
+      url.searchParams.set('code_challenge', parameters.codeChallenge);
+      url.searchParams.set('code_challenge_method', 'S256');
+    }
     return url.toString();
   }
 
-  exchangeCode(code: string): Promise<WebexTokens> {
+  /** `codeVerifier`: PKCE's verifier, when the authorization request sent a challenge. */
+  exchangeCode(code: string, codeVerifier?: string): Promise<WebexTokens> {
     return this.tokenRequest({
       grant_type: 'authorization_code',
       code,
       redirect_uri: this.options.redirectUri,
+      ...(codeVerifier ? { code_verifier: codeVerifier } : {}),
     });
   }
 
@@ -107,6 +121,7 @@ export class WebexOAuth {
       accessTokenExpiresAt: new Date(requestedAt + tokens.expires_in * 1000),
       refreshToken: tokens.refresh_token,
       refreshTokenExpiresAt: new Date(requestedAt + tokens.refresh_token_expires_in * 1000),
+      ...(tokens.scope !== undefined ? { scopes: tokens.scope.split(/[ ,]+/).filter(Boolean) } : {}),
     };
   }
 }

@@ -30,6 +30,12 @@ export const gatewayEnvironment = platformEnvironment
     OAUTH_STATE_SECRET: z
       .string()
       .refine((value) => Buffer.byteLength(value, 'utf8') >= 32, { message: 'must be at least 32 bytes' }),
+    /**
+     * How long a connection may take from its start to the provider's redirect back: the state's
+     * and the flow cookie's lifetime. Long enough to consent, short enough that a leaked URL soon
+     * stops working.
+     */
+    OAUTH_STATE_LIFETIME_SECONDS: z.coerce.number().int().min(1).max(3600).default(600),
     /** One base URL serving every Google API under Google's paths (the emulator); unset: Google itself. */
     GOOGLE_API_BASE_URL: env.url(['http', 'https']).optional(),
     WEBEX_CLIENT_ID: z.string().min(1),

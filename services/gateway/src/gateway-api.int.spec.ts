@@ -52,7 +52,10 @@ import {
   type AuthorizationCodeHandoff,
   type GoogleAuthorizationCodeExchange,
   type WebexAuthorizationCodeExchange,
+  type AuthorizationCodeOutcome,
 } from './oauth/authorization-code-handoff.js';
+import type { OAuthConnectionRefusal } from './api-errors/api-errors.js';
+import { codeChallengeOf } from './oauth/oauth-flows.js';
 import { OAuthStateSigner } from './oauth/oauth-state.js';
 
 const clientId = 'scheduler-gateway-test.apps.googleusercontent.com';
@@ -72,16 +75,26 @@ class RecordingHandoff implements AuthorizationCodeHandoff {
   readonly googleCodes: GoogleAuthorizationCodeExchange[] = [];
   readonly webexCodes: WebexAuthorizationCodeExchange[] = [];
   failNext = false;
+  /** The owner's next answer is this refusal (connected: false). */
+  refuseNext: OAuthConnectionRefusal | undefined;
 
   constructor() {
     this.google = async (request) => {
       if (this.takeFailure()) throw new Error('google-ingest refused the code');
       this.googleCodes.push(request);
+      return this.answer(request.userId ?? '1');
     };
     this.webex = async (request) => {
       if (this.takeFailure()) throw new Error('webex-bridge refused the code');
       this.webexCodes.push(request);
+      return this.answer(request.userId);
     };
+  }
+
+  private answer(userId: string): AuthorizationCodeOutcome {
+    const refused = this.refuseNext;
+    this.refuseNext = undefined;
+    return refused ? { connected: false, refused } : { userId, connected: true };
   }
 
   private takeFailure(): boolean {
@@ -173,8 +186,10 @@ async function connectWebex(user: { email: string; sub: string }): Promise<void>
     app.get<JetStreamClient>(BUS_CLIENT).send(ExchangeWebexAuthorizationCode, {
       tenantId: 'demo.example',
       userId: user.sub,
+      googleEmail: user.email,
       code,
       redirectUri: webexRedirectUri,
+      codeVerifier: 'test-pkce-verifier-0123456789-abcdefghijklmnopqrstuvwxyz',
       correlationId: `connect-webex-${user.sub}`,
     }),
   );
@@ -1220,7 +1235,7 @@ describe('input validation', () => {
 });
 
 describe('OAuth', () => {
-  it('Google: start redirects to the consent page with a signed state; the callback hands the code to google-ingest', async () => {
+  it('Google: start redirects to the consent page with a signed state, a PKCE challenge and a flow cookie; the callback hands the code and verifier to google-ingest, once', async () => {
     const start = await fetch(
       `${baseUrl}/v1/oauth/google/start?returnTo=${encodeURIComponent(`${publicBaseUrl}/settings`)}`,
       {
@@ -1229,7 +1244,19 @@ describe('OAuth', () => {
       },
     );
     expect(start.status).toBe(302);
+    const setCookie = start.headers.getSetCookie();
+    expect(setCookie).toHaveLength(1);
+    // HttpOnly, SameSite=Lax, Secure (the public base URL is https), on the provider's OAuth path, short-lived.
+    expect(setCookie[0]).toMatch(/^scheduler_oauth_google=[A-Za-z0-9_-]{43}; /);
+    expect(setCookie[0]).toContain('Max-Age=600');
+    expect(setCookie[0]).toContain('Path=/addon/v1/oauth/google/');
+    expect(setCookie[0]).toContain('HttpOnly');
+    expect(setCookie[0]).toContain('Secure');
+    expect(setCookie[0]).toContain('SameSite=Lax');
+    const cookie = setCookie[0]!.split(';')[0]!;
     const consent = new URL(start.headers.get('location')!);
+    expect(consent.searchParams.get('code_challenge_method')).toBe('S256');
+    const challenge = consent.searchParams.get('code_challenge')!;
     expect(`${consent.origin}${consent.pathname}`).toBe(`${emulator.url}/o/oauth2/v2/auth`);
     expect(consent.searchParams.get('client_id')).toBe(clientId);
     expect(consent.searchParams.get('access_type')).toBe('offline');
@@ -1251,9 +1278,29 @@ describe('OAuth', () => {
     const back = new URL(granted.headers.get('location')!);
     expect(`${back.origin}${back.pathname}`).toBe(`${publicBaseUrl}/v1/oauth/google/callback`);
 
-    const callback = await fetch(`${baseUrl}/v1/oauth/google/callback${back.search}`, { redirect: 'manual' });
+    // Another browser (no flow cookie) cannot complete it, and does not spend it.
+    const elsewhere = await call('GET', `/v1/oauth/google/callback${back.search}`);
+    expect([elsewhere.status, elsewhere.body.error.code, elsewhere.body.error.reason]).toEqual([
+      400,
+      'invalid_oauth_state',
+      'browser_mismatch',
+    ]);
+    const forgedCookie = await call('GET', `/v1/oauth/google/callback${back.search}`, {
+      headers: { cookie: `scheduler_oauth_google=${'A'.repeat(43)}` },
+    });
+    expect(forgedCookie.body.error.reason).toBe('browser_mismatch');
+    expect(handoff.googleCodes).toHaveLength(0);
+
+    const callback = await fetch(`${baseUrl}/v1/oauth/google/callback${back.search}`, {
+      redirect: 'manual',
+      headers: { cookie },
+    });
     expect(callback.status).toBe(303);
     expect(callback.headers.get('location')).toBe(`${publicBaseUrl}/settings?connected=google`);
+    // The flow cookie is cleared.
+    expect(callback.headers.getSetCookie()[0]).toMatch(
+      /^scheduler_oauth_google=; .*Expires=Thu, 01 Jan 1970/,
+    );
     expect(handoff.googleCodes).toHaveLength(1);
     const [handed] = handoff.googleCodes;
     expect(handed).toMatchObject({
@@ -1262,14 +1309,47 @@ describe('OAuth', () => {
       code: back.searchParams.get('code'),
       redirectUri: `${publicBaseUrl}/v1/oauth/google/callback`,
     });
-    // The code is real: the owner of Google tokens can redeem it.
+    // The verifier stayed on the gateway's side; the challenge sent was its S256.
+    expect(codeChallengeOf(handed!.codeVerifier)).toBe(challenge);
+    expect(consent.toString()).not.toContain(handed!.codeVerifier);
+
+    // The same callback again (a replay, even from the same browser) is refused and hands nothing off.
+    const replayed = await call('GET', `/v1/oauth/google/callback${back.search}`, { headers: { cookie } });
+    expect([replayed.status, replayed.body.error.code, replayed.body.error.reason]).toEqual([
+      400,
+      'invalid_oauth_state',
+      'replayed',
+    ]);
+    expect(handoff.googleCodes).toHaveLength(1);
+
+    // The code is real, and bound to the challenge: only the handed verifier redeems it.
     const ingest = new GoogleOAuth({
       clientId,
       clientSecret,
       redirectUri: handed!.redirectUri,
       endpoints: emulator.endpoints,
     });
-    expect((await ingest.exchangeCode(handed!.code)).refreshToken).toEqual(expect.any(String));
+    expect((await ingest.exchangeCode(handed!.code, handed!.codeVerifier)).refreshToken).toEqual(
+      expect.any(String),
+    );
+  });
+
+  it('Google: a refusal by google-ingest is a typed error, not a redirect', async () => {
+    const start = await fetch(`${baseUrl}/v1/oauth/google/start`, {
+      redirect: 'manual',
+      headers: { authorization: `Bearer ${alice.idToken}` },
+    });
+    const cookie = start.headers.getSetCookie()[0]!.split(';')[0]!;
+    const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
+    handoff.refuseNext = 'user-mismatch';
+    const refused = await call('GET', `/v1/oauth/google/callback?code=c&state=${encodeURIComponent(state)}`, {
+      headers: { cookie },
+    });
+    expect([refused.status, refused.body.error.code, refused.body.error.provider]).toEqual([
+      403,
+      'google_account_mismatch',
+      'google',
+    ]);
   });
 
   it('Google: an unauthenticated start needs a served domain and a return URL under the public base URL', async () => {
@@ -1328,44 +1408,79 @@ describe('OAuth', () => {
     expect(handoff.googleCodes.length + handoff.webexCodes.length).toBe(handedBefore);
   });
 
-  it('Webex: start is authenticated and binds the state to the user; the callback hands the code to webex-bridge', async () => {
+  it('Webex: start is authenticated and binds the state to the user and this browser; the callback hands code, verifier and Google email to webex-bridge', async () => {
     expect((await call('POST', '/v1/oauth/webex/start', { body: {} })).status).toBe(401);
-    const start = await call('POST', '/v1/oauth/webex/start', { token: alice.idToken, body: {} });
-    expect(start.status).toBe(200);
-    const authorize = new URL(start.body.authorizationUrl);
-    expect(`${authorize.origin}${authorize.pathname}`).toBe('https://webex.example/v1/authorize');
-    expect(authorize.searchParams.get('client_id')).toBe('scheduler-test-webex-client');
-    expect(authorize.searchParams.get('redirect_uri')).toBe(`${publicBaseUrl}/v1/oauth/webex/callback`);
-    const state = authorize.searchParams.get('state')!;
+    const webexStart = async () => {
+      const start = await call('POST', '/v1/oauth/webex/start', { token: alice.idToken, body: {} });
+      expect(start.status).toBe(200);
+      const cookie = start.headers.getSetCookie()[0]!;
+      expect(cookie).toMatch(
+        /^scheduler_oauth_webex=.*; Path=\/addon\/v1\/oauth\/webex\/; .*HttpOnly; Secure; SameSite=Lax$/,
+      );
+      const authorize = new URL(start.body.authorizationUrl);
+      return { authorize, state: authorize.searchParams.get('state')!, cookie: cookie.split(';')[0]! };
+    };
+    const first = await webexStart();
+    expect(`${first.authorize.origin}${first.authorize.pathname}`).toBe('https://webex.example/v1/authorize');
+    expect(first.authorize.searchParams.get('client_id')).toBe('scheduler-test-webex-client');
+    expect(first.authorize.searchParams.get('redirect_uri')).toBe(`${publicBaseUrl}/v1/oauth/webex/callback`);
+    expect(first.authorize.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(first.authorize.searchParams.get('scope')!.split(' ')).toEqual([
+      'meeting:schedules_read',
+      'meeting:schedules_write',
+      'meeting:preferences_read',
+      'spark:people_read',
+    ]);
+    // The Google email travels in no URL.
+    expect(first.authorize.toString()).not.toContain(encodeURIComponent(alice.email));
 
     // A Google state is no Webex state, and the Webex state does not open the Google callback.
-    const crossed = await call('GET', `/v1/oauth/google/callback?code=c&state=${encodeURIComponent(state)}`);
+    const crossed = await call(
+      'GET',
+      `/v1/oauth/google/callback?code=c&state=${encodeURIComponent(first.state)}`,
+    );
     expect(crossed.body.error.reason).toBe('wrong_provider');
 
     const denied = await fetch(
-      `${baseUrl}/v1/oauth/webex/callback?error=access_denied&state=${encodeURIComponent(state)}`,
-      {
-        redirect: 'manual',
-      },
+      `${baseUrl}/v1/oauth/webex/callback?error=access_denied&state=${encodeURIComponent(first.state)}`,
+      { redirect: 'manual', headers: { cookie: first.cookie } },
     );
     expect(denied.status).toBe(303);
     expect(denied.headers.get('location')).toBe(`${publicBaseUrl}/?provider=webex&error=access_denied`);
     expect(handoff.webexCodes).toHaveLength(0);
 
+    const second = await webexStart();
     handoff.failNext = true;
     const failed = await call(
       'GET',
-      `/v1/oauth/webex/callback?code=webex-code-1&state=${encodeURIComponent(state)}`,
+      `/v1/oauth/webex/callback?code=webex-code-1&state=${encodeURIComponent(second.state)}`,
+      { headers: { cookie: second.cookie } },
     );
     expect(failed.status).toBe(502);
     expect(failed.body.error.code).toBe('upstream_failed');
     expect(JSON.stringify(failed.body)).not.toContain('refused');
 
+    for (const [refusal, status, code] of [
+      ['email-mismatch', 403, 'webex_email_mismatch'],
+      ['another-webex-account', 409, 'webex_account_already_connected'],
+      ['webex-account-in-use', 409, 'webex_account_in_use'],
+      ['authorization-code-rejected', 400, 'authorization_code_rejected'],
+    ] as const) {
+      const flow = await webexStart();
+      handoff.refuseNext = refusal;
+      const refused = await call(
+        'GET',
+        `/v1/oauth/webex/callback?code=webex-code-r&state=${encodeURIComponent(flow.state)}`,
+        { headers: { cookie: flow.cookie } },
+      );
+      expect([refusal, refused.status, refused.body.error.code]).toEqual([refusal, status, code]);
+    }
+    handoff.webexCodes.length = 0;
+
+    const third = await webexStart();
     const callback = await fetch(
-      `${baseUrl}/v1/oauth/webex/callback?code=webex-code-1&state=${encodeURIComponent(state)}`,
-      {
-        redirect: 'manual',
-      },
+      `${baseUrl}/v1/oauth/webex/callback?code=webex-code-1&state=${encodeURIComponent(third.state)}`,
+      { redirect: 'manual', headers: { cookie: third.cookie } },
     );
     expect(callback.status).toBe(303);
     expect(callback.headers.get('location')).toBe(`${publicBaseUrl}/?connected=webex`);
@@ -1373,11 +1488,25 @@ describe('OAuth', () => {
       {
         tenantId: 'demo.example',
         userId: alice.sub,
+        googleEmail: alice.email,
         code: 'webex-code-1',
         redirectUri: `${publicBaseUrl}/v1/oauth/webex/callback`,
+        codeVerifier: expect.stringMatching(/^[A-Za-z0-9_-]{64}$/),
         correlationId: expect.any(String),
       },
     ]);
+    expect(codeChallengeOf(handoff.webexCodes[0]!.codeVerifier)).toBe(
+      third.authorize.searchParams.get('code_challenge'),
+    );
+  });
+
+  it('refuses an expired state even with its browser cookie', async () => {
+    const shortLived = new OAuthStateSigner(stateSecret, { now: () => Date.now() - 11 * 60_000 });
+    const state = shortLived.sign({ provider: 'webex', tenantId: 'demo.example', userId: alice.sub });
+    const answer = await call('GET', `/v1/oauth/webex/callback?code=c&state=${encodeURIComponent(state)}`, {
+      headers: { cookie: 'scheduler_oauth_webex=anything' },
+    });
+    expect([answer.status, answer.body.error.reason]).toEqual([400, 'expired']);
   });
 });
 

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -61,7 +61,11 @@ const scopes = [
   'profile',
   'https://www.googleapis.com/auth/calendar',
   'https://www.googleapis.com/auth/admin.directory.user.readonly',
+  'https://www.googleapis.com/auth/gmail.addons.current.message.metadata',
 ];
+// PKCE as the gateway runs it: the consent carries the S256 challenge, the exchange the verifier.
+const codeVerifier = randomBytes(48).toString('base64url');
+const codeChallenge = createHash('sha256').update(codeVerifier, 'ascii').digest('base64url');
 const busPrefix = uniqueName('google_ingest_wiring');
 const names = busNames(busPrefix);
 
@@ -228,9 +232,12 @@ describe('google-ingest wired', () => {
       redirectUri,
       endpoints: emulator.endpoints,
     });
-    const consent = await fetch(oauth.authorizationUrl({ scopes, state: 'state-1', loginHint: alice }), {
-      redirect: 'manual',
-    });
+    const consent = await fetch(
+      oauth.authorizationUrl({ scopes, state: 'state-1', loginHint: alice, codeChallenge }),
+      {
+        redirect: 'manual',
+      },
+    );
     const code = new URL(consent.headers.get('location')!).searchParams.get('code')!;
     expect(code).toBeTruthy();
 
@@ -239,6 +246,7 @@ describe('google-ingest wired', () => {
         tenantId,
         code,
         redirectUri,
+        codeVerifier,
         correlationId: 'corr-wiring-1',
       }),
     );
@@ -262,17 +270,69 @@ describe('google-ingest wired', () => {
       expect(subjects[subjectOf('calendarWatch', 'CalendarWatchStarted')]).toBe(1);
     }, 15_000);
 
-    // A code used twice is refused, and the refusal reaches the caller as the command's error.
+    // A code used twice is refused, and the refusal reaches the caller as the command's answer.
     await expect(
       firstValueFrom(
         client.send(ExchangeGoogleAuthorizationCode, {
           tenantId,
           code,
           redirectUri,
+          codeVerifier,
           correlationId: 'corr-wiring-2',
         }),
       ),
-    ).rejects.toThrow(/authorization-code-rejected/);
+    ).resolves.toEqual({ connected: false, refused: 'authorization-code-rejected' });
+  }, 30_000);
+
+  it('refuses a code issued for a PKCE challenge when the verifier is wrong or missing (Google: invalid_grant)', async () => {
+    const oauth = new GoogleOAuth({ clientId, clientSecret, redirectUri, endpoints: emulator.endpoints });
+    const consent = async () => {
+      const answer = await fetch(
+        oauth.authorizationUrl({ scopes, state: 'state-pkce', loginHint: alice, codeChallenge }),
+        { redirect: 'manual' },
+      );
+      return new URL(answer.headers.get('location')!).searchParams.get('code')!;
+    };
+    const exchange = (code: string, verifier: string) =>
+      firstValueFrom(
+        client.send(ExchangeGoogleAuthorizationCode, {
+          tenantId,
+          code,
+          redirectUri,
+          codeVerifier: verifier,
+          correlationId: 'corr-wiring-pkce',
+        }),
+      );
+    const before = (await store.readStream(`googleAccount-${aliceId}`)).length;
+    await expect(exchange(await consent(), randomBytes(48).toString('base64url'))).resolves.toEqual({
+      connected: false,
+      refused: 'authorization-code-rejected',
+    });
+    // Google's own answers, as the emulator gives them to any client.
+    const tokenRequest = async (fields: Record<string, string>) => {
+      const answer = await fetch(`${emulator.url}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          client_id: clientId,
+          client_secret: clientSecret,
+          redirect_uri: redirectUri,
+          ...fields,
+        }).toString(),
+      });
+      return { status: answer.status, body: (await answer.json()) as Record<string, unknown> };
+    };
+    await expect(tokenRequest({ code: await consent() })).resolves.toEqual({
+      status: 400,
+      body: expect.objectContaining({ error: 'invalid_grant', error_description: 'Missing code verifier.' }),
+    });
+    await expect(tokenRequest({ code: await consent(), code_verifier: 'x'.repeat(43) })).resolves.toEqual({
+      status: 400,
+      body: expect.objectContaining({ error: 'invalid_grant', error_description: 'Invalid code verifier.' }),
+    });
+    // Nothing was recorded for the refused exchange.
+    expect(await store.readStream(`googleAccount-${aliceId}`)).toHaveLength(before);
   }, 30_000);
 
   it('answers ReadCalendarEvent over NATS: found, not found, no account', async () => {
@@ -473,9 +533,12 @@ describe('google-ingest wired', () => {
     }, 15_000);
 
     const oauth = new GoogleOAuth({ clientId, clientSecret, redirectUri, endpoints: emulator.endpoints });
-    const consent = await fetch(oauth.authorizationUrl({ scopes, state: 'state-2', loginHint: alice }), {
-      redirect: 'manual',
-    });
+    const consent = await fetch(
+      oauth.authorizationUrl({ scopes, state: 'state-2', loginHint: alice, codeChallenge }),
+      {
+        redirect: 'manual',
+      },
+    );
     const code = new URL(consent.headers.get('location')!).searchParams.get('code')!;
     await expect(
       firstValueFrom(
@@ -483,6 +546,7 @@ describe('google-ingest wired', () => {
           tenantId,
           code,
           redirectUri,
+          codeVerifier,
           correlationId: 'corr-wiring-reconnect',
         }),
       ),

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   createServer,
   type IncomingHttpHeaders,
@@ -43,6 +43,9 @@ export const clientId = 'scheduler-accounts-test.apps.googleusercontent.com';
 const clientSecret = 'accounts-test-secret';
 export const redirectUri = 'http://127.0.0.1/oauth/google/callback';
 export const tenantId = 'demo.example';
+/** PKCE: the verifier every test exchange sends; `authorize` consents with its S256 challenge. */
+export const codeVerifier = 'test-pkce-verifier-0123456789-abcdefghijklmnopqrstuvwxyz';
+export const codeChallenge = createHash('sha256').update(codeVerifier, 'ascii').digest('base64url');
 export const scopes = [
   'openid',
   'email',
@@ -216,7 +219,7 @@ export async function startGoogleIngestFixture(
     users: Object.fromEntries(seeded.users.map((user) => [user.email, { sub: user.sub }])),
     control,
     async authorize(email) {
-      const url = oauth.authorizationUrl({ scopes, state: 'state-1', loginHint: email });
+      const url = oauth.authorizationUrl({ scopes, state: 'state-1', loginHint: email, codeChallenge });
       const response = await fetch(url, { redirect: 'manual' });
       const location = response.headers.get('location');
       if (response.status !== 302 || !location)

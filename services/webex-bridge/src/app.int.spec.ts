@@ -177,8 +177,10 @@ async function connectedUser(
     client.send(ExchangeWebexAuthorizationCode, {
       tenantId,
       userId,
+      googleEmail: email,
       code: await authorizationCode(email),
       redirectUri,
+      codeVerifier: 'test-pkce-verifier-0123456789-abcdefghijklmnopqrstuvwxyz',
       correlationId: `connect-${userId}`,
     }),
   );

@@ -19,6 +19,7 @@ import {
   type IsolatedSchema,
   type ServiceProcess,
 } from '@scheduler/testing';
+import { Browser } from './browser.js';
 
 export type ServiceName = 'gateway' | 'google-ingest' | 'webex-bridge' | 'retention';
 
@@ -46,7 +47,7 @@ export interface JourneyStack {
    * Starts one more process of the service with the same settings (database, bus, consumers) on
    * a port of its own, as a second replica of a deployment; stopped with the stack.
    */
-  startReplica(service: ServiceName): Promise<ServiceProcess>;
+  startReplica(service: ServiceName, environment?: Record<string, string>): Promise<ServiceProcess>;
   /** Stops the service (SIGTERM, or SIGKILL for a crash) and starts it again. */
   restart(service: ServiceName, signal?: NodeJS.Signals): Promise<ServiceProcess>;
   /**
@@ -225,19 +226,25 @@ export async function startJourneyStack(options: JourneyStackOptions = {}): Prom
         audience: demoGoogleClient.clientId,
       });
       const returnTo = `${gatewayUrl}/health/live`;
-      await followRedirects(`${gatewayUrl}/v1/oauth/google/start?returnTo=${encodeURIComponent(returnTo)}`);
-      const start = await fetch(`${gatewayUrl}/v1/oauth/webex/start`, {
+      // One browser for both flows: each callback needs the flow cookie its start set.
+      const browser = new Browser();
+      await followRedirects(
+        browser,
+        `${gatewayUrl}/v1/oauth/google/start?returnTo=${encodeURIComponent(returnTo)}`,
+      );
+      const start = await browser.fetch(`${gatewayUrl}/v1/oauth/webex/start`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${idToken}` },
         body: JSON.stringify({ returnTo }),
       });
       const { authorizationUrl } = (await start.json()) as { authorizationUrl: string };
-      await followRedirects(authorizationUrl);
+      await followRedirects(browser, authorizationUrl);
       return idToken;
     },
-    async startReplica(service) {
+    async startReplica(service, environment = {}) {
       const replica = await startServiceProcess(serviceSource(service), {
         ...environments[service],
+        ...environment,
         HTTP_PORT: String(await freePort()),
       });
       replicas.push(replica);
@@ -262,11 +269,7 @@ export async function startJourneyStack(options: JourneyStackOptions = {}): Prom
 }
 
 /** The browser's part of an OAuth round trip: follow redirects until a page answers. */
-async function followRedirects(url: string): Promise<void> {
-  let response = await fetch(url, { redirect: 'manual' });
-  for (let hop = 0; hop < 6 && response.status >= 300 && response.status < 400; hop++) {
-    response = await fetch(new URL(response.headers.get('location')!, url), { redirect: 'manual' });
-  }
-  if (response.status >= 400)
-    throw new Error(`${url} ended with ${response.status}: ${await response.text()}`);
+async function followRedirects(browser: Browser, url: string): Promise<void> {
+  const { response, body } = await browser.navigate(url);
+  if (response && response.status >= 400) throw new Error(`${url} ended with ${response.status}: ${body}`);
 }

@@ -276,6 +276,7 @@ describe('JetStream transport (NestJS custom transport on real nats-server)', ()
       userId: 'user-1',
       code: 'auth-code',
       redirectUri: 'https://scheduler.example.com/oauth/google',
+      codeVerifier: 'pkce-verifier-0123456789-abcdefghijklmnopqrstuvwxyz',
       correlationId: 'c-1',
     };
     await expect(lastValueFrom(client.send(ExchangeGoogleAuthorizationCode, request))).resolves.toEqual({

@@ -26,13 +26,39 @@ const AuthorizationCodeExchange = z.strictObject({
   userId: UserId.optional(),
   code: z.string().min(1).max(2048),
   redirectUri: z.url(),
+  /** PKCE (RFC 7636): the verifier whose S256 challenge the gateway sent with the authorization request. */
+  codeVerifier: z.string().regex(/^[A-Za-z0-9._~-]{43,128}$/),
   correlationId: z.string().min(1).max(128),
 });
 
 const AccountConnection = z.strictObject({
   userId: UserId,
   connected: z.literal(true),
+  /** Scopes the product needs that the user did not grant: the account then needs a reconnect. */
+  missingScopes: z.array(z.string().min(1).max(256)).max(32).optional(),
 });
+
+/**
+ * A connection refused for a reason the user can act on; nothing is stored. Other failures (the
+ * provider unreachable, a bad request) fail the command instead.
+ * - `authorization-code-rejected`: the provider refused the code (used, expired, or a wrong PKCE verifier);
+ * - `user-mismatch`: another Google account consented than the signed-in one;
+ * - `email-mismatch`: the Webex account's email is not the user's Google email;
+ * - `another-webex-account`: the user already has a different Webex account connected;
+ * - `webex-account-in-use`: this Webex account is connected to another user.
+ */
+const ConnectionRefused = z.strictObject({
+  connected: z.literal(false),
+  refused: z.enum([
+    'authorization-code-rejected',
+    'user-mismatch',
+    'email-mismatch',
+    'another-webex-account',
+    'webex-account-in-use',
+  ]),
+});
+
+const ConnectionOutcome = z.discriminatedUnion('connected', [AccountConnection, ConnectionRefused]);
 
 /** The gateway hands OAuth codes to the service that owns those tokens (least privilege). */
 export const ExchangeGoogleAuthorizationCode = defineCommand({
@@ -42,7 +68,7 @@ export const ExchangeGoogleAuthorizationCode = defineCommand({
   sentBy: ['gateway'],
   schemaVersion: 1,
   request: AuthorizationCodeExchange,
-  response: AccountConnection,
+  response: ConnectionOutcome,
 });
 
 export const ExchangeWebexAuthorizationCode = defineCommand({
@@ -51,8 +77,12 @@ export const ExchangeWebexAuthorizationCode = defineCommand({
   action: 'exchange-authorization-code',
   sentBy: ['gateway'],
   schemaVersion: 1,
-  request: AuthorizationCodeExchange.extend({ userId: UserId }),
-  response: AccountConnection,
+  request: AuthorizationCodeExchange.extend({
+    userId: UserId,
+    /** The signed-in user's Google email (from the verified ID token): the Webex account must be theirs. */
+    googleEmail: personal(Email),
+  }),
+  response: ConnectionOutcome,
 });
 
 const CalendarEventDetails = z.strictObject({

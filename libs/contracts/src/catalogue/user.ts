@@ -22,7 +22,10 @@ export const GoogleAccountConnected = defineEvent({
     locale: Locale,
     timeZone: TimeZone,
     hostedDomain: z.string().min(3).max(253),
+    /** The scopes Google granted (the token answer's `scope`). */
     scopes: z.array(z.string().min(1)).min(1),
+    /** Scopes the product needs that were not granted: the account needs a reconnect. */
+    missingScopes: z.array(z.string().min(1)).optional(),
   }),
 });
 
@@ -67,7 +70,10 @@ export const WebexAccountConnected = defineEvent({
     webexPersonId: z.string().min(1).max(256),
     email: personal(Email),
     displayName: personal(z.string().min(1).max(256)).optional(),
+    /** The scopes Webex granted (the token answer's `scope`; what was requested when it names none). */
     scopes: z.array(z.string().min(1)).min(1),
+    /** Scopes the product needs that were not granted: the account needs a reconnect. */
+    missingScopes: z.array(z.string().min(1)).optional(),
   }),
 });
 

@@ -248,9 +248,21 @@ export class CalendarEventUnsupportedError extends ApiError {
   }
 }
 
-export type OAuthStateProblem = 'missing' | 'malformed' | 'bad_signature' | 'expired' | 'wrong_provider';
+export type OAuthStateProblem =
+  | 'missing'
+  | 'malformed'
+  | 'bad_signature'
+  | 'expired'
+  | 'wrong_provider'
+  /** The state was used already (a callback replayed), or its flow is unknown. */
+  | 'replayed'
+  /** The browser at the callback is not the one that started the flow (no or another flow cookie). */
+  | 'browser_mismatch';
 
-/** 400: the OAuth `state` is absent, not ours, tampered with, expired, or from the other provider. */
+/**
+ * 400: the OAuth `state` is absent, not ours, tampered with, expired, from the other provider,
+ * used already, or brought back by another browser than the one that started the connection.
+ */
 export class InvalidOAuthStateError extends ApiError {
   readonly status = 400;
   readonly code = 'invalid_oauth_state';
@@ -340,5 +352,58 @@ export class TooManyRequestsError extends ApiError {
 
   override headers(): Readonly<Record<string, string>> {
     return { 'retry-after': String(this.retryAfterSeconds) };
+  }
+}
+
+/** Why a service refused to connect an account (ExchangeGoogle/WebexAuthorizationCode). */
+export type OAuthConnectionRefusal =
+  | 'authorization-code-rejected'
+  | 'user-mismatch'
+  | 'email-mismatch'
+  | 'another-webex-account'
+  | 'webex-account-in-use';
+
+const connectionRefusals: Readonly<
+  Record<OAuthConnectionRefusal, { status: number; code: string; message: string }>
+> = {
+  'authorization-code-rejected': {
+    status: 400,
+    code: 'authorization_code_rejected',
+    message: 'The provider refused the authorization code; start the connection again',
+  },
+  'user-mismatch': {
+    status: 403,
+    code: 'google_account_mismatch',
+    message: 'Another Google account consented than the one signed in; consent with the signed-in account',
+  },
+  'email-mismatch': {
+    status: 403,
+    code: 'webex_email_mismatch',
+    message: "The Webex account's email is not your Google email; connect your own Webex account",
+  },
+  'another-webex-account': {
+    status: 409,
+    code: 'webex_account_already_connected',
+    message: 'A different Webex account is already connected to your account',
+  },
+  'webex-account-in-use': {
+    status: 409,
+    code: 'webex_account_in_use',
+    message: 'This Webex account is already connected to another user',
+  },
+};
+
+/** 400/403/409: the account was not connected, for a reason the user can act on; nothing was stored. */
+export class OAuthConnectionRefusedError extends ApiError {
+  readonly status: number;
+  readonly code: string;
+  constructor(
+    readonly provider: 'google' | 'webex',
+    readonly refusal: OAuthConnectionRefusal,
+  ) {
+    const known = connectionRefusals[refusal];
+    super(known.message, { provider });
+    this.status = known.status;
+    this.code = known.code;
   }
 }

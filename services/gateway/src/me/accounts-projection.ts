@@ -27,6 +27,8 @@ export const AccountConnection = z.strictObject({
   since: z.string().optional(),
   /** The account's email address (personal: opened for the projection). */
   email: z.string().optional(),
+  /** With reason `scopes-missing`: the scopes the product needs that the user did not grant. */
+  missingScopes: z.array(z.string()).optional(),
 });
 export type AccountConnection = z.infer<typeof AccountConnection>;
 
@@ -71,6 +73,28 @@ const text = (value: unknown): string | undefined => (typeof value === 'string' 
 const withEmail = (connection: AccountConnection, email: string | undefined): AccountConnection =>
   email !== undefined ? { ...connection, email } : connection;
 
+/** Scopes named missing by a connection event; undefined when it names none. */
+const missingScopesOf = (data: Record<string, unknown>): string[] | undefined =>
+  Array.isArray(data.missingScopes) && data.missingScopes.length > 0
+    ? data.missingScopes.filter((scope): scope is string => typeof scope === 'string')
+    : undefined;
+
+/**
+ * What a connection event makes of the account: connected, or, when the user granted fewer
+ * scopes than the product needs, needing a reconnect that names them.
+ */
+const connection = (
+  current: AccountConnection,
+  data: Record<string, unknown>,
+  at: string,
+): AccountConnection => {
+  const missingScopes = missingScopesOf(data);
+  const next: AccountConnection = missingScopes
+    ? { status: 'needs-reconnect', reason: 'scopes-missing', missingScopes, since: at }
+    : { status: 'connected', since: connectedSince(current, at) };
+  return withEmail(next, text(data.email) ?? current.email);
+};
+
 /** A connection stated again while connected (a new sign-in) keeps the time it was connected. */
 const connectedSince = (connection: AccountConnection, at: string): string =>
   connection.status === 'connected' && connection.since !== undefined ? connection.since : at;
@@ -111,10 +135,7 @@ function nextView(
     const timeZone = text(data.timeZone);
     return {
       ...view,
-      google: withEmail(
-        { status: 'connected', since: connectedSince(view.google, at) },
-        text(data.email) ?? view.google.email,
-      ),
+      google: connection(view.google, data, at),
       ...(locale !== undefined ? { locale } : {}),
       ...(timeZone !== undefined ? { timeZone } : {}),
     };
@@ -131,14 +152,7 @@ function nextView(
     };
   }
   if (DirectoryWebexSiteChanged.is(event)) return { ...view, directorySite: String(data.siteUrl) };
-  if (WebexAccountConnected.is(event))
-    return {
-      ...view,
-      webex: withEmail(
-        { status: 'connected', since: connectedSince(view.webex, at) },
-        text(data.email) ?? view.webex.email,
-      ),
-    };
+  if (WebexAccountConnected.is(event)) return { ...view, webex: connection(view.webex, data, at) };
   if (WebexSiteResolved.is(event)) {
     const meetingTemplateId = text(data.meetingTemplateId);
     return {

@@ -135,6 +135,33 @@ describe('the accounts projection', () => {
     });
   });
 
+  it('a connection that lacks scopes the product needs is needs-reconnect, naming them; a full one connects', () => {
+    const partial = recorded(
+      GoogleAccountConnected,
+      {
+        email: 'alice@demo.example',
+        locale: 'en-GB',
+        timeZone: 'Europe/Berlin',
+        hostedDomain: tenantId,
+        scopes: ['email', 'openid'],
+        missingScopes: ['https://www.googleapis.com/auth/gmail.addons.current.message.metadata'],
+      },
+      '2026-12-04T08:00:00Z',
+    );
+    expect(fold([googleConnected(), partial])?.google).toEqual({
+      status: 'needs-reconnect',
+      reason: 'scopes-missing',
+      missingScopes: ['https://www.googleapis.com/auth/gmail.addons.current.message.metadata'],
+      since: '2026-12-04T08:00:00.000Z',
+      email: 'alice@demo.example',
+    });
+    expect(fold([partial, googleConnected('2026-12-05T08:00:00Z')])?.google).toEqual({
+      status: 'connected',
+      since: '2026-12-05T08:00:00.000Z',
+      email: 'alice@demo.example',
+    });
+  });
+
   it('a repeated disconnection keeps the first time; a repeated connection keeps the time it connected', () => {
     expect(fold([googleDisconnected(), googleDisconnected('2026-12-09T00:00:00Z')])?.google.since).toBe(
       '2026-12-02T08:00:00Z',

@@ -103,8 +103,10 @@ async function connectWebex(user: { email: string; sub: string }): Promise<void>
     app.get<JetStreamClient>(BUS_CLIENT).send(ExchangeWebexAuthorizationCode, {
       tenantId,
       userId: user.sub,
+      googleEmail: user.email,
       code,
       redirectUri: webexRedirectUri,
+      codeVerifier: 'test-pkce-verifier-0123456789-abcdefghijklmnopqrstuvwxyz',
       correlationId: `connect-webex-${user.sub}`,
     }),
   );

@@ -6,17 +6,20 @@ import { BUS_CLIENT } from '@scheduler/runtime';
 
 export type GoogleAuthorizationCodeExchange = z.output<typeof ExchangeGoogleAuthorizationCode.request>;
 export type WebexAuthorizationCodeExchange = z.output<typeof ExchangeWebexAuthorizationCode.request>;
+/** Connected (perhaps with scopes missing), or refused for a reason the user can act on. */
+export type AuthorizationCodeOutcome = z.output<typeof ExchangeGoogleAuthorizationCode.response>;
 
 /**
  * Where the gateway hands an OAuth authorization code: to the service that owns those tokens
  * (google-ingest for Google, webex-bridge for Webex; least privilege). The gateway never
  * exchanges a code or sees a token itself. In production this is the NATS request/reply of the
- * ExchangeGoogleAuthorizationCode / ExchangeWebexAuthorizationCode commands; it resolves
- * once the owner has stored the tokens, and rejects when it refused or could not be reached.
+ * ExchangeGoogleAuthorizationCode / ExchangeWebexAuthorizationCode commands; it resolves with
+ * the owner's answer (connected, or a refusal the user can act on), and rejects when the owner
+ * failed or could not be reached.
  */
 export interface AuthorizationCodeHandoff {
-  google(request: GoogleAuthorizationCodeExchange): Promise<void>;
-  webex(request: WebexAuthorizationCodeExchange): Promise<void>;
+  google(request: GoogleAuthorizationCodeExchange): Promise<AuthorizationCodeOutcome>;
+  webex(request: WebexAuthorizationCodeExchange): Promise<AuthorizationCodeOutcome>;
 }
 
 export const AUTHORIZATION_CODE_HANDOFF = Symbol('AUTHORIZATION_CODE_HANDOFF');
@@ -26,11 +29,11 @@ export const AUTHORIZATION_CODE_HANDOFF = Symbol('AUTHORIZATION_CODE_HANDOFF');
 export class NatsAuthorizationCodeHandoff implements AuthorizationCodeHandoff {
   constructor(@Inject(BUS_CLIENT) private readonly bus: JetStreamClient) {}
 
-  async google(request: GoogleAuthorizationCodeExchange): Promise<void> {
-    await sendCommand(this.bus, ExchangeGoogleAuthorizationCode, request);
+  google(request: GoogleAuthorizationCodeExchange): Promise<AuthorizationCodeOutcome> {
+    return sendCommand(this.bus, ExchangeGoogleAuthorizationCode, request);
   }
 
-  async webex(request: WebexAuthorizationCodeExchange): Promise<void> {
-    await sendCommand(this.bus, ExchangeWebexAuthorizationCode, request);
+  webex(request: WebexAuthorizationCodeExchange): Promise<AuthorizationCodeOutcome> {
+    return sendCommand(this.bus, ExchangeWebexAuthorizationCode, request);
   }
 }

@@ -13,23 +13,9 @@ export interface OAuthSettings {
 
 export const OAUTH_SETTINGS = Symbol('OAUTH_SETTINGS');
 
-export const googleScopes = [
-  'openid',
-  'email',
-  'profile',
-  'https://www.googleapis.com/auth/calendar.events',
-  'https://www.googleapis.com/auth/calendar.readonly',
-  'https://www.googleapis.com/auth/admin.directory.user.readonly',
-  // Reads the message the add-on has open, with its per-message token (metadata only).
-  'https://www.googleapis.com/auth/gmail.addons.current.message.metadata',
-] as const;
-
-export const webexScopes = [
-  'meeting:schedules_read',
-  'meeting:schedules_write',
-  'meeting:preferences_read',
-  'spark:people_read',
-] as const;
+/** What is asked of each provider, and why, is documented where the lists live (libs/google, libs/webex). */
+export { googleScopes } from '@scheduler/google';
+export { webexScopes } from '@scheduler/webex';
 
 /** `<PUBLIC_BASE_URL>/v1/oauth/<provider>/callback`, exactly as registered with the provider. */
 export function callbackUrl(publicBaseUrl: URL, provider: 'google' | 'webex'): string {

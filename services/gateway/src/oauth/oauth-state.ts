@@ -35,7 +35,7 @@ const MAC_CONTEXT = 'scheduler/oauth-state/v1.';
  */
 export class OAuthStateSigner {
   private readonly secret: Buffer;
-  private readonly lifetimeSeconds: number;
+  readonly lifetimeSeconds: number;
   private readonly now: () => number;
 
   constructor(secret: string | Buffer, options: OAuthStateSignerOptions = {}) {
@@ -47,6 +47,14 @@ export class OAuthStateSigner {
   }
 
   sign(input: { provider: OAuthProvider; userId?: string; tenantId?: string; returnTo?: string }): string {
+    return this.issue(input).state;
+  }
+
+  /** A signed state and the payload it carries (its nonce names the flow at the callback). */
+  issue(input: { provider: OAuthProvider; userId?: string; tenantId?: string; returnTo?: string }): {
+    state: string;
+    payload: OAuthState;
+  } {
     const payload: OAuthState = StatePayload.parse({
       v: 1,
       provider: input.provider,
@@ -57,7 +65,7 @@ export class OAuthStateSigner {
       ...(input.returnTo !== undefined ? { returnTo: input.returnTo } : {}),
     });
     const encoded = Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
-    return `${encoded}.${this.mac(encoded).toString('base64url')}`;
+    return { state: `${encoded}.${this.mac(encoded).toString('base64url')}`, payload };
   }
 
   /** The payload of a state we signed for `provider` that has not expired; otherwise InvalidOAuthStateError. */

@@ -8,9 +8,10 @@ import {
   Query,
   Redirect,
   Req,
+  Res,
   UseGuards,
 } from '@nestjs/common';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { ExchangeGoogleAuthorizationCode, ExchangeWebexAuthorizationCode } from '@scheduler/contracts';
 import {
@@ -24,6 +25,7 @@ import {
   HostedDomainNotAllowedError,
   InvalidOAuthStateError,
   InvalidRequestError,
+  OAuthConnectionRefusedError,
   TooManyRequestsError,
   UnauthenticatedError,
   UpstreamFailedError,
@@ -32,7 +34,12 @@ import { ApiAnswer, ApiFailures, ApiInput } from '../openapi/openapi.decorators.
 import { RequestLimits } from '../rate-limits/request-limits.js';
 import { requestCorrelationId } from '../api-errors/api-exception.filter.js';
 import { ZodValidationPipe } from '../api-errors/zod-validation.pipe.js';
-import { AUTHORIZATION_CODE_HANDOFF, type AuthorizationCodeHandoff } from './authorization-code-handoff.js';
+import {
+  AUTHORIZATION_CODE_HANDOFF,
+  type AuthorizationCodeHandoff,
+  type AuthorizationCodeOutcome,
+} from './authorization-code-handoff.js';
+import { OAuthFlows, flowCookieName } from './oauth-flows.js';
 import { type OAuthProvider, type OAuthState, OAuthStateSigner } from './oauth-state.js';
 import {
   OAUTH_SETTINGS,
@@ -73,9 +80,29 @@ const DocumentedCallbackQuery = CallbackQuery.extend({ state: z.string() });
 
 const callbackFailures = (provider: 'Google' | 'Webex') => [
   new InvalidOAuthStateError('bad_signature'),
+  new InvalidOAuthStateError('expired'),
+  new InvalidOAuthStateError('replayed'),
+  new InvalidOAuthStateError('browser_mismatch'),
   new InvalidRequestError('query', [{ path: 'code', message: 'is required' }]),
+  new OAuthConnectionRefusedError(provider === 'Google' ? 'google' : 'webex', 'authorization-code-rejected'),
+  ...(provider === 'Google'
+    ? [new OAuthConnectionRefusedError('google', 'user-mismatch')]
+    : [
+        new OAuthConnectionRefusedError('webex', 'email-mismatch'),
+        new OAuthConnectionRefusedError('webex', 'another-webex-account'),
+        new OAuthConnectionRefusedError('webex', 'webex-account-in-use'),
+      ]),
   new UpstreamFailedError(provider === 'Google' ? 'google_connection' : 'webex_connection'),
 ];
+
+/** The value of one cookie of the request (no cookie parser is installed for the API). */
+function cookieOf(request: Request, name: string): string | undefined {
+  for (const part of (request.headers.cookie ?? '').split(';')) {
+    const separator = part.indexOf('=');
+    if (separator > 0 && part.slice(0, separator).trim() === name) return part.slice(separator + 1).trim();
+  }
+  return undefined;
+}
 
 /**
  * The Google and Webex OAuth redirects. Starts sign a state and send the browser to the
@@ -90,6 +117,7 @@ export class OAuthController {
     @Inject(IDENTITY_VERIFIER) private readonly verifier: IdentityVerifier,
     @Inject(AUTHORIZATION_CODE_HANDOFF) private readonly handoff: AuthorizationCodeHandoff,
     private readonly limits: RequestLimits,
+    private readonly flows: OAuthFlows,
   ) {}
 
   /** A browser navigation, so the bearer token is optional: signed-in callers are bound to the state. */
@@ -107,20 +135,24 @@ export class OAuthController {
   )
   async startGoogle(
     @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
     @Query(new ZodValidationPipe(GoogleStartQuery, 'query')) query: z.output<typeof GoogleStartQuery>,
   ): Promise<RedirectAnswer> {
     const principal = await optionalPrincipal(this.verifier, this.limits, request);
     const tenantId = this.tenantFor(principal, query.domain);
     const returnTo = this.returnTo(query.returnTo, 'query');
-    const state = this.states.sign({
+    const { state, payload } = this.states.issue({
       provider: 'google',
       tenantId,
       ...(principal ? { userId: principal.userId } : {}),
       returnTo,
     });
+    const { cookieValue, codeChallenge } = await this.flows.begin(payload);
+    this.setFlowCookie(response, 'google', cookieValue);
     const url = this.settings.google.authorizationUrl({
       scopes: [...googleScopes],
       state,
+      codeChallenge,
       ...(principal ? { loginHint: principal.email } : {}),
     });
     return { url, statusCode: 302 };
@@ -137,10 +169,13 @@ export class OAuthController {
   @ApiFailures(...callbackFailures('Google'))
   async completeGoogle(
     @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
     @Query() raw: Record<string, unknown>,
   ): Promise<RedirectAnswer> {
     const state = this.states.verify(raw.state, 'google');
     if (!state.tenantId) throw new InvalidOAuthStateError('malformed');
+    const flow = await this.flows.complete(state, cookieOf(request, flowCookieName('google')));
+    this.clearFlowCookie(response, 'google');
     const outcome = this.providerOutcome(raw);
     if ('error' in outcome) return this.backTo(state, { error: outcome.error, provider: 'google' });
     const exchange = ExchangeGoogleAuthorizationCode.parseRequest({
@@ -148,13 +183,16 @@ export class OAuthController {
       ...(state.userId ? { userId: state.userId } : {}),
       code: outcome.code,
       redirectUri: callbackUrl(this.settings.publicBaseUrl, 'google'),
+      codeVerifier: flow.codeVerifier,
       correlationId: requestCorrelationId(request),
     });
+    let answer: AuthorizationCodeOutcome;
     try {
-      await this.handoff.google(exchange);
+      answer = await this.handoff.google(exchange);
     } catch (error) {
       throw new UpstreamFailedError('google_connection', { cause: error });
     }
+    if (!answer.connected) throw new OAuthConnectionRefusedError('google', answer.refused);
     return this.backTo(state, { connected: 'google' });
   }
 
@@ -171,23 +209,29 @@ export class OAuthController {
       { path: 'returnTo', message: 'must be a URL under the public base URL of this service' },
     ]),
   )
-  startWebex(
+  async startWebex(
     @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) response: Response,
     @Body(new ZodValidationPipe(WebexStartBody, 'body')) body: z.output<typeof WebexStartBody>,
-  ): { authorizationUrl: string } {
+  ): Promise<{ authorizationUrl: string }> {
     const returnTo = this.returnTo(body.returnTo, 'body');
-    const state = this.states.sign({
+    const { state, payload } = this.states.issue({
       provider: 'webex',
       tenantId: principal.tenantId,
       userId: principal.userId,
       returnTo,
     });
+    // The add-on calls this from the browser that opens the URL, so the cookie binds the flow to it.
+    const { cookieValue, codeChallenge } = await this.flows.begin(payload, { googleEmail: principal.email });
+    this.setFlowCookie(response, 'webex', cookieValue);
     const url = new URL(this.settings.webexAuthorizeUrl);
     url.searchParams.set('response_type', 'code');
     url.searchParams.set('client_id', this.settings.webexClientId);
     url.searchParams.set('redirect_uri', callbackUrl(this.settings.publicBaseUrl, 'webex'));
     url.searchParams.set('scope', webexScopes.join(' '));
     url.searchParams.set('state', state);
+    url.searchParams.set('code_challenge', codeChallenge);
+    url.searchParams.set('code_challenge_method', 'S256');
     return { authorizationUrl: url.toString() };
   }
 
@@ -202,25 +246,60 @@ export class OAuthController {
   @ApiFailures(...callbackFailures('Webex'))
   async completeWebex(
     @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
     @Query() raw: Record<string, unknown>,
   ): Promise<RedirectAnswer> {
     const state = this.states.verify(raw.state, 'webex');
     if (!state.tenantId || !state.userId) throw new InvalidOAuthStateError('malformed');
+    const flow = await this.flows.complete(state, cookieOf(request, flowCookieName('webex')));
+    this.clearFlowCookie(response, 'webex');
+    if (flow.googleEmail === undefined) throw new InvalidOAuthStateError('malformed');
     const outcome = this.providerOutcome(raw);
     if ('error' in outcome) return this.backTo(state, { error: outcome.error, provider: 'webex' });
     const exchange = ExchangeWebexAuthorizationCode.parseRequest({
       tenantId: state.tenantId,
       userId: state.userId,
+      googleEmail: flow.googleEmail,
       code: outcome.code,
       redirectUri: callbackUrl(this.settings.publicBaseUrl, 'webex'),
+      codeVerifier: flow.codeVerifier,
       correlationId: requestCorrelationId(request),
     });
+    let answer: AuthorizationCodeOutcome;
     try {
-      await this.handoff.webex(exchange);
+      answer = await this.handoff.webex(exchange);
     } catch (error) {
       throw new UpstreamFailedError('webex_connection', { cause: error });
     }
+    if (!answer.connected) throw new OAuthConnectionRefusedError('webex', answer.refused);
     return this.backTo(state, { connected: 'webex' });
+  }
+
+  /**
+   * The browser's proof that it started the flow: random, HttpOnly (no script reads it),
+   * SameSite=Lax (sent on the provider's top-level redirect back, not on cross-site
+   * sub-requests), Secure when the gateway is served over https, scoped to the provider's OAuth
+   * paths, and living as long as the state.
+   */
+  private setFlowCookie(response: Response, provider: OAuthProvider, value: string): void {
+    response.cookie(flowCookieName(provider), value, {
+      ...this.flowCookieOptions(provider),
+      maxAge: this.states.lifetimeSeconds * 1000,
+    });
+  }
+
+  private clearFlowCookie(response: Response, provider: OAuthProvider): void {
+    response.clearCookie(flowCookieName(provider), this.flowCookieOptions(provider));
+  }
+
+  private flowCookieOptions(provider: OAuthProvider) {
+    const callback = new URL(callbackUrl(this.settings.publicBaseUrl, provider));
+    return {
+      httpOnly: true,
+      sameSite: 'lax' as const,
+      secure: callback.protocol === 'https:',
+      path: callback.pathname.slice(0, callback.pathname.lastIndexOf('/') + 1),
+    };
   }
 
   private tenantFor(principal: Principal | undefined, domain: string | undefined): string {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { newUuidV7 } from '@scheduler/contracts';
 import { GoogleAccountUnavailableError } from '../google-accounts/errors.js';
 import {
+  codeVerifier,
   type GoogleIngestFixture,
   redirectUri,
   startGoogleIngestFixture,
@@ -31,6 +32,7 @@ beforeAll(async () => {
     tenantId,
     code: await fixture.authorize(alice),
     redirectUri,
+    codeVerifier,
     correlationId: 'corr-reader',
   });
   reader = new CalendarEventReader({ tokens: fixture.tokens, clock: () => fixture.emulator.clock.now() });
@@ -176,6 +178,7 @@ describe('CalendarEventReader', () => {
       tenantId,
       code: await fixture.authorize(bob),
       redirectUri,
+      codeVerifier,
       correlationId: 'corr-reader-bob',
     });
     await fixture.control(`${calendarPath(alice)}/share`, { email: bob, role: 'writer' });

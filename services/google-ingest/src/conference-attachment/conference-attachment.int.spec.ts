@@ -24,6 +24,7 @@ import {
   uniqueName,
 } from '@scheduler/testing';
 import {
+  codeVerifier,
   type GoogleIngestFixture,
   redirectUri,
   startGoogleIngestFixture,
@@ -147,6 +148,7 @@ beforeAll(async () => {
     tenantId,
     code: await fixture.authorize(alice),
     redirectUri,
+    codeVerifier,
     correlationId: 'corr-attach',
   });
 

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import {
+  codeVerifier,
   type GoogleIngestFixture,
   clientId,
   redirectUri,
@@ -67,11 +68,12 @@ beforeAll(async () => {
     scopes: [...scopes, messageScope],
     redirectUri,
   })) as { code: string };
-  await fixture.connector.handle({ tenantId, code, redirectUri, correlationId: 'corr-alice' });
+  await fixture.connector.handle({ tenantId, code, redirectUri, codeVerifier, correlationId: 'corr-alice' });
   await fixture.connector.handle({
     tenantId,
     code: await fixture.authorize(bob),
     redirectUri,
+    codeVerifier,
     correlationId: 'corr-bob',
   });
   creator = new MessageEventCreator({

@@ -6,6 +6,7 @@ import {
   type GoogleTokens,
   IdTokenRejected,
   ReauthorizationRequired,
+  missingGoogleScopes,
 } from '@scheduler/google';
 import type { z } from 'zod';
 import { PRIMARY_CALENDAR, canonicalCalendarId } from '../calendar-sync/calendar-id.js';
@@ -59,6 +60,8 @@ export interface ConnectionReport {
   readonly site: DirectorySite['outcome'] | 'unreadable';
   readonly watch: 'started' | 'kept';
   readonly initialSync: 'completed' | 'failed';
+  /** Scopes the product needs that the consent did not grant. */
+  readonly missingScopes: readonly string[];
 }
 
 const LOCALE = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
@@ -77,10 +80,33 @@ export class ConnectGoogleAccount {
     this.clock = options.clock ?? (() => new Date());
   }
 
-  /** The command handler: validates the request, answers with the contract's response. */
+  /**
+   * The command handler: validates the request, answers with the contract's response. The
+   * refusals a user can act on (the code refused, e.g. a wrong PKCE verifier; another account
+   * consented) are answers; the rest fail the command.
+   */
   async handle(request: unknown): Promise<ExchangeGoogleAuthorizationCodeResponse> {
-    const report = await this.connect(ExchangeGoogleAuthorizationCode.parseRequest(request));
-    return ExchangeGoogleAuthorizationCode.parseResponse({ userId: report.userId, connected: true });
+    let report: ConnectionReport;
+    try {
+      report = await this.connect(ExchangeGoogleAuthorizationCode.parseRequest(request));
+    } catch (error) {
+      if (
+        error instanceof GoogleConnectionRejectedError &&
+        (error.reason === 'authorization-code-rejected' || error.reason === 'user-mismatch')
+      ) {
+        this.options.logger?.warn(
+          { reason: error.reason, correlationId: error.correlationId },
+          'Google connection refused',
+        );
+        return ExchangeGoogleAuthorizationCode.parseResponse({ connected: false, refused: error.reason });
+      }
+      throw error;
+    }
+    return ExchangeGoogleAuthorizationCode.parseResponse({
+      userId: report.userId,
+      connected: true,
+      ...(report.missingScopes.length > 0 ? { missingScopes: report.missingScopes } : {}),
+    });
   }
 
   async connect(request: ExchangeGoogleAuthorizationCodeRequest): Promise<ConnectionReport> {
@@ -92,9 +118,9 @@ export class ConnectGoogleAccount {
 
     let tokens: GoogleTokens;
     try {
-      tokens = await this.options.oauth.exchangeCode(request.code);
+      tokens = await this.options.oauth.exchangeCode(request.code, request.codeVerifier);
     } catch (error) {
-      // invalid_grant here is a used, expired or foreign code, not a dead account.
+      // invalid_grant here is a used, expired or foreign code, or a wrong PKCE verifier, not a dead account.
       if (
         error instanceof ReauthorizationRequired ||
         (error instanceof GoogleApiError && error.status === 400)
@@ -134,6 +160,7 @@ export class ConnectGoogleAccount {
     const account = await this.options.tokens.accountFor(userId);
     // Just saved: only a forget in between could take it away.
     if (!account) throw reject('refresh-token-missing', 'the account vanished right after it was stored');
+    const missingScopes = missingGoogleScopes(tokens.scopes);
     const timeZone = await account.calendar.timeZone();
     const site = await this.readDirectorySite(account, correlationId);
     const claims = identity.payload as { name?: unknown; locale?: unknown };
@@ -147,6 +174,9 @@ export class ConnectGoogleAccount {
       timeZone,
       hostedDomain: identity.hostedDomain ?? tenantId,
       scopes: [...tokens.scopes].sort(),
+      // Granular consent lets the user untick scopes: the account is stored (what was granted
+      // works) and shown as needing a reconnect, naming what is missing.
+      ...(missingScopes.length > 0 ? { missingScopes } : {}),
     };
     const appended = await this.recordAccount({
       tenantId,
@@ -201,6 +231,7 @@ export class ConnectGoogleAccount {
       site: site.outcome,
       watch: live.length === 0 ? 'started' : 'kept',
       initialSync,
+      missingScopes,
     };
   }
 

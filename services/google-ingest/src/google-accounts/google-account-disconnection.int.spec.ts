@@ -5,6 +5,7 @@ import { GoogleApiError, ReauthorizationRequired } from '@scheduler/google';
 import { buildOurConferenceData } from '../calendar-sync/conference.js';
 import { calendarEventStreamId } from '../calendar-sync/event-mapping.js';
 import {
+  codeVerifier,
   type GoogleIngestFixture,
   redirectUri,
   startGoogleIngestFixture,
@@ -19,7 +20,13 @@ let fixture: GoogleIngestFixture;
 let aliceId: string;
 let bobId: string;
 
-const request = (code: string, correlationId: string) => ({ tenantId, code, redirectUri, correlationId });
+const request = (code: string, correlationId: string) => ({
+  tenantId,
+  code,
+  redirectUri,
+  codeVerifier,
+  correlationId,
+});
 const calendarPath = (email: string) => `/google/calendars/${encodeURIComponent(email)}`;
 
 const opened = async (events: RecordedEvent[]) =>

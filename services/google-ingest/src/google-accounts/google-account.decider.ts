@@ -119,6 +119,8 @@ function sameProfile(left: GoogleProfile, right: GoogleProfile): boolean {
     left.locale === right.locale &&
     left.timeZone === right.timeZone &&
     left.hostedDomain === right.hostedDomain &&
-    JSON.stringify([...left.scopes].sort()) === JSON.stringify([...right.scopes].sort())
+    JSON.stringify([...left.scopes].sort()) === JSON.stringify([...right.scopes].sort()) &&
+    JSON.stringify([...(left.missingScopes ?? [])].sort()) ===
+      JSON.stringify([...(right.missingScopes ?? [])].sort())
   );
 }

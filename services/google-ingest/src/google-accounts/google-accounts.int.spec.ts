@@ -5,9 +5,9 @@ import { isSealedValue } from '@scheduler/crypto-shredding';
 import type { RecordedEvent } from '@scheduler/event-store';
 import { ReauthorizationRequired } from '@scheduler/google';
 import { eventually } from '@scheduler/testing';
-import { GoogleConnectionRejectedError } from './errors.js';
 import type { GoogleAccount } from './google-token-store.js';
 import {
+  codeVerifier,
   type GoogleIngestFixture,
   redirectUri,
   scopes,
@@ -21,10 +21,13 @@ const carol = 'carol@demo.example';
 
 let fixture: GoogleIngestFixture;
 
+const gmailScope = 'https://www.googleapis.com/auth/gmail.addons.current.message.metadata';
+
 const request = (code: string, correlationId = 'corr-connect-1', userId?: string) => ({
   tenantId,
   code,
   redirectUri,
+  codeVerifier,
   correlationId,
   ...(userId ? { userId } : {}),
 });
@@ -71,7 +74,8 @@ describe('connecting a Google account', () => {
     aliceId = fixture.users[alice]!.sub;
     const code = await fixture.authorize(alice);
     const response = await fixture.connector.handle(request(code));
-    expect(response).toEqual({ userId: aliceId, connected: true });
+    // The fixture's consent grants no Gmail scope: connected, and the missing scope is named.
+    expect(response).toEqual({ userId: aliceId, connected: true, missingScopes: [gmailScope] });
     expect(ExchangeGoogleAuthorizationCode.parseResponse(response)).toEqual(response);
 
     const stream = await accountStream(aliceId);
@@ -86,6 +90,7 @@ describe('connecting a Google account', () => {
           timeZone: 'Europe/Berlin',
           hostedDomain: tenantId,
           scopes: [...scopes].sort(),
+          missingScopes: [gmailScope],
         },
       ],
       ['DirectoryWebexSiteChanged', { userId: aliceId, siteUrl: 'acme.webex.com' }],
@@ -208,14 +213,19 @@ describe('connecting a Google account', () => {
     expect(
       JSON.stringify({ message: (wrongTenant as Error).message, cause: (wrongTenant as Error).cause }),
     ).not.toContain(alice);
-    // Codes are single use.
-    await expect(fixture.connector.handle(request(code))).rejects.toMatchObject({
-      reason: 'authorization-code-rejected',
+    // Codes are single use; the refusals a user can act on are answers, not failures.
+    await expect(fixture.connector.handle(request(code))).resolves.toEqual({
+      connected: false,
+      refused: 'authorization-code-rejected',
     });
+    // PKCE: the code was issued for the fixture's challenge; another verifier does not redeem it.
+    await expect(
+      fixture.connector.handle({ ...request(await fixture.authorize(alice)), codeVerifier: 'v'.repeat(43) }),
+    ).resolves.toEqual({ connected: false, refused: 'authorization-code-rejected' });
     const another = await fixture.authorize(alice);
     await expect(
       fixture.connector.handle(request(another, 'corr-x', fixture.users[bob]!.sub)),
-    ).rejects.toBeInstanceOf(GoogleConnectionRejectedError);
+    ).resolves.toEqual({ connected: false, refused: 'user-mismatch' });
     expect((await fixture.store.readAll()).length).toBe(eventsBefore);
     expect((await fixture.pool.query('SELECT grant_id FROM google_accounts ORDER BY 1')).rows).toEqual(
       accountsBefore,

@@ -10,6 +10,7 @@ import {
 } from '@scheduler/contracts';
 import { envelopeToEventToAppend } from '@scheduler/event-store';
 import {
+  codeVerifier,
   type GoogleIngestFixture,
   redirectUri,
   startGoogleIngestFixture,
@@ -32,6 +33,7 @@ beforeAll(async () => {
     tenantId,
     code: await fixture.authorize(alice),
     redirectUri,
+    codeVerifier,
     correlationId: 'corr-deleted-in-webex',
   });
   notice = new DeletedInWebexNotice({

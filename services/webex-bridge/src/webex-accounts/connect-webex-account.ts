@@ -42,6 +42,22 @@ export interface ResolvedSite extends WebexSiteFacts {
   readonly cachedAt: Date;
 }
 
+/**
+ * Whether a tenant lets its users connect a Webex account whose email is not their Google email.
+ * Today no tenant does (`sameEmailRequired`); a tenant setting can answer here later.
+ */
+export interface WebexEmailPolicy {
+  mismatchAllowed(tenantId: string): Promise<boolean>;
+}
+
+export const sameEmailRequired: WebexEmailPolicy = { mismatchAllowed: async () => false };
+
+/** The product's Webex scopes that the token answer does not name; none when it names no scopes. */
+export function missingWebexScopes(granted: readonly string[] | undefined): string[] {
+  if (granted === undefined) return [];
+  return webexScopes.filter((needed) => !granted.includes(needed));
+}
+
 export interface ConnectWebexAccountOptions {
   readonly tokens: WebexTokenStore;
   /** The stored accounts' status and cached site, and the directory sites. */
@@ -51,6 +67,8 @@ export interface ConnectWebexAccountOptions {
   readonly oauth: WebexOAuthOptions;
   /** How long a cached site and template are trusted before siteFor() reads them again. Default 24 h. */
   readonly siteCacheTtlMs?: number;
+  /** Default: the Webex email must be the Google email. */
+  readonly emailPolicy?: WebexEmailPolicy;
   readonly now?: () => number;
 }
 
@@ -74,28 +92,54 @@ export class ConnectWebexAccount {
     this.now = options.now ?? Date.now;
   }
 
-  /** The ExchangeWebexAuthorizationCode handler. Throws ContractViolationError for a bad request. */
+  /**
+   * The ExchangeWebexAuthorizationCode handler. Throws ContractViolationError for a bad request.
+   * Refusals the user can act on are answers (`connected: false`), and nothing is stored for them.
+   */
   async handle(request: unknown, cause?: EventCause): Promise<AccountConnection> {
     const command = ExchangeWebexAuthorizationCode.parseRequest(request);
     const { userId, tenantId } = command;
     if (command.redirectUri !== this.options.oauth.redirectUri)
       throw new RedirectUriMismatchError(this.options.oauth.redirectUri, command.redirectUri);
+    const refuse = (refused: Extract<AccountConnection, { connected: false }>['refused']) =>
+      ExchangeWebexAuthorizationCode.parseResponse({ connected: false, refused });
 
     // Read everything before storing anything: a refused site leaves no half-connected account.
-    const tokens = await this.oauth.exchangeCode(command.code);
+    let tokens;
+    try {
+      tokens = await this.oauth.exchangeCode(command.code, command.codeVerifier);
+    } catch (error) {
+      // invalid_grant on a code: used, expired, or a wrong PKCE verifier.
+      if (error instanceof ReauthorizationRequired) return refuse('authorization-code-rejected');
+      throw error;
+    }
     const webex = this.options.tokens.clientForAccessToken(tokens.accessToken);
     const person = await webex.getMe();
     const email = person.emails[0];
     if (!email) throw new WebexProfileIncompleteError(userId, 'email address');
+    // One Webex account per user, and one user per Webex account; reconnecting the same one is fine.
+    const existing = await this.options.accounts.account(userId);
+    if (existing && existing.webexPersonId !== person.id) return refuse('another-webex-account');
+    const owner = await this.options.accounts.userOfWebexPerson(person.id);
+    if (owner !== undefined && owner !== userId) return refuse('webex-account-in-use');
+    // The Webex account must be the same person's as the Google account (or the tenant allows otherwise).
+    if (
+      !person.emails.some((candidate) => candidate.toLowerCase() === command.googleEmail.toLowerCase()) &&
+      !(await (this.options.emailPolicy ?? sameEmailRequired).mismatchAllowed(tenantId))
+    )
+      return refuse('email-mismatch');
     const site = await this.resolveSite(userId, webex);
 
-    await this.options.tokens.saveConnection({
+    const saved = await this.options.tokens.saveConnection({
       userId,
       tenantId,
       webexPersonId: person.id,
       tokens,
       site,
     });
+    if (saved === 'person-in-use') return refuse('webex-account-in-use');
+    // Webex's token answer names the granted scopes; one that names none granted what was asked.
+    const missingScopes = missingWebexScopes(tokens.scopes);
     await this.options.accountStream.record(
       userId,
       tenantId,
@@ -106,15 +150,19 @@ export class ConnectWebexAccount {
             webexPersonId: person.id,
             email,
             ...(person.displayName ? { displayName: person.displayName } : {}),
-            // The token answer's scope is not surfaced by WebexOAuth; these are what we request.
-            scopes: [...webexScopes],
+            scopes: tokens.scopes && tokens.scopes.length > 0 ? [...tokens.scopes].sort() : [...webexScopes],
+            ...(missingScopes.length > 0 ? { missingScopes } : {}),
           },
         },
         { kind: 'site-resolved', site },
       ],
       { correlationId: command.correlationId, ...(cause ? { cause } : {}) },
     );
-    return ExchangeWebexAuthorizationCode.parseResponse({ userId, connected: true });
+    return ExchangeWebexAuthorizationCode.parseResponse({
+      userId,
+      connected: true,
+      ...(missingScopes.length > 0 ? { missingScopes } : {}),
+    });
   }
 
   /**

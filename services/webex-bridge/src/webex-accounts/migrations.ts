@@ -37,5 +37,11 @@ export function webexAccountMigrations(schema: string | undefined): readonly Mig
          recorded_at timestamptz NOT NULL DEFAULT now()
        )`,
     },
+    {
+      version: 2,
+      name: 'one-user-per-webex-person',
+      // One Webex account serves one Google user: a second user connecting it is refused.
+      up: `CREATE UNIQUE INDEX IF NOT EXISTS webex_accounts_webex_person_id ON ${accounts} (webex_person_id)`,
+    },
   ];
 }

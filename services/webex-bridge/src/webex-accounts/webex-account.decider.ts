@@ -86,7 +86,8 @@ const sameAccount = (left: WebexAccountFacts, right: WebexAccountFacts) =>
   left.webexPersonId === right.webexPersonId &&
   left.email === right.email &&
   left.displayName === right.displayName &&
-  sameScopes(left.scopes, right.scopes);
+  sameScopes(left.scopes, right.scopes) &&
+  sameScopes(left.missingScopes ?? [], right.missingScopes ?? []);
 
 const samePreferences = (left: MeetingPreferences, right: MeetingPreferences) =>
   left.siteUrl === right.siteUrl &&

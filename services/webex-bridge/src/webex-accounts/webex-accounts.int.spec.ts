@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ContractViolationError, MeetingRequested, newUuidV7 } from '@scheduler/contracts';
 import {
@@ -52,6 +52,7 @@ let oauthOptions: WebexOAuthOptions;
 let repository: WebexAccountsRepository;
 let tokens: WebexTokenStore;
 let accounts: ConnectWebexAccount;
+let accountStream: WebexAccountStream;
 
 function newTokenStore(accountStream: WebexAccountStream) {
   return new WebexTokenStore({
@@ -93,9 +94,7 @@ beforeAll(async () => {
     timeoutMs: 5_000,
     now: () => emulator.clock.nowMs(),
   };
-  const accountStream = new WebexAccountStream(eventStore, sealedEnvelopeCodec(codec), () =>
-    emulator.clock.now(),
-  );
+  accountStream = new WebexAccountStream(eventStore, sealedEnvelopeCodec(codec), () => emulator.clock.now());
   repository = new WebexAccountsRepository(pool);
   await repository.ensureSchema();
   tokens = newTokenStore(accountStream);
@@ -131,21 +130,41 @@ function seedWebexUser(sites: { siteUrl: string; default?: boolean }[] = [{ site
   return { email, webexUser, userId: newUserId() };
 }
 
+// PKCE as the gateway runs it: the consent carries the S256 challenge, the exchange the verifier.
+const codeVerifier = randomBytes(48).toString('base64url');
+const codeChallenge = createHash('sha256').update(codeVerifier, 'ascii').digest('base64url');
+
 /** What the user's browser does: /authorize redirects back to us with a code. */
 async function authorizationCode(email: string): Promise<string> {
   const oauth = new WebexOAuth(oauthOptions);
-  const response = await fetch(oauth.authorizationUrl({ state: 'state-1', loginHint: email }), {
-    redirect: 'manual',
-  });
+  const response = await fetch(
+    oauth.authorizationUrl({ state: 'state-1', loginHint: email, codeChallenge }),
+    {
+      redirect: 'manual',
+    },
+  );
   expect(response.status).toBe(302);
   const location = new URL(response.headers.get('location')!);
   expect(`${location.origin}${location.pathname}`).toBe(redirectUri);
   return location.searchParams.get('code')!;
 }
 
-async function connect(email: string, userId: string) {
+/** Connects the Webex account `email` for the Google user `userId`, whose Google email is `googleEmail`. */
+async function connect(
+  email: string,
+  userId: string,
+  options: { googleEmail?: string; codeVerifier?: string } = {},
+) {
   const code = await authorizationCode(email);
-  return accounts.handle({ tenantId, userId, code, redirectUri, correlationId: `connect-${userId}` });
+  return accounts.handle({
+    tenantId,
+    userId,
+    googleEmail: options.googleEmail ?? email,
+    code,
+    redirectUri,
+    codeVerifier: options.codeVerifier ?? codeVerifier,
+    correlationId: `connect-${userId}`,
+  });
 }
 
 async function userEvents(userId: string) {
@@ -241,10 +260,11 @@ describe('connecting a Webex account', () => {
         webexPersonId: webexUser.id,
         email,
         displayName: 'Ada Lovelace',
+        // What the token answer names as granted (sorted).
         scopes: [
+          'meeting:preferences_read',
           'meeting:schedules_read',
           'meeting:schedules_write',
-          'meeting:preferences_read',
           'spark:people_read',
         ],
       },
@@ -288,8 +308,10 @@ describe('connecting a Webex account', () => {
       accounts.handle({
         tenantId,
         userId,
+        googleEmail: 'someone@example.com',
         code: 'some-code',
         redirectUri: 'https://attacker.example.net/callback',
+        codeVerifier,
         correlationId: 'c-1',
       }),
     );
@@ -299,21 +321,137 @@ describe('connecting a Webex account', () => {
 
   it('refuses a malformed command with a ContractViolationError and changes nothing', async () => {
     const error = await expectRejection(
-      accounts.handle({ tenantId, userId: 'not a user id!', code: 'x', redirectUri, correlationId: 'c-2' }),
+      accounts.handle({
+        tenantId,
+        userId: 'not a user id!',
+        googleEmail: 'someone@example.com',
+        code: 'x',
+        redirectUri,
+        codeVerifier,
+        correlationId: 'c-2',
+      }),
     );
     expect(error).toBeInstanceOf(ContractViolationError);
   });
 
-  it('a code used twice is a ReauthorizationRequired and leaves the stored account alone', async () => {
+  it('a code used twice, or redeemed with a wrong PKCE verifier, is refused and leaves the stored account alone', async () => {
     const { email, userId } = seedWebexUser();
     const code = await authorizationCode(email);
-    await accounts.handle({ tenantId, userId, code, redirectUri, correlationId: 'c-3' });
+    const exchange = {
+      tenantId,
+      userId,
+      googleEmail: email,
+      code,
+      redirectUri,
+      codeVerifier,
+      correlationId: 'c-3',
+    };
+    await accounts.handle(exchange);
     const before = await storedTokens(userId);
-    const error = await expectRejection(
-      accounts.handle({ tenantId, userId, code, redirectUri, correlationId: 'c-3' }),
-    );
-    expect(error).toBeInstanceOf(ReauthorizationRequired);
+    await expect(accounts.handle(exchange)).resolves.toEqual({
+      connected: false,
+      refused: 'authorization-code-rejected',
+    });
+    await expect(
+      connect(email, userId, { codeVerifier: randomBytes(48).toString('base64url') }),
+    ).resolves.toEqual({ connected: false, refused: 'authorization-code-rejected' });
     expect(await storedTokens(userId)).toEqual(before);
+  });
+});
+
+describe('who may connect which Webex account', () => {
+  const typesOf = async (userId: string) =>
+    (await eventStore.readStream(webexAccountStreamId(userId)).catch(() => [])).map((event) => event.type);
+
+  it('refuses a Webex account whose email is not the Google email (any case matches), storing nothing', async () => {
+    const { email, userId } = seedWebexUser();
+    await expect(connect(email, userId, { googleEmail: 'someone.else@example.com' })).resolves.toEqual({
+      connected: false,
+      refused: 'email-mismatch',
+    });
+    expect(await repository.account(userId)).toBeUndefined();
+    expect(await typesOf(userId)).toEqual([]);
+    await expect(connect(email, userId, { googleEmail: email.toUpperCase() })).resolves.toEqual({
+      userId,
+      connected: true,
+    });
+  });
+
+  it('a tenant policy can allow a different email (the seam for a tenant setting)', async () => {
+    const lenient = new ConnectWebexAccount({
+      tokens,
+      accounts: repository,
+      accountStream,
+      oauth: oauthOptions,
+      emailPolicy: { mismatchAllowed: async (tenant) => tenant === tenantId },
+      now: () => emulator.clock.nowMs(),
+    });
+    const { email, userId } = seedWebexUser();
+    const code = await authorizationCode(email);
+    await expect(
+      lenient.handle({
+        tenantId,
+        userId,
+        googleEmail: 'someone.else@example.com',
+        code,
+        redirectUri,
+        codeVerifier,
+        correlationId: 'c-lenient',
+      }),
+    ).resolves.toEqual({ userId, connected: true });
+  });
+
+  it('one Webex account per user: a second, different one is refused, the same one reconnects', async () => {
+    const first = seedWebexUser();
+    const second = seedWebexUser();
+    await expect(connect(first.email, first.userId)).resolves.toEqual({
+      userId: first.userId,
+      connected: true,
+    });
+    await expect(connect(second.email, first.userId, { googleEmail: first.email })).resolves.toEqual({
+      connected: false,
+      refused: 'another-webex-account',
+    });
+    expect((await repository.account(first.userId))?.webexPersonId).toBe(first.webexUser.id);
+    await expect(connect(first.email, first.userId)).resolves.toEqual({
+      userId: first.userId,
+      connected: true,
+    });
+  });
+
+  it('one user per Webex account: another user connecting it is refused', async () => {
+    const owner = seedWebexUser();
+    await expect(connect(owner.email, owner.userId)).resolves.toEqual({
+      userId: owner.userId,
+      connected: true,
+    });
+    const intruder = newUserId();
+    await expect(connect(owner.email, intruder)).resolves.toEqual({
+      connected: false,
+      refused: 'webex-account-in-use',
+    });
+    expect(await repository.account(intruder)).toBeUndefined();
+    expect(await typesOf(intruder)).toEqual([]);
+  });
+
+  it('scopes the user declined are named: connected with missingScopes, recorded on the stream', async () => {
+    const { email, userId } = seedWebexUser();
+    emulator.state.withheldScopes.set(
+      [...emulator.state.users.values()].find((user) => user.email === email)!.id,
+      ['meeting:schedules_write'],
+    );
+    await expect(connect(email, userId)).resolves.toEqual({
+      userId,
+      connected: true,
+      missingScopes: ['meeting:schedules_write'],
+    });
+    const connected = (await eventStore.readStream(webexAccountStreamId(userId))).find(
+      (event) => event.type === 'WebexAccountConnected',
+    );
+    expect(connected?.data).toMatchObject({
+      scopes: ['meeting:preferences_read', 'meeting:schedules_read', 'spark:people_read'],
+      missingScopes: ['meeting:schedules_write'],
+    });
   });
 });
 
@@ -649,7 +787,10 @@ describe("the bridge's private tables", () => {
       await previousRepository.ensureSchema();
       await expect(previousRepository.directorySite('u-1')).resolves.toBe('https://example.webex.com');
       const { rows } = await previousPool.query('SELECT component, version FROM schema_migrations');
-      expect(rows).toEqual([{ component: 'webex-bridge.accounts', version: 1 }]);
+      expect(rows).toEqual([
+        { component: 'webex-bridge.accounts', version: 1 },
+        { component: 'webex-bridge.accounts', version: 2 },
+      ]);
     } finally {
       await previousPool.end();
       await previous.drop();

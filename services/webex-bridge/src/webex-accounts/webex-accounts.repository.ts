@@ -86,9 +86,36 @@ export class WebexAccountsRepository {
     });
   }
 
-  /** Stores (or replaces, on reconnect) the account with fresh tokens; the account is connected again. */
-  async saveConnection(connection: NewConnection): Promise<void> {
+  /** The user whose stored account is this Webex person, if any. */
+  async userOfWebexPerson(webexPersonId: string): Promise<string | undefined> {
+    const { rows } = await this.pool.query<{ user_id: string }>(
+      `SELECT user_id FROM ${this.accounts} WHERE webex_person_id = $1`,
+      [webexPersonId],
+    );
+    return rows[0]?.user_id;
+  }
+
+  /**
+   * Stores (or replaces, on reconnect) the account with fresh tokens; the account is connected
+   * again. `person-in-use`: another user's row holds this Webex person (the unique index decides
+   * between two concurrent connects).
+   */
+  async saveConnection(connection: NewConnection): Promise<'saved' | 'person-in-use'> {
     const { site } = connection;
+    try {
+      await this.insertConnection(connection, site);
+    } catch (error) {
+      if (
+        (error as { code?: unknown; constraint?: unknown }).code === '23505' &&
+        (error as { constraint?: unknown }).constraint === 'webex_accounts_webex_person_id'
+      )
+        return 'person-in-use';
+      throw error;
+    }
+    return 'saved';
+  }
+
+  private async insertConnection(connection: NewConnection, site: WebexSiteFacts): Promise<void> {
     await this.pool.query(
       `INSERT INTO ${this.accounts} (user_id, tenant_id, webex_person_id, sealed_tokens, access_expires_at,
          refresh_expires_at, status, disconnect_recorded, site_url, site_source, meeting_template_id, cached_at, updated_at)

@@ -86,16 +86,19 @@ export class WebexTokenStore {
     this.refreshMarginMs = options.refreshMarginMs ?? 300_000;
   }
 
-  /** Stores (or replaces, on reconnect) the account with fresh tokens; the account is connected again. */
+  /**
+   * Stores (or replaces, on reconnect) the account with fresh tokens; the account is connected
+   * again. `person-in-use`: the Webex person is another user's; nothing was stored.
+   */
   async saveConnection(connection: {
     userId: string;
     tenantId: string;
     webexPersonId: string;
     tokens: WebexTokens;
     site: WebexSiteFacts;
-  }): Promise<void> {
+  }): Promise<'saved' | 'person-in-use'> {
     const { userId, tokens } = connection;
-    await this.accounts.saveConnection({
+    return this.accounts.saveConnection({
       userId,
       tenantId: connection.tenantId,
       webexPersonId: connection.webexPersonId,

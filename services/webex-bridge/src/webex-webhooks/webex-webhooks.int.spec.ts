@@ -163,8 +163,10 @@ async function connectedUser() {
     client.send(ExchangeWebexAuthorizationCode, {
       tenantId,
       userId,
+      googleEmail: email,
       code,
       redirectUri,
+      codeVerifier: 'test-pkce-verifier-0123456789-abcdefghijklmnopqrstuvwxyz',
       correlationId: `c-${userId}`,
     }),
   );

@@ -405,6 +405,7 @@ const TokenRequest = z.object({
   code: z.string().optional(),
   redirect_uri: z.string().optional(),
   refresh_token: z.string().optional(),
+  code_verifier: z.string().optional(),
 });
 
 const escapeHtml = (value: string) =>
@@ -487,6 +488,10 @@ export function oauthRoutes(parts: ApiParts): Router {
         ...(query.login_hint ? { loginHint: query.login_hint } : {}),
         ...(query.access_type ? { accessType: query.access_type } : {}),
         ...(query.nonce ? { nonce: query.nonce } : {}),
+        ...(query.code_challenge !== undefined ? { codeChallenge: query.code_challenge } : {}),
+        ...(query.code_challenge_method !== undefined
+          ? { codeChallengeMethod: query.code_challenge_method }
+          : {}),
       });
       target.searchParams.set('code', code);
       target.searchParams.set('scope', query.scope);
@@ -516,6 +521,7 @@ export function oauthRoutes(parts: ApiParts): Router {
           clientSecret,
           code: body.data.code,
           redirectUri: body.data.redirect_uri,
+          ...(body.data.code_verifier !== undefined ? { codeVerifier: body.data.code_verifier } : {}),
         }),
       );
       return;

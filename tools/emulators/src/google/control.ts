@@ -118,7 +118,10 @@ const AuthorizeRequest = z.strictObject({
   scopes: z.array(z.string()).min(1),
   redirectUri: z.string(),
   offline: z.boolean().default(true),
+  codeChallenge: z.string().optional(),
+  codeChallengeMethod: z.enum(['S256', 'plain']).optional(),
 });
+const WithholdScopes = z.strictObject({ email: z.email(), scopes: z.array(z.string()) });
 
 export interface ControlParts {
   world: GoogleWorld;
@@ -262,8 +265,17 @@ export function googleControlRoutes(parts: ControlParts): Router {
       scope: body.scopes.join(' '),
       loginHint: body.email,
       ...(body.offline ? { accessType: 'offline' } : {}),
+      ...(body.codeChallenge !== undefined ? { codeChallenge: body.codeChallenge } : {}),
+      ...(body.codeChallengeMethod !== undefined ? { codeChallengeMethod: body.codeChallengeMethod } : {}),
     });
     response.json({ code });
+  });
+
+  // The user's next consents leave these scopes unticked (Google's granular consent).
+  router.post('/consent/withhold-scopes', (request, response) => {
+    const body = parseControl(WithholdScopes, request.body);
+    oauth.withholdScopes(body.email, body.scopes);
+    response.status(204).end();
   });
 
   router.post('/id-token', async (request, response) => {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import type { EmulatorClock } from '../core/clock.js';
 import { GoogleHttpError, OAuthError } from './errors.js';
@@ -19,6 +19,8 @@ interface AuthorizationCode {
   scopes: string[];
   offline: boolean;
   nonce?: string;
+  /** PKCE (RFC 7636): the challenge and its method, when the authorization request sent one. */
+  codeChallenge?: { value: string; method: 'S256' | 'plain' };
   expiresAtMs: number;
 }
 
@@ -61,6 +63,8 @@ export class OAuthAuthority {
   private readonly codes = new Map<string, AuthorizationCode>();
   private readonly refreshTokens = new Map<string, RefreshTokenRecord>();
   private readonly accessTokens = new Map<string, AccessTokenRecord>();
+  /** Scopes a user leaves unticked on the consent screen (granular consent), by email. */
+  private readonly withheldScopes = new Map<string, string[]>();
   private readonly keyId = randomBytes(20).toString('hex');
 
   private constructor(
@@ -95,6 +99,17 @@ export class OAuthAuthority {
     return { keys: [{ ...this.publicJwk, kid: this.keyId, alg: 'RS256', use: 'sig' }] };
   }
 
+  /**
+   * Google's granular consent lets a user untick scopes; from now on this user's consents grant
+   * everything asked except these (an empty list grants all again). `openid`, `email` and
+   * `profile` cannot be withheld on the real screen and are not here either.
+   */
+  withholdScopes(email: string, scopes: string[]): void {
+    const kept = scopes.filter((scope) => !['openid', 'email', 'profile'].includes(scope));
+    if (kept.length === 0) this.withheldScopes.delete(email.toLowerCase());
+    else this.withheldScopes.set(email.toLowerCase(), kept);
+  }
+
   /** The consent screen, auto-approved for seeded users. Returns the code to redirect with. */
   authorize(params: {
     clientId: string;
@@ -103,6 +118,8 @@ export class OAuthAuthority {
     loginHint?: string;
     accessType?: string;
     nonce?: string;
+    codeChallenge?: string;
+    codeChallengeMethod?: string;
   }): string {
     const client = this.clients.get(params.clientId);
     if (!client) throw new OAuthError(401, 'invalid_client', 'The OAuth client was not found.');
@@ -112,13 +129,25 @@ export class OAuthAuthority {
         'redirect_uri_mismatch',
         `${params.redirectUri} is not registered for the client.`,
       );
+    const method = params.codeChallengeMethod ?? 'plain';
+    if (params.codeChallenge !== undefined && method !== 'S256' && method !== 'plain')
+      throw new OAuthError(400, 'invalid_request', 'Invalid code_challenge_method.');
+    if (params.codeChallenge !== undefined && !/^[A-Za-z0-9._~-]{43,128}$/.test(params.codeChallenge))
+      throw new OAuthError(400, 'invalid_request', 'Invalid code_challenge.');
     const user = this.pickUser(params.loginHint);
+    const withheld = this.withheldScopes.get(user.email) ?? [];
     const code = randomToken('4/0A', 32);
     this.codes.set(code, {
       clientId: client.clientId,
       redirectUri: params.redirectUri,
       email: user.email,
-      scopes: params.scope.split(/\s+/).filter(Boolean),
+      scopes: params.scope
+        .split(/\s+/)
+        .filter(Boolean)
+        .filter((scope) => !withheld.includes(scope)),
+      ...(params.codeChallenge !== undefined
+        ? { codeChallenge: { value: params.codeChallenge, method: method as 'S256' | 'plain' } }
+        : {}),
       // Google returns a refresh token only for access_type=offline.
       offline: params.accessType === 'offline',
       ...(params.nonce ? { nonce: params.nonce } : {}),
@@ -157,6 +186,7 @@ export class OAuthAuthority {
     clientSecret: string;
     code: string;
     redirectUri: string;
+    codeVerifier?: string;
   }): Promise<TokenResponse> {
     this.authenticateClient(params.clientId, params.clientSecret);
     const grant = this.codes.get(params.code);
@@ -165,6 +195,18 @@ export class OAuthAuthority {
       throw new OAuthError(400, 'invalid_grant', 'Malformed auth code.');
     if (grant.redirectUri !== params.redirectUri)
       throw new OAuthError(400, 'redirect_uri_mismatch', 'Bad Request');
+    // Google's answers for PKCE: the code was issued for a challenge, so its verifier is required.
+    // (A verifier for a code issued without a challenge is ignored here.)
+    if (grant.codeChallenge) {
+      if (params.codeVerifier === undefined)
+        throw new OAuthError(400, 'invalid_grant', 'Missing code verifier.');
+      const derived =
+        grant.codeChallenge.method === 'S256'
+          ? createHash('sha256').update(params.codeVerifier, 'ascii').digest('base64url')
+          : params.codeVerifier;
+      if (derived !== grant.codeChallenge.value)
+        throw new OAuthError(400, 'invalid_grant', 'Invalid code verifier.');
+    }
     const response = await this.issue(grant.clientId, grant.email, grant.scopes, grant.nonce);
     if (grant.offline) {
       const refreshToken = randomToken('1//0g', 48);

@@ -101,6 +101,15 @@ export function webexControlRoutes(dependencies: ControlDependencies): Router {
       token_type: 'Bearer',
     });
   });
+  // The user's next consents decline these scopes (an empty list grants all again).
+  router.post('/consent/withhold-scopes', (request, response) => {
+    const input = parse(z.strictObject({ email: z.email(), scopes: z.array(z.string()) }), request.body);
+    const user = state.userByEmail(input.email);
+    if (!user) throw new ControlInputError(`no Webex user ${input.email}`);
+    if (input.scopes.length === 0) state.withheldScopes.delete(user.id);
+    else state.withheldScopes.set(user.id, input.scopes);
+    response.status(204).end();
+  });
   router.post('/tokens/revoke', (request, response) => {
     const filter = parse(Revoke, request.body);
     const user = filter.email ? state.userByEmail(filter.email) : undefined;

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { sendWebexError, statusMessage } from './errors.js';
 import type { IssuedToken, WebexState, WebexUser } from './state.js';
@@ -59,7 +59,14 @@ export function oauthRoutes(state: WebexState, settings: OAuthSettings): Router 
         'access_denied',
         'No such Webex user (seed one, and pass login_hint=<email>)',
       );
-    const scopes = (query.scope ?? defaultScopes.join(' ')).split(/[ +]+/).filter(Boolean);
+    const method = query.code_challenge_method ?? 'plain';
+    if (query.code_challenge !== undefined && method !== 'S256' && method !== 'plain')
+      return sendOAuthError(response, 400, 'invalid_request', 'code_challenge_method must be S256 or plain');
+    const withheld = state.withheldScopes.get(user.id) ?? [];
+    const scopes = (query.scope ?? defaultScopes.join(' '))
+      .split(/[ +]+/)
+      .filter(Boolean)
+      .filter((scope) => !withheld.includes(scope));
     const code = randomBytes(24).toString('base64url');
     state.codes.set(code, {
       code,
@@ -67,6 +74,9 @@ export function oauthRoutes(state: WebexState, settings: OAuthSettings): Router 
       userId: user.id,
       redirectUri,
       scopes,
+      ...(query.code_challenge !== undefined
+        ? { codeChallenge: { value: query.code_challenge, method: method as 'S256' | 'plain' } }
+        : {}),
       expiresAtMs: state.clock.nowMs() + 10 * 60_000,
       used: false,
     });
@@ -102,6 +112,25 @@ export function oauthRoutes(state: WebexState, settings: OAuthSettings): Router 
           'invalid_grant',
           'redirect_uri does not match the authorization request',
         );
+      // PKCE: a code issued for a challenge is redeemed only with its verifier.
+      if (code.codeChallenge) {
+        const verifier = body.code_verifier;
+        const derived =
+          verifier === undefined
+            ? undefined
+            : code.codeChallenge.method === 'S256'
+              ? createHash('sha256').update(verifier, 'ascii').digest('base64url')
+              : verifier;
+        if (derived !== code.codeChallenge.value)
+          return sendOAuthError(
+            response,
+            400,
+            'invalid_grant',
+            verifier === undefined
+              ? 'code_verifier is required'
+              : 'code_verifier does not match the code_challenge',
+          );
+      }
       code.used = true;
       userId = code.userId;
       scopes = code.scopes;

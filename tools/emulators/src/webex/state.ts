@@ -54,6 +54,8 @@ export interface AuthorizationCode {
   userId: string;
   redirectUri: string;
   scopes: string[];
+  /** PKCE (RFC 7636), when the authorization request sent a challenge. */
+  codeChallenge?: { value: string; method: 'S256' | 'plain' };
   expiresAtMs: number;
   used: boolean;
 }
@@ -168,6 +170,8 @@ export class WebexState {
   readonly clients = new Map<string, WebexOAuthClient>();
   readonly tokens = new Map<string, IssuedToken>();
   readonly codes = new Map<string, AuthorizationCode>();
+  /** Scopes a user declines on the consent screen, by Webex user id (control API). */
+  readonly withheldScopes = new Map<string, string[]>();
   readonly meetings = new Map<string, StoredMeeting>();
   /** Per meeting id: its invitees, in the order they were invited. */
   readonly invitees = new Map<string, Invitee[]>();
@@ -358,6 +362,7 @@ export class WebexState {
   reset(): void {
     this.tokens.clear();
     this.codes.clear();
+    this.withheldScopes.clear();
     this.meetings.clear();
     this.invitees.clear();
     this.webhooks.clear();
