@@ -80,6 +80,7 @@ export const EraseAccount = defineCommand({
   name: 'EraseAccount',
   service: 'webex-bridge',
   action: 'erase-account',
+  sentBy: ['gateway'],
   schemaVersion: 1,
   request: z.strictObject({
     tenantId: TenantId,
@@ -103,6 +104,7 @@ export const RecordAccountErasureStep = defineCommand({
   name: 'RecordAccountErasureStep',
   service: 'webex-bridge',
   action: 'record-account-erasure-step',
+  sentBy: ['google-ingest'],
   schemaVersion: 1,
   request: z.strictObject({
     tenantId: TenantId,
@@ -121,6 +123,7 @@ export const RecordAccountErased = defineCommand({
   name: 'RecordAccountErased',
   service: 'webex-bridge',
   action: 'record-account-erased',
+  sentBy: ['retention'],
   schemaVersion: 1,
   request: z.strictObject({
     tenantId: TenantId,

@@ -56,6 +56,17 @@ export const de: Messages = {
     sign_in_failed_refused: 'Google hat Sie nicht angemeldet',
     sign_in_failed_missing_id_token: 'Google hat kein ID-Token gesendet',
     audit_meeting_not_found: 'Keine Besprechung mit dieser ID in Ihrer Organisation',
+    authorization_code_rejected:
+      'Der Anbieter hat den Autorisierungscode abgelehnt; starten Sie die Verbindung erneut',
+    google_account_mismatch:
+      'Ein anderes Google-Konto als das angemeldete hat zugestimmt; stimmen Sie mit dem angemeldeten Konto zu',
+    webex_email_mismatch:
+      'Die E-Mail-Adresse des Webex-Kontos ist nicht Ihre Google-E-Mail-Adresse; verbinden Sie Ihr eigenes Webex-Konto',
+    webex_account_already_connected: 'Mit Ihrem Konto ist bereits ein anderes Webex-Konto verbunden',
+    webex_account_in_use: 'Dieses Webex-Konto ist bereits mit einem anderen Benutzer verbunden',
+    account_not_found: 'Für diesen Benutzer ist kein Konto bekannt: Es gibt nichts zu löschen',
+    account_erased: 'Das Konto wurde bereits gelöscht',
+    erasure_not_found: 'Für dieses Konto wurde keine Löschung angefordert',
   },
   operations: {
     meeting_request: 'die Besprechungsanfrage',
@@ -69,6 +80,7 @@ export const de: Messages = {
     gmail_calendar_event: 'den Kalendertermin aus der Gmail-Nachricht',
     checking_tenant_administrator: 'die Prüfung Ihrer Workspace-Administratorrolle bei Google',
     tenant_settings_change: 'die Änderung der Organisationseinstellungen',
+    erasure: 'die Löschung',
   },
   conference: {
     meeting_number: 'Webex-Meetingnummer: {{meetingNumber}}',

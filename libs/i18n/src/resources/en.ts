@@ -54,6 +54,16 @@ export const en = {
     sign_in_failed_refused: 'Google did not sign you in',
     sign_in_failed_missing_id_token: 'Google sent no ID token',
     audit_meeting_not_found: 'No meeting with this id in your tenant',
+    authorization_code_rejected: 'The provider refused the authorization code; start the connection again',
+    google_account_mismatch:
+      'Another Google account consented than the one signed in; consent with the signed-in account',
+    webex_email_mismatch:
+      "The Webex account's email is not your Google email; connect your own Webex account",
+    webex_account_already_connected: 'A different Webex account is already connected to your account',
+    webex_account_in_use: 'This Webex account is already connected to another user',
+    account_not_found: 'No account is known for this user: there is nothing to erase',
+    account_erased: 'The account was erased already',
+    erasure_not_found: 'No erasure of this account was requested',
   },
   /** What the gateway was doing, named inside upstream_failed and service_unavailable. */
   operations: {
@@ -68,6 +78,7 @@ export const en = {
     gmail_calendar_event: 'the calendar event from the Gmail message',
     checking_tenant_administrator: 'checking your Workspace administrator role with Google',
     tenant_settings_change: 'the tenant settings change',
+    erasure: 'the erasure',
   },
   /** The notes of our conference in the Google Calendar event (plain text; escaped when written). */
   conference: {

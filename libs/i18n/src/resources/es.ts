@@ -54,6 +54,17 @@ export const es: Messages = {
     sign_in_failed_refused: 'Google no ha iniciado su sesión',
     sign_in_failed_missing_id_token: 'Google no ha enviado ningún token de ID',
     audit_meeting_not_found: 'No hay ninguna reunión con este id en su organización',
+    authorization_code_rejected:
+      'El proveedor ha rechazado el código de autorización; vuelva a iniciar la conexión',
+    google_account_mismatch:
+      'Ha dado su consentimiento una cuenta de Google distinta de la que tiene la sesión iniciada; dé su consentimiento con esa cuenta',
+    webex_email_mismatch:
+      'El correo de la cuenta de Webex no es su correo de Google; conecte su propia cuenta de Webex',
+    webex_account_already_connected: 'Ya hay otra cuenta de Webex conectada a su cuenta',
+    webex_account_in_use: 'Esta cuenta de Webex ya está conectada a otro usuario',
+    account_not_found: 'No se conoce ninguna cuenta de este usuario: no hay nada que borrar',
+    account_erased: 'La cuenta ya se ha borrado',
+    erasure_not_found: 'No se ha solicitado el borrado de esta cuenta',
   },
   operations: {
     meeting_request: 'la solicitud de reunión',
@@ -67,6 +78,7 @@ export const es: Messages = {
     gmail_calendar_event: 'el evento del calendario a partir del mensaje de Gmail',
     checking_tenant_administrator: 'la comprobación de su rol de administrador de Workspace con Google',
     tenant_settings_change: 'el cambio de la configuración de la organización',
+    erasure: 'el borrado',
   },
   conference: {
     meeting_number: 'Número de reunión de Webex: {{meetingNumber}}',

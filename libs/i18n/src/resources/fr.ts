@@ -58,6 +58,16 @@ export const fr: Messages = {
     sign_in_failed_refused: 'Google ne vous a pas connecté',
     sign_in_failed_missing_id_token: 'Google n’a envoyé aucun jeton d’identité',
     audit_meeting_not_found: 'Aucune réunion avec cet identifiant dans votre organisation',
+    authorization_code_rejected: 'Le fournisseur a refusé le code d’autorisation ; recommencez la connexion',
+    google_account_mismatch:
+      'Un autre compte Google que celui connecté a donné son accord ; donnez votre accord avec le compte connecté',
+    webex_email_mismatch:
+      'L’adresse e-mail du compte Webex n’est pas votre adresse Google ; connectez votre propre compte Webex',
+    webex_account_already_connected: 'Un autre compte Webex est déjà connecté à votre compte',
+    webex_account_in_use: 'Ce compte Webex est déjà connecté à un autre utilisateur',
+    account_not_found: 'Aucun compte n’est connu pour cet utilisateur : il n’y a rien à effacer',
+    account_erased: 'Le compte a déjà été effacé',
+    erasure_not_found: 'Aucun effacement de ce compte n’a été demandé',
   },
   operations: {
     meeting_request: 'la demande de réunion',
@@ -72,6 +82,7 @@ export const fr: Messages = {
     checking_tenant_administrator:
       'la vérification de votre rôle d’administrateur Workspace auprès de Google',
     tenant_settings_change: 'la modification des paramètres de l’organisation',
+    erasure: 'l’effacement',
   },
   conference: {
     meeting_number: 'Numéro de réunion Webex : {{meetingNumber}}',

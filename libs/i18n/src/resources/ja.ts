@@ -53,6 +53,16 @@ export const ja: Messages = {
     sign_in_failed_refused: 'Google はサインインを許可しませんでした',
     sign_in_failed_missing_id_token: 'Google から ID トークンが送信されませんでした',
     audit_meeting_not_found: 'この ID の会議は組織内にありません',
+    authorization_code_rejected: 'プロバイダーが認可コードを拒否しました。接続をやり直してください',
+    google_account_mismatch:
+      'サインイン中とは別の Google アカウントが同意しました。サインイン中のアカウントで同意してください',
+    webex_email_mismatch:
+      'Webex アカウントのメールアドレスが Google のメールアドレスと一致しません。ご自身の Webex アカウントを接続してください',
+    webex_account_already_connected: '別の Webex アカウントがすでにあなたのアカウントに接続されています',
+    webex_account_in_use: 'この Webex アカウントはすでに別のユーザーに接続されています',
+    account_not_found: 'このユーザーのアカウントは登録されていません。削除するものはありません',
+    account_erased: 'このアカウントはすでに削除されています',
+    erasure_not_found: 'このアカウントの削除は要求されていません',
   },
   operations: {
     meeting_request: '会議のリクエスト',
@@ -66,6 +76,7 @@ export const ja: Messages = {
     gmail_calendar_event: 'Gmail メッセージからのカレンダーの予定の作成',
     checking_tenant_administrator: 'Google での Workspace 管理者ロールの確認',
     tenant_settings_change: '組織設定の変更',
+    erasure: 'アカウントの削除',
   },
   conference: {
     meeting_number: 'Webex 会議番号: {{meetingNumber}}',

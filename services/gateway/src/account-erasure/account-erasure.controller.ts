@@ -42,8 +42,8 @@ export class AccountErasureController {
   @ApiFailures(
     new AccountNotFoundError(),
     new AccountErasedError('2026-12-01T09:00:00.000Z'),
-    new UpstreamFailedError('the erasure'),
-    new ServiceUnavailableError('the erasure'),
+    new UpstreamFailedError('erasure'),
+    new ServiceUnavailableError('erasure'),
   )
   erase(
     @CurrentPrincipal() principal: Principal,

@@ -5,7 +5,7 @@ export class AccountNotFoundError extends ApiError {
   readonly status = 404;
   readonly code = 'account_not_found';
   constructor() {
-    super('No account is known for this user: there is nothing to erase');
+    super({ key: 'account_not_found' });
   }
 }
 
@@ -14,7 +14,7 @@ export class AccountErasedError extends ApiError {
   readonly status = 409;
   readonly code = 'account_erased';
   constructor(erasedAt: string) {
-    super('The account was erased already', { erasedAt });
+    super({ key: 'account_erased' }, { erasedAt });
   }
 }
 
@@ -23,6 +23,6 @@ export class ErasureNotFoundError extends ApiError {
   readonly status = 404;
   readonly code = 'erasure_not_found';
   constructor() {
-    super('No erasure of this account was requested');
+    super({ key: 'erasure_not_found' });
   }
 }

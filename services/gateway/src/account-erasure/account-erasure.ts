@@ -69,9 +69,9 @@ export class AccountErasure {
         trace: { correlationId, causationId: null, traceparent: null },
       });
     } catch (error) {
-      if (error instanceof CommandFailedError) throw new UpstreamFailedError('the erasure', { cause: error });
+      if (error instanceof CommandFailedError) throw new UpstreamFailedError('erasure', { cause: error });
       if (error instanceof CommandUnansweredError)
-        throw new ServiceUnavailableError('the erasure', { cause: error });
+        throw new ServiceUnavailableError('erasure', { cause: error });
       throw error;
     }
     switch (answer.outcome) {

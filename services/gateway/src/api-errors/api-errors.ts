@@ -364,32 +364,27 @@ export type OAuthConnectionRefusal =
   | 'webex-account-in-use';
 
 const connectionRefusals: Readonly<
-  Record<OAuthConnectionRefusal, { status: number; code: string; message: string }>
+  Record<OAuthConnectionRefusal, { status: number; code: ErrorMessageKey }>
 > = {
   'authorization-code-rejected': {
     status: 400,
     code: 'authorization_code_rejected',
-    message: 'The provider refused the authorization code; start the connection again',
   },
   'user-mismatch': {
     status: 403,
     code: 'google_account_mismatch',
-    message: 'Another Google account consented than the one signed in; consent with the signed-in account',
   },
   'email-mismatch': {
     status: 403,
     code: 'webex_email_mismatch',
-    message: "The Webex account's email is not your Google email; connect your own Webex account",
   },
   'another-webex-account': {
     status: 409,
     code: 'webex_account_already_connected',
-    message: 'A different Webex account is already connected to your account',
   },
   'webex-account-in-use': {
     status: 409,
     code: 'webex_account_in_use',
-    message: 'This Webex account is already connected to another user',
   },
 };
 
@@ -402,7 +397,7 @@ export class OAuthConnectionRefusedError extends ApiError {
     readonly refusal: OAuthConnectionRefusal,
   ) {
     const known = connectionRefusals[refusal];
-    super(known.message, { provider });
+    super({ key: known.code }, { provider });
     this.status = known.status;
     this.code = known.code;
   }
