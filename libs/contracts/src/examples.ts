@@ -44,6 +44,17 @@ export const exampleEventData: ExampleEventData = {
       hostedDomain: 'example.com',
       scopes: ['openid', 'email', 'https://www.googleapis.com/auth/calendar.events'],
     },
+    {
+      userId: exampleUserId,
+      email: 'ada@example.com',
+      displayName: 'Ada Lovelace',
+      locale: 'en-GB',
+      timeZone: 'Europe/London',
+      hostedDomain: 'example.com',
+      scopes: ['openid', 'email'],
+      // The user unticked a scope on Google's consent screen.
+      missingScopes: ['https://www.googleapis.com/auth/calendar.events'],
+    },
   ],
   DirectoryWebexSiteChanged: [{ userId: exampleUserId, siteUrl: 'example.webex.com' }],
   GoogleAccountDisconnected: [
@@ -57,6 +68,14 @@ export const exampleEventData: ExampleEventData = {
       email: 'ada@example.com',
       displayName: 'Ada Lovelace',
       scopes: ['spark:people_read', 'meeting:schedules_write'],
+    },
+    {
+      userId: exampleUserId,
+      webexPersonId: 'Y2lzY29zcGFyazovL3VzL1BFT1BMRS9hZGE',
+      email: 'ada@example.com',
+      displayName: 'Ada Lovelace',
+      scopes: ['spark:people_read'],
+      missingScopes: ['meeting:schedules_write'],
     },
   ],
   WebexSiteResolved: [

@@ -13,17 +13,24 @@ import { busNames } from './bus-names.js';
 const production = busNames();
 
 describe('busPermissions', () => {
-  it('lets the gateway send exactly the commands whose contracts name it as a sender, and nothing else', () => {
+  it('lets the gateway send exactly the commands whose contracts name it as a sender and read the dead letters, and nothing else', () => {
     const { publish, subscribe, allowResponses } = busPermissions('gateway', production);
     expect(publish).toContain(ReadCalendarEvent.subject);
     expect(publish).toContain(RequestMeeting.subject);
     expect(publish).not.toContain(EndMeeting.subject);
     expect(publish).not.toContain(RecordConferenceAttached.subject);
     expect([...publish].sort()).toEqual(
-      commandCatalogue
-        .filter((command) => command.sentBy.includes('gateway'))
-        .map((command) => command.subject)
-        .sort(),
+      [
+        ...commandCatalogue
+          .filter((command) => command.sentBy.includes('gateway'))
+          .map((command) => command.subject),
+        // Of JetStream, only reading the dead letters (the audit page counts them).
+        '$JS.API.INFO',
+        '$JS.API.STREAM.INFO.DEAD_LETTERS',
+        '$JS.API.STREAM.MSG.GET.DEAD_LETTERS',
+        '$JS.API.DIRECT.GET.DEAD_LETTERS',
+        '$JS.API.DIRECT.GET.DEAD_LETTERS.>',
+      ].sort(),
     );
     expect(subscribe).toEqual(['_INBOX_gateway.>']);
     expect(allowResponses).toBe(false);
