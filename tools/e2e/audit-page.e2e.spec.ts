@@ -5,7 +5,13 @@ import { connect } from '@nats-io/transport-node';
 import playwright, { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { busNames, listDeadLetters } from '@scheduler/bus';
 import { demoGoogleClient, demoTenant } from '@scheduler/emulators';
-import { CHROMIUM_ARGS, debianChromium, startJourneyStack, type JourneyStack } from '@scheduler/test-harness';
+import {
+  Browser as OAuthBrowser,
+  CHROMIUM_ARGS,
+  debianChromium,
+  startJourneyStack,
+  type JourneyStack,
+} from '@scheduler/test-harness';
 import { eventually, testInfrastructure } from '@scheduler/testing';
 
 // The tenant administrators' audit page in a real browser (Debian's Chromium driven by
@@ -35,13 +41,13 @@ async function connectGoogle(email: string): Promise<void> {
     email,
     audience: demoGoogleClient.clientId,
   });
-  // Any page of the gateway's own to come back to: the default (its root) is not one.
-  let url = `${stack.gatewayUrl}/v1/oauth/google/start?returnTo=${encodeURIComponent(`${stack.gatewayUrl}/health/live`)}`;
-  let response = await fetch(url, { headers: { authorization: `Bearer ${idToken}` }, redirect: 'manual' });
-  for (let hop = 0; hop < 6 && response.status >= 300 && response.status < 400; hop++) {
-    url = new URL(response.headers.get('location')!, url).toString();
-    response = await fetch(url, { redirect: 'manual' });
-  }
+  // Any page of the gateway's own to come back to: the default (its root) is not one. A cookie
+  // jar of its own: the OAuth state is bound to the browser that started the flow.
+  const url = `${stack.gatewayUrl}/v1/oauth/google/start?returnTo=${encodeURIComponent(`${stack.gatewayUrl}/health/live`)}`;
+  const { response } = await new OAuthBrowser().navigate(url, {
+    headers: { authorization: `Bearer ${idToken}` },
+  });
+  if (!response) throw new Error(`connecting ${email} did not end on a page`);
   if (response.status >= 400) throw new Error(`connecting ${email} ended with ${response.status}`);
 }
 

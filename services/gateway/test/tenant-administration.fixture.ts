@@ -17,6 +17,7 @@ import {
 } from '@scheduler/testing';
 import { GatewayModule } from '../src/app.module.js';
 import { gatewayEnvironment } from '../src/config.js';
+import { codeChallengeOf } from '../src/oauth/oauth-flows.js';
 import { googleScopes } from '../src/oauth/oauth-settings.js';
 
 // A gateway in this process and the real google-ingest (which asks the Google emulator's
@@ -155,6 +156,10 @@ export async function startTenantAdministrationStack(
       authorize.searchParams.set('scope', googleScopes.join(' '));
       authorize.searchParams.set('access_type', 'offline');
       authorize.searchParams.set('login_hint', user.email);
+      // PKCE as the gateway's flow does it: the exchange must send the verifier of this challenge.
+      const codeVerifier = randomBytes(48).toString('base64url');
+      authorize.searchParams.set('code_challenge', codeChallengeOf(codeVerifier));
+      authorize.searchParams.set('code_challenge_method', 'S256');
       const consent = await fetch(authorize, { redirect: 'manual' });
       const code = new URL(consent.headers.get('location')!).searchParams.get('code')!;
       const answer = await firstValueFrom(
@@ -162,6 +167,7 @@ export async function startTenantAdministrationStack(
           tenantId: user.email.split('@')[1]!,
           userId: user.sub,
           code,
+          codeVerifier,
           redirectUri: googleRedirectUri,
           correlationId: `connect-google-${user.sub}`,
         }),
