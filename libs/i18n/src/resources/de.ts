@@ -67,6 +67,7 @@ export const de: Messages = {
     account_not_found: 'Für diesen Benutzer ist kein Konto bekannt: Es gibt nichts zu löschen',
     account_erased: 'Das Konto wurde bereits gelöscht',
     erasure_not_found: 'Für dieses Konto wurde keine Löschung angefordert',
+    tenant_settings_inconsistent: 'Die Einstellungen widersprechen sich: {{fields}}',
   },
   operations: {
     meeting_request: 'die Besprechungsanfrage',

@@ -64,6 +64,7 @@ export const en = {
     account_not_found: 'No account is known for this user: there is nothing to erase',
     account_erased: 'The account was erased already',
     erasure_not_found: 'No erasure of this account was requested',
+    tenant_settings_inconsistent: 'The settings contradict each other: {{fields}}',
   },
   /** What the gateway was doing, named inside upstream_failed and service_unavailable. */
   operations: {

@@ -65,6 +65,7 @@ export const es: Messages = {
     account_not_found: 'No se conoce ninguna cuenta de este usuario: no hay nada que borrar',
     account_erased: 'La cuenta ya se ha borrado',
     erasure_not_found: 'No se ha solicitado el borrado de esta cuenta',
+    tenant_settings_inconsistent: 'La configuración se contradice: {{fields}}',
   },
   operations: {
     meeting_request: 'la solicitud de reunión',

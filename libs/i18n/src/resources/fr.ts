@@ -68,6 +68,7 @@ export const fr: Messages = {
     account_not_found: 'Aucun compte n’est connu pour cet utilisateur : il n’y a rien à effacer',
     account_erased: 'Le compte a déjà été effacé',
     erasure_not_found: 'Aucun effacement de ce compte n’a été demandé',
+    tenant_settings_inconsistent: 'Les paramètres se contredisent : {{fields}}',
   },
   operations: {
     meeting_request: 'la demande de réunion',

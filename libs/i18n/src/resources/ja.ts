@@ -63,6 +63,7 @@ export const ja: Messages = {
     account_not_found: 'このユーザーのアカウントは登録されていません。削除するものはありません',
     account_erased: 'このアカウントはすでに削除されています',
     erasure_not_found: 'このアカウントの削除は要求されていません',
+    tenant_settings_inconsistent: '設定が互いに矛盾しています: {{fields}}',
   },
   operations: {
     meeting_request: '会議のリクエスト',

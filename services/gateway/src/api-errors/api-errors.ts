@@ -336,6 +336,21 @@ export class PreferenceNotOfferedError extends ApiError {
   }
 }
 
+/** 422: the tenant's settings are well-formed but contradict each other (a default template on a site not allowed). */
+export class TenantSettingsInconsistentError extends ApiError {
+  readonly status = 422;
+  readonly code = 'tenant_settings_inconsistent';
+  constructor(readonly fields: readonly FieldProblem[]) {
+    super(
+      {
+        key: 'tenant_settings_inconsistent',
+        params: { fields: fields.map((field) => field.path).join(', ') },
+      },
+      { fields },
+    );
+  }
+}
+
 export type RateLimitScope = 'user' | 'ip';
 
 /** 429: the caller (this user, or this client address) sent more requests than the limit allows. */

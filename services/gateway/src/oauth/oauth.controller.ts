@@ -23,6 +23,7 @@ import {
 import type { IdentityVerifier, Principal } from '../authentication/identity-verifier.js';
 import {
   HostedDomainNotAllowedError,
+  TenantDisabledError,
   InvalidOAuthStateError,
   InvalidRequestError,
   OAuthConnectionRefusedError,
@@ -131,6 +132,8 @@ export class OAuthController {
     new UnauthenticatedError('malformed_header'),
     new UnauthenticatedError('invalid_token'),
     new HostedDomainNotAllowedError(),
+    // A signed-in caller of a disabled tenant; without a token the tenant is not known yet.
+    new TenantDisabledError('2026-12-01T09:00:00.000Z'),
     new TooManyRequestsError('user', 30),
   )
   async startGoogle(

@@ -2,7 +2,11 @@ import { Body, Controller, Get, HttpCode, Put, Req, UseGuards } from '@nestjs/co
 import type { Request } from 'express';
 import { z } from 'zod';
 import { TenantSettings } from '@scheduler/contracts';
-import { ServiceUnavailableError, UpstreamFailedError } from '../api-errors/api-errors.js';
+import {
+  ServiceUnavailableError,
+  TenantSettingsInconsistentError,
+  UpstreamFailedError,
+} from '../api-errors/api-errors.js';
 import { requestCorrelationId } from '../api-errors/api-exception.filter.js';
 import { ZodValidationPipe } from '../api-errors/zod-validation.pipe.js';
 import { AllowDisabledTenant, AuthenticationGuard } from '../authentication/authentication.guard.js';
@@ -15,19 +19,19 @@ import {
 import type { TenantPolicyView } from './tenant-policy.js';
 import { TenantSettingsService } from './tenant-settings.js';
 
-/** The whole settings; a default template must be on an allowed site. */
-const TenantSettingsBody = TenantSettings.refine(
-  (settings) =>
-    !settings.defaultMeetingTemplate ||
-    !settings.allowedWebexSites ||
-    settings.allowedWebexSites.includes(settings.defaultMeetingTemplate.siteUrl),
-  {
-    message: 'must be one of allowedWebexSites',
-    path: ['defaultMeetingTemplate', 'siteUrl'],
-    // Only a body that is otherwise valid: its own problems are named first.
-    when: (payload) => payload.issues.length === 0,
-  },
-);
+/**
+ * A default template must be on an allowed site. Checked after the body's own validation, as a
+ * 422: the body is well-formed, and JSON Schema cannot say that one field must be in another.
+ */
+const templateSiteProblem = {
+  path: 'defaultMeetingTemplate.siteUrl',
+  message: 'must be one of allowedWebexSites',
+} as const;
+function checkDefaultTemplateSite(settings: z.output<typeof TenantSettings>): void {
+  const { defaultMeetingTemplate: template, allowedWebexSites: allowed } = settings;
+  if (template && allowed && !allowed.includes(template.siteUrl))
+    throw new TenantSettingsInconsistentError([templateSiteProblem]);
+}
 
 /** The tenant's settings in force, as the routes answer them. */
 export const TenantResource = z.strictObject({
@@ -62,14 +66,16 @@ export class TenantAdministrationController {
     schema: TenantResource,
   })
   @ApiFailures(
+    new TenantSettingsInconsistentError([templateSiteProblem]),
     new UpstreamFailedError('tenant_settings_change'),
     new ServiceUnavailableError('tenant_settings_change'),
   )
   put(
     @CurrentTenantAdministrator() administrator: TenantAdministrator,
     @Req() request: Request,
-    @Body(new ZodValidationPipe(TenantSettingsBody, 'body')) body: z.output<typeof TenantSettingsBody>,
+    @Body(new ZodValidationPipe(TenantSettings, 'body')) body: z.output<typeof TenantSettings>,
   ): Promise<TenantPolicyView> {
+    checkDefaultTemplateSite(body);
     return this.settings.change(administrator, body, requestCorrelationId(request));
   }
 }

@@ -114,7 +114,8 @@ describe('PUT /v1/admin/tenant', () => {
       ...settings,
       defaultMeetingTemplate: { siteUrl: 'board.webex.com', templateId: 'template-board' },
     });
-    expect(templateElsewhere.status).toBe(400);
+    expect(templateElsewhere.status).toBe(422);
+    expect(templateElsewhere.body.error.code).toBe('tenant_settings_inconsistent');
     expect(templateElsewhere.body.error.fields).toEqual([
       { path: 'defaultMeetingTemplate.siteUrl', message: 'must be one of allowedWebexSites' },
     ]);
